@@ -1,0 +1,1 @@
+//! Per-version view of code objects (in progress).

@@ -1,0 +1,1 @@
+//! Disassembly text identical to each version's `dis` (in progress).

@@ -1,0 +1,1 @@
+//! Exception tables of CPython 3.11+ (in progress).

@@ -1,0 +1,1 @@
+//! Line and location tables of every version (in progress).

@@ -1,0 +1,5 @@
+//! The `pyrewrite` command line.
+fn main() {
+    eprintln!("pyrewrite: under construction");
+    std::process::exit(2);
+}

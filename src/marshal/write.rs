@@ -1,0 +1,1 @@
+//! Marshal writer (in progress).

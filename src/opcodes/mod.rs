@@ -1,0 +1,1 @@
+//! Per-version opcode tables (in progress).

@@ -1,0 +1,1 @@
+//! Discovery of real CPython interpreters, the oracle (in progress).

@@ -1,0 +1,1 @@
+//! `.pyc` files: header and marshalled module (in progress).

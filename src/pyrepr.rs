@@ -1,0 +1,1 @@
+//! Python `repr()` of constants, as each version prints it (in progress).
