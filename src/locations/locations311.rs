@@ -1,0 +1,233 @@
+//! 3.11+ `co_linetable`: location entries with end lines and columns.
+//!
+//! Each entry starts with a byte `1 cccc lll`: `lll + 1` code units, and
+//! form `cccc`: 0-9 short (same line, one byte of columns), 10-12 one line
+//! (line +0..2, start and end column bytes), 13 no columns (signed varint
+//! line delta), 14 long (line delta, end-line delta, column + 1, end column
+//! + 1 as varints), 15 no location. Varints are little-endian 6-bit chunks
+//! with 0x40 as "more follows"; only entry starts have bit 7 set.
+
+use super::{past_end, truncated, LocEntry};
+use crate::error::{Error, ErrorKind, Result};
+use crate::version::PyVersion;
+
+const SHORT_MAX: u8 = 9;
+const ONE_LINE0: u8 = 10;
+const NO_COLUMNS: u8 = 13;
+const LONG: u8 = 14;
+const NONE: u8 = 15;
+
+/// Reads the table sequentially, with the offset of every byte at hand.
+struct Reader<'a> {
+    table: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self, what: &'static str) -> Result<u8> {
+        let b = *self.table.get(self.pos).ok_or_else(|| truncated(self.pos, what, 1, self.table.len()))?;
+        if b & 0x80 != 0 {
+            // NB: CPython walks backwards to the previous byte with bit 7 set
+            // (`retreat`); such a byte inside an entry breaks that walk.
+            return Err(Error::at(
+                self.pos as u64,
+                ErrorKind::Invalid(format!("byte {b:#04x} with bit 7 set inside a location entry ({what})")),
+            ));
+        }
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn varint(&mut self, what: &'static str) -> Result<u32> {
+        let start = self.pos;
+        let mut b = self.byte(what)?;
+        let mut val = (b & 63) as u64;
+        let mut shift = 6;
+        while b & 64 != 0 {
+            b = self.byte(what)?;
+            val |= ((b & 63) as u64) << shift;
+            shift += 6;
+            if val > u32::MAX as u64 || shift > 36 {
+                return Err(Error::at(start as u64, ErrorKind::Invalid(format!("varint for {what} too large"))));
+            }
+        }
+        Ok(val as u32)
+    }
+
+    fn svarint(&mut self, what: &'static str) -> Result<i64> {
+        let u = self.varint(what)?;
+        Ok(if u & 1 != 0 { -((u >> 1) as i64) } else { (u >> 1) as i64 })
+    }
+}
+
+fn line_at(line: i64, offset: usize) -> Result<i32> {
+    i32::try_from(line)
+        .map_err(|_| Error::at(offset as u64, ErrorKind::Invalid(format!("line number {line} out of range"))))
+}
+
+/// Decodes a 3.11+ location table; one entry per record.
+pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
+    let mut r = Reader { table, pos: 0 };
+    let mut out = Vec::new();
+    let mut addr: u64 = 0;
+    let mut line = firstlineno as i64;
+    while r.pos < table.len() {
+        let at = r.pos;
+        let head = table[at];
+        if head & 0x80 == 0 {
+            return Err(Error::at(
+                at as u64,
+                ErrorKind::Invalid(format!("expected a location entry start (bit 7 set), found {head:#04x}")),
+            ));
+        }
+        r.pos += 1;
+        let code = (head >> 3) & 15;
+        let end = addr + 2 * ((head & 7) as u64 + 1);
+        if end > code_len as u64 {
+            return Err(past_end(at, end, code_len));
+        }
+        let (start, end32) = (addr as u32, end as u32);
+        let e = match code {
+            0..=SHORT_MAX => {
+                let b = r.byte("short-form columns")?;
+                let col = code as i32 * 8 + (b >> 4) as i32;
+                let l = Some(line_at(line, at)?);
+                LocEntry { start, end: end32, line: l, end_line: l, col: Some(col), end_col: Some(col + (b & 15) as i32) }
+            }
+            ONE_LINE0..=12 => {
+                line += (code - ONE_LINE0) as i64;
+                let col = r.byte("one-line start column")? as i32;
+                let end_col = r.byte("one-line end column")? as i32;
+                let l = Some(line_at(line, at)?);
+                LocEntry { start, end: end32, line: l, end_line: l, col: Some(col), end_col: Some(end_col) }
+            }
+            NO_COLUMNS => {
+                line += r.svarint("line delta")?;
+                let l = Some(line_at(line, at)?);
+                LocEntry { start, end: end32, line: l, end_line: l, col: None, end_col: None }
+            }
+            LONG => {
+                line += r.svarint("line delta")?;
+                let end_line = line + r.varint("end line delta")? as i64;
+                let col = r.varint("column")? as i64 - 1;
+                let end_col = r.varint("end column")? as i64 - 1;
+                let opt = |v: i64| (v >= 0).then_some(v as i32);
+                LocEntry {
+                    start,
+                    end: end32,
+                    line: Some(line_at(line, at)?),
+                    end_line: Some(line_at(end_line, at)?),
+                    col: opt(col),
+                    end_col: opt(end_col),
+                }
+            }
+            _ => LocEntry::line_only(start, end32, None),
+        };
+        out.push(e);
+        addr = end;
+    }
+    Ok(out)
+}
+
+/// Why `e` cannot be written in `version`'s table, if it cannot.
+pub(crate) fn check_representable(version: PyVersion, e: &LocEntry) -> std::result::Result<(), String> {
+    let Some(line) = e.line else {
+        if e.end_line.is_some() || e.col.is_some() || e.end_col.is_some() {
+            return Err("no line but an end line or column".into());
+        }
+        return Ok(());
+    };
+    let Some(end_line) = e.end_line else { return Err("a line but no end line".into()) };
+    if end_line < line {
+        return Err(format!("end line {end_line} before line {line}"));
+    }
+    if e.col.is_some_and(|c| c < 0) || e.end_col.is_some_and(|c| c < 0) {
+        return Err("negative column".into());
+    }
+    let one_line = end_line == line;
+    match (e.col, e.end_col) {
+        (Some(_), Some(_)) => Ok(()),
+        (None, None) if one_line => Ok(()),
+        _ if !version.at_least(12) => Err("3.11 writes both columns or neither, and no end line without columns".into()),
+        _ if one_line => Err("a single column on a one-line span (written as no columns)".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Encodes entries as CPython `version` (3.11+) writes them: ranges longer
+/// than 8 code units are split into 8-unit pieces, and each piece takes the
+/// smallest form CPython would pick (`write_location_info_entry`).
+pub fn encode(version: PyVersion, entries: &[LocEntry], firstlineno: i32) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(entries.len() * 2);
+    let mut cur = firstlineno as i64;
+    for (i, e) in entries.iter().enumerate() {
+        check_representable(version, e)
+            .map_err(|m| Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {m}"))))?;
+        if e.end < e.start || (e.end - e.start) % 2 != 0 || e.end == e.start {
+            return Err(Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: bad range {}..{}", e.start, e.end))));
+        }
+        let mut units = (e.end - e.start) / 2;
+        while units > 0 {
+            let n = units.min(8);
+            write_one(&mut out, e, n as u8, &mut cur);
+            units -= n;
+        }
+    }
+    Ok(out)
+}
+
+fn write_one(out: &mut Vec<u8>, e: &LocEntry, units: u8, cur: &mut i64) {
+    let head = |code: u8| 0x80 | (code << 3) | (units - 1);
+    let Some(line) = e.line else {
+        out.push(head(NONE));
+        return;
+    };
+    let line = line as i64;
+    let end_line = e.end_line.map_or(line, |l| l as i64);
+    let delta = line - *cur;
+    match (e.col, e.end_col) {
+        (Some(col), Some(end_col)) if end_line == line => {
+            if delta == 0 && col < 80 && end_col >= col && end_col - col < 16 {
+                out.push(head((col / 8) as u8));
+                out.push((((col % 8) << 4) | (end_col - col)) as u8);
+                return;
+            }
+            if (0..3).contains(&delta) && col < 128 && end_col < 128 {
+                out.push(head(ONE_LINE0 + delta as u8));
+                out.push(col as u8);
+                out.push(end_col as u8);
+                *cur = line;
+                return;
+            }
+        }
+        (None, _) | (_, None) if end_line == line => {
+            out.push(head(NO_COLUMNS));
+            svarint(out, delta);
+            *cur = line;
+            return;
+        }
+        _ => {}
+    }
+    out.push(head(LONG));
+    svarint(out, delta);
+    varint(out, (end_line - line) as u64);
+    varint(out, e.col.map_or(0, |c| c as u64 + 1));
+    varint(out, e.end_col.map_or(0, |c| c as u64 + 1));
+    *cur = line;
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 64 {
+        out.push(0x40 | (v & 63) as u8);
+        v >>= 6;
+    }
+    out.push(v as u8);
+}
+
+fn svarint(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        varint(out, ((-v as u64) << 1) | 1);
+    } else {
+        varint(out, (v as u64) << 1);
+    }
+}

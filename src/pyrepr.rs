@@ -1,1 +1,0 @@
-//! Python `repr()` of constants, as each version prints it (in progress).
