@@ -1,1 +1,471 @@
-//! Marshal reader (in progress).
+//! Marshal reader: bytes to a [`Marshal`] arena, keeping every type byte
+//! (FLAG_REF included) and the reference structure as read.
+//!
+//! Every length is checked against the bytes left before anything is
+//! allocated, nesting is bounded like CPython's reader, and every error
+//! carries the byte offset of the object that failed.
+
+use super::object::{tc, Code, Long, Marshal, Node, ObjId, Value};
+use crate::error::{Error, ErrorKind, Result};
+use crate::version::PyVersion;
+
+/// CPython's `MAX_MARSHAL_STACK_DEPTH`.
+pub const MAX_DEPTH: usize = 2000;
+
+/// Reads one marshalled object (normally a module code object) laid out for
+/// `version`. Bytes after the object are kept in [`Marshal::trailing`].
+/// `base` is added to every reported offset (16 for the body of a `.pyc`).
+pub fn read(data: &[u8], version: PyVersion) -> Result<Marshal> {
+    read_at(data, version, 0)
+}
+
+/// [`read`] with offsets reported relative to `base`.
+pub fn read_at(data: &[u8], version: PyVersion, base: u64) -> Result<Marshal> {
+    let mut r = Reader {
+        data,
+        pos: 0,
+        base,
+        version,
+        // NB: most nodes are a few bytes each; a quarter of the input is a
+        // good first guess that avoids most regrowth.
+        nodes: Vec::with_capacity(data.len() / 4),
+        refs: Vec::new(),
+        depth: 0,
+    };
+    let root = r.object()?;
+    let trailing = data[r.pos..].to_vec();
+    Ok(Marshal { version, nodes: r.nodes, root, trailing })
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: u64,
+    version: PyVersion,
+    nodes: Vec<Node>,
+    /// Reference table: node, and whether it is complete.
+    refs: Vec<(ObjId, bool)>,
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    #[cold]
+    fn err(&self, at: usize, kind: ErrorKind) -> Error {
+        Error::at(self.base + at as u64, kind)
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
+        let left = self.data.len() - self.pos;
+        if n > left {
+            return Err(self.err(
+                self.pos,
+                ErrorKind::Truncated { what, needed: n as u64, available: left as u64 },
+            ));
+        }
+        let s = &self.data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    #[inline]
+    fn byte(&mut self, what: &'static str) -> Result<u8> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    #[inline]
+    fn i32(&mut self, what: &'static str) -> Result<i32> {
+        let b = self.take(4, what)?;
+        Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A 32-bit size, refused when negative.
+    #[inline]
+    fn size(&mut self, what: &'static str) -> Result<usize> {
+        let at = self.pos;
+        let n = self.i32(what)?;
+        if n < 0 {
+            return Err(self.err(at, ErrorKind::BadLength { what, value: n as i64 }));
+        }
+        Ok(n as usize)
+    }
+
+    /// A count of objects that follow: each takes at least one byte, so a
+    /// count larger than the bytes left is refused before allocating.
+    #[inline]
+    fn count(&mut self, n: usize, at: usize, what: &'static str) -> Result<usize> {
+        let left = self.data.len() - self.pos;
+        if n > left {
+            return Err(self.err(
+                at,
+                ErrorKind::Truncated { what, needed: n as u64, available: left as u64 },
+            ));
+        }
+        Ok(n)
+    }
+
+    #[inline]
+    fn push(&mut self, type_byte: u8, value: Value) -> ObjId {
+        let id = ObjId(self.nodes.len() as u32);
+        self.nodes.push(Node { type_byte, value });
+        id
+    }
+
+    /// Enters `id` in the reference table if its type byte asks for it.
+    #[inline]
+    fn register(&mut self, type_byte: u8, id: ObjId, complete: bool) -> Option<usize> {
+        if type_byte & tc::FLAG_REF != 0 {
+            self.refs.push((id, complete));
+            Some(self.refs.len() - 1)
+        } else {
+            None
+        }
+    }
+
+    fn object(&mut self) -> Result<ObjId> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(self.pos, ErrorKind::TooDeep { limit: MAX_DEPTH }));
+        }
+        let r = self.object_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn object_inner(&mut self) -> Result<ObjId> {
+        let at = self.pos;
+        let type_byte = self.byte("a marshal type code")?;
+        let code = type_byte & !tc::FLAG_REF;
+        // Leaves: read the payload, then push and register.
+        let leaf = match code {
+            tc::NONE => Value::None,
+            tc::TRUE => Value::True,
+            tc::FALSE => Value::False,
+            tc::STOPITER => Value::StopIteration,
+            tc::ELLIPSIS => Value::Ellipsis,
+            tc::NULL => {
+                return Err(self.err(
+                    at,
+                    ErrorKind::Invalid("NULL object outside a dict terminator".into()),
+                ))
+            }
+            tc::REF => {
+                let n = self.i32("a reference index")? as u32;
+                return match self.refs.get(n as usize) {
+                    Some(&(id, true)) => Ok(id),
+                    Some(&(_, false)) => Err(self.err(at, ErrorKind::CyclicReference(n))),
+                    None => Err(self.err(
+                        at,
+                        ErrorKind::BadReference { index: n, count: self.refs.len() },
+                    )),
+                };
+            }
+            tc::INT => Value::Int(self.i32("an int")? as i64),
+            tc::LONG => self.long(at)?,
+            tc::BINARY_FLOAT => Value::Float(self.f64("a float")?),
+            tc::BINARY_COMPLEX => {
+                let re = self.f64("a complex")?;
+                Value::Complex(re, self.f64("a complex")?)
+            }
+            tc::FLOAT => Value::FloatText(self.float_text()?),
+            tc::COMPLEX => {
+                let re = self.float_text()?;
+                Value::ComplexText(re, self.float_text()?)
+            }
+            tc::STRING => {
+                let n = self.size("bytes length")?;
+                Value::Bytes(self.take(n, "bytes data")?.into())
+            }
+            tc::UNICODE | tc::INTERNED => {
+                let n = self.size("str length")?;
+                let start = self.pos;
+                let b = self.take(n, "str data")?;
+                if !is_utf8_surrogatepass(b) {
+                    return Err(self.err(start, ErrorKind::Invalid("str data is not UTF-8".into())));
+                }
+                Value::Str(b.into())
+            }
+            tc::ASCII | tc::ASCII_INTERNED => {
+                let n = self.size("str length")?;
+                Value::Str(self.take(n, "str data")?.into())
+            }
+            tc::SHORT_ASCII | tc::SHORT_ASCII_INTERNED => {
+                let n = self.byte("str length")? as usize;
+                Value::Str(self.take(n, "str data")?.into())
+            }
+            tc::TUPLE | tc::SMALL_TUPLE | tc::LIST | tc::SET | tc::FROZENSET => {
+                return self.sequence(at, type_byte)
+            }
+            tc::DICT => return self.dict(type_byte),
+            tc::CODE => return self.code(at, type_byte),
+            tc::SLICE if self.version.at_least(14) => return self.slice(type_byte),
+            _ => return Err(self.err(at, ErrorKind::UnknownTypeCode(code))),
+        };
+        let id = self.push(type_byte, leaf);
+        // NB: CPython registers only objects built by R_REF/r_ref_reserve;
+        // singletons ignore the flag (it is still kept in the type byte).
+        if !matches!(code, tc::NONE | tc::TRUE | tc::FALSE | tc::STOPITER | tc::ELLIPSIS) {
+            self.register(type_byte, id, true);
+        }
+        Ok(id)
+    }
+
+    fn f64(&mut self, what: &'static str) -> Result<f64> {
+        let b = self.take(8, what)?;
+        Ok(f64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    fn float_text(&mut self) -> Result<Box<[u8]>> {
+        let n = self.byte("float text length")? as usize;
+        Ok(self.take(n, "float text")?.into())
+    }
+
+    fn long(&mut self, at: usize) -> Result<Value> {
+        let n = self.i32("long digit count")?;
+        let len = n.unsigned_abs() as usize;
+        if len > (self.data.len() - self.pos) / 2 {
+            return Err(self.err(
+                at,
+                ErrorKind::Truncated {
+                    what: "long digits",
+                    needed: 2 * len as u64,
+                    available: (self.data.len() - self.pos) as u64,
+                },
+            ));
+        }
+        let mut digits = Vec::with_capacity(len);
+        for _ in 0..len {
+            let b = self.take(2, "long digit")?;
+            let d = u16::from_le_bytes([b[0], b[1]]);
+            if d > 0x7fff {
+                return Err(self.err(self.pos - 2, ErrorKind::Invalid("long digit out of range".into())));
+            }
+            digits.push(d);
+        }
+        if digits.last() == Some(&0) {
+            return Err(self.err(at, ErrorKind::Invalid("unnormalized long data".into())));
+        }
+        Ok(Value::Long(Box::new(Long { negative: n < 0, digits: digits.into() })))
+    }
+
+    /// Reserves a node (and reference slot) before the children are read, as
+    /// CPython does, so reference numbering follows pre-order.
+    fn reserve(&mut self, type_byte: u8) -> (ObjId, Option<usize>) {
+        let id = self.push(type_byte, Value::Null);
+        let slot = self.register(type_byte, id, false);
+        (id, slot)
+    }
+
+    fn finish(&mut self, id: ObjId, slot: Option<usize>, value: Value) -> ObjId {
+        self.nodes[id.index()].value = value;
+        if let Some(s) = slot {
+            self.refs[s].1 = true;
+        }
+        id
+    }
+
+    fn sequence(&mut self, at: usize, type_byte: u8) -> Result<ObjId> {
+        let code = type_byte & !tc::FLAG_REF;
+        let n = if code == tc::SMALL_TUPLE {
+            self.byte("tuple length")? as usize
+        } else {
+            self.size("container length")?
+        };
+        let n = self.count(n, at, "container items")?;
+        let (id, slot) = self.reserve(type_byte);
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.object()?);
+        }
+        let value = match code {
+            tc::TUPLE | tc::SMALL_TUPLE => Value::Tuple(items.into()),
+            tc::LIST => Value::List(items),
+            tc::SET => Value::Set(items.into()),
+            _ => Value::FrozenSet(items.into()),
+        };
+        Ok(self.finish(id, slot, value))
+    }
+
+    fn dict(&mut self, type_byte: u8) -> Result<ObjId> {
+        let (id, slot) = self.reserve(type_byte);
+        let mut pairs = Vec::new();
+        loop {
+            if self.data.get(self.pos) == Some(&tc::NULL) {
+                self.pos += 1;
+                break;
+            }
+            let k = self.object()?;
+            let v = self.object()?;
+            pairs.push((k, v));
+        }
+        Ok(self.finish(id, slot, Value::Dict(pairs)))
+    }
+
+    fn slice(&mut self, type_byte: u8) -> Result<ObjId> {
+        let (id, slot) = self.reserve(type_byte);
+        let a = self.object()?;
+        let b = self.object()?;
+        let c = self.object()?;
+        Ok(self.finish(id, slot, Value::Slice([a, b, c])))
+    }
+
+    fn code(&mut self, at: usize, type_byte: u8) -> Result<ObjId> {
+        let v = self.version;
+        let (id, slot) = self.reserve(type_byte);
+        let argcount = self.i32("co_argcount")?;
+        let posonlyargcount = if v.at_least(8) { self.i32("co_posonlyargcount")? } else { 0 };
+        let kwonlyargcount = self.i32("co_kwonlyargcount")?;
+        let nlocals = if v.at_least(11) { 0 } else { self.i32("co_nlocals")? };
+        let stacksize = self.i32("co_stacksize")?;
+        let flags = self.i32("co_flags")? as u32;
+        let code = self.object()?;
+        let consts = self.object()?;
+        let names = self.object()?;
+        let varnames = self.object()?;
+        let (localspluskinds, freevars, cellvars) = if v.at_least(11) {
+            (Some(self.object()?), None, None)
+        } else {
+            let f = self.object()?;
+            (None, Some(f), Some(self.object()?))
+        };
+        let filename = self.object()?;
+        let name = self.object()?;
+        let qualname = if v.at_least(11) { Some(self.object()?) } else { None };
+        let firstlineno = self.i32("co_firstlineno")?;
+        let linetable = self.object()?;
+        let exceptiontable = if v.at_least(11) { Some(self.object()?) } else { None };
+        let c = Code {
+            argcount,
+            posonlyargcount,
+            kwonlyargcount,
+            nlocals,
+            stacksize,
+            flags,
+            code,
+            consts,
+            names,
+            varnames,
+            localspluskinds,
+            freevars,
+            cellvars,
+            filename,
+            name,
+            qualname,
+            firstlineno,
+            linetable,
+            exceptiontable,
+        };
+        self.check_code_fields(at, &c)?;
+        Ok(self.finish(id, slot, Value::Code(Box::new(c))))
+    }
+
+    /// The field types CPython's reader insists on (it would fail in
+    /// `PyCode_New*` otherwise), so later stages can rely on them.
+    fn check_code_fields(&self, at: usize, c: &Code) -> Result<()> {
+        let is_bytes = |id: ObjId| matches!(self.nodes[id.index()].value, Value::Bytes(_));
+        let is_str = |id: ObjId| matches!(self.nodes[id.index()].value, Value::Str(_));
+        let is_tuple = |id: ObjId| matches!(self.nodes[id.index()].value, Value::Tuple(_));
+        let bad = |expected: &'static str, id: ObjId| {
+            self.err(
+                at,
+                ErrorKind::UnexpectedType {
+                    expected,
+                    found: describe(&self.nodes[id.index()].value).to_string(),
+                },
+            )
+        };
+        if !is_bytes(c.code) {
+            return Err(bad("bytes for co_code", c.code));
+        }
+        if !is_tuple(c.consts) {
+            return Err(bad("tuple for co_consts", c.consts));
+        }
+        for (what, id) in [("tuple for co_names", c.names), ("tuple for co_varnames", c.varnames)] {
+            if !is_tuple(id) {
+                return Err(bad(what, id));
+            }
+        }
+        if !is_str(c.filename) {
+            return Err(bad("str for co_filename", c.filename));
+        }
+        if !is_str(c.name) {
+            return Err(bad("str for co_name", c.name));
+        }
+        if !is_bytes(c.linetable) {
+            return Err(bad("bytes for the line table", c.linetable));
+        }
+        if let Some(q) = c.qualname {
+            if !is_str(q) {
+                return Err(bad("str for co_qualname", q));
+            }
+        }
+        if let Some(k) = c.localspluskinds {
+            if !is_bytes(k) {
+                return Err(bad("bytes for co_localspluskinds", k));
+            }
+        }
+        if let Some(e) = c.exceptiontable {
+            if !is_bytes(e) {
+                return Err(bad("bytes for co_exceptiontable", e));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A short name for the kind of a value, for error messages.
+pub fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NULL",
+        Value::None => "None",
+        Value::False | Value::True => "bool",
+        Value::StopIteration => "StopIteration",
+        Value::Ellipsis => "Ellipsis",
+        Value::Int(_) | Value::Long(_) => "int",
+        Value::Float(_) | Value::FloatText(_) => "float",
+        Value::Complex(..) | Value::ComplexText(..) => "complex",
+        Value::Bytes(_) => "bytes",
+        Value::Str(_) => "str",
+        Value::Tuple(_) => "tuple",
+        Value::List(_) => "list",
+        Value::Dict(_) => "dict",
+        Value::Set(_) => "set",
+        Value::FrozenSet(_) => "frozenset",
+        Value::Code(_) => "code",
+        Value::Slice(_) => "slice",
+    }
+}
+
+/// UTF-8 that may also encode lone surrogates (U+D800..U+DFFF), as
+/// CPython's `surrogatepass` handler writes them.
+pub fn is_utf8_surrogatepass(b: &[u8]) -> bool {
+    if b.is_ascii() || std::str::from_utf8(b).is_ok() {
+        return true;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let (len, min) = match c {
+            0x00..=0x7f => (1, 0),
+            0xc2..=0xdf => (2, 0x80),
+            0xe0..=0xef => (3, 0x800),
+            0xf0..=0xf4 => (4, 0x10000),
+            _ => return false,
+        };
+        if i + len > b.len() {
+            return false;
+        }
+        let mut cp = if len == 1 { c as u32 } else { (c as u32) & (0x7f >> len) };
+        for &x in &b[i + 1..i + len] {
+            if x & 0xc0 != 0x80 {
+                return false;
+            }
+            cp = (cp << 6) | (x & 0x3f) as u32;
+        }
+        if cp < min || cp > 0x10ffff {
+            return false;
+        }
+        i += len;
+    }
+    true
+}
