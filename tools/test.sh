@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need (the pinned pyodide
+# npm package that provides CPython 3.14), then runs every test in release
+# mode (the stdlib checks read thousands of files per version).
+# Extra arguments go to `cargo test` (e.g. a test name filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f node_modules/py314/package.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo "tools/test.sh: npm not found: CPython 3.14 (pyodide) checks will be skipped" >&2
+fi
+cargo test --release "$@"
