@@ -183,10 +183,10 @@ pub fn validate(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Re
 
 /// `list(code.co_lines())` for 3.10+ from decoded entries.
 ///
-/// 3.10 yields one item per non-empty record; 3.11+ merges neighbouring
+/// 3.10 and 3.11 yield one item per non-empty record; 3.12+ merges neighbouring
 /// records with the same line (a missing line counts as one value).
 pub fn co_lines(version: PyVersion, entries: &[LocEntry]) -> Vec<LineRange> {
-    let merge = version.at_least(11);
+    let merge = version.at_least(12);
     let mut out: Vec<LineRange> = Vec::new();
     for e in entries.iter().filter(|e| e.end > e.start) {
         match out.last_mut() {

@@ -3,6 +3,10 @@ tables of every code object in some .pyc files, one JSON object per line.
 
     python3.X tools/oracle/positions_dump.py FILE.pyc [FILE.pyc ...]
     python3.X tools/oracle/positions_dump.py --tree DIR   (every .pyc below DIR)
+    python3.X tools/oracle/positions_dump.py --compile-stdlib OUTDIR [--limit N]
+        compile this interpreter's own standard library (the first N .py
+        files in sorted order, all by default) to .pyc files under OUTDIR
+        with py_compile, then dump those .pyc files
 
 Each line holds: file, qualified path of the code object inside the module,
 co_firstlineno, len(co_code), the raw tables as hex (lnotab on 3.8-3.9,
@@ -62,9 +66,64 @@ def record(path, qual, co):
     return out
 
 
+def stdlib_sources():
+    import sysconfig
+    import zipfile
+
+    root = sysconfig.get_paths()["stdlib"]
+    found = False
+    if os.path.isdir(root):
+        for d, dirs, names in os.walk(root):
+            # NB: sorting in place makes the top-down walk deterministic
+            dirs[:] = sorted(x for x in dirs if x not in ("site-packages", "__pycache__"))
+            for n in sorted(names):
+                if n.endswith(".py"):
+                    found = True
+                    p = os.path.join(d, n)
+                    with open(p, "rb") as f:
+                        yield os.path.relpath(p, root), f.read()
+    if found:
+        return
+    # NB: pyodide keeps the standard library in a zip on sys.path.
+    for entry in sys.path:
+        if entry.endswith(".zip") and os.path.isfile(entry):
+            with zipfile.ZipFile(entry) as z:
+                for n in sorted(z.namelist()):
+                    if n.endswith(".py"):
+                        yield n, z.read(n)
+            return
+
+
+def compile_stdlib(outdir, limit):
+    import importlib.util
+
+    done = []
+    for rel, src in stdlib_sources():
+        if limit is not None and len(done) >= limit:
+            break
+        try:
+            code = compile(src, rel, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            continue  # NB: test data with deliberate syntax errors
+        out = os.path.join(outdir, rel + "c")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "wb") as f:
+            f.write(importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code))
+        done.append(out)
+    return done
+
+
 def files(args):
     it = iter(args)
     for a in it:
+        if a == "--compile-stdlib":
+            outdir = next(it)
+            limit = None
+            rest = list(it)
+            if rest[:1] == ["--limit"]:
+                limit = int(rest[1])
+            yield from compile_stdlib(outdir, limit)
+            return
         if a == "--tree":
             root = next(it)
             for d, _, names in sorted(os.walk(root)):

@@ -1,0 +1,198 @@
+//! Line, location and exception tables against real CPython 3.8..3.14.
+//!
+//! Each interpreter found by `pyrewrite::oracle` compiles part of its own
+//! standard library to .pyc files and dumps, with
+//! tools/oracle/positions_dump.py, every code object's raw tables and what
+//! it says about them (co_lines, dis.findlinestarts, co_positions, the
+//! exception table as dis parses it). We decode the raw tables, compare
+//! every view, and re-encode: the bytes must be CPython's.
+//!
+//! `PYREWRITE_ORACLE_LIMIT=N` sets how many stdlib files each version
+//! compiles (default 200; 0 means all of them).
+
+use pyrewrite::exctable::{self, ExcEntry};
+use pyrewrite::locations::{self, LineRange, Position};
+use pyrewrite::oracle;
+use pyrewrite::PyVersion;
+use serde_json::Value;
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn opt(v: &Value) -> Option<i32> {
+    v.as_i64().map(|x| x as i32)
+}
+
+fn arr(v: &Value) -> &Vec<Value> {
+    v.as_array().expect("array")
+}
+
+#[derive(Default, Debug)]
+struct Counts {
+    code_objects: usize,
+    line_tables_round_trip: usize,
+    exc_tables_round_trip: usize,
+    exc_entries: usize,
+    mismatches: Vec<String>,
+}
+
+impl Counts {
+    fn fail(&mut self, mut what: String) {
+        if what.len() > 800 {
+            let mut cut = 800;
+            while !what.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            what.truncate(cut);
+            what.push_str(" ...");
+        }
+        if self.mismatches.len() < 20 {
+            self.mismatches.push(what);
+        } else if self.mismatches.len() == 20 {
+            self.mismatches.push("...".into());
+        }
+    }
+}
+
+fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
+    let who = format!("{} {}", rec["file"].as_str().unwrap_or("?"), rec["code"].as_str().unwrap_or("?"));
+    if let Some(e) = rec.get("error") {
+        c.fail(format!("{who}: dump error {e}"));
+        return;
+    }
+    c.code_objects += 1;
+    let first = rec["firstlineno"].as_i64().unwrap() as i32;
+    let code_len = rec["code_len"].as_u64().unwrap() as usize;
+    let key = if v.at_least(10) { "linetable" } else { "lnotab" };
+    let raw = unhex(rec[key].as_str().unwrap());
+    let entries = match locations::decode(v, &raw, first, code_len) {
+        Ok(e) => e,
+        Err(e) => return c.fail(format!("{who}: decode failed: {e}")),
+    };
+    if let Err(e) = locations::validate(v, &entries, code_len) {
+        c.fail(format!("{who}: decoded entries do not validate: {e}"));
+    }
+    match locations::encode(v, &entries, first) {
+        Ok(bytes) if bytes == raw => c.line_tables_round_trip += 1,
+        Ok(bytes) => c.fail(format!("{who}: re-encoded {} != raw {}", hex(&bytes), hex(&raw))),
+        Err(e) => c.fail(format!("{who}: encode failed: {e}")),
+    }
+    let starts: Vec<(u32, Option<i32>)> =
+        arr(&rec["linestarts"]).iter().map(|p| (p[0].as_u64().unwrap() as u32, opt(&p[1]))).collect();
+    let ours = locations::line_starts(v, &entries, code_len);
+    if ours != starts {
+        c.fail(format!("{who}: findlinestarts {starts:?}, ours {ours:?}"));
+    }
+    if v.at_least(10) {
+        let lines: Vec<LineRange> = arr(&rec["co_lines"])
+            .iter()
+            .map(|t| LineRange { start: t[0].as_u64().unwrap() as u32, end: t[1].as_u64().unwrap() as u32, line: opt(&t[2]) })
+            .collect();
+        let ours = locations::co_lines(v, &entries);
+        if ours != lines {
+            c.fail(format!("{who}: co_lines {lines:?}, ours {ours:?}"));
+        }
+    }
+    if v.at_least(11) {
+        let pos: Vec<Position> = arr(&rec["positions"])
+            .iter()
+            .map(|p| Position { line: opt(&p[0]), end_line: opt(&p[1]), col: opt(&p[2]), end_col: opt(&p[3]) })
+            .collect();
+        let ours = locations::positions(&entries);
+        if ours != pos {
+            let at = ours.iter().zip(&pos).position(|(a, b)| a != b).unwrap_or(ours.len().min(pos.len()));
+            c.fail(format!("{who}: co_positions differ at unit {at} (len {} vs ours {})", pos.len(), ours.len()));
+        }
+        let raw = unhex(rec["exctable"].as_str().unwrap());
+        let want: Vec<ExcEntry> = arr(&rec["exc"])
+            .iter()
+            .map(|e| ExcEntry {
+                start: e[0].as_u64().unwrap() as u32,
+                end: e[1].as_u64().unwrap() as u32,
+                target: e[2].as_u64().unwrap() as u32,
+                depth: e[3].as_u64().unwrap() as u32,
+                lasti: e[4].as_bool().unwrap(),
+            })
+            .collect();
+        c.exc_entries += want.len();
+        match exctable::decode(&raw, code_len) {
+            Err(e) => c.fail(format!("{who}: exception table decode failed: {e}")),
+            Ok(got) => {
+                if got != want {
+                    c.fail(format!("{who}: exception table {want:?}, ours {got:?}"));
+                }
+                if let Err(e) = exctable::validate(&got, code_len) {
+                    c.fail(format!("{who}: exception entries do not validate: {e}"));
+                }
+                match exctable::encode(&got) {
+                    Ok(b) if b == raw => c.exc_tables_round_trip += 1,
+                    Ok(b) => c.fail(format!("{who}: exception table re-encoded {} != raw {}", hex(&b), hex(&raw))),
+                    Err(e) => c.fail(format!("{who}: exception table encode failed: {e}")),
+                }
+            }
+        }
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn run_version(interp: &oracle::Interpreter, limit: usize) -> Result<Counts, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let script = oracle::repo_root().join("tools/oracle/positions_dump.py");
+    let mut args = vec!["--compile-stdlib".to_string(), dir.path().display().to_string()];
+    if limit > 0 {
+        args.push("--limit".into());
+        args.push(limit.to_string());
+    }
+    let out = interp.run_script(&script, &args).map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("dump failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let mut c = Counts::default();
+    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let rec: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        check_record(interp.version, &rec, &mut c);
+    }
+    Ok(c)
+}
+
+#[test]
+fn tables_match_cpython() {
+    let limit: usize = std::env::var("PYREWRITE_ORACLE_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
+    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = interps.iter().map(|i| s.spawn(move || (i, run_version(i, limit)))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut failed = false;
+    for (interp, r) in results {
+        match r {
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {e}", interp.describe());
+            }
+            Ok(c) => {
+                eprintln!(
+                    "{}: {} code objects, line tables round-tripped {}/{}, exception tables {}/{} ({} entries), {} mismatch(es)",
+                    interp.describe(),
+                    c.code_objects,
+                    c.line_tables_round_trip,
+                    c.code_objects,
+                    c.exc_tables_round_trip,
+                    if interp.version.at_least(11) { c.code_objects } else { 0 },
+                    c.exc_entries,
+                    c.mismatches.len()
+                );
+                for m in &c.mismatches {
+                    eprintln!("    {m}");
+                }
+                failed |= !c.mismatches.is_empty() || c.code_objects == 0;
+            }
+        }
+    }
+    assert!(!failed, "line/exception tables differ from CPython (details above)");
+}
