@@ -7,10 +7,14 @@
 //! tables; [`dis`] prints what each version's `dis` prints.
 #![deny(missing_docs)]
 
+pub mod asm;
 pub mod code;
 pub mod dis;
 pub mod error;
 pub mod exctable;
+pub mod inspect;
+pub mod ir;
+pub mod lift;
 pub mod locations;
 pub mod marshal;
 pub mod opcodes;

@@ -1,0 +1,1 @@
+//! IR to bytecode (work in progress).

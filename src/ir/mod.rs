@@ -1,0 +1,238 @@
+//! The editable form of a code object: labelled blocks of instructions whose
+//! arguments say what they mean, with no byte offsets anywhere.
+//!
+//! [`crate::lift`] builds a [`Function`] from a code object and
+//! [`crate::asm`] turns it back into `co_code`, the line table, the exception
+//! table and the constant/name/local tuples. See docs/ir.md.
+//!
+//! NB: opcodes stay the version's own bytes (`op`), looked up through
+//! [`crate::opcodes::table`]; the IR never renumbers opcodes, so a pass that
+//! edits 3.11 code uses 3.11 opcodes.
+
+mod display;
+
+use crate::marshal::ObjId;
+use crate::version::PyVersion;
+
+pub use display::{write_function, Show};
+
+/// A jump target and block name. Displayed as `L3`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label(pub u32);
+
+/// A block is named by its label.
+pub type BlockId = Label;
+
+/// Index into [`Function::consts`] (`co_consts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConstIdx(pub u32);
+
+/// Index into [`Function::names`] (`co_names`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NameIdx(pub u32);
+
+/// What an instruction's argument means. The assembler turns it back into
+/// the number CPython expects for the instruction's opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arg {
+    /// No argument (encoded as 0).
+    None,
+    /// A plain number: counts, flags, `RESUME` kind, intrinsic and
+    /// special-method indices, and the raw byte of an argument-less opcode
+    /// that was not 0 in the original.
+    Int(u32),
+    /// A `co_consts` index.
+    Const(ConstIdx),
+    /// A `co_names` index. `flags` are the low bits some opcodes pack below
+    /// the index: bit 0 of `LOAD_GLOBAL` (3.11+, push NULL), of `LOAD_ATTR`
+    /// (3.12+, method load) and of `LOAD_SUPER_ATTR`, plus bit 1 of
+    /// `LOAD_SUPER_ATTR` (two-argument `super`). 0 for other opcodes.
+    Name {
+        /// Index into `co_names`.
+        index: NameIdx,
+        /// The packed low bits (see above).
+        flags: u8,
+    },
+    /// A local variable: index into `co_varnames` (3.8-3.10) or into the
+    /// localsplus array (3.11+).
+    Local(u32),
+    /// Two locals packed as `first << 4 | second` (3.13+ `LOAD_FAST_LOAD_FAST`
+    /// and friends); `first` is used first.
+    LocalPair(u32, u32),
+    /// A cell or free variable in the version's index space: into
+    /// cellvars + freevars before 3.11, into localsplus from 3.11.
+    Free(u32),
+    /// A comparison argument, raw (its layout differs per version; decode
+    /// with [`crate::opcodes::OpTable::compare_op`]).
+    Compare(u32),
+    /// A `BINARY_OP` argument (index into `OpTable::nb_ops`), raw.
+    BinaryOp(u32),
+    /// A jump to the block with this label.
+    Jump(Label),
+}
+
+/// The source location of one instruction. On 3.8-3.10 only `line` is
+/// used; `line == None` means "no line" (3.10+).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Loc {
+    /// Line.
+    pub line: Option<i32>,
+    /// Last line of the span (3.11+).
+    pub end_line: Option<i32>,
+    /// Start column, 0-based UTF-8 bytes (3.11+).
+    pub col: Option<i32>,
+    /// End column, exclusive (3.11+).
+    pub end_col: Option<i32>,
+}
+
+/// The exception handler covering an instruction (3.11+ exception table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Handler {
+    /// Where control goes.
+    pub target: Label,
+    /// Stack depth the handler starts from (before the exception is pushed).
+    pub depth: u32,
+    /// Whether the raising instruction's offset is pushed too.
+    pub lasti: bool,
+}
+
+/// One instruction. EXTENDED_ARG prefixes and inline caches are not
+/// instructions of their own: they are part of the one they belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Instr {
+    /// This version's opcode byte (never `EXTENDED_ARG` or `CACHE`).
+    pub op: u8,
+    /// The argument.
+    pub arg: Arg,
+    /// Source location (covers the prefixes and caches too).
+    pub loc: Loc,
+    /// The exception handler covering it (3.11+), if any.
+    pub handler: Option<Handler>,
+    /// How many EXTENDED_ARG prefixes the original had. The assembler emits
+    /// `max(needed, ext)`: CPython sometimes writes useless `EXTENDED_ARG 0`
+    /// prefixes (3.8/3.9 peephole optimizer), and they must survive.
+    pub ext: u8,
+}
+
+impl Instr {
+    /// A new instruction with no location, handler or forced prefixes.
+    pub fn new(op: u8, arg: Arg) -> Self {
+        Instr { op, arg, loc: Loc::default(), handler: None, ext: 0 }
+    }
+}
+
+/// A labelled run of instructions. Control falls through to the next block
+/// in [`Function::blocks`] unless the last instruction is unconditional.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The block's name; jumps target it.
+    pub label: Label,
+    /// The instructions.
+    pub instrs: Vec<Instr>,
+}
+
+/// A code object in editable form.
+///
+/// Object-valued fields are [`ObjId`]s into the [`crate::marshal::Marshal`]
+/// arena the function was lifted from; the assembler writes back into that
+/// arena. Tables keep their original order; new entries are appended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    /// The CPython version whose opcodes and layout are used.
+    pub version: PyVersion,
+    /// Blocks in layout order (fall-through goes to the next one).
+    pub blocks: Vec<Block>,
+    /// `co_consts` items.
+    pub consts: Vec<ObjId>,
+    /// `co_names` items (str nodes).
+    pub names: Vec<ObjId>,
+    /// `co_varnames` (3.8-3.10) or `co_localsplusnames` (3.11+).
+    pub localsplus: Vec<ObjId>,
+    /// `co_localspluskinds` (3.11+; empty before).
+    pub localspluskinds: Vec<u8>,
+    /// `co_cellvars` (3.8-3.10; empty after).
+    pub cellvars: Vec<ObjId>,
+    /// `co_freevars` (3.8-3.10; empty after).
+    pub freevars: Vec<ObjId>,
+    /// `co_argcount`.
+    pub argcount: i32,
+    /// `co_posonlyargcount`.
+    pub posonlyargcount: i32,
+    /// `co_kwonlyargcount`.
+    pub kwonlyargcount: i32,
+    /// `co_nlocals` as stored (3.8-3.10; derived from kinds on 3.11+).
+    pub nlocals: i32,
+    /// `co_stacksize` as read (not recomputed by the assembler).
+    pub stacksize: i32,
+    /// `co_flags`.
+    pub flags: u32,
+    /// `co_firstlineno`.
+    pub firstlineno: i32,
+    /// `co_name` node.
+    pub name: ObjId,
+    /// `co_qualname` node (3.11+).
+    pub qualname: Option<ObjId>,
+    /// `co_filename` node.
+    pub filename: ObjId,
+    /// The next unused label number (see [`Function::new_label`]).
+    pub next_label: u32,
+}
+
+impl Function {
+    /// A fresh label, not used by any block yet.
+    pub fn new_label(&mut self) -> Label {
+        let l = Label(self.next_label);
+        self.next_label += 1;
+        l
+    }
+
+    /// Appends a constant and returns its index (existing ones keep theirs).
+    pub fn add_const(&mut self, obj: ObjId) -> ConstIdx {
+        self.consts.push(obj);
+        ConstIdx(self.consts.len() as u32 - 1)
+    }
+
+    /// Appends a name and returns its index.
+    pub fn add_name(&mut self, obj: ObjId) -> NameIdx {
+        self.names.push(obj);
+        NameIdx(self.names.len() as u32 - 1)
+    }
+
+    /// The block called `label`, if any.
+    pub fn block(&self, label: Label) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.label == label)
+    }
+
+    /// Index in [`Function::blocks`] of the block called `label`.
+    pub fn block_index(&self, label: Label) -> Option<usize> {
+        self.blocks.iter().position(|b| b.label == label)
+    }
+
+    /// All instructions in layout order.
+    pub fn instrs(&self) -> impl Iterator<Item = &Instr> {
+        self.blocks.iter().flat_map(|b| b.instrs.iter())
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "L{}", self.0)
+    }
+}
+
+/// True for opcodes after which control never falls through to the next
+/// instruction: unconditional jumps, returns and raises (by `dis` name, any
+/// version). The lifter starts a new block after each of them.
+pub fn is_terminator(name: &str) -> bool {
+    matches!(
+        name,
+        "RETURN_VALUE"
+            | "RETURN_CONST"
+            | "RAISE_VARARGS"
+            | "RERAISE"
+            | "JUMP_FORWARD"
+            | "JUMP_ABSOLUTE"
+            | "JUMP_BACKWARD"
+            | "JUMP_BACKWARD_NO_INTERRUPT"
+    )
+}

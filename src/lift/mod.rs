@@ -1,0 +1,239 @@
+//! Bytecode to IR: turns a code object into a [`Function`] of labelled blocks.
+//!
+//! Jump arguments become [`Label`]s (targets computed as each version's
+//! `dis` computes them, via [`OpTable::jump_target`]), EXTENDED_ARG prefixes
+//! and inline caches fold into their instruction, and every instruction
+//! gets the location covering its first code unit and (3.11+) the
+//! exception-table entry covering it. Blocks start at offset 0, at every
+//! jump and handler target, and after every jump or terminator.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::exctable;
+use crate::ir::{self, Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc, NameIdx};
+use crate::locations;
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::opcodes::{self, ArgKind, OpTable};
+use std::collections::BTreeMap;
+
+/// One instruction as found in `co_code`, before labels exist.
+#[derive(Clone, Debug)]
+pub struct RawInstr {
+    /// Byte offset of the first EXTENDED_ARG prefix (or of the opcode).
+    pub start: u32,
+    /// Byte offset of the opcode itself.
+    pub op_offset: u32,
+    /// One past the last byte, inline caches included.
+    pub end: u32,
+    /// Opcode byte.
+    pub op: u8,
+    /// The argument with EXTENDED_ARG prefixes merged in.
+    pub arg: u32,
+    /// Number of EXTENDED_ARG prefixes.
+    pub ext: u8,
+    /// True when some inline cache byte was not zero.
+    pub dirty_cache: bool,
+}
+
+fn invalid(offset: u32, msg: String) -> Error {
+    Error::at(u64::from(offset), ErrorKind::Invalid(msg))
+}
+
+/// Splits `co_code` into instructions, folding EXTENDED_ARG prefixes and
+/// (3.11+) inline caches into the instruction they belong to.
+pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
+    if code.len() % 2 != 0 {
+        return Err(invalid(code.len() as u32 - 1, "co_code has an odd length".into()));
+    }
+    let mut out = Vec::with_capacity(code.len() / 2);
+    let mut i = 0usize;
+    let (mut start, mut ext, mut acc) = (0u32, 0u8, 0u32);
+    while i < code.len() {
+        let (op, byte) = (code[i], code[i + 1]);
+        let info = t.get(op).ok_or_else(|| invalid(i as u32, format!("undefined opcode {op}")))?;
+        if ext == 0 {
+            start = i as u32;
+        }
+        if op == t.extended_arg {
+            if ext == 3 {
+                return Err(invalid(i as u32, "more than three EXTENDED_ARG prefixes".into()));
+            }
+            ext += 1;
+            acc = (acc | u32::from(byte)) << 8;
+            i += 2;
+            continue;
+        }
+        let caches = if t.version.at_least(11) { usize::from(info.cache_entries) } else { 0 };
+        let end = i + 2 + 2 * caches;
+        if end > code.len() {
+            return Err(invalid(i as u32, format!("{} at {i}: inline caches run past the code", info.name)));
+        }
+        let dirty_cache = code[i + 2..end].iter().any(|&b| b != 0);
+        out.push(RawInstr { start, op_offset: i as u32, end: end as u32, op, arg: acc | u32::from(byte), ext, dirty_cache });
+        ext = 0;
+        acc = 0;
+        i = end;
+    }
+    if ext != 0 {
+        return Err(invalid(start, "EXTENDED_ARG at the end of the code".into()));
+    }
+    Ok(out)
+}
+
+/// How many low flag bits the `hasname` opcode `name` packs below its
+/// index in version `t` (0, 1 or 2), read off [`opcodes::name_arg`].
+pub fn name_shift(t: &OpTable, name: &str) -> u32 {
+    if opcodes::name_arg(t.version, name, 2).index == 1 {
+        1
+    } else if opcodes::name_arg(t.version, name, 4).index == 1 {
+        2
+    } else {
+        0
+    }
+}
+
+/// The argument of a non-jump instruction, as the IR records it.
+pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
+    let Some(info) = t.get(op) else { return Arg::Int(raw) };
+    let has_arg = if t.version.at_least(12) { info.has_arg } else { op >= t.have_argument };
+    if !has_arg {
+        return if raw == 0 { Arg::None } else { Arg::Int(raw) };
+    }
+    match info.arg {
+        ArgKind::None | ArgKind::Jump => Arg::Int(raw),
+        ArgKind::Int | ArgKind::Intrinsic1 | ArgKind::Intrinsic2 | ArgKind::SpecialMethod | ArgKind::CommonConstant => {
+            Arg::Int(raw)
+        }
+        ArgKind::Const => Arg::Const(ConstIdx(raw)),
+        ArgKind::Name => {
+            let s = name_shift(t, info.name);
+            Arg::Name { index: NameIdx(raw >> s), flags: (raw & ((1 << s) - 1)) as u8 }
+        }
+        ArgKind::Local if opcodes::is_local_pair(info.name) => {
+            let (a, b) = opcodes::local_pair(raw);
+            Arg::LocalPair(a, b)
+        }
+        ArgKind::Local => Arg::Local(raw),
+        ArgKind::Free => Arg::Free(raw),
+        ArgKind::Compare => Arg::Compare(raw),
+        ArgKind::BinaryOp => Arg::BinaryOp(raw),
+    }
+}
+
+/// Lifts the code object `code` of arena `m` into a [`Function`].
+pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
+    let Value::Code(c) = m.get(code) else {
+        return Err(Error::new(ErrorKind::UnexpectedType { expected: "a code object", found: "another value".into() }));
+    };
+    let v = m.version;
+    let t = opcodes::table(v).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {v}"))))?;
+    let bytes = m.bytes(c.code).ok_or_else(|| Error::new(ErrorKind::UnexpectedType { expected: "bytes for co_code", found: "another value".into() }))?;
+    let raw = decode(t, bytes)?;
+    let n = bytes.len() as u32;
+
+    // Instruction index by start offset; jump and handler targets must be one.
+    let by_start: BTreeMap<u32, usize> = raw.iter().enumerate().map(|(k, r)| (r.start, k)).collect();
+    let target_index = |off: i64, from: u32| -> Result<usize> {
+        u32::try_from(off)
+            .ok()
+            .and_then(|o| by_start.get(&o).copied())
+            .ok_or_else(|| invalid(from, format!("target {off} is not the start of an instruction")))
+    };
+
+    let exc = match c.exceptiontable.and_then(|e| m.bytes(e)) {
+        Some(tab) if v.at_least(11) => exctable::decode(tab, n as usize)?,
+        _ => Vec::new(),
+    };
+    let lt = m.bytes(c.linetable).unwrap_or(&[]);
+    let entries = locations::decode(v, lt, c.firstlineno, n as usize)?;
+
+    // Block starts.
+    let mut starts = vec![false; raw.len()];
+    if !raw.is_empty() {
+        starts[0] = true;
+    }
+    let mut jump_to = vec![None; raw.len()];
+    for (k, r) in raw.iter().enumerate() {
+        let info = t.get(r.op).expect("decoded");
+        if info.jump.is_some() {
+            let off = t.jump_target(r.op, r.arg, r.op_offset).expect("a jump");
+            let ti = target_index(off, r.op_offset)?;
+            starts[ti] = true;
+            jump_to[k] = Some(ti);
+        }
+        if (info.jump.is_some() || ir::is_terminator(info.name)) && k + 1 < raw.len() {
+            starts[k + 1] = true;
+        }
+    }
+    let mut handlers: Vec<(exctable::ExcEntry, usize)> = Vec::with_capacity(exc.len());
+    for e in &exc {
+        let ti = target_index(i64::from(e.target), e.target)?;
+        starts[ti] = true;
+        handlers.push((*e, ti));
+    }
+    // Label of each block start, numbered in layout order.
+    let mut label_of = vec![Label(u32::MAX); raw.len()];
+    let mut next = 0u32;
+    for k in 0..raw.len() {
+        if starts[k] {
+            label_of[k] = Label(next);
+            next += 1;
+        }
+    }
+
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut ei = 0usize; // location entry cursor
+    let mut xi = 0usize; // exception entry cursor
+    for (k, r) in raw.iter().enumerate() {
+        if starts[k] {
+            blocks.push(Block { label: label_of[k], instrs: Vec::new() });
+        }
+        // NB: the location of an instruction is that of its first code unit
+        // (the first EXTENDED_ARG), skipping empty records.
+        while ei < entries.len() && entries[ei].end <= r.start {
+            ei += 1;
+        }
+        let loc = entries.get(ei).filter(|e| e.start <= r.start).map_or(Loc::default(), |e| Loc {
+            line: e.line,
+            end_line: e.end_line,
+            col: e.col,
+            end_col: e.end_col,
+        });
+        while xi < handlers.len() && handlers[xi].0.end <= r.start {
+            xi += 1;
+        }
+        let handler = handlers.get(xi).filter(|(e, _)| e.start <= r.start).map(|(e, ti)| Handler {
+            target: label_of[*ti],
+            depth: e.depth,
+            lasti: e.lasti,
+        });
+        let arg = match jump_to[k] {
+            Some(ti) => Arg::Jump(label_of[ti]),
+            None => arg_of(t, r.op, r.arg),
+        };
+        let ins = Instr { op: r.op, arg, loc, handler, ext: r.ext };
+        blocks.last_mut().expect("block 0 starts at instruction 0").instrs.push(ins);
+    }
+
+    let items = |id: Option<ObjId>| id.map_or(Vec::new(), |i| m.items(i).to_vec());
+    Ok(Function {
+        version: v,
+        blocks,
+        consts: m.items(c.consts).to_vec(),
+        names: m.items(c.names).to_vec(),
+        localsplus: m.items(c.varnames).to_vec(),
+        localspluskinds: c.localspluskinds.and_then(|k| m.bytes(k)).map_or(Vec::new(), |b| b.to_vec()),
+        cellvars: items(c.cellvars),
+        freevars: items(c.freevars),
+        argcount: c.argcount,
+        posonlyargcount: c.posonlyargcount,
+        kwonlyargcount: c.kwonlyargcount,
+        nlocals: c.nlocals,
+        stacksize: c.stacksize,
+        flags: c.flags,
+        firstlineno: c.firstlineno,
+        name: c.name,
+        qualname: c.qualname,
+        filename: c.filename,
+        next_label: next,
+    })
+}
