@@ -7,10 +7,11 @@ Usage:
   python3 tools/gen_opcodes.py --collect --save-facts DIR   # also keep the JSON
 
 --collect runs tools/oracle/opcode_facts.py under each CPython 3.8..3.14:
-native interpreters from env PYREWRITE_PYTHON_3_X (a path) or
-`pyenv prefix 3.X`, and 3.14 through pyodide (`node tools/pyodide/run.mjs`,
-package py314 in node_modules: `npm ci` first). Any version it cannot run is
-an error: the generated tables must all come from a real interpreter.
+each found as src/oracle.rs finds it: env PYREWRITE_PYTHONS
+(`3.8=/path/python3.8,3.14=pyodide`), `python3.X` on PATH, pyenv's newest
+3.X, and for 3.14 pyodide (`node tools/pyodide/run.mjs`, package py314 in
+node_modules: `npm ci` first). Any version it cannot run is an error: the
+generated tables must all come from a real interpreter.
 
 Stack effects
 -------------
@@ -51,9 +52,11 @@ dis uses to render arguments. Consistency checks (each list maps to one
 ArgKind, 3.11 jumps carry no caches, ...) stop the generator when violated.
 """
 
+import glob
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -173,51 +176,94 @@ def describe_formula(f):
 
 # ---------------------------------------------------------------- collection
 
-def interpreter_commands():
-    """[(version, argv prefix)] for 3.8..3.14; exits when one is missing."""
+def _env_pythons():
+    """PYREWRITE_PYTHONS=3.8=/path,3.14=pyodide[:alias] as {(3, 8): value}."""
+    out = {}
+    for item in os.environ.get("PYREWRITE_PYTHONS", "").split(","):
+        if "=" in item:
+            key, val = item.split("=", 1)
+            parts = key.strip().split(".")
+            if len(parts) == 2 and all(p.isdigit() for p in parts):
+                out[(int(parts[0]), int(parts[1]))] = val.strip()
+    return out
+
+
+def _pyodide(alias):
+    runner = os.path.join(ROOT, "tools", "pyodide", "run.mjs")
+    if os.path.isdir(os.path.join(ROOT, "node_modules", alias)) and shutil.which("node"):
+        return ["node", runner], {"PYREWRITE_PYODIDE": alias}
+    return None
+
+
+def _pyenv(major, minor):
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    found = glob.glob(os.path.join(root, "versions", "%d.%d.*" % (major, minor), "bin", "python3"))
+
+    def micro(path):
+        tail = path.split(os.sep)[-3].split(".")[2]
+        return int(tail) if tail.isdigit() else -1
+    found = [p for p in found if micro(p) >= 0]
+    return max(found, key=micro) if found else None
+
+
+def candidates(major, minor, env):
+    """Ways to start CPython major.minor, in src/oracle.rs's order:
+    PYREWRITE_PYTHONS, python3.X on PATH, pyenv's newest 3.X, pyodide (3.14+)."""
+    val = env.get((major, minor))
+    if val and val.startswith("pyodide"):
+        c = _pyodide(val.split(":", 1)[1] if ":" in val else "py%d%d" % (major, minor))
+        return [c] if c else []
+    if val:
+        return [([val], {})]
     out = []
-    missing = []
-    for major, minor in VERSIONS:
-        env_key = "PYREWRITE_PYTHON_%d_%d" % (major, minor)
-        if os.environ.get(env_key):
-            out.append(((major, minor), [os.environ[env_key]]))
-            continue
-        if (major, minor) >= (3, 14):
-            alias = os.path.join(ROOT, "node_modules", "py%d%d" % (major, minor))
-            if os.path.isdir(alias):
-                out.append(((major, minor), ["node", os.path.join(ROOT, "tools", "pyodide", "run.mjs")]))
-                continue
-        else:
-            try:
-                prefix = subprocess.run(["pyenv", "prefix", "%d.%d" % (major, minor)],
-                                        capture_output=True, text=True, check=True).stdout.strip()
-                exe = os.path.join(prefix.splitlines()[0], "bin", "python3")
-                if os.path.exists(exe):
-                    out.append(((major, minor), [exe]))
-                    continue
-            except (OSError, subprocess.CalledProcessError, IndexError):
-                pass
-        missing.append("%d.%d" % (major, minor))
-    if missing:
-        sys.exit("gen_opcodes: no interpreter for " + ", ".join(missing)
-                 + " (set PYREWRITE_PYTHON_3_X, install via pyenv, or `npm ci` for pyodide)")
+    exe = shutil.which("python%d.%d" % (major, minor))
+    if exe:
+        out.append(([exe, "-s"], {}))
+    exe = _pyenv(major, minor)
+    if exe:
+        out.append(([exe, "-s"], {}))
+    if (major, minor) >= (3, 14):
+        c = _pyodide("py%d%d" % (major, minor))
+        if c:
+            out.append(c)
     return out
 
 
 def collect(save_dir=None):
+    """Facts of every version in VERSIONS; exits when one cannot be had."""
+    env = _env_pythons()
     facts = []
-    for (major, minor), argv in interpreter_commands():
-        p = subprocess.run(argv + [FACTS_SCRIPT, "--compact"], capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit("gen_opcodes: %s failed:\n%s" % (" ".join(argv), p.stderr))
-        f = json.loads(p.stdout)
-        if tuple(f["version"]) != (major, minor):
-            sys.exit("gen_opcodes: %s reports %s, wanted %d.%d" % (argv, f["version"], major, minor))
-        if save_dir:
-            os.makedirs(save_dir, exist_ok=True)
-            with open(os.path.join(save_dir, "%d.%d.json" % (major, minor)), "w") as fh:
-                fh.write(p.stdout)
-        facts.append(f)
+    missing = []
+    for major, minor in VERSIONS:
+        got = None
+        for argv, extra_env in candidates(major, minor, env):
+            p = subprocess.run(argv + [FACTS_SCRIPT, "--compact"], capture_output=True, text=True,
+                               env=dict(os.environ, **extra_env))
+            if p.returncode != 0:
+                print("gen_opcodes: %s failed, trying next: %s"
+                      % (" ".join(argv), (p.stderr.strip().splitlines() or [""])[0]), file=sys.stderr)
+                continue
+            f = json.loads(p.stdout)
+            if tuple(f["version"]) != (major, minor):
+                print("gen_opcodes: %s is %s, not %d.%d" % (argv, f["version"], major, minor),
+                      file=sys.stderr)
+                continue
+            got = f
+            print("gen_opcodes: %d.%d from %s (%s)" % (major, minor, " ".join(argv),
+                                                    f["full_version"].split()[0]), file=sys.stderr)
+            if save_dir:
+                os.makedirs(save_dir, exist_ok=True)
+                with open(os.path.join(save_dir, "%d.%d.json" % (major, minor)), "w") as fh:
+                    fh.write(p.stdout)
+            break
+        if got is None:
+            missing.append("%d.%d" % (major, minor))
+        else:
+            facts.append(got)
+    if missing:
+        sys.exit("gen_opcodes: no working interpreter for " + ", ".join(missing)
+                 + " (set PYREWRITE_PYTHONS=3.X=/path/python, install via pyenv,"
+                 + " or `npm ci` for pyodide); nothing written")
     return facts
 
 
@@ -304,6 +350,11 @@ def fit_effects(f, ops):
                                   list(zip(sample, vals))[:12]))
             per[j] = fm
         out[code] = per
+    for code_s, vals in f.get("unused_stack_effect", {}).items():
+        if any(x is not None for x in vals):
+            # NB: the emitted default arm answers None for every unused byte.
+            raise GenError("%d.%d: unused byte %s has a stack effect %s"
+                           % (f["version"][0], f["version"][1], code_s, vals))
     return out
 
 

@@ -32,6 +32,10 @@ Output keys (absent lists are omitted, never faked):
                      for arg in "sample" (or arg=None for codes without an
                      argument: then each list has one entry); ValueError -> null
   sample             the oparg values sampled
+  unused_stack_effect  {code: [...]} for bytes that are no opcode: stack_effect
+                     with oparg None, 0, 1 (outer) x jump None, True, False
+  jump_targets       {code: [[arg, offset, target], ...]} the byte offset dis
+                     reports as the target of each jump opcode
 """
 
 import dis
@@ -196,6 +200,12 @@ def main():
             "F": [effect(c, a, False) for a in args],
         }
     facts["stack_effect"] = se
+
+    # NB: unused bytes must raise too; record what they do with oparg None/0/1.
+    facts["unused_stack_effect"] = {
+        str(c): [effect(c, a, j) for a in (None, 0, 1) for j in (None, True, False)]
+        for c in range(256) if c not in names
+    }
 
     compact = "--compact" in sys.argv[1:]
     json.dump(facts, sys.stdout, separators=(",", ":") if compact else None,
