@@ -6,6 +6,7 @@
 SRC_DIR/a/b.py becomes OUT_DIR/a/b.pyc (legacy layout, no __pycache__).
 --mode is unchecked-hash (default: the bytes depend only on the source),
 timestamp or checked-hash; 3.6 knows only timestamp.
+--only A,B limits SRC_DIR to those relative paths.
 --dfile rel (default for SRC_DIR) stores the path relative to SRC_DIR as
 co_filename so the output is the same on every machine; abs stores the real
 path (default for --stdlib, as an installed standard library has).
@@ -85,6 +86,7 @@ def main(argv):
     dfile = None
     stdlib = False
     verbose = False
+    only = None
     pos = []
     i = 0
     while i < len(args):
@@ -97,6 +99,9 @@ def main(argv):
             i += 1
         elif a == "--stdlib":
             stdlib = True
+        elif a == "--only":
+            only = set(args[i + 1].split(","))
+            i += 1
         elif a in ("-v", "--verbose"):
             verbose = True
         else:
@@ -121,6 +126,8 @@ def main(argv):
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     compiled = skipped = not_applicable = 0
     for rel, path, zf in sources:
+        if only is not None and rel.replace(os.sep, "/") not in only:
+            continue
         if not applicable(rel):
             not_applicable += 1
             continue

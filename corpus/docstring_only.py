@@ -1,0 +1,1 @@
+"""A module whose code is only a docstring."""
