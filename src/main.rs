@@ -1,5 +1,7 @@
-//! The `pyrewrite` command line.
+//! The `pyrewrite` command line; the layout is in `cli`, the user guide in docs/cli.md.
+
+mod cli;
+
 fn main() {
-    eprintln!("pyrewrite: under construction");
-    std::process::exit(2);
+    std::process::exit(cli::main());
 }

@@ -1,0 +1,129 @@
+//! The inspection subcommands: `info`, `dis`, `diff`, `passes`.
+
+use super::{passes, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use pyrewrite::inspect::{diff::FileDiff, info::FileInfo, instr};
+use pyrewrite::pyc::Pyc;
+use pyrewrite::Error;
+use serde::Serialize;
+use std::path::Path;
+
+fn read(path: &Path) -> Result<Pyc, Error> {
+    report::guard(path, || Pyc::read_file(path))
+}
+
+fn to_json(v: &impl Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("plain structs serialise");
+    s.push('\n');
+    s
+}
+
+/// `pyrewrite info FILE [--json]`.
+pub fn info(path: &Path, json: bool) -> i32 {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        file: String,
+        #[serde(flatten)]
+        info: &'a FileInfo,
+    }
+    let r = read(path).and_then(|p| report::guard(path, || FileInfo::of(&p)));
+    match r {
+        Ok(info) => {
+            if json {
+                report::emit(&to_json(&Out { file: path.display().to_string(), info: &info }));
+            } else {
+                report::emit(&format!("file:         {}\n{}", path.display(), info.to_text()));
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            report::error(path, &e);
+            EXIT_FAILED
+        }
+    }
+}
+
+/// `pyrewrite dis FILE [--json]`.
+pub fn dis(path: &Path, json: bool) -> i32 {
+    #[derive(Serialize)]
+    struct Out {
+        file: String,
+        version: String,
+        code_objects: Vec<instr::CodeInstructions>,
+    }
+    let r = read(path).and_then(|p| {
+        report::guard(path, || {
+            if json {
+                let out = Out {
+                    file: path.display().to_string(),
+                    version: p.version().to_string(),
+                    code_objects: instr::instructions(&p.marshal)?,
+                };
+                Ok(to_json(&out))
+            } else {
+                pyrewrite::dis::dis_module(&p.marshal)
+            }
+        })
+    });
+    match r {
+        Ok(text) => {
+            report::emit(&text);
+            EXIT_OK
+        }
+        Err(e) => {
+            report::error(path, &e);
+            EXIT_FAILED
+        }
+    }
+}
+
+/// `pyrewrite diff A B`: 0 identical, 1 different, 2 error (as diff(1)).
+pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i32 {
+    let (pa, pb) = match (read(a), read(b)) {
+        (Ok(pa), Ok(pb)) => (pa, pb),
+        (ra, rb) => {
+            if let Err(e) = ra {
+                report::error(a, &e);
+            }
+            if let Err(e) = rb {
+                report::error(b, &e);
+            }
+            return EXIT_USAGE;
+        }
+    };
+    let d = match report::guard(a, || FileDiff::of(&pa, &pb)) {
+        Ok(d) => d,
+        Err(e) => {
+            report::error(a, &e);
+            return EXIT_USAGE;
+        }
+    };
+    if json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            a: String,
+            b: String,
+            #[serde(flatten)]
+            diff: &'a FileDiff,
+        }
+        report::emit(&to_json(&Out { a: a.display().to_string(), b: b.display().to_string(), diff: &d }));
+    } else {
+        report::emit(&d.to_text(&a.display().to_string(), &b.display().to_string(), all));
+    }
+    let same = if ignore_header { d.code_identical } else { d.identical };
+    if same {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// `pyrewrite passes`.
+pub fn passes() -> i32 {
+    if passes::PASSES.is_empty() {
+        report::emit("available passes: (none yet)\n");
+    }
+    for p in passes::PASSES {
+        report::emit(&format!("{:<20} {}\n", p.name, p.summary));
+    }
+    EXIT_OK
+}

@@ -1,0 +1,103 @@
+//! Command-line layout (clap) and dispatch; see docs/cli.md for the user's view.
+
+mod commands;
+mod fsutil;
+pub mod passes;
+mod report;
+mod rewrite;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code: success (diff: files identical).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: some input failed (diff: files differ).
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code: usage error (diff: any error).
+pub const EXIT_USAGE: i32 = 2;
+
+const AFTER_HELP: &str = "\
+Rewrite mode (no subcommand):
+  pyrewrite IN OUT               rewrite one .pyc, or mirror a directory tree
+  pyrewrite --check IN           read and re-encode, write nothing
+  pyrewrite --in-place IN        replace the input files
+
+No passes exist yet: the rewrite is an identity rewrite (output equals input
+byte for byte). Exit codes: 0 ok, 1 some files failed, 2 usage error
+(diff: 0 identical, 1 different, 2 error). See docs/cli.md.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pyrewrite",
+    version,
+    about = "Read, inspect and rewrite CPython 3.8-3.14 .pyc files",
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    rewrite: rewrite::RewriteArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the header and every code object of a .pyc
+    Info(FileArgs),
+    /// Disassemble a .pyc as that version's `dis.dis` prints it
+    Dis(FileArgs),
+    /// Compare two .pyc files code object by code object (exit 0 same, 1 different, 2 error)
+    Diff(DiffArgs),
+    /// List the available rewrite passes
+    Passes,
+}
+
+#[derive(Args, Debug)]
+struct FileArgs {
+    /// The .pyc file
+    file: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// First .pyc file
+    a: PathBuf,
+    /// Second .pyc file
+    b: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+    /// Also print attributes that match, with their values
+    #[arg(long)]
+    all: bool,
+    /// Compare code objects only: header differences (mtime, flags) do not count
+    #[arg(long)]
+    ignore_header: bool,
+}
+
+/// Parses the command line, runs it, and returns the exit code.
+pub fn main() -> i32 {
+    report::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // NB: clap prints help/version to stdout (exit 0) and usage
+            // errors to stderr (exit 2), which is our convention too.
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Some(Command::Info(a)) => commands::info(&a.file, a.json),
+        Some(Command::Dis(a)) => commands::dis(&a.file, a.json),
+        Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
+        Some(Command::Passes) => commands::passes(),
+        None => rewrite::run(cli.rewrite),
+    }
+}
