@@ -221,16 +221,62 @@ fn check_stack_effect(t: &OpTable, f: &Value, d: &mut Diffs) {
     }
 }
 
+/// The hand-written argument decoders against dis's own rendering.
+fn check_decoded_args(t: &OpTable, f: &Value, d: &mut Diffs) {
+    let v = t.version;
+    let decoded = f["decoded_args"].as_object().expect("facts lack decoded_args (stale opcode_facts.py?)");
+    for (name, rows) in decoded {
+        let Some(op) = t.by_name(name).map(|o| o.code) else {
+            d.eq(|| format!("{v} {name} present"), false, true);
+            continue;
+        };
+        let pair = rows.as_array().unwrap().iter().any(|r| r[1].is_array());
+        d.eq(|| format!("{v} is_local_pair({name})"), opcodes::is_local_pair(name), pair);
+        for r in rows.as_array().unwrap() {
+            let arg = r[0].as_u64().unwrap() as u32;
+            let (val, rep) = (&r[1], r[2].as_str());
+            match name.as_str() {
+                "COMPARE_OP" => {
+                    let want = val.as_str().map(|s| (s.to_string(), rep.unwrap().starts_with("bool(")));
+                    let ours = t.compare_op(arg).map(|(s, b)| (s.to_string(), b));
+                    d.eq(|| format!("{v} compare_op({arg})"), ours, want);
+                }
+                _ if pair => {
+                    let (a, b) = opcodes::local_pair(arg);
+                    let want: Vec<String> = strs(val);
+                    d.eq(|| format!("{v} {name} local_pair({arg})"), vec![format!("v{a}"), format!("v{b}")], want);
+                }
+                _ => {
+                    let n = t.name_arg(op, arg);
+                    let want = (val.as_str().map(str::to_string), rep.is_some_and(|r| r.contains("NULL")));
+                    d.eq(|| format!("{v} {name} name_arg({arg})"), (Some(format!("n{}", n.index)), n.low_bit), want);
+                }
+            }
+        }
+    }
+    for o in t.ops.iter().flatten() {
+        if opcodes::is_local_pair(o.name) {
+            d.eq(|| format!("{v} {} sampled as a pair by opcode_facts.py", o.name), decoded.contains_key(o.name), true);
+        }
+    }
+}
+
 fn check_version(minor: u8) {
     let v = PyVersion::new(3, minor);
     let t = opcodes::table(v).expect("table for a supported version");
     assert_eq!(t.version, v);
     let Some((who, f)) = facts_of(v) else { return };
     assert_eq!(f["version"], serde_json::json!([3, minor]), "{who} reports another version");
+    for key in ["ops", "has_arg", "lists", "deopt", "backward", "cache_entries", "specialized", "instrumented",
+        "sample", "stack_effect", "unused_stack_effect", "jump_targets", "decoded_args"]
+    {
+        assert!(f.get(key).is_some(), "{who}: opcode_facts.py output lacks {key:?} (stale script?)");
+    }
     let mut d = Diffs::default();
     check_tables(t, &f, &mut d);
     check_ops(t, &f, &mut d);
     check_stack_effect(t, &f, &mut d);
+    check_decoded_args(t, &f, &mut d);
     println!("opcodes_oracle {v}: {} checks against {who}, {} mismatches", d.checks, d.list.len());
     if !d.list.is_empty() {
         let shown: Vec<&String> = d.list.iter().take(200).collect();

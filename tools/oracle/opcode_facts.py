@@ -34,6 +34,9 @@ Output keys (absent lists are omitted, never faked):
   sample             the oparg values sampled
   unused_stack_effect  {code: [...]} for bytes that are no opcode: stack_effect
                      with oparg None, 0, 1 (outer) x jump None, True, False
+  decoded_args       {name: [[arg, argval, argrepr], ...]} dis's rendering of
+                     COMPARE_OP, LOAD_GLOBAL, LOAD_ATTR, LOAD_SUPER_ATTR and the
+                     local-pair opcodes for arg 0..255 (names n0.., locals v0..)
   jump_targets       {code: [[arg, offset, target], ...]} the byte offset dis
                      reports as the target of each jump opcode
 """
@@ -106,6 +109,43 @@ def jump_targets(codes, deopt, lists, caches):
                         target = ins.argval
             rows.append([arg, JUMP_AT, target])
         out[str(c)] = rows
+    return out
+
+
+DECODE_OPS = ("COMPARE_OP", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_SUPER_ATTR",
+              "LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST",
+              "LOAD_FAST_BORROW_LOAD_FAST_BORROW")
+NAMES = tuple("n%d" % i for i in range(256))
+VARNAMES = tuple("v%d" % i for i in range(256))
+
+
+def decoded_args(caches):
+    """{name: [[arg, argval, argrepr], ...]} for arg 0..255: how dis renders
+    the argument of opcodes whose encoding packs flags or pairs (null when
+    dis fails on that arg)."""
+    out = {}
+    for name in DECODE_OPS:
+        op = opcode.opmap.get(name)
+        if op is None or op >= 256:
+            continue
+        rows = []
+        for arg in range(256):
+            try:
+                if hasattr(dis, "ArgResolver"):
+                    r = dis.ArgResolver(names=NAMES, varname_from_oparg=VARNAMES.__getitem__)
+                    val, rep = r.get_argval_argrepr(op, arg, 0)
+                else:
+                    code = bytes([op, arg] + [0, 0] * caches.get(str(op), 0))
+                    if sys.version_info >= (3, 11):
+                        ins = next(dis._get_instructions_bytes(
+                            code, varname_from_oparg=VARNAMES.__getitem__, names=NAMES))
+                    else:
+                        ins = next(dis._get_instructions_bytes(code, varnames=VARNAMES, names=NAMES))
+                    val, rep = ins.argval, ins.argrepr
+                rows.append([arg, list(val) if isinstance(val, tuple) else val, rep])
+            except (IndexError, KeyError):
+                rows.append([arg, None, None])
+        out[name] = rows
     return out
 
 
@@ -190,6 +230,7 @@ def main():
         facts["function_attr_flags"] = list(flags)
 
     facts["jump_targets"] = jump_targets(codes, deopt, lists, caches)
+    facts["decoded_args"] = decoded_args(caches)
 
     se = {}
     for c in codes:
