@@ -151,3 +151,45 @@ fn write_field(out: &mut Vec<u8>, v: u64, mut mark: u8) {
     }
     out.push((v & 63) as u8 | mark);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offset(r: Result<Vec<ExcEntry>>) -> u64 {
+        r.expect_err("malformed table accepted").offset().expect("error without offset")
+    }
+
+    #[test]
+    fn malformed_tables_are_located() {
+        // Entry 0 fine (0..4 -> 6, depth 1, lasti), entry 1 cut inside its target.
+        let good = [0x80, 0x02, 0x03, 0x03];
+        assert_eq!(decode(&good, 8).unwrap(), vec![ExcEntry { start: 0, end: 4, target: 6, depth: 1, lasti: true }]);
+        let mut cut = good.to_vec();
+        cut.extend_from_slice(&[0x81, 0x01, 0x41]);
+        let e = decode(&cut, 8).unwrap_err();
+        assert_eq!(e.offset(), Some(7));
+        assert!(matches!(e.kind(), ErrorKind::Truncated { .. }));
+        // No start bit on an entry's first byte, and a start bit inside an entry.
+        assert_eq!(offset(decode(&[0x00, 0x02, 0x03, 0x03], 8)), 0);
+        assert_eq!(offset(decode(&[0x80, 0x82, 0x03, 0x03], 8)), 1);
+        // Range and target beyond the code.
+        assert_eq!(offset(decode(&[0x80, 0x05, 0x03, 0x03], 8)), 0);
+        assert_eq!(offset(decode(&[0x80, 0x02, 0x04, 0x03], 8)), 0);
+    }
+
+    #[test]
+    fn multi_chunk_values_round_trip_and_validate_checks_order() {
+        let es = vec![
+            ExcEntry { start: 0, end: 2 * 5000, target: 2 * 300_000, depth: 70, lasti: false },
+            ExcEntry { start: 2 * 5000, end: 2 * 5001, target: 2, depth: 0, lasti: true },
+        ];
+        let code_len = 2 * 300_001;
+        let bytes = encode(&es).unwrap();
+        assert_eq!(decode(&bytes, code_len).unwrap(), es);
+        validate(&es, code_len).unwrap();
+        let overlap = [es[0], ExcEntry { start: 8, ..es[1] }];
+        assert_eq!(validate(&overlap, code_len).unwrap_err().offset(), Some(1));
+        assert!(validate(&es, 2 * 5001).is_err());
+    }
+}

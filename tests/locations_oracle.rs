@@ -28,8 +28,60 @@ fn arr(v: &Value) -> &Vec<Value> {
     v.as_array().expect("array")
 }
 
+/// Which splitting and encoding paths the raw tables exercised.
+#[derive(Default, Debug)]
+struct Features(std::collections::BTreeSet<&'static str>);
+
+impl Features {
+    fn see(&mut self, v: PyVersion, table: &[u8], exc: &[u8]) {
+        let f = &mut self.0;
+        if !v.at_least(11) {
+            for p in table.chunks_exact(2) {
+                let (b, l) = (p[0], p[1] as i8);
+                match (v.at_least(10), b, l) {
+                    (false, 255, 0) => f.insert("lnotab: 255-byte step"),
+                    (false, _, 127) => f.insert("lnotab: +127 line step"),
+                    (false, _, -128) => f.insert("lnotab: -128 line step"),
+                    (true, 254, _) => f.insert("3.10: 254-byte step"),
+                    (true, 0, 127) => f.insert("3.10: (0, +127) prefix"),
+                    (true, 0, -127) => f.insert("3.10: (0, -127) prefix"),
+                    (true, _, -128) => f.insert("3.10: no line"),
+                    _ => false,
+                };
+            }
+            return;
+        }
+        let mut i = 0;
+        let mut prev_full = false;
+        while i < table.len() {
+            let (code, units) = ((table[i] >> 3) & 15, (table[i] & 7) + 1);
+            let mut j = i + 1;
+            while j < table.len() && table[j] & 0x80 == 0 {
+                j += 1;
+            }
+            f.insert(match code {
+                0..=9 => "short form",
+                10..=12 => "one-line form",
+                13 => "no-column form",
+                14 if j - i > 5 => "long form, multi-byte varints",
+                14 => "long form",
+                _ => "no location",
+            });
+            if prev_full && units > 0 {
+                f.insert("after an 8-unit entry");
+            }
+            prev_full = units == 8;
+            i = j;
+        }
+        if exc.windows(3).any(|w| w[0] & 0x40 != 0 && w[1] & 0x40 != 0) {
+            f.insert("exception varint of 3+ chunks");
+        }
+    }
+}
+
 #[derive(Default, Debug)]
 struct Counts {
+    features: Features,
     code_objects: usize,
     line_tables_round_trip: usize,
     exc_tables_round_trip: usize,
@@ -66,6 +118,8 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
     let code_len = rec["code_len"].as_u64().unwrap() as usize;
     let key = if v.at_least(10) { "linetable" } else { "lnotab" };
     let raw = unhex(rec[key].as_str().unwrap());
+    let exc_raw = rec.get("exctable").and_then(Value::as_str).map(unhex).unwrap_or_default();
+    c.features.see(v, &raw, &exc_raw);
     let entries = match locations::decode(v, &raw, first, code_len) {
         Ok(e) => e,
         Err(e) => return c.fail(format!("{who}: decode failed: {e}")),
@@ -139,15 +193,37 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn run_version(interp: &oracle::Interpreter, limit: usize) -> Result<Counts, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let script = oracle::repo_root().join("tools/oracle/positions_dump.py");
-    let mut args = vec!["--compile-stdlib".to_string(), dir.path().display().to_string()];
-    if limit > 0 {
-        args.push("--limit".into());
-        args.push(limit.to_string());
+/// A module that drives every splitting path of the encoders: line jumps
+/// beyond one byte both ways, ranges beyond 254 bytes and 8 code units on
+/// one line, columns past 80 and 128, multi-line spans, code without a
+/// line, and exception tables with offsets needing several varint chunks.
+fn stress_source() -> String {
+    let mut s = String::from("import sys\n\ndef far_lines(a):\n    x = a\n");
+    s.push_str(&"\n".repeat(300));
+    s.push_str("    y = x + 1\n");
+    s.push_str(&"#\n".repeat(70_000));
+    // NB: variable arguments, one per line: constant ones would be folded
+    // into one tuple and lose their lines.
+    s.push_str("    return y\n\ndef backwards(f, a):\n    return f(\n");
+    s.push_str(&"        a,\n".repeat(400));
+    s.push_str("    )\n\ndef one_long_line(o):\n    x = [");
+    let names: Vec<String> = (0..400).map(|i| format!("o.a{i}(o.b{i})")).collect();
+    s.push_str(&names.join(", "));
+    s.push_str("]\n    return x\n\ndef spans(a, b, c):\n    return (a +\n            b) * c.method(\n        a, b)[\n    0]\n\n");
+    s.push_str("def deep(a):\n    try:\n        with open(a) as f:\n            for x in f:\n                try:\n                    pass\n                except (OSError, ValueError) as e:\n                    raise RuntimeError(e) from None\n                finally:\n                    a = [y for y in x if y]\n    except* TypeError:\n        pass\n    finally:\n        del a\n\n");
+    s.push_str("def huge_try(o):\n    try:\n");
+    for i in 0..3000 {
+        s.push_str(&format!("        o.f{i} = o.g{i}(o.h{i})\n"));
     }
-    let out = interp.run_script(&script, &args).map_err(|e| e.to_string())?;
+    s.push_str("    except Exception:\n        return None\n\n");
+    s.push_str("class C:\n    def m(self):\n        return lambda q: (yield q)\n    async def n(self):\n        async with self as s:\n            await s\n");
+    s
+}
+
+/// Dumps with `args` (after the script path) and checks every record.
+fn run_dump(interp: &oracle::Interpreter, args: &[String]) -> Result<Counts, String> {
+    let script = oracle::repo_root().join("tools/oracle/positions_dump.py");
+    let out = interp.run_script(&script, args).map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("dump failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -157,6 +233,76 @@ fn run_version(interp: &oracle::Interpreter, limit: usize) -> Result<Counts, Str
         check_record(interp.version, &rec, &mut c);
     }
     Ok(c)
+}
+
+fn run_version(interp: &oracle::Interpreter, limit: usize) -> Result<Counts, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut args = vec!["--compile-stdlib".to_string(), dir.path().display().to_string()];
+    if limit > 0 {
+        args.push("--limit".into());
+        args.push(limit.to_string());
+    }
+    run_dump(interp, &args)
+}
+
+#[test]
+fn stress_tables_match_cpython() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("stress.py");
+    std::fs::write(&src, stress_source()).unwrap();
+    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
+    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let mut failed = false;
+    for interp in &interps {
+        // NB: `except*` is 3.11+ syntax; older versions get the module without it.
+        let text = stress_source();
+        let text = if interp.version.at_least(11) { text } else { text.replace("except* TypeError", "except TypeError") };
+        let src = dir.path().join(format!("stress{}.py", interp.version.minor));
+        std::fs::write(&src, text).unwrap();
+        let out = dir.path().join(format!("out{}", interp.version.minor));
+        let args = vec!["--compile".to_string(), out.display().to_string(), src.display().to_string()];
+        match run_dump(interp, &args) {
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {e}", interp.describe());
+            }
+            Ok(c) => {
+                eprintln!(
+                    "{} stress: {} code objects, line tables round-tripped {}, exception tables {}, {} mismatch(es)",
+                    interp.describe(),
+                    c.code_objects,
+                    c.line_tables_round_trip,
+                    c.exc_tables_round_trip,
+                    c.mismatches.len()
+                );
+                for m in &c.mismatches {
+                    eprintln!("    {m}");
+                }
+                eprintln!("    exercised: {:?}", c.features.0);
+                let want: &[&str] = match interp.version.minor {
+                    8 | 9 => &["lnotab: 255-byte step", "lnotab: +127 line step", "lnotab: -128 line step"],
+                    10 => &["3.10: 254-byte step", "3.10: (0, +127) prefix", "3.10: (0, -127) prefix", "3.10: no line"],
+                    _ => &[
+                        "short form",
+                        "one-line form",
+                        "no-column form",
+                        "long form",
+                        "long form, multi-byte varints",
+                        "no location",
+                        "after an 8-unit entry",
+                        "exception varint of 3+ chunks",
+                    ],
+                };
+                let missing: Vec<_> = want.iter().filter(|w| !c.features.0.contains(*w)).collect();
+                if !missing.is_empty() {
+                    eprintln!("    stress source no longer exercises {missing:?}");
+                }
+                failed |= !c.mismatches.is_empty() || c.code_objects < 8 || !missing.is_empty();
+            }
+        }
+    }
+    let _ = src;
+    assert!(!failed, "stress tables differ from CPython (details above)");
 }
 
 #[test]

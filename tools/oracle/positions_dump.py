@@ -7,6 +7,8 @@ tables of every code object in some .pyc files, one JSON object per line.
         compile this interpreter's own standard library (the first N .py
         files in sorted order, all by default) to .pyc files under OUTDIR
         with py_compile, then dump those .pyc files
+    python3.X tools/oracle/positions_dump.py --compile OUTDIR FILE.py [...]
+        the same for the given source files
 
 Each line holds: file, qualified path of the code object inside the module,
 co_firstlineno, len(co_code), the raw tables as hex (lnotab on 3.8-3.9,
@@ -95,10 +97,14 @@ def stdlib_sources():
 
 
 def compile_stdlib(outdir, limit):
+    return compile_sources(outdir, limit, stdlib_sources())
+
+
+def compile_sources(outdir, limit, sources):
     import importlib.util
 
     done = []
-    for rel, src in stdlib_sources():
+    for rel, src in sources:
         if limit is not None and len(done) >= limit:
             break
         try:
@@ -123,6 +129,14 @@ def files(args):
             if rest[:1] == ["--limit"]:
                 limit = int(rest[1])
             yield from compile_stdlib(outdir, limit)
+            return
+        if a == "--compile":
+            outdir = next(it)
+            srcs = []
+            for p in it:
+                with open(p, "rb") as f:
+                    srcs.append((os.path.basename(p), f.read()))
+            yield from compile_sources(outdir, None, srcs)
             return
         if a == "--tree":
             root = next(it)
