@@ -53,7 +53,19 @@ pub struct Interpreter {
 impl Interpreter {
     /// A `Command` that starts the interpreter on a script: append the script
     /// path and its arguments. For pyodide, host paths work unchanged.
+    ///
+    /// `PYTHONHASHSEED` is 0 unless the caller's environment sets it: the
+    /// order of marshalled frozensets of strings (and of printed sets)
+    /// depends on it, and oracle runs must be reproducible.
     pub fn command(&self) -> Command {
+        let mut c = self.base_command();
+        if std::env::var_os("PYTHONHASHSEED").is_none() {
+            c.env("PYTHONHASHSEED", "0");
+        }
+        c
+    }
+
+    fn base_command(&self) -> Command {
         match &self.kind {
             InterpreterKind::Native(exe) => {
                 let mut c = Command::new(exe);
