@@ -5,7 +5,7 @@
 
 SRC_DIR/a/b.py becomes OUT_DIR/a/b.pyc (legacy layout, no __pycache__).
 --mode is unchecked-hash (default: the bytes depend only on the source),
-timestamp or checked-hash; 3.6 knows only timestamp.
+timestamp or checked-hash; 3.6 knows only timestamp (its default).
 --only A,B limits SRC_DIR to those relative paths.
 --dfile rel (default for SRC_DIR) stores the path relative to SRC_DIR as
 co_filename so the output is the same on every machine; abs stores the real
@@ -82,7 +82,8 @@ def stdlib_sources():
 
 def main(argv):
     args = list(argv)
-    mode = "unchecked-hash"
+    # NB: 3.6 has no hash-based .pyc files; timestamp is its only mode
+    mode = "unchecked-hash" if sys.version_info >= (3, 7) else "timestamp"
     dfile = None
     stdlib = False
     verbose = False
