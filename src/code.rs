@@ -242,7 +242,7 @@ pub fn qualnames(m: &Marshal) -> Vec<(ObjId, String)> {
             let name = child.name();
             let q = if is_module {
                 name.into_owned()
-            } else if cv.is_function() {
+            } else if cv.is_function() && !matches!(&*cv.name(), "<listcomp>" | "<setcomp>" | "<dictcomp>" | "<genexpr>") {
                 format!("{own}.<locals>.{name}")
             } else {
                 format!("{own}.{name}")

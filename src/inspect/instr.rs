@@ -48,7 +48,9 @@ pub struct Instruction {
     pub line: Option<i32>,
     /// Byte offset this instruction jumps to, for jumps.
     pub jump_target: Option<i64>,
-    /// Whether some jump or exception handler targets this offset.
+    /// Whether a jump targets this offset or an exception handler starts
+    /// here (what `dis.dis` marks with `>>` before 3.13; 3.13+ labels also
+    /// exception range bounds, which this does not count).
     pub is_jump_target: bool,
 }
 
@@ -113,10 +115,11 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
                     ArgKind::Name => {
                         let n = table.name_arg(ins.op, arg as u32);
                         let s = text(n.index as usize, &names);
-                        match (n.low_bit, info.name) {
+                        let extra = if info.name == "LOAD_GLOBAL" { "NULL" } else { "NULL|self" };
+                        match (n.low_bit, v.at_least(13)) {
                             (false, _) => s,
-                            (true, "LOAD_GLOBAL") => format!("{s} + NULL"),
-                            (true, _) => format!("{s} + NULL|self"),
+                            (true, true) => format!("{s} + {extra}"),
+                            (true, false) => format!("{extra} + {s}"),
                         }
                     }
                     ArgKind::Local if opcodes::is_local_pair(info.name) => {
