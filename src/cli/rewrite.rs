@@ -160,14 +160,17 @@ fn build_pipeline(args: &RewriteArgs) -> Result<Pipeline, String> {
         .collect()
 }
 
+/// The files to process, how many others were ignored, and the
+/// directories that could not be read.
+type Plan = (Vec<Job>, usize, Vec<(PathBuf, Error)>);
+
 enum Planned {
     Usage(String),
     Failed(Error),
 }
 
-/// The files to process and where their outputs go, the number of ignored
-/// files, and the directories that could not be read.
-fn plan(args: &RewriteArgs, input: &Path) -> Result<(Vec<Job>, usize, Vec<(PathBuf, Error)>), Planned> {
+/// Resolves IN/OUT and the flags into the list of files and their outputs.
+fn plan(args: &RewriteArgs, input: &Path) -> Result<Plan, Planned> {
     let usage = |s: String| Planned::Usage(s);
     if (args.check || args.in_place) && args.output.is_some() {
         let flag = if args.check { "--check" } else { "--in-place" };
