@@ -68,3 +68,24 @@ fn dump_scripts_cover_every_file() {
     assert!(canon[bogus.path()].starts_with("!error"));
     assert!(dis[bogus.path()].starts_with("!error"));
 }
+
+/// The stdlib cache compiles once (marker written last) and is reused; its
+/// files carry the same magic number as the corpus of that version.
+#[test]
+fn stdlib_cache_is_built_once_and_reused() {
+    let interps = support::oracle_interpreters();
+    // NB: pyodide's stdlib is the smallest (no Lib/test), so it is the cheapest to build
+    let Some(interp) = interps.iter().find(|i| i.is_pyodide()).or(interps.last()) else { return };
+    let first = support::stdlib_pycs(interp).unwrap();
+    assert!(first.len() > 300, "{} stdlib files for {}", first.len(), interp.describe());
+    assert!(first.iter().any(|p| p.ends_with("os.pyc")));
+    let marker = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib/.complete");
+    let stamp = std::fs::metadata(&marker).unwrap().modified().unwrap();
+    let second = support::stdlib_pycs(interp).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(std::fs::metadata(&marker).unwrap().modified().unwrap(), stamp, "cache was rebuilt");
+    if let Some(corpus_file) = support::corpus_pyc_files(interp.version).first() {
+        let magic = |p: &std::path::Path| std::fs::read(p).unwrap()[..4].to_vec();
+        assert_eq!(magic(&first[0]), magic(corpus_file));
+    }
+}
