@@ -1,1 +1,266 @@
-//! IR to bytecode (work in progress).
+//! IR to bytecode: `co_code`, the line table, the exception table and the
+//! constant/name/local tuples of a [`Function`], written back into the arena.
+//!
+//! Jumps get their final form by a fixpoint over instruction sizes: every
+//! instruction starts with `max(ins.ext, prefixes its argument needs)`
+//! EXTENDED_ARG prefixes, jump arguments are computed from the current
+//! offsets, and any instruction whose argument no longer fits grows; sizes
+//! only grow, so the loop ends. A relative jump whose target lies on the
+//! other side switches to its counterpart opcode (`JUMP_FORWARD` <->
+//! `JUMP_BACKWARD`, 3.11's `POP_JUMP_FORWARD_IF_*` <-> `POP_JUMP_BACKWARD_IF_*`,
+//! `JUMP_FORWARD` -> `JUMP_ABSOLUTE` before 3.11). See docs/ir.md.
+
+mod tables;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{Arg, Function, Label};
+use crate::lift;
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::opcodes::{self, OpTable};
+use std::collections::HashMap;
+
+pub use tables::{exception_table, line_table};
+
+/// The bytes of an assembled function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assembled {
+    /// `co_code`.
+    pub code: Vec<u8>,
+    /// `co_lnotab` (3.8/3.9) or `co_linetable` (3.10+).
+    pub linetable: Vec<u8>,
+    /// `co_exceptiontable` (empty before 3.11).
+    pub exceptiontable: Vec<u8>,
+    /// Per instruction (layout order): byte offset of its first prefix and
+    /// one past its last cache byte.
+    pub spans: Vec<(u32, u32)>,
+}
+
+fn invalid(msg: String) -> Error {
+    Error::new(ErrorKind::Invalid(msg))
+}
+
+/// EXTENDED_ARG prefixes needed for argument `arg`.
+pub fn prefixes_needed(arg: u32) -> u8 {
+    match arg {
+        0..=0xff => 0,
+        0x100..=0xffff => 1,
+        0x1_0000..=0xff_ffff => 2,
+        _ => 3,
+    }
+}
+
+/// The number CPython stores for a non-jump argument of opcode `op`.
+pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
+    Ok(match arg {
+        Arg::None => 0,
+        Arg::Int(n) | Arg::Local(n) | Arg::Free(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
+        Arg::Const(c) => c.0,
+        Arg::Name { index, flags } => {
+            let name = t.get(op).map_or("", |i| i.name);
+            let s = lift::name_shift(t, name);
+            if u32::from(flags) >> s != 0 {
+                return Err(invalid(format!("{name}: flags {flags} do not fit in {s} bit(s)")));
+            }
+            (index.0 << s) | u32::from(flags)
+        }
+        Arg::LocalPair(a, b) => {
+            if a > 15 || b > 15 {
+                return Err(invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each")));
+            }
+            (a << 4) | b
+        }
+        Arg::Jump(l) => return Err(invalid(format!("jump to {l} outside the assembler's jump pass"))),
+    })
+}
+
+fn caches(t: &OpTable, op: u8) -> u32 {
+    if t.version.at_least(11) {
+        t.get(op).map_or(0, |i| u32::from(i.cache_entries))
+    } else {
+        0
+    }
+}
+
+/// The opcode `name` with `from` replaced by `to`, if the version has it.
+fn counterpart(t: &OpTable, name: &str, from: &str, to: &str) -> Option<u8> {
+    if !name.contains(from) {
+        return None;
+    }
+    t.by_name(&name.replace(from, to)).map(|i| i.code)
+}
+
+/// Chooses the opcode and argument of jump `op` at `op_offset` to `target`
+/// (byte offsets), switching direction where the version allows it.
+fn fit_jump(t: &OpTable, op: u8, op_offset: u32, target: u32) -> Result<(u8, u32)> {
+    let info = t.get(op).ok_or_else(|| invalid(format!("undefined opcode {op}")))?;
+    let j = info.jump.ok_or_else(|| invalid(format!("{} takes no jump target", info.name)))?;
+    let unit = u32::from(j.unit_bytes);
+    if !j.relative {
+        return Ok((op, target / unit));
+    }
+    let next = op_offset + 2 + 2 * caches(t, op);
+    let (dist, ok) = if j.backward { (next.wrapping_sub(target), target <= next) } else { (target.wrapping_sub(next), target >= next) };
+    if ok {
+        return Ok((op, dist / unit));
+    }
+    let other = if j.backward {
+        counterpart(t, info.name, "BACKWARD", "FORWARD")
+    } else if t.version.at_least(11) {
+        counterpart(t, info.name, "FORWARD", "BACKWARD")
+    } else {
+        (info.name == "JUMP_FORWARD").then(|| t.by_name("JUMP_ABSOLUTE").map(|i| i.code)).flatten()
+    };
+    match other {
+        Some(o) if o != op => fit_jump(t, o, op_offset, target),
+        _ => Err(invalid(format!(
+            "{} at byte {op_offset} cannot reach byte {target} (only {}; rewrite the jump)",
+            info.name,
+            if j.backward { "backward" } else { "forward" }
+        ))),
+    }
+}
+
+/// Assembles `f` into bytes without touching any arena.
+pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
+    let t = opcodes::table(f.version).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
+    let instrs: Vec<_> = f.instrs().collect();
+    let mut ops: Vec<u8> = instrs.iter().map(|i| i.op).collect();
+    let mut args: Vec<u32> = Vec::with_capacity(instrs.len());
+    let mut exts: Vec<u8> = Vec::with_capacity(instrs.len());
+    for ins in &instrs {
+        if ins.op == t.extended_arg || t.get(ins.op).is_none() {
+            return Err(invalid(format!("opcode {} cannot be assembled as an instruction", ins.op)));
+        }
+        let a = match ins.arg {
+            Arg::Jump(_) => 0,
+            a => encode_arg(t, ins.op, a)?,
+        };
+        args.push(a);
+        exts.push(ins.ext.max(prefixes_needed(a)));
+    }
+    // Index of the first instruction of each block (== next block's for empty ones).
+    let mut first: HashMap<Label, usize> = HashMap::new();
+    let mut k = 0;
+    for b in &f.blocks {
+        if first.insert(b.label, k).is_some() {
+            return Err(invalid(format!("two blocks called {}", b.label)));
+        }
+        k += b.instrs.len();
+    }
+    let index_of = |l: Label| first.get(&l).copied().ok_or_else(|| invalid(format!("no block called {l}")));
+    let mut starts = vec![0u32; instrs.len() + 1];
+    let mut rounds = 0;
+    loop {
+        let mut at = 0u32;
+        for i in 0..instrs.len() {
+            starts[i] = at;
+            at += 2 * (u32::from(exts[i]) + 1 + caches(t, ops[i]));
+        }
+        starts[instrs.len()] = at;
+        let mut changed = false;
+        for (i, ins) in instrs.iter().enumerate() {
+            if let Arg::Jump(l) = ins.arg {
+                let op_offset = starts[i] + 2 * u32::from(exts[i]);
+                let (op, arg) = fit_jump(t, ops[i], op_offset, starts[index_of(l)?])?;
+                args[i] = arg;
+                if op != ops[i] {
+                    ops[i] = op;
+                    changed = true;
+                }
+                if prefixes_needed(arg) > exts[i] {
+                    exts[i] = prefixes_needed(arg);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+        rounds += 1;
+        if rounds > 100 {
+            return Err(invalid("jump sizes do not settle".into()));
+        }
+    }
+    let mut code = Vec::with_capacity(starts[instrs.len()] as usize);
+    for i in 0..instrs.len() {
+        for k in (1..=u32::from(exts[i])).rev() {
+            code.extend_from_slice(&[t.extended_arg, (args[i] >> (8 * k)) as u8]);
+        }
+        code.extend_from_slice(&[ops[i], args[i] as u8]);
+        code.resize(code.len() + 2 * caches(t, ops[i]) as usize, 0);
+    }
+    let spans: Vec<(u32, u32)> = (0..instrs.len()).map(|i| (starts[i], starts[i + 1])).collect();
+    let linetable = line_table(f, &spans)?;
+    let handler_offset = |l: Label| index_of(l).map(|k| starts[k]);
+    let exceptiontable = exception_table(f, &spans, &handler_offset)?;
+    Ok(Assembled { code, linetable, exceptiontable, spans })
+}
+
+/// `orig` when it holds exactly `new`, else a new bytes node.
+fn bytes_node(m: &mut Marshal, orig: ObjId, new: &[u8]) -> ObjId {
+    if m.bytes(orig) == Some(new) {
+        orig
+    } else {
+        m.push(Value::Bytes(new.into()))
+    }
+}
+
+/// `orig` when it is a tuple of exactly `items`, else a new tuple node.
+fn tuple_node(m: &mut Marshal, orig: ObjId, items: &[ObjId]) -> ObjId {
+    if matches!(m.get(orig), Value::Tuple(_)) && m.items(orig) == items {
+        orig
+    } else {
+        m.push(Value::Tuple(items.into()))
+    }
+}
+
+/// Assembles `f` and replaces the fields of code object `code` in `m` with
+/// the result. Nodes whose content is unchanged are kept (so an unchanged
+/// function leaves the file byte for byte as it was); `co_stacksize` is
+/// written as `f.stacksize`.
+pub fn assemble(f: &Function, m: &mut Marshal, code: ObjId) -> Result<()> {
+    let a = assemble_bytes(f)?;
+    let Value::Code(c) = m.get(code) else {
+        return Err(Error::new(ErrorKind::UnexpectedType { expected: "a code object", found: "another value".into() }));
+    };
+    let mut c = (**c).clone();
+    c.code = bytes_node(m, c.code, &a.code);
+    c.linetable = bytes_node(m, c.linetable, &a.linetable);
+    if let Some(e) = c.exceptiontable {
+        c.exceptiontable = Some(bytes_node(m, e, &a.exceptiontable));
+    }
+    c.consts = tuple_node(m, c.consts, &f.consts);
+    c.names = tuple_node(m, c.names, &f.names);
+    c.varnames = tuple_node(m, c.varnames, &f.localsplus);
+    if let Some(k) = c.localspluskinds {
+        c.localspluskinds = Some(bytes_node(m, k, &f.localspluskinds));
+    }
+    if let Some(x) = c.cellvars {
+        c.cellvars = Some(tuple_node(m, x, &f.cellvars));
+    }
+    if let Some(x) = c.freevars {
+        c.freevars = Some(tuple_node(m, x, &f.freevars));
+    }
+    c.argcount = f.argcount;
+    c.posonlyargcount = f.posonlyargcount;
+    c.kwonlyargcount = f.kwonlyargcount;
+    c.nlocals = f.nlocals;
+    c.stacksize = f.stacksize;
+    c.flags = f.flags;
+    c.firstlineno = f.firstlineno;
+    c.name = f.name;
+    c.qualname = f.qualname;
+    c.filename = f.filename;
+    *m.get_mut(code) = Value::Code(Box::new(c));
+    Ok(())
+}
+
+/// Lifts and re-assembles every code object of `m` with no change in
+/// between (the identity round trip); stops at the first error.
+pub fn roundtrip_all(m: &mut Marshal) -> Result<()> {
+    for (id, _) in m.code_objects() {
+        let f = lift::lift(m, id)?;
+        assemble(&f, m, id)?;
+    }
+    Ok(())
+}

@@ -112,12 +112,26 @@ pub struct Instr {
     /// `max(needed, ext)`: CPython sometimes writes useless `EXTENDED_ARG 0`
     /// prefixes (3.8/3.9 peephole optimizer), and they must survive.
     pub ext: u8,
+    /// 3.8/3.9 only: the line table opens a new record at this instruction
+    /// even if its line equals the previous instruction's. CPython marks
+    /// every statement start this way, and tracing reports a line event
+    /// there. Ignored from 3.10 on (records only start where locations change).
+    pub starts_line: bool,
+    /// 3.8/3.9 only: empty line-table records CPython left just before
+    /// this instruction (lines of code its optimizer removed), as an index
+    /// into [`Function::ghost_lines`]. They change no instruction's line;
+    /// kept so unchanged code re-assembles byte for byte.
+    pub ghosts: Option<GhostLines>,
 }
+
+/// Index into [`Function::ghost_lines`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GhostLines(pub u32);
 
 impl Instr {
     /// A new instruction with no location, handler or forced prefixes.
     pub fn new(op: u8, arg: Arg) -> Self {
-        Instr { op, arg, loc: Loc::default(), handler: None, ext: 0 }
+        Instr { op, arg, loc: Loc::default(), handler: None, ext: 0, starts_line: false, ghosts: None }
     }
 }
 
@@ -174,6 +188,12 @@ pub struct Function {
     pub qualname: Option<ObjId>,
     /// `co_filename` node.
     pub filename: ObjId,
+    /// Lines of empty 3.8/3.9 line-table records, referenced by
+    /// [`Instr::ghosts`]; the last item holds those after the last
+    /// instruction when [`Function::end_ghosts`] is set.
+    pub ghost_lines: Vec<Vec<i32>>,
+    /// 3.8/3.9: empty records after the last instruction.
+    pub end_ghosts: Option<GhostLines>,
     /// The next unused label number (see [`Function::new_label`]).
     pub next_label: u32,
 }

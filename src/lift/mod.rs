@@ -180,6 +180,24 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
         }
     }
 
+    let mut ghost_lines: Vec<Vec<i32>> = Vec::new();
+    // NB: empty records (pairs with a zero byte delta) only matter on
+    // 3.8/3.9; 3.10 writes them only when splitting, and the encoder
+    // re-creates those splits.
+    let mut ghosts_at = |at: u32, ei: usize| -> Option<ir::GhostLines> {
+        if v.at_least(10) {
+            return None;
+        }
+        let lines: Vec<i32> = entries[ei..]
+            .iter()
+            .take_while(|e| e.start == at && e.end == at)
+            .filter_map(|e| e.line)
+            .collect();
+        (!lines.is_empty()).then(|| {
+            ghost_lines.push(lines);
+            ir::GhostLines(ghost_lines.len() as u32 - 1)
+        })
+    };
     let mut blocks: Vec<Block> = Vec::new();
     let mut ei = 0usize; // location entry cursor
     let mut xi = 0usize; // exception entry cursor
@@ -189,10 +207,16 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
         }
         // NB: the location of an instruction is that of its first code unit
         // (the first EXTENDED_ARG), skipping empty records.
+        while ei < entries.len() && entries[ei].end <= r.start && entries[ei].start < r.start {
+            ei += 1;
+        }
+        let ghosts = ghosts_at(r.start, ei);
         while ei < entries.len() && entries[ei].end <= r.start {
             ei += 1;
         }
-        let loc = entries.get(ei).filter(|e| e.start <= r.start).map_or(Loc::default(), |e| Loc {
+        let here = entries.get(ei).filter(|e| e.start <= r.start);
+        let starts_line = !v.at_least(10) && here.is_some_and(|e| e.start == r.start);
+        let loc = here.map_or(Loc::default(), |e| Loc {
             line: e.line,
             end_line: e.end_line,
             col: e.col,
@@ -210,10 +234,14 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
             Some(ti) => Arg::Jump(label_of[ti]),
             None => arg_of(t, r.op, r.arg),
         };
-        let ins = Instr { op: r.op, arg, loc, handler, ext: r.ext };
+        let ins = Instr { op: r.op, arg, loc, handler, ext: r.ext, starts_line, ghosts };
         blocks.last_mut().expect("block 0 starts at instruction 0").instrs.push(ins);
     }
 
+    while ei < entries.len() && entries[ei].end <= n && entries[ei].start < n {
+        ei += 1;
+    }
+    let end_ghosts = ghosts_at(n, ei);
     let items = |id: Option<ObjId>| id.map_or(Vec::new(), |i| m.items(i).to_vec());
     Ok(Function {
         version: v,
@@ -234,6 +262,8 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
         name: c.name,
         qualname: c.qualname,
         filename: c.filename,
+        ghost_lines,
+        end_ghosts,
         next_label: next,
     })
 }

@@ -1,0 +1,184 @@
+//! Identity round trip: lift + assemble with no change must give CPython's
+//! own `co_code`, line table and exception table, for the corpus and the
+//! whole standard library of every version 3.8..3.14 found.
+//!
+//! Directories: `corpus/pyc/3.X/` and a compiled standard library per
+//! version, `PYREWRITE_STDLIB_3_X=<dir>` or `/tmp/stdlib-3.X.*` (compiled
+//! by tools/oracle/compile_tree.py --stdlib). Fails below 99.9% identical
+//! code objects per version, or when a file does not round-trip byte for
+//! byte. `PYREWRITE_IDENTITY_VERBOSE=1` prints every difference.
+
+use pyrewrite::asm;
+use pyrewrite::lift;
+use pyrewrite::marshal::{Marshal, Value};
+use pyrewrite::pyc::Pyc;
+use pyrewrite::PyVersion;
+use std::path::{Path, PathBuf};
+
+#[derive(Default)]
+struct Stats {
+    files: usize,
+    files_identical: usize,
+    code_objects: usize,
+    identical: usize,
+    co_code: usize,
+    linetable: usize,
+    exctable: usize,
+    errors: usize,
+    dirty_caches: usize,
+    examples: Vec<String>,
+}
+
+fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut ents: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    ents.sort();
+    for p in ents {
+        if p.is_dir() {
+            pyc_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "pyc") {
+            out.push(p);
+        }
+    }
+}
+
+fn stdlib_dir(v: PyVersion) -> Option<PathBuf> {
+    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
+        return Some(PathBuf::from(d));
+    }
+    let prefix = format!("stdlib-{}.{}.", v.major, v.minor);
+    let mut c: Vec<_> = std::fs::read_dir("/tmp").ok()?.flatten().map(|e| e.path()).filter(|p| {
+        p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix))
+    }).collect();
+    c.sort();
+    c.pop()
+}
+
+fn bytes_of(m: &Marshal, id: Option<pyrewrite::marshal::ObjId>) -> Vec<u8> {
+    id.and_then(|i| m.bytes(i)).map(|b| b.to_vec()).unwrap_or_default()
+}
+
+fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
+    let data = std::fs::read(path).expect("read");
+    let pyc = match Pyc::parse(&data) {
+        Ok(p) => p,
+        Err(e) => {
+            s.errors += 1;
+            s.examples.push(format!("{}: parse: {e}", path.display()));
+            return;
+        }
+    };
+    s.files += 1;
+    let mut m = pyc.marshal.clone();
+    let mut all_ok = true;
+    for (id, _) in pyc.marshal.code_objects() {
+        s.code_objects += 1;
+        let Value::Code(orig) = pyc.marshal.get(id) else { unreachable!() };
+        let orig = orig.clone();
+        let f = match lift::lift(&m, id) {
+            Ok(f) => f,
+            Err(e) => {
+                s.errors += 1;
+                all_ok = false;
+                s.examples.push(format!("{} {}: lift: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                continue;
+            }
+        };
+        let a = match asm::assemble_bytes(&f) {
+            Ok(a) => a,
+            Err(e) => {
+                s.errors += 1;
+                all_ok = false;
+                s.examples.push(format!("{} {}: assemble: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                continue;
+            }
+        };
+        let code = bytes_of(&m, Some(orig.code));
+        let lt = bytes_of(&m, Some(orig.linetable));
+        let et = bytes_of(&m, orig.exceptiontable);
+        let raw = lift::decode(pyrewrite::opcodes::table(m.version).unwrap(), &code).unwrap_or_default();
+        if raw.iter().any(|r| r.dirty_cache) {
+            s.dirty_caches += 1;
+        }
+        let (c1, c2, c3) = (a.code == code, a.linetable == lt, a.exceptiontable == et);
+        s.co_code += c1 as usize;
+        s.linetable += c2 as usize;
+        s.exctable += c3 as usize;
+        if c1 && c2 && c3 {
+            s.identical += 1;
+        } else {
+            all_ok = false;
+            if verbose || s.examples.len() < 12 {
+                let what = [(c1, "co_code"), (c2, "linetable"), (c3, "exctable")]
+                    .iter().filter(|(ok, _)| !ok).map(|(_, n)| *n).collect::<Vec<_>>().join("+");
+                let mut msg = format!("{} {} (firstlineno {}): {what} differ", path.display(), m.str(orig.name).unwrap_or_default(), orig.firstlineno);
+                if !c2 {
+                    msg += &format!("\n   lt orig {}\n   lt ours {}", hex(&lt), hex(&a.linetable));
+                }
+                if !c3 {
+                    msg += &format!("\n   et orig {}\n   et ours {}", hex(&et), hex(&a.exceptiontable));
+                }
+                if !c1 {
+                    msg += &format!("\n   code orig {}\n   code ours {}", hex(&code), hex(&a.code));
+                }
+                s.examples.push(msg);
+            }
+        }
+        if let Err(e) = asm::assemble(&f, &mut m, id) {
+            s.examples.push(format!("{}: assemble into arena: {e}", path.display()));
+        }
+    }
+    let back = Pyc { header: pyc.header.clone(), marshal: m }.to_bytes();
+    match back {
+        Ok(b) if b == data => s.files_identical += 1,
+        Ok(_) if all_ok => s.examples.push(format!("{}: every table identical but the file differs", path.display())),
+        Ok(_) => {}
+        Err(e) => s.examples.push(format!("{}: write: {e}", path.display())),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn identity_round_trip() {
+    let verbose = std::env::var_os("PYREWRITE_IDENTITY_VERBOSE").is_some();
+    let only = std::env::var("PYREWRITE_IDENTITY_ONLY").ok();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut failures = Vec::new();
+    let mut any = false;
+    for v in PyVersion::SUPPORTED {
+        let tag = format!("{}.{}", v.major, v.minor);
+        if only.as_deref().is_some_and(|o| o != tag) {
+            continue;
+        }
+        let mut files = Vec::new();
+        pyc_files(&root.join("corpus/pyc").join(&tag), &mut files);
+        if let Some(d) = stdlib_dir(v) {
+            pyc_files(&d, &mut files);
+        }
+        if files.is_empty() {
+            eprintln!("{tag}: no files");
+            continue;
+        }
+        any = true;
+        let mut s = Stats::default();
+        for f in &files {
+            check_file(f, &mut s, verbose);
+        }
+        let pct = 100.0 * s.identical as f64 / s.code_objects.max(1) as f64;
+        println!(
+            "{tag}: {}/{} code objects identical ({pct:.3}%) (co_code {}, linetable {}, exctable {}); errors {}; files {}/{} byte-identical; {} with non-zero caches",
+            s.identical, s.code_objects, s.co_code, s.linetable, s.exctable, s.errors, s.files_identical, s.files, s.dirty_caches
+        );
+        for e in &s.examples {
+            println!("  {e}");
+        }
+        if pct < 99.9 {
+            failures.push(format!("{tag}: {pct:.3}% identical"));
+        }
+    }
+    assert!(any, "no .pyc files found for any version");
+    assert!(failures.is_empty(), "below 99.9%: {failures:?}");
+}
