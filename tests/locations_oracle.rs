@@ -15,6 +15,8 @@ use pyrewrite::locations::{self, LineRange, Position};
 use pyrewrite::oracle;
 use pyrewrite::PyVersion;
 use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
@@ -223,14 +225,35 @@ fn stress_source() -> String {
 /// Dumps with `args` (after the script path) and checks every record.
 fn run_dump(interp: &oracle::Interpreter, args: &[String]) -> Result<Counts, String> {
     let script = oracle::repo_root().join("tools/oracle/positions_dump.py");
-    let out = interp.run_script(&script, args).map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!("dump failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
+    // NB: streamed: a whole standard library dumps to hundreds of megabytes.
+    let mut child = interp
+        .command()
+        .arg(&script)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stderr = child.stderr.take().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut s);
+        s
+    });
     let mut c = Counts::default();
-    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let rec: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.is_empty() {
+            continue;
+        }
+        let rec: Value = serde_json::from_str(&line).map_err(|e| e.to_string())?;
         check_record(interp.version, &rec, &mut c);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let err = drain.join().unwrap();
+    if !status.success() {
+        return Err(format!("dump failed: {err}"));
     }
     Ok(c)
 }
