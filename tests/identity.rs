@@ -2,11 +2,15 @@
 //! own `co_code`, line table and exception table, for the corpus and the
 //! whole standard library of every version 3.8..3.14 found.
 //!
-//! Directories: `corpus/pyc/3.X/` and a compiled standard library per
-//! version, `PYREWRITE_STDLIB_3_X=<dir>` or `/tmp/stdlib-3.X.*` (compiled
-//! by tools/oracle/compile_tree.py --stdlib). Fails below 99.9% identical
-//! code objects per version, or when a file does not round-trip byte for
-//! byte. `PYREWRITE_IDENTITY_VERBOSE=1` prints every difference.
+//! Files: every `corpus/pyc/3.X/` file (header variants included) and the
+//! interpreter's own standard library compiled by `support::stdlib_pycs`
+//! (cached), or `PYREWRITE_STDLIB_3_X=<dir>` of `.pyc` files instead.
+//! Fails below 99.9% identical code objects per version, when a version
+//! has no file at all, or when a file whose code objects are all identical
+//! does not round-trip byte for byte. `PYREWRITE_IDENTITY_VERBOSE=1`
+//! prints every difference; `PYREWRITE_IDENTITY_ONLY=3.X` picks a version.
+
+mod support;
 
 use pyrewrite::asm;
 use pyrewrite::lift;
@@ -42,16 +46,18 @@ fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn stdlib_dir(v: PyVersion) -> Option<PathBuf> {
+/// The compiled standard library of `v`: the env override, else the
+/// interpreter's (compiled once into the oracle cache).
+fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
-        return Some(PathBuf::from(d));
+        pyc_files(Path::new(&d), &mut out);
+        return out;
     }
-    let prefix = format!("stdlib-{}.{}.", v.major, v.minor);
-    let mut c: Vec<_> = std::fs::read_dir("/tmp").ok()?.flatten().map(|e| e.path()).filter(|p| {
-        p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix))
-    }).collect();
-    c.sort();
-    c.pop()
+    match support::oracle_for(v) {
+        Some(i) => support::stdlib_pycs(&i).unwrap_or_else(|e| panic!("compiling the {v} stdlib: {e}")),
+        None => out,
+    }
 }
 
 fn bytes_of(m: &Marshal, id: Option<pyrewrite::marshal::ObjId>) -> Vec<u8> {
@@ -145,7 +151,7 @@ fn hex(b: &[u8]) -> String {
 fn identity_round_trip() {
     let verbose = std::env::var_os("PYREWRITE_IDENTITY_VERBOSE").is_some();
     let only = std::env::var("PYREWRITE_IDENTITY_ONLY").ok();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = support::repo_root();
     let mut failures = Vec::new();
     let mut any = false;
     for v in PyVersion::SUPPORTED {
@@ -155,12 +161,14 @@ fn identity_round_trip() {
         }
         let mut files = Vec::new();
         pyc_files(&root.join("corpus/pyc").join(&tag), &mut files);
-        if let Some(d) = stdlib_dir(v) {
-            pyc_files(&d, &mut files);
-        }
+        let corpus = files.len();
+        files.extend(stdlib_files(v));
         if files.is_empty() {
-            eprintln!("{tag}: no files");
+            eprintln!("{tag}: no files (no corpus, no interpreter)");
             continue;
+        }
+        if files.len() == corpus {
+            failures.push(format!("{tag}: no standard library (interpreter not found)"));
         }
         any = true;
         let mut s = Stats::default();
@@ -169,8 +177,8 @@ fn identity_round_trip() {
         }
         let pct = 100.0 * s.identical as f64 / s.code_objects.max(1) as f64;
         println!(
-            "{tag}: {}/{} code objects identical ({pct:.3}%) (co_code {}, linetable {}, exctable {}); errors {}; files {}/{} byte-identical; {} with non-zero caches",
-            s.identical, s.code_objects, s.co_code, s.linetable, s.exctable, s.errors, s.files_identical, s.files, s.dirty_caches
+            "{tag}: {} files ({corpus} corpus); {}/{} code objects identical ({pct:.3}%) (co_code {}, linetable {}, exctable {}); errors {}; files {}/{} byte-identical; {} with non-zero caches",
+            files.len(), s.identical, s.code_objects, s.co_code, s.linetable, s.exctable, s.errors, s.files_identical, s.files, s.dirty_caches
         );
         for e in &s.examples {
             println!("  {e}");
