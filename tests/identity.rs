@@ -190,3 +190,73 @@ fn identity_round_trip() {
     assert!(any, "no .pyc files found for any version");
     assert!(failures.is_empty(), "below 99.9%: {failures:?}");
 }
+
+/// NOPs put before every jump, so that many jumps need EXTENDED_ARG
+/// prefixes they did not have (and handlers, line and exception tables all
+/// move): the re-assembled corpus must still print what CPython printed.
+const PAD: usize = 140;
+
+#[test]
+fn padded_jumps_still_run() {
+    let only = std::env::var("PYREWRITE_IDENTITY_ONLY").ok();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for v in support::corpus_versions() {
+        if only.as_deref().is_some_and(|o| o != v.to_string()) {
+            continue;
+        }
+        let Some(interp) = support::oracle_for(v) else { continue };
+        let t = pyrewrite::opcodes::table(v).unwrap();
+        let nop = t.by_name("NOP").unwrap().code;
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        let mut grown = 0usize;
+        for p in support::corpus_pyc_files(v) {
+            let rel = support::corpus_rel_source(v, &p);
+            if support::expected_output(&rel, v).is_none() {
+                continue;
+            }
+            let mut pyc = Pyc::parse(&std::fs::read(&p).unwrap()).unwrap();
+            for (id, _) in pyc.marshal.code_objects() {
+                let mut f = lift::lift(&pyc.marshal, id).unwrap();
+                let before = asm::assemble_bytes(&f).unwrap();
+                for b in &mut f.blocks {
+                    let mut out = Vec::with_capacity(b.instrs.len());
+                    for ins in &b.instrs {
+                        if matches!(ins.arg, pyrewrite::ir::Arg::Jump(_)) {
+                            let mut n = pyrewrite::ir::Instr::new(nop, pyrewrite::ir::Arg::None);
+                            n.loc = ins.loc;
+                            n.handler = ins.handler;
+                            out.extend(std::iter::repeat(n).take(PAD));
+                        }
+                        out.push(*ins);
+                    }
+                    b.instrs = out;
+                }
+                let after = asm::assemble_bytes(&f).unwrap();
+                let ext = |a: &asm::Assembled| a.code.chunks(2).filter(|c| c[0] == t.extended_arg).count();
+                grown += ext(&after).saturating_sub(ext(&before));
+                asm::assemble(&f, &mut pyc.marshal, id).unwrap();
+            }
+            let out = dir.path().join(rel.with_extension("pyc"));
+            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+            std::fs::write(&out, pyc.to_bytes().unwrap()).unwrap();
+            files.push(out);
+        }
+        let outputs = support::run_many(&interp, dir.path(), &files).unwrap();
+        let mut ok = 0;
+        for (rel, got) in &outputs {
+            let want = support::expected_output(rel, v).unwrap();
+            if *got == want {
+                ok += 1;
+            } else {
+                failures.push(format!("{v} {}: output differs\n--- got\n{got}\n--- want\n{want}", rel.display()));
+            }
+        }
+        println!("{v}: {ok}/{} padded corpus files print what CPython printed ({grown} EXTENDED_ARG prefixes added)", outputs.len());
+        assert!(grown > 0, "{v}: padding added no EXTENDED_ARG, the test proves nothing");
+        ran += 1;
+    }
+    assert!(ran > 0, "no interpreter with a corpus found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
