@@ -33,6 +33,9 @@ pub struct Assembled {
     /// Per instruction (layout order): byte offset of its first prefix and
     /// one past its last cache byte.
     pub spans: Vec<(u32, u32)>,
+    /// Per instruction: the opcode written (differs from the IR's where a
+    /// jump switched direction).
+    pub ops: Vec<u8>,
 }
 
 fn invalid(msg: String) -> Error {
@@ -193,7 +196,7 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
     let linetable = line_table(f, &spans)?;
     let handler_offset = |l: Label| index_of(l).map(|k| starts[k]);
     let exceptiontable = exception_table(f, &spans, &handler_offset)?;
-    Ok(Assembled { code, linetable, exceptiontable, spans })
+    Ok(Assembled { code, linetable, exceptiontable, spans, ops })
 }
 
 /// `orig` when it holds exactly `new`, else a new bytes node.
