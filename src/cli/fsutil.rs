@@ -86,7 +86,8 @@ pub fn write_atomic(target: &Path, data: &[u8], permissions_from: Option<&Path>)
         if let Some(src) = permissions_from {
             f.set_permissions(fs::metadata(src)?.permissions())?;
         }
-        f.sync_all()?;
+        // NB: no fsync: the rename makes the file appear whole to other
+        // processes; surviving a power cut is not promised (5x slower).
         drop(f);
         fs::rename(&tmp, target)
     })();
