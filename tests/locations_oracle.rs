@@ -365,3 +365,43 @@ fn tables_match_cpython() {
     }
     assert!(!failed, "line/exception tables differ from CPython (details above)");
 }
+
+/// The committed corpus .pyc files (corpus/pyc/3.X), dumped by the
+/// interpreter of that version.
+#[test]
+fn corpus_pyc_tables_match_cpython() {
+    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
+    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let mut failed = false;
+    let mut dumped = 0;
+    for interp in &interps {
+        let tree = oracle::repo_root().join(format!("corpus/pyc/{}", interp.version));
+        if !tree.is_dir() {
+            eprintln!("{}: no {}", interp.describe(), tree.display());
+            continue;
+        }
+        match run_dump(interp, &["--tree".to_string(), tree.display().to_string()]) {
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {e}", interp.describe());
+            }
+            Ok(c) => {
+                dumped += 1;
+                eprintln!(
+                    "{} corpus: {} code objects, line tables round-tripped {}, exception tables {}, {} mismatch(es)",
+                    interp.describe(),
+                    c.code_objects,
+                    c.line_tables_round_trip,
+                    c.exc_tables_round_trip,
+                    c.mismatches.len()
+                );
+                for m in &c.mismatches {
+                    eprintln!("    {m}");
+                }
+                failed |= !c.mismatches.is_empty() || c.code_objects == 0;
+            }
+        }
+    }
+    assert!(dumped > 0, "no corpus/pyc/3.X directory matched an interpreter");
+    assert!(!failed, "corpus tables differ from CPython (details above)");
+}
