@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod asm;
+pub mod cfg;
 pub mod code;
 pub mod dis;
 pub mod error;
@@ -21,6 +22,8 @@ pub mod opcodes;
 pub mod oracle;
 pub mod pyc;
 pub mod pyrepr;
+pub mod stackdepth;
+pub mod verify;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

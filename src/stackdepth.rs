@@ -1,0 +1,245 @@
+//! Stack depth before every instruction and `co_stacksize`, computed by
+//! CPython's own rule for each version (see docs/stackdepth.md).
+//!
+//! Every reachable block gets one start depth. Walking a block, each
+//! instruction changes the depth by `stack_effect(op, arg, jump=False)`;
+//! a jump hands `depth + stack_effect(op, arg, jump=True)` to its target
+//! (3.8-3.10 `SETUP_*` included, which is how handlers get their depth
+//! there); on 3.11+ a handler starts at `depth + 1 + lasti` of its
+//! exception-table entry; a block that does not end in a terminator hands
+//! its final depth to the next block. The maximum over all of it is
+//! `co_stacksize`. Two different depths for one block, or a depth below
+//! zero, make the code invalid. Unreachable blocks get no depth.
+
+use crate::cfg::flow::{self, JumpUse};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{Arg, Function, Label};
+use crate::opcodes::{self, OpTable};
+use crate::version::PyVersion;
+use std::collections::HashMap;
+
+/// The result of the analysis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackDepths {
+    /// The largest depth anywhere: what `co_stacksize` must be.
+    pub max: i32,
+    /// Per block (layout order): the depth before each instruction, then
+    /// the depth after the last one (`instrs.len() + 1` values); `None` for
+    /// blocks the entry does not reach. Instructions after a terminator in
+    /// the middle of a block are dead and repeat the terminator's result.
+    pub blocks: Vec<Option<Vec<i32>>>,
+}
+
+impl StackDepths {
+    /// Depth before instruction `instr` of block index `block`, if reachable.
+    pub fn before(&self, block: usize, instr: usize) -> Option<i32> {
+        self.blocks.get(block)?.as_ref()?.get(instr).copied()
+    }
+}
+
+/// A problem found while propagating depths.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepthError {
+    /// Index of the block in [`Function::blocks`].
+    pub block: usize,
+    /// The block's label.
+    pub label: Label,
+    /// Index of the instruction in the block (the block's length for a
+    /// problem at its end, e.g. the depth it falls through with).
+    pub instr: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The depth the entry block starts with: 1 for generators, coroutines and
+/// async generators on 3.10-3.12 (their prologue, `GEN_START` or
+/// `RETURN_GENERATOR; POP_TOP`, pops the value the first `send` pushes;
+/// `RETURN_GENERATOR` has effect 0 there), 0 otherwise (3.13+ gives
+/// `RETURN_GENERATOR` effect +1 instead).
+pub fn entry_depth(f: &Function) -> i32 {
+    let v = f.version;
+    i32::from(v.at_least(10) && !v.at_least(13) && f.flags & flow::GENERATOR_FLAGS != 0)
+}
+
+fn table(f: &Function) -> Result<&'static OpTable> {
+    opcodes::table(f.version).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))
+}
+
+/// Runs the analysis and returns the depths together with every problem
+/// found (propagation goes on past problems, keeping the first depth a
+/// block got).
+pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
+    let t = table(f)?;
+    let n = f.blocks.len();
+    let mut by_label: HashMap<Label, usize> = HashMap::with_capacity(n);
+    for (i, b) in f.blocks.iter().enumerate() {
+        by_label.entry(b.label).or_insert(i);
+    }
+    let mut start: Vec<Option<i32>> = vec![None; n];
+    let mut out: Vec<Option<Vec<i32>>> = vec![None; n];
+    let mut errors: Vec<DepthError> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut max = 0i32;
+    let err = |errors: &mut Vec<DepthError>, block: usize, instr: usize, message: String| {
+        errors.push(DepthError { block, label: f.blocks[block].label, instr, message });
+    };
+
+    // Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
+    let push = |start: &mut Vec<Option<i32>>, stack: &mut Vec<usize>, errors: &mut Vec<DepthError>, to: usize, depth: i32, from: usize, instr: usize, how: &str| {
+        match start[to] {
+            None => {
+                start[to] = Some(depth);
+                stack.push(to);
+            }
+            Some(d) if d != depth => err(
+                errors,
+                from,
+                instr,
+                format!("{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere", f.blocks[to].label),
+            ),
+            Some(_) => {}
+        }
+    };
+
+    if n > 0 {
+        push(&mut start, &mut stack, &mut errors, 0, entry_depth(f), 0, 0, "entry");
+    }
+    loop {
+    while let Some(bi) = stack.pop() {
+        let b = &f.blocks[bi];
+        let mut depth = start[bi].expect("pushed blocks have a depth");
+        let mut before = Vec::with_capacity(b.instrs.len() + 1);
+        let mut ended = false;
+        for (k, ins) in b.instrs.iter().enumerate() {
+            before.push(depth);
+            if ended {
+                continue;
+            }
+            let name = t.get(ins.op).map_or("<undefined>", |i| i.name);
+            let oparg = raw_arg(t, ins.op, ins.arg);
+            // 3.11+ handler: the unwinder pops to `depth`, pushes lasti and the exception.
+            if let Some(h) = ins.handler {
+                let hd = h.depth as i32 + 1 + i32::from(h.lasti);
+                max = max.max(hd);
+                match by_label.get(&h.target) {
+                    Some(&to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
+                    None => err(&mut errors, bi, k, format!("handler {} is no block", h.target)),
+                }
+            }
+            let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
+                err(&mut errors, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
+                ended = true;
+                continue;
+            };
+            let new_depth = depth + effect;
+            if new_depth < 0 {
+                err(&mut errors, bi, k, format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"));
+            }
+            max = max.max(new_depth);
+            if f.version == PyVersion::new(3, 13) && name == "RETURN_CONST" {
+                // NB: 3.13 counts RETURN_CONST as the LOAD_CONST + RETURN_VALUE
+                // it replaces (measured: `def f(): pass` has co_stacksize 1).
+                max = max.max(depth + 1);
+            }
+            if let Arg::Jump(target) = ins.arg {
+                let use_ = flow::jump_use(t, ins.op);
+                if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
+                    let je = t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect);
+                    let td = depth + je;
+                    if td < 0 {
+                        err(&mut errors, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
+                    }
+                    max = max.max(td);
+                    match by_label.get(&target) {
+                        // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
+                        // the finally block gets its depth from SETUP_FINALLY / fall-through.
+                        Some(_) if use_ == Some(JumpUse::CallFinally) => {}
+                        Some(&to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
+                        None => err(&mut errors, bi, k, format!("jump target {target} is no block")),
+                    }
+                }
+            }
+            depth = new_depth.max(0);
+            if flow::ends_flow(t, ins.op) {
+                ended = true;
+            }
+        }
+        before.push(depth);
+        if !ended && bi + 1 < n {
+            push(&mut start, &mut stack, &mut errors, bi + 1, depth, bi, b.instrs.len(), "falls into");
+        }
+        out[bi] = Some(before);
+    }
+    // NB: on 3.11+ CPython's CFG reaches every handler through its SETUP_*
+    // pseudo-instruction, even when no instruction ended up covered by it
+    // (a `try` body that always returns): such an orphaned handler stays
+    // in co_code and counts. Its first instruction is PUSH_EXC_INFO,
+    // covered by the handler's own cleanup entry, whose SETUP_CLEANUP sat
+    // just before it: that entry's depth is the block's start depth.
+    let orphan = (0..n).find(|&i| {
+        start[i].is_none()
+            && f.version.at_least(11)
+            && f.blocks[i].instrs.first().is_some_and(|ins| {
+                ins.handler.is_some() && t.get(ins.op).is_some_and(|o| o.name == "PUSH_EXC_INFO")
+            })
+    });
+    match orphan {
+        Some(i) => {
+            let d = f.blocks[i].instrs[0].handler.expect("checked").depth as i32;
+            start[i] = Some(d);
+            max = max.max(d);
+            stack.push(i);
+        }
+        None => break,
+    }
+    }
+    Ok((StackDepths { max, blocks: out }, errors))
+}
+
+/// The number `stack_effect` takes for `arg` of `op` (what the assembler
+/// would write; jump distances do not matter to any effect).
+fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
+    match arg {
+        Arg::Jump(_) => 0,
+        a => crate::asm::encode_arg(t, op, a).unwrap_or(0),
+    }
+}
+
+/// Turns the first problem into a located [`Error`] (byte offset of the
+/// instruction when the function can be assembled).
+fn to_error(f: &Function, e: &DepthError) -> Error {
+    let msg = format!("stack depth: block {} instruction {}: {}", e.label, e.instr, e.message);
+    match instr_offset(f, e.block, e.instr) {
+        Some(o) => Error::at(u64::from(o), ErrorKind::Invalid(msg)),
+        None => Error::new(ErrorKind::Invalid(msg)),
+    }
+}
+
+/// Byte offset of instruction `instr` of block index `block` in the
+/// assembled code (the end of the block when `instr` is its length), if
+/// `f` assembles.
+pub fn instr_offset(f: &Function, block: usize, instr: usize) -> Option<u32> {
+    let a = crate::asm::assemble_bytes(f).ok()?;
+    let flat: usize = f.blocks.iter().take(block).map(|b| b.instrs.len()).sum::<usize>() + instr;
+    a.spans.get(flat).map(|s| s.0).or_else(|| a.spans.last().map(|s| s.1))
+}
+
+/// The depth analysis, failing on the first problem.
+pub fn compute(f: &Function) -> Result<StackDepths> {
+    let (d, errors) = analyze(f)?;
+    match errors.first() {
+        Some(e) => Err(to_error(f, e)),
+        None => Ok(d),
+    }
+}
+
+/// Depth before each instruction of each block (plus the depth after the
+/// last), `None` for unreachable blocks.
+pub fn depths(f: &Function) -> Result<Vec<Option<Vec<i32>>>> {
+    Ok(compute(f)?.blocks)
+}
+
+/// `co_stacksize` as CPython would compute it for this code.
+pub fn stacksize(f: &Function) -> Result<i32> {
+    Ok(compute(f)?.max)
+}

@@ -1,0 +1,4 @@
+//! The IR verifier (work in progress).
+
+/// Placeholder.
+pub fn placeholder() {}

@@ -1,0 +1,144 @@
+//! Recomputed `co_stacksize` against the one CPython stored, for every code
+//! object of the corpus and of each interpreter's compiled standard library
+//! (3.8-3.14).
+//!
+//! Per version it counts code objects whose computed size is equal to,
+//! higher than or lower than CPython's, and how many the analysis rejects.
+//! A lower size would make the interpreter overrun its frame, so it must
+//! never happen; an analysis error on CPython's own code is a bug too.
+//! Higher sizes are explained in docs/stackdepth.md and only reported.
+//!
+//! Stdlib directories: `PYREWRITE_STDLIB_3_X=<dir>`, else `/tmp/stdlib-3.X.*`,
+//! else the interpreter's own stdlib compiled into the oracle cache
+//! (tests/support); `PYREWRITE_STDLIB=0` checks the corpus only.
+//! `PYREWRITE_STACKDEPTH_VERBOSE=1` prints every difference.
+
+mod support;
+
+use pyrewrite::lift;
+use pyrewrite::marshal::Value;
+use pyrewrite::pyc::Pyc;
+use pyrewrite::stackdepth;
+use pyrewrite::PyVersion;
+use std::path::{Path, PathBuf};
+
+#[derive(Default)]
+struct Counts {
+    code_objects: usize,
+    equal: usize,
+    higher: usize,
+    lower: usize,
+    errors: usize,
+    examples: Vec<String>,
+}
+
+fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
+    if std::env::var("PYREWRITE_STDLIB").is_ok_and(|x| x == "0") {
+        return Vec::new();
+    }
+    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
+        return support::pyc_files_under(Path::new(&d), &[]);
+    }
+    let prefix = format!("stdlib-{v}.");
+    let mut tmp: Vec<PathBuf> = std::fs::read_dir("/tmp")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+                .collect()
+        })
+        .unwrap_or_default();
+    tmp.sort();
+    if let Some(d) = tmp.pop() {
+        return support::pyc_files_under(&d, &[]);
+    }
+    match support::oracle_for(v) {
+        Some(interp) => support::stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
+        None => Vec::new(),
+    }
+}
+
+fn check_file(path: &Path, c: &mut Counts, verbose: bool) {
+    let data = std::fs::read(path).expect("read");
+    let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let m = &pyc.marshal;
+    for (id, _) in m.code_objects() {
+        let Value::Code(code) = m.get(id) else { unreachable!() };
+        let name = m.str(code.qualname.unwrap_or(code.name)).unwrap_or_default().into_owned();
+        c.code_objects += 1;
+        let f = lift::lift(m, id).unwrap_or_else(|e| panic!("{} {name}: lift: {e}", path.display()));
+        let stored = code.stacksize;
+        let note = |c: &mut Counts, what: String| {
+            if verbose || c.examples.len() < 15 {
+                c.examples.push(format!("{} {name} (line {}): {what}", path.display(), code.firstlineno));
+            }
+        };
+        match stackdepth::stacksize(&f) {
+            Err(e) => {
+                c.errors += 1;
+                note(c, format!("error: {e}"));
+            }
+            Ok(ours) if ours == stored => c.equal += 1,
+            Ok(ours) if ours > stored => {
+                c.higher += 1;
+                note(c, format!("higher: ours {ours}, CPython {stored}"));
+            }
+            Ok(ours) => {
+                c.lower += 1;
+                note(c, format!("LOWER: ours {ours}, CPython {stored}"));
+            }
+        }
+    }
+}
+
+fn pct(n: usize, d: usize) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / d as f64
+    }
+}
+
+#[test]
+fn stacksize_matches_cpython() {
+    let verbose = std::env::var("PYREWRITE_STACKDEPTH_VERBOSE").is_ok_and(|x| x == "1");
+    let mut failures = Vec::new();
+    let mut checked_versions = 0;
+    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY").ok().and_then(|s| PyVersion::parse(&s));
+    for v in PyVersion::SUPPORTED {
+        if only.is_some_and(|o| o != v) {
+            continue;
+        }
+        let corpus = support::corpus_pyc_files(v);
+        let stdlib = stdlib_files(v);
+        if corpus.is_empty() && stdlib.is_empty() {
+            eprintln!("skip {v}: no compiled corpus or stdlib");
+            continue;
+        }
+        checked_versions += 1;
+        let mut c = Counts::default();
+        for f in corpus.iter().chain(&stdlib) {
+            check_file(f, &mut c, verbose);
+        }
+        eprintln!(
+            "{v}: {} code objects ({} corpus files, {} stdlib files): equal {} ({:.3}%), higher {} ({:.3}%), lower {}, errors {}",
+            c.code_objects,
+            corpus.len(),
+            stdlib.len(),
+            c.equal,
+            pct(c.equal, c.code_objects),
+            c.higher,
+            pct(c.higher, c.code_objects),
+            c.lower,
+            c.errors
+        );
+        for e in &c.examples {
+            eprintln!("  {e}");
+        }
+        if c.lower > 0 || c.errors > 0 {
+            failures.push(format!("{v}: {} lower, {} errors", c.lower, c.errors));
+        }
+    }
+    assert!(checked_versions > 0, "no version had files to check");
+    assert!(failures.is_empty(), "stack sizes below CPython's or rejected code: {failures:?}");
+}
