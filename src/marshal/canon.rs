@@ -8,8 +8,8 @@
 //! element texts sorted; `slice(a,b,c)`; `code{co_argcount=..;..}` with the
 //! attributes the version exposes, in the order canon_dump.py lists them.
 //!
-//! NB: this renders what Python *sees*, not what the file stores: ASCII-form
-//! strings are latin-1, text floats are parsed, and on 3.11+ `co_varnames`,
+//! NB: this renders what Python *sees*, not what the file stores: text
+//! floats are parsed, and on 3.11+ `co_varnames`,
 //! `co_cellvars`, `co_freevars` and `co_nlocals` are derived from
 //! `co_localsplusnames`/`co_localspluskinds`. Two things are not modelled:
 //! the de-specialisation `co_code` applies on 3.11+ (compiler output is
@@ -17,7 +17,7 @@
 //! of dicts and sets with equal-but-differently-typed members (`1` and
 //! `True`); duplicates with identical text are merged.
 
-use super::object::{tc, Code, Long, Marshal, ObjId, Value};
+use super::object::{Code, Long, Marshal, ObjId, Value};
 use crate::code::{fast, CodeView};
 
 /// The canonical text of the whole stream's root object.
@@ -60,22 +60,11 @@ fn float_text(t: &[u8], out: &mut String) {
     }
 }
 
-/// A str node's text as UTF-8 with surrogates passed through.
-fn str_text(type_code: u8, b: &[u8], out: &mut String) {
+/// A str node's text: `Value::Str` holds UTF-8 with surrogates passed
+/// (the reader turns latin-1 bytes of ASCII forms into UTF-8).
+fn str_text(b: &[u8], out: &mut String) {
     out.push_str("s:");
-    if matches!(type_code, tc::ASCII | tc::ASCII_INTERNED | tc::SHORT_ASCII | tc::SHORT_ASCII_INTERNED)
-        && !b.is_ascii()
-    {
-        // NB: CPython builds ASCII-form strings as latin-1 (one byte per code point).
-        let mut utf8 = Vec::with_capacity(b.len() * 2);
-        for &c in b {
-            let mut buf = [0u8; 4];
-            utf8.extend_from_slice(char::from(c).encode_utf8(&mut buf).as_bytes());
-        }
-        hex(&utf8, out);
-    } else {
-        hex(b, out);
-    }
+    hex(b, out);
 }
 
 /// Decimal text of a base-2**15 long.
@@ -185,7 +174,7 @@ fn value(m: &Marshal, id: ObjId, out: &mut String) {
             out.push_str("b:");
             hex(b, out);
         }
-        Value::Str(b) => str_text(node.type_code(), b, out),
+        Value::Str(b) => str_text(b, out),
         Value::Tuple(items) => seq(m, items, "(", ")", out),
         Value::List(items) => seq(m, items, "[", "]", out),
         Value::Dict(pairs) => dict(m, pairs, out),

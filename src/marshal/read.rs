@@ -187,11 +187,11 @@ impl<'a> Reader<'a> {
             }
             tc::ASCII | tc::ASCII_INTERNED => {
                 let n = self.size("str length")?;
-                Value::Str(self.take(n, "str data")?.into())
+                Value::Str(latin1_to_utf8(self.take(n, "str data")?))
             }
             tc::SHORT_ASCII | tc::SHORT_ASCII_INTERNED => {
                 let n = self.byte("str length")? as usize;
-                Value::Str(self.take(n, "str data")?.into())
+                Value::Str(latin1_to_utf8(self.take(n, "str data")?))
             }
             tc::TUPLE | tc::SMALL_TUPLE | tc::LIST | tc::SET | tc::FROZENSET => {
                 return self.sequence(at, type_byte)
@@ -434,6 +434,17 @@ pub fn describe(v: &Value) -> &'static str {
         Value::Code(_) => "code",
         Value::Slice(_) => "slice",
     }
+}
+
+/// The text of an ASCII-form str as UTF-8. NB: CPython decodes these forms
+/// as latin-1, so a stray byte >= 0x80 is that code point; keeping the raw
+/// byte would make `Value::Str` hold non-UTF-8 that the writer then emits
+/// under `TYPE_UNICODE` with another meaning.
+fn latin1_to_utf8(b: &[u8]) -> Box<[u8]> {
+    if b.is_ascii() {
+        return b.into();
+    }
+    b.iter().map(|&c| char::from(c)).collect::<String>().into_bytes().into_boxed_slice()
 }
 
 /// UTF-8 that may also encode lone surrogates (U+D800..U+DFFF), as
