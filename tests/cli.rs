@@ -540,3 +540,32 @@ fn passes_and_usage_errors() {
         assert!(stdout(&o).contains(word), "--help lacks {word}");
     }
 }
+
+#[test]
+fn ignore_header_compares_code_only() {
+    let Some(py) = interpreters().into_iter().find(|i| !i.is_pyodide()) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("m.py");
+    fs::write(&src, "def f(x):\n    return [x for _ in range(3)]\n").unwrap();
+    // The same source compiled at two source mtimes: only the header differs.
+    let script = r#"
+import os, sys, py_compile
+src, out = sys.argv[1], sys.argv[2]
+for n, t in enumerate((1_000_000_000, 1_500_000_000)):
+    os.utime(src, (t, t))
+    py_compile.compile(src, cfile=os.path.join(out, "m%d.pyc" % n), dfile="m.py")
+"#;
+    let out = py.run_code(script, &[src.as_os_str(), tmp.path().as_os_str()]).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (a, b) = (tmp.path().join("m0.pyc"), tmp.path().join("m1.pyc"));
+    let o = run(&[&"diff", &a, &b]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("header: differs\n"));
+    let o = run(&[&"diff", &"--ignore-header", &a, &b]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("header: differs (ignored)"));
+    let j = json_of(&run(&[&"diff", &"--json", &a, &b]));
+    assert_eq!((j["identical"].clone(), j["code_identical"].clone()), (Json::Bool(false), Json::Bool(true)));
+    let inv = &j["header"].as_array().unwrap().iter().find(|h| h["attr"] == "invalidation").unwrap().clone();
+    assert_eq!((inv["a"]["mtime"].clone(), inv["b"]["mtime"].clone()), (1_000_000_000.into(), 1_500_000_000.into()));
+}

@@ -107,7 +107,7 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
         }
         report::emit(&to_json(&Out { a: a.display().to_string(), b: b.display().to_string(), diff: &d }));
     } else {
-        report::emit(&d.to_text(&a.display().to_string(), &b.display().to_string(), all));
+        report::emit(&d.to_text(&a.display().to_string(), &b.display().to_string(), all, ignore_header));
     }
     let same = if ignore_header { d.code_identical } else { d.identical };
     if same {

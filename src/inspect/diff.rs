@@ -158,8 +158,9 @@ impl FileDiff {
     }
 
     /// The human-readable report; `all` also prints matching attributes
-    /// with their values (otherwise only their names).
-    pub fn to_text(&self, name_a: &str, name_b: &str, all: bool) -> String {
+    /// with their values (otherwise only their names); `ignore_header`
+    /// bases the verdict on the code objects alone.
+    pub fn to_text(&self, name_a: &str, name_b: &str, all: bool, ignore_header: bool) -> String {
         let mut out = String::new();
         let version = &self.header[0];
         let _ = writeln!(out, "--- {name_a} (CPython {})", json_text(&version.a));
@@ -167,7 +168,7 @@ impl FileDiff {
         if self.header_identical {
             let _ = writeln!(out, "header: identical");
         } else {
-            let _ = writeln!(out, "header: differs");
+            let _ = writeln!(out, "header: differs{}", if ignore_header { " (ignored)" } else { "" });
             write_attrs(&mut out, "  ", &self.header, all);
         }
         for p in &self.pairs {
@@ -199,14 +200,19 @@ impl FileDiff {
             }
         }
         let differing = self.pairs.iter().filter(|p| !p.identical).count();
+        let same = if ignore_header { self.code_identical } else { self.identical };
         let _ = writeln!(
             out,
             "\n{}: {} code object pair(s), {differing} differ, {} unpaired in {name_a}, {} unpaired in {name_b}{}",
-            if self.identical { "identical" } else { "different" },
+            if same { "identical" } else { "different" },
             self.pairs.len(),
             self.only_in_a.len(),
             self.only_in_b.len(),
-            if self.header_identical { "" } else { "; headers differ" }
+            match (self.header_identical, ignore_header) {
+                (true, _) => "",
+                (false, false) => "; headers differ",
+                (false, true) => "; headers differ (ignored)",
+            }
         );
         out
     }
