@@ -11,7 +11,7 @@ const NO_LINE: i8 = -128;
 
 /// Decodes `co_linetable` (3.10); one entry per pair, empty ones included.
 pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
-    if table.len() % 2 != 0 {
+    if !table.len().is_multiple_of(2) {
         return Err(truncated(table.len() - 1, "linetable line delta", 2, table.len()));
     }
     let mut out = Vec::with_capacity(table.len() / 2);

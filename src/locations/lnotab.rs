@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Decodes `co_lnotab`; one entry per pair plus the final range.
 pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
-    if table.len() % 2 != 0 {
+    if !table.len().is_multiple_of(2) {
         return Err(truncated(table.len() - 1, "lnotab line delta", 2, table.len()));
     }
     let mut out = Vec::with_capacity(table.len() / 2 + 1);

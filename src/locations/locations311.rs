@@ -3,9 +3,9 @@
 //! Each entry starts with a byte `1 cccc lll`: `lll + 1` code units, and
 //! form `cccc`: 0-9 short (same line, one byte of columns), 10-12 one line
 //! (line +0..2, start and end column bytes), 13 no columns (signed varint
-//! line delta), 14 long (line delta, end-line delta, column + 1, end column
-//! + 1 as varints), 15 no location. Varints are little-endian 6-bit chunks
-//! with 0x40 as "more follows"; only entry starts have bit 7 set.
+//! line delta), 14 long (line delta, end-line delta, column plus one, end
+//! column plus one, as varints), 15 no location. Varints are little-endian
+//! 6-bit chunks with 0x40 as "more follows"; only entry starts have bit 7 set.
 
 use super::{past_end, truncated, LocEntry};
 use crate::error::{Error, ErrorKind, Result};

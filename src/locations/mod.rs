@@ -170,7 +170,7 @@ pub fn validate(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Re
                 if zero {
                     return bad("empty range (3.11+ entries cover 1 to 8 code units)".into());
                 }
-                locations311::check_representable(version, e).or_else(|m| bad(m))?;
+                locations311::check_representable(version, e).or_else(bad)?;
             }
         }
     }
@@ -233,7 +233,7 @@ pub fn positions(entries: &[LocEntry]) -> Vec<Position> {
     let mut out = Vec::new();
     for e in entries {
         let units = (e.end.saturating_sub(e.start) / 2) as usize;
-        out.extend(std::iter::repeat(e.position()).take(units));
+        out.extend(std::iter::repeat_n(e.position(), units));
     }
     out
 }
