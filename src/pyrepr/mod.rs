@@ -328,7 +328,15 @@ fn format_float_r(x: f64, add_dot_0: bool, sign: bool) -> String {
     }
     let a = x.abs();
     // Rust's LowerExp gives the shortest round-trip digits: "d.ddde-N".
-    let e = format!("{a:e}");
+    let mut e = format!("{a:e}");
+    // NB: when two strings of that length round-trip, Python picks the one
+    // nearest the exact value (ties to even); Rust's shortest mode may pick
+    // the other. Rust's fixed-precision mode rounds exactly, half to even.
+    let ndigits = e.split_once('e').map_or(1, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    let exact = format!("{a:.*e}", ndigits - 1);
+    if exact != e && exact.parse::<f64>() == Ok(a) {
+        e = exact;
+    }
     let (mant, exp) = e.split_once('e').expect("LowerExp has an exponent");
     let exp: i32 = exp.parse().expect("exponent is an integer");
     let digits: String = mant.chars().filter(|c| *c != '.').collect();

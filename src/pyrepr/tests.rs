@@ -17,7 +17,7 @@ vals = [
     2**62, 2**63, 2**64 + 1, -2**100, 10**50, -(10**200 + 12345), 2**1000,
     0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 2.5, 1/3, 1e15, 1e16, 1e17, 123456789012345678.0,
     1e-4, 1e-5, 0.00012, 1.5e-7, 1.5e300, 5e-324, 1.7976931348623157e308, 1e22,
-    9007199254740993.0, 100.0, 1234.5, float('inf'), float('-inf'), float('nan'),
+    9007199254740993.0, 2.9802322387695312e-08, -1.4901161193847656e-08, 2**-1074 * 3, 100.0, 1234.5, float('inf'), float('-inf'), float('nan'),
     -float('nan'),
     1j, -1j, 1+2j, 1.5-2.5j, complex(-0.0, -0.0), complex(0.0, -0.0),
     complex(-0.0, 0.0), complex(1, float('nan')), complex(float('nan'), float('inf')),
@@ -34,6 +34,13 @@ vals = [
 ]
 if V >= (3, 14):
     vals += [slice(1, 2, None), slice(None, None, -1), slice('a', (1,), 2.5)]
+# Powers of two (ties and lopsided rounding intervals) and random bit patterns.
+import random, struct
+rng = random.Random(1234)
+vals += [2.0 ** k for k in range(-1074, 1024)]
+vals += [struct.unpack('<d', rng.getrandbits(64).to_bytes(8, 'little'))[0] for _ in range(3000)]
+vals += [rng.random() * 10 ** rng.randint(-30, 30) for _ in range(2000)]
+vals += [complex(rng.random(), -rng.random() * 1e20) for _ in range(200)]
 # Every code point in 0..0x3000, then every 97th to the end, in chunks.
 cps = list(range(0x3000)) + list(range(0x3000, 0x110000, 97))
 for i in range(0, len(cps), 256):
