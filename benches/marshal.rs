@@ -36,11 +36,12 @@ fn main() {
 
     // Untimed check that what is timed is the real thing: every file parses
     // and comes back byte for byte.
-    let mut exact = 0usize;
+    let (mut exact, mut nodes) = (0usize, 0usize);
     let mut versions = std::collections::BTreeSet::new();
     for f in &corpus.files {
         let pyc = parse(&f.bytes, &f.rel);
         versions.insert(pyc.version().to_string());
+        nodes += pyc.marshal.nodes.len();
         match pyc.to_bytes() {
             Ok(out) if out == f.bytes => exact += 1,
             Ok(_) => eprintln!("warning: {} is not written back byte for byte", f.rel),
@@ -69,6 +70,7 @@ fn main() {
     let meta = serde_json::json!({
         "pyc_versions": versions.into_iter().collect::<Vec<_>>(),
         "roundtrip_exact": exact,
+        "arena_nodes": nodes,
     });
     harness::report(&args, &corpus, meta, &results);
 }

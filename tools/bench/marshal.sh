@@ -2,7 +2,7 @@
 # Benchmark: pyrewrite's .pyc read/write vs CPython's marshal.loads/dumps on
 # the whole standard library of one CPython version, single-threaded.
 #
-#   tools/bench/marshal.sh [VERSION] [--iters N] [--warmup N] [--rounds R] [--json]
+#   tools/bench/marshal.sh [VERSION] [--iters N] [--warmup N] [--rounds R] [--json] [--save FILE]
 #
 # VERSION is 3.X (default 3.12). The interpreter is env PYREWRITE_BENCH_PYTHON,
 # else python3.X on PATH, else the newest pyenv 3.X.*, else (3.14+) pyodide
@@ -12,20 +12,21 @@
 # Then R rounds (default 3) alternate benches/marshal.rs and
 # tools/bench/marshal_bench.py, each N timed passes (default 5) after the
 # warm-up; tools/bench/report.py pools the passes and prints the table
-# (or JSON with --json).
+# (or JSON with --json; --save FILE also writes the JSON to FILE).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-version=3.12 iters=5 warmup=2 rounds=3 json=
+version=3.12 iters=5 warmup=2 rounds=3 json= save=
 while [ $# -gt 0 ]; do
   case "$1" in
     --iters) iters=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --json) json=--json ;;
+    --save) save=$2; shift ;;
     3.*) version=$1 ;;
-    *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -86,6 +87,8 @@ for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds: CPython $micro marshal" >&2
   "${py[@]}" "$root/tools/bench/marshal_bench.py" "$dir" "${common[@]}" >"$tmp/py.$r.json"
 done
-"$host_py" "$root/tools/bench/report.py" $json \
-  --label "stdlib of CPython $micro: pyrewrite vs marshal" \
-  --rust "$tmp"/rust.*.json --python "$tmp"/py.*.json
+report=("$host_py" "$root/tools/bench/report.py"
+  --label "stdlib of CPython $micro: pyrewrite vs marshal"
+  --rust "$tmp"/rust.*.json --python "$tmp"/py.*.json)
+[ -z "$save" ] || "${report[@]}" --json >"$save"
+"${report[@]}" $json

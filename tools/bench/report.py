@@ -93,6 +93,7 @@ def main(argv):
         "iters_per_round": rmeta["iters"],
         "warmup_per_round": rmeta["warmup"],
         "pyrewrite_roundtrip_exact": rmeta.get("roundtrip_exact"),
+        "pyrewrite_arena_nodes": rmeta.get("arena_nodes"),
         "cpython_dumps_loads_exact": pmeta.get("dumps_loads_exact"),
         "phases": rows,
     }
