@@ -80,10 +80,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "building benches/marshal.rs (release)" >&2
 cargo bench --bench marshal --no-run >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
+# NB: run the built executable directly, so edits made during the run (other
+# people's, in a shared checkout) cannot trigger a rebuild between rounds
+bench=$(sed -n 's/^ *Executable benches\/marshal.rs (\(.*\))$/\1/p' "$tmp/build.log" | tail -1)
+[ -x "$bench" ] || { cat "$tmp/build.log" >&2; echo "no bench executable found" >&2; exit 1; }
 common=(--iters "$iters" --warmup "$warmup" --json)
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds: pyrewrite" >&2
-  cargo bench -q --bench marshal -- "$dir" "${common[@]}" >"$tmp/rust.$r.json"
+  "$bench" "$dir" "${common[@]}" >"$tmp/rust.$r.json"
   echo "round $r/$rounds: CPython $micro marshal" >&2
   "${py[@]}" "$root/tools/bench/marshal_bench.py" "$dir" "${common[@]}" >"$tmp/py.$r.json"
 done
