@@ -20,6 +20,7 @@ pub mod locations;
 pub mod marshal;
 pub mod opcodes;
 pub mod oracle;
+pub mod passes;
 pub mod pyc;
 pub mod pyrepr;
 pub mod stackdepth;

@@ -1,0 +1,141 @@
+//! Pipelines from a TOML config file and from `--pass`/`--param` (see docs/config.md).
+//!
+//! ```toml
+//! [[pass]]
+//! name = "swap-const"
+//! from = 42
+//! to = 99
+//! ```
+//!
+//! Every `[[pass]]` table has `name` plus that pass's parameters; passes run
+//! in file order.
+
+use super::manager::Pipeline;
+use super::RawValue;
+use std::path::Path;
+
+/// Pass names with their raw parameters, in run order.
+pub type Specs = Vec<(String, Vec<(String, RawValue)>)>;
+
+/// Parses config text; `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| format!("{origin}: invalid TOML: {}", e.to_string().trim_end()))?;
+    let mut specs = Vec::new();
+    for (key, value) in doc {
+        if key != "pass" {
+            return Err(format!("{origin}: unknown top-level key {key:?} (a pipeline is a list of [[pass]] tables)"));
+        }
+        let toml::Value::Array(items) = value else {
+            return Err(format!("{origin}: `pass` must be an array of tables: write [[pass]], not [pass]"));
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let toml::Value::Table(t) = item else {
+                return Err(format!("{origin}: pass #{} is not a table", i + 1));
+            };
+            let mut name = None;
+            let mut raw = Vec::new();
+            for (k, v) in t {
+                if k == "name" {
+                    match v {
+                        toml::Value::String(s) => name = Some(s),
+                        other => return Err(format!("{origin}: pass #{}: name must be a string, found {}", i + 1, other.type_str())),
+                    }
+                } else {
+                    raw.push((k, RawValue::Toml(v)));
+                }
+            }
+            let Some(name) = name else {
+                return Err(format!("{origin}: pass #{} has no name (add name = \"...\")", i + 1));
+            };
+            specs.push((name, raw));
+        }
+    }
+    Ok(specs)
+}
+
+/// Reads and parses a config file.
+pub fn load(path: &Path) -> Result<Specs, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// The passes of `--pass NAME` (in order) with their `--param KEY=VALUE`
+/// options. With one pass, `KEY=VALUE` belongs to it; with several, write
+/// `NAME.KEY=VALUE` (a name given twice needs a config file).
+pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
+    let mut specs: Specs = names.iter().map(|n| (n.clone(), Vec::new())).collect();
+    for p in params {
+        let Some((key, value)) = p.split_once('=') else {
+            return Err(format!("--param {p:?}: expected KEY=VALUE"));
+        };
+        let key = key.trim();
+        let slot = match specs.len() {
+            0 => return Err(format!("--param {p:?} without --pass (parameters of config passes go in the config file)")),
+            1 if !key.contains('.') || !names.iter().any(|n| key.starts_with(&format!("{n}."))) => 0,
+            _ => {
+                let Some((pass, _)) = key.split_once('.').filter(|(pass, _)| names.iter().any(|n| n == pass)) else {
+                    return Err(format!(
+                        "--param {p:?}: with several --pass options write PASS.KEY=VALUE (passes: {})",
+                        names.join(", ")
+                    ));
+                };
+                let hits: Vec<usize> = names.iter().enumerate().filter(|(_, n)| *n == pass).map(|(i, _)| i).collect();
+                if hits.len() > 1 {
+                    return Err(format!("--param {p:?}: pass {pass} is given twice; use --config for that pipeline"));
+                }
+                hits[0]
+            }
+        };
+        let key = match key.split_once('.') {
+            Some((pass, k)) if pass == specs[slot].0 => k,
+            _ => key,
+        };
+        specs[slot].1.push((key.to_string(), RawValue::Text(value.to_string())));
+    }
+    Ok(specs)
+}
+
+/// The full pipeline of a command line: the config file's passes first,
+/// then the `--pass` ones; every name and parameter is checked.
+pub fn pipeline(config: Option<&Path>, names: &[String], params: &[String]) -> Result<Pipeline, String> {
+    let mut specs = match config {
+        Some(p) => load(p)?,
+        None => Vec::new(),
+    };
+    specs.extend(from_cli(names, params)?);
+    Pipeline::from_specs(&specs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_are_clear() {
+        let e = parse("[pass]\nname = 'x'", "c.toml").unwrap_err();
+        assert!(e.contains("write [[pass]]"), "{e}");
+        let e = parse("[[pass]]\nfrom = 1", "c.toml").unwrap_err();
+        assert!(e.contains("pass #1 has no name"), "{e}");
+        let e = parse("passes = []", "c.toml").unwrap_err();
+        assert!(e.contains("unknown top-level key"), "{e}");
+        let e = parse("[[pass]\n", "c.toml").unwrap_err();
+        assert!(e.contains("invalid TOML"), "{e}");
+        let s = parse("[[pass]]\nname = 'swap-const'\nfrom = 42\nto = '99'\n[[pass]]\nname = 'replace-op'", "c").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].1.len(), 2);
+        let e = Pipeline::from_specs(&parse("[[pass]]\nname = 'nope'", "c").unwrap()).err().unwrap();
+        assert!(e.contains("unknown pass \"nope\"") && e.contains("swap-const"), "{e}");
+    }
+
+    #[test]
+    fn cli_params() {
+        let one = from_cli(&["swap-const".into()], &["from=42".into(), "to='a=b'".into()]).unwrap();
+        assert_eq!(one[0].1.len(), 2);
+        assert!(matches!(&one[0].1[1].1, RawValue::Text(t) if t == "'a=b'"));
+        let two = from_cli(&["swap-const".into(), "replace-op".into()], &["replace-op.from=+".into()]).unwrap();
+        assert_eq!(two[1].1[0].0, "from");
+        let e = from_cli(&["swap-const".into(), "replace-op".into()], &["from=+".into()]).unwrap_err();
+        assert!(e.contains("PASS.KEY=VALUE"), "{e}");
+        assert!(from_cli(&[], &["from=1".into()]).is_err());
+    }
+}

@@ -1,0 +1,289 @@
+//! The pass manager: runs a [`Pipeline`] over every code object of a file.
+//!
+//! Per file: lift every code object (each once, depth first), run each pass
+//! in order over all of them, verify every function a pass changed (errors
+//! say "after pass NAME: ..."), then recompute `co_stacksize` of the changed
+//! ones and assemble them back into the arena. Any error leaves the caller
+//! with an `Err` and nothing to write. Optional dumps write the IR text
+//! before and after each pass; per-pass times and counts accumulate in
+//! [`Pipeline::stats`].
+
+use super::{Changed, Cx, Pass, PassInfo, RawValue};
+use crate::asm;
+use crate::code;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{self, Function};
+use crate::lift;
+use crate::marshal::{Marshal, ObjId};
+use crate::opcodes;
+use crate::pyc::Pyc;
+use crate::stackdepth;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One configured pass of a pipeline.
+pub struct Step {
+    /// Its registry entry.
+    pub info: &'static PassInfo,
+    /// The configured pass.
+    pub pass: Box<dyn Pass>,
+}
+
+/// Totals of one pipeline step over every file it ran on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassStats {
+    /// The pass name.
+    pub name: &'static str,
+    /// Time spent in the pass's `run` (verification excluded).
+    pub run_time: Duration,
+    /// Time spent verifying what it changed.
+    pub verify_time: Duration,
+    /// Files it ran on.
+    pub files: usize,
+    /// Code objects it saw.
+    pub code_objects: usize,
+    /// Code objects it changed.
+    pub changed: usize,
+}
+
+/// Where `--dump` writes.
+struct Dump {
+    dir: PathBuf,
+    /// Input paths are named relative to this (the IN of the command line).
+    root: PathBuf,
+}
+
+/// An ordered list of configured passes.
+pub struct Pipeline {
+    steps: Vec<Step>,
+    dump: Option<Dump>,
+    stats: Mutex<Vec<PassStats>>,
+}
+
+impl Pipeline {
+    /// A pipeline of `steps`, run in order.
+    pub fn new(steps: Vec<Step>) -> Self {
+        let stats = steps.iter().map(|s| PassStats { name: s.info.name, ..PassStats::default() }).collect();
+        Pipeline { steps, dump: None, stats: Mutex::new(stats) }
+    }
+
+    /// Builds a pipeline from pass names and raw parameters, checking each
+    /// (unknown names list the valid ones).
+    pub fn from_specs(specs: &[(String, Vec<(String, RawValue)>)]) -> std::result::Result<Self, String> {
+        let mut steps = Vec::new();
+        for (name, raw) in specs {
+            let info = super::lookup(name)?;
+            steps.push(Step { info, pass: info.configure(raw)? });
+        }
+        Ok(Pipeline::new(steps))
+    }
+
+    /// True when there is no pass.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The pass names in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.steps.iter().map(|s| s.info.name).collect()
+    }
+
+    /// Writes IR dumps under `dir`: for input `IN/sub/x.pyc` (relative to
+    /// `root`), `dir/sub/x.pyc.<k>-<pass>.before.txt` and `.after.txt`.
+    pub fn set_dump(&mut self, dir: &Path, root: &Path) {
+        self.dump = Some(Dump { dir: dir.to_path_buf(), root: root.to_path_buf() });
+    }
+
+    /// Per-step totals so far.
+    pub fn stats(&self) -> Vec<PassStats> {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// One line per step: time, files, code objects changed/seen.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for (k, s) in self.stats().iter().enumerate() {
+            out.push_str(&format!(
+                "pass {}: {:<14} run {:>9.3} ms, verify {:>9.3} ms, {} file(s), changed {}/{} code object(s)\n",
+                k + 1,
+                s.name,
+                s.run_time.as_secs_f64() * 1e3,
+                s.verify_time.as_secs_f64() * 1e3,
+                s.files,
+                s.changed,
+                s.code_objects
+            ));
+        }
+        out
+    }
+
+    /// Runs the pipeline over `pyc` (read from `path`, used for dump names).
+    pub fn run(&self, pyc: &mut Pyc, path: &Path) -> Result<()> {
+        let dump = self.dump.as_ref().map(|d| {
+            let rel = path.strip_prefix(&d.root).ok().filter(|r| !r.as_os_str().is_empty());
+            let rel = rel.map_or_else(|| PathBuf::from(path.file_name().unwrap_or_default()), Path::to_path_buf);
+            d.dir.join(rel)
+        });
+        self.run_marshal(&mut pyc.marshal, dump.as_deref())
+    }
+
+    /// Runs the pipeline over every code object of `m`; `dump`, when set,
+    /// is the path prefix of the IR dump files.
+    pub fn run_marshal(&self, m: &mut Marshal, dump: Option<&Path>) -> Result<()> {
+        if self.steps.is_empty() {
+            return Ok(());
+        }
+        let version = m.version;
+        let table = opcodes::table(version)
+            .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {version}"))))?;
+        let qualnames: HashMap<ObjId, String> = code::qualnames(m).into_iter().collect();
+        let mut units = Vec::new();
+        let mut seen = HashSet::new();
+        for (id, depth) in m.code_objects() {
+            // NB: a code object shared through marshal references is edited once.
+            if !seen.insert(id) {
+                continue;
+            }
+            let qualname = qualnames.get(&id).cloned().unwrap_or_else(|| "<?>".into());
+            let f = lift::lift(m, id).map_err(|e| e.context(format!("lifting {qualname}")))?;
+            units.push(Unit { id, depth, qualname, f, changed: false });
+        }
+        let mut local: Vec<PassStats> = self.steps.iter().map(|s| PassStats { name: s.info.name, files: 1, ..Default::default() }).collect();
+        for (k, step) in self.steps.iter().enumerate() {
+            let name = step.info.name;
+            let dump_file = |when: &str| dump.map(|d| dump_path(d, k + 1, name, when));
+            if let Some(p) = dump_file("before") {
+                write_dump(&p, m, &units)?;
+            }
+            let st = &mut local[k];
+            let mut failure = None;
+            for u in units.iter_mut() {
+                let mut cx = Cx {
+                    m,
+                    code: u.id,
+                    qualname: &u.qualname,
+                    depth: u.depth,
+                    is_module: u.depth == 0,
+                    version,
+                    table,
+                };
+                let t0 = Instant::now();
+                let r = step.pass.run(&mut cx, &mut u.f);
+                st.run_time += t0.elapsed();
+                st.code_objects += 1;
+                let changed = r.map_err(|e| e.context(format!("in pass {name}, code object {}", u.qualname)))?;
+                if changed == Changed::Yes {
+                    st.changed += 1;
+                    u.changed = true;
+                    let t1 = Instant::now();
+                    let v = verify(&u.f);
+                    st.verify_time += t1.elapsed();
+                    if let Err(problems) = v {
+                        failure = Some(format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; ")));
+                        break;
+                    }
+                }
+            }
+            // NB: written on failure too: the broken IR is what the user needs to see.
+            if let Some(p) = dump_file("after") {
+                write_dump(&p, m, &units)?;
+            }
+            if let Some(msg) = failure {
+                return Err(Error::new(ErrorKind::Invalid(msg)));
+            }
+        }
+        for u in units.iter_mut().filter(|u| u.changed) {
+            let q = &u.qualname;
+            u.f.stacksize = stackdepth::stacksize(&u.f).map_err(|e| e.context(format!("stack depth of {q}")))?;
+            asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
+        }
+        if let Ok(mut total) = self.stats.lock() {
+            for (t, l) in total.iter_mut().zip(local) {
+                t.run_time += l.run_time;
+                t.verify_time += l.verify_time;
+                t.files += l.files;
+                t.code_objects += l.code_objects;
+                t.changed += l.changed;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Unit {
+    id: ObjId,
+    depth: usize,
+    qualname: String,
+    f: Function,
+    changed: bool,
+}
+
+fn dump_path(prefix: &Path, k: usize, name: &str, when: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_os_string();
+    s.push(format!(".{k}-{name}.{when}.txt"));
+    PathBuf::from(s)
+}
+
+fn write_dump(path: &Path, m: &Marshal, units: &[Unit]) -> Result<()> {
+    let mut text = String::new();
+    for u in units {
+        text.push_str(&format!("# code object {} (depth {})\n", u.qualname, u.depth));
+        ir::write_function(&u.f, m, &mut text);
+        text.push('\n');
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from(e).in_file(dir))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::from(e).in_file(path))
+}
+
+/// Checks a function a pass changed; every problem as one message.
+///
+/// NB: the IR verifier (`crate::verify`) is still being written; until it
+/// lands this checks what the assembler and CPython rely on most: operand
+/// indices in range, jump targets that exist, opcodes that exist and are
+/// base opcodes, and consistent stack depths.
+pub fn verify(f: &Function) -> std::result::Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    let Some(t) = opcodes::table(f.version) else {
+        return Err(vec![format!("no opcode table for Python {}", f.version)]);
+    };
+    let labels: HashSet<_> = f.blocks.iter().map(|b| b.label).collect();
+    for b in &f.blocks {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            let at = format!("{} instruction {k}", b.label);
+            let Some(info) = t.get(ins.op) else {
+                problems.push(format!("{at}: undefined opcode {}", ins.op));
+                continue;
+            };
+            if info.kind != opcodes::OpKind::Base {
+                problems.push(format!("{at}: {} is not an opcode a .pyc may contain", info.name));
+            }
+            let bad = |what: &str, i: u32, n: usize| (i as usize >= n).then(|| format!("{at}: {} {what} index {i} out of range ({n} entries)", info.name));
+            let p = match ins.arg {
+                ir::Arg::Const(c) => bad("co_consts", c.0, f.consts.len()),
+                ir::Arg::Name { index, .. } => bad("co_names", index.0, f.names.len()),
+                ir::Arg::Local(i) => bad("local", i, f.localsplus.len()),
+                ir::Arg::Jump(l) if !labels.contains(&l) => Some(format!("{at}: jump to missing block {l}")),
+                _ => None,
+            };
+            problems.extend(p);
+            if let Some(h) = ins.handler {
+                if !labels.contains(&h.target) {
+                    problems.push(format!("{at}: handler {} is not a block", h.target));
+                }
+            }
+        }
+    }
+    match stackdepth::analyze(f) {
+        Ok((_, errs)) => problems.extend(errs.into_iter().map(|e| format!("{} instruction {}: {}", e.label, e.instr, e.message))),
+        Err(e) => problems.push(e.to_string()),
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}

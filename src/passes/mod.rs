@@ -1,0 +1,146 @@
+//! Rewrite passes: the [`Pass`] trait, the registry ([`PASSES`]) and the
+//! [`manager`] that runs a pipeline over every code object of a file.
+//!
+//! A pass is one module here plus one line in [`declare_passes!`]: it
+//! exports `pub const INFO: PassInfo` (name, user documentation, typed
+//! parameters, constructor) and a type implementing [`Pass`], whose
+//! [`Pass::run`] edits one lifted [`Function`] at a time. The manager lifts,
+//! runs, verifies, recomputes `co_stacksize` and assembles; see docs/passes.md.
+
+pub mod config;
+pub mod literal;
+pub mod manager;
+pub mod params;
+
+use crate::error::Result;
+use crate::ir::Function;
+use crate::marshal::{Marshal, ObjId};
+use crate::opcodes::OpTable;
+use crate::version::PyVersion;
+
+pub use manager::{PassStats, Pipeline};
+pub use params::{ParamKind, ParamSpec, Params, RawValue};
+
+/// Whether a pass changed the function it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Changed {
+    /// Nothing was edited.
+    No,
+    /// Something was edited: the manager verifies and re-assembles it.
+    Yes,
+}
+
+impl Changed {
+    /// `Yes` when `b`.
+    pub fn from_bool(b: bool) -> Self {
+        if b {
+            Changed::Yes
+        } else {
+            Changed::No
+        }
+    }
+}
+
+/// What a pass sees besides the function: the arena (for constants), which
+/// code object this is, and the version's opcode table.
+pub struct Cx<'a> {
+    /// The file's marshal arena; new constants are pushed here.
+    pub m: &'a mut Marshal,
+    /// The code object's node.
+    pub code: ObjId,
+    /// Its qualified name (`Box.get`, `f.<locals>.g`; the module's is `<module>`).
+    pub qualname: &'a str,
+    /// Nesting depth (0 for the module).
+    pub depth: usize,
+    /// True for the module's own code object.
+    pub is_module: bool,
+    /// The file's CPython version.
+    pub version: PyVersion,
+    /// That version's opcodes.
+    pub table: &'static OpTable,
+}
+
+/// A configured rewrite pass, run once per code object.
+pub trait Pass: Send + Sync {
+    /// The registry name (`swap-const`).
+    fn name(&self) -> &'static str;
+    /// Edits `f` (the code object described by `cx`) in place. An error
+    /// stops the whole file: nothing is written.
+    fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed>;
+}
+
+/// A registry entry: everything known about a pass before it is configured.
+pub struct PassInfo {
+    /// The name used by `--pass` and `name = ...` in a config.
+    pub name: &'static str,
+    /// User documentation in Markdown: `## What it does` and `## Example`
+    /// sections; printed by `pyrewrite passes` and copied into docs/passes.md.
+    pub doc: &'static str,
+    /// Declared parameters.
+    pub params: &'static [ParamSpec],
+    /// Builds the pass from checked parameters (may reject combinations).
+    pub build: fn(&Params) -> std::result::Result<Box<dyn Pass>, String>,
+}
+
+impl PassInfo {
+    /// The first sentence of the "What it does" section, for one-line listings.
+    pub fn summary(&self) -> &'static str {
+        let body = self.doc.split("## What it does").nth(1).unwrap_or(self.doc).trim_start();
+        let para = body.split("\n\n").next().unwrap_or(body);
+        match para.find(". ") {
+            Some(i) => para[..=i].trim(),
+            None => para.trim(),
+        }
+    }
+
+    /// Checks `raw` parameters and builds the pass.
+    pub fn configure(&self, raw: &[(String, RawValue)]) -> std::result::Result<Box<dyn Pass>, String> {
+        let p = Params::parse(self.name, self.params, raw)?;
+        (self.build)(&p).map_err(|e| format!("pass {}: {e}", self.name))
+    }
+
+    /// The text `pyrewrite passes` prints for this pass: name, parameters
+    /// (type, default or "required", help) and the documentation.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}\n", self.name);
+        if self.params.is_empty() {
+            s.push_str("  parameters: none\n");
+        } else {
+            s.push_str("  parameters:\n");
+            for p in self.params {
+                let d = p.default.map_or("required".to_string(), |d| format!("default {d}"));
+                s.push_str(&format!("    {:<10} {} ({d}): {}\n", p.name, p.kind.describe(), p.help));
+            }
+        }
+        for line in self.doc.trim().lines() {
+            s.push_str(if line.is_empty() { "" } else { "  " });
+            s.push_str(line);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// Declares the pass modules and the registry in one place.
+/// NB: adding a pass = its module file + one name here.
+macro_rules! declare_passes {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        /// Every available pass, in listing order.
+        pub const PASSES: &[&PassInfo] = &[$(&$module::INFO),*];
+    };
+}
+
+declare_passes! {
+    swap_const,
+    replace_op,
+}
+
+/// The pass called `name`, or an error listing the valid names.
+pub fn lookup(name: &str) -> std::result::Result<&'static PassInfo, String> {
+    PASSES.iter().copied().find(|p| p.name == name).ok_or_else(|| {
+        let names: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
+        format!("unknown pass {name:?}; available passes: {}", names.join(", "))
+    })
+}

@@ -1,0 +1,269 @@
+//! Typed pass parameters: what a pass declares ([`ParamSpec`]), how values
+//! from the command line or a TOML config are checked ([`Params::parse`]),
+//! and how a pass reads them back.
+
+use super::literal::Lit;
+use std::collections::BTreeMap;
+
+/// The type of a parameter; decides how its text is parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// A Python literal (`42`, `'text'`, `(1, 2)`); see [`Lit::parse`].
+    Literal,
+    /// A glob over qualified names (`*` any run, `?` one character).
+    Glob,
+    /// `true` / `false`.
+    Bool,
+    /// Free text (operator symbols, opcode names, ...).
+    Text,
+}
+
+impl ParamKind {
+    /// How `pyrewrite passes` names the type.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ParamKind::Literal => "python literal",
+            ParamKind::Glob => "glob",
+            ParamKind::Bool => "bool",
+            ParamKind::Text => "text",
+        }
+    }
+}
+
+/// One declared parameter of a pass.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    /// The key (`from`, `to`, `qualname`).
+    pub name: &'static str,
+    /// Its type.
+    pub kind: ParamKind,
+    /// The value used when none is given (`None`: the parameter is required).
+    pub default: Option<&'static str>,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+/// A checked parameter value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    /// A Python literal.
+    Literal(Lit),
+    /// A qualname glob.
+    Glob(Glob),
+    /// A bool.
+    Bool(bool),
+    /// Text.
+    Text(String),
+}
+
+/// A raw value before checking: text from `--param`, or a TOML value.
+#[derive(Clone, Debug)]
+pub enum RawValue {
+    /// Text from the command line (always parsed by the parameter's kind).
+    Text(String),
+    /// A value from a TOML config file.
+    Toml(toml::Value),
+}
+
+/// The checked parameters of one pass instance.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params {
+    values: BTreeMap<&'static str, ParamValue>,
+}
+
+impl Params {
+    /// Checks `raw` against `specs`: unknown keys, missing required ones and
+    /// values that do not parse are errors naming the pass and the key;
+    /// defaults fill in the rest.
+    pub fn parse(pass: &str, specs: &[ParamSpec], raw: &[(String, RawValue)]) -> Result<Params, String> {
+        let mut values = BTreeMap::new();
+        for (key, value) in raw {
+            let Some(spec) = specs.iter().find(|s| s.name == key) else {
+                let valid: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                let valid = if valid.is_empty() { "(it takes none)".to_string() } else { valid.join(", ") };
+                return Err(format!("pass {pass}: unknown parameter {key:?}; valid parameters: {valid}"));
+            };
+            if values.contains_key(spec.name) {
+                return Err(format!("pass {pass}: parameter {key:?} given twice"));
+            }
+            let v = check(spec, value).map_err(|e| format!("pass {pass}: parameter {key}: {e}"))?;
+            values.insert(spec.name, v);
+        }
+        for spec in specs {
+            if values.contains_key(spec.name) {
+                continue;
+            }
+            let Some(d) = spec.default else {
+                return Err(format!("pass {pass}: missing required parameter {:?} ({})", spec.name, spec.help));
+            };
+            let v = check(spec, &RawValue::Text(d.to_string())).map_err(|e| format!("pass {pass}: default of {}: {e}", spec.name))?;
+            values.insert(spec.name, v);
+        }
+        Ok(Params { values })
+    }
+
+    fn get(&self, name: &str) -> &ParamValue {
+        self.values.get(name).unwrap_or_else(|| panic!("parameter {name} was not declared"))
+    }
+
+    /// The literal parameter `name` (declared with [`ParamKind::Literal`]).
+    pub fn literal(&self, name: &str) -> &Lit {
+        match self.get(name) {
+            ParamValue::Literal(l) => l,
+            other => panic!("parameter {name} is {other:?}, not a literal"),
+        }
+    }
+
+    /// The glob parameter `name`.
+    pub fn glob(&self, name: &str) -> &Glob {
+        match self.get(name) {
+            ParamValue::Glob(g) => g,
+            other => panic!("parameter {name} is {other:?}, not a glob"),
+        }
+    }
+
+    /// The bool parameter `name`.
+    pub fn bool(&self, name: &str) -> bool {
+        match self.get(name) {
+            ParamValue::Bool(b) => *b,
+            other => panic!("parameter {name} is {other:?}, not a bool"),
+        }
+    }
+
+    /// The text parameter `name`.
+    pub fn text(&self, name: &str) -> &str {
+        match self.get(name) {
+            ParamValue::Text(t) => t,
+            other => panic!("parameter {name} is {other:?}, not text"),
+        }
+    }
+}
+
+fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
+    use toml::Value as T;
+    let text = match raw {
+        RawValue::Text(t) => t.clone(),
+        RawValue::Toml(T::String(s)) => s.clone(),
+        // NB: TOML numbers and booleans are shorthands for the Python
+        // literal / bool they spell; strings are always parsed by kind.
+        RawValue::Toml(T::Integer(i)) if spec.kind == ParamKind::Literal => i.to_string(),
+        RawValue::Toml(T::Float(x)) if spec.kind == ParamKind::Literal => {
+            if !x.is_finite() {
+                return Err(format!("{x} has no Python literal"));
+            }
+            format!("{x:?}")
+        }
+        RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Literal => (if *b { "True" } else { "False" }).to_string(),
+        RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Bool => b.to_string(),
+        RawValue::Toml(other) => {
+            return Err(format!("expected a string{}, found TOML {}", shorthand(spec.kind), other.type_str()));
+        }
+    };
+    Ok(match spec.kind {
+        ParamKind::Literal => ParamValue::Literal(Lit::parse(&text).map_err(|e| {
+            format!("{e} (write Python literal syntax: 42, 1.5, 'text', b'raw', None, True, (1, 2))")
+        })?),
+        ParamKind::Glob => ParamValue::Glob(Glob::new(&text)),
+        ParamKind::Bool => ParamValue::Bool(match text.as_str() {
+            "true" | "True" | "1" | "yes" => true,
+            "false" | "False" | "0" | "no" => false,
+            _ => return Err(format!("expected true or false, found {text:?}")),
+        }),
+        ParamKind::Text => {
+            if text.trim().is_empty() {
+                return Err("empty value".into());
+            }
+            ParamValue::Text(text.trim().to_string())
+        }
+    })
+}
+
+fn shorthand(kind: ParamKind) -> &'static str {
+    match kind {
+        ParamKind::Literal => " (Python literal text), integer, float or boolean",
+        ParamKind::Bool => " or boolean",
+        _ => "",
+    }
+}
+
+/// A glob over qualified names: `*` matches any run of characters (dots
+/// included), `?` one character; everything else matches itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob(String);
+
+impl Glob {
+    /// A glob from its text.
+    pub fn new(pattern: &str) -> Self {
+        Glob(pattern.to_string())
+    }
+
+    /// The pattern text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `name` matches the whole pattern.
+    pub fn matches(&self, name: &str) -> bool {
+        let p: Vec<char> = self.0.chars().collect();
+        let s: Vec<char> = name.chars().collect();
+        // NB: classic two-pointer matcher with one backtrack point per `*`.
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        while j < s.len() {
+            if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
+                i += 1;
+                j += 1;
+            } else if i < p.len() && p[i] == '*' {
+                star = Some((i, j));
+                i += 1;
+            } else if let Some((si, sj)) = star {
+                i = si + 1;
+                j = sj + 1;
+                star = Some((si, sj + 1));
+            } else {
+                return false;
+            }
+        }
+        p[i..].iter().all(|&c| c == '*')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[ParamSpec] = &[
+        ParamSpec { name: "from", kind: ParamKind::Literal, default: None, help: "value to replace" },
+        ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "which code" },
+        ParamSpec { name: "nested", kind: ParamKind::Bool, default: Some("true"), help: "tuples" },
+    ];
+
+    #[test]
+    fn globs() {
+        let g = Glob::new("Box.*");
+        assert!(g.matches("Box.get"));
+        assert!(g.matches("Box.get.<locals>.inner"));
+        assert!(!g.matches("Box"));
+        assert!(Glob::new("*").matches(""));
+        assert!(Glob::new("f?o").matches("foo"));
+        assert!(Glob::new("*.<locals>.*").matches("a.<locals>.b"));
+        assert!(!Glob::new("a*b").matches("acbc"));
+        assert!(Glob::new("a*b*c").matches("axxbyyc"));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = Params::parse("p", SPECS, &[]).unwrap_err();
+        assert!(e.contains("missing required parameter \"from\""), "{e}");
+        let e = Params::parse("p", SPECS, &[("form".into(), RawValue::Text("1".into()))]).unwrap_err();
+        assert!(e.contains("unknown parameter \"form\"") && e.contains("from, qualname, nested"), "{e}");
+        let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Text("abc".into()))]).unwrap_err();
+        assert!(e.contains("parameter from:"), "{e}");
+        let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Toml(toml::Value::Array(vec![])))]).unwrap_err();
+        assert!(e.contains("found TOML array"), "{e}");
+        let p = Params::parse("p", SPECS, &[("from".into(), RawValue::Toml(toml::Value::Integer(7)))]).unwrap();
+        assert_eq!(p.literal("from").as_i64(), Some(7));
+        assert!(p.glob("qualname").matches("anything"));
+        assert!(p.bool("nested"));
+    }
+}
