@@ -58,10 +58,11 @@ fn op_name(table: Option<&OpTable>, op: u8) -> String {
     }
 }
 
-/// `5`, `-`, or `5:4-6:10` (missing parts as `?`).
+/// `5` (line only, or a one-line span without columns), `-`, or
+/// `5:4-6:10` (missing parts as `?`).
 fn loc_text(l: &Loc) -> String {
     let Some(line) = l.line else { return "-".into() };
-    if l.end_line.is_none() && l.col.is_none() && l.end_col.is_none() {
+    if l.end_line.map_or(true, |e| e == line) && l.col.is_none() && l.end_col.is_none() {
         return line.to_string();
     }
     let o = |x: Option<i32>| x.map_or("?".to_string(), |v| v.to_string());
