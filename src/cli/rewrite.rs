@@ -1,10 +1,10 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
 use super::fsutil::{same_file, walk, write_atomic};
-use super::passes::{self, Pass};
 use super::{report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use pyrewrite::passes::{config, Pipeline};
 use pyrewrite::pyc::Pyc;
 use pyrewrite::{Error, ErrorKind};
 use rayon::prelude::*;
@@ -23,9 +23,18 @@ pub struct RewriteArgs {
     /// Apply the pass NAME; repeat for several, applied in the order given
     #[arg(long = "pass", value_name = "NAME")]
     passes: Vec<String>,
-    /// JSON file: {"passes": [NAME, ...], "options": {NAME: {...}}}; its passes run before --pass ones
+    /// Parameter of the --pass pass (PASS.KEY=VALUE when several); see `pyrewrite passes`
+    #[arg(long = "param", visible_alias = "set", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// TOML pipeline file ([[pass]] tables, docs/config.md); its passes run before --pass ones
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Write the IR before and after each pass under DIR (IN-relative names)
+    #[arg(long, value_name = "DIR")]
+    dump: Option<PathBuf>,
+    /// Also print per-pass times and counts
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
     /// Replace each input file with its rewrite (no OUT)
     #[arg(long, conflicts_with = "check")]
     in_place: bool,
@@ -40,8 +49,6 @@ pub struct RewriteArgs {
     quiet: bool,
 }
 
-type Pipeline = Vec<(&'static Pass, serde_json::Value)>;
-
 /// One file to process.
 struct Job {
     input: PathBuf,
@@ -51,7 +58,8 @@ struct Job {
 
 /// Runs the rewrite mode and returns the exit code.
 pub fn run(args: RewriteArgs) -> i32 {
-    let pipeline = match build_pipeline(&args) {
+    // NB: pass registry, parameters and the TOML config live in pyrewrite::passes.
+    let mut pipeline = match config::pipeline(args.config.as_deref(), &args.passes, &args.params) {
         Ok(p) => p,
         Err(msg) => {
             report::usage(&msg);
@@ -62,6 +70,9 @@ pub fn run(args: RewriteArgs) -> i32 {
         report::usage("missing IN (try `pyrewrite --help`)");
         return EXIT_USAGE;
     };
+    if let Some(dir) = &args.dump {
+        pipeline.set_dump(dir, &input);
+    }
     let (jobs, ignored, mut failures) = match plan(&args, &input) {
         Ok(p) => p,
         Err(Planned::Usage(msg)) => {
@@ -110,54 +121,14 @@ pub fn run(args: RewriteArgs) -> i32 {
         let ignored = if ignored > 0 { format!(", ignored {ignored} non-.pyc file(s)") } else { String::new() };
         report::emit(&format!("{verb} {ok} file(s), {} failed{ignored}\n", failures.len()));
     }
+    if args.verbose {
+        report::emit(&pipeline.summary());
+    }
     if failures.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED
     }
-}
-
-/// The passes from the config file, then from `--pass`, with their options.
-fn build_pipeline(args: &RewriteArgs) -> Result<Pipeline, String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut options = serde_json::Map::new();
-    if let Some(path) = &args.config {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let cfg: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: invalid config: {e}", path.display()))?;
-        let serde_json::Value::Object(cfg) = cfg else {
-            return Err(format!("{}: invalid config: expected a JSON object", path.display()));
-        };
-        for (key, value) in cfg {
-            match (key.as_str(), value) {
-                ("passes", serde_json::Value::Array(items)) => {
-                    for item in items {
-                        match item {
-                            serde_json::Value::String(s) => names.push(s),
-                            other => {
-                                return Err(format!("{}: invalid config: pass name {other} is not a string", path.display()))
-                            }
-                        }
-                    }
-                }
-                ("options", serde_json::Value::Object(o)) => options = o,
-                (k, _) => {
-                    return Err(format!(
-                        "{}: invalid config: unknown or malformed key {k:?} (expected \"passes\": [..], \"options\": {{..}})",
-                        path.display()
-                    ))
-                }
-            }
-        }
-    }
-    names.extend(args.passes.iter().cloned());
-    for name in options.keys() {
-        passes::lookup(name)?;
-    }
-    names
-        .iter()
-        .map(|n| Ok((passes::lookup(n)?, options.get(n).cloned().unwrap_or(serde_json::Value::Null))))
-        .collect()
 }
 
 /// The files to process, how many others were ignored, and the
@@ -236,7 +207,7 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool) -> Result<(), Error> 
     let path = &job.input;
     let data = std::fs::read(path).map_err(|e| Error::from(e).in_file(path))?;
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
-    passes::run(pipeline, &mut pyc).map_err(|e| e.in_file(path))?;
+    pipeline.run(&mut pyc, path).map_err(|e| e.in_file(path))?;
     let bytes = pyc.to_bytes().map_err(|e| e.in_file(path))?;
     if pipeline.is_empty() && bytes != data {
         // NB: with no pass the rewrite must reproduce the input exactly; a
