@@ -1,10 +1,14 @@
-//! The inspection subcommands: `info`, `dis`, `diff`, `passes`.
+//! The inspection subcommands: `info`, `dis` (and `dis --ir`), `diff`, `passes`.
 
 use super::{passes, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use pyrewrite::inspect::{diff::FileDiff, info::FileInfo, instr};
+use pyrewrite::code::qualnames;
+use pyrewrite::marshal::{Marshal, ObjId, Value};
+use pyrewrite::{ir, lift};
 use pyrewrite::pyc::Pyc;
 use pyrewrite::Error;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
 
 fn read(path: &Path) -> Result<Pyc, Error> {
@@ -74,6 +78,40 @@ pub fn dis(path: &Path, json: bool) -> i32 {
             EXIT_FAILED
         }
     }
+}
+
+/// `pyrewrite dis --ir FILE`: the lifted IR of every code object.
+pub fn dis_ir(path: &Path) -> i32 {
+    match read(path).and_then(|p| report::guard(path, || ir_text(&p.marshal))) {
+        Ok(text) => {
+            report::emit(&text);
+            EXIT_OK
+        }
+        Err(e) => {
+            report::error(path, &e);
+            EXIT_FAILED
+        }
+    }
+}
+
+/// One `code QUALNAME (line N):` header and the IR text per code object,
+/// depth first in `co_consts` order (the order `dis` recurses in).
+/// Before 3.11 the qualname is computed from the nesting
+/// ([`pyrewrite::code::qualnames`]).
+fn ir_text(m: &Marshal) -> Result<String, Error> {
+    let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
+    let mut out = String::new();
+    for (id, _) in m.code_objects() {
+        let Value::Code(c) = m.get(id) else { continue };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let qual = quals.get(&id).map_or("?", String::as_str);
+        out.push_str(&format!("code {qual} (line {}):\n", c.firstlineno));
+        let f = lift::lift(m, id)?;
+        ir::write_function(&f, m, &mut out);
+    }
+    Ok(out)
 }
 
 /// `pyrewrite diff A B`: 0 identical, 1 different, 2 error (as diff(1)).

@@ -47,8 +47,8 @@ struct Cli {
 enum Command {
     /// Show the header and every code object of a .pyc
     Info(FileArgs),
-    /// Disassemble a .pyc as that version's `dis.dis` prints it
-    Dis(FileArgs),
+    /// Disassemble a .pyc as that version's `dis.dis` prints it (--ir: the lifted IR)
+    Dis(DisArgs),
     /// Compare two .pyc files code object by code object (exit 0 same, 1 different, 2 error)
     Diff(DiffArgs),
     /// List the available rewrite passes
@@ -62,6 +62,15 @@ struct FileArgs {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args, Debug)]
+struct DisArgs {
+    #[command(flatten)]
+    file: FileArgs,
+    /// Print the lifted IR (labelled blocks) of every code object instead
+    #[arg(long, conflicts_with = "json")]
+    ir: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,7 +104,8 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Command::Info(a)) => commands::info(&a.file, a.json),
-        Some(Command::Dis(a)) => commands::dis(&a.file, a.json),
+        Some(Command::Dis(a)) if a.ir => commands::dis_ir(&a.file.file),
+        Some(Command::Dis(a)) => commands::dis(&a.file.file, a.file.json),
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
         Some(Command::Passes) => commands::passes(),
         None => rewrite::run(cli.rewrite),
