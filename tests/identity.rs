@@ -376,3 +376,32 @@ fn moved_blocks_still_run() {
     assert!(ran > 0, "no interpreter with a corpus found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The text form has one `L<n>:` line per block and one line per
+/// instruction, every jump names a block that exists, and lifting twice
+/// prints the same text.
+#[test]
+fn text_form_is_complete_and_stable() {
+    let mut checked = 0;
+    for v in support::corpus_versions() {
+        for p in support::corpus_pyc_files(v) {
+            let pyc = Pyc::parse(&std::fs::read(&p).unwrap()).unwrap();
+            for (id, _) in pyc.marshal.code_objects() {
+                let f = lift::lift(&pyc.marshal, id).unwrap();
+                let text = pyrewrite::ir::Show(&f, &pyc.marshal).to_string();
+                let again = pyrewrite::ir::Show(&lift::lift(&pyc.marshal, id).unwrap(), &pyc.marshal).to_string();
+                assert_eq!(text, again, "{}: text differs between two lifts", p.display());
+                let heads: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+                assert_eq!(heads.len(), f.blocks.len(), "{}", p.display());
+                assert_eq!(text.lines().count(), f.blocks.len() + f.instrs().count(), "{}", p.display());
+                for ins in f.instrs() {
+                    if let pyrewrite::ir::Arg::Jump(l) = ins.arg {
+                        assert!(heads.contains(&format!("{l}:").as_str()), "{}: jump to missing {l}", p.display());
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
