@@ -15,7 +15,6 @@ use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Label};
 use crate::opcodes::{self, OpTable};
-use crate::version::PyVersion;
 use std::collections::HashMap;
 
 /// The result of the analysis.
@@ -136,11 +135,6 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                 err(&mut errors, bi, k, format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"));
             }
             max = max.max(new_depth);
-            if f.version == PyVersion::new(3, 13) && name == "RETURN_CONST" {
-                // NB: 3.13 counts RETURN_CONST as the LOAD_CONST + RETURN_VALUE
-                // it replaces (measured: `def f(): pass` has co_stacksize 1).
-                max = max.max(depth + 1);
-            }
             if let Arg::Jump(target) = ins.arg {
                 let use_ = flow::jump_use(t, ins.op);
                 if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
@@ -170,22 +164,10 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         }
         out[bi] = Some(before);
     }
-    // NB: on 3.11+ CPython's CFG reaches every handler through its SETUP_*
-    // pseudo-instruction, even when no instruction ended up covered by it
-    // (a `try` body that always returns): such an orphaned handler stays
-    // in co_code and counts. Its first instruction is PUSH_EXC_INFO,
-    // covered by the handler's own cleanup entry, whose SETUP_CLEANUP sat
-    // just before it: that entry's depth is the block's start depth.
-    let orphan = (0..n).find(|&i| {
-        start[i].is_none()
-            && f.version.at_least(11)
-            && f.blocks[i].instrs.first().is_some_and(|ins| {
-                ins.handler.is_some() && t.get(ins.op).is_some_and(|o| o.name == "PUSH_EXC_INFO")
-            })
-    });
+    // NB: see `orphan_start`: handlers whose SETUP covered nothing.
+    let orphan = (0..n).filter(|&i| start[i].is_none()).find_map(|i| orphan_start(f, t, i, &out).map(|d| (i, d)));
     match orphan {
-        Some(i) => {
-            let d = f.blocks[i].instrs[0].handler.expect("checked").depth as i32;
+        Some((i, d)) => {
             start[i] = Some(d);
             max = max.max(d);
             stack.push(i);
@@ -193,7 +175,52 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         None => break,
     }
     }
+    if f.version.at_least(13) {
+        // NB: measured on 3.13 and 3.14: no code object has co_stacksize 0
+        // (`def f(): raise` has 1, where 3.12 writes 0).
+        max = max.max(1);
+    }
     Ok((StackDepths { max, blocks: out }, errors))
+}
+
+/// The start depth CPython gave block `i`, unreachable in the final code,
+/// when it is an orphaned exception handler (3.11+).
+///
+/// CPython's CFG reaches every handler through its `SETUP_*`
+/// pseudo-instruction, even when the protected range ended up empty (a
+/// `try` body that is just `return`, an `except E as e:` body that is just
+/// `pass`): the handler stays in `co_code`, unreachable, and its depths
+/// count. Two compiler layouts produce them:
+///
+/// - a handler starting with `PUSH_EXC_INFO`: its own cleanup
+///   `SETUP_CLEANUP` was placed just before that instruction, at the
+///   block's start depth, so the exception-table depth covering
+///   `PUSH_EXC_INFO` is the start depth;
+/// - the `name = None; del name` cleanup of `except ... as name` (starts
+///   with `LOAD_CONST`, `STORE_*`): its `SETUP_CLEANUP` (lasti plus the
+///   exception: +2) came right after the handler's own `STORE_* name`,
+///   the nearest one laid out before the block (the normal-exit copy of
+///   the cleanup in between leaves the same depth).
+fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
+    if !f.version.at_least(11) {
+        return None;
+    }
+    let name = |k: usize| f.blocks[i].instrs.get(k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
+    let first = f.blocks[i].instrs.first()?;
+    if name(0) == "PUSH_EXC_INFO" {
+        return first.handler.map(|h| h.depth as i32);
+    }
+    if name(0) == "LOAD_CONST" && name(1).starts_with("STORE_") {
+        let store = f.blocks[i].instrs[1];
+        for j in (0..i).rev() {
+            let Some(depths) = out[j].as_ref() else { continue };
+            let found = f.blocks[j].instrs.iter().rposition(|x| x.op == store.op && x.arg == store.arg);
+            if let Some(k) = found {
+                return Some(depths[k + 1] + 2);
+            }
+        }
+    }
+    None
 }
 
 /// The number `stack_effect` takes for `arg` of `op` (what the assembler
