@@ -1,6 +1,7 @@
 """Compare the JSON outputs of benches/marshal.rs and tools/bench/marshal_bench.py.
 
     python3 report.py --rust R1.json [R2.json...] --python P1.json [P2.json...] [--json] [--label TEXT]
+    python3 report.py --markdown COMBINED.json    (a table for docs/benchmarks.md from --json output)
 
 Several files per side are rounds of the same run (tools/bench/marshal.sh
 alternates the two sides to share the machine's load); their passes are
@@ -34,7 +35,34 @@ def pool(paths):
     return meta, phases
 
 
+def markdown(path):
+    d = json.load(open(path))
+    print("CPython %s stdlib: %d files, %.1f MB, %s arena nodes; %d passes per side "
+          "(%d rounds x %d); byte-exact rewrites: pyrewrite %s/%d, "
+          "`marshal.dumps(marshal.loads(body))` %s/%d."
+          % (d["python"], d["files"], d["bytes"] / 1e6, d.get("pyrewrite_arena_nodes"),
+             d["rounds"] * d["iters_per_round"], d["rounds"], d["iters_per_round"],
+             d["pyrewrite_roundtrip_exact"], d["files"], d["cpython_dumps_loads_exact"], d["files"]))
+    print()
+    print("| phase | pyrewrite cpu ms | marshal cpu ms | **speed-up (cpu)** "
+          "| pyrewrite wall min / median ms | marshal wall min / median ms "
+          "| speed-up wall min / median | pyrewrite MB/s, µs/file | marshal MB/s, µs/file |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in d["phases"]:
+        r, p = row["pyrewrite"], row["cpython"]
+        print("| %s | %.1f | %.1f | **%.2fx** | %.1f / %.1f | %.1f / %.1f | %.2fx / %.2fx "
+              "| %.0f, %.1f | %.0f, %.1f |"
+              % (row["phase"], r["cpu_min_ns"] / 1e6, p["cpu_min_ns"] / 1e6,
+                 row["speedup_cpu_min"], r["min_ns"] / 1e6, r["median_ns"] / 1e6,
+                 p["min_ns"] / 1e6, p["median_ns"] / 1e6,
+                 row["speedup_min"], row["speedup_median"],
+                 r["mb_per_s"], r["us_per_file"], p["mb_per_s"], p["us_per_file"]))
+    return 0
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--markdown":
+        return markdown(argv[1])
     rust, py, as_json, label, cur = [], [], False, None, None
     i = 0
     while i < len(argv):
