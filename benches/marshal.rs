@@ -25,6 +25,7 @@ fn parse(bytes: &[u8], rel: &str) -> Pyc {
 
 fn main() {
     let args = Args::parse(USAGE);
+    args.check_phases(&["read", "write", "read+write"]);
     let corpus = Corpus::load(&args.dir, ".pyc").unwrap_or_else(|e| {
         eprintln!("{}: {e}", args.dir.display());
         std::process::exit(2)

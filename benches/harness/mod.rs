@@ -227,6 +227,14 @@ impl Args {
         Args { dir, settings, phases, json }
     }
 
+    /// Exits with an error if `--phase` named something not in `known`.
+    pub fn check_phases(&self, known: &[&str]) {
+        if let Some(p) = self.phases.iter().find(|p| !known.contains(&p.as_str())) {
+            eprintln!("unknown phase {p}; known: {}", known.join(", "));
+            std::process::exit(2);
+        }
+    }
+
     /// Whether phase `name` was asked for.
     pub fn wants(&self, name: &str) -> bool {
         self.phases.is_empty() || self.phases.iter().any(|p| p == name)

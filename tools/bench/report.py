@@ -50,10 +50,12 @@ def markdown(path):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in d["phases"]:
         r, p = row["pyrewrite"], row["cpython"]
-        print("| %s | %.1f | %.1f | **%.2fx** | %.1f / %.1f | %.1f / %.1f | %.2fx / %.2fx "
+        ms = lambda ns: "%.1f" % (ns / 1e6) if ns else "-"
+        print("| %s | %s | %s | **%s** | %.1f / %.1f | %.1f / %.1f | %.2fx / %.2fx "
               "| %.0f, %.1f | %.0f, %.1f |"
-              % (row["phase"], r["cpu_min_ns"] / 1e6, p["cpu_min_ns"] / 1e6,
-                 row["speedup_cpu_min"], r["min_ns"] / 1e6, r["median_ns"] / 1e6,
+              % (row["phase"], ms(r["cpu_min_ns"]), ms(p["cpu_min_ns"]),
+                 "%.2fx" % row["speedup_cpu_min"] if "speedup_cpu_min" in row else "-",
+                 r["min_ns"] / 1e6, r["median_ns"] / 1e6,
                  p["min_ns"] / 1e6, p["median_ns"] / 1e6,
                  row["speedup_min"], row["speedup_median"],
                  r["mb_per_s"], r["us_per_file"], p["mb_per_s"], p["us_per_file"]))

@@ -1,0 +1,168 @@
+"""The Python side of the lift benchmark: the `bytecode` library's round trip
+of every code object of every .pyc of a directory, timed like benches/lift.rs.
+
+    python3.X bytecode_roundtrip.py DIR [--iters N] [--warmup N] [--json]
+                                        [--ok-list OUT] [--files LIST]
+
+Run it with the interpreter whose .pyc files DIR holds, in a venv where
+`bytecode` is installed (tools/bench/lift.sh makes one). One timed phase:
+  roundtrip   marshal.dumps(rt(marshal.loads(body))), where rt(code) is
+              Bytecode.from_code(code), rt() of every nested code object an
+              instruction loads (replacing the instruction's argument), then
+              .to_code() (CFG, stack size, jumps, line and exception tables)
+Before timing, every file is tried once: files where `bytecode` raises are
+left out and listed on stderr; --ok-list OUT writes the kept relative paths
+(one a line) so the Rust side times the same files; --files LIST keeps only
+the files named in LIST. The clock scheme (files in memory, sorted UTF-8
+path order, one perf_counter_ns pair per pass, warm-up passes) is
+marshal_bench.py's; the garbage collector is off inside a pass and a full
+collection runs between passes, outside the clock.
+"""
+
+import gc
+import json
+import marshal
+import os
+import sys
+import time
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from marshal_bench import header_len, load_corpus  # noqa: E402
+
+import bytecode  # noqa: E402
+from bytecode import Bytecode  # noqa: E402
+
+CodeType = types.CodeType
+
+
+def rt(code):
+    """The bytecode library's round trip of `code` and its nested code objects."""
+    b = Bytecode.from_code(code)
+    for ins in b:
+        # NB: pseudo-instructions (labels, TryBegin/TryEnd, SetLineno) have no .arg
+        arg = getattr(ins, "arg", None)
+        if type(arg) is CodeType:
+            ins.arg = rt(arg)
+    return b.to_code()
+
+
+def walk(code):
+    """Every code object of a tree, pre-order."""
+    out = [code]
+    for k in code.co_consts:
+        if type(k) is CodeType:
+            out.extend(walk(k))
+    return out
+
+
+def measure(inputs, run, warmup, iters):
+    """Wall and thread-CPU ns of each pass (one clock pair per pass over all inputs)."""
+    clock = time.perf_counter_ns
+    cpu = getattr(time, "thread_time_ns", None) or time.process_time_ns
+    wall, cpu_ns = [], []
+    for k in range(warmup + iters):
+        gc.collect()
+        gc.disable()
+        c = cpu()
+        t = clock()
+        for x in inputs:
+            run(x)
+        w = clock() - t
+        u = cpu() - c
+        gc.enable()
+        if k >= warmup:
+            wall.append(w)
+            cpu_ns.append(u)
+    return wall, cpu_ns
+
+
+def main(argv):
+    iters, warmup, as_json, ok_list, only, pos = 5, 1, False, None, None, []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--iters", "--warmup", "--ok-list", "--files"):
+            if i + 1 >= len(argv):
+                raise SystemExit("%s needs a value\n%s" % (a, __doc__))
+            v = argv[i + 1]
+            i += 1
+            if a == "--iters":
+                iters = max(1, int(v))
+            elif a == "--warmup":
+                warmup = int(v)
+            elif a == "--ok-list":
+                ok_list = v
+            else:
+                with open(v) as f:
+                    only = set(line.strip() for line in f if line.strip())
+        elif a == "--json":
+            as_json = True
+        elif a.startswith("--"):
+            raise SystemExit("unknown option %s\n%s" % (a, __doc__))
+        else:
+            pos.append(a)
+        i += 1
+    if len(pos) != 1:
+        raise SystemExit(__doc__)
+    root = pos[0]
+
+    corpus = load_corpus(root)
+    if only is not None:
+        corpus = [(r, b) for r, b in corpus if r in only]
+    h = header_len()
+    kept, bodies, failed = [], [], {}
+    n_code = same_code = 0
+    for rel, data in corpus:
+        body = data[h:]
+        try:
+            code = marshal.loads(body)
+            new = rt(code)
+            marshal.dumps(new)
+        except Exception as e:  # noqa: BLE001 - any failure drops the file
+            failed[rel] = "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+            continue
+        kept.append((rel, data))
+        bodies.append(body)
+        old_codes, new_codes = walk(code), walk(new)
+        n_code += len(old_codes)
+        same_code += sum(1 for a, b in zip(old_codes, new_codes) if a.co_code == b.co_code)
+    for rel, why in sorted(failed.items()):
+        sys.stderr.write("bytecode cannot round-trip %s: %s\n" % (rel, why))
+    if not kept:
+        raise SystemExit("no file of %s survives the bytecode round trip" % root)
+    if ok_list:
+        with open(ok_list, "w") as f:
+            f.writelines(rel + "\n" for rel, _ in kept)
+
+    loads, dumps = marshal.loads, marshal.dumps
+    ns, cpu_ns = measure(bodies, lambda b: dumps(rt(loads(b))), warmup, iters)
+    s = sorted(ns)
+    doc = {
+        "impl": "bytecode %s" % getattr(bytecode, "__version__", "?"),
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "implementation": sys.implementation.name,
+        "platform": sys.platform,
+        "dir": root,
+        "files": len(kept),
+        "bytes": sum(len(d) for _, d in kept),
+        "code_objects": n_code,
+        "same_co_code": same_code,
+        "failed_files": sorted(failed),
+        "warmup": warmup,
+        "iters": iters,
+        "phases": [{"name": "roundtrip", "min_ns": s[0], "median_ns": s[(len(s) - 1) // 2],
+                    "pass_ns": ns, "cpu_ns": cpu_ns}],
+    }
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    print("%s on Python %s: %d files (%d left out), %d code objects, %d with co_code unchanged"
+          % (doc["impl"], doc["python"], len(kept), len(failed), n_code, same_code))
+    print("roundtrip: min %.1f ms, median %.1f ms, cpu min %.1f ms"
+          % (s[0] / 1e6, s[(len(s) - 1) // 2] / 1e6, min(cpu_ns) / 1e6))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
