@@ -1,0 +1,270 @@
+//! `inject-hook`: calls `module:function` with the qualified name at the entry of every function.
+
+use super::params::{Glob, ParamKind, ParamSpec, Params};
+use super::{Changed, Cx, Pass, PassInfo};
+use crate::cfg::{self, Cfg};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{Arg, Block, ConstIdx, Function, Instr, Loc, NameIdx};
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::opcodes::OpTable;
+
+/// Registry entry.
+pub const INFO: PassInfo = PassInfo { name: "inject-hook", doc: DOC, params: PARAMS, build };
+
+const DOC: &str = r#"## What it does
+
+Calls a hook at the entry of every function, method, lambda, comprehension,
+generator, coroutine and async generator: `hook = "pkg.mod:func"` is called
+as `func("<qualname>")` (plus the extra arguments chosen by `args`) before
+the first line of the body runs. Generators, coroutines and async
+generators call it on their first resumption (first `next()`/`send()`/
+`await`), not when they are created. Each module's code starts with
+`from pkg.mod import func` stored into a reserved global (`global`,
+default `__pyrewrite_hook__`); functions load it with `LOAD_GLOBAL`. Class
+bodies are not hooked unless `classes = true`; the module body itself never
+is. `qualname` (glob) selects code objects by qualified name (`co_qualname`
+on 3.11+, computed from the nesting as `__qualname__` would be before).
+`args` lists what is passed, in order, from `qualname`, `name` (co_name),
+`filename` (co_filename) and `firstlineno` (co_firstlineno): default
+`qualname`.
+
+The injected instructions have no source location (3.10+: "no line",
+3.11+: no position), so tracebacks, `co_positions`/`co_lines` of the
+original instructions and line events are unchanged. 3.8/3.9 line tables
+cannot say "no line": there the injected code joins the line record of the
+body's first instruction (one line event, as before, now just before the
+hook runs). On 3.11+ the call is covered by the prologue's exception
+handler (3.12+ generators: the StopIteration-to-RuntimeError wrapper), not
+by a `try` that starts the body. The hook module must not import modules
+that are themselves instrumented before it defines the hook (circular
+import); a hook that raises propagates like any call.
+
+## Example
+
+```text
+pyrewrite --pass inject-hook --param hook=tools.hook.printer:hook in/ out/
+```
+
+```toml
+[[pass]]
+name = "inject-hook"
+hook = "myhooks:enter"
+args = "qualname,filename,firstlineno"
+qualname = "Client.*"
+```
+"#;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "hook", kind: ParamKind::Text, default: None, help: "the hook as module:function (module may be dotted)" },
+    ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
+    ParamSpec {
+        name: "args",
+        kind: ParamKind::Text,
+        default: Some("qualname"),
+        help: "comma-separated hook arguments from qualname, name, filename, firstlineno",
+    },
+    ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_hook__"), help: "the reserved global holding the hook" },
+    ParamSpec { name: "classes", kind: ParamKind::Bool, default: Some("false"), help: "also hook class bodies" },
+];
+
+/// One argument passed to the hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HookArg {
+    Qualname,
+    Name,
+    Filename,
+    FirstLineNo,
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && cs.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
+    let hook = p.text("hook");
+    let Some((module, function)) = hook.split_once(':') else {
+        return Err(format!("hook {hook:?}: expected module:function"));
+    };
+    if !module.split('.').all(is_identifier) || !is_identifier(function) {
+        return Err(format!("hook {hook:?}: expected a dotted module name, ':', and a function name"));
+    }
+    let global = p.text("global");
+    if !is_identifier(global) {
+        return Err(format!("global {global:?} is not an identifier"));
+    }
+    let mut args = Vec::new();
+    for a in p.text("args").split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        args.push(match a {
+            "qualname" => HookArg::Qualname,
+            "name" => HookArg::Name,
+            "filename" => HookArg::Filename,
+            "firstlineno" => HookArg::FirstLineNo,
+            _ => return Err(format!("args: unknown argument {a:?} (use qualname, name, filename, firstlineno)")),
+        });
+    }
+    Ok(Box::new(InjectHook {
+        module: module.to_string(),
+        function: function.to_string(),
+        global: global.to_string(),
+        args,
+        qualname: p.glob("qualname").clone(),
+        classes: p.bool("classes"),
+    }))
+}
+
+/// The configured pass.
+pub struct InjectHook {
+    module: String,
+    function: String,
+    global: String,
+    args: Vec<HookArg>,
+    qualname: Glob,
+    classes: bool,
+}
+
+/// `co_flags` CO_NEWLOCALS: set on functions, lambdas, comprehensions,
+/// generators, coroutines; not on module or class bodies.
+const CO_NEWLOCALS: u32 = 0x0002;
+
+fn op(t: &OpTable, name: &str) -> Result<u8> {
+    t.by_name(name)
+        .map(|i| i.code)
+        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("{name} on Python {}", t.version))))
+}
+
+/// Index of the name `s` in `co_names`, appended when missing.
+fn name_index(m: &mut Marshal, f: &mut Function, s: &str) -> NameIdx {
+    match f.names.iter().position(|&n| m.str(n).is_some_and(|x| x == s)) {
+        Some(i) => NameIdx(i as u32),
+        None => {
+            let id = m.push(Value::Str(s.as_bytes().into()));
+            f.add_name(id)
+        }
+    }
+}
+
+/// Appends constant `v` (always a fresh node: constants are never shared
+/// with other code objects, so editing one cannot change another).
+fn new_const(m: &mut Marshal, f: &mut Function, v: Value) -> ConstIdx {
+    let id: ObjId = m.push(v);
+    f.add_const(id)
+}
+
+impl InjectHook {
+    /// `from MODULE import FUNCTION` stored into the reserved global.
+    fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
+        let t = cx.table;
+        let level = new_const(cx.m, f, Value::Int(0));
+        let func = cx.m.push(Value::Str(self.function.as_bytes().into()));
+        let fromlist = new_const(cx.m, f, Value::Tuple(vec![func].into()));
+        let module = name_index(cx.m, f, &self.module);
+        let function = name_index(cx.m, f, &self.function);
+        let global = name_index(cx.m, f, &self.global);
+        let name = |index| Arg::Name { index, flags: 0 };
+        Ok(vec![
+            Instr::new(op(t, "LOAD_CONST")?, Arg::Const(level)),
+            Instr::new(op(t, "LOAD_CONST")?, Arg::Const(fromlist)),
+            Instr::new(op(t, "IMPORT_NAME")?, name(module)),
+            Instr::new(op(t, "IMPORT_FROM")?, name(function)),
+            // NB: STORE_GLOBAL, not STORE_NAME: a module exec'd with separate
+            // locals still puts the hook where LOAD_GLOBAL looks.
+            Instr::new(op(t, "STORE_GLOBAL")?, name(global)),
+            Instr::new(op(t, "POP_TOP")?, Arg::None),
+        ])
+    }
+
+    /// `hook(args...)` with the result dropped, in this version's call form.
+    fn call(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
+        let t = cx.table;
+        let v = cx.version;
+        let global = name_index(cx.m, f, &self.global);
+        // NB: 3.11+ LOAD_GLOBAL with bit 0 set also pushes the NULL the
+        // call protocol expects (below the callable on 3.11/3.12, above it
+        // on 3.13+: the opcode knows, the sequence is the same).
+        let flags = u8::from(v.at_least(11));
+        let mut seq = vec![Instr::new(op(t, "LOAD_GLOBAL")?, Arg::Name { index: global, flags })];
+        for a in &self.args {
+            let value = match a {
+                HookArg::Qualname => Value::Str(cx.qualname.as_bytes().into()),
+                HookArg::Name => Value::Str(cx.m.str(f.name).unwrap_or_default().as_bytes().into()),
+                HookArg::Filename => Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()),
+                HookArg::FirstLineNo => Value::Int(i64::from(f.firstlineno)),
+            };
+            let c = new_const(cx.m, f, value);
+            seq.push(Instr::new(op(t, "LOAD_CONST")?, Arg::Const(c)));
+        }
+        let n = Arg::Int(self.args.len() as u32);
+        if v.at_least(11) {
+            if let Some(precall) = t.by_name("PRECALL") {
+                seq.push(Instr::new(precall.code, n));
+            }
+            seq.push(Instr::new(op(t, "CALL")?, n));
+        } else {
+            seq.push(Instr::new(op(t, "CALL_FUNCTION")?, n));
+        }
+        seq.push(Instr::new(op(t, "POP_TOP")?, Arg::None));
+        Ok(seq)
+    }
+}
+
+/// Puts `seq` where the body starts on the first resumption
+/// ([`cfg::body_start`]), giving it no location (3.10+) or the body's first
+/// line record (3.8/3.9), and on 3.11+ the handler of the prologue.
+fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
+    let graph = Cfg::new(f)?;
+    let start = cfg::body_start(f, &graph)?;
+    let bi = start.at.block.index();
+    let k = start.at.instr;
+    if f.version.at_least(11) {
+        // NB: the instruction before is the RESUME ending the prologue; a
+        // `try` opening the body must not catch what the hook raises.
+        let handler = if k > 0 { f.blocks[bi].instrs[k - 1].handler } else { None };
+        for ins in &mut seq {
+            ins.handler = handler;
+        }
+    } else if !f.version.at_least(10) {
+        // NB: 3.8/3.9 lnotab has no "no line": join the first body
+        // instruction's record, which now starts at the injected code.
+        let next = f.blocks[bi..].iter().flat_map(|b| b.instrs.iter()).nth(k).copied();
+        if let Some(next) = next {
+            for ins in &mut seq {
+                ins.loc = Loc { line: next.loc.line, ..Loc::default() };
+            }
+            seq[0].starts_line = true;
+            seq[0].ghosts = next.ghosts;
+            let first = f.blocks[bi..].iter_mut().flat_map(|b| b.instrs.iter_mut()).nth(k).expect("found above");
+            first.starts_line = false;
+            first.ghosts = None;
+        }
+    }
+    if start.shared {
+        // NB: the body's first block is also a loop head: run the hook once,
+        // from a block of its own that falls into it.
+        let label = f.new_label();
+        f.blocks.insert(bi, Block { label, instrs: seq });
+    } else {
+        f.blocks[bi].instrs.splice(k..k, seq);
+    }
+    Ok(())
+}
+
+impl Pass for InjectHook {
+    fn name(&self) -> &'static str {
+        INFO.name
+    }
+
+    fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
+        let seq = if cx.is_module {
+            self.prologue(cx, f)?
+        } else {
+            let function_like = f.flags & CO_NEWLOCALS != 0;
+            if !(function_like || self.classes) || !self.qualname.matches(cx.qualname) {
+                return Ok(Changed::No);
+            }
+            self.call(cx, f)?
+        };
+        insert_at_entry(f, seq)?;
+        Ok(Changed::Yes)
+    }
+}
