@@ -135,6 +135,7 @@ macro_rules! declare_passes {
 declare_passes! {
     swap_const,
     replace_op,
+    inject_hook,
 }
 
 /// The pass called `name`, or an error listing the valid names.
