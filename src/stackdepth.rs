@@ -36,9 +36,24 @@ impl StackDepths {
     }
 }
 
+/// What kind of problem a [`DepthError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DepthErrorKind {
+    /// An instruction pops more than the stack holds.
+    Underflow,
+    /// A block is reached with two different depths.
+    Mismatch,
+    /// `stack_effect` knows no effect for the instruction.
+    NoEffect,
+    /// A jump or handler names a label no block has.
+    MissingTarget,
+}
+
 /// A problem found while propagating depths.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DepthError {
+    /// What kind of problem.
+    pub kind: DepthErrorKind,
     /// Index of the block in [`Function::blocks`].
     pub block: usize,
     /// The block's label.
@@ -79,8 +94,8 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     let mut errors: Vec<DepthError> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut max = 0i32;
-    let err = |errors: &mut Vec<DepthError>, block: usize, instr: usize, message: String| {
-        errors.push(DepthError { block, label: f.blocks[block].label, instr, message });
+    let err = |errors: &mut Vec<DepthError>, kind: DepthErrorKind, block: usize, instr: usize, message: String| {
+        errors.push(DepthError { kind, block, label: f.blocks[block].label, instr, message });
     };
 
     // Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
@@ -92,6 +107,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
             }
             Some(d) if d != depth => err(
                 errors,
+                DepthErrorKind::Mismatch,
                 from,
                 instr,
                 format!("{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere", f.blocks[to].label),
@@ -122,17 +138,17 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                 max = max.max(hd);
                 match by_label.get(&h.target) {
                     Some(&to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
-                    None => err(&mut errors, bi, k, format!("handler {} is no block", h.target)),
+                    None => err(&mut errors, DepthErrorKind::MissingTarget, bi, k, format!("handler {} is no block", h.target)),
                 }
             }
             let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
-                err(&mut errors, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
+                err(&mut errors, DepthErrorKind::NoEffect, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
                 ended = true;
                 continue;
             };
             let new_depth = depth + effect;
             if new_depth < 0 {
-                err(&mut errors, bi, k, format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"));
+                err(&mut errors, DepthErrorKind::Underflow, bi, k, format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"));
             }
             max = max.max(new_depth);
             if let Arg::Jump(target) = ins.arg {
@@ -141,7 +157,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                     let je = t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect);
                     let td = depth + je;
                     if td < 0 {
-                        err(&mut errors, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
+                        err(&mut errors, DepthErrorKind::Underflow, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
                     }
                     max = max.max(td);
                     match by_label.get(&target) {
@@ -149,7 +165,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                         // the finally block gets its depth from SETUP_FINALLY / fall-through.
                         Some(_) if use_ == Some(JumpUse::CallFinally) => {}
                         Some(&to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
-                        None => err(&mut errors, bi, k, format!("jump target {target} is no block")),
+                        None => err(&mut errors, DepthErrorKind::MissingTarget, bi, k, format!("jump target {target} is no block")),
                     }
                 }
             }

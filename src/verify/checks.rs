@@ -1,0 +1,340 @@
+//! The structural, per-instruction, control-flow and stack checks.
+
+use super::{Invariant as I, Limits, Sink};
+use crate::asm;
+use crate::cfg::Cfg;
+use crate::ir::{Arg, Function, Instr, Label};
+use crate::lift;
+use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable};
+use crate::stackdepth::{self, DepthErrorKind};
+use std::collections::HashMap;
+
+/// `co_localspluskinds` bits for cell and free variables (3.11+).
+const CO_FAST_CELL: u8 = 0x40;
+const CO_FAST_FREE: u8 = 0x80;
+/// `co_flags` bits for `*args` and `**kwargs`.
+const CO_VARARGS: u32 = 0x04;
+const CO_VARKEYWORDS: u32 = 0x08;
+
+/// Opcodes that are in the tables but never in a code object on disk.
+fn never_on_disk(name: &str) -> bool {
+    matches!(name, "CACHE" | "EXTENDED_ARG" | "RESERVED" | "ENTER_EXECUTOR") || name.starts_with("INSTRUMENTED_")
+}
+
+pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
+    let Some(t) = opcodes::table(f.version) else {
+        sink.func(I::UnknownOpcode, format!("no opcode table for Python {}", f.version));
+        return;
+    };
+    if f.blocks.iter().all(|b| b.instrs.is_empty()) {
+        sink.func(I::NoCode, "the function has no instruction (CPython code always ends in a return or raise)".into());
+        return;
+    }
+    labels(f, sink);
+    locals_table(f, sink);
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            instruction(f, t, bi, k, ins, sink);
+        }
+    }
+    targets(f, t, sink);
+    stack(f, sink);
+    code_size(f, t, limits, sink);
+}
+
+fn labels(f: &Function, sink: &mut Sink) {
+    let mut seen: HashMap<Label, usize> = HashMap::new();
+    for (bi, b) in f.blocks.iter().enumerate() {
+        if let Some(prev) = seen.insert(b.label, bi) {
+            sink.at(f, I::DuplicateLabel, bi, None, format!("label {} is also block {prev}'s", b.label));
+        }
+        if b.label.0 >= f.next_label {
+            sink.at(f, I::LabelBeyondNext, bi, None, format!("label {} is not below next_label {}", b.label, f.next_label));
+        }
+    }
+}
+
+fn locals_table(f: &Function, sink: &mut Sink) {
+    let n = f.localsplus.len();
+    if f.version.at_least(11) {
+        if f.localspluskinds.len() != n {
+            sink.func(I::LocalsTable, format!("{} localsplus names but {} kinds", n, f.localspluskinds.len()));
+        }
+    } else {
+        if !f.localspluskinds.is_empty() {
+            sink.func(I::LocalsTable, "localspluskinds exist only from 3.11 on".into());
+        }
+        if f.nlocals as usize != n {
+            sink.func(I::LocalsTable, format!("co_nlocals is {} but co_varnames has {n} names", f.nlocals));
+        }
+    }
+    if f.posonlyargcount < 0 || f.kwonlyargcount < 0 || f.argcount < f.posonlyargcount {
+        sink.func(
+            I::LocalsTable,
+            format!("bad argument counts: argcount {}, posonly {}, kwonly {}", f.argcount, f.posonlyargcount, f.kwonlyargcount),
+        );
+    }
+    let args = i64::from(f.argcount)
+        + i64::from(f.kwonlyargcount)
+        + i64::from(f.flags & CO_VARARGS != 0)
+        + i64::from(f.flags & CO_VARKEYWORDS != 0);
+    if args > n as i64 {
+        sink.func(I::LocalsTable, format!("{args} arguments but only {n} local names"));
+    }
+}
+
+/// True when `op`'s argument byte means something (the lifter's rule).
+fn has_arg(t: &OpTable, op: u8, info: &OpInfo) -> bool {
+    if t.version.at_least(12) {
+        info.has_arg
+    } else {
+        op >= t.have_argument
+    }
+}
+
+fn kind_name(a: &Arg) -> &'static str {
+    match a {
+        Arg::None => "none",
+        Arg::Int(_) => "Int",
+        Arg::Const(_) => "Const",
+        Arg::Name { .. } => "Name",
+        Arg::Local(_) => "Local",
+        Arg::LocalPair(..) => "LocalPair",
+        Arg::Free(_) => "Free",
+        Arg::Compare(_) => "Compare",
+        Arg::BinaryOp(_) => "BinaryOp",
+        Arg::Jump(_) => "Jump",
+    }
+}
+
+fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink: &mut Sink) {
+    let mut err = |inv: I, msg: String| sink.at(f, inv, bi, Some(k), msg);
+    let Some(info) = t.get(ins.op) else {
+        err(I::UnknownOpcode, format!("opcode {} does not exist in Python {}", ins.op, f.version));
+        return;
+    };
+    let name = info.name;
+    if info.kind != OpKind::Base || never_on_disk(name) {
+        let what = match info.kind {
+            OpKind::Specialized => "a specialized opcode the interpreter writes at run time",
+            OpKind::Instrumented => "an instrumented opcode used by sys.monitoring",
+            OpKind::Base => "never part of a code object on disk",
+        };
+        err(I::NotBaseOpcode, format!("{name} is {what}"));
+    }
+    if ins.ext > 3 {
+        err(I::ArgRange, format!("{name} has {} EXTENDED_ARG prefixes (at most 3)", ins.ext));
+    }
+    // Argument kind, as the lifter produces it.
+    let expected: &[&str] = if !has_arg(t, ins.op, info) {
+        &["none"]
+    } else if info.jump.is_some() {
+        &["Jump"]
+    } else {
+        match info.arg {
+            ArgKind::None | ArgKind::Jump | ArgKind::Int | ArgKind::Intrinsic1 | ArgKind::Intrinsic2 | ArgKind::SpecialMethod | ArgKind::CommonConstant => {
+                &["Int"]
+            }
+            ArgKind::Const => &["Const"],
+            ArgKind::Name => &["Name"],
+            ArgKind::Local if opcodes::is_local_pair(name) => &["LocalPair"],
+            ArgKind::Local => &["Local"],
+            ArgKind::Free => &["Free"],
+            ArgKind::Compare => &["Compare"],
+            ArgKind::BinaryOp => &["BinaryOp"],
+        }
+    };
+    let found = kind_name(&ins.arg);
+    // NB: CPython 3.10 leaves stray argument bytes on argument-less
+    // opcodes (ROT_TWO 2 where it rewrote a SWAP, NOP n where it removed
+    // an instruction); the interpreter ignores that byte, so a small Int
+    // without prefixes is accepted there.
+    let stray_byte = expected == ["none"] && matches!(ins.arg, Arg::Int(n) if n <= 0xff) && ins.ext == 0;
+    if !expected.contains(&found) && !stray_byte {
+        let msg = if expected == ["none"] {
+            format!("{name} takes no argument but carries {:?}", ins.arg)
+        } else {
+            format!("{name} takes a {} argument, found {found}", expected[0])
+        };
+        err(I::ArgKind, msg);
+        return;
+    }
+    let ranged = |what: &str, n: u32, len: usize| (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"));
+    match ins.arg {
+        Arg::Int(n) => {
+            let over = match info.arg {
+                ArgKind::Intrinsic1 => ranged("intrinsic", n, t.intrinsic1.len()),
+                ArgKind::Intrinsic2 => ranged("intrinsic", n, t.intrinsic2.len()),
+                ArgKind::SpecialMethod => ranged("special method", n, t.special_method_names.len()),
+                ArgKind::CommonConstant => ranged("common constant", n, t.common_constants.len()),
+                _ => None,
+            };
+            if let Some(m) = over {
+                err(I::ArgRange, m);
+            }
+        }
+        Arg::BinaryOp(n) => {
+            if let Some(m) = ranged("binary operator", n, t.nb_ops.len()) {
+                err(I::ArgRange, m);
+            }
+        }
+        Arg::Compare(n) => {
+            if t.compare_op(n).is_none() {
+                err(I::ArgRange, format!("{name}: comparison argument {n} names no operator"));
+            }
+        }
+        Arg::Const(c) => {
+            if let Some(m) = ranged("constant", c.0, f.consts.len()) {
+                err(I::ConstIndex, m);
+            }
+        }
+        Arg::Name { index, flags } => {
+            let s = lift::name_shift(t, name);
+            if u32::from(flags) >> s != 0 {
+                err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
+            }
+            if u64::from(index.0) << s > u64::from(u32::MAX) {
+                err(I::ArgRange, format!("{name}: name index {} too large to encode", index.0));
+            }
+            if let Some(m) = ranged("name", index.0, f.names.len()) {
+                err(I::NameIndex, m);
+            }
+        }
+        Arg::Local(i) => {
+            if let Some(m) = ranged("local", i, f.localsplus.len()) {
+                err(I::LocalIndex, m);
+            }
+        }
+        Arg::LocalPair(a, b) => {
+            if a > 15 || b > 15 {
+                err(I::ArgRange, format!("{name}: local pair ({a}, {b}) does not fit in 4 bits each"));
+            }
+            for i in [a, b] {
+                if let Some(m) = ranged("local", i, f.localsplus.len()) {
+                    err(I::LocalIndex, m);
+                }
+            }
+        }
+        Arg::Free(i) => free_index(f, name, i, &mut err),
+        Arg::None | Arg::Jump(_) => {}
+    }
+    if ins.handler.is_some() && !f.version.at_least(11) {
+        err(I::Handler, format!("{name} has an exception handler, but {} has no exception table (use SETUP_*)", f.version));
+    }
+}
+
+fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String)) {
+    if f.version.at_least(11) {
+        match f.localspluskinds.get(i as usize) {
+            None => err(I::FreeIndex, format!("{name}: variable {i} out of range ({} localsplus)", f.localsplus.len())),
+            Some(&k) if k & (CO_FAST_CELL | CO_FAST_FREE) == 0 => {
+                err(I::FreeIndex, format!("{name}: localsplus {i} is no cell or free variable (kind {k:#04x})"))
+            }
+            Some(_) => {}
+        }
+    } else {
+        let n = f.cellvars.len() + f.freevars.len();
+        if i as usize >= n {
+            err(I::FreeIndex, format!("{name}: variable {i} out of range ({n} cell and free variables)"));
+        }
+    }
+}
+
+/// Jump and handler targets: an existing block from which an instruction
+/// is reached in layout order.
+fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
+    let mut index: HashMap<Label, usize> = HashMap::new();
+    for (i, b) in f.blocks.iter().enumerate() {
+        index.entry(b.label).or_insert(i);
+    }
+    // NB: an empty block's label means the next instruction laid out.
+    let mut leads_to_code = vec![false; f.blocks.len()];
+    let mut any = false;
+    for i in (0..f.blocks.len()).rev() {
+        any |= !f.blocks[i].instrs.is_empty();
+        leads_to_code[i] = any;
+    }
+    let resolve = |l: Label| -> Result<(), String> {
+        match index.get(&l) {
+            None => Err(format!("{l} is no block")),
+            Some(&i) if !leads_to_code[i] => Err(format!("{l} is past the last instruction")),
+            Some(_) => Ok(()),
+        }
+    };
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            if let Arg::Jump(l) = ins.arg {
+                if let Err(m) = resolve(l) {
+                    let name = t.get(ins.op).map_or("?", |i| i.name);
+                    sink.at(f, I::JumpTarget, bi, Some(k), format!("{name} jumps to {m}"));
+                }
+            }
+            if let Some(h) = ins.handler {
+                if let Err(m) = resolve(h.target) {
+                    sink.at(f, I::Handler, bi, Some(k), format!("handler {m}"));
+                }
+                let need = i64::from(h.depth) + 1 + i64::from(h.lasti);
+                if need > i64::from(f.stacksize) {
+                    sink.at(
+                        f,
+                        I::Handler,
+                        bi,
+                        Some(k),
+                        format!("handler {} needs depth {} + 1{} = {need} > co_stacksize {}", h.target, h.depth, if h.lasti { " + lasti" } else { "" }, f.stacksize),
+                    );
+                }
+            }
+        }
+    }
+    if let Ok(cfg) = Cfg::new(f) {
+        // NB: only reachable code counts: 3.8 leaves dead code such as
+        // END_FINALLY; POP_TOP after the last return of a `finally`.
+        if cfg.falls_off_end() && cfg.reachable().last().copied().unwrap_or(false) {
+            let last = f.blocks.len() - 1;
+            let n = f.blocks[last].instrs.len();
+            sink.at(f, I::FallsOffEnd, last, n.checked_sub(1), "the last block does not end in a return, raise or unconditional jump".into());
+        }
+    }
+}
+
+fn stack(f: &Function, sink: &mut Sink) {
+    let Ok((d, errors)) = stackdepth::analyze(f) else { return };
+    for e in errors {
+        // NB: missing targets are reported by `targets` already.
+        if e.kind != DepthErrorKind::MissingTarget {
+            sink.at(f, I::Stack, e.block, Some(e.instr), e.message);
+        }
+    }
+    if d.max > f.stacksize {
+        sink.func(I::Stack, format!("co_stacksize is {} but the code needs {}", f.stacksize, d.max));
+    }
+    // The unwinder pops down to the handler's depth: it cannot be above
+    // the stack the covered instruction starts with.
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            if let (Some(h), Some(depth)) = (ins.handler, d.before(bi, k)) {
+                if h.depth as i32 > depth {
+                    sink.at(f, I::Handler, bi, Some(k), format!("handler {} depth {} is above the stack depth {depth} here", h.target, h.depth));
+                }
+            }
+        }
+    }
+}
+
+/// A lower bound of the code size in code units (jumps counted with the
+/// prefixes they carry, so no valid function is rejected).
+fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
+    let caches = |op: u8| if f.version.at_least(11) { t.get(op).map_or(0, |i| u64::from(i.cache_entries)) } else { 0 };
+    let mut units = 0u64;
+    for ins in f.instrs() {
+        let needed = match ins.arg {
+            Arg::Jump(_) => 0,
+            a => asm::encode_arg(t, ins.op, a).map_or(0, asm::prefixes_needed),
+        };
+        units += 1 + u64::from(ins.ext.max(needed)) + caches(ins.op);
+    }
+    let max = limits.max_code_units.unwrap_or_else(|| Limits::max_code_units_for(f.version));
+    if units > max {
+        sink.func(I::CodeSize, format!("{units} code units, more than the {max} Python {} can address", f.version));
+    }
+}

@@ -1,0 +1,332 @@
+//! The verifier accepts every function CPython compiled (corpus and each
+//! version's standard library, lifted unchanged) and rejects hand-broken
+//! ones, each breaking one invariant, with that invariant.
+//!
+//! Stdlib directories as in tests/stackdepth_oracle.rs:
+//! `PYREWRITE_STDLIB_3_X=<dir>`, `/tmp/stdlib-3.X.*`, else the oracle cache;
+//! `PYREWRITE_STDLIB=0` checks the corpus only.
+
+mod support;
+
+use pyrewrite::cfg::{self, Cfg, EdgeKind};
+use pyrewrite::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, NameIdx};
+use pyrewrite::lift;
+use pyrewrite::marshal::{Marshal, Value};
+use pyrewrite::opcodes::{self, OpKind};
+use pyrewrite::pyc::Pyc;
+use pyrewrite::verify::{self, Invariant, Limits};
+use pyrewrite::{stackdepth, PyVersion};
+use std::path::{Path, PathBuf};
+
+fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
+    if std::env::var("PYREWRITE_STDLIB").is_ok_and(|x| x == "0") {
+        return Vec::new();
+    }
+    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
+        return support::pyc_files_under(Path::new(&d), &[]);
+    }
+    let prefix = format!("stdlib-{v}.");
+    let mut tmp: Vec<PathBuf> = std::fs::read_dir("/tmp")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+                .collect()
+        })
+        .unwrap_or_default();
+    tmp.sort();
+    if let Some(d) = tmp.pop() {
+        return support::pyc_files_under(&d, &[]);
+    }
+    match support::oracle_for(v) {
+        Some(interp) => support::stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
+        None => Vec::new(),
+    }
+}
+
+fn load(path: &Path) -> Marshal {
+    try_load(path).unwrap_or_else(|| panic!("{}: unreadable", path.display()))
+}
+
+/// The file's marshal tree; `None` when the file vanished (a cache being
+/// rebuilt by a concurrent test run).
+fn try_load(path: &Path) -> Option<Marshal> {
+    let data = std::fs::read(path).ok()?;
+    Some(Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display())).marshal)
+}
+
+#[test]
+fn cpython_code_verifies_clean() {
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    for v in PyVersion::SUPPORTED {
+        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(stdlib_files(v)).collect();
+        let (mut n, mut bad) = (0usize, 0usize);
+        for path in &files {
+            let Some(m) = try_load(path) else {
+                eprintln!("{}: vanished, skipped", path.display());
+                continue;
+            };
+            for (id, _) in m.code_objects() {
+                let Value::Code(c) = m.get(id) else { unreachable!() };
+                let f = lift::lift(&m, id).unwrap_or_else(|e| panic!("{}: lift: {e}", path.display()));
+                n += 1;
+                if let Err(errs) = verify::verify(&f) {
+                    bad += 1;
+                    if failures.len() < 20 {
+                        let name = m.str(c.name).unwrap_or_default().into_owned();
+                        failures.push(format!("{} {name} (line {}): {}", path.display(), c.firstlineno, errs[0]));
+                    }
+                }
+            }
+        }
+        eprintln!("{v}: {n} code objects from {} files, {bad} rejected", files.len());
+        total += n;
+    }
+    assert!(total > 0, "no code objects checked");
+    assert!(failures.is_empty(), "CPython's own code rejected:\n{}", failures.join("\n"));
+}
+
+/// A lifted function of version `v`'s corpus for which `pick` says yes.
+fn corpus_function(v: PyVersion, pick: &dyn Fn(&Function) -> bool) -> Option<(Marshal, Function)> {
+    for path in support::corpus_pyc_files(v) {
+        let m = load(&path);
+        for (id, _) in m.code_objects() {
+            let f = lift::lift(&m, id).expect("lift");
+            if pick(&f) {
+                return Some((m, f));
+            }
+        }
+    }
+    None
+}
+
+fn op(v: PyVersion, name: &str) -> Option<u8> {
+    opcodes::table(v)?.by_name(name).map(|i| i.code)
+}
+
+fn name_of(f: &Function, ins: &Instr) -> &'static str {
+    opcodes::table(f.version).and_then(|t| t.get(ins.op)).map_or("?", |i| i.name)
+}
+
+/// (block, instr) of the first instruction for which `pred` holds.
+fn find(f: &Function, pred: impl Fn(&Instr) -> bool) -> Option<(usize, usize)> {
+    f.blocks.iter().enumerate().find_map(|(b, blk)| blk.instrs.iter().position(&pred).map(|i| (b, i)))
+}
+
+/// Checks that the unchanged `f` verifies and the broken one reports
+/// `inv` (at `at` when given).
+fn expect(v: PyVersion, what: &str, f: &Function, broken: &Function, inv: Invariant, at: Option<(usize, usize)>, limits: &Limits) {
+    assert!(verify::verify_with(f, limits).is_ok(), "{v} {what}: the unbroken function does not verify");
+    let errs = verify::verify_with(broken, limits).expect_err(&format!("{v} {what}: broken function accepted"));
+    let hit = errs.iter().find(|e| e.invariant == inv);
+    let Some(hit) = hit else {
+        panic!("{v} {what}: expected {inv:?}, got {:?}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    };
+    if let Some((b, i)) = at {
+        assert!(
+            errs.iter().any(|e| e.invariant == inv && e.location.block == Some(b) && e.location.instr == Some(i)),
+            "{v} {what}: {inv:?} reported at {hit}, expected block {b} instr {i}"
+        );
+    }
+    eprintln!("{v} {what}: {hit}");
+}
+
+/// One hand-broken function per invariant, for every version with a corpus.
+#[test]
+fn broken_functions_are_rejected() {
+    let lim = Limits::CPYTHON;
+    let mut versions = 0;
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).expect("table");
+        let Some((_m, f)) = corpus_function(v, &|f| {
+            // a function with a loop, a jump, names, constants and locals
+            let cfg = Cfg::new(f).expect("cfg");
+            f.localsplus.len() > 1
+                && !f.names.is_empty()
+                && cfg.blocks().any(|b| cfg.predecessors_of_kind(b, EdgeKind::Jump).len() + cfg.predecessors_of_kind(b, EdgeKind::Fallthrough).len() >= 2)
+                && f.instrs().any(|i| matches!(i.arg, Arg::Jump(_)))
+                && f.instrs().any(|i| matches!(i.arg, Arg::Local(_)))
+                && cfg.reachable().last() == Some(&true)
+                && f.blocks.last().and_then(|b| b.instrs.last()).is_some_and(|i| name_of(f, i).starts_with("RETURN_"))
+        }) else {
+            continue;
+        };
+        versions += 1;
+
+        // no code
+        let mut g = f.clone();
+        for b in &mut g.blocks {
+            b.instrs.clear();
+        }
+        expect(v, "no code", &f, &g, Invariant::NoCode, None, &lim);
+
+        // duplicate label / label beyond next_label
+        let mut g = f.clone();
+        g.blocks[1].label = g.blocks[0].label;
+        expect(v, "duplicate label", &f, &g, Invariant::DuplicateLabel, None, &lim);
+        let mut g = f.clone();
+        g.next_label = 0;
+        expect(v, "label beyond next", &f, &g, Invariant::LabelBeyondNext, None, &lim);
+
+        // unknown and non-base opcodes
+        let (b, i) = find(&f, |ins| name_of(&f, ins) == "POP_TOP").expect("a POP_TOP");
+        let undefined = (0..=255u8).find(|&o| t.get(o).is_none()).expect("an unused opcode byte");
+        let mut g = f.clone();
+        g.blocks[b].instrs[i].op = undefined;
+        expect(v, "unknown opcode", &f, &g, Invariant::UnknownOpcode, Some((b, i)), &lim);
+        let special = t.ops.iter().flatten().find(|o| o.kind == OpKind::Specialized && !o.has_arg).map(|o| o.code);
+        let mut g = f.clone();
+        g.blocks[b].instrs[i].op = special.unwrap_or(t.extended_arg);
+        g.blocks[b].instrs[i].arg = if special.is_some() { Arg::None } else { Arg::Int(0) };
+        expect(v, "non-base opcode", &f, &g, Invariant::NotBaseOpcode, Some((b, i)), &lim);
+
+        // argument kind: an argument on an argument-less opcode
+        let mut g = f.clone();
+        g.blocks[b].instrs[i].arg = Arg::Const(ConstIdx(0));
+        expect(v, "arg on arg-less op", &f, &g, Invariant::ArgKind, Some((b, i)), &lim);
+        // argument range: name flags that do not fit
+        let (nb, ni) = find(&f, |ins| matches!(ins.arg, Arg::Name { .. })).expect("a name op");
+        let shift = lift::name_shift(t, name_of(&f, &f.blocks[nb].instrs[ni]));
+        let mut g = f.clone();
+        if let Arg::Name { ref mut flags, .. } = g.blocks[nb].instrs[ni].arg {
+            *flags = 1 << shift;
+        }
+        expect(v, "name flags", &f, &g, Invariant::ArgRange, Some((nb, ni)), &lim);
+
+        // indices out of range
+        let (cb, ci) = find(&f, |ins| matches!(ins.arg, Arg::Const(_))).expect("a const op");
+        let mut g = f.clone();
+        g.blocks[cb].instrs[ci].arg = Arg::Const(ConstIdx(f.consts.len() as u32));
+        expect(v, "const index", &f, &g, Invariant::ConstIndex, Some((cb, ci)), &lim);
+        let mut g = f.clone();
+        g.blocks[nb].instrs[ni].arg = Arg::Name { index: NameIdx(f.names.len() as u32), flags: 0 };
+        expect(v, "name index", &f, &g, Invariant::NameIndex, Some((nb, ni)), &lim);
+        let (lb, li) = find(&f, |ins| matches!(ins.arg, Arg::Local(_))).expect("a local op");
+        let mut g = f.clone();
+        g.blocks[lb].instrs[li].arg = Arg::Local(f.localsplus.len() as u32);
+        expect(v, "local index", &f, &g, Invariant::LocalIndex, Some((lb, li)), &lim);
+        // a LOAD_CONST turned into LOAD_DEREF of a variable that is no cell
+        let mut g = f.clone();
+        g.blocks[cb].instrs[ci].op = op(v, "LOAD_DEREF").expect("LOAD_DEREF");
+        g.blocks[cb].instrs[ci].arg = Arg::Free(if v.at_least(11) { 0 } else { (f.cellvars.len() + f.freevars.len()) as u32 });
+        let is_cell0 = v.at_least(11) && f.localspluskinds.first().is_some_and(|k| k & 0xc0 != 0);
+        if t.by_name("LOAD_DEREF").unwrap().arg == opcodes::ArgKind::Local {
+            // NB: 3.14's dis counts LOAD_DEREF as haslocal: a localsplus index.
+            g.blocks[cb].instrs[ci].arg = Arg::Local(f.localsplus.len() as u32);
+            expect(v, "deref index", &f, &g, Invariant::LocalIndex, Some((cb, ci)), &lim);
+        } else if !is_cell0 {
+            expect(v, "free index", &f, &g, Invariant::FreeIndex, Some((cb, ci)), &lim);
+        }
+
+        // locals tables
+        let mut g = f.clone();
+        if v.at_least(11) {
+            g.localspluskinds.pop();
+        } else {
+            g.nlocals += 1;
+        }
+        expect(v, "locals table", &f, &g, Invariant::LocalsTable, None, &lim);
+
+        // jump to a label no block has
+        let (jb, ji) = find(&f, |ins| matches!(ins.arg, Arg::Jump(_))).expect("a jump");
+        let mut g = f.clone();
+        g.blocks[jb].instrs[ji].arg = Arg::Jump(Label(f.next_label + 7));
+        expect(v, "jump target", &f, &g, Invariant::JumpTarget, Some((jb, ji)), &lim);
+        // jump to an empty block appended after the last instruction
+        let mut g = f.clone();
+        let l = g.new_label();
+        g.blocks.push(Block { label: l, instrs: Vec::new() });
+        g.blocks[jb].instrs[ji].arg = Arg::Jump(l);
+        expect(v, "jump past the end", &f, &g, Invariant::JumpTarget, Some((jb, ji)), &lim);
+
+        // handlers
+        let mut g = f.clone();
+        if v.at_least(11) {
+            g.blocks[b].instrs[i].handler = Some(Handler { target: Label(f.next_label + 7), depth: 0, lasti: false });
+        } else {
+            g.blocks[b].instrs[i].handler = Some(Handler { target: f.blocks[0].label, depth: 0, lasti: false });
+        }
+        expect(v, "handler", &f, &g, Invariant::Handler, Some((b, i)), &lim);
+        if v.at_least(11) {
+            let mut g = f.clone();
+            g.blocks[b].instrs[i].handler = Some(Handler { target: f.blocks[0].label, depth: f.stacksize as u32, lasti: true });
+            expect(v, "handler depth vs stacksize", &f, &g, Invariant::Handler, Some((b, i)), &lim);
+        }
+
+        // stack: underflow at the body start, mismatch at a merge, size
+        let start = cfg::body_start(&f, &Cfg::new(&f).unwrap()).expect("body start");
+        let mut g = f.clone();
+        let pop = Instr::new(op(v, "POP_TOP").unwrap(), Arg::None);
+        g.blocks[start.at.block.index()].instrs.insert(start.at.instr, pop);
+        expect(v, "underflow", &f, &g, Invariant::Stack, Some((start.at.block.index(), start.at.instr)), &lim);
+        // a LOAD_CONST on one path into a merge only: before an
+        // unconditional jump into it, else at the end of a block falling
+        // into it while a jump also reaches it
+        let cfgf = Cfg::new(&f).unwrap();
+        let depths = stackdepth::depths(&f).unwrap();
+        let reached = |b: &cfg::BlockId| depths[b.index()].is_some();
+        let others = |m: cfg::BlockId, x: cfg::BlockId| {
+            cfgf.predecessors(m).iter().any(|(p, e)| *p != x && e.kind != EdgeKind::Exception && reached(p))
+        };
+        let ends_in_goto = |b: &cfg::BlockId| {
+            f.blocks[b.index()].instrs.last().is_some_and(|i| matches!(i.arg, Arg::Jump(_)) && cfg::flow::ends_flow(t, i.op))
+        };
+        let goto = cfgf.blocks().find_map(|m| {
+            let j = cfgf.predecessors_of_kind(m, EdgeKind::Jump).into_iter().find(|j| reached(j) && ends_in_goto(j))?;
+            others(m, j).then_some(j)
+        });
+        let faller = cfgf.blocks().find_map(|m| {
+            let p = cfgf.predecessors_of_kind(m, EdgeKind::Fallthrough).into_iter().find(|p| reached(p))?;
+            cfgf.predecessors_of_kind(m, EdgeKind::Jump).iter().any(|j| *j != p && reached(j)).then_some(p)
+        });
+        let mut g = f.clone();
+        let load = Instr::new(op(v, "LOAD_CONST").unwrap(), Arg::Const(ConstIdx(0)));
+        match (goto, faller) {
+            (Some(j), _) => {
+                let n = g.blocks[j.index()].instrs.len();
+                g.blocks[j.index()].instrs.insert(n - 1, load);
+            }
+            (None, Some(p)) => g.blocks[p.index()].instrs.push(load),
+            (None, None) => panic!("{v}: no merge to break"),
+        }
+        g.stacksize += 1;
+        expect(v, "mismatch", &f, &g, Invariant::Stack, None, &lim);
+        let mut g = f.clone();
+        g.stacksize = stackdepth::stacksize(&f).unwrap() - 1;
+        expect(v, "stacksize", &f, &g, Invariant::Stack, None, &lim);
+
+        // falling off the end
+        let mut g = f.clone();
+        let last = g.blocks.len() - 1;
+        let ret = g.blocks[last].instrs.last_mut().unwrap();
+        // NB: a return replaced by what leaves the stack as it was.
+        *ret = if name_of(&f, ret) == "RETURN_VALUE" {
+            Instr::new(op(v, "POP_TOP").unwrap(), Arg::None)
+        } else {
+            Instr::new(op(v, "NOP").unwrap(), Arg::None)
+        };
+        expect(v, "falls off end", &f, &g, Invariant::FallsOffEnd, None, &lim);
+
+        // locations
+        let mut g = f.clone();
+        let loc = &mut g.blocks[b].instrs[i].loc;
+        if v.at_least(11) {
+            loc.line = Some(10);
+            loc.end_line = Some(9);
+            loc.col = Some(0);
+            loc.end_col = Some(1);
+        } else if v.at_least(10) {
+            loc.line = Some(-5);
+        } else {
+            loc.col = Some(4);
+        }
+        expect(v, "location", &f, &g, Invariant::Location, Some((b, i)), &lim);
+
+        // code size, with a small limit
+        assert!(verify::verify_with(&f, &Limits { max_code_units: Some(1 << 20) }).is_ok());
+        let errs = verify::verify_with(&f, &Limits { max_code_units: Some(4) }).expect_err("code size");
+        assert!(errs.iter().any(|e| e.invariant == Invariant::CodeSize), "{v}: code size not reported");
+    }
+    assert!(versions > 0, "no corpus version had a suitable function");
+}
