@@ -140,8 +140,31 @@ fn dict(m: &Marshal, pairs: &[(ObjId, ObjId)], out: &mut String) {
 }
 
 fn value(m: &Marshal, id: ObjId, out: &mut String) {
-    let node = m.node(id);
-    match &node.value {
+    // NB: only containers recurse; leaves are rendered in a frame of their
+    // own so 2000 nesting levels fit a 2 MiB thread stack in debug builds.
+    match &m.node(id).value {
+        Value::Tuple(items) => seq(m, items, "(", ")", out),
+        Value::List(items) => seq(m, items, "[", "]", out),
+        Value::Dict(pairs) => dict(m, pairs, out),
+        Value::Set(items) => set(m, items, "set{", out),
+        Value::FrozenSet(items) => set(m, items, "frozenset{", out),
+        Value::Slice([a, b, c]) => {
+            out.push_str("slice(");
+            value(m, *a, out);
+            out.push(',');
+            value(m, *b, out);
+            out.push(',');
+            value(m, *c, out);
+            out.push(')');
+        }
+        Value::Code(c) => code(m, id, c, out),
+        leaf => leaf_value(leaf, out),
+    }
+}
+
+#[inline(never)]
+fn leaf_value(v: &Value, out: &mut String) {
+    match v {
         Value::Null => out.push_str("NULL"),
         Value::None => out.push_str("None"),
         Value::True => out.push_str("True"),
@@ -175,21 +198,13 @@ fn value(m: &Marshal, id: ObjId, out: &mut String) {
             hex(b, out);
         }
         Value::Str(b) => str_text(b, out),
-        Value::Tuple(items) => seq(m, items, "(", ")", out),
-        Value::List(items) => seq(m, items, "[", "]", out),
-        Value::Dict(pairs) => dict(m, pairs, out),
-        Value::Set(items) => set(m, items, "set{", out),
-        Value::FrozenSet(items) => set(m, items, "frozenset{", out),
-        Value::Slice([a, b, c]) => {
-            out.push_str("slice(");
-            value(m, *a, out);
-            out.push(',');
-            value(m, *b, out);
-            out.push(',');
-            value(m, *c, out);
-            out.push(')');
-        }
-        Value::Code(c) => code(m, id, c, out),
+        Value::Tuple(_)
+        | Value::List(_)
+        | Value::Dict(_)
+        | Value::Set(_)
+        | Value::FrozenSet(_)
+        | Value::Slice(_)
+        | Value::Code(_) => unreachable!("containers are rendered by value()"),
     }
 }
 
@@ -205,6 +220,16 @@ fn names_with_kind(m: &Marshal, c: &Code, bit: u8) -> Vec<ObjId> {
 }
 
 fn code(m: &Marshal, id: ObjId, c: &Code, out: &mut String) {
+    // NB: on the recursive path (through co_consts): the other fields are
+    // rendered in frames of their own to keep this one small.
+    code_head(m, id, c, out);
+    out.push_str(";co_consts=");
+    value(m, c.consts, out);
+    code_tail(m, c, out);
+}
+
+#[inline(never)]
+fn code_head(m: &Marshal, id: ObjId, c: &Code, out: &mut String) {
     let v = m.version;
     let view = CodeView::new(m, id).expect("a code node");
     let field = |out: &mut String, first: bool, name: &str| {
@@ -234,19 +259,36 @@ fn code(m: &Marshal, id: ObjId, c: &Code, out: &mut String) {
         value(m, id, out);
     };
     node(out, "co_code", c.code);
-    node(out, "co_consts", c.consts);
+}
+
+#[inline(never)]
+fn code_tail(m: &Marshal, c: &Code, out: &mut String) {
+    let v = m.version;
+    let field = |out: &mut String, name: &str| {
+        out.push(';');
+        out.push_str(name);
+        out.push('=');
+    };
+    let int = |out: &mut String, name: &str, x: i64| {
+        field(out, name);
+        out.push_str(&x.to_string());
+    };
+    let node = |out: &mut String, name: &str, id: ObjId| {
+        field(out, name);
+        value(m, id, out);
+    };
     node(out, "co_names", c.names);
     if v.at_least(11) {
         for (name, bit) in
             [("co_varnames", fast::LOCAL), ("co_freevars", fast::FREE), ("co_cellvars", fast::CELL)]
         {
-            field(out, false, name);
+            field(out, name);
             tuple_of(m, &names_with_kind(m, c, bit), out);
         }
     } else {
         node(out, "co_varnames", c.varnames);
         for (name, f) in [("co_freevars", c.freevars), ("co_cellvars", c.cellvars)] {
-            field(out, false, name);
+            field(out, name);
             match f {
                 Some(f) => value(m, f, out),
                 None => out.push_str("()"),

@@ -137,8 +137,24 @@ impl<'a> Reader<'a> {
     fn object_inner(&mut self) -> Result<ObjId> {
         let at = self.pos;
         let type_byte = self.byte("a marshal type code")?;
+        // NB: only containers recurse. Leaves are decoded in a frame of their
+        // own so the recursive path stays small: 2000 levels must fit a 2 MiB
+        // thread stack in debug builds (the big match alone took ~2 KiB a level).
+        match type_byte & !tc::FLAG_REF {
+            tc::TUPLE | tc::SMALL_TUPLE | tc::LIST | tc::SET | tc::FROZENSET => {
+                self.sequence(at, type_byte)
+            }
+            tc::DICT => self.dict(type_byte),
+            tc::CODE => self.code(at, type_byte),
+            tc::SLICE if self.version.at_least(14) => self.slice(type_byte),
+            _ => self.leaf(at, type_byte),
+        }
+    }
+
+    /// A non-container object: read the payload, then push and register.
+    #[inline(never)]
+    fn leaf(&mut self, at: usize, type_byte: u8) -> Result<ObjId> {
         let code = type_byte & !tc::FLAG_REF;
-        // Leaves: read the payload, then push and register.
         let leaf = match code {
             tc::NONE => Value::None,
             tc::TRUE => Value::True,
@@ -195,12 +211,6 @@ impl<'a> Reader<'a> {
                 let n = self.byte("str length")? as usize;
                 Value::Str(latin1_to_utf8(self.take(n, "str data")?))
             }
-            tc::TUPLE | tc::SMALL_TUPLE | tc::LIST | tc::SET | tc::FROZENSET => {
-                return self.sequence(at, type_byte)
-            }
-            tc::DICT => return self.dict(type_byte),
-            tc::CODE => return self.code(at, type_byte),
-            tc::SLICE if self.version.at_least(14) => return self.slice(type_byte),
             _ => return Err(self.err(at, ErrorKind::UnknownTypeCode(code))),
         };
         let id = self.push(type_byte, leaf);
@@ -267,25 +277,37 @@ impl<'a> Reader<'a> {
     }
 
     fn sequence(&mut self, at: usize, type_byte: u8) -> Result<ObjId> {
-        let code = type_byte & !tc::FLAG_REF;
-        let n = if code == tc::SMALL_TUPLE {
+        // NB: on the recursive path; the set-up and the final value are built
+        // in frames of their own (see `object_inner`).
+        let (id, slot, n) = self.sequence_start(at, type_byte)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.object()?);
+        }
+        Ok(self.sequence_finish(id, slot, type_byte, items))
+    }
+
+    #[inline(never)]
+    fn sequence_start(&mut self, at: usize, type_byte: u8) -> Result<(ObjId, Option<usize>, usize)> {
+        let n = if type_byte & !tc::FLAG_REF == tc::SMALL_TUPLE {
             self.byte("tuple length")? as usize
         } else {
             self.size("container length")?
         };
         let n = self.count(n, at, "container items")?;
         let (id, slot) = self.reserve(type_byte);
-        let mut items = Vec::with_capacity(n);
-        for _ in 0..n {
-            items.push(self.object()?);
-        }
-        let value = match code {
+        Ok((id, slot, n))
+    }
+
+    #[inline(never)]
+    fn sequence_finish(&mut self, id: ObjId, slot: Option<usize>, type_byte: u8, items: Vec<ObjId>) -> ObjId {
+        let value = match type_byte & !tc::FLAG_REF {
             tc::TUPLE | tc::SMALL_TUPLE => Value::Tuple(items.into()),
             tc::LIST => Value::List(items),
             tc::SET => Value::Set(items.into()),
             _ => Value::FrozenSet(items.into()),
         };
-        Ok(self.finish(id, slot, value))
+        self.finish(id, slot, value)
     }
 
     fn dict(&mut self, type_byte: u8) -> Result<ObjId> {
@@ -312,50 +334,96 @@ impl<'a> Reader<'a> {
     }
 
     fn code(&mut self, at: usize, type_byte: u8) -> Result<ObjId> {
-        let v = self.version;
+        // NB: on the recursive path, so the object fields go into one small
+        // array and the struct is built in a frame of its own (a local per
+        // field cost ~1 KiB a level in debug builds). Layout per version:
+        // ints; code, consts, names, varnames/localsplusnames, then
+        // freevars+cellvars (..3.10) or localspluskinds (3.11+), filename,
+        // name, qualname (3.11+); firstlineno; linetable, exceptiontable (3.11+).
+        let v11 = self.version.at_least(11);
         let (id, slot) = self.reserve(type_byte);
+        let ints = self.code_ints()?;
+        let mut objs = [ObjId(0); 10];
+        let (first, second) = if v11 { (8, 2) } else { (8, 1) };
+        for o in objs[..first].iter_mut() {
+            *o = self.object()?;
+        }
+        let firstlineno = self.i32("co_firstlineno")?;
+        for o in objs[first..first + second].iter_mut() {
+            *o = self.object()?;
+        }
+        self.code_finish(at, id, slot, ints, firstlineno, objs)
+    }
+
+    /// argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags
+    /// (0 for the ones this version does not store).
+    #[inline(never)]
+    fn code_ints(&mut self) -> Result<[i32; 6]> {
+        let v = self.version;
         let argcount = self.i32("co_argcount")?;
         let posonlyargcount = if v.at_least(8) { self.i32("co_posonlyargcount")? } else { 0 };
         let kwonlyargcount = self.i32("co_kwonlyargcount")?;
         let nlocals = if v.at_least(11) { 0 } else { self.i32("co_nlocals")? };
         let stacksize = self.i32("co_stacksize")?;
-        let flags = self.i32("co_flags")? as u32;
-        let code = self.object()?;
-        let consts = self.object()?;
-        let names = self.object()?;
-        let varnames = self.object()?;
-        let (localspluskinds, freevars, cellvars) = if v.at_least(11) {
-            (Some(self.object()?), None, None)
+        let flags = self.i32("co_flags")?;
+        Ok([argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags])
+    }
+
+    #[inline(never)]
+    fn code_finish(
+        &mut self,
+        at: usize,
+        id: ObjId,
+        slot: Option<usize>,
+        ints: [i32; 6],
+        firstlineno: i32,
+        o: [ObjId; 10],
+    ) -> Result<ObjId> {
+        let [argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags] = ints;
+        let c = if self.version.at_least(11) {
+            Code {
+                argcount,
+                posonlyargcount,
+                kwonlyargcount,
+                nlocals,
+                stacksize,
+                flags: flags as u32,
+                code: o[0],
+                consts: o[1],
+                names: o[2],
+                varnames: o[3],
+                localspluskinds: Some(o[4]),
+                freevars: None,
+                cellvars: None,
+                filename: o[5],
+                name: o[6],
+                qualname: Some(o[7]),
+                firstlineno,
+                linetable: o[8],
+                exceptiontable: Some(o[9]),
+            }
         } else {
-            let f = self.object()?;
-            (None, Some(f), Some(self.object()?))
-        };
-        let filename = self.object()?;
-        let name = self.object()?;
-        let qualname = if v.at_least(11) { Some(self.object()?) } else { None };
-        let firstlineno = self.i32("co_firstlineno")?;
-        let linetable = self.object()?;
-        let exceptiontable = if v.at_least(11) { Some(self.object()?) } else { None };
-        let c = Code {
-            argcount,
-            posonlyargcount,
-            kwonlyargcount,
-            nlocals,
-            stacksize,
-            flags,
-            code,
-            consts,
-            names,
-            varnames,
-            localspluskinds,
-            freevars,
-            cellvars,
-            filename,
-            name,
-            qualname,
-            firstlineno,
-            linetable,
-            exceptiontable,
+            Code {
+                argcount,
+                posonlyargcount,
+                kwonlyargcount,
+                nlocals,
+                stacksize,
+                flags: flags as u32,
+                code: o[0],
+                consts: o[1],
+                names: o[2],
+                varnames: o[3],
+                localspluskinds: None,
+                freevars: Some(o[4]),
+                cellvars: Some(o[5]),
+                filename: o[6],
+                name: o[7],
+                qualname: None,
+                firstlineno,
+                linetable: o[8],
+                exceptiontable: None,
+            }
         };
         self.check_code_fields(at, &c)?;
         Ok(self.finish(id, slot, Value::Code(Box::new(c))))

@@ -98,8 +98,32 @@ impl Writer<'_> {
     }
 
     fn object_inner(&mut self, id: ObjId) -> Result<()> {
-        let m = self.m;
-        let node = m.node(id);
+        // NB: only containers recurse; choosing the type byte and writing
+        // leaves happen in frames of their own so the recursive path stays
+        // small (2000 levels must fit a 2 MiB thread stack in debug builds).
+        let code = self.type_byte(id);
+        match &self.m.node(id).value {
+            Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => self.items(code, items),
+            Value::List(items) => self.items(code, items),
+            Value::Dict(pairs) => {
+                for &(k, v) in pairs {
+                    self.object(k)?;
+                    self.object(v)?;
+                }
+                self.out.push(tc::NULL);
+                Ok(())
+            }
+            Value::Code(c) => self.code(c),
+            Value::Slice(parts) => self.slice(parts),
+            leaf => self.leaf(code, leaf),
+        }
+    }
+
+    /// Chooses and writes the type byte of `id`, numbering it as a reference
+    /// target if it is one; returns the type code (without FLAG_REF).
+    #[inline(never)]
+    fn type_byte(&mut self, id: ObjId) -> u8 {
+        let node = self.m.node(id);
         let flag = node.type_byte & tc::FLAG_REF;
         let mut code = node.type_code();
         if !fits(code, &node.value) {
@@ -119,7 +143,27 @@ impl Writer<'_> {
             self.next_ref += 1;
         }
         self.out.push(code | flag);
-        match &node.value {
+        code
+    }
+
+    #[inline(never)]
+    fn slice(&mut self, parts: &[ObjId; 3]) -> Result<()> {
+        if !self.version.at_least(14) {
+            return Err(Error::new(ErrorKind::Unsupported(format!(
+                "slice constants need CPython 3.14+, this stream is {}",
+                self.version
+            ))));
+        }
+        for &p in parts {
+            self.object(p)?;
+        }
+        Ok(())
+    }
+
+    /// The payload of a non-container value.
+    #[inline(never)]
+    fn leaf(&mut self, code: u8, value: &Value) -> Result<()> {
+        match value {
             Value::Null => {
                 return Err(Error::new(ErrorKind::Invalid("NULL object cannot be written".into())))
             }
@@ -156,29 +200,13 @@ impl Writer<'_> {
                 }
                 self.out.extend_from_slice(b);
             }
-            Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => {
-                self.items(code, items)?
-            }
-            Value::List(items) => self.items(code, items)?,
-            Value::Dict(pairs) => {
-                for &(k, v) in pairs {
-                    self.object(k)?;
-                    self.object(v)?;
-                }
-                self.out.push(tc::NULL);
-            }
-            Value::Code(c) => self.code(c)?,
-            Value::Slice(parts) => {
-                if !self.version.at_least(14) {
-                    return Err(Error::new(ErrorKind::Unsupported(format!(
-                        "slice constants need CPython 3.14+, this stream is {}",
-                        self.version
-                    ))));
-                }
-                for &p in parts {
-                    self.object(p)?;
-                }
-            }
+            Value::Tuple(_)
+            | Value::List(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Dict(_)
+            | Value::Code(_)
+            | Value::Slice(_) => unreachable!("containers are written by object_inner"),
         }
         Ok(())
     }
