@@ -7,6 +7,9 @@
 //! [`is_printable`].
 
 mod printable;
+mod setorder;
+
+pub use setorder::frozenset_order;
 
 use crate::marshal::{Code, Long, Marshal, ObjId, Value};
 use crate::version::PyVersion;
@@ -67,7 +70,10 @@ pub fn write_repr(m: &Marshal, id: ObjId, out: &mut String) {
             out.push_str("frozenset(");
             if !items.is_empty() {
                 out.push('{');
-                write_items(m, items, out);
+                match frozenset_order(m, items) {
+                    Some(order) => write_items(m, &order, out),
+                    None => write_items(m, items, out),
+                }
                 out.push('}');
             }
             out.push(')');

@@ -41,6 +41,21 @@ vals += [2.0 ** k for k in range(-1074, 1024)]
 vals += [struct.unpack('<d', rng.getrandbits(64).to_bytes(8, 'little'))[0] for _ in range(3000)]
 vals += [rng.random() * 10 ** rng.randint(-30, 30) for _ in range(2000)]
 vals += [complex(rng.random(), -rng.random() * 1e20) for _ in range(200)]
+# Frozensets of numbers: their printed order is CPython's hash-table order.
+# NB: pyodide is a 32-bit build (31-bit hashes), so there only small
+# non-negative ints hash as on 64-bit builds.
+wide = sys.maxsize > 2**32
+for n in list(range(1, 12)) + [20, 40, 100, 300]:
+    for _ in range(4):
+        if wide:
+            pool = [rng.randint(-50, 50), rng.randint(0, 2**70), -rng.randint(0, 2**64),
+                    rng.random() * 100, -rng.random(), float(rng.randint(-9, 9)) + 0.5,
+                    True, False, float('inf'), -float('inf'), 2**61 - 1, 2**61, -(2**61 - 1),
+                    5e-324, 1e300, rng.randint(0, 1000) * 8]
+            vals.append(frozenset(rng.choice(pool) if k % 3 else rng.randint(-5000, 5000)
+                                  for k in range(n)))
+        else:
+            vals.append(frozenset(rng.randint(0, 5000) for k in range(n)))
 # Every code point in 0..0x3000, then every 97th to the end, in chunks.
 cps = list(range(0x3000)) + list(range(0x3000, 0x110000, 97))
 for i in range(0, len(cps), 256):
