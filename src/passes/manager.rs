@@ -178,6 +178,11 @@ impl Pipeline {
                     st.changed += 1;
                     u.changed = true;
                     let t1 = Instant::now();
+                    // NB: the verifier checks co_stacksize covers the code, so
+                    // recompute it first (a failure shows up as a stack problem).
+                    if let Ok(n) = stackdepth::stacksize(&u.f) {
+                        u.f.stacksize = n;
+                    }
                     let v = verify(&u.f);
                     st.verify_time += t1.elapsed();
                     if let Err(problems) = v {
