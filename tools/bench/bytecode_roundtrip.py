@@ -10,10 +10,12 @@ Run it with the interpreter whose .pyc files DIR holds, in a venv where
               Bytecode.from_code(code), rt() of every nested code object an
               instruction loads (replacing the instruction's argument), then
               .to_code() (CFG, stack size, jumps, line and exception tables)
-Before timing, every file is tried once: files where `bytecode` raises are
-left out and listed on stderr; --ok-list OUT writes the kept relative paths
-(one a line) so the Rust side times the same files; --files LIST keeps only
-the files named in LIST. The clock scheme (files in memory, sorted UTF-8
+Before timing, every file is tried once (the warm-up): files where
+`bytecode` raises are left out and listed on stderr; --ok-list OUT writes
+the kept relative paths (one a line) so the Rust side times the same files.
+--files LIST keeps only the files named in LIST and skips that trial pass
+(LIST must come from an --ok-list run of the same interpreter and library;
+the code-object counts are then null). The clock scheme (files in memory, sorted UTF-8
 path order, one perf_counter_ns pair per pass, warm-up passes) is
 marshal_bench.py's; the garbage collector is off inside a pass and a full
 collection runs between passes, outside the clock.
@@ -78,7 +80,7 @@ def measure(inputs, run, warmup, iters):
 
 
 def main(argv):
-    iters, warmup, as_json, ok_list, only, pos = 5, 1, False, None, None, []
+    iters, warmup, as_json, ok_list, only, pos = 3, 0, False, None, None, []
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -113,7 +115,11 @@ def main(argv):
     h = header_len()
     kept, bodies, failed = [], [], {}
     n_code = same_code = 0
-    for rel, data in corpus:
+    if only is not None:
+        kept = corpus
+        bodies = [d[h:] for _, d in corpus]
+        n_code = same_code = None
+    for rel, data in (corpus if only is None else []):
         body = data[h:]
         try:
             code = marshal.loads(body)
@@ -157,7 +163,7 @@ def main(argv):
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
-    print("%s on Python %s: %d files (%d left out), %d code objects, %d with co_code unchanged"
+    print("%s on Python %s: %d files (%d left out), %s code objects, %s with co_code unchanged"
           % (doc["impl"], doc["python"], len(kept), len(failed), n_code, same_code))
     print("roundtrip: min %.1f ms, median %.1f ms, cpu min %.1f ms"
           % (s[0] / 1e6, s[(len(s) - 1) // 2] / 1e6, min(cpu_ns) / 1e6))
