@@ -157,11 +157,9 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
 
 /// `pyrewrite passes`.
 pub fn passes() -> i32 {
-    if passes::PASSES.is_empty() {
-        report::emit("available passes: (none yet)\n");
-    }
+    // NB: names, parameters and docs come from the library registry (pyrewrite::passes).
     for p in passes::PASSES {
-        report::emit(&format!("{:<20} {}\n", p.name, p.summary));
+        report::emit(&format!("{}\n", p.describe()));
     }
     EXIT_OK
 }

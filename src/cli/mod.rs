@@ -22,8 +22,10 @@ Rewrite mode (no subcommand):
   pyrewrite --check IN           read and re-encode, write nothing
   pyrewrite --in-place IN        replace the input files
 
-No passes exist yet: the rewrite is an identity rewrite (output equals input
-byte for byte). Exit codes: 0 ok, 1 some files failed, 2 usage error
+  pyrewrite --pass NAME --param KEY=VALUE IN OUT   apply a pass (`pyrewrite passes`)
+  pyrewrite --config PIPELINE.toml IN OUT          apply a pipeline (docs/config.md)
+
+Without a pass the output equals the input byte for byte. Exit codes: 0 ok, 1 some files failed, 2 usage error
 (diff: 0 identical, 1 different, 2 error). See docs/cli.md.";
 
 #[derive(Parser, Debug)]

@@ -244,51 +244,8 @@ fn write_dump(path: &Path, m: &Marshal, units: &[Unit]) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::from(e).in_file(path))
 }
 
-/// Checks a function a pass changed; every problem as one message.
-///
-/// NB: the IR verifier (`crate::verify`) is still being written; until it
-/// lands this checks what the assembler and CPython rely on most: operand
-/// indices in range, jump targets that exist, opcodes that exist and are
-/// base opcodes, and consistent stack depths.
+/// Checks a function a pass changed with the IR verifier ([`crate::verify`]);
+/// every problem as one message.
 pub fn verify(f: &Function) -> std::result::Result<(), Vec<String>> {
-    let mut problems = Vec::new();
-    let Some(t) = opcodes::table(f.version) else {
-        return Err(vec![format!("no opcode table for Python {}", f.version)]);
-    };
-    let labels: HashSet<_> = f.blocks.iter().map(|b| b.label).collect();
-    for b in &f.blocks {
-        for (k, ins) in b.instrs.iter().enumerate() {
-            let at = format!("{} instruction {k}", b.label);
-            let Some(info) = t.get(ins.op) else {
-                problems.push(format!("{at}: undefined opcode {}", ins.op));
-                continue;
-            };
-            if info.kind != opcodes::OpKind::Base {
-                problems.push(format!("{at}: {} is not an opcode a .pyc may contain", info.name));
-            }
-            let bad = |what: &str, i: u32, n: usize| (i as usize >= n).then(|| format!("{at}: {} {what} index {i} out of range ({n} entries)", info.name));
-            let p = match ins.arg {
-                ir::Arg::Const(c) => bad("co_consts", c.0, f.consts.len()),
-                ir::Arg::Name { index, .. } => bad("co_names", index.0, f.names.len()),
-                ir::Arg::Local(i) => bad("local", i, f.localsplus.len()),
-                ir::Arg::Jump(l) if !labels.contains(&l) => Some(format!("{at}: jump to missing block {l}")),
-                _ => None,
-            };
-            problems.extend(p);
-            if let Some(h) = ins.handler {
-                if !labels.contains(&h.target) {
-                    problems.push(format!("{at}: handler {} is not a block", h.target));
-                }
-            }
-        }
-    }
-    match stackdepth::analyze(f) {
-        Ok((_, errs)) => problems.extend(errs.into_iter().map(|e| format!("{} instruction {}: {}", e.label, e.instr, e.message))),
-        Err(e) => problems.push(e.to_string()),
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    crate::verify::verify(f).map_err(|errs| errs.iter().map(|e| e.to_string()).collect())
 }
