@@ -9,7 +9,7 @@
 
 mod support;
 
-use pyrewrite::marshal::{canon, tc, ObjId, Value};
+use pyrewrite::marshal::{canon, tc, Code, Marshal, ObjId, Value};
 use pyrewrite::pyc::{final_magic, Pyc};
 use pyrewrite::{ErrorKind, PyVersion};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -314,6 +314,137 @@ fn code_cycle(p: &Pyc) -> Option<(Vec<u8>, u64)> {
     Some((cyclic, H + at as u64))
 }
 
+/// The module with its code object changed by `edit`, as a body.
+fn code_edit(p: &Pyc, edit: impl FnOnce(&mut Marshal, &mut Code)) -> Vec<u8> {
+    let mut m = p.marshal.clone();
+    let mut c = m.root_code().expect("code").clone();
+    edit(&mut m, &mut c);
+    let root = m.root;
+    *m.get_mut(root) = Value::Code(Box::new(c));
+    pyrewrite::marshal::write::write(&m).expect("the writer does not check code contents")
+}
+
+/// Code objects whose fields have the right types but contents CPython's
+/// code constructor refuses (or, for the `Ok` ones, accepts).
+fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
+    let v11 = v.at_least(11);
+    // NB: 3.8 calls Py_FatalError on a non-str name: the batch would die.
+    let names_ok_for_cpython = v != PyVersion::new(3, 8);
+    let mut out = Vec::new();
+    let mut push = |c: Case, ask: bool| {
+        out.push(if ask { c } else { not_for_cpython(c) });
+    };
+    push(
+        case(
+            "int in co_names",
+            code_edit(p, |m, c| {
+                let i = m.push(Value::Int(5));
+                c.names = m.push(Value::Tuple(vec![i].into()));
+            }),
+            Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_names", found } if found == "int"), H),
+        ),
+        names_ok_for_cpython,
+    );
+    push(
+        case(
+            "int in co_varnames (co_localsplusnames)",
+            code_edit(p, |m, c| {
+                let i = m.push(Value::Int(5));
+                let mut names = m.items(c.varnames).to_vec();
+                names.push(i);
+                c.varnames = m.push(Value::Tuple(names.into()));
+                match c.localspluskinds {
+                    Some(k) => {
+                        let mut kinds = m.bytes(k).expect("bytes").to_vec();
+                        kinds.push(0x20);
+                        c.localspluskinds = Some(m.push(Value::Bytes(kinds.into())));
+                    }
+                    None => c.nlocals += 1,
+                }
+            }),
+            Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_varnames", found } if found == "int"), H),
+        ),
+        names_ok_for_cpython,
+    );
+    if !v11 {
+        push(
+            case(
+                "int in co_freevars",
+                code_edit(p, |m, c| {
+                    let i = m.push(Value::Int(5));
+                    c.freevars = Some(m.push(Value::Tuple(vec![i].into())));
+                }),
+                Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_freevars", .. }), H),
+            ),
+            names_ok_for_cpython,
+        );
+    }
+    push(
+        case(
+            "negative co_argcount",
+            code_edit(p, |_, c| c.argcount = -1),
+            Expect::Err(|k| *k == ErrorKind::BadLength { what: "co_argcount", value: -1 }, H),
+        ),
+        true,
+    );
+    push(
+        case(
+            "co_posonlyargcount above co_argcount",
+            code_edit(p, |_, c| {
+                c.argcount = 0;
+                c.posonlyargcount = 3;
+            }),
+            Expect::Err(|k| matches!(k, ErrorKind::BadLength { value: 3, .. }), H),
+        ),
+        true,
+    );
+    push(
+        case(
+            "a list in co_consts is fine",
+            code_edit(p, |m, c| {
+                let i = m.push(Value::Int(5));
+                let l = m.push(Value::List(vec![i]));
+                let mut consts = m.items(c.consts).to_vec();
+                consts.push(l);
+                c.consts = m.push(Value::Tuple(consts.into()));
+            }),
+            Expect::Ok,
+        ),
+        true,
+    );
+    let odd_code = code_edit(p, |m, c| {
+        let mut b = m.bytes(c.code).expect("bytes").to_vec();
+        b.push(0);
+        c.code = m.push(Value::Bytes(b.into()));
+    });
+    if v11 {
+        push(
+            case(
+                "odd-length co_code",
+                odd_code,
+                Expect::Err(|k| matches!(k, ErrorKind::BadLength { what: "co_code length (odd)", .. }), H),
+            ),
+            true,
+        );
+        push(
+            case(
+                "co_localspluskinds longer than co_localsplusnames",
+                code_edit(p, |m, c| {
+                    let k = c.localspluskinds.expect("3.11+");
+                    let mut kinds = m.bytes(k).expect("bytes").to_vec();
+                    kinds.push(0x20);
+                    c.localspluskinds = Some(m.push(Value::Bytes(kinds.into())));
+                }),
+                Expect::Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("co_localspluskinds")), H),
+            ),
+            true,
+        );
+    } else {
+        push(case("odd-length co_code is accepted before 3.11", odd_code, Expect::Ok), true);
+    }
+    out
+}
+
 /// The cases for version `v`: the generic ones plus code objects with
 /// wrong field types built from a corpus module of `v`.
 fn cases_for(v: PyVersion) -> Vec<Case> {
@@ -327,6 +458,7 @@ fn cases_for(v: PyVersion) -> Vec<Case> {
             ("co_name", |k| matches!(k, ErrorKind::UnexpectedType { expected: "str for co_name", found } if found == "bytes")),
             ("linetable", |k| matches!(k, ErrorKind::UnexpectedType { expected: "bytes for the line table", found } if found == "str")),
         ];
+        cases.extend(code_content_cases(v, &p));
         if let Some((body, at)) = code_cycle(&p) {
             cases.push(case(
                 "reference cycle: a code object in its own co_consts",
@@ -719,3 +851,4 @@ fn deepest_nesting_fits_a_default_thread_stack() {
         }
     }
 }
+

@@ -479,6 +479,79 @@ impl<'a> Reader<'a> {
                 return Err(bad("bytes for co_exceptiontable", e));
             }
         }
+        self.check_code_contents(at, c)
+    }
+
+    /// What CPython's code constructor refuses beyond field types (checked
+    /// against 3.8..3.14): non-str names, negative or inconsistent counts,
+    /// and on 3.11+ a kinds table of the wrong length or an odd-length
+    /// co_code. NB: 3.8 aborts the whole interpreter on a non-str name.
+    #[inline(never)]
+    fn check_code_contents(&self, at: usize, c: &Code) -> Result<()> {
+        let name_tuples: [(&'static str, Option<ObjId>); 4] = [
+            ("str items in co_names", Some(c.names)),
+            ("str items in co_varnames", Some(c.varnames)),
+            ("str items in co_freevars", c.freevars),
+            ("str items in co_cellvars", c.cellvars),
+        ];
+        for (expected, t) in name_tuples {
+            let Some(t) = t else { continue };
+            let Value::Tuple(items) = &self.nodes[t.index()].value else { continue };
+            for &i in items.iter() {
+                let v = &self.nodes[i.index()].value;
+                if !matches!(v, Value::Str(_)) {
+                    return Err(self.err(at, ErrorKind::UnexpectedType { expected, found: describe(v).to_string() }));
+                }
+            }
+        }
+        let counts = [
+            ("co_argcount", c.argcount),
+            ("co_posonlyargcount", c.posonlyargcount),
+            ("co_kwonlyargcount", c.kwonlyargcount),
+            ("co_nlocals", c.nlocals),
+            ("co_stacksize", c.stacksize),
+            ("co_flags", c.flags as i32),
+        ];
+        for (what, n) in counts {
+            if n < 0 {
+                return Err(self.err(at, ErrorKind::BadLength { what, value: n as i64 }));
+            }
+        }
+        if c.posonlyargcount > c.argcount {
+            return Err(self.err(
+                at,
+                ErrorKind::BadLength {
+                    what: "co_posonlyargcount (more than co_argcount)",
+                    value: c.posonlyargcount as i64,
+                },
+            ));
+        }
+        if let Some(k) = c.localspluskinds {
+            let names = match &self.nodes[c.varnames.index()].value {
+                Value::Tuple(t) => t.len(),
+                _ => 0,
+            };
+            let kinds = match &self.nodes[k.index()].value {
+                Value::Bytes(b) => b.len(),
+                _ => 0,
+            };
+            if names != kinds {
+                return Err(self.err(
+                    at,
+                    ErrorKind::Invalid(format!(
+                        "co_localspluskinds has {kinds} entries for {names} co_localsplusnames"
+                    )),
+                ));
+            }
+            if let Value::Bytes(b) = &self.nodes[c.code.index()].value {
+                if b.len() % 2 != 0 {
+                    return Err(self.err(
+                        at,
+                        ErrorKind::BadLength { what: "co_code length (odd)", value: b.len() as i64 },
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 }
