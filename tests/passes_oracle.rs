@@ -17,7 +17,10 @@ type Step = (&'static str, &'static [(&'static str, &'static str)]);
 
 struct Case {
     name: &'static str,
+    /// The pipeline, or empty when `config` gives it.
     steps: &'static [Step],
+    /// A shipped pipeline (`passes/*.toml`), applied through the CLI binary.
+    config: Option<&'static str>,
     /// Corpus sources (relative); `*` = every corpus file of the version.
     files: &'static [&'static str],
 }
@@ -26,32 +29,35 @@ const CONSTS: &[&str] = &["passes/consts.py"];
 const OPS: &[&str] = &["passes/ops.py"];
 
 const CASES: &[Case] = &[
-    Case { name: "int", steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: CONSTS },
-    Case { name: "int-not-small", steps: &[("swap-const", &[("from", "42"), ("to", "1000")])], files: CONSTS },
-    Case { name: "small-int", steps: &[("swap-const", &[("from", "3"), ("to", "5")])], files: CONSTS },
-    Case { name: "big-int", steps: &[("swap-const", &[("from", "12345678901234567890"), ("to", "-7")])], files: CONSTS },
-    Case { name: "str", steps: &[("swap-const", &[("from", "'hello'"), ("to", "'bye'")])], files: CONSTS },
-    Case { name: "float", steps: &[("swap-const", &[("from", "42.0"), ("to", "0.5")])], files: CONSTS },
-    Case { name: "negative", steps: &[("swap-const", &[("from", "-42"), ("to", "42")])], files: CONSTS },
-    Case { name: "tuple", steps: &[("swap-const", &[("from", "(1, 42)"), ("to", "(2, 3)")])], files: CONSTS },
-    Case { name: "qualname", steps: &[("swap-const", &[("from", "42"), ("to", "99"), ("qualname", "Box.*")])], files: CONSTS },
-    Case { name: "bool", steps: &[("swap-const", &[("from", "True"), ("to", "False"), ("qualname", "flags")])], files: CONSTS },
-    Case { name: "corpus-42", steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: &["*"] },
-    Case { name: "add-sub", steps: &[("replace-op", &[("from", "+"), ("to", "-")])], files: OPS },
-    Case { name: "mul-add", steps: &[("replace-op", &[("from", "*"), ("to", "+")])], files: OPS },
-    Case { name: "iadd", steps: &[("replace-op", &[("from", "+="), ("to", "-=")])], files: OPS },
-    Case { name: "ifloordiv", steps: &[("replace-op", &[("from", "//="), ("to", "%=")])], files: OPS },
-    Case { name: "lt-le", steps: &[("replace-op", &[("from", "<"), ("to", "<=")])], files: OPS },
-    Case { name: "eq-ne", steps: &[("replace-op", &[("from", "=="), ("to", "!=")])], files: OPS },
-    Case { name: "gt-ge", steps: &[("replace-op", &[("from", ">"), ("to", ">=")])], files: OPS },
-    Case { name: "in", steps: &[("replace-op", &[("from", "in"), ("to", "not in")])], files: OPS },
-    Case { name: "is", steps: &[("replace-op", &[("from", "is not"), ("to", "is")])], files: OPS },
-    Case { name: "qualname-op", steps: &[("replace-op", &[("from", "<"), ("to", ">"), ("qualname", "hot")])], files: OPS },
+    Case { name: "int", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: CONSTS },
+    Case { name: "int-not-small", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "1000")])], files: CONSTS },
+    Case { name: "small-int", config: None, steps: &[("swap-const", &[("from", "3"), ("to", "5")])], files: CONSTS },
+    Case { name: "big-int", config: None, steps: &[("swap-const", &[("from", "12345678901234567890"), ("to", "-7")])], files: CONSTS },
+    Case { name: "str", config: None, steps: &[("swap-const", &[("from", "'hello'"), ("to", "'bye'")])], files: CONSTS },
+    Case { name: "float", config: None, steps: &[("swap-const", &[("from", "42.0"), ("to", "0.5")])], files: CONSTS },
+    Case { name: "negative", config: None, steps: &[("swap-const", &[("from", "-42"), ("to", "42")])], files: CONSTS },
+    Case { name: "tuple", config: None, steps: &[("swap-const", &[("from", "(1, 42)"), ("to", "(2, 3)")])], files: CONSTS },
+    Case { name: "qualname", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99"), ("qualname", "Box.*")])], files: CONSTS },
+    Case { name: "bool", config: None, steps: &[("swap-const", &[("from", "True"), ("to", "False"), ("qualname", "flags")])], files: CONSTS },
+    Case { name: "corpus-42", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: &["*"] },
+    Case { name: "add-sub", config: None, steps: &[("replace-op", &[("from", "+"), ("to", "-")])], files: OPS },
+    Case { name: "mul-add", config: None, steps: &[("replace-op", &[("from", "*"), ("to", "+")])], files: OPS },
+    Case { name: "iadd", config: None, steps: &[("replace-op", &[("from", "+="), ("to", "-=")])], files: OPS },
+    Case { name: "ifloordiv", config: None, steps: &[("replace-op", &[("from", "//="), ("to", "%=")])], files: OPS },
+    Case { name: "lt-le", config: None, steps: &[("replace-op", &[("from", "<"), ("to", "<=")])], files: OPS },
+    Case { name: "eq-ne", config: None, steps: &[("replace-op", &[("from", "=="), ("to", "!=")])], files: OPS },
+    Case { name: "gt-ge", config: None, steps: &[("replace-op", &[("from", ">"), ("to", ">=")])], files: OPS },
+    Case { name: "in", config: None, steps: &[("replace-op", &[("from", "in"), ("to", "not in")])], files: OPS },
+    Case { name: "is", config: None, steps: &[("replace-op", &[("from", "is not"), ("to", "is")])], files: OPS },
+    Case { name: "qualname-op", config: None, steps: &[("replace-op", &[("from", "<"), ("to", ">"), ("qualname", "hot")])], files: OPS },
     Case {
         name: "pipeline",
+        config: None,
         steps: &[("replace-op", &[("from", "+"), ("to", "-")]), ("replace-op", &[("from", "-"), ("to", "*")])],
         files: OPS,
     },
+    Case { name: "hotfix-constant", config: Some("passes/hotfix-constant.toml"), steps: &[], files: CONSTS },
+    Case { name: "swap-operators", config: Some("passes/swap-operators.toml"), steps: &[], files: OPS },
 ];
 
 /// The AST-level oracle: edits the source like the pipeline edits bytecode
@@ -235,7 +241,40 @@ fn py_str(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-fn harness(source: &Path, steps: &[Step]) -> String {
+/// Owned pipeline steps: pass name and `(key, value text)` parameters.
+type Steps = Vec<(String, Vec<(String, String)>)>;
+
+fn owned(steps: &[Step]) -> Steps {
+    steps.iter().map(|(n, ps)| (n.to_string(), ps.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())).collect()
+}
+
+/// The steps of a shipped TOML pipeline, values as Python literal text
+/// (TOML integers are the shorthand for the int literal).
+fn toml_steps(path: &Path) -> Steps {
+    let doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    let toml::Value::Array(items) = &doc["pass"] else { panic!("no [[pass]] in {}", path.display()) };
+    items
+        .iter()
+        .map(|t| {
+            let t = t.as_table().unwrap();
+            let ps = t
+                .iter()
+                .filter(|(k, _)| *k != "name")
+                .map(|(k, v)| {
+                    let text = match v {
+                        toml::Value::String(s) => s.clone(),
+                        toml::Value::Integer(i) => i.to_string(),
+                        other => panic!("unexpected {other} in {}", path.display()),
+                    };
+                    (k.clone(), text)
+                })
+                .collect();
+            (t["name"].as_str().unwrap().to_string(), ps)
+        })
+        .collect()
+}
+
+fn harness(source: &Path, steps: &Steps) -> String {
     let steps_py: Vec<String> = steps
         .iter()
         .map(|(name, ps)| {
@@ -248,10 +287,10 @@ fn harness(source: &Path, steps: &[Step]) -> String {
         .replace("__STEPS__", &format!("[{}]", steps_py.join(", ")))
 }
 
-fn pipeline(steps: &[Step]) -> Pipeline {
+fn pipeline(steps: &Steps) -> Pipeline {
     let specs: Vec<(String, Vec<(String, RawValue)>)> = steps
         .iter()
-        .map(|(n, ps)| (n.to_string(), ps.iter().map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string()))).collect()))
+        .map(|(n, ps)| (n.clone(), ps.iter().map(|(k, v)| (k.clone(), RawValue::Text(v.clone()))).collect()))
         .collect();
     Pipeline::from_specs(&specs).expect("valid pipeline")
 }
@@ -283,18 +322,39 @@ fn check_version(v: PyVersion) -> Vec<String> {
     // (case, rel source, patched key, oracle key, changed?)
     let mut plan = Vec::new();
     for case in CASES {
-        let pl = pipeline(case.steps);
+        let steps = match case.config {
+            Some(c) => toml_steps(&support::repo_root().join(c)),
+            None => owned(case.steps),
+        };
+        let pl = pipeline(&steps);
         for (rel, pyc) in case_files(case, v) {
             let data = std::fs::read(&pyc).unwrap();
-            let mut p = Pyc::parse(&data).unwrap();
-            pl.run(&mut p, &pyc).unwrap_or_else(|e| panic!("{v} {} {}: {e}", case.name, rel.display()));
-            let bytes = p.to_bytes().unwrap();
+            let bytes = match case.config {
+                // NB: shipped pipelines go through the command line, as a user runs them.
+                Some(c) => {
+                    let out = root.join(format!("cli-{}.pyc", case.name));
+                    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pyrewrite"))
+                        .arg("--config")
+                        .arg(support::repo_root().join(c))
+                        .arg(&pyc)
+                        .arg(&out)
+                        .output()
+                        .unwrap();
+                    assert!(o.status.success(), "{v} {c}: {}", String::from_utf8_lossy(&o.stderr));
+                    std::fs::read(&out).unwrap()
+                }
+                None => {
+                    let mut p = Pyc::parse(&data).unwrap();
+                    pl.run(&mut p, &pyc).unwrap_or_else(|e| panic!("{v} {} {}: {e}", case.name, rel.display()));
+                    p.to_bytes().unwrap()
+                }
+            };
             let patched = Path::new(case.name).join("patched").join(&rel).with_extension("pyc");
             let oracle = Path::new(case.name).join("oracle").join(&rel);
             std::fs::create_dir_all(root.join(&patched).parent().unwrap()).unwrap();
             std::fs::create_dir_all(root.join(&oracle).parent().unwrap()).unwrap();
             std::fs::write(root.join(&patched), &bytes).unwrap();
-            std::fs::write(root.join(&oracle), harness(&support::corpus_dir().join(&rel), case.steps)).unwrap();
+            std::fs::write(root.join(&oracle), harness(&support::corpus_dir().join(&rel), &steps)).unwrap();
             runs.push(root.join(&patched));
             runs.push(root.join(&oracle));
             plan.push((case, rel, patched.with_extension("py"), oracle, bytes != data));
