@@ -4,7 +4,10 @@
 //! files are: everything under `corpus/pyc/3.X/` plus a sample of that
 //! interpreter's own standard library, compiled once into
 //! `$CARGO_TARGET_TMPDIR/dis-stdlib/3.X` with tools/oracle/compile_tree.py.
-//! tools/oracle/dis_dump.py prints what `dis.dis` prints for each (addresses
+//! Plus the stress sources of [`STRESS`] (EXTENDED_ARG, offsets >= 10000,
+//! lines >= 1000, every constant kind, every syntax feature up to 3.14),
+//! written and compiled by each interpreter (files it cannot compile are
+//! skipped). tools/oracle/dis_dump.py prints what `dis.dis` prints for each (addresses
 //! masked as ` at 0x?`); our text gets the same masking and both get the
 //! frozenset normalisation described in docs/dis.md (element order inside
 //! `frozenset({...})` depends on the hash seed, so elements are sorted).
@@ -44,6 +47,178 @@ fn stdlib_dir(py: &Interpreter) -> PathBuf {
         std::fs::write(&done, b"").unwrap();
     }
     dir
+}
+
+/// Writes the stress sources into `sys.argv[1]`.
+const STRESS: &str = r#"import os, sys
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+def w(name, text):
+    with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+        f.write(text)
+
+# Many constants and names: EXTENDED_ARG on LOAD_CONST / LOAD_NAME / STORE_FAST.
+lines = ["def many():"]
+for i in range(300):
+    lines.append(f"    v{i} = {i * 1000 + 7} + c{i}")
+lines.append("    return v0")
+w("many_consts.py", "\n".join(lines) + "\n")
+
+# Long jumps (EXTENDED_ARG jumps, offsets >= 10000) and line numbers >= 1000 / 10000.
+body = ["def longjump(x):", "    while x:"]
+for i in range(3000):
+    body.append(f"        x = x + {i % 7}")
+body.append("        if x > 5: break")
+body.append("    return x")
+w("long_jump.py", "\n" * 12000 + "\n".join(body) + "\n")
+w("line_1000.py", "\n" * 995 + "a = 1\nb = 2\nif a:\n    b = 3\n\n\ndef f():\n    return b\n")
+
+# Constants of every kind.
+w("consts.py", r'''
+s1 = 'plain'
+s2 = "it's"
+s3 = 'say "hi"'
+s4 = 'both \' and "'
+s5 = 'tab\there\nnewline\r\x00\x7f\x80\xa0\xad\u2028\ud800\U0001F600 é ß \u0378'
+b1 = b'\x00\xff\'"\\abc'
+i1 = 2**100
+i2 = -2**64
+i3 = 12345678901234567890123456789
+f1 = 1e16; f2 = 1e-5; f3 = 0.1; f4 = -0.0; f5 = 1.5e300; f6 = 2.9802322387695312e-08
+c1 = 1j; c2 = 1+2j; c3 = -1.5j
+t1 = (1,); t2 = (1, 'a', (2.5, b'x', None), ...); t3 = ()
+def f(x):
+    return x in {1, 2, 3, 100, -7}, x in {'a', 'b'}, x in {1.5, 2.5}, x in (1, 2), x not in {True, 3}
+def g(x):
+    return x[1:2], x[::2], x[1:], x[None:'a']
+''')
+
+w("features.py", r'''
+import os
+from os.path import join as j, split
+from . import nothing
+global_var = 1
+def outer(a, b=2, *args, c, d=4, **kw):
+    x = 1
+    def inner(y):
+        nonlocal x
+        x += y
+        return x + a
+    lam = lambda q, *, r=1: q + r
+    return inner, lam, [i * 2 for i in args if i], {k: v for k, v in kw.items()}, {s for s in args}, (g for g in args)
+class C(object):
+    attr: int = 3
+    def m(self):
+        return super().m()
+    @staticmethod
+    def s(): return __class__
+    @property
+    def p(self): return self.attr
+def fmt(a, b):
+    return f"{a!r} {b!s:>10} {a!a} {b:{a}} {a=}"
+def tries(x):
+    try:
+        x()
+    except (ValueError, TypeError) as e:
+        del e
+    except Exception:
+        raise
+    else:
+        pass
+    finally:
+        print("done")
+    with open(x) as f, open(x) as g:
+        return f.read() + g.read()
+def gen():
+    yield 1
+    yield from range(3)
+    return 5
+async def co(a):
+    async with a as b:
+        pass
+    async for i in a:
+        await i
+    return [j async for j in a]
+def comps(a, b):
+    return a < b, a <= b, a == b, a != b, a > b, a >= b, a is b, a is not b, a in b, a not in b, not a, -a, +a, ~a
+def ops(a, b):
+    a += b; a -= b; a *= b; a /= b; a //= b; a %= b; a **= b; a <<= b; a >>= b; a &= b; a |= b; a ^= b; a @= b
+    return a + b, a - b, a * b, a / b, a // b, a % b, a ** b, a << b, a >> b, a & b, a | b, a ^ b, a @ b, a[b]
+def unpack(a):
+    x, *y, z = a
+    (p, q), r = a
+    print(*a, **a)
+    return {**a, 'k': 1}, [*a, 1], (*a,)
+def asserts(x):
+    assert x, "msg"
+    assert x
+def star_import():
+    pass
+from os import *
+''')
+
+w("py310_match.py", r'''
+def m(x):
+    match x:
+        case 0 | 1:
+            return "small"
+        case [a, b, *rest]:
+            return a
+        case {"k": v, **kw}:
+            return v
+        case Point(x=0, y=yy) if yy > 2:
+            return yy
+        case str() as s:
+            return s
+        case _:
+            return None
+''')
+w("py311_groups.py", r'''
+def eg():
+    try:
+        pass
+    except* ValueError as e:
+        print(e)
+    except* TypeError:
+        raise
+''')
+w("py312_types.py", r'''
+type Alias[T] = list[T]
+def gen[T: int, *Ts, **P](x: T) -> T:
+    return x
+class K[T]:
+    def m(self) -> T: ...
+def comp(a):
+    return [x for x in a if x], {x: 1 for x in a}
+''')
+w("py314_annot.py", r'''
+def f(x: int, y: "str" = 1) -> list[int]:
+    return x
+class A:
+    z: int
+    w: "B" = 3
+def tstr(a):
+    try:
+        return a
+    finally:
+        pass
+''')
+w("empty.py", "")
+w("docstring_only.py", '"""doc"""\n')
+w("deep.py", "x = " + "(" * 50 + "1" + ",)" * 50 + "\n" + "def f():\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(20)) + "    " * 21 + "return 1\n")
+"#;
+
+/// The stress sources compiled by `py` into .pyc files.
+fn stress_dir(py: &Interpreter) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dis-stress").join(py.version.to_string());
+    let (src, pyc) = (base.join("src"), base.join("pyc"));
+    let _ = std::fs::remove_dir_all(&base);
+    let out = py.run_code(STRESS, &[src.as_os_str()]).expect("run stress generator");
+    assert!(out.status.success(), "stress generator failed: {}", String::from_utf8_lossy(&out.stderr));
+    let script = oracle::repo_root().join("tools/oracle/compile_tree.py");
+    let out = py.run_script(&script, &[src.as_os_str(), pyc.as_os_str()]).expect("run compile_tree.py");
+    assert!(out.status.success(), "compile_tree.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    pyc
 }
 
 /// ` at 0x1234` -> ` at 0x?`, as dis_dump.py does.
@@ -145,6 +320,7 @@ fn check(v: PyVersion) {
         files.extend(list.split(',').filter(|s| !s.is_empty()).map(PathBuf::from));
     } else {
         pyc_files(&oracle::repo_root().join("corpus/pyc").join(v.to_string()), &mut files);
+        pyc_files(&stress_dir(&py), &mut files);
         let sample: usize = std::env::var("PYREWRITE_DIS_SAMPLE").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
         if sample > 0 {
             let mut std = Vec::new();
