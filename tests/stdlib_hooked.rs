@@ -1,0 +1,125 @@
+//! Each native CPython's own standard library (tests/support's compiled
+//! cache, without Lib/test), instrumented with `inject-hook` and the
+//! counting hook (tools/hook/pyrewrite_hook_count.py), shadows the real one
+//! through PYTHONPATH while `python -m test test_json test_textwrap
+//! test_heapq` runs; the tests must pass, `json` must come from the
+//! instrumented copy, and the hook counts written at exit must show the
+//! instrumented json code ran. tools/hook/stdlib_regression.sh is the
+//! same check for any list of tests.
+
+mod support;
+
+use pyrewrite::oracle::Interpreter;
+use pyrewrite::passes::{Pipeline, RawValue};
+use pyrewrite::pyc::Pyc;
+use pyrewrite::PyVersion;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const TESTS: &[&str] = &["test_json", "test_textwrap", "test_heapq"];
+
+/// Instruments the cached stdlib of `interp` into `out`; returns the number
+/// of files written.
+fn instrument_stdlib(interp: &Interpreter, out: &Path) -> usize {
+    let files = support::stdlib_pycs(interp).expect("stdlib cache");
+    let base = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib");
+    let raw = vec![("hook".to_string(), RawValue::Text("pyrewrite_hook_count:hook".into()))];
+    let pl = Pipeline::from_specs(&[("inject-hook".to_string(), raw)]).unwrap();
+    let mut n = 0;
+    for pyc in files {
+        let rel = pyc.strip_prefix(&base).unwrap();
+        // NB: the tests themselves run from the real Lib/test (data files, sources).
+        if rel.starts_with("test") {
+            continue;
+        }
+        let mut p = Pyc::parse(&std::fs::read(&pyc).unwrap()).unwrap();
+        pl.run(&mut p, &pyc).unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
+        let dest = out.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, p.to_bytes().unwrap()).unwrap();
+        n += 1;
+    }
+    let hook = support::repo_root().join("tools/hook/pyrewrite_hook_count.py");
+    std::fs::copy(hook, out.join("pyrewrite_hook_count.py")).unwrap();
+    n
+}
+
+fn python(interp: &Interpreter, hooked: &Path, counts: &Path) -> std::process::Command {
+    let mut c = interp.command();
+    if interp.version.at_least(11) {
+        // NB: else os, site, codecs... come from the frozen copies, not ours.
+        c.args(["-X", "frozen_modules=off"]);
+    }
+    c.env("PYTHONPATH", hooked).env("PYREWRITE_HOOK_DIR", counts).env("PYTHONDONTWRITEBYTECODE", "1");
+    c
+}
+
+/// Sum of the per-process `count<TAB>qualname` files.
+fn read_counts(dir: &Path) -> BTreeMap<String, u64> {
+    let mut totals = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        for line in std::fs::read_to_string(e.path()).unwrap().lines() {
+            let (n, q) = line.split_once('\t').expect("count<TAB>qualname");
+            *totals.entry(q.to_string()).or_insert(0) += n.parse::<u64>().unwrap();
+        }
+    }
+    totals
+}
+
+fn check(minor: u8) {
+    let v = PyVersion::new(3, minor);
+    let Some(interp) = support::oracle_for(v) else {
+        eprintln!("skip {v}: no interpreter");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let hooked = work.path().join("hooked");
+    let counts = work.path().join("counts");
+    std::fs::create_dir_all(&counts).unwrap();
+    let n = instrument_stdlib(&interp, &hooked);
+
+    let out = python(&interp, &hooked, &counts).args(["-c", "import json, os; print(json.__file__); print(os.__file__)"]).output().unwrap();
+    let loaded = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{v}: {}", String::from_utf8_lossy(&out.stderr));
+    for (module, want) in [("json", hooked.join("json/__init__.pyc")), ("os", hooked.join("os.pyc"))] {
+        assert!(loaded.lines().any(|l| Path::new(l) == want), "{v}: {module} not loaded from the instrumented copy: {loaded}");
+    }
+    let _ = std::fs::remove_dir_all(&counts);
+    std::fs::create_dir_all(&counts).unwrap();
+
+    let out = python(&interp, &hooked, &counts).args(["-m", "test"]).args(TESTS).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && log.contains("SUCCESS"), "{v}: regression tests failed on the instrumented stdlib:\n{log}");
+    let totals = read_counts(&counts);
+    let entries: u64 = totals.values().sum();
+    eprintln!("{v}: {n} instrumented files; {} passed; {entries} hook entries, {} qualnames", TESTS.join(" "), totals.len());
+    // NB: every JSON decode enters JSONDecoder.decode, every dedent textwrap.dedent.
+    for q in ["JSONDecoder.decode", "JSONEncoder.encode", "dedent", "TextWrapper.wrap"] {
+        assert!(totals.get(q).copied().unwrap_or(0) > 0, "{v}: no hook entry for {q}");
+    }
+}
+
+#[test]
+fn stdlib_hooked_3_8() {
+    check(8);
+}
+#[test]
+fn stdlib_hooked_3_9() {
+    check(9);
+}
+#[test]
+fn stdlib_hooked_3_10() {
+    check(10);
+}
+#[test]
+fn stdlib_hooked_3_11() {
+    check(11);
+}
+#[test]
+fn stdlib_hooked_3_12() {
+    check(12);
+}
+#[test]
+fn stdlib_hooked_3_13() {
+    check(13);
+}
