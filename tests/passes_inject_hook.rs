@@ -177,3 +177,47 @@ fn inject_hook_corpus_3_13() {
 fn inject_hook_corpus_3_14() {
     check_version(14);
 }
+
+/// `classes = true` and `args`: class bodies are hooked once per class
+/// statement, and the extra arguments are the code object's name and first
+/// line (found in the source text, not taken from the implementation).
+#[test]
+fn class_bodies_and_extra_args() {
+    let src = std::fs::read_to_string(support::corpus_dir().join("passes/hooks_order.py")).unwrap();
+    let line_of = |prefix: &str| src.lines().position(|l| l.trim_start().starts_with(prefix)).unwrap() + 1;
+    let want_lines = [
+        format!("hook: Shape Shape {}", line_of("class Shape:")),
+        format!("hook: Shape.Inner Inner {}", line_of("class Inner:")),
+        format!("hook: plain plain {}", line_of("def plain(")),
+        format!("hook: Shape.area area {}", line_of("def area(")),
+        // NB: a decorated function's first line is its first decorator's.
+        format!("hook: decorated decorated {}", line_of("@deco")),
+    ];
+    let pl = pipeline(&[("hook", "pyrewrite_hook_print:hook"), ("classes", "true"), ("args", "qualname,name,firstlineno")]).unwrap();
+    let hook_src = support::repo_root().join("tools/hook").join(format!("{HOOK_MODULE}.py"));
+    let mut checked = 0;
+    for minor in 8..=13 {
+        let v = PyVersion::new(3, minor);
+        let Some(interp) = support::oracle_for(v) else { continue };
+        let pyc = support::corpus_dir().join("pyc").join(v.to_string()).join("passes/hooks_order.pyc");
+        let mut p = Pyc::parse(&std::fs::read(&pyc).unwrap()).unwrap();
+        pl.run(&mut p, &pyc).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let dest = work.path().join("hooks_order.pyc");
+        std::fs::write(&dest, p.to_bytes().unwrap()).unwrap();
+        std::fs::copy(&hook_src, work.path().join(format!("{HOOK_MODULE}.py"))).unwrap();
+        let got = support::run_many(&interp, work.path(), &[dest]).unwrap().into_values().next().unwrap();
+        let want = support::expected_output(Path::new("passes/hooks_order.py"), v).unwrap();
+        assert_eq!(strip_hooks(&got).0, want, "{v}");
+        let lines: Vec<&str> = got.lines().collect();
+        for w in &want_lines {
+            let n = lines.iter().filter(|l| *l == w).count();
+            assert!(n >= 1, "{v}: no line {w:?} in\n{got}");
+            if w.starts_with("hook: Shape ") || w.starts_with("hook: Shape.Inner ") {
+                assert_eq!(n, 1, "{v}: class body {w:?} hooked {n} times");
+            }
+        }
+        checked += 1;
+    }
+    eprintln!("classes/args checked on {checked} versions");
+}
