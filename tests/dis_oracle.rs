@@ -393,6 +393,115 @@ fn check(v: PyVersion) {
     assert!(differ.is_empty(), "{v}: {} of {total} files differ from dis.dis", differ.len());
 }
 
+/// Code objects the compiler never writes, made with `code.replace`: no
+/// line table, an undefined opcode, EXTENDED_ARG before an argument-less
+/// opcode, `co_firstlineno == 0`, an out-of-range name index. Prints
+/// `HEX<TAB>ascii(dis text)` per case, or `HEX<TAB>!error` when dis raised.
+const CRAFTED: &str = r#"
+import dis, io, marshal, opcode, re, sys
+V = sys.version_info[:2]
+src = 'x = 1\ny = 2\nif x:\n    y = 3\ndef f(a):\n    return a + y\n'
+co = compile(src, 'c.py', 'exec')
+fn = [c for c in co.co_consts if hasattr(c, 'co_code')][0]
+nolines = dict(co_linetable=b'') if V >= (3, 10) else dict(co_lnotab=b'')
+free = [i for i in range(256) if opcode.opname[i].startswith('<')]
+EXT = opcode.opmap['EXTENDED_ARG']
+NOP = opcode.opmap['NOP']
+cases = [
+    co.replace(**nolines),
+    co.replace(co_consts=tuple(c.replace(**nolines) if hasattr(c, 'co_code') else c for c in co.co_consts)),
+    co.replace(co_code=bytes([free[-1], 0]) + co.co_code[2:]),
+    co.replace(co_code=bytes([EXT, 1, NOP, 0]) + co.co_code[4:]),
+    co.replace(co_consts=tuple(c.replace(co_firstlineno=0) if hasattr(c, 'co_code') else c for c in co.co_consts)),
+    co.replace(co_names=co.co_names[:1]),
+]
+for c in cases:
+    data = marshal.dumps(c)
+    buf = io.StringIO()
+    try:
+        dis.dis(marshal.loads(data), file=buf)
+        text = re.sub(r' at 0x[0-9a-fA-F]+', ' at 0x?', buf.getvalue())
+        print(data.hex() + '\t' + ascii(text))
+    except Exception as e:
+        print(data.hex() + '\t!error')
+"#;
+
+/// Undoes Python's `ascii()` of a str (quotes and escapes).
+fn unascii(s: &str) -> String {
+    let chars: Vec<char> = s[1..s.len() - 1].chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars[i];
+        i += 1;
+        let width = match e {
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            _ => 0,
+        };
+        if width > 0 {
+            let h: String = chars[i..i + width].iter().collect();
+            i += width;
+            out.push(char::from_u32(u32::from_str_radix(&h, 16).unwrap()).expect("dis text holds no lone surrogates"));
+        } else {
+            out.push(match e {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                other => other,
+            });
+        }
+    }
+    out
+}
+
+fn check_crafted(v: PyVersion) {
+    let Some(py) = oracle::find(v) else {
+        eprintln!("dis crafted {v}: no interpreter found, nothing compared");
+        return;
+    };
+    let out = py.run_code(CRAFTED, &[] as &[&str]).expect("run interpreter");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut n = 0;
+    for line in text.lines() {
+        let (hex, want) = line.split_once('\t').unwrap();
+        let data: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let m = pyrewrite::marshal::read::read(&data, v).expect("marshal read");
+        let ours = pyrewrite::dis::dis_module(&m);
+        if want == "!error" {
+            assert!(ours.is_err(), "{v} case {n}: dis raised, we printed:\n{}", ours.unwrap());
+        } else {
+            let want = unascii(want);
+            let ours = ours.unwrap_or_else(|e| panic!("{v} case {n}: {e}"));
+            let ours = normalise(&ours);
+            let want = normalise(&want);
+            assert_eq!(want, ours, "{v} crafted case {n}:\n{}", first_diff(&want, &ours));
+        }
+        n += 1;
+    }
+    assert_eq!(n, 6, "expected 6 crafted cases");
+}
+
+macro_rules! crafted_tests {
+    ($($name:ident => $minor:expr),*) => {$(
+        #[test]
+        fn $name() {
+            check_crafted(PyVersion::new(3, $minor));
+        }
+    )*};
+}
+
+crafted_tests!(crafted_38 => 8, crafted_39 => 9, crafted_310 => 10, crafted_311 => 11, crafted_312 => 12,
+               crafted_313 => 13, crafted_314 => 14);
+
 macro_rules! version_tests {
     ($($name:ident => $minor:expr),*) => {$(
         #[test]

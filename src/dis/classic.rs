@@ -20,7 +20,8 @@ pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
 
     // Jump targets (`findlabels`) plus, from 3.11, exception handlers.
     let mut targets: HashSet<i64> = instrs.iter().filter_map(|i| jump_target(view, i)).collect();
-    targets.extend(exc.iter().map(|e| i64::from(e.target)));
+    // NB: dis adds a handler while looping over its range, so an empty range adds nothing.
+    targets.extend(exc.iter().filter(|e| e.end > e.start).map(|e| i64::from(e.target)));
 
     // NB: 3.8/3.9 always show the line column; 3.10+ only when some
     // instruction starts a line.

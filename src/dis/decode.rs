@@ -56,7 +56,9 @@ pub fn decode(t: &'static OpTable, code: &[u8]) -> Vec<Instr> {
         }
         let arg = if has_arg {
             let a = byte | ext;
-            ext = if op == t.extended_arg { a << 8 } else { 0 };
+            // NB: 3.11+ compare the deoptimized opcode (EXTENDED_ARG_QUICK counts).
+            let is_ext = if v.at_least(11) { t.deopt(op) == t.extended_arg } else { op == t.extended_arg };
+            ext = if is_ext { a << 8 } else { 0 };
             if v.at_least(11) && ext >= 1 << 31 {
                 ext -= 1 << 32;
             }
