@@ -5,7 +5,7 @@
 # same code objects, on the same interpreter's stdlib, single-threaded.
 #
 #   tools/bench/lift.sh [VERSION...] [--rounds R] [--iters N] [--py-iters N]
-#                       [--jobs J] [--json] [--save FILE]
+#                       [--jobs J] [--out DIR] [--json] [--save FILE]
 #
 # VERSIONs are 3.X (default 3.8 3.9 3.10 3.11 3.12 3.13). Per version: the
 # interpreter is found as tools/bench/marshal.sh finds it (env
@@ -13,29 +13,31 @@
 # compiled once into $PYREWRITE_BENCH_CACHE (default
 # ~/.cache/pyrewrite/bench)/stdlib-3.X.Y (shared with marshal.sh); a venv
 # with a pinned `bytecode` goes next to it. Then R rounds (default 3)
-# alternate tools/bench/bytecode_roundtrip.py (N python passes, default 1;
-# round 1 also does an untimed trial pass that drops files `bytecode`
-# cannot handle) and benches/lift.rs on exactly the files kept (N passes,
-# default 5, after 1 warm-up). --jobs J runs J versions at once (each side
-# stays single-threaded; wall times then suffer, thread CPU times much
-# less). tools/bench/lift_report.py pools the passes and prints one row per
-# version (medians, wall and thread CPU). 3.14 needs pyodide (wasm) and is
-# not run: see docs/benchmarks.md.
+# alternate tools/bench/bytecode_roundtrip.py (--py-iters passes, default
+# 1; files `bytecode` fails on in round 1 are left out of every later run
+# of both sides) and benches/lift.rs on exactly those files (--iters
+# passes, default 5, after 1 warm-up). --jobs J runs J versions at once
+# (each side stays single-threaded; wall times then suffer, thread CPU
+# times much less). The JSON of every run goes to --out DIR (default a
+# temporary directory); tools/bench/lift_report.py DIR pools the passes and
+# prints one row per version (medians, wall and thread CPU). 3.14 needs
+# pyodide (wasm) and is not run: see docs/benchmarks.md.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-versions=() rounds=3 iters=5 py_iters=1 jobs=1 json= save=
+versions=() rounds=3 iters=5 py_iters=1 jobs=1 json= save= outdir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift ;;
     --iters) iters=$2; shift ;;
     --py-iters) py_iters=$2; shift ;;
     --jobs) jobs=$2; shift ;;
+    --out) outdir=$2; shift ;;
     --json) json=--json ;;
     --save) save=$2; shift ;;
     3.*) versions+=("$1") ;;
-    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,24p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -73,6 +75,12 @@ find_python() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+if [ -n "$outdir" ]; then
+  mkdir -p "$outdir"
+  outdir=$(cd "$outdir" && pwd)
+else
+  outdir=$tmp/runs
+fi
 cd "$root"
 echo "building benches/lift.rs (release)" >&2
 cargo bench --bench lift --no-run >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
@@ -81,7 +89,7 @@ cargo bench --bench lift --no-run >"$tmp/build.log" 2>&1 || { cat "$tmp/build.lo
 bench=$(sed -n 's/^ *Executable benches\/lift.rs (\(.*\))$/\1/p' "$tmp/build.log" | tail -1)
 [ -x "$bench" ] || { cat "$tmp/build.log" >&2; echo "no bench executable found" >&2; exit 1; }
 
-# run_version 3.X: prepares and runs every round of one version into $tmp/3.X.Y/.
+# run_version 3.X: prepares and runs every round of one version into $outdir/3.X.Y/.
 run_version() {
   local version=$1 found exe micro pin dir venv out r
   found=$(find_python "$version") || { echo "no CPython $version found: skipped" >&2; return 0; }
@@ -101,13 +109,13 @@ run_version() {
     "$venv/bin/python" -m pip install -q "bytecode==$pin"
     touch "$venv/.complete"
   fi
-  out=$tmp/$micro
-  mkdir -p "$out"
+  out=$outdir/$micro
+  rm -rf "$out" && mkdir -p "$out"
   for r in $(seq 1 "$rounds"); do
     echo "$micro round $r/$rounds: bytecode $pin" >&2
     if [ "$r" = 1 ]; then
       "$venv/bin/python" "$here/bytecode_roundtrip.py" "$dir" --iters "$py_iters" --json \
-        --ok-list "$out/files.txt" >"$out/py.$r.json" 2>"$out/py.err"
+        --ok-list "$out/files.txt" >"$out/py.$r.json"
     else
       "$venv/bin/python" "$here/bytecode_roundtrip.py" "$dir" --iters "$py_iters" --json \
         --files "$out/files.txt" >"$out/py.$r.json"
@@ -129,6 +137,6 @@ for v in "${versions[@]}"; do
 done
 wait
 
-report=(python3 "$here/lift_report.py" "$tmp")
+report=(python3 "$here/lift_report.py" "$outdir")
 [ -z "$save" ] || "${report[@]}" --json >"$save"
 "${report[@]}" $json
