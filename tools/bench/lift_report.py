@@ -1,7 +1,7 @@
 """Per-version table of tools/bench/lift.sh runs: pyrewrite's pipeline vs the
 `bytecode` library's round trip on the same files.
 
-    python3 lift_report.py RUN_DIR [--json]
+    python3 lift_report.py RUN_DIR [--json | --markdown]
 
 RUN_DIR holds one directory per interpreter (3.12.1/) with rust.N.json
 (benches/lift.rs) and py.N.json (tools/bench/bytecode_roundtrip.py), one
@@ -52,7 +52,6 @@ def version_row(d):
         "code_objects_python": p0.get("code_objects"),
         "pyrewrite_byte_exact_files": r0.get("roundtrip_exact"),
         "pyrewrite_stacksize_differs": r0.get("stacksize_recomputed_differs"),
-        "bytecode_same_co_code": p0.get("same_co_code"),
         "rounds": len(rdocs),
         "pyrewrite_passes": len(rwall),
         "python_passes": len(pwall),
@@ -78,6 +77,16 @@ def main(argv):
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
+    if "--markdown" in argv:
+        print("| CPython | library | files | code objects | pyrewrite cpu ms | bytecode cpu ms "
+              "| **ratio (cpu)** | pyrewrite wall ms | bytecode wall ms | ratio (wall) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print("| %s | %s | %d | %s | %.0f | %.0f | **%.0fx** | %.0f | %.0f | %.0fx |"
+                  % (r["python"], r["bytecode"], r["files"], r["code_objects"], r["pyrewrite_cpu_median_ms"],
+                     r["bytecode_cpu_median_ms"], r["ratio_cpu"], r["pyrewrite_median_ms"],
+                     r["bytecode_median_ms"], r["ratio_wall"]))
+        return 0
     print("%-8s %-15s %6s %8s | %11s %11s | %11s %11s | %7s %7s"
           % ("python", "library", "files", "code obj", "pyrewrite", "(cpu)", "bytecode", "(cpu)",
              "ratio", "(cpu)"))
@@ -93,6 +102,9 @@ def main(argv):
             notes.append("%d files left out (bytecode fails on them)" % len(r["files_left_out"]))
         if r["pyrewrite_byte_exact_files"] != r["files"]:
             notes.append("pyrewrite byte-exact on %s/%d files" % (r["pyrewrite_byte_exact_files"], r["files"]))
+        if r["pyrewrite_stacksize_differs"]:
+            notes.append("recomputed co_stacksize differs from the stored one in %d code objects"
+                         % r["pyrewrite_stacksize_differs"])
         if r["code_objects_python"] not in (None, r["code_objects"]):
             notes.append("code objects: bytecode side counted %s" % r["code_objects_python"])
         if notes:
