@@ -27,6 +27,9 @@ pub struct StackDepths {
     /// blocks the entry does not reach. Instructions after a terminator in
     /// the middle of a block are dead and repeat the terminator's result.
     pub blocks: Vec<Option<Vec<i32>>>,
+    /// Blocks unreachable in the final code that CPython still counted:
+    /// orphaned 3.11+ exception handlers (see [`analyze`]), by index.
+    pub orphans: Vec<usize>,
 }
 
 impl StackDepths {
@@ -94,6 +97,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     let mut errors: Vec<DepthError> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut max = 0i32;
+    let mut orphans = Vec::new();
     let err = |errors: &mut Vec<DepthError>, kind: DepthErrorKind, block: usize, instr: usize, message: String| {
         errors.push(DepthError { kind, block, label: f.blocks[block].label, instr, message });
     };
@@ -187,6 +191,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
             start[i] = Some(d);
             max = max.max(d);
             stack.push(i);
+            orphans.push(i);
         }
         None => break,
     }
@@ -196,7 +201,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         // (`def f(): raise` has 1, where 3.12 writes 0).
         max = max.max(1);
     }
-    Ok((StackDepths { max, blocks: out }, errors))
+    Ok((StackDepths { max, blocks: out, orphans }, errors))
 }
 
 /// The start depth CPython gave block `i`, unreachable in the final code,
@@ -204,39 +209,73 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
 ///
 /// CPython's CFG reaches every handler through its `SETUP_*`
 /// pseudo-instruction, even when the protected range ended up empty (a
-/// `try` body that is just `return`, an `except E as e:` body that is just
-/// `pass`): the handler stays in `co_code`, unreachable, and its depths
-/// count. Two compiler layouts produce them:
+/// `try` body that is just `return`, an `except E as e:` or `except*` body
+/// that is just `pass`): the handler stays in `co_code`, unreachable, and
+/// its depths count. Its start depth follows from the final code:
 ///
 /// - a handler starting with `PUSH_EXC_INFO`: its own cleanup
 ///   `SETUP_CLEANUP` was placed just before that instruction, at the
 ///   block's start depth, so the exception-table depth covering
 ///   `PUSH_EXC_INFO` is the start depth;
 /// - the `name = None; del name` cleanup of `except ... as name` (starts
-///   with `LOAD_CONST`, `STORE_*`): its `SETUP_CLEANUP` (lasti plus the
-///   exception: +2) came right after the handler's own `STORE_* name`,
-///   the nearest one laid out before the block (the normal-exit copy of
-///   the cleanup in between leaves the same depth).
+///   with `LOAD_CONST`, `STORE_*`, often ends in `RERAISE`): its
+///   `SETUP_CLEANUP` (lasti plus the exception: +2) came right after the
+///   handler's own `STORE_* name`, the nearest one laid out before the
+///   block (a normal-exit copy of the cleanup in between leaves the same
+///   depth);
+/// - a handler that ends by jumping or falling into code whose depth is
+///   known (the cleanups of `except` bodies rejoin the handler's exit):
+///   CPython's graph was consistent there, so the start depth is that
+///   depth minus the block's net effect on the way.
 fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
     if !f.version.at_least(11) {
         return None;
     }
-    let name = |k: usize| f.blocks[i].instrs.get(k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
-    let first = f.blocks[i].instrs.first()?;
-    if name(0) == "PUSH_EXC_INFO" {
+    let b = &f.blocks[i];
+    let first = b.instrs.first()?;
+    if t.get(first.op).is_some_and(|o| o.name == "PUSH_EXC_INFO") {
         return first.handler.map(|h| h.depth as i32);
     }
-    if name(0) == "LOAD_CONST" && name(1).starts_with("STORE_") {
-        let store = f.blocks[i].instrs[1];
-        for j in (0..i).rev() {
-            let Some(depths) = out[j].as_ref() else { continue };
-            let found = f.blocks[j].instrs.iter().rposition(|x| x.op == store.op && x.arg == store.arg);
-            if let Some(k) = found {
-                return Some(depths[k + 1] + 2);
+    if let Some(d) = named_cleanup_start(f, t, i, out) {
+        return Some(d);
+    }
+    let start_of = |l: Label| f.block_index(l).and_then(|j| out[j].as_ref()).map(|d| d[0]);
+    let mut net = 0i32;
+    for (k, ins) in b.instrs.iter().enumerate() {
+        let oparg = raw_arg(t, ins.op, ins.arg);
+        if let Arg::Jump(target) = ins.arg {
+            if flow::jump_use(t, ins.op) == Some(JumpUse::Flow) {
+                let je = t.stack_effect(ins.op, oparg, Some(true))?;
+                if let Some(d) = start_of(target) {
+                    return Some(d - net - je).filter(|&s| s >= 0);
+                }
             }
+        }
+        net += t.stack_effect(ins.op, oparg, Some(false))?;
+        if flow::ends_flow(t, ins.op) {
+            return None;
+        }
+        if k + 1 == b.instrs.len() {
+            let next = out.get(i + 1)?.as_ref()?;
+            return Some(next[0] - net).filter(|&s| s >= 0);
         }
     }
     None
+}
+
+/// [`orphan_start`] for `except ... as name` cleanups.
+fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
+    let b = &f.blocks[i];
+    let name = |k: usize| b.instrs.get(k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
+    if name(0) != "LOAD_CONST" || !name(1).starts_with("STORE_") {
+        return None;
+    }
+    let store = b.instrs[1];
+    (0..i).rev().find_map(|j| {
+        let depths = out[j].as_ref()?;
+        let k = f.blocks[j].instrs.iter().rposition(|x| x.op == store.op && x.arg == store.arg)?;
+        Some(depths[k + 1] + 2)
+    })
 }
 
 /// The number `stack_effect` takes for `arg` of `op` (what the assembler

@@ -30,6 +30,7 @@ struct Counts {
     higher: usize,
     lower: usize,
     explained: usize,
+    with_orphans: usize,
     errors: usize,
     examples: Vec<String>,
 }
@@ -75,6 +76,9 @@ fn check_file(path: &Path, c: &mut Counts, verbose: bool) {
                 c.examples.push(format!("{} {name} (line {}): {what}", path.display(), code.firstlineno));
             }
         };
+        if stackdepth::compute(&f).is_ok_and(|d| !d.orphans.is_empty()) {
+            c.with_orphans += 1;
+        }
         match stackdepth::stacksize(&f) {
             Err(e) => {
                 c.errors += 1;
@@ -162,7 +166,7 @@ fn stacksize_matches_cpython() {
             check_file(f, &mut c, verbose);
         }
         eprintln!(
-            "{v}: {} code objects ({} corpus files, {} stdlib files): equal {} ({:.3}%), higher {} ({:.3}%), lower explained by peephole folding {} ({:.3}%), lower {}, errors {}",
+            "{v}: {} code objects ({} corpus files, {} stdlib files): equal {} ({:.3}%), higher {} ({:.3}%), lower explained by peephole folding {} ({:.3}%), lower {}, errors {}; {} with orphaned handlers",
             c.code_objects,
             corpus.len(),
             stdlib.len(),
@@ -173,7 +177,8 @@ fn stacksize_matches_cpython() {
             c.explained,
             pct(c.explained, c.code_objects),
             c.lower,
-            c.errors
+            c.errors,
+            c.with_orphans
         );
         for e in &c.examples {
             eprintln!("  {e}");
@@ -184,4 +189,78 @@ fn stacksize_matches_cpython() {
     }
     assert!(checked_versions > 0, "no version had files to check");
     assert!(failures.is_empty(), "stack sizes below CPython's or rejected code: {failures:?}");
+}
+
+/// The CFG over CPython's own code: from 3.10 on CPython deletes
+/// unreachable blocks, so every block with instructions must be reachable
+/// from the entry, except orphaned 3.11+ handlers and what only they reach
+/// (those get a depth through the orphan rule). On every version the
+/// dominator tree must be one: the entry dominates every reachable block,
+/// and a block's immediate dominator dominates each of its reachable
+/// predecessors.
+#[test]
+fn cfg_reachability_and_dominators() {
+    use pyrewrite::cfg::{BlockId, Cfg};
+    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY").ok().and_then(|s| PyVersion::parse(&s));
+    let mut failures = Vec::new();
+    let mut checked = 0usize;
+    for v in PyVersion::SUPPORTED {
+        if only.is_some_and(|o| o != v) {
+            continue;
+        }
+        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(stdlib_files(v)).collect();
+        let (mut n, mut dead) = (0usize, 0usize);
+        for path in &files {
+            let Ok(data) = std::fs::read(path) else { continue };
+            let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let m = &pyc.marshal;
+            for (id, _) in m.code_objects() {
+                let f = lift::lift(m, id).expect("lift");
+                let cfg = Cfg::new(&f).expect("cfg");
+                let d = stackdepth::compute(&f).expect("depths");
+                let reach = cfg.reachable();
+                let dom = cfg.dominators();
+                let entry = cfg.entry().expect("entry");
+                n += 1;
+                let mut bad = |what: String| {
+                    if failures.len() < 20 {
+                        let Value::Code(c) = m.get(id) else { unreachable!() };
+                        failures.push(format!("{v} {} {} (line {}): {what}", path.display(), m.str(c.name).unwrap_or_default(), c.firstlineno));
+                    }
+                };
+                for b in cfg.blocks() {
+                    let i = b.index();
+                    if !reach[i] {
+                        if !f.blocks[i].instrs.is_empty() {
+                            dead += 1;
+                        }
+                        if v.at_least(10) && !f.blocks[i].instrs.is_empty() && (d.blocks[i].is_none() || d.orphans.is_empty()) {
+                            bad(format!("{} is unreachable", cfg.label(b)));
+                        }
+                        continue;
+                    }
+                    if !dom.dominates(entry, b) {
+                        bad(format!("entry does not dominate {}", cfg.label(b)));
+                    }
+                    if b == entry {
+                        continue;
+                    }
+                    let Some(idom) = dom.idom(b) else {
+                        bad(format!("reachable {} has no immediate dominator", cfg.label(b)));
+                        continue;
+                    };
+                    for (p, _) in cfg.predecessors(b) {
+                        let p: BlockId = p;
+                        if reach[p.index()] && !dom.dominates(idom, p) {
+                            bad(format!("idom {} of {} does not dominate predecessor {}", cfg.label(idom), cfg.label(b), cfg.label(p)));
+                        }
+                    }
+                }
+            }
+        }
+        checked += n;
+        eprintln!("{v}: {n} code objects, {dead} unreachable non-empty blocks");
+    }
+    assert!(checked > 0, "nothing checked");
+    assert!(failures.is_empty(), "CFG problems:\n{}", failures.join("\n"));
 }
