@@ -50,7 +50,7 @@ pub fn decode(t: &'static OpTable, code: &[u8]) -> Vec<Instr> {
         // NB: dis reads code[i+1] even for the last byte of an odd-length
         // code string; CPython never writes one, so treat a missing byte as 0.
         let byte = i64::from(code.get(i + 1).copied().unwrap_or(0));
-        let has_arg = if v.at_least(12) { info.map_or(false, |o| o.has_arg) } else { op >= t.have_argument };
+        let has_arg = if v.at_least(12) { info.is_some_and(|o| o.has_arg) } else { op >= t.have_argument };
         if v.at_least(11) {
             skip = info.map_or(0, |o| u32::from(o.cache_entries));
         }

@@ -244,7 +244,7 @@ pub fn bytes_repr(b: &[u8]) -> String {
                 out.push('\\');
                 out.push(quote as char);
             }
-            _ if c < 0x20 || c >= 0x7F => out.push_str(&format!("\\x{c:02x}")),
+            _ if !(0x20..0x7F).contains(&c) => out.push_str(&format!("\\x{c:02x}")),
             _ => out.push(c as char),
         }
     }
@@ -358,11 +358,11 @@ fn format_float_r(x: f64, add_dot_0: bool, sign: bool) -> String {
     if -4 < decpt && decpt <= 16 {
         if decpt <= 0 {
             out.push_str("0.");
-            out.extend(std::iter::repeat('0').take((-decpt) as usize));
+            out.extend(std::iter::repeat_n('0', (-decpt) as usize));
             out.push_str(&digits);
         } else if decpt >= nd {
             out.push_str(&digits);
-            out.extend(std::iter::repeat('0').take((decpt - nd) as usize));
+            out.extend(std::iter::repeat_n('0', (decpt - nd) as usize));
             if add_dot_0 {
                 out.push_str(".0");
             }

@@ -57,11 +57,9 @@ fn insert(table: &mut [Option<(ObjId, i64)>], id: ObjId, h: i64) {
     let mut i = (h as u64 as usize) & mask;
     loop {
         let probes = if i + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
-        for j in i..=i + probes {
-            if table[j].is_none() {
-                table[j] = Some((id, h));
-                return;
-            }
+        if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
+            *slot = Some((id, h));
+            return;
         }
         perturb >>= PERTURB_SHIFT;
         i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
