@@ -178,9 +178,10 @@ fn inject_hook_corpus_3_14() {
     check_version(14);
 }
 
-/// `classes = true` and `args`: class bodies are hooked once per class
-/// statement, and the extra arguments are the code object's name and first
-/// line (found in the source text, not taken from the implementation).
+/// `classes = true`, `args` and `builtins = true`: class bodies are hooked
+/// once per class statement, the extra arguments are the code object's name
+/// and first line (found in the source text, not taken from the
+/// implementation), and the hook stored in the builtins module is found.
 #[test]
 fn class_bodies_and_extra_args() {
     let src = std::fs::read_to_string(support::corpus_dir().join("passes/hooks_order.py")).unwrap();
@@ -193,7 +194,7 @@ fn class_bodies_and_extra_args() {
         // NB: a decorated function's first line is its first decorator's.
         format!("hook: decorated decorated {}", line_of("@deco")),
     ];
-    let pl = pipeline(&[("hook", "pyrewrite_hook_print:hook"), ("classes", "true"), ("args", "qualname,name,firstlineno")]).unwrap();
+    let pl = pipeline(&[("hook", "pyrewrite_hook_print:hook"), ("classes", "true"), ("args", "qualname,name,firstlineno"), ("builtins", "true")]).unwrap();
     let hook_src = support::repo_root().join("tools/hook").join(format!("{HOOK_MODULE}.py"));
     let mut checked = 0;
     for minor in 8..=13 {

@@ -22,7 +22,14 @@ generators call it on their first resumption (first `next()`/`send()`/
 `from pkg.mod import func` stored into a reserved global (`global`,
 default `__pyrewrite_hook__`); functions load it with `LOAD_GLOBAL`. Class
 bodies are not hooked unless `classes = true`; the module body itself never
-is. `qualname` (glob) selects code objects by qualified name (`co_qualname`
+is. With `builtins = true` the prologue stores the hook as an attribute
+of the `builtins` module instead (LOAD_GLOBAL finds it there when the
+module's globals lack it): functions then also find it when run with
+foreign globals (`types.FunctionType(code, {})`). Neither placement
+survives every stage of interpreter shutdown: a `__del__` or weakref
+callback entering a hooked function after CPython cleared the module's
+globals (or the builtins) fails there with "'NoneType' object is not
+callable" (or a NameError) where the original ran. `qualname` (glob) selects code objects by qualified name (`co_qualname`
 on 3.11+, computed from the nesting as `__qualname__` would be before).
 `args` lists what is passed, in order, from `qualname`, `name` (co_name),
 `filename` (co_filename) and `firstlineno` (co_firstlineno): default
@@ -65,6 +72,12 @@ const PARAMS: &[ParamSpec] = &[
     },
     ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_hook__"), help: "the reserved global holding the hook" },
     ParamSpec { name: "classes", kind: ParamKind::Bool, default: Some("false"), help: "also hook class bodies" },
+    ParamSpec {
+        name: "builtins",
+        kind: ParamKind::Bool,
+        default: Some("false"),
+        help: "store the hook in the builtins module instead of each module's globals",
+    },
 ];
 
 /// One argument passed to the hook.
@@ -110,6 +123,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         args,
         qualname: p.glob("qualname").clone(),
         classes: p.bool("classes"),
+        builtins: p.bool("builtins"),
     }))
 }
 
@@ -121,6 +135,7 @@ pub struct InjectHook {
     args: Vec<HookArg>,
     qualname: Glob,
     classes: bool,
+    builtins: bool,
 }
 
 /// `co_flags` CO_NEWLOCALS: set on functions, lambdas, comprehensions,
@@ -162,16 +177,30 @@ impl InjectHook {
         let function = name_index(cx.m, f, &self.function);
         let global = name_index(cx.m, f, &self.global);
         let name = |index| Arg::Name { index, flags: 0 };
-        Ok(vec![
+        let mut seq = vec![
             Instr::new(op(t, "LOAD_CONST")?, Arg::Const(level)),
             Instr::new(op(t, "LOAD_CONST")?, Arg::Const(fromlist)),
             Instr::new(op(t, "IMPORT_NAME")?, name(module)),
             Instr::new(op(t, "IMPORT_FROM")?, name(function)),
+        ];
+        if self.builtins {
+            // NB: `builtins.GLOBAL = func`: LOAD_GLOBAL falls back to the
+            // builtins, so functions created with foreign globals find it.
+            let none = new_const(cx.m, f, Value::None);
+            let builtins = name_index(cx.m, f, "builtins");
+            seq.extend([
+                Instr::new(op(t, "LOAD_CONST")?, Arg::Const(level)),
+                Instr::new(op(t, "LOAD_CONST")?, Arg::Const(none)),
+                Instr::new(op(t, "IMPORT_NAME")?, name(builtins)),
+                Instr::new(op(t, "STORE_ATTR")?, name(global)),
+            ]);
+        } else {
             // NB: STORE_GLOBAL, not STORE_NAME: a module exec'd with separate
             // locals still puts the hook where LOAD_GLOBAL looks.
-            Instr::new(op(t, "STORE_GLOBAL")?, name(global)),
-            Instr::new(op(t, "POP_TOP")?, Arg::None),
-        ])
+            seq.push(Instr::new(op(t, "STORE_GLOBAL")?, name(global)));
+        }
+        seq.push(Instr::new(op(t, "POP_TOP")?, Arg::None));
+        Ok(seq)
     }
 
     /// `hook(args...)` with the result dropped, in this version's call form.
