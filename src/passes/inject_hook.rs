@@ -18,7 +18,9 @@ generator, coroutine and async generator: `hook = "pkg.mod:func"` is called
 as `func("<qualname>")` (plus the extra arguments chosen by `args`) before
 the first line of the body runs. Generators, coroutines and async
 generators call it on their first resumption (first `next()`/`send()`/
-`await`), not when they are created. Each module's code starts with
+`await`), not when they are created. CPython 3.12+ inlines list, set
+and dict comprehensions into their function (no code object, so no entry
+of their own); generator expressions keep theirs. Each module's code starts with
 `from pkg.mod import func` stored into a reserved global (`global`,
 default `__pyrewrite_hook__`); functions load it with `LOAD_GLOBAL`. Class
 bodies are not hooked unless `classes = true`; the module body itself never
@@ -49,7 +51,7 @@ import); a hook that raises propagates like any call.
 ## Example
 
 ```text
-pyrewrite --pass inject-hook --param hook=tools.hook.printer:hook in/ out/
+pyrewrite --pass inject-hook --param hook=pyrewrite_hook_print:hook in/ out/
 ```
 
 ```toml

@@ -22,7 +22,8 @@
 # Env: WORK (default target/hook-stdlib/VERSION), PYREWRITE (the binary;
 # default: cargo build --release), PYTHON (the interpreter; default:
 # python3.X on PATH, then pyenv), JOBS (regrtest -j, default 0 = in process).
-# Exit status: 0 when every test passed instrumented, 1 otherwise.
+# Exit status: regrtest's (0 when every test passed instrumented), 1 when the
+# instrumented copy is not the one imported or no hook entry was counted.
 set -euo pipefail
 
 VERSION=${1:?usage: $0 VERSION [TEST...]}
