@@ -71,6 +71,10 @@ fn cpython_code_verifies_clean() {
                 let Value::Code(c) = m.get(id) else { unreachable!() };
                 let f = lift::lift(&m, id).unwrap_or_else(|e| panic!("{}: lift: {e}", path.display()));
                 n += 1;
+                if let Err(errs) = verify::verify_code(&m, id) {
+                    bad += 1;
+                    failures.push(format!("{} raw: {}", path.display(), errs[0]));
+                }
                 if let Err(errs) = verify::verify(&f) {
                     bad += 1;
                     if failures.len() < 20 {
@@ -329,4 +333,43 @@ fn broken_functions_are_rejected() {
         assert!(errs.iter().any(|e| e.invariant == Invariant::CodeSize), "{v}: code size not reported");
     }
     assert!(versions > 0, "no corpus version had a suitable function");
+}
+
+/// A 3.11+ exception-table range moved to start inside an instruction (in
+/// its inline caches or after an EXTENDED_ARG) is reported with its offset.
+#[test]
+fn exception_range_inside_instruction_rejected() {
+    let mut checked = 0;
+    for v in support::corpus_versions().into_iter().filter(|v| v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        'files: for path in support::corpus_pyc_files(v) {
+            let m = load(&path);
+            for (id, _) in m.code_objects() {
+                let Value::Code(c) = m.get(id) else { unreachable!() };
+                let code = m.bytes(c.code).unwrap().to_vec();
+                let Some(tab) = c.exceptiontable.and_then(|e| m.bytes(e)) else { continue };
+                let mut entries = pyrewrite::exctable::decode(tab, code.len()).unwrap();
+                let raw = lift::decode(t, &code).unwrap();
+                // an entry whose first instruction is longer than one code unit
+                let Some(k) = entries.iter().position(|e| raw.iter().any(|r| r.start == e.start && r.end > r.start + 2)) else { continue };
+                assert!(verify::verify_code(&m, id).is_ok(), "{v}: unbroken code rejected");
+                entries[k].start += 2;
+                let inside = entries[k].start;
+                let mut m2 = m.clone();
+                let newtab = m2.push(Value::Bytes(pyrewrite::exctable::encode(&entries).unwrap().into()));
+                let Value::Code(c2) = m2.get_mut(id) else { unreachable!() };
+                c2.exceptiontable = Some(newtab);
+                let errs = verify::verify_code(&m2, id).expect_err("range start inside an instruction accepted");
+                assert!(
+                    errs.iter().any(|e| e.invariant == Invariant::Handler && e.location.offset == Some(inside)),
+                    "{v}: {:?}",
+                    errs.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+                );
+                eprintln!("{v}: {}", errs[0]);
+                checked += 1;
+                break 'files;
+            }
+        }
+    }
+    assert!(checked > 0, "no 3.11+ corpus code object with a suitable exception table");
 }

@@ -37,9 +37,15 @@
 //! 11. [`Invariant::Location`]: locations are writable in the version's
 //!     line table.
 //! 12. [`Invariant::CodeSize`]: the code fits CPython's offset fields.
+//!
+//! [`verify_code`] checks a code object's own bytes before lifting: its
+//! exception-table ranges and targets fall on instruction boundaries.
 
 mod checks;
 mod locs;
+mod raw;
+
+pub use raw::verify_code;
 
 use crate::ir::{Function, Label};
 use std::fmt;
