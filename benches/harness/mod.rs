@@ -10,6 +10,7 @@
 //! scheme (same file order, warm-up passes, one clock pair per pass) and the
 //! same JSON shape, so tools/bench/report.py can compare them phase by phase.
 
+// NB: each bench that includes this module uses only part of it.
 #![allow(dead_code)]
 
 use std::hint::black_box;
