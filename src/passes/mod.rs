@@ -136,6 +136,7 @@ declare_passes! {
     swap_const,
     replace_op,
     inject_hook,
+    fold_constants,
 }
 
 /// The pass called `name`, or an error listing the valid names.
