@@ -108,7 +108,7 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
             if at >= b.instrs.len() {
                 c.end_for_only += 1;
             }
-            marks.extend(std::iter::repeat(false).take(b.instrs.len()));
+            marks.extend(std::iter::repeat_n(false, b.instrs.len()));
             prev_last = last.or(prev_last);
             continue;
         }
@@ -157,10 +157,6 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
 struct Rewritten {
     bytes: Vec<u8>,
     inserted: Vec<Vec<u32>>,
-}
-
-fn prefix_count(raw: &[lift::RawInstr], k: usize) -> u8 {
-    raw[k].ext
 }
 
 /// Rewrites every code object of one .pyc; also gathers the figures.
@@ -220,7 +216,7 @@ fn tally(t: &OpTable, orig: &Function, before: &Assembled, after: &Assembled, ma
             let j = kept[k];
             c.jumps += 1;
             c.jumps_retargeted += usize::from(raw_after[j].arg != raw_before[k].arg);
-            c.jumps_grew += usize::from(prefix_count(&raw_after, j) > prefix_count(&raw_before, k));
+            c.jumps_grew += usize::from(raw_after[j].ext > raw_before[k].ext);
         }
     }
     if orig.version.at_least(11) {
