@@ -12,4 +12,4 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "tools/test.sh: npm not found: CPython 3.14 (pyodide) checks will be skipped" >&2
 fi
-cargo test --release "$@"
+cargo test --release --no-fail-fast "$@"
