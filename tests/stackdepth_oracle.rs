@@ -209,7 +209,7 @@ fn cfg_reachability_and_dominators() {
             continue;
         }
         let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(stdlib_files(v)).collect();
-        let (mut n, mut dead) = (0usize, 0usize);
+        let (mut n, mut dead, mut shared) = (0usize, 0usize, 0usize);
         for path in &files {
             let Ok(data) = std::fs::read(path) else { continue };
             let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -228,6 +228,14 @@ fn cfg_reachability_and_dominators() {
                         failures.push(format!("{v} {} {} (line {}): {what}", path.display(), m.str(c.name).unwrap_or_default(), c.firstlineno));
                     }
                 };
+                match check_body_start(&f, &cfg) {
+                    Err(e) => bad(format!("body start: {e}")),
+                    Ok(sh) => shared += usize::from(sh),
+                }
+                let shown = cfg.display(&f).to_string();
+                if shown.lines().count() < cfg.len() {
+                    bad(format!("display lists {} lines for {} blocks", shown.lines().count(), cfg.len()));
+                }
                 for b in cfg.blocks() {
                     let i = b.index();
                     if !reach[i] {
@@ -259,8 +267,39 @@ fn cfg_reachability_and_dominators() {
             }
         }
         checked += n;
-        eprintln!("{v}: {n} code objects, {dead} unreachable non-empty blocks");
+        eprintln!("{v}: {n} code objects, {dead} unreachable non-empty blocks, {shared} bodies starting with a loop header");
     }
     assert!(checked > 0, "nothing checked");
     assert!(failures.is_empty(), "CFG problems:\n{}", failures.join("\n"));
+}
+
+/// The body start of CPython's code has the prologue each version
+/// documents (see `cfg::body_start`) right before it, and `shared` (the
+/// result) is set exactly when something jumps back to it.
+fn check_body_start(f: &Function, cfg: &pyrewrite::cfg::Cfg) -> Result<bool, String> {
+    use pyrewrite::cfg::{body_start, EdgeKind};
+    let t = pyrewrite::opcodes::table(f.version).unwrap();
+    let s = body_start(f, cfg).map_err(|e| e.to_string())?;
+    let flat: Vec<&Instr> = f.blocks[..s.at.block.index()].iter().flat_map(|b| &b.instrs).chain(&f.blocks[s.at.block.index()].instrs[..s.at.instr]).collect();
+    let names: Vec<&str> = flat.iter().map(|i| t.get(i.op).map_or("?", |o| o.name)).collect();
+    let generator = f.flags & 0x2a0 != 0;
+    let ok = if f.version.at_least(11) {
+        let prologue_ok = names.iter().all(|n| matches!(*n, "MAKE_CELL" | "COPY_FREE_VARS" | "RETURN_GENERATOR" | "POP_TOP" | "RESUME" | "NOP"));
+        names.last() == Some(&"RESUME")
+            && names.iter().filter(|n| **n == "RESUME").count() == 1
+            && prologue_ok
+            && (!generator || names.contains(&"RETURN_GENERATOR"))
+    } else if f.version.at_least(10) && generator {
+        names == ["GEN_START"]
+    } else {
+        names.is_empty()
+    };
+    if !ok {
+        return Err(format!("prologue {names:?}"));
+    }
+    let jumped_into = s.at.instr == 0 && cfg.predecessors(s.at.block).iter().any(|(_, e)| e.kind != EdgeKind::Fallthrough);
+    if s.shared != jumped_into {
+        return Err(format!("shared {} but jumped into: {jumped_into}", s.shared));
+    }
+    Ok(s.shared)
 }
