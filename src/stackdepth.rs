@@ -79,7 +79,8 @@ pub fn entry_depth(f: &Function) -> i32 {
 }
 
 fn table(f: &Function) -> Result<&'static OpTable> {
-    opcodes::table(f.version).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))
+    opcodes::table(f.version)
+        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))
 }
 
 /// Runs the analysis and returns the depths together with every problem
@@ -99,11 +100,24 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     let mut max = 0i32;
     let mut orphans = Vec::new();
     let err = |errors: &mut Vec<DepthError>, kind: DepthErrorKind, block: usize, instr: usize, message: String| {
-        errors.push(DepthError { kind, block, label: f.blocks[block].label, instr, message });
+        errors.push(DepthError {
+            kind,
+            block,
+            label: f.blocks[block].label,
+            instr,
+            message,
+        });
     };
 
     // Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
-    let push = |start: &mut Vec<Option<i32>>, stack: &mut Vec<usize>, errors: &mut Vec<DepthError>, to: usize, depth: i32, from: usize, instr: usize, how: &str| {
+    let push = |start: &mut Vec<Option<i32>>,
+                stack: &mut Vec<usize>,
+                errors: &mut Vec<DepthError>,
+                to: usize,
+                depth: i32,
+                from: usize,
+                instr: usize,
+                how: &str| {
         match start[to] {
             None => {
                 start[to] = Some(depth);
@@ -114,7 +128,10 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                 DepthErrorKind::Mismatch,
                 from,
                 instr,
-                format!("{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere", f.blocks[to].label),
+                format!(
+                    "{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere",
+                    f.blocks[to].label
+                ),
             ),
             Some(_) => {}
         }
@@ -124,84 +141,132 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         push(&mut start, &mut stack, &mut errors, 0, entry_depth(f), 0, 0, "entry");
     }
     loop {
-    while let Some(bi) = stack.pop() {
-        let b = &f.blocks[bi];
-        let mut depth = start[bi].expect("pushed blocks have a depth");
-        let mut before = Vec::with_capacity(b.instrs.len() + 1);
-        let mut ended = false;
-        for (k, ins) in b.instrs.iter().enumerate() {
+        while let Some(bi) = stack.pop() {
+            let b = &f.blocks[bi];
+            let mut depth = start[bi].expect("pushed blocks have a depth");
+            let mut before = Vec::with_capacity(b.instrs.len() + 1);
+            let mut ended = false;
+            for (k, ins) in b.instrs.iter().enumerate() {
+                before.push(depth);
+                if ended {
+                    continue;
+                }
+                let name = t.get(ins.op).map_or("<undefined>", |i| i.name);
+                let oparg = raw_arg(t, ins.op, ins.arg);
+                // 3.11+ handler: the unwinder pops to `depth`, pushes lasti and the exception.
+                if let Some(h) = ins.handler {
+                    let hd = h.depth as i32 + 1 + i32::from(h.lasti);
+                    max = max.max(hd);
+                    match by_label.get(&h.target) {
+                        Some(&to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
+                        None => err(
+                            &mut errors,
+                            DepthErrorKind::MissingTarget,
+                            bi,
+                            k,
+                            format!("handler {} is no block", h.target),
+                        ),
+                    }
+                }
+                let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
+                    err(
+                        &mut errors,
+                        DepthErrorKind::NoEffect,
+                        bi,
+                        k,
+                        format!("{name} {oparg} has no stack effect in {}", f.version),
+                    );
+                    ended = true;
+                    continue;
+                };
+                let new_depth = depth + effect;
+                if new_depth < 0 {
+                    err(
+                        &mut errors,
+                        DepthErrorKind::Underflow,
+                        bi,
+                        k,
+                        format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"),
+                    );
+                }
+                max = max.max(new_depth);
+                if let Arg::Jump(target) = ins.arg {
+                    let use_ = flow::jump_use(t, ins.op);
+                    if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
+                        let je = t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect);
+                        let td = depth + je;
+                        if td < 0 {
+                            err(
+                                &mut errors,
+                                DepthErrorKind::Underflow,
+                                bi,
+                                k,
+                                format!("{name} jumps with a negative stack depth ({td})"),
+                            );
+                        }
+                        max = max.max(td);
+                        match by_label.get(&target) {
+                            // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
+                            // the finally block gets its depth from SETUP_FINALLY / fall-through.
+                            Some(_) if use_ == Some(JumpUse::CallFinally) => {}
+                            Some(&to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
+                            None => err(
+                                &mut errors,
+                                DepthErrorKind::MissingTarget,
+                                bi,
+                                k,
+                                format!("jump target {target} is no block"),
+                            ),
+                        }
+                    }
+                }
+                depth = new_depth.max(0);
+                if flow::ends_flow(t, ins.op) {
+                    ended = true;
+                }
+            }
             before.push(depth);
-            if ended {
-                continue;
+            if !ended && bi + 1 < n {
+                push(
+                    &mut start,
+                    &mut stack,
+                    &mut errors,
+                    bi + 1,
+                    depth,
+                    bi,
+                    b.instrs.len(),
+                    "falls into",
+                );
             }
-            let name = t.get(ins.op).map_or("<undefined>", |i| i.name);
-            let oparg = raw_arg(t, ins.op, ins.arg);
-            // 3.11+ handler: the unwinder pops to `depth`, pushes lasti and the exception.
-            if let Some(h) = ins.handler {
-                let hd = h.depth as i32 + 1 + i32::from(h.lasti);
-                max = max.max(hd);
-                match by_label.get(&h.target) {
-                    Some(&to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
-                    None => err(&mut errors, DepthErrorKind::MissingTarget, bi, k, format!("handler {} is no block", h.target)),
-                }
-            }
-            let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
-                err(&mut errors, DepthErrorKind::NoEffect, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
-                ended = true;
-                continue;
-            };
-            let new_depth = depth + effect;
-            if new_depth < 0 {
-                err(&mut errors, DepthErrorKind::Underflow, bi, k, format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"));
-            }
-            max = max.max(new_depth);
-            if let Arg::Jump(target) = ins.arg {
-                let use_ = flow::jump_use(t, ins.op);
-                if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
-                    let je = t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect);
-                    let td = depth + je;
-                    if td < 0 {
-                        err(&mut errors, DepthErrorKind::Underflow, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
-                    }
-                    max = max.max(td);
-                    match by_label.get(&target) {
-                        // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
-                        // the finally block gets its depth from SETUP_FINALLY / fall-through.
-                        Some(_) if use_ == Some(JumpUse::CallFinally) => {}
-                        Some(&to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
-                        None => err(&mut errors, DepthErrorKind::MissingTarget, bi, k, format!("jump target {target} is no block")),
-                    }
-                }
-            }
-            depth = new_depth.max(0);
-            if flow::ends_flow(t, ins.op) {
-                ended = true;
-            }
+            out[bi] = Some(before);
         }
-        before.push(depth);
-        if !ended && bi + 1 < n {
-            push(&mut start, &mut stack, &mut errors, bi + 1, depth, bi, b.instrs.len(), "falls into");
+        // NB: see `orphan_start`: handlers whose SETUP covered nothing.
+        let orphan = (0..n)
+            .filter(|&i| start[i].is_none())
+            .find_map(|i| orphan_start(f, t, i, &out).map(|d| (i, d)));
+        match orphan {
+            Some((i, d)) => {
+                start[i] = Some(d);
+                max = max.max(d);
+                stack.push(i);
+                orphans.push(i);
+            }
+            None => break,
         }
-        out[bi] = Some(before);
-    }
-    // NB: see `orphan_start`: handlers whose SETUP covered nothing.
-    let orphan = (0..n).filter(|&i| start[i].is_none()).find_map(|i| orphan_start(f, t, i, &out).map(|d| (i, d)));
-    match orphan {
-        Some((i, d)) => {
-            start[i] = Some(d);
-            max = max.max(d);
-            stack.push(i);
-            orphans.push(i);
-        }
-        None => break,
-    }
     }
     if f.version.at_least(13) {
         // NB: measured on 3.13 and 3.14: no code object has co_stacksize 0
         // (`def f(): raise` has 1, where 3.12 writes 0).
         max = max.max(1);
     }
-    Ok((StackDepths { max, blocks: out, orphans }, errors))
+    Ok((
+        StackDepths {
+            max,
+            blocks: out,
+            orphans,
+        },
+        errors,
+    ))
 }
 
 /// The start depth CPython gave block `i`, unreachable in the final code,
@@ -273,7 +338,10 @@ fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i3
     let store = b.instrs[1];
     (0..i).rev().find_map(|j| {
         let depths = out[j].as_ref()?;
-        let k = f.blocks[j].instrs.iter().rposition(|x| x.op == store.op && x.arg == store.arg)?;
+        let k = f.blocks[j]
+            .instrs
+            .iter()
+            .rposition(|x| x.op == store.op && x.arg == store.arg)?;
         Some(depths[k + 1] + 2)
     })
 }

@@ -144,7 +144,8 @@ impl Cfg {
                 Some(&tid) => {
                     if !seen.contains(&(tid, kind)) {
                         seen.push((tid, kind));
-                        cfg.graph.add_edge(cfg.nodes[from.index()], cfg.nodes[tid.index()], Edge { kind, instr });
+                        cfg.graph
+                            .add_edge(cfg.nodes[from.index()], cfg.nodes[tid.index()], Edge { kind, instr });
                     }
                 }
                 None => cfg.dangling.push((Position { block: from, instr }, to)),
@@ -172,7 +173,10 @@ impl Cfg {
             }
             if !ended {
                 if i + 1 < f.blocks.len() {
-                    let edge = Edge { kind: EdgeKind::Fallthrough, instr: b.instrs.len() };
+                    let edge = Edge {
+                        kind: EdgeKind::Fallthrough,
+                        instr: b.instrs.len(),
+                    };
                     cfg.graph.add_edge(cfg.nodes[i], cfg.nodes[i + 1], edge);
                 } else {
                     cfg.falls_off_end = true;
@@ -227,7 +231,11 @@ impl Cfg {
             .graph
             .edges_directed(self.nodes[b.index()], dir)
             .map(|e| {
-                let other = if dir == Direction::Outgoing { e.target() } else { e.source() };
+                let other = if dir == Direction::Outgoing {
+                    e.target()
+                } else {
+                    e.source()
+                };
                 (self.graph[other], *e.weight())
             })
             .collect();
@@ -247,12 +255,20 @@ impl Cfg {
 
     /// The targets of `b`'s edges of kind `kind`.
     pub fn successors_of_kind(&self, b: BlockId, kind: EdgeKind) -> Vec<BlockId> {
-        self.successors(b).into_iter().filter(|(_, e)| e.kind == kind).map(|(t, _)| t).collect()
+        self.successors(b)
+            .into_iter()
+            .filter(|(_, e)| e.kind == kind)
+            .map(|(t, _)| t)
+            .collect()
     }
 
     /// The sources of edges of kind `kind` into `b`.
     pub fn predecessors_of_kind(&self, b: BlockId, kind: EdgeKind) -> Vec<BlockId> {
-        self.predecessors(b).into_iter().filter(|(_, e)| e.kind == kind).map(|(s, _)| s).collect()
+        self.predecessors(b)
+            .into_iter()
+            .filter(|(_, e)| e.kind == kind)
+            .map(|(s, _)| s)
+            .collect()
     }
 
     /// Which blocks the entry reaches, following edges of the given kinds
@@ -327,25 +343,41 @@ pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
     let t = opcodes::table(f.version)
         .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
     let name = |op: u8| t.get(op).map_or("", |i| i.name);
-    let first = f.blocks.iter().enumerate().find_map(|(bi, b)| (!b.instrs.is_empty()).then_some(bi));
+    let first = f
+        .blocks
+        .iter()
+        .enumerate()
+        .find_map(|(bi, b)| (!b.instrs.is_empty()).then_some(bi));
     let Some(first) = first else {
         return Err(Error::new(ErrorKind::Invalid("function has no instructions".into())));
     };
     let at = if f.version.at_least(11) {
         let found = f.blocks.iter().enumerate().find_map(|(bi, b)| {
-            b.instrs.iter().position(|i| name(i.op) == "RESUME").map(|k| Position { block: BlockId(bi as u32), instr: k + 1 })
+            b.instrs.iter().position(|i| name(i.op) == "RESUME").map(|k| Position {
+                block: BlockId(bi as u32),
+                instr: k + 1,
+            })
         });
         found.ok_or_else(|| Error::new(ErrorKind::Invalid("3.11+ code without a RESUME instruction".into())))?
     } else if f.version.at_least(10) && name(f.blocks[first].instrs[0].op) == "GEN_START" {
-        Position { block: BlockId(first as u32), instr: 1 }
+        Position {
+            block: BlockId(first as u32),
+            instr: 1,
+        }
     } else {
-        Position { block: BlockId(first as u32), instr: 0 }
+        Position {
+            block: BlockId(first as u32),
+            instr: 0,
+        }
     };
     // NB: code inserted at the start of a block runs whenever control
     // enters it; entering by falling out of an earlier (empty) block is the
     // first run, anything else (a loop back to the top) is not.
     let shared = at.instr == 0
-        && cfg.predecessors(at.block).iter().any(|(s, e)| e.kind != EdgeKind::Fallthrough || s.index() >= at.block.index());
+        && cfg
+            .predecessors(at.block)
+            .iter()
+            .any(|(s, e)| e.kind != EdgeKind::Fallthrough || s.index() >= at.block.index());
     Ok(BodyStart { at, shared })
 }
 

@@ -27,7 +27,10 @@ pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
         return;
     };
     if f.blocks.iter().all(|b| b.instrs.is_empty()) {
-        sink.func(I::NoCode, "the function has no instruction (CPython code always ends in a return or raise)".into());
+        sink.func(
+            I::NoCode,
+            "the function has no instruction (CPython code always ends in a return or raise)".into(),
+        );
         return;
     }
     labels(f, sink);
@@ -46,10 +49,22 @@ fn labels(f: &Function, sink: &mut Sink) {
     let mut seen: HashMap<Label, usize> = HashMap::new();
     for (bi, b) in f.blocks.iter().enumerate() {
         if let Some(prev) = seen.insert(b.label, bi) {
-            sink.at(f, I::DuplicateLabel, bi, None, format!("label {} is also block {prev}'s", b.label));
+            sink.at(
+                f,
+                I::DuplicateLabel,
+                bi,
+                None,
+                format!("label {} is also block {prev}'s", b.label),
+            );
         }
         if b.label.0 >= f.next_label {
-            sink.at(f, I::LabelBeyondNext, bi, None, format!("label {} is not below next_label {}", b.label, f.next_label));
+            sink.at(
+                f,
+                I::LabelBeyondNext,
+                bi,
+                None,
+                format!("label {} is not below next_label {}", b.label, f.next_label),
+            );
         }
     }
 }
@@ -58,20 +73,29 @@ fn locals_table(f: &Function, sink: &mut Sink) {
     let n = f.localsplus.len();
     if f.version.at_least(11) {
         if f.localspluskinds.len() != n {
-            sink.func(I::LocalsTable, format!("{} localsplus names but {} kinds", n, f.localspluskinds.len()));
+            sink.func(
+                I::LocalsTable,
+                format!("{} localsplus names but {} kinds", n, f.localspluskinds.len()),
+            );
         }
     } else {
         if !f.localspluskinds.is_empty() {
             sink.func(I::LocalsTable, "localspluskinds exist only from 3.11 on".into());
         }
         if f.nlocals as usize != n {
-            sink.func(I::LocalsTable, format!("co_nlocals is {} but co_varnames has {n} names", f.nlocals));
+            sink.func(
+                I::LocalsTable,
+                format!("co_nlocals is {} but co_varnames has {n} names", f.nlocals),
+            );
         }
     }
     if f.posonlyargcount < 0 || f.kwonlyargcount < 0 || f.argcount < f.posonlyargcount {
         sink.func(
             I::LocalsTable,
-            format!("bad argument counts: argcount {}, posonly {}, kwonly {}", f.argcount, f.posonlyargcount, f.kwonlyargcount),
+            format!(
+                "bad argument counts: argcount {}, posonly {}, kwonly {}",
+                f.argcount, f.posonlyargcount, f.kwonlyargcount
+            ),
         );
     }
     let args = i64::from(f.argcount)
@@ -110,7 +134,10 @@ fn kind_name(a: &Arg) -> &'static str {
 fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink: &mut Sink) {
     let mut err = |inv: I, msg: String| sink.at(f, inv, bi, Some(k), msg);
     let Some(info) = t.get(ins.op) else {
-        err(I::UnknownOpcode, format!("opcode {} does not exist in Python {}", ins.op, f.version));
+        err(
+            I::UnknownOpcode,
+            format!("opcode {} does not exist in Python {}", ins.op, f.version),
+        );
         return;
     };
     let name = info.name;
@@ -123,7 +150,10 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         err(I::NotBaseOpcode, format!("{name} is {what}"));
     }
     if ins.ext > 3 {
-        err(I::ArgRange, format!("{name} has {} EXTENDED_ARG prefixes (at most 3)", ins.ext));
+        err(
+            I::ArgRange,
+            format!("{name} has {} EXTENDED_ARG prefixes (at most 3)", ins.ext),
+        );
     }
     // Argument kind, as the lifter produces it.
     let expected: &[&str] = if !has_arg(t, ins.op, info) {
@@ -132,9 +162,13 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         &["Jump"]
     } else {
         match info.arg {
-            ArgKind::None | ArgKind::Jump | ArgKind::Int | ArgKind::Intrinsic1 | ArgKind::Intrinsic2 | ArgKind::SpecialMethod | ArgKind::CommonConstant => {
-                &["Int"]
-            }
+            ArgKind::None
+            | ArgKind::Jump
+            | ArgKind::Int
+            | ArgKind::Intrinsic1
+            | ArgKind::Intrinsic2
+            | ArgKind::SpecialMethod
+            | ArgKind::CommonConstant => &["Int"],
             ArgKind::Const => &["Const"],
             ArgKind::Name => &["Name"],
             ArgKind::Local if opcodes::is_local_pair(name) => &["LocalPair"],
@@ -159,7 +193,9 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         err(I::ArgKind, msg);
         return;
     }
-    let ranged = |what: &str, n: u32, len: usize| (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"));
+    let ranged = |what: &str, n: u32, len: usize| {
+        (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"))
+    };
     match ins.arg {
         Arg::Int(n) => {
             let over = match info.arg {
@@ -180,7 +216,10 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         }
         Arg::Compare(n) => {
             if t.compare_op(n).is_none() {
-                err(I::ArgRange, format!("{name}: comparison argument {n} names no operator"));
+                err(
+                    I::ArgRange,
+                    format!("{name}: comparison argument {n} names no operator"),
+                );
             }
         }
         Arg::Const(c) => {
@@ -194,7 +233,10 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
                 err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
             }
             if u64::from(index.0) << s > u64::from(u32::MAX) {
-                err(I::ArgRange, format!("{name}: name index {} too large to encode", index.0));
+                err(
+                    I::ArgRange,
+                    format!("{name}: name index {} too large to encode", index.0),
+                );
             }
             if let Some(m) = ranged("name", index.0, f.names.len()) {
                 err(I::NameIndex, m);
@@ -207,7 +249,10 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         }
         Arg::LocalPair(a, b) => {
             if a > 15 || b > 15 {
-                err(I::ArgRange, format!("{name}: local pair ({a}, {b}) does not fit in 4 bits each"));
+                err(
+                    I::ArgRange,
+                    format!("{name}: local pair ({a}, {b}) does not fit in 4 bits each"),
+                );
             }
             for i in [a, b] {
                 if let Some(m) = ranged("local", i, f.localsplus.len()) {
@@ -219,23 +264,36 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         Arg::None | Arg::Jump(_) => {}
     }
     if ins.handler.is_some() && !f.version.at_least(11) {
-        err(I::Handler, format!("{name} has an exception handler, but {} has no exception table (use SETUP_*)", f.version));
+        err(
+            I::Handler,
+            format!(
+                "{name} has an exception handler, but {} has no exception table (use SETUP_*)",
+                f.version
+            ),
+        );
     }
 }
 
 fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String)) {
     if f.version.at_least(11) {
         match f.localspluskinds.get(i as usize) {
-            None => err(I::FreeIndex, format!("{name}: variable {i} out of range ({} localsplus)", f.localsplus.len())),
-            Some(&k) if k & (CO_FAST_CELL | CO_FAST_FREE) == 0 => {
-                err(I::FreeIndex, format!("{name}: localsplus {i} is no cell or free variable (kind {k:#04x})"))
-            }
+            None => err(
+                I::FreeIndex,
+                format!("{name}: variable {i} out of range ({} localsplus)", f.localsplus.len()),
+            ),
+            Some(&k) if k & (CO_FAST_CELL | CO_FAST_FREE) == 0 => err(
+                I::FreeIndex,
+                format!("{name}: localsplus {i} is no cell or free variable (kind {k:#04x})"),
+            ),
             Some(_) => {}
         }
     } else {
         let n = f.cellvars.len() + f.freevars.len();
         if i as usize >= n {
-            err(I::FreeIndex, format!("{name}: variable {i} out of range ({n} cell and free variables)"));
+            err(
+                I::FreeIndex,
+                format!("{name}: variable {i} out of range ({n} cell and free variables)"),
+            );
         }
     }
 }
@@ -280,7 +338,13 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                         I::Handler,
                         bi,
                         Some(k),
-                        format!("handler {} needs depth {} + 1{} = {need} > co_stacksize {}", h.target, h.depth, if h.lasti { " + lasti" } else { "" }, f.stacksize),
+                        format!(
+                            "handler {} needs depth {} + 1{} = {need} > co_stacksize {}",
+                            h.target,
+                            h.depth,
+                            if h.lasti { " + lasti" } else { "" },
+                            f.stacksize
+                        ),
                     );
                 }
             }
@@ -292,13 +356,21 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
         if cfg.falls_off_end() && cfg.reachable().last().copied().unwrap_or(false) {
             let last = f.blocks.len() - 1;
             let n = f.blocks[last].instrs.len();
-            sink.at(f, I::FallsOffEnd, last, n.checked_sub(1), "the last block does not end in a return, raise or unconditional jump".into());
+            sink.at(
+                f,
+                I::FallsOffEnd,
+                last,
+                n.checked_sub(1),
+                "the last block does not end in a return, raise or unconditional jump".into(),
+            );
         }
     }
 }
 
 fn stack(f: &Function, sink: &mut Sink) {
-    let Ok((d, errors)) = stackdepth::analyze(f) else { return };
+    let Ok((d, errors)) = stackdepth::analyze(f) else {
+        return;
+    };
     for e in errors {
         // NB: missing targets are reported by `targets` already.
         if e.kind != DepthErrorKind::MissingTarget {
@@ -306,7 +378,10 @@ fn stack(f: &Function, sink: &mut Sink) {
         }
     }
     if d.max > f.stacksize {
-        sink.func(I::Stack, format!("co_stacksize is {} but the code needs {}", f.stacksize, d.max));
+        sink.func(
+            I::Stack,
+            format!("co_stacksize is {} but the code needs {}", f.stacksize, d.max),
+        );
     }
     // The unwinder pops down to the handler's depth: it cannot be above
     // the stack the covered instruction starts with.
@@ -314,7 +389,16 @@ fn stack(f: &Function, sink: &mut Sink) {
         for (k, ins) in b.instrs.iter().enumerate() {
             if let (Some(h), Some(depth)) = (ins.handler, d.before(bi, k)) {
                 if h.depth as i32 > depth {
-                    sink.at(f, I::Handler, bi, Some(k), format!("handler {} depth {} is above the stack depth {depth} here", h.target, h.depth));
+                    sink.at(
+                        f,
+                        I::Handler,
+                        bi,
+                        Some(k),
+                        format!(
+                            "handler {} depth {} is above the stack depth {depth} here",
+                            h.target, h.depth
+                        ),
+                    );
                 }
             }
         }
@@ -324,7 +408,13 @@ fn stack(f: &Function, sink: &mut Sink) {
 /// A lower bound of the code size in code units (jumps counted with the
 /// prefixes they carry, so no valid function is rejected).
 fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
-    let caches = |op: u8| if f.version.at_least(11) { t.get(op).map_or(0, |i| u64::from(i.cache_entries)) } else { 0 };
+    let caches = |op: u8| {
+        if f.version.at_least(11) {
+            t.get(op).map_or(0, |i| u64::from(i.cache_entries))
+        } else {
+            0
+        }
+    };
     let mut units = 0u64;
     for ins in f.instrs() {
         let needed = match ins.arg {
@@ -333,8 +423,16 @@ fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
         };
         units += 1 + u64::from(ins.ext.max(needed)) + caches(ins.op);
     }
-    let max = limits.max_code_units.unwrap_or_else(|| Limits::max_code_units_for(f.version));
+    let max = limits
+        .max_code_units
+        .unwrap_or_else(|| Limits::max_code_units_for(f.version));
     if units > max {
-        sink.func(I::CodeSize, format!("{units} code units, more than the {max} Python {} can address", f.version));
+        sink.func(
+            I::CodeSize,
+            format!(
+                "{units} code units, more than the {max} Python {} can address",
+                f.version
+            ),
+        );
     }
 }

@@ -23,7 +23,10 @@ fn check(f: &Function, loc: &Loc) -> Result<(), String> {
             return Err(format!("{v} line tables store no end line or columns"));
         }
         if v.at_least(10) && loc.line.is_some_and(|l| l < 0) {
-            return Err(format!("line {} is negative: 3.10 reads -1 as \"no line\"", loc.line.unwrap_or(0)));
+            return Err(format!(
+                "line {} is negative: 3.10 reads -1 as \"no line\"",
+                loc.line.unwrap_or(0)
+            ));
         }
         return Ok(());
     }
@@ -40,7 +43,9 @@ fn check(f: &Function, loc: &Loc) -> Result<(), String> {
         return Err("a line but no end line (3.11+ writes both)".into());
     };
     if end_line < line {
-        return Err(format!("end line {end_line} before line {line} (the table stores end_line - line unsigned)"));
+        return Err(format!(
+            "end line {end_line} before line {line} (the table stores end_line - line unsigned)"
+        ));
     }
     if loc.col.is_some_and(|c| c < 0) || loc.end_col.is_some_and(|c| c < 0) {
         return Err("negative column (columns are stored plus one, 0 meaning none)".into());

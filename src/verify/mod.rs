@@ -191,12 +191,25 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub(crate) fn at(&mut self, f: &Function, inv: Invariant, block: usize, instr: Option<usize>, message: String) {
-        let location = Location { block: Some(block), label: f.blocks.get(block).map(|b| b.label), instr, offset: None };
-        self.errors.push(VerifierError { invariant: inv, location, message });
+        let location = Location {
+            block: Some(block),
+            label: f.blocks.get(block).map(|b| b.label),
+            instr,
+            offset: None,
+        };
+        self.errors.push(VerifierError {
+            invariant: inv,
+            location,
+            message,
+        });
     }
 
     pub(crate) fn func(&mut self, inv: Invariant, message: String) {
-        self.errors.push(VerifierError { invariant: inv, location: Location::default(), message });
+        self.errors.push(VerifierError {
+            invariant: inv,
+            location: Location::default(),
+            message,
+        });
     }
 }
 
@@ -215,7 +228,8 @@ pub fn verify_with(f: &Function, limits: &Limits) -> Result<(), Vec<VerifierErro
         return Ok(());
     }
     fill_offsets(f, &mut sink.errors);
-    sink.errors.sort_by_key(|e| (e.location.block.map_or(0, |b| b + 1), e.location.instr, e.invariant));
+    sink.errors
+        .sort_by_key(|e| (e.location.block.map_or(0, |b| b + 1), e.location.instr, e.invariant));
     Err(sink.errors)
 }
 

@@ -19,24 +19,39 @@ use std::collections::BTreeSet;
 pub fn verify_code(m: &Marshal, code: ObjId) -> Result<(), Vec<VerifierError>> {
     let at = |offset: Option<u32>, inv: I, message: String| VerifierError {
         invariant: inv,
-        location: Location { offset, ..Location::default() },
+        location: Location {
+            offset,
+            ..Location::default()
+        },
         message,
     };
     let Value::Code(c) = m.get(code) else {
         return Err(vec![at(None, I::NoCode, "not a code object".into())]);
     };
     let Some(t) = opcodes::table(m.version) else {
-        return Err(vec![at(None, I::UnknownOpcode, format!("no opcode table for Python {}", m.version))]);
+        return Err(vec![at(
+            None,
+            I::UnknownOpcode,
+            format!("no opcode table for Python {}", m.version),
+        )]);
     };
     let bytes = m.bytes(c.code).unwrap_or(&[]);
     let raw = match lift::decode(t, bytes) {
         Ok(r) => r,
-        Err(e) => return Err(vec![at(e.offset().map(|o| o as u32), I::UnknownOpcode, e.kind().to_string())]),
+        Err(e) => {
+            return Err(vec![at(
+                e.offset().map(|o| o as u32),
+                I::UnknownOpcode,
+                e.kind().to_string(),
+            )])
+        }
     };
     if !m.version.at_least(11) {
         return Ok(());
     }
-    let Some(tab) = c.exceptiontable.and_then(|e| m.bytes(e)) else { return Ok(()) };
+    let Some(tab) = c.exceptiontable.and_then(|e| m.bytes(e)) else {
+        return Ok(());
+    };
     let entries = match exctable::decode(tab, bytes.len()) {
         Ok(e) => e,
         Err(e) => return Err(vec![at(None, I::Handler, format!("exception table: {e}"))]),
@@ -46,7 +61,14 @@ pub fn verify_code(m: &Marshal, code: ObjId) -> Result<(), Vec<VerifierError>> {
     let mut errors = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let mut bad = |off: u32, what: &str| {
-            errors.push(at(Some(off), I::Handler, format!("exception entry {i} ({}..{} -> {}): {what} at byte {off} is inside an instruction", e.start, e.end, e.target)));
+            errors.push(at(
+                Some(off),
+                I::Handler,
+                format!(
+                    "exception entry {i} ({}..{} -> {}): {what} at byte {off} is inside an instruction",
+                    e.start, e.end, e.target
+                ),
+            ));
         };
         if !starts.contains(&e.start) {
             bad(e.start, "range start");
