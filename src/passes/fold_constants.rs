@@ -19,7 +19,8 @@ const DOC: &str = r#"## What it does
 
 Folds operations whose operands are constants, within one basic block:
 `LOAD_CONST a; LOAD_CONST b; <binary op>` (3.14: `LOAD_SMALL_INT` too),
-unary `-`, `+`, `~` and `not`, `BUILD_TUPLE n` over n constants, and
+unary `-`, `+`, `~` and `not` (not on 3.14, where CPython leaves
+`not <constant>` unfolded), `BUILD_TUPLE n` over n constants, and
 constant subscripts (`'abc'[1]`, `(1, 2)[0]`, `b'ab'[0]`). The result is
 loaded from `co_consts` (an equal constant of the same type is reused,
 else one is appended; 3.14 ints 0..255 use `LOAD_SMALL_INT`) and keeps
@@ -129,7 +130,7 @@ enum Op {
     Binary(Bin),
     /// Pops one.
     Unary(Un),
-    /// 3.13+ `TO_BOOL` (folded only right before `UNARY_NOT`).
+    /// 3.13+ `TO_BOOL` (folded only right before `UNARY_NOT`, and not on 3.14).
     ToBool,
     /// Pops n, pushes a tuple.
     Tuple(usize),
@@ -195,6 +196,9 @@ impl FoldConstants {
                 }
             },
             Op::Unary(u) => eval::unary(u, &args[0])?,
+            // NB: 3.13 folds `not <constant>` in the AST; 3.14 folds in the CFG
+            // where TO_BOOL sits between the load and UNARY_NOT, so it does not.
+            Op::ToBool if cx.version.at_least(14) => return None,
             Op::ToBool => {
                 let next = instrs.get(k + 1)?;
                 if !matches!(ops.classify(cx.m, f, next), Some(Op::Unary(Un::Not))) {

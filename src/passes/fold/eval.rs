@@ -260,7 +260,8 @@ fn int_op(op: Bin, a: i128, b: i128) -> Option<K> {
         Bin::Mod => int_divmod(a, b)?.1,
         Bin::Pow => {
             if b < 0 {
-                return None; // a float result (or ZeroDivisionError): not modelled
+                // NB: a negative exponent gives a float (through C pow()).
+                return exact_pow(exact_f64(a)?, exact_f64(b)?).map(K::Float);
             }
             if a != 0 && b > 0 && bits(a) as i128 > MAX_INT_SIZE as i128 / b {
                 return None;
@@ -312,10 +313,43 @@ fn float_op(op: Bin, a: f64, b: f64) -> Option<K> {
         }
         Bin::FloorDiv => float_divmod(a, b)?.0,
         Bin::Mod => float_divmod(a, b)?.1,
-        // NB: float ** goes through the platform's pow(); not reproduced here.
+        Bin::Pow => exact_pow(a, b)?,
         _ => return None,
     };
     Some(K::Float(r))
+}
+
+/// `a ** b` on floats when the result is exact (integral base and
+/// exponent, result an integer below 2**53 or 2**-k). NB: other results
+/// come from the platform's pow(), which this does not reproduce.
+fn exact_pow(a: f64, b: f64) -> Option<f64> {
+    if !a.is_finite() || !b.is_finite() || a.fract() != 0.0 || b.fract() != 0.0 || b.abs() > 1100.0 {
+        return None;
+    }
+    let odd = b % 2.0 != 0.0;
+    if b == 0.0 {
+        return Some(1.0);
+    }
+    if a == 0.0 {
+        // NB: 0.0 ** negative raises ZeroDivisionError; -0.0 ** odd keeps the sign.
+        return (b > 0.0).then_some(if odd { a } else { 0.0 });
+    }
+    if a.abs() > (1u64 << 53) as f64 {
+        return None;
+    }
+    let mag = (a.abs() as u128).checked_pow(b.abs() as u32)?;
+    let r = if b > 0.0 {
+        if mag > 1u128 << 53 {
+            return None;
+        }
+        mag as f64
+    } else {
+        if !mag.is_power_of_two() {
+            return None;
+        }
+        1.0 / mag as f64
+    };
+    Some(if a < 0.0 && odd { -r } else { r })
 }
 
 /// `seq * n` under the size limits.
