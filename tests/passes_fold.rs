@@ -74,6 +74,14 @@ def f_raise_neg():
 def f_raise_fmod():
     return 7.0 % (2 // Z)
 
+def f_lines():
+    x = (7
+         //
+         Z)
+    y = -(
+        5 // Z)
+    return x, y
+
 KEEP = ('BINARY', 'UNARY', 'BUILD_TUPLE', 'CALL_INTRINSIC_1', 'TO_BOOL')
 for name, f in sorted(globals().items()):
     if not name.startswith(('f_', 'v_')):
@@ -86,6 +94,11 @@ for name, f in sorted(globals().items()):
         r = '%s: %s' % (type(e).__name__, e)
     # NB: v_* hold folds CPython makes and this pass does not (inexact pow): values only.
     print(name, repr(r), ops if name.startswith('f_') else '')
+    if name == 'f_lines':
+        # NB: the folded load must carry the expression's location.
+        print(list(dis.findlinestarts(f.__code__)))
+        if hasattr(f.__code__, 'co_positions'):
+            print(list(f.__code__.co_positions()))
 "#;
 
 /// Compiles `src` with `v`'s interpreter to an unchecked-hash `.pyc`.

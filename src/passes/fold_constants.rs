@@ -39,8 +39,14 @@ numbers, slices, frozensets.
 ## Example
 
 ```text
-pyrewrite --pass swap-const --param from=N --param to=21 \
+pyrewrite --pass swap-const --param swap-const.from=0 --param swap-const.to=4 \
           --pass fold-constants in.pyc out.pyc
+```
+
+```toml
+[[pass]]
+name = "fold-constants"
+qualname = "*"
 ```
 "#;
 
@@ -237,11 +243,10 @@ impl FoldConstants {
     ) -> Option<(usize, Instr)> {
         let first = f.blocks[bi].instrs[k - n];
         let mut ins = f.blocks[bi].instrs[k];
-        // NB: 3.8/3.9 mark statement starts on the first instruction; keep that record.
-        if first.starts_line {
-            ins.loc = first.loc;
-            ins.starts_line = true;
-        }
+        // NB: CPython gives the folded constant the location of the whole
+        // expression, which is the operation's; on 3.8/3.9 a line record that
+        // started at the first operand still starts at the result.
+        ins.starts_line |= first.starts_line;
         ins.ghosts = first.ghosts.or(ins.ghosts);
         ins.ext = 0;
         if let (Some(lsi), Some(K::Int(v))) = (ops.small_int, &value) {
