@@ -122,9 +122,9 @@ def main(argv):
         raise SystemExit("no .pyc files under %s" % root)
     h = header_len()
     bodies = [(rel, data[h:]) for rel, data in corpus]
-    n_code = sum(len(walk(marshal.loads(b))) for _, b in bodies)
     failed = {}
     ns, cpu_ns = measure(bodies, warmup, iters, failed)
+    n_code = sum(len(walk(marshal.loads(b))) for rel, b in bodies if rel not in failed)
     for rel, why in sorted(failed.items()):
         sys.stderr.write("bytecode cannot round-trip %s: %s\n" % (rel, why))
     kept = [(r, d) for r, d in corpus if r not in failed]

@@ -21,8 +21,18 @@ def median(xs):
     return s[(len(s) - 1) // 2]
 
 
+def load(path):
+    """The JSON of one finished run, or None (still running, or it failed)."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except ValueError:
+        sys.stderr.write("skipping %s: not complete JSON\n" % path)
+        return None
+
+
 def pool(paths, phase):
-    docs = [json.load(open(p)) for p in sorted(paths)]
+    docs = [d for d in map(load, sorted(paths)) if d is not None]
     wall, cpu = [], []
     for d in docs:
         for r in d["phases"]:
@@ -38,6 +48,8 @@ def version_row(d):
     if not rwall or not pwall:
         return None
     r0, p0 = rdocs[0], pdocs[0]
+    # NB: a round-1 Python run keeps files it failed on inside its clock;
+    # the kept files are what both sides report.
     for x in rdocs + pdocs:
         if (x["files"], x["bytes"]) != (r0["files"], r0["bytes"]):
             raise SystemExit("%s: the runs did not read the same files" % d)
