@@ -227,3 +227,43 @@ fn fold_3_13() {
 fn fold_3_14() {
     run_for(14);
 }
+
+/// Files of each version's own standard library that `fold-constants`
+/// changes (all semantically equivalent, see docs/passes.md): everything
+/// else must come out byte for byte. Slow (the whole stdlib per version):
+/// `cargo test --release --test passes_fold -- --ignored`.
+const STDLIB_KNOWN: &[(u8, &[&str])] = &[
+    (8, &["test/test_named_expressions.pyc"]),
+    (9, &["test/test_named_expressions.pyc"]),
+    (10, &["test/test_grammar.pyc", "lib2to3/tests/data/py3_test_grammar.pyc"]),
+    (11, &["test/test_grammar.pyc", "lib2to3/tests/data/py3_test_grammar.pyc"]),
+    (12, &["test/test_grammar.pyc", "test/test_lib2to3/data/py3_test_grammar.pyc"]),
+    (13, &["test/test_grammar.pyc"]),
+    (14, &[]),
+];
+
+#[test]
+#[ignore]
+fn stdlib_unchanged_except_known() {
+    let p = pipeline(&[("fold-constants", &[])]);
+    let mut checked = 0;
+    for interp in support::oracle_interpreters() {
+        let Some((_, known)) = STDLIB_KNOWN.iter().find(|(m, _)| *m == interp.version.minor) else { continue };
+        let files = support::stdlib_pycs(&interp).expect("stdlib");
+        let root = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib");
+        let mut changed = Vec::new();
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let Ok(mut pyc) = Pyc::parse(&bytes) else { continue };
+            p.run(&mut pyc, path).expect("pipeline");
+            if pyc.to_bytes().expect("assemble") != bytes {
+                changed.push(path.strip_prefix(&root).unwrap_or(path).display().to_string());
+            }
+        }
+        let unexpected: Vec<&String> = changed.iter().filter(|c| !known.contains(&c.as_str())).collect();
+        assert!(unexpected.is_empty(), "{}: unexpected changes {unexpected:?}", interp.version);
+        eprintln!("{}: {} stdlib files, changed {changed:?}", interp.version, files.len());
+        checked += 1;
+    }
+    assert!(checked > 0, "no interpreter");
+}
