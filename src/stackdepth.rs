@@ -297,7 +297,10 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -
         return None;
     }
     let b = &f.blocks[i];
-    let first = b.instrs.first()?;
+    // NB: a pass may put stack-neutral NOPs in front of a handler's first
+    // instruction; the shape recognised below starts after them.
+    let lead = leading_nops(t, b);
+    let first = b.instrs.get(lead)?;
     if t.get(first.op).is_some_and(|o| o.name == "PUSH_EXC_INFO") {
         return first.handler.map(|h| h.depth as i32);
     }
@@ -328,14 +331,20 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -
     None
 }
 
+/// How many NOPs open block `b`.
+fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
+    b.instrs.iter().take_while(|ins| t.get(ins.op).is_some_and(|o| o.name == "NOP")).count()
+}
+
 /// [`orphan_start`] for `except ... as name` cleanups.
 fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
     let b = &f.blocks[i];
-    let name = |k: usize| b.instrs.get(k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
+    let lead = leading_nops(t, b);
+    let name = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
     if name(0) != "LOAD_CONST" || !name(1).starts_with("STORE_") {
         return None;
     }
-    let store = b.instrs[1];
+    let store = b.instrs[lead + 1];
     (0..i).rev().find_map(|j| {
         let depths = out[j].as_ref()?;
         let k = f.blocks[j]

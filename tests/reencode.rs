@@ -177,20 +177,24 @@ fn rewrite_file(path: &Path, mode: Mode, c: &mut Counts) -> Result<Rewritten, St
         let before = asm::assemble_bytes(&f).map_err(|e| at(format!("assemble: {e}")))?;
         let marks = insert_nops(&mut f, mode, c);
         let recount = stackdepth::stacksize(&f).map_err(|e| at(format!("stack depth: {e}")))?;
+        // NB: a NOP changes no depth, so the recount with the NOPs must equal
+        // the recount without them (src/stackdepth once missed orphaned
+        // handlers that no longer start with PUSH_EXC_INFO; this catches it).
+        let unchanged = stackdepth::stacksize(&orig).map_err(|e| at(format!("stack depth: {e}")))?;
+        if recount != unchanged {
+            return Err(at(format!("stack size with NOPs {recount} differs from without them {unchanged}")));
+        }
         if recount != orig.stacksize {
             c.stacksize_changed += 1;
             let name = pyc.marshal.str(f.name).unwrap_or_default().into_owned();
-            let unchanged = stackdepth::stacksize(&orig).map_or_else(|e| e.to_string(), |d| d.to_string());
             c.stack_notes.push(format!(
-                "{} {name}: CPython {}, recomputed {recount} (without the NOPs: {unchanged})",
+                "{} {name}: CPython {}, recomputed {recount} (3.8/3.9 peephole folding; CPython's value kept)",
                 path.display(),
                 orig.stacksize
             ));
         }
-        // NB: a NOP changes no depth, so the recount should equal CPython's;
-        // where src/stackdepth comes out lower (its rule for orphaned 3.11+
-        // handlers looks at a block's first opcode, now the NOP) CPython's
-        // value is kept, and the cases are listed, not hidden.
+        // NB: 3.8/3.9 store a size computed before the peephole optimizer
+        // folded constant tuples (docs/stackdepth.md); keep the larger.
         f.stacksize = recount.max(orig.stacksize);
         // NB: after the recount, so the verifier also checks co_stacksize.
         verify(&f).map_err(|p| at(format!("verify: {}", p.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))))?;
