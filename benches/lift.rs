@@ -7,8 +7,10 @@
 //!
 //! Phases: `roundtrip` (all of the above: what tools/bench/lift.sh compares
 //! with the `bytecode` library's `Bytecode.from_code(c).to_code()`), and
-//! for the breakdown `parse+write` (no lifting) and `parse+lift` (parse and
-//! lift every code object, nothing else). Env `PYREWRITE_BENCH_FILES` names
+//! for the breakdown (not run unless asked for with `--phase`):
+//! `parse+write` (no lifting), `parse+lift` (parse and lift every code
+//! object, nothing else), `parse+lift+cfg`, `parse+lift+depth` and
+//! `parse+lift+asm` (lift, then only that one step). Env `PYREWRITE_BENCH_FILES` names
 //! a file listing the relative paths to keep (one a line): the files the
 //! Python side could round-trip.
 
@@ -20,7 +22,7 @@ use pyrewrite::pyc::Pyc;
 use pyrewrite::{asm, cfg, lift, stackdepth, Result};
 
 const USAGE: &str =
-    "cargo bench --bench lift -- DIR [--iters N] [--warmup N] [--phase roundtrip|parse+write|parse+lift]... [--json]";
+    "cargo bench --bench lift -- DIR [--iters N] [--warmup N] [--phase roundtrip|parse+write|parse+lift|parse+lift+cfg|parse+lift+depth|parse+lift+asm]... [--json]";
 
 /// Lift, CFG, stack depth and assemble every code object of `m`, in place.
 /// Returns the number of code objects and how many had a recomputed
@@ -47,11 +49,30 @@ fn roundtrip(bytes: &[u8]) -> Result<Vec<u8>> {
     pyc.to_bytes()
 }
 
-fn parse_lift(bytes: &[u8]) -> Result<usize> {
-    let pyc = Pyc::parse(bytes)?;
+/// One step after lifting, for the breakdown phases.
+#[derive(Clone, Copy)]
+enum Step {
+    Nothing,
+    Cfg,
+    Depth,
+    Assemble,
+}
+
+/// Parse, lift every code object, then run `step` on each (no write).
+fn parse_lift(bytes: &[u8], step: Step) -> Result<usize> {
+    let mut pyc = Pyc::parse(bytes)?;
     let mut n = 0;
     for (id, _) in pyc.marshal.code_objects() {
-        n += lift::lift(&pyc.marshal, id)?.blocks.len();
+        let f = lift::lift(&pyc.marshal, id)?;
+        n += match step {
+            Step::Nothing => f.blocks.len(),
+            Step::Cfg => cfg::Cfg::new(&f)?.len(),
+            Step::Depth => stackdepth::compute(&f)?.max as usize,
+            Step::Assemble => {
+                asm::assemble(&f, &mut pyc.marshal, id)?;
+                1
+            }
+        };
     }
     Ok(n)
 }
@@ -102,13 +123,23 @@ fn main() {
     if args.wants("roundtrip") {
         results.push(measure("roundtrip", &corpus, s, |f| &f.bytes[..], |b| roundtrip(b).map(|v| v.len()).unwrap_or(0)));
     }
-    if args.wants("parse+write") {
+    // NB: the breakdown phases run only when named (`--phase`).
+    let named = |p: &str| !args.phases.is_empty() && args.wants(p);
+    if named("parse+write") {
         results.push(measure("parse+write", &corpus, s, |f| &f.bytes[..], |b| {
             Pyc::parse(b).and_then(|p| p.to_bytes()).map(|v| v.len()).unwrap_or(0)
         }));
     }
-    if args.wants("parse+lift") {
-        results.push(measure("parse+lift", &corpus, s, |f| &f.bytes[..], |b| parse_lift(b).unwrap_or(0)));
+    let steps = [
+        ("parse+lift", Step::Nothing),
+        ("parse+lift+cfg", Step::Cfg),
+        ("parse+lift+depth", Step::Depth),
+        ("parse+lift+asm", Step::Assemble),
+    ];
+    for (name, step) in steps {
+        if named(name) {
+            results.push(measure(name, &corpus, s, |f| &f.bytes[..], move |b| parse_lift(b, step).unwrap_or(0)));
+        }
     }
 
     let meta = serde_json::json!({
