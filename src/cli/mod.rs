@@ -5,6 +5,7 @@ mod fsutil;
 pub mod passes;
 mod report;
 mod rewrite;
+mod textdiff;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
 use super::fsutil::{same_file, walk, write_atomic};
-use super::{report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{report, textdiff, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pyrewrite::passes::{config, Pipeline};
@@ -41,6 +41,9 @@ pub struct RewriteArgs {
     /// Read, rewrite and re-encode every file, write nothing (no OUT)
     #[arg(long)]
     check: bool,
+    /// Print the before/after disassembly of every code object a pass changed
+    #[arg(long)]
+    diff: bool,
     /// Worker threads (default: one per CPU)
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
@@ -92,10 +95,10 @@ pub fn run(args: RewriteArgs) -> i32 {
         }
     };
     let bar = progress_bar(jobs.len(), args.quiet);
-    let results: Vec<Result<(), Error>> = pool.install(|| {
+    let results: Vec<Result<Option<String>, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
-                let r = report::guard(&job.input, || process(job, &pipeline, args.in_place));
+                let r = report::guard(&job.input, || process(job, &pipeline, args.in_place, args.diff));
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
@@ -109,7 +112,14 @@ pub fn run(args: RewriteArgs) -> i32 {
     let mut ok = 0usize;
     for (job, r) in jobs.iter().zip(results) {
         match r {
-            Ok(()) => ok += 1,
+            Ok(diff) => {
+                ok += 1;
+                // NB: printed in input order after the parallel run, so the
+                // output does not depend on scheduling.
+                if let Some(d) = diff {
+                    print!("{d}");
+                }
+            }
             Err(e) => failures.push((job.input.clone(), e)),
         }
     }
@@ -203,11 +213,13 @@ fn plan(args: &RewriteArgs, input: &Path) -> Result<Plan, Planned> {
 
 /// Reads, rewrites and (unless checking) writes one file. Nothing is
 /// written unless every step succeeded.
-fn process(job: &Job, pipeline: &Pipeline, in_place: bool) -> Result<(), Error> {
+fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result<Option<String>, Error> {
     let path = &job.input;
     let data = std::fs::read(path).map_err(|e| Error::from(e).in_file(path))?;
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
+    let before = diff.then(|| textdiff::snapshot(&pyc.marshal));
     pipeline.run(&mut pyc, path).map_err(|e| e.in_file(path))?;
+    let diff_text = before.map(|b| textdiff::render(&path.display().to_string(), &b, &textdiff::snapshot(&pyc.marshal)));
     let bytes = pyc.to_bytes().map_err(|e| e.in_file(path))?;
     if pipeline.is_empty() && bytes != data {
         // NB: with no pass the rewrite must reproduce the input exactly; a
@@ -223,7 +235,7 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool) -> Result<(), Error> 
         )
         .in_file(path));
     }
-    let Some(out) = &job.output else { return Ok(()) };
+    let Some(out) = &job.output else { return Ok(diff_text) };
     if !in_place && same_file(path, out) {
         return Err(Error::new(ErrorKind::Invalid(format!(
             "output {} is the input file; use --in-place to overwrite it",
@@ -231,7 +243,8 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool) -> Result<(), Error> 
         )))
         .in_file(path));
     }
-    write_atomic(out, &bytes, Some(path))
+    write_atomic(out, &bytes, Some(path))?;
+    Ok(diff_text)
 }
 
 fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {
