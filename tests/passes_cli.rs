@@ -119,7 +119,7 @@ impl Pass for Broken {
 #[test]
 fn verifier_stops_a_broken_pass() {
     for v in support::corpus_versions().into_iter().filter(|v| v.at_least(8)) {
-        let path = corpus_pyc(v.minor as u8, "passes/ops.pyc");
+        let path = corpus_pyc(v.minor, "passes/ops.pyc");
         let data = std::fs::read(&path).unwrap();
         let mut pyc = Pyc::parse(&data).unwrap();
         let pl = Pipeline::new(vec![Step { info: &BROKEN_INFO, pass: Box::new(Broken) }]);

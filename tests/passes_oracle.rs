@@ -110,8 +110,6 @@ def value(node):
         return NoValue
 
 
-sys.setrecursionlimit(50000)
-
 
 class Scoped(ast.NodeTransformer):
     changed = False
@@ -219,6 +217,10 @@ class Op(Scoped):
         return node
 
 
+# NB: deep ASTs (a 1500-term sum) need a high limit for the transform only;
+# it is restored before the program runs (the process runs other files too).
+saved_limit = sys.getrecursionlimit()
+sys.setrecursionlimit(50000)
 with open(SOURCE, encoding='utf-8') as fh:
     text = fh.read()
 tree = ast.parse(text, SOURCE)
@@ -231,6 +233,7 @@ for name, params in STEPS:
     else:
         tree = Op(params).visit(tree)
     ast.fix_missing_locations(tree)
+sys.setrecursionlimit(saved_limit)
 # NB: unedited programs compile from their text (some ASTs, like a
 # 1500-term sum, are too deep to compile from an AST object).
 code = compile(tree if Scoped.changed else text, SOURCE, 'exec', dont_inherit=True)
