@@ -12,6 +12,7 @@ under pyodide, where each start costs seconds.
 """
 
 import builtins
+import gc
 import io
 import marshal
 import os
@@ -45,6 +46,10 @@ def run_one(path):
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     sys.stdout = out
     status = None
+    # NB: files share one process; garbage an earlier file left in cycles
+    # (e.g. unfinished async generators) must not be finalized while this
+    # file runs, or its finalizers show up in this file's profile/trace.
+    gc.collect()
     try:
         exec(load(path), main.__dict__)
     except SystemExit as e:
