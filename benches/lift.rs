@@ -79,6 +79,7 @@ fn parse_lift(bytes: &[u8], step: Step) -> Result<usize> {
 
 fn main() {
     let args = Args::parse(USAGE);
+    args.check_phases(&["roundtrip", "parse+write", "parse+lift", "parse+lift+cfg", "parse+lift+depth", "parse+lift+asm"]);
     let mut corpus = Corpus::load(&args.dir, ".pyc").unwrap_or_else(|e| {
         eprintln!("{}: {e}", args.dir.display());
         std::process::exit(2)
