@@ -380,50 +380,30 @@ impl<'a> Reader<'a> {
         o: [ObjId; 10],
     ) -> Result<ObjId> {
         let [argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags] = ints;
-        let c = if self.version.at_least(11) {
-            Code {
-                argcount,
-                posonlyargcount,
-                kwonlyargcount,
-                nlocals,
-                stacksize,
-                flags: flags as u32,
-                code: o[0],
-                consts: o[1],
-                names: o[2],
-                varnames: o[3],
-                localspluskinds: Some(o[4]),
-                freevars: None,
-                cellvars: None,
-                filename: o[5],
-                name: o[6],
-                qualname: Some(o[7]),
-                firstlineno,
-                linetable: o[8],
-                exceptiontable: Some(o[9]),
-            }
-        } else {
-            Code {
-                argcount,
-                posonlyargcount,
-                kwonlyargcount,
-                nlocals,
-                stacksize,
-                flags: flags as u32,
-                code: o[0],
-                consts: o[1],
-                names: o[2],
-                varnames: o[3],
-                localspluskinds: None,
-                freevars: Some(o[4]),
-                cellvars: Some(o[5]),
-                filename: o[6],
-                name: o[7],
-                qualname: None,
-                firstlineno,
-                linetable: o[8],
-                exceptiontable: None,
-            }
+        // NB: the two layouts differ only in slots 4..=7 and the tail:
+        // 3.11+ stores localspluskinds, qualname and the exception table
+        // where older versions store freevars and cellvars.
+        let v11 = self.version.at_least(11);
+        let c = Code {
+            argcount,
+            posonlyargcount,
+            kwonlyargcount,
+            nlocals,
+            stacksize,
+            flags: flags as u32,
+            code: o[0],
+            consts: o[1],
+            names: o[2],
+            varnames: o[3],
+            localspluskinds: v11.then_some(o[4]),
+            freevars: (!v11).then_some(o[4]),
+            cellvars: (!v11).then_some(o[5]),
+            filename: if v11 { o[5] } else { o[6] },
+            name: if v11 { o[6] } else { o[7] },
+            qualname: v11.then_some(o[7]),
+            firstlineno,
+            linetable: o[8],
+            exceptiontable: v11.then_some(o[9]),
         };
         self.check_code_fields(at, &c)?;
         Ok(self.finish(id, slot, Value::Code(Box::new(c))))
