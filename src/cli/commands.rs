@@ -15,6 +15,20 @@ fn read(path: &Path) -> Result<Pyc, Error> {
     report::guard(path, || Pyc::read_file(path))
 }
 
+/// Prints a command's text and exits 0, or reports its located error and exits 1.
+fn emit_or_report(path: &Path, r: Result<String, Error>) -> i32 {
+    match r {
+        Ok(text) => {
+            report::emit(&text);
+            EXIT_OK
+        }
+        Err(e) => {
+            report::error(path, &e);
+            EXIT_FAILED
+        }
+    }
+}
+
 fn to_json(v: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("plain structs serialise");
     s.push('\n');
@@ -29,21 +43,14 @@ pub fn info(path: &Path, json: bool) -> i32 {
         #[serde(flatten)]
         info: &'a FileInfo,
     }
-    let r = read(path).and_then(|p| report::guard(path, || FileInfo::of(&p)));
-    match r {
-        Ok(info) => {
-            if json {
-                report::emit(&to_json(&Out { file: path.display().to_string(), info: &info }));
-            } else {
-                report::emit(&format!("file:         {}\n{}", path.display(), info.to_text()));
-            }
-            EXIT_OK
+    let r = read(path).and_then(|p| report::guard(path, || FileInfo::of(&p))).map(|info| {
+        if json {
+            to_json(&Out { file: path.display().to_string(), info: &info })
+        } else {
+            format!("file:         {}\n{}", path.display(), info.to_text())
         }
-        Err(e) => {
-            report::error(path, &e);
-            EXIT_FAILED
-        }
-    }
+    });
+    emit_or_report(path, r)
 }
 
 /// `pyrewrite dis FILE [--json]`.
@@ -68,30 +75,12 @@ pub fn dis(path: &Path, json: bool) -> i32 {
             }
         })
     });
-    match r {
-        Ok(text) => {
-            report::emit(&text);
-            EXIT_OK
-        }
-        Err(e) => {
-            report::error(path, &e);
-            EXIT_FAILED
-        }
-    }
+    emit_or_report(path, r)
 }
 
 /// `pyrewrite dis --ir FILE`: the lifted IR of every code object.
 pub fn dis_ir(path: &Path) -> i32 {
-    match read(path).and_then(|p| report::guard(path, || ir_text(&p.marshal))) {
-        Ok(text) => {
-            report::emit(&text);
-            EXIT_OK
-        }
-        Err(e) => {
-            report::error(path, &e);
-            EXIT_FAILED
-        }
-    }
+    emit_or_report(path, read(path).and_then(|p| report::guard(path, || ir_text(&p.marshal))))
 }
 
 /// One `code QUALNAME (line N):` header and the IR text per code object,
