@@ -33,7 +33,7 @@ const MORE: u8 = 0x40;
 /// bit 7 set, and no other byte may; offsets must stay within `code_len`.
 /// Errors carry the byte offset in the table.
 pub fn decode(table: &[u8], code_len: usize) -> Result<Vec<ExcEntry>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(table.len() / 4);
     let mut pos = 0;
     while pos < table.len() {
         let at = pos;

@@ -13,29 +13,66 @@
 
 use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Function, Label};
+use crate::ir::{Arg, Function, Label, LabelIndex};
 use crate::opcodes::{self, OpTable};
-use std::collections::HashMap;
 
 /// The result of the analysis.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackDepths {
     /// The largest depth anywhere: what `co_stacksize` must be.
     pub max: i32,
-    /// Per block (layout order): the depth before each instruction, then
-    /// the depth after the last one (`instrs.len() + 1` values); `None` for
-    /// blocks the entry does not reach. Instructions after a terminator in
-    /// the middle of a block are dead and repeat the terminator's result.
-    pub blocks: Vec<Option<Vec<i32>>>,
     /// Blocks unreachable in the final code that CPython still counted:
     /// orphaned 3.11+ exception handlers (see [`analyze`]), by index.
     pub orphans: Vec<usize>,
+    // NB: one flat vector for the whole function (block `b` owns
+    // `depths[offsets[b]..offsets[b + 1]]`): one allocation, not one per block.
+    depths: Vec<i32>,
+    offsets: Vec<u32>,
+    reached: Vec<bool>,
 }
 
 impl StackDepths {
+    fn new(f: &Function) -> Self {
+        let mut offsets = Vec::with_capacity(f.blocks.len() + 1);
+        let mut at = 0u32;
+        for b in &f.blocks {
+            offsets.push(at);
+            at += b.instrs.len() as u32 + 1;
+        }
+        offsets.push(at);
+        StackDepths { max: 0, orphans: Vec::new(), depths: vec![0; at as usize], offsets, reached: vec![false; f.blocks.len()] }
+    }
+
+    /// Block index `block` (layout order): the depth before each
+    /// instruction, then the depth after the last one (`instrs.len() + 1`
+    /// values); `None` for blocks the entry does not reach. Instructions
+    /// after a terminator in the middle of a block are dead and repeat the
+    /// terminator's result.
+    pub fn block(&self, block: usize) -> Option<&[i32]> {
+        if !*self.reached.get(block)? {
+            return None;
+        }
+        Some(&self.depths[self.offsets[block] as usize..self.offsets[block + 1] as usize])
+    }
+
+    fn block_mut(&mut self, block: usize) -> &mut [i32] {
+        self.reached[block] = true;
+        &mut self.depths[self.offsets[block] as usize..self.offsets[block + 1] as usize]
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.reached.len()
+    }
+
+    /// True for a function without blocks.
+    pub fn is_empty(&self) -> bool {
+        self.reached.is_empty()
+    }
+
     /// Depth before instruction `instr` of block index `block`, if reachable.
     pub fn before(&self, block: usize, instr: usize) -> Option<i32> {
-        self.blocks.get(block)?.as_ref()?.get(instr).copied()
+        self.block(block)?.get(instr).copied()
     }
 }
 
@@ -89,12 +126,9 @@ fn table(f: &Function) -> Result<&'static OpTable> {
 pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     let t = table(f)?;
     let n = f.blocks.len();
-    let mut by_label: HashMap<Label, usize> = HashMap::with_capacity(n);
-    for (i, b) in f.blocks.iter().enumerate() {
-        by_label.entry(b.label).or_insert(i);
-    }
+    let (by_label, _) = LabelIndex::new(&f.blocks);
     let mut start: Vec<Option<i32>> = vec![None; n];
-    let mut out: Vec<Option<Vec<i32>>> = vec![None; n];
+    let mut out = StackDepths::new(f);
     let mut errors: Vec<DepthError> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut max = 0i32;
@@ -144,10 +178,10 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         while let Some(bi) = stack.pop() {
             let b = &f.blocks[bi];
             let mut depth = start[bi].expect("pushed blocks have a depth");
-            let mut before = Vec::with_capacity(b.instrs.len() + 1);
+            let before = out.block_mut(bi);
             let mut ended = false;
             for (k, ins) in b.instrs.iter().enumerate() {
-                before.push(depth);
+                before[k] = depth;
                 if ended {
                     continue;
                 }
@@ -157,8 +191,8 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                 if let Some(h) = ins.handler {
                     let hd = h.depth as i32 + 1 + i32::from(h.lasti);
                     max = max.max(hd);
-                    match by_label.get(&h.target) {
-                        Some(&to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
+                    match by_label.get(h.target) {
+                        Some(to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
                         None => err(
                             &mut errors,
                             DepthErrorKind::MissingTarget,
@@ -205,11 +239,11 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                             );
                         }
                         max = max.max(td);
-                        match by_label.get(&target) {
+                        match by_label.get(target) {
                             // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
                             // the finally block gets its depth from SETUP_FINALLY / fall-through.
                             Some(_) if use_ == Some(JumpUse::CallFinally) => {}
-                            Some(&to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
+                            Some(to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
                             None => err(
                                 &mut errors,
                                 DepthErrorKind::MissingTarget,
@@ -225,7 +259,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                     ended = true;
                 }
             }
-            before.push(depth);
+            before[b.instrs.len()] = depth;
             if !ended && bi + 1 < n {
                 push(
                     &mut start,
@@ -238,7 +272,6 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                     "falls into",
                 );
             }
-            out[bi] = Some(before);
         }
         // NB: see `orphan_start`: handlers whose SETUP covered nothing.
         let orphan = (0..n)
@@ -259,14 +292,9 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
         // (`def f(): raise` has 1, where 3.12 writes 0).
         max = max.max(1);
     }
-    Ok((
-        StackDepths {
-            max,
-            blocks: out,
-            orphans,
-        },
-        errors,
-    ))
+    out.max = max;
+    out.orphans = orphans;
+    Ok((out, errors))
 }
 
 /// The start depth CPython gave block `i`, unreachable in the final code,
@@ -292,7 +320,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
 ///   known (the cleanups of `except` bodies rejoin the handler's exit):
 ///   CPython's graph was consistent there, so the start depth is that
 ///   depth minus the block's net effect on the way.
-fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
+fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
     if !f.version.at_least(11) {
         return None;
     }
@@ -307,7 +335,7 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -
     if let Some(d) = named_cleanup_start(f, t, i, out) {
         return Some(d);
     }
-    let start_of = |l: Label| f.block_index(l).and_then(|j| out[j].as_ref()).map(|d| d[0]);
+    let start_of = |l: Label| f.block_index(l).and_then(|j| out.block(j)).map(|d| d[0]);
     let mut net = 0i32;
     for (k, ins) in b.instrs.iter().enumerate() {
         let oparg = raw_arg(t, ins.op, ins.arg);
@@ -324,7 +352,7 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -
             return None;
         }
         if k + 1 == b.instrs.len() {
-            let next = out.get(i + 1)?.as_ref()?;
+            let next = out.block(i + 1)?;
             return Some(next[0] - net).filter(|&s| s >= 0);
         }
     }
@@ -337,7 +365,7 @@ fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.
-fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i32>>]) -> Option<i32> {
+fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
     let b = &f.blocks[i];
     let lead = leading_nops(t, b);
     let name = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
@@ -346,7 +374,7 @@ fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &[Option<Vec<i3
     }
     let store = b.instrs[lead + 1];
     (0..i).rev().find_map(|j| {
-        let depths = out[j].as_ref()?;
+        let depths = out.block(j)?;
         let k = f.blocks[j]
             .instrs
             .iter()
@@ -395,7 +423,8 @@ pub fn compute(f: &Function) -> Result<StackDepths> {
 /// Depth before each instruction of each block (plus the depth after the
 /// last), `None` for unreachable blocks.
 pub fn depths(f: &Function) -> Result<Vec<Option<Vec<i32>>>> {
-    Ok(compute(f)?.blocks)
+    let d = compute(f)?;
+    Ok((0..d.len()).map(|b| d.block(b).map(<[i32]>::to_vec)).collect())
 }
 
 /// `co_stacksize` as CPython would compute it for this code.

@@ -242,7 +242,7 @@ fn cfg_reachability_and_dominators() {
                         if !f.blocks[i].instrs.is_empty() {
                             dead += 1;
                         }
-                        if v.at_least(10) && !f.blocks[i].instrs.is_empty() && (d.blocks[i].is_none() || d.orphans.is_empty()) {
+                        if v.at_least(10) && !f.blocks[i].instrs.is_empty() && (d.block(i).is_none() || d.orphans.is_empty()) {
                             bad(format!("{} is unreachable", cfg.label(b)));
                         }
                         continue;
@@ -363,7 +363,7 @@ fn cfg_of_a_hand_built_function() {
     let s = body_start(&f, &cfg).unwrap();
     assert_eq!((s.at.block, s.at.instr, s.shared), (b(0), 1, false));
     let d = stackdepth::compute(&f).unwrap();
-    let starts: Vec<Option<i32>> = d.blocks.iter().map(|x| x.as_ref().map(|v| v[0])).collect();
+    let starts: Vec<Option<i32>> = (0..d.len()).map(|x| d.block(x).map(|v| v[0])).collect();
     assert_eq!(starts, vec![Some(0), Some(0), Some(0), Some(1), Some(1), Some(1), None]);
     assert_eq!(d.max, 2);
     pyrewrite::verify::verify(&f).unwrap_or_else(|e| panic!("{e:?}"));

@@ -13,11 +13,10 @@
 mod tables;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Function, Label};
+use crate::ir::{Arg, Function, Label, LabelIndex};
 use crate::lift;
 use crate::marshal::{Marshal, ObjId, Value};
 use crate::opcodes::{self, OpTable};
-use std::collections::HashMap;
 
 pub use tables::{exception_table, line_table};
 
@@ -53,15 +52,16 @@ pub fn prefixes_needed(arg: u32) -> u8 {
 }
 
 /// The number CPython stores for a non-jump argument of opcode `op`.
+#[inline]
 pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
     Ok(match arg {
         Arg::None => 0,
         Arg::Int(n) | Arg::Local(n) | Arg::Free(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
         Arg::Const(c) => c.0,
         Arg::Name { index, flags } => {
-            let name = t.get(op).map_or("", |i| i.name);
-            let s = lift::name_shift(t, name);
+            let s = u32::from(t.facts(op).name_shift);
             if u32::from(flags) >> s != 0 {
+                let name = t.get(op).map_or("", |i| i.name);
                 return Err(invalid(format!("{name}: flags {flags} do not fit in {s} bit(s)")));
             }
             (index.0 << s) | u32::from(flags)
@@ -142,15 +142,17 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
         exts.push(ins.ext.max(prefixes_needed(a)));
     }
     // Index of the first instruction of each block (== next block's for empty ones).
-    let mut first: HashMap<Label, usize> = HashMap::new();
+    let (blocks, dup) = LabelIndex::new(&f.blocks);
+    if let Some(l) = dup {
+        return Err(invalid(format!("two blocks called {l}")));
+    }
+    let mut first = Vec::with_capacity(f.blocks.len());
     let mut k = 0;
     for b in &f.blocks {
-        if first.insert(b.label, k).is_some() {
-            return Err(invalid(format!("two blocks called {}", b.label)));
-        }
+        first.push(k);
         k += b.instrs.len();
     }
-    let index_of = |l: Label| first.get(&l).copied().ok_or_else(|| invalid(format!("no block called {l}")));
+    let index_of = |l: Label| blocks.get(l).map(|b| first[b]).ok_or_else(|| invalid(format!("no block called {l}")));
     let mut starts = vec![0u32; instrs.len() + 1];
     let mut rounds = 0;
     loop {
@@ -226,24 +228,30 @@ pub fn assemble(f: &Function, m: &mut Marshal, code: ObjId) -> Result<()> {
     let Value::Code(c) = m.get(code) else {
         return Err(Error::new(ErrorKind::UnexpectedType { expected: "a code object", found: "another value".into() }));
     };
-    let mut c = (**c).clone();
-    c.code = bytes_node(m, c.code, &a.code);
-    c.linetable = bytes_node(m, c.linetable, &a.linetable);
-    if let Some(e) = c.exceptiontable {
-        c.exceptiontable = Some(bytes_node(m, e, &a.exceptiontable));
-    }
-    c.consts = tuple_node(m, c.consts, &f.consts);
-    c.names = tuple_node(m, c.names, &f.names);
-    c.varnames = tuple_node(m, c.varnames, &f.localsplus);
-    if let Some(k) = c.localspluskinds {
-        c.localspluskinds = Some(bytes_node(m, k, &f.localspluskinds));
-    }
-    if let Some(x) = c.cellvars {
-        c.cellvars = Some(tuple_node(m, x, &f.cellvars));
-    }
-    if let Some(x) = c.freevars {
-        c.freevars = Some(tuple_node(m, x, &f.freevars));
-    }
+    // NB: copy the ids out, create the new nodes, then edit the code
+    // object where it lies (no clone of the Code box per function).
+    let (old_code, old_lines, old_exc, old_consts, old_names, old_vars) =
+        (c.code, c.linetable, c.exceptiontable, c.consts, c.names, c.varnames);
+    let (old_kinds, old_cells, old_frees) = (c.localspluskinds, c.cellvars, c.freevars);
+    let code_bytes = bytes_node(m, old_code, &a.code);
+    let linetable = bytes_node(m, old_lines, &a.linetable);
+    let exceptiontable = old_exc.map(|e| bytes_node(m, e, &a.exceptiontable));
+    let consts = tuple_node(m, old_consts, &f.consts);
+    let names = tuple_node(m, old_names, &f.names);
+    let varnames = tuple_node(m, old_vars, &f.localsplus);
+    let localspluskinds = old_kinds.map(|k| bytes_node(m, k, &f.localspluskinds));
+    let cellvars = old_cells.map(|x| tuple_node(m, x, &f.cellvars));
+    let freevars = old_frees.map(|x| tuple_node(m, x, &f.freevars));
+    let Value::Code(c) = m.get_mut(code) else { unreachable!("checked above") };
+    c.code = code_bytes;
+    c.linetable = linetable;
+    c.exceptiontable = exceptiontable;
+    c.consts = consts;
+    c.names = names;
+    c.varnames = varnames;
+    c.localspluskinds = localspluskinds;
+    c.cellvars = cellvars;
+    c.freevars = freevars;
     c.argcount = f.argcount;
     c.posonlyargcount = f.posonlyargcount;
     c.kwonlyargcount = f.kwonlyargcount;
@@ -254,7 +262,6 @@ pub fn assemble(f: &Function, m: &mut Marshal, code: ObjId) -> Result<()> {
     c.name = f.name;
     c.qualname = f.qualname;
     c.filename = f.filename;
-    *m.get_mut(code) = Value::Code(Box::new(c));
     Ok(())
 }
 

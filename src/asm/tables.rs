@@ -14,7 +14,7 @@ use crate::locations::{self, LocEntry};
 pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     let v = f.version;
     let line_only = !v.at_least(11);
-    let mut entries: Vec<LocEntry> = Vec::new();
+    let mut entries: Vec<LocEntry> = Vec::with_capacity(spans.len());
     let mut last_line = Some(f.firstlineno);
     for (ins, &(start, end)) in f.instrs().zip(spans) {
         let mut loc = ins.loc;

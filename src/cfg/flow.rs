@@ -40,7 +40,7 @@ pub fn jump_use(t: &OpTable, op: u8) -> Option<JumpUse> {
 /// True when control never reaches the instruction after `op` (returns,
 /// raises, unconditional jumps), by the version's own opcode names.
 pub fn ends_flow(t: &OpTable, op: u8) -> bool {
-    t.get(op).is_some_and(|i| crate::ir::is_terminator(i.name))
+    t.facts(op).terminator
 }
 
 /// The `co_flags` bits the compiler sets on generators, coroutines and

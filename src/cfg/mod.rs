@@ -19,12 +19,11 @@
 pub mod flow;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Function, Label};
+use crate::ir::{Arg, Function, Label, LabelIndex};
 use crate::opcodes;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
-use std::collections::HashMap;
 use std::fmt;
 
 pub use flow::JumpUse;
@@ -79,7 +78,7 @@ pub struct Cfg {
     graph: StableDiGraph<BlockId, Edge>,
     nodes: Vec<NodeIndex>,
     labels: Vec<Label>,
-    by_label: HashMap<Label, BlockId>,
+    by_label: LabelIndex,
     dangling: Vec<(Position, Label)>,
     falls_off_end: bool,
 }
@@ -123,12 +122,10 @@ impl Cfg {
             .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
         let mut graph = StableDiGraph::with_capacity(f.blocks.len(), f.blocks.len() * 2);
         let mut nodes = Vec::with_capacity(f.blocks.len());
-        let mut by_label = HashMap::with_capacity(f.blocks.len());
-        for (i, b) in f.blocks.iter().enumerate() {
-            let id = BlockId(i as u32);
-            nodes.push(graph.add_node(id));
-            by_label.entry(b.label).or_insert(id);
+        for i in 0..f.blocks.len() {
+            nodes.push(graph.add_node(BlockId(i as u32)));
         }
+        let (by_label, _) = LabelIndex::new(&f.blocks);
         let mut cfg = Cfg {
             graph,
             nodes,
@@ -137,11 +134,14 @@ impl Cfg {
             dangling: Vec::new(),
             falls_off_end: false,
         };
+        let mut seen: Vec<(BlockId, EdgeKind)> = Vec::new();
         for (i, b) in f.blocks.iter().enumerate() {
             let from = BlockId(i as u32);
-            let mut seen: Vec<(BlockId, EdgeKind)> = Vec::new();
-            let mut add = |cfg: &mut Cfg, to: Label, kind: EdgeKind, instr: usize| match cfg.by_label.get(&to) {
-                Some(&tid) => {
+            // NB: one edge per (target, kind); most blocks have one or two.
+            seen.clear();
+            let mut add = |cfg: &mut Cfg, to: Label, kind: EdgeKind, instr: usize| match cfg.by_label.get(to) {
+                Some(t) => {
+                    let tid = BlockId(t as u32);
                     if !seen.contains(&(tid, kind)) {
                         seen.push((tid, kind));
                         cfg.graph
@@ -160,7 +160,7 @@ impl Cfg {
                         Some(JumpUse::Flow | JumpUse::CallFinally) => add(&mut cfg, l, EdgeKind::Jump, k),
                         Some(JumpUse::Setup) => add(&mut cfg, l, EdgeKind::Exception, k),
                         Some(JumpUse::Reference) | None => {
-                            if !cfg.by_label.contains_key(&l) {
+                            if cfg.by_label.get(l).is_none() {
                                 cfg.dangling.push((Position { block: from, instr: k }, l));
                             }
                         }
@@ -213,7 +213,7 @@ impl Cfg {
 
     /// The block called `l` (the first one, should two share it).
     pub fn block_of(&self, l: Label) -> Option<BlockId> {
-        self.by_label.get(&l).copied()
+        self.by_label.get(l).map(|i| BlockId(i as u32))
     }
 
     /// Jumps and handlers whose label no block has: where, and the label.

@@ -234,6 +234,60 @@ impl Function {
     }
 }
 
+/// Block index by label: what the assembler, the CFG and the stack-depth
+/// analysis look up for every jump and handler.
+///
+/// NB: labels come from [`Function::new_label`], so they are small and
+/// dense and a plain vector serves; a hand-built function with huge label
+/// numbers gets a hash map instead of a huge vector.
+#[derive(Clone, Debug)]
+pub enum LabelIndex {
+    /// Slot `label.0` holds the block index, `u32::MAX` for none.
+    Dense(Vec<u32>),
+    /// For sparse label numbers.
+    Sparse(std::collections::HashMap<Label, u32>),
+}
+
+impl LabelIndex {
+    /// The index of `blocks`; where two blocks share a label the first one
+    /// wins, and the label is returned as the second value.
+    pub fn new(blocks: &[Block]) -> (LabelIndex, Option<Label>) {
+        let max = blocks.iter().map(|b| b.label.0 as usize).max().unwrap_or(0);
+        let mut dup = None;
+        if max < 64 * blocks.len() + 4096 {
+            let mut slots = vec![u32::MAX; max + 1];
+            for (i, b) in blocks.iter().enumerate() {
+                let s = &mut slots[b.label.0 as usize];
+                if *s == u32::MAX {
+                    *s = i as u32;
+                } else {
+                    dup = dup.or(Some(b.label));
+                }
+            }
+            (LabelIndex::Dense(slots), dup)
+        } else {
+            let mut map = std::collections::HashMap::with_capacity(blocks.len());
+            for (i, b) in blocks.iter().enumerate() {
+                match map.entry(b.label) {
+                    std::collections::hash_map::Entry::Occupied(_) => dup = dup.or(Some(b.label)),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i as u32);
+                    }
+                }
+            }
+            (LabelIndex::Sparse(map), dup)
+        }
+    }
+
+    /// Index in the blocks of the block called `l`.
+    pub fn get(&self, l: Label) -> Option<usize> {
+        match self {
+            LabelIndex::Dense(slots) => slots.get(l.0 as usize).filter(|&&s| s != u32::MAX).map(|&s| s as usize),
+            LabelIndex::Sparse(map) => map.get(&l).map(|&s| s as usize),
+        }
+    }
+}
+
 impl std::fmt::Display for Label {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "L{}", self.0)
@@ -255,4 +309,28 @@ pub fn is_terminator(name: &str) -> bool {
             | "JUMP_BACKWARD"
             | "JUMP_BACKWARD_NO_INTERRUPT"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(labels: &[u32]) -> Vec<Block> {
+        labels.iter().map(|&l| Block { label: Label(l), instrs: Vec::new() }).collect()
+    }
+
+    #[test]
+    fn label_index_dense_and_sparse_agree() {
+        for labels in [vec![0, 3, 1, 3], vec![7, 4_000_000_000, 2, 7]] {
+            let b = blocks(&labels);
+            let (ix, dup) = LabelIndex::new(&b);
+            assert_eq!(matches!(ix, LabelIndex::Dense(_)), labels[1] == 3);
+            assert_eq!(dup, Some(Label(labels[3])));
+            for (i, &l) in labels.iter().enumerate().take(3) {
+                assert_eq!(ix.get(Label(l)), Some(i));
+            }
+            assert_eq!(ix.get(Label(5)), None);
+            assert_eq!(ix.get(Label(u32::MAX)), None);
+        }
+    }
 }

@@ -13,7 +13,6 @@ use crate::ir::{self, Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc
 use crate::locations;
 use crate::marshal::{Marshal, ObjId, Value};
 use crate::opcodes::{self, ArgKind, OpTable};
-use std::collections::BTreeMap;
 
 /// One instruction as found in `co_code`, before labels exist.
 #[derive(Clone, Debug)]
@@ -82,13 +81,7 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
 /// How many low flag bits the `hasname` opcode `name` packs below its
 /// index in version `t` (0, 1 or 2), read off [`opcodes::name_arg`].
 pub fn name_shift(t: &OpTable, name: &str) -> u32 {
-    if opcodes::name_arg(t.version, name, 2).index == 1 {
-        1
-    } else if opcodes::name_arg(t.version, name, 4).index == 1 {
-        2
-    } else {
-        0
-    }
+    t.by_name(name).map_or(0, |i| u32::from(t.facts(i.code).name_shift))
 }
 
 /// The argument of a non-jump instruction, as the IR records it.
@@ -105,10 +98,10 @@ pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
         }
         ArgKind::Const => Arg::Const(ConstIdx(raw)),
         ArgKind::Name => {
-            let s = name_shift(t, info.name);
+            let s = u32::from(t.facts(op).name_shift);
             Arg::Name { index: NameIdx(raw >> s), flags: (raw & ((1 << s) - 1)) as u8 }
         }
-        ArgKind::Local if opcodes::is_local_pair(info.name) => {
+        ArgKind::Local if t.facts(op).local_pair => {
             let (a, b) = opcodes::local_pair(raw);
             Arg::LocalPair(a, b)
         }
@@ -131,11 +124,18 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     let n = bytes.len() as u32;
 
     // Instruction index by start offset; jump and handler targets must be one.
-    let by_start: BTreeMap<u32, usize> = raw.iter().enumerate().map(|(k, r)| (r.start, k)).collect();
+    // NB: indexed by code unit (offsets are even), u32::MAX inside an instruction.
+    let mut by_start = vec![u32::MAX; bytes.len() / 2];
+    for (k, r) in raw.iter().enumerate() {
+        by_start[r.start as usize / 2] = k as u32;
+    }
     let target_index = |off: i64, from: u32| -> Result<usize> {
-        u32::try_from(off)
+        usize::try_from(off)
             .ok()
-            .and_then(|o| by_start.get(&o).copied())
+            .filter(|o| o % 2 == 0)
+            .and_then(|o| by_start.get(o / 2))
+            .filter(|&&k| k != u32::MAX)
+            .map(|&k| k as usize)
             .ok_or_else(|| invalid(from, format!("target {off} is not the start of an instruction")))
     };
 
@@ -160,7 +160,7 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
             starts[ti] = true;
             jump_to[k] = Some(ti);
         }
-        if (info.jump.is_some() || ir::is_terminator(info.name)) && k + 1 < raw.len() {
+        if (info.jump.is_some() || t.facts(r.op).terminator) && k + 1 < raw.len() {
             starts[k + 1] = true;
         }
     }
@@ -172,13 +172,15 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     }
     // Label of each block start, numbered in layout order.
     let mut label_of = vec![Label(u32::MAX); raw.len()];
-    let mut next = 0u32;
+    let mut sizes: Vec<usize> = Vec::new(); // instructions per block
     for k in 0..raw.len() {
         if starts[k] {
-            label_of[k] = Label(next);
-            next += 1;
+            label_of[k] = Label(sizes.len() as u32);
+            sizes.push(0);
         }
+        *sizes.last_mut().expect("block 0 starts at instruction 0") += 1;
     }
+    let next = sizes.len() as u32;
 
     let mut ghost_lines: Vec<Vec<i32>> = Vec::new();
     // NB: empty records (pairs with a zero byte delta) only matter on
@@ -198,12 +200,12 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
             ir::GhostLines(ghost_lines.len() as u32 - 1)
         })
     };
-    let mut blocks: Vec<Block> = Vec::new();
+    let mut blocks: Vec<Block> = Vec::with_capacity(sizes.len());
     let mut ei = 0usize; // location entry cursor
     let mut xi = 0usize; // exception entry cursor
     for (k, r) in raw.iter().enumerate() {
         if starts[k] {
-            blocks.push(Block { label: label_of[k], instrs: Vec::new() });
+            blocks.push(Block { label: label_of[k], instrs: Vec::with_capacity(sizes[blocks.len()]) });
         }
         // NB: the location of an instruction is that of its first code unit
         // (the first EXTENDED_ARG), skipping empty records.

@@ -68,7 +68,8 @@ fn line_at(line: i64, offset: usize) -> Result<i32> {
 /// Decodes a 3.11+ location table; one entry per record.
 pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
     let mut r = Reader { table, pos: 0 };
-    let mut out = Vec::new();
+    // NB: records are 1 to ~8 bytes; most are 2 or 3.
+    let mut out = Vec::with_capacity(table.len() / 2);
     let mut addr: u64 = 0;
     let mut line = firstlineno as i64;
     while r.pos < table.len() {

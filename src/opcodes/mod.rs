@@ -8,6 +8,9 @@
 
 use crate::version::PyVersion;
 
+pub use facts::OpFacts;
+
+pub mod facts;
 mod v3_10;
 mod v3_11;
 mod v3_12;
@@ -138,6 +141,11 @@ impl OpTable {
     /// The opcode `op`, if this version defines it.
     pub fn get(&self, op: u8) -> Option<&OpInfo> {
         self.ops[op as usize].as_ref()
+    }
+
+    /// Facts derived from `op`'s name, cached per version (see [`facts`]).
+    pub fn facts(&self, op: u8) -> OpFacts {
+        facts::of(self, op)
     }
 
     /// The opcode called `name` (base, specialized or instrumented).
