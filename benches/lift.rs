@@ -16,6 +16,11 @@
 
 mod harness;
 
+// NB: the allocator of the `pyrewrite` binary (src/main.rs), so the
+// figures are the CLI's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use harness::{measure, Args, Corpus};
 use pyrewrite::marshal::Marshal;
 use pyrewrite::pyc::Pyc;
