@@ -1,6 +1,8 @@
-//! Identity round trip: lift + assemble with no change must give CPython's
-//! own `co_code`, line table and exception table, for the corpus and the
-//! whole standard library of every version 3.8..3.14 found.
+//! Identity round trip: lift, build the CFG, recompute the stack size and
+//! assemble with no change must give CPython's own `co_code`,
+//! `co_stacksize`, line table and exception table, for the corpus and the
+//! whole standard library of every version 3.8..3.14 found; the file is
+//! written with the recomputed stack sizes.
 //!
 //! Files: every `corpus/pyc/3.X/` file (header variants included) and the
 //! interpreter's own standard library compiled by `support::stdlib_pycs`
@@ -28,6 +30,7 @@ struct Stats {
     co_code: usize,
     linetable: usize,
     exctable: usize,
+    stacksize: usize,
     errors: usize,
     dirty_caches: usize,
     examples: Vec<String>,
@@ -81,7 +84,7 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
         s.code_objects += 1;
         let Value::Code(orig) = pyc.marshal.get(id) else { unreachable!() };
         let orig = orig.clone();
-        let f = match lift::lift(&m, id) {
+        let mut f = match lift::lift(&m, id) {
             Ok(f) => f,
             Err(e) => {
                 s.errors += 1;
@@ -90,6 +93,22 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
                 continue;
             }
         };
+        // NB: the CFG is part of the pipeline under test; it must build.
+        if let Err(e) = pyrewrite::cfg::Cfg::new(&f) {
+            s.errors += 1;
+            all_ok = false;
+            s.examples.push(format!("{} {}: cfg: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+            continue;
+        }
+        match pyrewrite::stackdepth::stacksize(&f) {
+            Ok(n) => f.stacksize = n,
+            Err(e) => {
+                s.errors += 1;
+                all_ok = false;
+                s.examples.push(format!("{} {}: stack depth: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                continue;
+            }
+        }
         let a = match asm::assemble_bytes(&f) {
             Ok(a) => a,
             Err(e) => {
@@ -106,16 +125,17 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
         if raw.iter().any(|r| r.dirty_cache) {
             s.dirty_caches += 1;
         }
-        let (c1, c2, c3) = (a.code == code, a.linetable == lt, a.exceptiontable == et);
+        let (c1, c2, c3, c4) = (a.code == code, a.linetable == lt, a.exceptiontable == et, f.stacksize == orig.stacksize);
         s.co_code += c1 as usize;
         s.linetable += c2 as usize;
         s.exctable += c3 as usize;
-        if c1 && c2 && c3 {
+        s.stacksize += c4 as usize;
+        if c1 && c2 && c3 && c4 {
             s.identical += 1;
         } else {
             all_ok = false;
             if verbose || s.examples.len() < 12 {
-                let what = [(c1, "co_code"), (c2, "linetable"), (c3, "exctable")]
+                let what = [(c1, "co_code"), (c2, "linetable"), (c3, "exctable"), (c4, "co_stacksize")]
                     .iter().filter(|(ok, _)| !ok).map(|(_, n)| *n).collect::<Vec<_>>().join("+");
                 let mut msg = format!("{} {} (firstlineno {}): {what} differ", path.display(), m.str(orig.name).unwrap_or_default(), orig.firstlineno);
                 if !c2 {
@@ -177,8 +197,8 @@ fn identity_round_trip() {
         }
         let pct = 100.0 * s.identical as f64 / s.code_objects.max(1) as f64;
         println!(
-            "{tag}: {} files ({corpus} corpus); {}/{} code objects identical ({pct:.3}%) (co_code {}, linetable {}, exctable {}); errors {}; files {}/{} byte-identical; {} with non-zero caches",
-            files.len(), s.identical, s.code_objects, s.co_code, s.linetable, s.exctable, s.errors, s.files_identical, s.files, s.dirty_caches
+            "{tag}: {} files ({corpus} corpus); {}/{} code objects identical ({pct:.3}%) (co_code {}, co_stacksize {}, linetable {}, exctable {}); errors {}; files {}/{} byte-identical; {} with non-zero caches",
+            files.len(), s.identical, s.code_objects, s.co_code, s.stacksize, s.linetable, s.exctable, s.errors, s.files_identical, s.files, s.dirty_caches
         );
         for e in &s.examples {
             println!("  {e}");

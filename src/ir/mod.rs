@@ -194,6 +194,12 @@ pub struct Function {
     pub ghost_lines: Vec<Vec<i32>>,
     /// 3.8/3.9: empty records after the last instruction.
     pub end_ghosts: Option<GhostLines>,
+    /// 3.8/3.9: constants loaded where the peephole optimizer folded `n`
+    /// loads and a `BUILD_TUPLE n` into one tuple, with `n`. CPython
+    /// counted those `n` slots in `co_stacksize`, and so does
+    /// [`crate::stackdepth`] (see [`crate::stackdepth::peephole`]). Empty
+    /// on other versions.
+    pub peephole_tuples: Vec<(ConstIdx, u32)>,
     /// The next unused label number (see [`Function::new_label`]).
     pub next_label: u32,
 }

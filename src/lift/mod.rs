@@ -245,7 +245,7 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     }
     let end_ghosts = ghosts_at(n, ei);
     let items = |id: Option<ObjId>| id.map_or(Vec::new(), |i| m.items(i).to_vec());
-    Ok(Function {
+    let mut f = Function {
         version: v,
         blocks,
         consts: m.items(c.consts).to_vec(),
@@ -266,6 +266,9 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
         filename: c.filename,
         ghost_lines,
         end_ghosts,
+        peephole_tuples: Vec::new(),
         next_label: next,
-    })
+    };
+    f.peephole_tuples = crate::stackdepth::peephole::folded_tuples(m, &f);
+    Ok(f)
 }

@@ -11,6 +11,8 @@
 //! `co_stacksize`. Two different depths for one block, or a depth below
 //! zero, make the code invalid. Unreachable blocks get no depth.
 
+pub mod peephole;
+
 use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Label, LabelIndex};
@@ -224,6 +226,12 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
                     );
                 }
                 max = max.max(new_depth);
+                if let Arg::Const(c) = ins.arg {
+                    // NB: 3.8/3.9 counted the loads the peephole folded (see `peephole`).
+                    if let Some(&(_, n)) = f.peephole_tuples.iter().find(|p| p.0 == c) {
+                        max = max.max(depth + n as i32);
+                    }
+                }
                 if let Arg::Jump(target) = ins.arg {
                     let use_ = flow::jump_use(t, ins.op);
                     if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
