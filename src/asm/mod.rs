@@ -76,12 +76,9 @@ pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
     })
 }
 
+#[inline]
 fn caches(t: &OpTable, op: u8) -> u32 {
-    if t.version.at_least(11) {
-        t.get(op).map_or(0, |i| u32::from(i.cache_entries))
-    } else {
-        0
-    }
+    u32::from(t.facts(op).cache_units)
 }
 
 /// The opcode `name` with `from` replaced by `to`, if the version has it.

@@ -23,12 +23,15 @@ pub struct OpFacts {
     pub terminator: bool,
     /// The opcode is `NOP`.
     pub nop: bool,
+    /// Inline cache code units written after it (0 before 3.11).
+    pub cache_units: u8,
 }
 
 /// One slot per supported minor version (3.8 ..= 3.14).
 static FACTS: [OnceLock<[OpFacts; 256]>; 7] = [const { OnceLock::new() }; 7];
 
 /// The facts of opcode `op` in table `t` (all false/0 for undefined bytes).
+#[inline]
 pub fn of(t: &OpTable, op: u8) -> OpFacts {
     let slot = usize::from(t.version.minor).wrapping_sub(8);
     match FACTS.get(slot) {
@@ -54,6 +57,7 @@ fn derive(t: &OpTable, op: u8) -> OpFacts {
         local_pair: info.arg == ArgKind::Local && super::is_local_pair(info.name),
         terminator: crate::ir::is_terminator(info.name),
         nop: info.name == "NOP",
+        cache_units: if t.version.at_least(11) { info.cache_entries } else { 0 },
     }
 }
 

@@ -144,6 +144,7 @@ impl OpTable {
     }
 
     /// Facts derived from `op`'s name, cached per version (see [`facts`]).
+    #[inline]
     pub fn facts(&self, op: u8) -> OpFacts {
         facts::of(self, op)
     }
