@@ -34,6 +34,8 @@ struct Stats {
     errors: usize,
     dirty_caches: usize,
     examples: Vec<String>,
+    /// Files not written back byte for byte, with what was written.
+    changed: Vec<(PathBuf, Vec<u8>)>,
 }
 
 fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -158,9 +160,51 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
     match back {
         Ok(b) if b == data => s.files_identical += 1,
         Ok(_) if all_ok => s.examples.push(format!("{}: every table identical but the file differs", path.display())),
-        Ok(_) => {}
+        Ok(b) => s.changed.push((path.to_path_buf(), b)),
         Err(e) => s.examples.push(format!("{}: write: {e}", path.display())),
     }
+}
+
+/// Imports every rewritten standard-library file that is not byte-identical
+/// in its own interpreter, as the module it is (packages search their
+/// original directory for submodules). Identical files load as CPython's own.
+fn imports_cleanly(v: PyVersion, changed: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let interp = support::oracle_for(v).ok_or("no interpreter to import the rewritten files")?;
+    let root = std::env::var_os(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| support::oracle_cache_dir().join(v.to_string()).join("stdlib"));
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut jobs = Vec::new();
+    for (k, (path, bytes)) in changed.iter().enumerate() {
+        let rel = path.strip_prefix(&root).map_err(|_| format!("{} is not standard library: not identical and not import-checked", path.display()))?;
+        let mut parts: Vec<String> = rel.with_extension("").iter().map(|c| c.to_string_lossy().into_owned()).collect();
+        let package = parts.last().is_some_and(|p| p == "__init__");
+        if package {
+            parts.pop();
+        }
+        let out = tmp.path().join(format!("{k}.pyc"));
+        std::fs::write(&out, bytes).map_err(|e| e.to_string())?;
+        let search = package.then(|| path.parent().unwrap().to_string_lossy().into_owned());
+        jobs.push(serde_json::json!([parts.join("."), out.to_string_lossy(), search]));
+    }
+    let script = "import importlib.util, json, sys\n\
+        for name, path, search in json.loads(sys.argv[1]):\n\
+        \x20   spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=[search] if search else None)\n\
+        \x20   mod = importlib.util.module_from_spec(spec)\n\
+        \x20   sys.modules[name] = mod\n\
+        \x20   spec.loader.exec_module(mod)\n\
+        \x20   print('imported', name, mod.__file__ == path)\n";
+    let out = interp.run_code(script, &[serde_json::Value::Array(jobs).to_string()]).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ok = text.lines().filter(|l| l.starts_with("imported ") && l.ends_with(" True")).count();
+    println!("  {v}: {ok}/{} rewritten files that are not byte-identical import in {v}", changed.len());
+    if !out.status.success() || ok != changed.len() {
+        return Err(format!("importing the rewritten files failed: {text}{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(())
 }
 
 fn hex(b: &[u8]) -> String {
@@ -205,6 +249,9 @@ fn identity_round_trip() {
         }
         if pct < 99.9 {
             failures.push(format!("{tag}: {pct:.3}% identical"));
+        }
+        if let Err(e) = imports_cleanly(v, &s.changed) {
+            failures.push(format!("{tag}: {e}"));
         }
     }
     assert!(any, "no .pyc files found for any version");

@@ -373,3 +373,35 @@ fn exception_range_inside_instruction_rejected() {
     }
     assert!(checked > 0, "no 3.11+ corpus code object with a suitable exception table");
 }
+
+/// 3.13+: the instruction before a `SEND` must share its handler (CPython
+/// looks the handler up there when the awaitable raises; docs/ir.md).
+/// Taking the handler off that instruction is rejected there and accepted
+/// on 3.12, which looks it up at the `SEND` itself.
+#[test]
+fn send_needs_the_handler_of_the_instruction_before() {
+    let mut checked = 0;
+    for v in support::corpus_versions().into_iter().filter(|v| v.at_least(12)) {
+        let before_send = |f: &Function| -> Option<(usize, usize)> {
+            let flat: Vec<(usize, usize)> =
+                f.blocks.iter().enumerate().flat_map(|(b, blk)| (0..blk.instrs.len()).map(move |i| (b, i))).collect();
+            flat.windows(2).find_map(|w| {
+                let (p, s) = (w[0], w[1]);
+                let (pi, si) = (&f.blocks[p.0].instrs[p.1], &f.blocks[s.0].instrs[s.1]);
+                (name_of(f, si) == "SEND" && si.handler.is_some() && pi.handler == si.handler).then_some(p)
+            })
+        };
+        let Some((_m, f)) = corpus_function(v, &|f| before_send(f).is_some()) else { continue };
+        let (b, i) = before_send(&f).unwrap();
+        let mut g = f.clone();
+        g.blocks[b].instrs[i].handler = None;
+        if v.at_least(13) {
+            let send_at = if i + 1 < g.blocks[b].instrs.len() { (b, i + 1) } else { (b + 1, 0) };
+            expect(v, "SEND handler", &f, &g, Invariant::Handler, Some(send_at), &Limits::CPYTHON);
+        } else {
+            assert!(verify::verify(&g).is_ok(), "{v}: a SEND's neighbour's handler is free before 3.13");
+        }
+        checked += 1;
+    }
+    assert!(checked > 0 || support::corpus_versions().iter().all(|v| !v.at_least(12)));
+}

@@ -41,6 +41,7 @@ pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
         }
     }
     targets(f, t, sink);
+    send_handlers(f, t, sink);
     stack(f, sink);
     code_size(f, t, limits, sink);
 }
@@ -363,6 +364,40 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                 n.checked_sub(1),
                 "the last block does not end in a return, raise or unconditional jump".into(),
             );
+        }
+    }
+}
+
+/// 3.13+: when the awaitable a `SEND` drives raises, CPython looks up the
+/// handler at the code unit before the `SEND` (docs/ir.md), so the
+/// instruction laid out there must have the `SEND`'s handler.
+fn send_handlers(f: &Function, t: &OpTable, sink: &mut Sink) {
+    if !f.version.at_least(13) {
+        return;
+    }
+    let Some(send) = t.by_name("SEND").map(|i| i.code) else { return };
+    let mut prev: Option<&Instr> = None;
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            if ins.op == send {
+                let before = prev.and_then(|p| p.handler).map(|h| h.target);
+                if prev.is_some_and(|p| p.handler != ins.handler) {
+                    let show = |l: Option<Label>| l.map_or("none".to_string(), |l| l.to_string());
+                    sink.at(
+                        f,
+                        I::Handler,
+                        bi,
+                        Some(k),
+                        format!(
+                            "the instruction before SEND has handler {} but the SEND has {}; {} looks up a SEND's handler at the instruction before it",
+                            show(before),
+                            show(ins.handler.map(|h| h.target)),
+                            f.version
+                        ),
+                    );
+                }
+            }
+            prev = Some(ins);
         }
     }
 }
