@@ -150,13 +150,15 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
         k += b.instrs.len();
     }
     let index_of = |l: Label| blocks.get(l).map(|b| first[b]).ok_or_else(|| invalid(format!("no block called {l}")));
+    let fx = crate::opcodes::facts::all(t);
+    let caches = |op: u8| u32::from(fx[usize::from(op)].cache_units);
     let mut starts = vec![0u32; instrs.len() + 1];
     let mut rounds = 0;
     loop {
         let mut at = 0u32;
         for i in 0..instrs.len() {
             starts[i] = at;
-            at += 2 * (u32::from(exts[i]) + 1 + caches(t, ops[i]));
+            at += 2 * (u32::from(exts[i]) + 1 + caches(ops[i]));
         }
         starts[instrs.len()] = at;
         let mut changed = false;
@@ -189,7 +191,7 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
             code.extend_from_slice(&[t.extended_arg, (args[i] >> (8 * k)) as u8]);
         }
         code.extend_from_slice(&[ops[i], args[i] as u8]);
-        code.resize(code.len() + 2 * caches(t, ops[i]) as usize, 0);
+        code.resize(code.len() + 2 * caches(ops[i]) as usize, 0);
     }
     let spans: Vec<(u32, u32)> = (0..instrs.len()).map(|i| (starts[i], starts[i + 1])).collect();
     let linetable = line_table(f, &spans)?;

@@ -33,10 +33,16 @@ static FACTS: [OnceLock<[OpFacts; 256]>; 7] = [const { OnceLock::new() }; 7];
 /// The facts of opcode `op` in table `t` (all false/0 for undefined bytes).
 #[inline]
 pub fn of(t: &OpTable, op: u8) -> OpFacts {
+    all(t)[usize::from(op)]
+}
+
+/// The facts of every opcode byte of `t`, for loops over many instructions.
+pub fn all(t: &OpTable) -> &'static [OpFacts; 256] {
+    static UNKNOWN: [OpFacts; 256] = [OpFacts { name_shift: 0, local_pair: false, terminator: false, nop: false, cache_units: 0 }; 256];
     let slot = usize::from(t.version.minor).wrapping_sub(8);
     match FACTS.get(slot) {
-        Some(cell) => cell.get_or_init(|| std::array::from_fn(|b| derive(t, b as u8)))[usize::from(op)],
-        None => derive(t, op),
+        Some(cell) if t.version.major == 3 => cell.get_or_init(|| std::array::from_fn(|b| derive(t, b as u8))),
+        _ => &UNKNOWN,
     }
 }
 
