@@ -152,6 +152,14 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
     let index_of = |l: Label| blocks.get(l).map(|b| first[b]).ok_or_else(|| invalid(format!("no block called {l}")));
     let fx = crate::opcodes::facts::all(t);
     let caches = |op: u8| u32::from(fx[usize::from(op)].cache_units);
+    // NB: (instruction, first instruction of its target): the fixpoint
+    // below only revisits jumps.
+    let mut jumps: Vec<(usize, usize)> = Vec::new();
+    for (i, ins) in instrs.iter().enumerate() {
+        if let Arg::Jump(l) = ins.arg {
+            jumps.push((i, index_of(l)?));
+        }
+    }
     let mut starts = vec![0u32; instrs.len() + 1];
     let mut rounds = 0;
     loop {
@@ -162,19 +170,17 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
         }
         starts[instrs.len()] = at;
         let mut changed = false;
-        for (i, ins) in instrs.iter().enumerate() {
-            if let Arg::Jump(l) = ins.arg {
-                let op_offset = starts[i] + 2 * u32::from(exts[i]);
-                let (op, arg) = fit_jump(t, ops[i], op_offset, starts[index_of(l)?])?;
-                args[i] = arg;
-                if op != ops[i] {
-                    ops[i] = op;
-                    changed = true;
-                }
-                if prefixes_needed(arg) > exts[i] {
-                    exts[i] = prefixes_needed(arg);
-                    changed = true;
-                }
+        for &(i, target) in &jumps {
+            let op_offset = starts[i] + 2 * u32::from(exts[i]);
+            let (op, arg) = fit_jump(t, ops[i], op_offset, starts[target])?;
+            args[i] = arg;
+            if op != ops[i] {
+                ops[i] = op;
+                changed = true;
+            }
+            if prefixes_needed(arg) > exts[i] {
+                exts[i] = prefixes_needed(arg);
+                changed = true;
             }
         }
         if !changed {

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::exctable::{self, ExcEntry};
 use crate::ir::{Function, Label, Loc};
-use crate::locations::{self, LocEntry};
+use crate::locations::{self, locations311, LocEntry};
 
 /// The line table of `f` (`co_lnotab` on 3.8/3.9, `co_linetable` after),
 /// given each instruction's byte span, grouped as each assembler groups:
@@ -13,14 +13,14 @@ use crate::locations::{self, LocEntry};
 /// 3.12+ where the location changes.
 pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     let v = f.version;
-    let line_only = !v.at_least(11);
+    if v.at_least(11) {
+        return location_table(f, spans);
+    }
+    // 3.8-3.10: lines only.
     let mut entries: Vec<LocEntry> = Vec::with_capacity(spans.len());
     let mut last_line = Some(f.firstlineno);
     for (ins, &(start, end)) in f.instrs().zip(spans) {
-        let mut loc = ins.loc;
-        if line_only {
-            loc = Loc { line: loc.line, ..Loc::default() };
-        }
+        let mut loc = Loc { line: ins.loc.line, ..Loc::default() };
         if !v.at_least(10) && loc.line.is_none() {
             // NB: 3.8/3.9 tables cannot say "no line": keep the previous one.
             loc.line = last_line;
@@ -31,7 +31,7 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
             entries.push(LocEntry::line_only(start, start, Some(g)));
         }
         let e = LocEntry { start, end, line: loc.line, end_line: loc.end_line, col: loc.col, end_col: loc.end_col };
-        let merge = if v.at_least(12) || !v.at_least(11) { !(ins.starts_line && !v.at_least(10)) } else { false };
+        let merge = !(ins.starts_line && !v.at_least(10));
         match entries.last_mut() {
             Some(p) if merge && ghosts.is_none() && (p.line, p.end_line, p.col, p.end_col) == (e.line, e.end_line, e.col, e.end_col) => p.end = end,
             _ => entries.push(e),
@@ -42,6 +42,31 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
         entries.push(LocEntry::line_only(end, end, Some(g)));
     }
     locations::encode(v, &entries, f.firstlineno)
+}
+
+/// [`line_table`] for 3.11+: no ghost lines or line-only rules, so the
+/// records are encoded as they are found, with no list of entries.
+fn location_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
+    let v = f.version;
+    let mut enc = locations311::Encoder::new(v, f.firstlineno, spans.len());
+    // NB: 3.11 writes one record per instruction, 3.12+ one per run of equal locations.
+    let merge = v.at_least(12);
+    let mut open: Option<LocEntry> = None;
+    for (ins, &(start, end)) in f.instrs().zip(spans) {
+        let l = ins.loc;
+        if let Some(p) = open.as_mut() {
+            if merge && (p.line, p.end_line, p.col, p.end_col) == (l.line, l.end_line, l.col, l.end_col) {
+                p.end = end;
+                continue;
+            }
+            enc.push(p)?;
+        }
+        open = Some(LocEntry { start, end, line: l.line, end_line: l.end_line, col: l.col, end_col: l.end_col });
+    }
+    if let Some(p) = open {
+        enc.push(&p)?;
+    }
+    Ok(enc.finish())
 }
 
 /// The exception table of `f` (empty before 3.11): one entry per run of

@@ -159,10 +159,34 @@ pub(crate) fn check_representable(version: PyVersion, e: &LocEntry) -> std::resu
 /// than 8 code units are split into 8-unit pieces, and each piece takes the
 /// smallest form CPython would pick (`write_location_info_entry`).
 pub fn encode(version: PyVersion, entries: &[LocEntry], firstlineno: i32) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(entries.len() * 2);
-    let mut cur = firstlineno as i64;
-    for (i, e) in entries.iter().enumerate() {
-        check_representable(version, e)
+    let mut enc = Encoder::new(version, firstlineno, entries.len());
+    for e in entries {
+        enc.push(e)?;
+    }
+    Ok(enc.finish())
+}
+
+/// [`encode`] one entry at a time, for callers that produce entries on the
+/// fly (the assembler) and need no list of them.
+pub struct Encoder {
+    version: PyVersion,
+    out: Vec<u8>,
+    cur: i64,
+    count: usize,
+}
+
+impl Encoder {
+    /// An empty table for `version`; `entries` is a capacity hint.
+    pub fn new(version: PyVersion, firstlineno: i32, entries: usize) -> Self {
+        // NB: most records take 2 or 3 bytes.
+        Encoder { version, out: Vec::with_capacity(entries * 3), cur: i64::from(firstlineno), count: 0 }
+    }
+
+    /// Appends entry `e` (the error offset is its index among those pushed).
+    pub fn push(&mut self, e: &LocEntry) -> Result<()> {
+        let i = self.count;
+        self.count += 1;
+        check_representable(self.version, e)
             .map_err(|m| Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {m}"))))?;
         if e.end < e.start || (e.end - e.start) % 2 != 0 || e.end == e.start {
             return Err(Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: bad range {}..{}", e.start, e.end))));
@@ -170,11 +194,16 @@ pub fn encode(version: PyVersion, entries: &[LocEntry], firstlineno: i32) -> Res
         let mut units = (e.end - e.start) / 2;
         while units > 0 {
             let n = units.min(8);
-            write_one(&mut out, e, n as u8, &mut cur);
+            write_one(&mut self.out, e, n as u8, &mut self.cur);
             units -= n;
         }
+        Ok(())
     }
-    Ok(out)
+
+    /// The table.
+    pub fn finish(self) -> Vec<u8> {
+        self.out
+    }
 }
 
 fn write_one(out: &mut Vec<u8>, e: &LocEntry, units: u8, cur: &mut i64) {
