@@ -24,18 +24,30 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    #[inline(always)]
     fn byte(&mut self, what: &'static str) -> Result<u8> {
-        let b = *self.table.get(self.pos).ok_or_else(|| truncated(self.pos, what, 1, self.table.len()))?;
-        if b & 0x80 != 0 {
+        match self.table.get(self.pos) {
+            Some(&b) if b & 0x80 == 0 => {
+                self.pos += 1;
+                Ok(b)
+            }
+            _ => Err(self.bad_byte(what)),
+        }
+    }
+
+    // NB: out of line, so the hot path of `byte` stays a load and a test.
+    #[cold]
+    #[inline(never)]
+    fn bad_byte(&self, what: &'static str) -> Error {
+        match self.table.get(self.pos) {
+            None => truncated(self.pos, what, 1, self.table.len()),
             // NB: CPython walks backwards to the previous byte with bit 7 set
             // (`retreat`); such a byte inside an entry breaks that walk.
-            return Err(Error::at(
+            Some(b) => Error::at(
                 self.pos as u64,
                 ErrorKind::Invalid(format!("byte {b:#04x} with bit 7 set inside a location entry ({what})")),
-            ));
+            ),
         }
-        self.pos += 1;
-        Ok(b)
     }
 
     fn varint(&mut self, what: &'static str) -> Result<u32> {
