@@ -52,28 +52,50 @@ pub fn prefixes_needed(arg: u32) -> u8 {
 }
 
 /// The number CPython stores for a non-jump argument of opcode `op`.
-#[inline]
 pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
-    Ok(match arg {
+    match raw_arg(t, op, arg) {
+        Some(n) => Ok(n),
+        None => Err(arg_error(t, op, arg)),
+    }
+}
+
+/// [`encode_arg`] without the reason: `None` where it fails. The hot
+/// paths (assembler, stack depth) call this and build errors only on failure.
+#[inline]
+pub fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> Option<u32> {
+    Some(match arg {
         Arg::None => 0,
         Arg::Int(n) | Arg::Local(n) | Arg::Free(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
         Arg::Const(c) => c.0,
         Arg::Name { index, flags } => {
             let s = u32::from(t.facts(op).name_shift);
             if u32::from(flags) >> s != 0 {
-                let name = t.get(op).map_or("", |i| i.name);
-                return Err(invalid(format!("{name}: flags {flags} do not fit in {s} bit(s)")));
+                return None;
             }
             (index.0 << s) | u32::from(flags)
         }
         Arg::LocalPair(a, b) => {
             if a > 15 || b > 15 {
-                return Err(invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each")));
+                return None;
             }
             (a << 4) | b
         }
-        Arg::Jump(l) => return Err(invalid(format!("jump to {l} outside the assembler's jump pass"))),
+        Arg::Jump(_) => return None,
     })
+}
+
+#[cold]
+fn arg_error(t: &OpTable, op: u8, arg: Arg) -> Error {
+    match arg {
+        Arg::Name { flags, .. } => {
+            let name = t.get(op).map_or("", |i| i.name);
+            let s = t.facts(op).name_shift;
+            invalid(format!("{name}: flags {flags} do not fit in {s} bit(s)"))
+        }
+        Arg::LocalPair(a, b) => invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each")),
+        Arg::Jump(l) => invalid(format!("jump to {l} outside the assembler's jump pass")),
+        _ => invalid(format!("argument {arg:?} of opcode {op}")),
+    }
 }
 
 #[inline]

@@ -142,29 +142,52 @@ pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<Loc
     Ok(out)
 }
 
-/// Why `e` cannot be written in `version`'s table, if it cannot.
-pub(crate) fn check_representable(version: PyVersion, e: &LocEntry) -> std::result::Result<(), String> {
+/// Why a location cannot be written in a 3.11+ table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unwritable {
+    NoLineButMore,
+    NoEndLine,
+    EndBeforeStart,
+    NegativeColumn,
+    OneColumn311,
+    OneColumnOneLine,
+}
+
+/// The reason `e` cannot be written in `version`'s table, if any.
+#[inline]
+fn unwritable(version: PyVersion, e: &LocEntry) -> Option<Unwritable> {
     let Some(line) = e.line else {
-        if e.end_line.is_some() || e.col.is_some() || e.end_col.is_some() {
-            return Err("no line but an end line or column".into());
-        }
-        return Ok(());
+        let more = e.end_line.is_some() || e.col.is_some() || e.end_col.is_some();
+        return more.then_some(Unwritable::NoLineButMore);
     };
-    let Some(end_line) = e.end_line else { return Err("a line but no end line".into()) };
+    let Some(end_line) = e.end_line else { return Some(Unwritable::NoEndLine) };
     if end_line < line {
-        return Err(format!("end line {end_line} before line {line}"));
+        return Some(Unwritable::EndBeforeStart);
     }
     if e.col.is_some_and(|c| c < 0) || e.end_col.is_some_and(|c| c < 0) {
-        return Err("negative column".into());
+        return Some(Unwritable::NegativeColumn);
     }
     let one_line = end_line == line;
     match (e.col, e.end_col) {
-        (Some(_), Some(_)) => Ok(()),
-        (None, None) if one_line => Ok(()),
-        _ if !version.at_least(12) => Err("3.11 writes both columns or neither, and no end line without columns".into()),
-        _ if one_line => Err("a single column on a one-line span (written as no columns)".into()),
-        _ => Ok(()),
+        (Some(_), Some(_)) => None,
+        (None, None) if one_line => None,
+        _ if !version.at_least(12) => Some(Unwritable::OneColumn311),
+        _ if one_line => Some(Unwritable::OneColumnOneLine),
+        _ => None,
     }
+}
+
+/// Why `e` cannot be written in `version`'s table, if it cannot.
+pub(crate) fn check_representable(version: PyVersion, e: &LocEntry) -> std::result::Result<(), String> {
+    let Some(why) = unwritable(version, e) else { return Ok(()) };
+    Err(match why {
+        Unwritable::NoLineButMore => "no line but an end line or column".into(),
+        Unwritable::NoEndLine => "a line but no end line".into(),
+        Unwritable::EndBeforeStart => format!("end line {} before line {}", e.end_line.unwrap_or(0), e.line.unwrap_or(0)),
+        Unwritable::NegativeColumn => "negative column".into(),
+        Unwritable::OneColumn311 => "3.11 writes both columns or neither, and no end line without columns".into(),
+        Unwritable::OneColumnOneLine => "a single column on a one-line span (written as no columns)".into(),
+    })
 }
 
 /// Encodes entries as CPython `version` (3.11+) writes them: ranges longer
@@ -198,10 +221,8 @@ impl Encoder {
     pub fn push(&mut self, e: &LocEntry) -> Result<()> {
         let i = self.count;
         self.count += 1;
-        check_representable(self.version, e)
-            .map_err(|m| Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {m}"))))?;
-        if e.end < e.start || (e.end - e.start) % 2 != 0 || e.end == e.start {
-            return Err(Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: bad range {}..{}", e.start, e.end))));
+        if unwritable(self.version, e).is_some() || e.end <= e.start || (e.end - e.start) % 2 != 0 {
+            return Err(self.reject(i, e));
         }
         let mut units = (e.end - e.start) / 2;
         while units > 0 {
@@ -210,6 +231,15 @@ impl Encoder {
             units -= n;
         }
         Ok(())
+    }
+
+    #[cold]
+    fn reject(&self, i: usize, e: &LocEntry) -> Error {
+        let m = match check_representable(self.version, e) {
+            Err(m) => m,
+            Ok(()) => format!("bad range {}..{}", e.start, e.end),
+        };
+        Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {m}")))
     }
 
     /// The table.

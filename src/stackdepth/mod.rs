@@ -396,7 +396,7 @@ fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -
 fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
     match arg {
         Arg::Jump(_) => 0,
-        a => crate::asm::encode_arg(t, op, a).unwrap_or(0),
+        a => crate::asm::raw_arg(t, op, a).unwrap_or(0),
     }
 }
 
