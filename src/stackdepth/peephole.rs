@@ -58,10 +58,9 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     let tail = tail_start(m, f, &loads);
     let mut out = Vec::new();
     for &(bi, k, c) in &loads {
-        if c < tail {
-            continue;
-        }
-        let n = tuple_len(m, f.consts[c]).unwrap_or(0);
+        // NB: an index past co_consts is the verifier's to report, not ours.
+        let Some(&id) = f.consts.get(c).filter(|_| c >= tail) else { continue };
+        let n = tuple_len(m, id).unwrap_or(0);
         if n >= 2 && feeds_tuple_slot(t, f, bi, k) {
             out.push((ConstIdx(c as u32), n as u32));
         }
