@@ -405,3 +405,70 @@ fn send_needs_the_handler_of_the_instruction_before() {
     }
     assert!(checked > 0 || support::corpus_versions().iter().all(|v| !v.at_least(12)));
 }
+
+/// Stack reads and the arguments CPython trusts: each broken function
+/// below passed the verifier before these rules (net stack effects alone
+/// looked fine) and made the interpreter crash when run (found by running
+/// mutated corpus code, docs/verifier.md).
+#[test]
+fn reads_below_the_stack_and_trusted_arguments_are_rejected() {
+    let lim = Limits::CPYTHON;
+    let mut checked = 0;
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).expect("table");
+        let op = |n: &str| t.by_name(n).unwrap_or_else(|| panic!("{v}: no {n}")).code;
+        let is = |f: &Function, ins: &Instr, n: &str| name_of(f, ins) == n;
+
+        // A value-reading, stack-neutral instruction where the stack is empty.
+        let Some((_m, f)) = corpus_function(v, &|f| f.flags & 0x2a0 == 0 && f.localsplus.len() > 1) else { continue };
+        let d = pyrewrite::stackdepth::compute(&f).unwrap();
+        let (b, i) = (0..f.blocks.len())
+            .find_map(|b| (0..f.blocks[b].instrs.len()).find(|&i| d.before(b, i) == Some(0) && !is(&f, &f.blocks[b].instrs[i], "RESUME")).map(|i| (b, i)))
+            .expect("an instruction at depth 0");
+        let mut g = f.clone();
+        g.blocks[b].instrs.insert(i, Instr::new(op("UNARY_NEGATIVE"), Arg::None));
+        expect(v, "read below the stack", &f, &g, Invariant::Stack, Some((b, i)), &lim);
+
+        // A list comprehension's LIST_APPEND with argument 0.
+        if let Some((_m, f)) = corpus_function(v, &|f| f.instrs().any(|ins| is(f, ins, "LIST_APPEND"))) {
+            let (b, i) = find(&f, |ins| is(&f, ins, "LIST_APPEND")).unwrap();
+            let mut g = f.clone();
+            g.blocks[b].instrs[i].arg = Arg::Int(0);
+            expect(v, "LIST_APPEND 0", &f, &g, Invariant::ArgRange, Some((b, i)), &lim);
+        }
+
+        // MAKE_FUNCTION no longer right after the load of its code object
+        // (a stack-neutral copy and pop in between).
+        if let Some((_m, f)) = corpus_function(v, &|f| f.instrs().any(|ins| is(f, ins, "MAKE_FUNCTION"))) {
+            let (b, i) = find(&f, |ins| is(&f, ins, "MAKE_FUNCTION")).unwrap();
+            let (dup, dup_arg) = if v.at_least(11) { (op("COPY"), Arg::Int(1)) } else { (op("DUP_TOP"), Arg::None) };
+            let mut g = f.clone();
+            g.blocks[b].instrs.insert(i, Instr::new(op("POP_TOP"), Arg::None));
+            g.blocks[b].instrs.insert(i, Instr::new(dup, dup_arg));
+            expect(v, "MAKE_FUNCTION after a copy", &f, &g, Invariant::ArgRange, Some((b, i + 2)), &lim);
+        }
+
+        // 3.11+: COPY_FREE_VARS copying more cells than the closure has.
+        if v.at_least(11) {
+            if let Some((_m, f)) = corpus_function(v, &|f| f.instrs().any(|ins| is(f, ins, "COPY_FREE_VARS"))) {
+                let (b, i) = find(&f, |ins| is(&f, ins, "COPY_FREE_VARS")).unwrap();
+                let mut g = f.clone();
+                let Arg::Int(n) = g.blocks[b].instrs[i].arg else { panic!("{v}: COPY_FREE_VARS arg") };
+                g.blocks[b].instrs[i].arg = Arg::Int(n + 1);
+                expect(v, "COPY_FREE_VARS n+1", &f, &g, Invariant::ArgRange, Some((b, i)), &lim);
+            }
+        }
+
+        // 3.11: CALL's count differs from its PRECALL's.
+        if v == PyVersion::new(3, 11) {
+            let (_m, f) = corpus_function(v, &|f| f.instrs().any(|ins| is(f, ins, "CALL"))).expect("a CALL");
+            let (b, i) = find(&f, |ins| is(&f, ins, "CALL")).unwrap();
+            let mut g = f.clone();
+            let Arg::Int(n) = g.blocks[b].instrs[i].arg else { panic!("CALL arg") };
+            g.blocks[b].instrs[i].arg = Arg::Int(n + 30);
+            expect(v, "CALL n+30", &f, &g, Invariant::ArgRange, Some((b, i)), &lim);
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no corpus version checked");
+}

@@ -418,6 +418,7 @@ fn stack(f: &Function, sink: &mut Sink) {
             format!("co_stacksize is {} but the code needs {}", f.stacksize, d.max),
         );
     }
+    reads_and_arguments(f, &d, sink);
     // The unwinder pops down to the handler's depth: it cannot be above
     // the stack the covered instruction starts with.
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -435,6 +436,46 @@ fn stack(f: &Function, sink: &mut Sink) {
                         ),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// Every reachable instruction finds on the stack the values it reads (not
+/// only its net pops), and the arguments CPython trusts match what they
+/// index (see `reach`).
+fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sink) {
+    let Some(t) = opcodes::table(f.version) else { return };
+    let nfree = if f.version.at_least(11) {
+        f.localspluskinds.iter().filter(|&&k| k & CO_FAST_FREE != 0).count()
+    } else {
+        f.freevars.len()
+    };
+    let (mut prev, mut prev2): (Option<(&str, u32)>, Option<(&str, u32)>) = (None, None);
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            let Some(info) = t.get(ins.op) else { continue };
+            let raw = match ins.arg {
+                Arg::Jump(_) => 0,
+                a => asm::raw_arg(t, ins.op, a).unwrap_or(0),
+            };
+            if let Some(m) = super::reach::argument_rule(t, info.name, raw, nfree, prev, prev2) {
+                sink.at(f, I::ArgRange, bi, Some(k), m);
+            }
+            // NB: a NOP changes no stack, so the rules look through it.
+            if info.name != "NOP" {
+                (prev2, prev) = (prev, Some((info.name, raw)));
+            }
+            let (Some(depth), Some(net)) = (d.before(bi, k), t.stack_effect(ins.op, raw, Some(false))) else { continue };
+            let reads = super::reach::reads(t, ins.op, raw, net);
+            if i64::from(depth) < reads {
+                sink.at(
+                    f,
+                    I::Stack,
+                    bi,
+                    Some(k),
+                    format!("{} reads {reads} stack value(s) but the stack holds {depth} here", info.name),
+                );
             }
         }
     }

@@ -44,6 +44,7 @@
 mod checks;
 mod locs;
 mod raw;
+mod reach;
 
 pub use raw::verify_code;
 
