@@ -75,7 +75,7 @@ fn cpython_code_verifies_clean() {
                     bad += 1;
                     failures.push(format!("{} raw: {}", path.display(), errs[0]));
                 }
-                if let Err(errs) = verify::verify(&f) {
+                if let Err(errs) = verify::verify_in(&f, &m) {
                     bad += 1;
                     if failures.len() < 20 {
                         let name = m.str(c.name).unwrap_or_default().into_owned();
@@ -471,4 +471,54 @@ fn reads_below_the_stack_and_trusted_arguments_are_rejected() {
         checked += 1;
     }
     assert!(checked > 0, "no corpus version checked");
+}
+
+/// `MAKE_FUNCTION` must get a closure exactly when its code object has free
+/// variables (checked by `verify_in`, which sees the constants): dropping
+/// the closure of a nested function that uses a cell is rejected; the same
+/// function passes `verify`, which does not see the constant's value.
+#[test]
+fn make_function_closure_must_match_the_code_object() {
+    let mut checked = 0;
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).expect("table");
+        let set_attr = t.by_name("SET_FUNCTION_ATTRIBUTE").map(|i| i.code);
+        let pick = |f: &Function| {
+            f.instrs().any(|ins| match set_attr {
+                Some(s) => ins.op == s && ins.arg == Arg::Int(8),
+                None => name_of(f, ins) == "MAKE_FUNCTION" && matches!(ins.arg, Arg::Int(a) if a & 8 != 0),
+            })
+        };
+        let Some((m, f)) = corpus_function(v, &pick) else { continue };
+        let (b, i) = match set_attr {
+            Some(s) => find(&f, |ins| ins.op == s && ins.arg == Arg::Int(8)).unwrap(),
+            None => find(&f, |ins| name_of(&f, ins) == "MAKE_FUNCTION" && matches!(ins.arg, Arg::Int(a) if a & 8 != 0)).unwrap(),
+        };
+        assert!(verify::verify_in(&f, &m).is_ok(), "{v}: the unbroken function does not verify");
+        let mut g = f.clone();
+        // NB: 3.13+ drops the SET_FUNCTION_ATTRIBUTE 8 and its closure tuple
+        // (the closure tuple is pushed before it: pop it there instead);
+        // before, the flag goes and the tuple is popped just before.
+        let pop = Instr::new(t.by_name("POP_TOP").unwrap().code, Arg::None);
+        let at = if set_attr.is_some() {
+            g.blocks[b].instrs.remove(i);
+            // the closure tuple sits under the function: swap it up and pop it
+            g.blocks[b].instrs.insert(i, pop);
+            g.blocks[b].instrs.insert(i, Instr::new(t.by_name("SWAP").unwrap().code, Arg::Int(2)));
+            let (mb, mi) = (0..=i).rev().find_map(|k| (name_of(&g, &g.blocks[b].instrs[k]) == "MAKE_FUNCTION").then_some((b, k))).expect("MAKE_FUNCTION before");
+            (mb, mi)
+        } else {
+            let Arg::Int(a) = g.blocks[b].instrs[i].arg else { unreachable!() };
+            g.blocks[b].instrs[i].arg = Arg::Int(a & !8);
+            (b, i)
+        };
+        let errs = verify::verify_in(&g, &m).expect_err(&format!("{v}: closure dropped, accepted"));
+        assert!(
+            errs.iter().any(|e| e.invariant == Invariant::ArgRange && e.location.block == Some(at.0) && e.location.instr == Some(at.1)),
+            "{v}: {:?}",
+            errs.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
 }

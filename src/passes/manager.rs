@@ -183,7 +183,7 @@ impl Pipeline {
                     if let Ok(n) = stackdepth::stacksize(&u.f) {
                         u.f.stacksize = n;
                     }
-                    let v = verify(&u.f);
+                    let v = crate::verify::verify_in(&u.f, m).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
                     st.verify_time += t1.elapsed();
                     if let Err(problems) = v {
                         failure = Some(format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; ")));

@@ -42,6 +42,7 @@
 //! exception-table ranges and targets fall on instruction boundaries.
 
 mod checks;
+mod consts;
 mod locs;
 mod raw;
 mod reach;
@@ -49,6 +50,7 @@ mod reach;
 pub use raw::verify_code;
 
 use crate::ir::{Function, Label};
+use crate::marshal::Marshal;
 use std::fmt;
 
 /// Which rule a [`VerifierError`] breaks.
@@ -225,6 +227,23 @@ pub fn verify_with(f: &Function, limits: &Limits) -> Result<(), Vec<VerifierErro
     let mut sink = Sink { errors: Vec::new() };
     checks::run(f, limits, &mut sink);
     locs::run(f, &mut sink);
+    finish(f, sink)
+}
+
+/// [`verify`] plus the checks that need the values of the constants, in
+/// `m`, the arena `f` was lifted from (`MAKE_FUNCTION` gets a code object,
+/// with a closure exactly when that code has free variables). This is what
+/// the pass manager runs.
+pub fn verify_in(f: &Function, m: &Marshal) -> Result<(), Vec<VerifierError>> {
+    let mut sink = Sink { errors: Vec::new() };
+    checks::run(f, &Limits::CPYTHON, &mut sink);
+    locs::run(f, &mut sink);
+    consts::run(f, m, &mut sink);
+    finish(f, sink)
+}
+
+/// Locates and orders what the checks found.
+fn finish(f: &Function, mut sink: Sink) -> Result<(), Vec<VerifierError>> {
     if sink.errors.is_empty() {
         return Ok(());
     }

@@ -73,7 +73,7 @@ pub fn run(dir: &Path, count: usize, mut seed: u64) -> Outcome {
             let _ = pyrewrite::stackdepth::analyze(&f);
             let _ = pyrewrite::verify::verify_code(m, id);
             let _ = pyrewrite::dis::dis_module(m);
-            if pyrewrite::verify::verify(&f).is_err() {
+            if pyrewrite::verify::verify_in(&f, m).is_err() {
                 return (true, false);
             }
             if let Ok(d) = pyrewrite::stackdepth::compute(&f) {

@@ -1,0 +1,66 @@
+//! Checks that need the constants' values, not only their indices.
+//!
+//! NB: `MAKE_FUNCTION` hands the constant loaded before it to the function
+//! constructor as a code object without checking, and takes a closure
+//! tuple from the stack only when told to; a closure missing for code with
+//! free variables (or given to code without) crashes the interpreter.
+//! Found by `tools/mutants.sh` (docs/verifier.md).
+
+use super::{Invariant as I, Sink};
+use crate::ir::{Arg, Function, Instr};
+use crate::marshal::{Marshal, Value};
+use crate::opcodes::{self, OpTable};
+
+/// `co_localspluskinds` bit of a free variable (3.11+).
+const CO_FAST_FREE: u8 = 0x80;
+/// `MAKE_FUNCTION` / `SET_FUNCTION_ATTRIBUTE` flag: a closure tuple.
+const CLOSURE: u32 = 0x08;
+
+pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
+    let Some(t) = opcodes::table(f.version) else { return };
+    // Layout order with NOPs left out: (block, index, instruction).
+    let flat: Vec<(usize, usize, &Instr)> = f
+        .blocks
+        .iter()
+        .enumerate()
+        .flat_map(|(b, blk)| blk.instrs.iter().enumerate().map(move |(k, ins)| (b, k, ins)))
+        .filter(|(_, _, ins)| name(t, ins) != "NOP")
+        .collect();
+    for (p, &(b, k, ins)) in flat.iter().enumerate() {
+        if name(t, ins) != "MAKE_FUNCTION" {
+            continue;
+        }
+        // NB: the shape itself is `reach::argument_rule`'s to report.
+        let back = if f.version.at_least(11) { 1 } else { 2 };
+        let Some(&(_, _, load)) = p.checked_sub(back).and_then(|q| flat.get(q)) else { continue };
+        let Arg::Const(c) = load.arg else { continue };
+        let Some(&id) = f.consts.get(c.0 as usize) else { continue };
+        let Value::Code(code) = m.get(id) else {
+            sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION's constant {} is not a code object", c.0));
+            continue;
+        };
+        let free = if f.version.at_least(11) {
+            code.localspluskinds.and_then(|x| m.bytes(x)).is_some_and(|kinds| kinds.iter().any(|&x| x & CO_FAST_FREE != 0))
+        } else {
+            code.freevars.is_some_and(|x| !m.items(x).is_empty())
+        };
+        let closure = if f.version.at_least(13) {
+            // 3.13+: the flags come as SET_FUNCTION_ATTRIBUTE right after.
+            flat[p + 1..]
+                .iter()
+                .take_while(|(_, _, x)| name(t, x) == "SET_FUNCTION_ATTRIBUTE")
+                .any(|(_, _, x)| matches!(x.arg, Arg::Int(a) if a == CLOSURE))
+        } else {
+            matches!(ins.arg, Arg::Int(a) if a & CLOSURE != 0)
+        };
+        if free != closure {
+            let has = if free { "has free variables" } else { "has no free variable" };
+            let gets = if closure { "gets a closure" } else { "gets no closure" };
+            sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION: the code object {has} but {gets}"));
+        }
+    }
+}
+
+fn name(t: &OpTable, ins: &Instr) -> &'static str {
+    t.get(ins.op).map_or("", |i| i.name)
+}
