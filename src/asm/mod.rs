@@ -142,66 +142,75 @@ fn fit_jump(t: &OpTable, op: u8, op_offset: u32, target: u32) -> Result<(u8, u32
     }
 }
 
+/// One instruction while its size settles.
+#[derive(Clone, Copy)]
+struct Slot {
+    op: u8,
+    /// EXTENDED_ARG prefixes.
+    ext: u8,
+    arg: u32,
+    /// Index of the first instruction of the jump's target, or `NO_JUMP`.
+    target: u32,
+}
+
+const NO_JUMP: u32 = u32::MAX;
+
 /// Assembles `f` into bytes without touching any arena.
 pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
     let t = opcodes::table(f.version).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
-    let instrs: Vec<_> = f.instrs().collect();
-    let mut ops: Vec<u8> = instrs.iter().map(|i| i.op).collect();
-    let mut args: Vec<u32> = Vec::with_capacity(instrs.len());
-    let mut exts: Vec<u8> = Vec::with_capacity(instrs.len());
-    for ins in &instrs {
-        if ins.op == t.extended_arg || t.get(ins.op).is_none() {
-            return Err(invalid(format!("opcode {} cannot be assembled as an instruction", ins.op)));
-        }
-        let a = match ins.arg {
-            Arg::Jump(_) => 0,
-            a => encode_arg(t, ins.op, a)?,
-        };
-        args.push(a);
-        exts.push(ins.ext.max(prefixes_needed(a)));
-    }
     // Index of the first instruction of each block (== next block's for empty ones).
     let (blocks, dup) = LabelIndex::new(&f.blocks);
     if let Some(l) = dup {
         return Err(invalid(format!("two blocks called {l}")));
     }
     let mut first = Vec::with_capacity(f.blocks.len());
-    let mut k = 0;
+    let mut n = 0usize;
     for b in &f.blocks {
-        first.push(k);
-        k += b.instrs.len();
+        first.push(n);
+        n += b.instrs.len();
     }
     let index_of = |l: Label| blocks.get(l).map(|b| first[b]).ok_or_else(|| invalid(format!("no block called {l}")));
-    let fx = crate::opcodes::facts::all(t);
-    let caches = |op: u8| u32::from(fx[usize::from(op)].cache_units);
-    // NB: (instruction, first instruction of its target): the fixpoint
-    // below only revisits jumps.
-    let mut jumps: Vec<(usize, usize)> = Vec::new();
-    for (i, ins) in instrs.iter().enumerate() {
-        if let Arg::Jump(l) = ins.arg {
-            jumps.push((i, index_of(l)?));
+    // NB: one vector of small slots instead of one per field: fewer
+    // allocations per code object (docs/benchmarks.md).
+    let mut slots: Vec<Slot> = Vec::with_capacity(n);
+    for ins in f.instrs() {
+        if ins.op == t.extended_arg || t.get(ins.op).is_none() {
+            return Err(invalid(format!("opcode {} cannot be assembled as an instruction", ins.op)));
         }
+        let (arg, target) = match ins.arg {
+            Arg::Jump(l) => (0, index_of(l)? as u32),
+            a => (encode_arg(t, ins.op, a)?, NO_JUMP),
+        };
+        slots.push(Slot { op: ins.op, ext: ins.ext.max(prefixes_needed(arg)), arg, target });
     }
-    let mut starts = vec![0u32; instrs.len() + 1];
+    let fx = crate::opcodes::facts::all(t);
+    let size = |s: &Slot| 2 * (u32::from(s.ext) + 1 + u32::from(fx[usize::from(s.op)].cache_units));
+    // Per instruction: byte offset of its first prefix and one past its caches.
+    let mut spans: Vec<(u32, u32)> = vec![(0, 0); n];
     let mut rounds = 0;
     loop {
         let mut at = 0u32;
-        for i in 0..instrs.len() {
-            starts[i] = at;
-            at += 2 * (u32::from(exts[i]) + 1 + caches(ops[i]));
+        for (sp, s) in spans.iter_mut().zip(&slots) {
+            *sp = (at, at + size(s));
+            at = sp.1;
         }
-        starts[instrs.len()] = at;
+        let start_of = |k: usize| spans.get(k).map_or(at, |s| s.0);
         let mut changed = false;
-        for &(i, target) in &jumps {
-            let op_offset = starts[i] + 2 * u32::from(exts[i]);
-            let (op, arg) = fit_jump(t, ops[i], op_offset, starts[target])?;
-            args[i] = arg;
-            if op != ops[i] {
-                ops[i] = op;
+        for i in 0..n {
+            let s = slots[i];
+            if s.target == NO_JUMP {
+                continue;
+            }
+            let op_offset = spans[i].0 + 2 * u32::from(s.ext);
+            let (op, arg) = fit_jump(t, s.op, op_offset, start_of(s.target as usize))?;
+            let slot = &mut slots[i];
+            slot.arg = arg;
+            if op != slot.op {
+                slot.op = op;
                 changed = true;
             }
-            if prefixes_needed(arg) > exts[i] {
-                exts[i] = prefixes_needed(arg);
+            if prefixes_needed(arg) > slot.ext {
+                slot.ext = prefixes_needed(arg);
                 changed = true;
             }
         }
@@ -213,18 +222,19 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
             return Err(invalid("jump sizes do not settle".into()));
         }
     }
-    let mut code = Vec::with_capacity(starts[instrs.len()] as usize);
-    for i in 0..instrs.len() {
-        for k in (1..=u32::from(exts[i])).rev() {
-            code.extend_from_slice(&[t.extended_arg, (args[i] >> (8 * k)) as u8]);
+    let total = spans.last().map_or(0, |s| s.1);
+    let mut code = Vec::with_capacity(total as usize);
+    for s in &slots {
+        for k in (1..=u32::from(s.ext)).rev() {
+            code.extend_from_slice(&[t.extended_arg, (s.arg >> (8 * k)) as u8]);
         }
-        code.extend_from_slice(&[ops[i], args[i] as u8]);
-        code.resize(code.len() + 2 * caches(ops[i]) as usize, 0);
+        code.extend_from_slice(&[s.op, s.arg as u8]);
+        code.resize(code.len() + 2 * usize::from(fx[usize::from(s.op)].cache_units), 0);
     }
-    let spans: Vec<(u32, u32)> = (0..instrs.len()).map(|i| (starts[i], starts[i + 1])).collect();
     let linetable = line_table(f, &spans)?;
-    let handler_offset = |l: Label| index_of(l).map(|k| starts[k]);
+    let handler_offset = |l: Label| index_of(l).map(|k| spans.get(k).map_or(total, |s| s.0));
     let exceptiontable = exception_table(f, &spans, &handler_offset)?;
+    let ops = slots.iter().map(|s| s.op).collect();
     Ok(Assembled { code, linetable, exceptiontable, spans, ops })
 }
 
