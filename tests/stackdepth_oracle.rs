@@ -35,32 +35,6 @@ struct Counts {
     examples: Vec<String>,
 }
 
-fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
-    if std::env::var("PYREWRITE_STDLIB").is_ok_and(|x| x == "0") {
-        return Vec::new();
-    }
-    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
-        return support::pyc_files_under(Path::new(&d), &[]);
-    }
-    let prefix = format!("stdlib-{v}.");
-    let mut tmp: Vec<PathBuf> = std::fs::read_dir("/tmp")
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
-                .collect()
-        })
-        .unwrap_or_default();
-    tmp.sort();
-    if let Some(d) = tmp.pop() {
-        return support::pyc_files_under(&d, &[]);
-    }
-    match support::oracle_for(v) {
-        Some(interp) => support::stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
-        None => Vec::new(),
-    }
-}
-
 fn check_file(path: &Path, c: &mut Counts, verbose: bool) {
     let data = std::fs::read(path).expect("read");
     let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -117,7 +91,7 @@ fn stacksize_matches_cpython() {
             continue;
         }
         let corpus = support::corpus_pyc_files(v);
-        let stdlib = stdlib_files(v);
+        let stdlib = support::stdlib_files(v);
         if corpus.is_empty() && stdlib.is_empty() {
             eprintln!("skip {v}: no compiled corpus or stdlib");
             continue;
@@ -173,7 +147,7 @@ fn cfg_reachability_and_dominators() {
         if only.is_some_and(|o| o != v) {
             continue;
         }
-        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(stdlib_files(v)).collect();
+        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(support::stdlib_files(v)).collect();
         let (mut n, mut dead, mut shared) = (0usize, 0usize, 0usize);
         for path in &files {
             let Ok(data) = std::fs::read(path) else { continue };

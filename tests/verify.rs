@@ -18,32 +18,6 @@ use pyrewrite::verify::{self, Invariant, Limits};
 use pyrewrite::{stackdepth, PyVersion};
 use std::path::{Path, PathBuf};
 
-fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
-    if std::env::var("PYREWRITE_STDLIB").is_ok_and(|x| x == "0") {
-        return Vec::new();
-    }
-    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
-        return support::pyc_files_under(Path::new(&d), &[]);
-    }
-    let prefix = format!("stdlib-{v}.");
-    let mut tmp: Vec<PathBuf> = std::fs::read_dir("/tmp")
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
-                .collect()
-        })
-        .unwrap_or_default();
-    tmp.sort();
-    if let Some(d) = tmp.pop() {
-        return support::pyc_files_under(&d, &[]);
-    }
-    match support::oracle_for(v) {
-        Some(interp) => support::stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
-        None => Vec::new(),
-    }
-}
-
 fn load(path: &Path) -> Marshal {
     try_load(path).unwrap_or_else(|| panic!("{}: unreadable", path.display()))
 }
@@ -60,7 +34,7 @@ fn cpython_code_verifies_clean() {
     let mut failures = Vec::new();
     let mut total = 0usize;
     for v in PyVersion::SUPPORTED {
-        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(stdlib_files(v)).collect();
+        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(support::stdlib_files(v)).collect();
         let (mut n, mut bad) = (0usize, 0usize);
         for path in &files {
             let Some(m) = try_load(path) else {

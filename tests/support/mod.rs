@@ -247,3 +247,34 @@ pub fn run_many(interp: &Interpreter, root: &Path, files: &[PathBuf]) -> io::Res
     }
     Ok(map)
 }
+
+/// The compiled standard library of `v` for the whole-stdlib tests: none
+/// with `PYREWRITE_STDLIB=0`; `PYREWRITE_STDLIB_3_X=<dir>`; else the newest
+/// `/tmp/stdlib-3.X.*` tree; else the interpreter's own (see
+/// [`stdlib_pycs`]); empty when there is no interpreter.
+pub fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
+    if std::env::var("PYREWRITE_STDLIB").is_ok_and(|x| x == "0") {
+        return Vec::new();
+    }
+    if let Ok(d) = std::env::var(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor)) {
+        return pyc_files_under(Path::new(&d), &[]);
+    }
+    let prefix = format!("stdlib-{v}.");
+    let mut tmp: Vec<PathBuf> = std::fs::read_dir("/tmp")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+                .collect()
+        })
+        .unwrap_or_default();
+    tmp.sort();
+    if let Some(d) = tmp.pop() {
+        return pyc_files_under(&d, &[]);
+    }
+    match oracle_for(v) {
+        Some(interp) => stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
+        None => Vec::new(),
+    }
+}
+
