@@ -17,7 +17,9 @@
 mod harness;
 
 // NB: the allocator of the `pyrewrite` binary (src/main.rs), so the
-// figures are the CLI's.
+// figures are the CLI's; `--no-default-features` measures the system
+// allocator instead.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
