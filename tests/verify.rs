@@ -165,7 +165,7 @@ fn broken_functions_are_rejected() {
         expect(v, "arg on arg-less op", &f, &g, Invariant::ArgKind, Some((b, i)), &lim);
         // argument range: name flags that do not fit
         let (nb, ni) = find(&f, |ins| matches!(ins.arg, Arg::Name { .. })).expect("a name op");
-        let shift = lift::name_shift(t, name_of(&f, &f.blocks[nb].instrs[ni]));
+        let shift = u32::from(t.facts(f.blocks[nb].instrs[ni].op).name_shift);
         let mut g = f.clone();
         if let Arg::Name { ref mut flags, .. } = g.blocks[nb].instrs[ni].arg {
             *flags = 1 << shift;

@@ -78,12 +78,6 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
     Ok(out)
 }
 
-/// How many low flag bits the `hasname` opcode `name` packs below its
-/// index in version `t` (0, 1 or 2), read off [`opcodes::name_arg`].
-pub fn name_shift(t: &OpTable, name: &str) -> u32 {
-    t.by_name(name).map_or(0, |i| u32::from(t.facts(i.code).name_shift))
-}
-
 /// The argument of a non-jump instruction, as the IR records it.
 pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
     let Some(info) = t.get(op) else { return Arg::Int(raw) };

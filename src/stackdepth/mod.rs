@@ -369,7 +369,7 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
 
 /// How many NOPs open block `b`.
 fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
-    b.instrs.iter().take_while(|ins| t.get(ins.op).is_some_and(|o| o.name == "NOP")).count()
+    b.instrs.iter().take_while(|ins| t.facts(ins.op).nop).count()
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.

@@ -4,7 +4,6 @@ use super::{Invariant as I, Limits, Sink};
 use crate::asm;
 use crate::cfg::Cfg;
 use crate::ir::{Arg, Function, Instr, Label};
-use crate::lift;
 use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable};
 use crate::stackdepth::{self, DepthErrorKind};
 use std::collections::HashMap;
@@ -229,7 +228,7 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             }
         }
         Arg::Name { index, flags } => {
-            let s = lift::name_shift(t, name);
+            let s = u32::from(t.facts(ins.op).name_shift);
             if u32::from(flags) >> s != 0 {
                 err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
             }
@@ -463,7 +462,7 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
                 sink.at(f, I::ArgRange, bi, Some(k), m);
             }
             // NB: a NOP changes no stack, so the rules look through it.
-            if info.name != "NOP" {
+            if !t.facts(ins.op).nop {
                 (prev2, prev) = (prev, Some((info.name, raw)));
             }
             let (Some(depth), Some(net)) = (d.before(bi, k), t.stack_effect(ins.op, raw, Some(false))) else { continue };

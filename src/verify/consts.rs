@@ -24,7 +24,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         .iter()
         .enumerate()
         .flat_map(|(b, blk)| blk.instrs.iter().enumerate().map(move |(k, ins)| (b, k, ins)))
-        .filter(|(_, _, ins)| name(t, ins) != "NOP")
+        .filter(|(_, _, ins)| !t.facts(ins.op).nop)
         .collect();
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
         if name(t, ins) != "MAKE_FUNCTION" {
