@@ -393,7 +393,7 @@ fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -
 
 /// The number `stack_effect` takes for `arg` of `op` (what the assembler
 /// would write; jump distances do not matter to any effect).
-fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
+pub(crate) fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
     match arg {
         Arg::Jump(_) => 0,
         a => crate::asm::raw_arg(t, op, a).unwrap_or(0),

@@ -176,10 +176,7 @@ fn feeds_tuple_slot(t: &OpTable, f: &Function, bi: usize, k: usize) -> bool {
             continue;
         };
         let Some(info) = t.get(ins.op) else { return false };
-        let raw = match ins.arg {
-            Arg::Jump(_) => 0,
-            a => crate::asm::raw_arg(t, ins.op, a).unwrap_or(0),
-        };
+        let raw = super::raw_arg(t, ins.op, ins.arg);
         let Some(net) = t.stack_effect(ins.op, raw, Some(false)) else { return false };
         let pops = pushes(info.name, raw) - net;
         if pops > above {

@@ -454,10 +454,7 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
             let Some(info) = t.get(ins.op) else { continue };
-            let raw = match ins.arg {
-                Arg::Jump(_) => 0,
-                a => asm::raw_arg(t, ins.op, a).unwrap_or(0),
-            };
+            let raw = stackdepth::raw_arg(t, ins.op, ins.arg);
             if let Some(m) = super::reach::argument_rule(t, info.name, raw, nfree, prev, prev2) {
                 sink.at(f, I::ArgRange, bi, Some(k), m);
             }
