@@ -121,19 +121,35 @@ struct Inner {
     offset: Option<u64>,
     path: Option<PathBuf>,
     context: Vec<String>,
+    site: Option<PassSite>,
+}
+
+/// Where in a pipeline an error arose: which pass, on which code object,
+/// and whether the pass refused or the verifier rejected its output.
+/// NB: kept as data (not only context text) so that the Python layer can
+/// raise `PassError`/`VerifyError` with `.pass_name` and `.code_object`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassSite {
+    /// The pass name (`inject-hook`).
+    pub pass: &'static str,
+    /// The qualified name of the code object it was working on.
+    pub code_object: String,
+    /// True when the verifier rejected the pass's output; false when the
+    /// pass itself refused.
+    pub verifier: bool,
 }
 
 impl Error {
     /// An error at a byte offset.
     #[cold]
     pub fn at(offset: u64, kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { kind, offset: Some(offset), path: None, context: Vec::new() }))
+        Error(Box::new(Inner { kind, offset: Some(offset), path: None, context: Vec::new(), site: None }))
     }
 
     /// An error with no byte location.
     #[cold]
     pub fn new(kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { kind, offset: None, path: None, context: Vec::new() }))
+        Error(Box::new(Inner { kind, offset: None, path: None, context: Vec::new(), site: None }))
     }
 
     /// Attaches the file the error came from.
@@ -150,6 +166,25 @@ impl Error {
     pub fn context(mut self, what: impl Into<String>) -> Self {
         self.0.context.push(what.into());
         self
+    }
+
+    /// Records the pipeline step the error arose in (the first one wins).
+    #[cold]
+    pub fn in_pass(mut self, site: PassSite) -> Self {
+        if self.0.site.is_none() {
+            self.0.site = Some(site);
+        }
+        self
+    }
+
+    /// The pipeline step the error arose in, if it came from a pass.
+    pub fn pass_site(&self) -> Option<&PassSite> {
+        self.0.site.as_ref()
+    }
+
+    /// The context lines, innermost first.
+    pub fn contexts(&self) -> &[String] {
+        &self.0.context
     }
 
     /// What went wrong.

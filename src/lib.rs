@@ -27,5 +27,5 @@ pub mod stackdepth;
 pub mod verify;
 pub mod version;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, PassSite, Result};
 pub use version::PyVersion;

@@ -8,10 +8,10 @@
 //! before and after each pass; per-pass times and counts accumulate in
 //! [`Pipeline::stats`].
 
-use super::{Changed, Cx, Pass, PassInfo, RawValue};
+use super::{Changed, Cx, Pass, PassInfo, RawValue, RuntimeImport};
 use crate::asm;
 use crate::code;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, PassSite, Result};
 use crate::ir::{self, Function};
 use crate::lift;
 use crate::marshal::{Marshal, ObjId};
@@ -85,6 +85,30 @@ impl Pipeline {
         self.steps.is_empty()
     }
 
+    /// Every global the passes' output loads at run time, in pass order.
+    pub fn runtime_imports(&self) -> Vec<RuntimeImport> {
+        let mut out: Vec<RuntimeImport> = Vec::new();
+        for r in self.steps.iter().flat_map(|s| s.pass.runtime_imports()) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// The modules of [`Pipeline::runtime_imports`]. NB: never instrument
+    /// them: a hook that calls itself recurses, and one imported while it
+    /// imports itself is a circular import.
+    pub fn runtime_modules(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.runtime_imports() {
+            if !out.contains(&r.module) {
+                out.push(r.module);
+            }
+        }
+        out
+    }
+
     /// The pass names in order.
     pub fn names(&self) -> Vec<&'static str> {
         self.steps.iter().map(|s| s.info.name).collect()
@@ -132,13 +156,25 @@ impl Pipeline {
     /// Runs the pipeline over every code object of `m`; `dump`, when set,
     /// is the path prefix of the IR dump files.
     pub fn run_marshal(&self, m: &mut Marshal, dump: Option<&Path>) -> Result<()> {
+        self.run_rooted(m, dump, None)
+    }
+
+    /// Runs the pipeline over a code object that is not a module's (a live
+    /// function's `__code__`, marshalled on its own), whose qualified name
+    /// is `qualname`: no pass treats it as a module body.
+    pub fn run_code(&self, m: &mut Marshal, qualname: &str) -> Result<()> {
+        self.run_rooted(m, None, Some(qualname))
+    }
+
+    /// `root`: the qualified name of a non-module root, `None` for a module.
+    fn run_rooted(&self, m: &mut Marshal, dump: Option<&Path>, root: Option<&str>) -> Result<()> {
         if self.steps.is_empty() {
             return Ok(());
         }
         let version = m.version;
         let table = opcodes::table(version)
             .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {version}"))))?;
-        let qualnames: HashMap<ObjId, String> = code::qualnames(m).into_iter().collect();
+        let qualnames: HashMap<ObjId, String> = code::qualnames_rooted(m, root).into_iter().collect();
         let mut units = Vec::new();
         let mut seen = HashSet::new();
         for (id, depth) in m.code_objects() {
@@ -165,7 +201,7 @@ impl Pipeline {
                     code: u.id,
                     qualname: &u.qualname,
                     depth: u.depth,
-                    is_module: u.depth == 0,
+                    is_module: u.depth == 0 && root.is_none(),
                     version,
                     table,
                 };
@@ -173,7 +209,13 @@ impl Pipeline {
                 let r = step.pass.run(&mut cx, &mut u.f);
                 st.run_time += t0.elapsed();
                 st.code_objects += 1;
-                let changed = r.map_err(|e| e.context(format!("in pass {name}, code object {}", u.qualname)))?;
+                let changed = r.map_err(|e| {
+                    e.context(format!("in pass {name}, code object {}", u.qualname)).in_pass(PassSite {
+                        pass: name,
+                        code_object: u.qualname.clone(),
+                        verifier: false,
+                    })
+                })?;
                 if changed == Changed::Yes {
                     st.changed += 1;
                     u.changed = true;
@@ -186,7 +228,8 @@ impl Pipeline {
                     let v = crate::verify::verify_in(&u.f, m).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
                     st.verify_time += t1.elapsed();
                     if let Err(problems) = v {
-                        failure = Some(format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; ")));
+                        let msg = format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; "));
+                        failure = Some((msg, PassSite { pass: name, code_object: u.qualname.clone(), verifier: true }));
                         break;
                     }
                 }
@@ -195,8 +238,8 @@ impl Pipeline {
             if let Some(p) = dump_file("after") {
                 write_dump(&p, m, &units)?;
             }
-            if let Some(msg) = failure {
-                return Err(Error::new(ErrorKind::Invalid(msg)));
+            if let Some((msg, site)) = failure {
+                return Err(Error::new(ErrorKind::Invalid(msg)).in_pass(site));
             }
         }
         for u in units.iter_mut().filter(|u| u.changed) {
