@@ -1,7 +1,7 @@
 //! `inject-hook`: calls `module:function` with the qualified name at the entry of every function.
 
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo};
+use super::{Changed, Cx, Pass, PassInfo, RuntimeImport};
 use crate::cfg::{self, Cfg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Block, ConstIdx, Function, Instr, Loc, NameIdx};
@@ -283,6 +283,15 @@ fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
 impl Pass for InjectHook {
     fn name(&self) -> &'static str {
         INFO.name
+    }
+
+    fn runtime_imports(&self) -> Vec<RuntimeImport> {
+        vec![RuntimeImport {
+            name: self.global.clone(),
+            module: self.module.clone(),
+            attr: self.function.clone(),
+            builtins: self.builtins,
+        }]
     }
 
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {

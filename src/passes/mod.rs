@@ -68,6 +68,26 @@ pub trait Pass: Send + Sync {
     /// Edits `f` (the code object described by `cx`) in place. An error
     /// stops the whole file: nothing is written.
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed>;
+    /// What the rewritten code finds at run time under a global name (a
+    /// hook). A module's own code binds it (inject-hook's prologue); code
+    /// rewritten on its own ([`Pipeline::run_code`]) relies on the caller
+    /// to bind it, as the Python package's `patch()` does.
+    fn runtime_imports(&self) -> Vec<RuntimeImport> {
+        Vec::new()
+    }
+}
+
+/// A global the rewritten code loads: `name = module.attr`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeImport {
+    /// The global (or builtin) name the code loads.
+    pub name: String,
+    /// The module it comes from (dotted).
+    pub module: String,
+    /// The attribute of that module.
+    pub attr: String,
+    /// True when it is bound in `builtins` rather than the module's globals.
+    pub builtins: bool,
 }
 
 /// A registry entry: everything known about a pass before it is configured.
