@@ -227,9 +227,16 @@ impl<'a> CodeView<'a> {
 /// name makes CPython use the bare name; that case is not visible in the
 /// bytecode's nesting and is not reproduced.
 pub fn qualnames(m: &Marshal) -> Vec<(ObjId, String)> {
+    qualnames_rooted(m, None)
+}
+
+/// As [`qualnames`], for a root that is a module (`root_qualname` `None`)
+/// or a function or class body of that qualified name (a live function's
+/// code marshalled on its own).
+pub fn qualnames_rooted(m: &Marshal, root_qualname: Option<&str>) -> Vec<(ObjId, String)> {
     let mut out = Vec::new();
     let Some(root) = CodeView::new(m, m.root) else { return out };
-    let mut stack = vec![(root, String::new(), true)];
+    let mut stack = vec![(root, root_qualname.unwrap_or_default().to_string(), root_qualname.is_none())];
     while let Some((cv, qn, is_module)) = stack.pop() {
         let own = if let Some(q) = cv.stored_qualname() {
             q.into_owned()
