@@ -3,7 +3,7 @@
 use super::const_repr;
 use crate::code::{flag_names, qualnames, CodeView};
 use crate::error::{Error, ErrorKind, Result};
-use crate::marshal::ObjId;
+use crate::marshal::{Marshal, ObjId};
 use crate::opcodes;
 use crate::pyc::{Header, Invalidation, Pyc};
 use serde::Serialize;
@@ -136,25 +136,7 @@ const CO_VARKEYWORDS: u32 = 0x8;
 impl FileInfo {
     /// Builds the report for a parsed file.
     pub fn of(pyc: &Pyc) -> Result<FileInfo> {
-        let m = &pyc.marshal;
-        let Some(root) = CodeView::new(m, m.root) else {
-            return Err(Error::new(ErrorKind::UnexpectedType {
-                expected: "a code object at the top of the file",
-                found: crate::marshal::read::describe(m.get(m.root)).to_string(),
-            }));
-        };
-        let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
-        let mut code_objects = Vec::new();
-        // NB: an explicit stack, not recursion: nesting depth comes from the file.
-        let mut stack = vec![(root, 0usize, None)];
-        while let Some((cv, depth, parent)) = stack.pop() {
-            let index = code_objects.len();
-            code_objects.push(code_info(&cv, index, depth, parent, &quals));
-            for child in cv.children().into_iter().rev() {
-                stack.push((child, depth + 1, Some(index)));
-            }
-        }
-        Ok(FileInfo { header: HeaderInfo::of(&pyc.header), code_objects })
+        Ok(FileInfo { header: HeaderInfo::of(&pyc.header), code_objects: code_objects(&pyc.marshal)? })
     }
 
     /// The human-readable report.
@@ -168,6 +150,30 @@ impl FileInfo {
         }
         out
     }
+}
+
+/// The report of every code object under `m`'s root, parents before their
+/// children (what `FileInfo` lists after the header; the Python package's
+/// `info()` of a live code object is this list).
+pub fn code_objects(m: &Marshal) -> Result<Vec<CodeInfo>> {
+    let Some(root) = CodeView::new(m, m.root) else {
+        return Err(Error::new(ErrorKind::UnexpectedType {
+            expected: "a code object at the top of the file",
+            found: crate::marshal::read::describe(m.get(m.root)).to_string(),
+        }));
+    };
+    let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
+    let mut code_objects = Vec::new();
+    // NB: an explicit stack, not recursion: nesting depth comes from the file.
+    let mut stack = vec![(root, 0usize, None)];
+    while let Some((cv, depth, parent)) = stack.pop() {
+        let index = code_objects.len();
+        code_objects.push(code_info(&cv, index, depth, parent, &quals));
+        for child in cv.children().into_iter().rev() {
+            stack.push((child, depth + 1, Some(index)));
+        }
+    }
+    Ok(code_objects)
 }
 
 impl HeaderInfo {
