@@ -93,10 +93,20 @@ struct DiffArgs {
     ignore_header: bool,
 }
 
-/// Parses the command line, runs it, and returns the exit code.
+/// Parses the process's command line, runs it, and returns the exit code.
 pub fn main() -> i32 {
+    main_from(std::env::args_os())
+}
+
+/// Runs the command line `args` (program name first) and returns the exit
+/// code; `python -m pyrewrite` calls this with its own argv.
+pub fn main_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     report::install_panic_hook();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             // NB: clap prints help/version to stdout (exit 0) and usage
