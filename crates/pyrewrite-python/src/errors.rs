@@ -1,0 +1,64 @@
+//! Library errors as `pyrewrite.errors` exceptions, with their location as
+//! attributes (`path`, `offset`, `pass_name`, `code_object`).
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyString};
+use pyrewrite::{Error, ErrorKind};
+
+/// Instantiates `pyrewrite.errors.<class>(message, **attrs)`.
+fn make(py: Python<'_>, class: &str, message: String, attrs: &[(&str, Option<Py<PyAny>>)]) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let cls = py.import("pyrewrite.errors")?.getattr(class)?;
+        let kw = PyDict::new(py);
+        for (k, v) in attrs {
+            kw.set_item(k, v)?;
+        }
+        Ok(PyErr::from_value(cls.call((message.clone(),), Some(&kw))?))
+    };
+    // NB: only a broken installation (no pyrewrite.errors) lands here; the
+    // error is still raised, as a plain RuntimeError.
+    build().unwrap_or_else(|e| PyRuntimeError::new_err(format!("{message} (and pyrewrite.errors failed: {e})")))
+}
+
+/// The exception for a library error: `VerifyError` when the verifier
+/// rejected a pass's output, `PassError` when a pass refused,
+/// `UnsupportedError` for a version or feature pyrewrite does not handle,
+/// `ParseError` for everything the reader refuses.
+pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
+    let site = e.pass_site();
+    let class = match (site, e.kind()) {
+        (Some(s), _) if s.verifier => "VerifyError",
+        (Some(_), _) => "PassError",
+        (None, ErrorKind::Unsupported(_)) => "UnsupportedError",
+        (None, ErrorKind::Io(_)) => "Error",
+        (None, _) => "ParseError",
+    };
+    let s = |v: &str| PyString::new(py, v).into_any().unbind();
+    let attrs = [
+        ("path", e.path().map(|p| s(&p.display().to_string()))),
+        ("offset", e.offset().map(|o| PyInt::new(py, o).into_any().unbind())),
+        ("pass_name", site.map(|x| s(x.pass))),
+        ("code_object", site.map(|x| s(&x.code_object))),
+    ];
+    make(py, class, e.to_string(), &attrs)
+}
+
+/// A usage error (unknown pass, bad parameter, bad config): a
+/// `pyrewrite.errors.UsageError`, which is also a `ValueError`.
+pub fn usage(message: impl Into<String>) -> PyErr {
+    let message = message.into();
+    Python::attach(|py| {
+        let e = make(py, "UsageError", message.clone(), &[]);
+        if e.is_instance_of::<PyValueError>(py) {
+            e
+        } else {
+            PyValueError::new_err(message)
+        }
+    })
+}
+
+/// A version pyrewrite does not handle.
+pub fn unsupported(message: String) -> PyErr {
+    Python::attach(|py| make(py, "UnsupportedError", message, &[]))
+}

@@ -1,0 +1,55 @@
+"""The exceptions pyrewrite raises.
+
+Every error of the engine is a :class:`Error` and says where it happened:
+``path`` (the file, when there is one), ``offset`` (the byte offset in the
+marshalled data), ``pass_name`` and ``code_object`` (the pass and the
+qualified name of the code object it was working on). Attributes that do not
+apply are ``None``. Whatever raised, the object you passed is unchanged.
+"""
+
+from typing import Optional
+
+__all__ = ["Error", "ParseError", "PassError", "VerifyError", "UnsupportedError", "UsageError"]
+
+
+class Error(Exception):
+    """Base class of pyrewrite's errors."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Optional[str] = None,
+        offset: Optional[int] = None,
+        pass_name: Optional[str] = None,
+        code_object: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.offset = offset
+        self.pass_name = pass_name
+        self.code_object = code_object
+
+
+class ParseError(Error):
+    """The input is not valid marshal data or a valid ``.pyc`` (``offset`` says where)."""
+
+
+class PassError(Error):
+    """A pass refused to rewrite a code object (``pass_name``, ``code_object``)."""
+
+
+class VerifyError(Error):
+    """The verifier rejected what a pass produced: it could crash the interpreter."""
+
+
+class UnsupportedError(Error):
+    """A CPython version or feature pyrewrite does not handle."""
+
+
+class UsageError(Error, ValueError):
+    """An unknown pass or parameter, a bad parameter value, or a bad config.
+
+    Also a :class:`ValueError`; the message lists the valid names.
+    """
