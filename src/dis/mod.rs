@@ -44,8 +44,22 @@ pub fn disassemble(m: &Marshal, code_id: ObjId) -> Result<String> {
     Ok(out)
 }
 
+/// As [`dis_code`], with each code object's own listing passed through
+/// `edit(code_id, text)` before it is placed. NB: the Python package uses
+/// this to show a live frozenset constant in the order the running
+/// interpreter iterates it (string hashes are randomised per process).
+pub fn dis_code_with(m: &Marshal, code_id: ObjId, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<String> {
+    let mut out = String::new();
+    recurse_with(m, code_id, &mut out, edit)?;
+    Ok(out)
+}
+
 fn recurse(m: &Marshal, code_id: ObjId, out: &mut String) -> Result<()> {
-    out.push_str(&disassemble(m, code_id)?);
+    recurse_with(m, code_id, out, &mut |_, text| text)
+}
+
+fn recurse_with(m: &Marshal, code_id: ObjId, out: &mut String, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<()> {
+    out.push_str(&edit(code_id, disassemble(m, code_id)?));
     let view = CodeView::new(m, code_id)?;
     for &k in view.consts {
         if matches!(m.get(k), Value::Code(_)) {
@@ -53,7 +67,7 @@ fn recurse(m: &Marshal, code_id: ObjId, out: &mut String) -> Result<()> {
             out.push_str("Disassembly of ");
             pyrepr::write_repr(m, k, out);
             out.push_str(":\n");
-            recurse(m, k, out)?;
+            recurse_with(m, k, out, edit)?;
         }
     }
     Ok(())
