@@ -35,7 +35,6 @@ __all__ = [
 PassSpec = Union[str, Tuple[str, Optional[Dict[str, Any]]]]
 
 HOST = sys.version_info[:2]
-Pyc = _pyrewrite.Pyc
 
 
 class Pipeline:
@@ -260,14 +259,36 @@ def dis(obj: Any) -> str:
     code = _code_of(x)
     if code is None:
         raise TypeError(f"don't know how to disassemble {type(obj).__name__} objects")
-    return _pyrewrite.dis_code(marshal.dumps(code), HOST)
+    codes = _preorder(code)
+    reprs = [[repr(k) if _has_frozenset(k) else None for k in c.co_consts] for c in codes]
+    return _pyrewrite.dis_code(marshal.dumps(code), HOST, [id(c) for c in codes], reprs)
+
+
+def _preorder(code: types.CodeType) -> List[types.CodeType]:
+    """Every code object under ``code``, pre-order over ``co_consts``."""
+    out = []
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(reversed([k for k in c.co_consts if isinstance(k, types.CodeType)]))
+    return out
+
+
+def _has_frozenset(value: Any) -> bool:
+    """True for a constant whose repr shows a frozenset: its iteration order
+    is the live object's (string hashes differ per process), so ``dis``
+    shows the live ``repr()``, and so does :func:`dis`."""
+    if isinstance(value, frozenset):
+        return True
+    return isinstance(value, tuple) and any(_has_frozenset(v) for v in value)
 
 
 def info(obj: Any) -> Dict[str, Any]:
     """The data of ``pyrewrite info --json`` for a live object (its code
     objects; a :class:`Pyc` also gives the header)."""
     if isinstance(obj, Pyc):
-        return json.loads(obj.info_json())
+        return json.loads(obj._core.info_json())
     code = _code_of(obj)
     if code is None:
         raise TypeError(f"info() takes a function, method, code object or Pyc, not {type(obj).__name__}")
@@ -287,6 +308,61 @@ def passes() -> List[Dict[str, Any]]:
         }
         for name, summary, params in _pyrewrite.pass_list()
     ]
+
+
+class Pyc:
+    """A ``.pyc`` file of any supported CPython version, parsed.
+
+    ``Pyc(data, path=None)`` parses bytes; :func:`read_pyc` reads a file.
+    A corrupt file raises :class:`pyrewrite.ParseError` naming the file and
+    the byte offset.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, data: bytes, path: Optional[str] = None) -> None:
+        self._core = _pyrewrite.Pyc(bytes(data), path)
+
+    @property
+    def version(self) -> Tuple[int, int]:
+        """The CPython version the file is for, as ``(major, minor)``."""
+        return tuple(self._core.version)  # type: ignore[return-value]
+
+    @property
+    def path(self) -> Optional[str]:
+        """The file it was read from, if any."""
+        return self._core.path
+
+    @property
+    def flags(self) -> int:
+        """The header's flags word (PEP 552)."""
+        return self._core.flags
+
+    def rewrite(
+        self,
+        passes: Union[Pipeline, Sequence[PassSpec], None] = None,
+        *,
+        config: Union[str, "os.PathLike[str]", None] = None,
+    ) -> "Pyc":
+        """Rewrites every code object in place and returns ``self``; on error
+        the file is left as it was."""
+        self._core.rewrite(_pipeline(passes, config)._core)
+        return self
+
+    def to_bytes(self) -> bytes:
+        """The file's bytes: the header as read, then the marshalled module."""
+        return self._core.to_bytes()
+
+    def code_bytes(self) -> bytes:
+        """The marshalled module, without the header."""
+        return self._core.code_bytes()
+
+    def dis(self) -> str:
+        """What that version's ``dis.dis`` prints for the module."""
+        return self._core.dis()
+
+    def __repr__(self) -> str:
+        return "<pyrewrite.Pyc %s for Python %d.%d>" % ((self.path or "(bytes)",) + self.version)
 
 
 def read_pyc(path: Union[str, "os.PathLike[str]"]) -> Pyc:

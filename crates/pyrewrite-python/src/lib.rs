@@ -187,10 +187,63 @@ fn read_code(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Marshal
 }
 
 /// What `dis.dis` prints for the marshalled code object `data`.
+/// `addresses`: `id()` of each live code object, in pre-order over
+/// `co_consts` (the root first); nested code objects' reprs then show
+/// those, as CPython's do, instead of pyrewrite's made-up addresses.
+/// `reprs`: per code object in the same order, per constant, the live
+/// `repr()` where the marshalled value cannot tell it (a frozenset's
+/// iteration order), else None.
 #[pyfunction]
-fn dis_code(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<String> {
+#[pyo3(signature = (data, version, addresses=None, reprs=None))]
+fn dis_code(
+    py: Python<'_>,
+    data: &[u8],
+    version: (u8, u8),
+    addresses: Option<Vec<u64>>,
+    reprs: Option<Vec<Vec<Option<String>>>>,
+) -> PyResult<String> {
     let m = read_code(py, data, version)?;
-    pyrewrite::dis::dis_module(&m).map_err(|e| errors::to_py(py, &e))
+    let order = preorder(&m);
+    let live: std::collections::HashMap<_, _> = order.iter().copied().zip(reprs.unwrap_or_default()).collect();
+    // NB: the listing shows `(repr)` of a constant; swap pyrewrite's repr
+    // for the live one within that code object's own listing only.
+    let mut edit = |id, mut text: String| {
+        let Some(view) = pyrewrite::code::CodeView::new(&m, id) else { return text };
+        for (&k, r) in view.consts().iter().zip(live.get(&id).into_iter().flatten()) {
+            if let Some(r) = r {
+                let mine = format!("({})", pyrewrite::pyrepr::repr(&m, k));
+                text = text.replace(&mine, &format!("({r})"));
+            }
+        }
+        text
+    };
+    let text = pyrewrite::dis::dis_code_with(&m, m.root, &mut edit).map_err(|e| errors::to_py(py, &e))?;
+    Ok(match addresses {
+        Some(a) => with_addresses(&order, text, &a),
+        None => text,
+    })
+}
+
+/// Every code object under the root, pre-order over `co_consts`.
+fn preorder(m: &Marshal) -> Vec<pyrewrite::marshal::ObjId> {
+    let mut order = Vec::new();
+    let mut stack: Vec<_> = pyrewrite::code::CodeView::new(m, m.root).into_iter().collect();
+    while let Some(cv) = stack.pop() {
+        order.push(cv.id);
+        stack.extend(cv.children().into_iter().rev());
+    }
+    order
+}
+
+/// Replaces the made-up address of each code object's repr in `text` by
+/// its live address. NB: only the `<code object NAME at 0x...,` form is
+/// touched, so a constant that happens to spell the number is left alone.
+fn with_addresses(order: &[pyrewrite::marshal::ObjId], mut text: String, addresses: &[u64]) -> String {
+    for (id, &addr) in order.iter().zip(addresses) {
+        let fake = format!(" at {:#x}, file ", pyrewrite::pyrepr::code_address(*id));
+        text = text.replace(&fake, &format!(" at {addr:#x}, file "));
+    }
+    text
 }
 
 /// The `code_objects` list of `pyrewrite info --json` for the marshalled

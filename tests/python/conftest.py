@@ -1,0 +1,24 @@
+"""Shared fixtures of the Python package's tests (run by tools/test_python.sh
+in a fresh venv per interpreter, with the wheel installed the documented way)."""
+
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HOST = "%d.%d" % sys.version_info[:2]
+
+
+@pytest.fixture
+def counts():
+    """The ready counter hook, reset before and after the test."""
+    from pyrewrite import hooks
+
+    hooks.reset()
+    yield hooks
+    hooks.reset()
+
+
+def corpus_pyc(version, name="closures.pyc"):
+    return os.path.join(REPO, "corpus", "pyc", version, name)

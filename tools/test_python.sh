@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The Python package's tests: builds the wheel once with pip (the build
+# `pip install .` runs), then for each CPython 3.8-3.13 found (tools/python_for.sh)
+# makes a fresh venv, installs that wheel and pytest, and runs tests/python.
+# The third-party check (tools/thirdparty_test.sh) runs on 3.8 and 3.12.
+#   PYREWRITE_PY_VERSIONS="3.12"  limit the versions
+#   PYREWRITE_REQUIRE_ORACLES     a missing interpreter fails the run (CI)
+#   extra arguments go to pytest (e.g. -k dis)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+versions="${PYREWRITE_PY_VERSIONS:-3.8 3.9 3.10 3.11 3.12 3.13}"
+work=target/py
+mkdir -p "$work"
+build_py="$(tools/python_for.sh 3.11 || command -v python3)"
+if [ ! -x "$work/build/bin/pip" ]; then
+  "$build_py" -m venv "$work/build"
+fi
+"$work/build/bin/pip" install -q --disable-pip-version-check "maturin>=1.5,<2"
+rm -rf "$work/wheels"
+echo "test_python: building the wheel (pip wheel .)"
+PATH="$PWD/$work/build/bin:$PATH" "$work/build/bin/pip" wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w "$work/wheels" .
+wheel="$(ls "$work"/wheels/pyrewrite-*.whl)"
+echo "test_python: $wheel"
+missing=()
+failed=()
+for v in $versions; do
+  py="$(tools/python_for.sh "$v" || true)"
+  if [ -z "$py" ]; then
+    missing+=("$v")
+    continue
+  fi
+  venv="$work/venv-$v"
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$wheel" pytest
+  echo "test_python: CPython $v ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
+  if ! (cd tests/python && "../../$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"); then
+    failed+=("$v")
+  fi
+  case "$v" in
+    3.8|3.12)
+      if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && ! tools/thirdparty_test.sh "$venv"; then failed+=("$v third-party"); fi ;;
+  esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test_python: no interpreter for: ${missing[*]}" >&2
+  if [ -n "${PYREWRITE_REQUIRE_ORACLES:-}" ]; then exit 1; fi
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test_python: FAILED on: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test_python: passed on: $versions"
