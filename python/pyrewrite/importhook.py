@@ -161,7 +161,7 @@ class _SourceLoader(machinery.SourceFileLoader):
                 exc_details = {"name": fullname, "path": cache}
                 flags = _bx._classify_pyc(data, fullname, exc_details)
                 if flags == 0:
-                    _bx._validate_timestamp_pyc(data, st["mtime"], st["size"], fullname, exc_details)
+                    _bx._validate_timestamp_pyc(data, int(st["mtime"]), st["size"], fullname, exc_details)
                     code = _bx._compile_bytecode(memoryview(data)[16:], name=fullname, bytecode_path=cache, source_path=self.path)
                     inst.note("cached", fullname)
                     return code
@@ -172,7 +172,7 @@ class _SourceLoader(machinery.SourceFileLoader):
         code = super().get_code(fullname)
         new = self._rewrite(fullname, code)
         if cache is not None and new is not code and st is not None:
-            data = _bx._code_to_timestamp_pyc(new, st["mtime"], st["size"])
+            data = _bx._code_to_timestamp_pyc(new, int(st["mtime"]), st["size"])
             try:
                 _bx._write_atomic(cache, data, _bx._calc_mode(self.path))
             except OSError:
