@@ -11,15 +11,7 @@ cd "$(dirname "$0")/.."
 versions="${PYREWRITE_PY_VERSIONS:-3.8 3.9 3.10 3.11 3.12 3.13}"
 work=target/py
 mkdir -p "$work"
-build_py="$(tools/python_for.sh 3.11 || command -v python3)"
-if [ ! -x "$work/build/bin/pip" ]; then
-  "$build_py" -m venv "$work/build"
-fi
-"$work/build/bin/pip" install -q --disable-pip-version-check "maturin>=1.5,<2"
-rm -rf "$work/wheels"
-echo "test_python: building the wheel (pip wheel .)"
-PATH="$PWD/$work/build/bin:$PATH" "$work/build/bin/pip" wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w "$work/wheels" .
-wheel="$(ls "$work"/wheels/pyrewrite-*.whl)"
+wheel="$(tools/build_wheel.sh)"
 echo "test_python: $wheel"
 missing=()
 failed=()

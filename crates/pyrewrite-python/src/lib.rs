@@ -24,6 +24,9 @@ use pyrewrite::PyVersion;
 #[path = "../../../src/cli/mod.rs"]
 mod cli;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A configured list of passes, checked once and reused for every code
 /// object (the import hook builds one per `install()`).
 #[pyclass(module = "pyrewrite._pyrewrite", frozen)]
