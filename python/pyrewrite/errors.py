@@ -3,7 +3,8 @@
 Every error of the engine is a :class:`Error` and says where it happened:
 ``path`` (the file, when there is one), ``offset`` (the byte offset in the
 marshalled data), ``pass_name`` and ``code_object`` (the pass and the
-qualified name of the code object it was working on). Attributes that do not
+qualified name of the code object it was working on), ``instruction`` (the
+index in a :class:`pyrewrite.Bytecode` list). Attributes that do not
 apply are ``None``. Whatever raised, the object you passed is unchanged.
 """
 
@@ -23,6 +24,7 @@ class Error(Exception):
         offset: Optional[int] = None,
         pass_name: Optional[str] = None,
         code_object: Optional[str] = None,
+        instruction: Optional[int] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -30,6 +32,9 @@ class Error(Exception):
         self.offset = offset
         self.pass_name = pass_name
         self.code_object = code_object
+        #: For code built from a :class:`pyrewrite.Bytecode`: the index of
+        #: the offending item in it.
+        self.instruction = instruction
 
 
 class ParseError(Error):

@@ -62,3 +62,15 @@ pub fn usage(message: impl Into<String>) -> PyErr {
 pub fn unsupported(message: String) -> PyErr {
     Python::attach(|py| make(py, "UnsupportedError", message, &[]))
 }
+
+/// The verifier rejected code built from Python: a `VerifyError` whose
+/// `instruction` is the index of the offending item, when known.
+pub fn verify(py: Python<'_>, message: String, index: Option<usize>) -> PyErr {
+    let i = index.map(|i| PyInt::new(py, i).into_any().unbind());
+    make(py, "VerifyError", message, &[("instruction", i)])
+}
+
+/// A bad item in an instruction list: a `UsageError` naming its index.
+pub fn usage_at(py: Python<'_>, message: String, index: usize) -> PyErr {
+    make(py, "UsageError", message, &[("instruction", Some(PyInt::new(py, index).into_any().unbind()))])
+}

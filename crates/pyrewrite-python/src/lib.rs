@@ -8,6 +8,7 @@
 //! logic lives here or in the Python package.
 #![deny(missing_docs)]
 
+mod edit;
 mod errors;
 mod params;
 
@@ -283,6 +284,9 @@ fn _pyrewrite(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info_code_json, m)?)?;
     m.add_function(wrap_pyfunction!(pass_list, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::lift_items, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::arg_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::assemble_items, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let supported: Vec<(u8, u8)> = PyVersion::SUPPORTED.iter().map(|v| (v.major, v.minor)).collect();
     m.add("SUPPORTED_VERSIONS", supported)?;
