@@ -194,9 +194,8 @@ class Bytecode(list):
         or a fresh empty function for code built from scratch."""
         base = self._template
         if base is None:
-            base = compile("def f():\n    pass\n", self.filename, "exec").co_consts[0 if HOST >= (3, 11) else 0]
-            if not isinstance(base, types.CodeType):
-                base = next(c for c in compile("def f():\n    pass\n", self.filename, "exec").co_consts if isinstance(c, types.CodeType))
+            module = compile("def f():\n    pass\n", self.filename, "exec")
+            base = next(c for c in module.co_consts if isinstance(c, types.CodeType))
         changes: Dict[str, Any] = {}
         want = {
             "co_name": self.name,
@@ -216,8 +215,7 @@ class Bytecode(list):
             if len(self.argnames) != nargs:
                 raise UsageError("argnames has %d names; argcount, kwonlyargcount and flags say %d" % (len(self.argnames), nargs))
             want["co_varnames"] = tuple(self.argnames) + tuple(v for v in base.co_varnames[nargs:] if v not in self.argnames)
-            if HOST < (3, 11):
-                want["co_nlocals"] = len(want["co_varnames"])
+            want["co_nlocals"] = len(want["co_varnames"])
         for k, v in want.items():
             if getattr(base, k) != v:
                 changes[k] = v
@@ -241,8 +239,9 @@ class Bytecode(list):
                 items.append(_item(k, x, consts, keys, labels))
             else:
                 raise UsageError("item %d is a %s, not an Instr or a Label" % (k, type(x).__name__), instruction=k)
+        template = self._template_code()
         try:
-            payload = marshal.dumps((self._template_code(), tuple(consts)))
+            payload = marshal.dumps((template, tuple(consts)))
         except ValueError as e:
             raise UsageError("a constant cannot be stored in a code object: %s" % e) from None
         return marshal.loads(_pyrewrite.assemble_items(payload, HOST, items))
