@@ -13,7 +13,7 @@ import marshal
 import os
 import sys
 import types
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _pyrewrite
 from .errors import UsageError
@@ -21,6 +21,7 @@ from .errors import UsageError
 __all__ = [
     "Pipeline",
     "PassSpec",
+    "PythonPass",
     "rewrite",
     "patch",
     "dis",
@@ -37,20 +38,28 @@ PassSpec = Union[str, Tuple[str, Optional[Dict[str, Any]]]]
 HOST = sys.version_info[:2]
 
 
+#: A pass written in Python: called with each code object's Bytecode
+#: (children before their parent), it edits it in place and returns None,
+#: or returns a new Bytecode.
+PythonPass = Callable[[Any], Any]
+
+
 class Pipeline:
     """A checked list of passes, reusable for many code objects.
 
     ``Pipeline([("swap-const", {"from": 1, "to": 10})])`` or
     ``Pipeline(config="pipeline.toml")``. An unknown pass or parameter, or a
     value of the wrong type, raises :class:`pyrewrite.UsageError` (a
-    ``ValueError``) listing the valid ones.
+    ``ValueError``) listing the valid ones. A callable in the list is a
+    pass written in Python (:data:`PythonPass`); it runs in its place among
+    the built-in passes, and what it returns is verified like theirs.
     """
 
-    __slots__ = ("_core", "_material")
+    __slots__ = ("_segments", "_material")
 
     def __init__(
         self,
-        passes: Optional[Sequence[PassSpec]] = None,
+        passes: Optional[Sequence[Union[PassSpec, PythonPass]]] = None,
         *,
         config: Union[str, "os.PathLike[str]", None] = None,
     ) -> None:
@@ -58,14 +67,25 @@ class Pipeline:
             raise UsageError("give either passes or config, not both")
         if config is not None:
             text, origin = _config_text(config)
-            self._core = _pyrewrite.Pipeline(config=text, origin=origin)
+            self._segments: List[Any] = [_pyrewrite.Pipeline(config=text, origin=origin)]
             self._material = text
-        else:
-            specs = list(passes) if passes is not None else []
-            self._core = _pyrewrite.Pipeline(specs)
-            # NB: what the import hook's cache key is made of: equal passes
-            # give equal keys in every process.
-            self._material = repr(specs)
+            return
+        specs = list(passes) if passes is not None else []
+        self._segments = []
+        run: List[Any] = []
+        for p in specs:
+            if callable(p):
+                if run:
+                    self._segments.append(_pyrewrite.Pipeline(run))
+                    run = []
+                self._segments.append(p)
+            else:
+                run.append(p)
+        if run or not self._segments:
+            self._segments.append(_pyrewrite.Pipeline(run))
+        # NB: what the import hook's cache key is made of: equal passes
+        # give equal keys in every process.
+        self._material = repr([_pass_label(p) if callable(p) else p for p in specs])
 
     @classmethod
     def from_text(cls, passes: Sequence[Tuple[str, Dict[str, str]]]) -> "Pipeline":
@@ -74,22 +94,35 @@ class Pipeline:
         parameter's kind exactly as the ``pyrewrite`` command line does."""
         self = cls.__new__(cls)
         specs = [(name, dict(params)) for name, params in passes]
-        self._core = _pyrewrite.Pipeline(specs, text=True)
+        self._segments = [_pyrewrite.Pipeline(specs, text=True)]
         self._material = repr(specs)
         return self
 
     @property
+    def _core(self) -> Any:
+        """The engine's pipeline, when every pass is a built-in one."""
+        if len(self._segments) != 1 or callable(self._segments[0]):
+            raise UsageError("this pipeline has passes written in Python: they run on live code objects only")
+        return self._segments[0]
+
+    def _engine(self) -> List[Any]:
+        return [s for s in self._segments if not callable(s)]
+
+    @property
     def names(self) -> List[str]:
-        """The pass names, in run order."""
-        return list(self._core.names)
+        """The pass names, in run order (a Python pass by its qualified name)."""
+        out: List[str] = []
+        for s in self._segments:
+            out.extend([_pass_label(s)] if callable(s) else s.names)
+        return out
 
     def runtime_modules(self) -> List[str]:
         """Modules the rewritten code imports at run time (never instrument them)."""
-        return list(self._core.runtime_modules())
+        return [m for s in self._engine() for m in s.runtime_modules()]
 
     def stats(self) -> List[Dict[str, Any]]:
-        """Per pass: code objects seen and changed, over every rewrite so far."""
-        return [{"pass": n, "code_objects": seen, "changed": changed} for n, seen, changed in self._core.stats()]
+        """Per built-in pass: code objects seen and changed, over every rewrite so far."""
+        return [{"pass": n, "code_objects": seen, "changed": changed} for s in self._engine() for n, seen, changed in s.stats()]
 
     def rewrite(self, code: types.CodeType) -> types.CodeType:
         """The rewritten copy of ``code`` (see :func:`rewrite`)."""
@@ -99,18 +132,56 @@ class Pipeline:
         return self._rewrite_as(code, None if code.co_name == "<module>" else qualname)
 
     def _rewrite_as(self, code: types.CodeType, qualname: Optional[str]) -> types.CodeType:
-        out = self._core.rewrite(marshal.dumps(code), HOST, qualname)
-        return marshal.loads(out)
+        for s in self._segments:
+            if callable(s):
+                code = _run_python_pass(s, code)
+            else:
+                code = marshal.loads(s.rewrite(marshal.dumps(code), HOST, qualname))
+        return code
 
     def bind_runtime(self, globals_: Dict[str, Any]) -> None:
         """Binds the names the rewritten code loads (a hook) in ``globals_``
         (or in ``builtins`` for passes configured so)."""
-        for name, module, attr, in_builtins in self._core.runtime_imports():
-            value = getattr(importlib.import_module(module), attr)
-            if in_builtins:
-                setattr(builtins, name, value)
-            else:
-                globals_[name] = value
+        for s in self._engine():
+            for name, module, attr, in_builtins in s.runtime_imports():
+                value = getattr(importlib.import_module(module), attr)
+                if in_builtins:
+                    setattr(builtins, name, value)
+                else:
+                    globals_[name] = value
+
+
+def _pass_label(fn: Any) -> str:
+    return "%s:%s" % (getattr(fn, "__module__", "?"), getattr(fn, "__qualname__", repr(fn)))
+
+
+def _run_python_pass(fn: PythonPass, code: types.CodeType) -> types.CodeType:
+    """Runs a Python pass on ``code`` and every code object nested in it,
+    children first; each result is assembled and verified by ``to_code``."""
+    from .bytecode import Bytecode
+    from .errors import Error
+
+    consts = list(code.co_consts)
+    changed = False
+    for i, k in enumerate(consts):
+        if isinstance(k, types.CodeType):
+            new = _run_python_pass(fn, k)
+            if new is not k:
+                consts[i], changed = new, True
+    if changed:
+        code = code.replace(co_consts=tuple(consts))
+    bc = Bytecode.from_code(code)
+    out = fn(bc)
+    if out is None:
+        out = bc
+    if not isinstance(out, Bytecode):
+        raise UsageError("pass %s returned %s, not a Bytecode or None" % (_pass_label(fn), type(out).__name__))
+    try:
+        return out.to_code()
+    except Error as e:
+        e.pass_name = e.pass_name or _pass_label(fn)
+        e.code_object = e.code_object or getattr(code, "co_qualname", code.co_name)
+        raise
 
 
 def _config_text(config: Union[str, "os.PathLike[str]"]) -> Tuple[str, str]:

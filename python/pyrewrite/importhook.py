@@ -59,7 +59,9 @@ class Installation:
         # NB: pyrewrite's own modules and the hooks' modules are never
         # rewritten: a hook that calls itself recurses.
         self.exclude = list(exclude) + ["pyrewrite", "pyrewrite.*"] + runtime + [m + ".*" for m in runtime]
-        self.cache = cache
+        # NB: a pass written in Python can change without its name changing,
+        # so nothing it produced is cached.
+        self.cache = cache and not any(callable(x) for x in pipeline._segments)
         self.on_error = on_error
         self.key = hashlib.sha256(f"{_pyrewrite.__version__}\0{key_material}".encode()).hexdigest()[:16]
         self.rewritten: List[str] = []

@@ -149,3 +149,57 @@ def test_new_local_and_closure_kept():
     f.__code__ = b.to_code()
     assert f(1) == 12
     assert "tmp" in f.__code__.co_varnames
+
+
+def swap_5000_for_6(b):
+    """A pass written in Python."""
+    for ins in b:
+        if isinstance(ins, Instr) and ins.name == "LOAD_CONST" and ins.arg == 5000:
+            ins.arg = 6
+
+
+def test_python_pass_mixed_with_built_in_passes():
+    def f():
+        def inner():
+            return "w" * 5000
+
+        return inner()
+
+    pipeline = pyrewrite.Pipeline([swap_5000_for_6, ("fold-constants", {})])
+    assert pipeline.names == ["test_bytecode:swap_5000_for_6", "fold-constants"]
+    pyrewrite.patch(f, pipeline)
+    assert f() == "wwwwww"
+    inner = next(c for c in f.__code__.co_consts if isinstance(c, types.CodeType))
+    assert "wwwwww" in inner.co_consts
+
+
+def test_python_pass_that_breaks_the_stack_is_a_verify_error():
+    def drop_loads(b):
+        b[:] = [x for x in b if not (isinstance(x, Instr) and x.name == "LOAD_FAST")]
+
+    def f(x):
+        return x * 2
+
+    code = f.__code__
+    with pytest.raises(pyrewrite.VerifyError) as e:
+        pyrewrite.patch(f, [drop_loads])
+    assert e.value.pass_name.endswith("drop_loads") and e.value.code_object.endswith("f")
+    assert f.__code__ is code
+
+
+def test_python_pass_in_the_import_hook(tmp_path):
+    import subprocess
+    import os
+
+    (tmp_path / "m.py").write_text("def f():\n    return 'w' * 5000\n")
+    (tmp_path / "mypass.py").write_text(
+        "from pyrewrite import Instr\n"
+        "def swap(b):\n"
+        "    for i in b:\n"
+        "        if isinstance(i, Instr) and i.name == 'LOAD_CONST' and i.arg == 5000:\n"
+        "            i.arg = 2\n"
+    )
+    code = "import pyrewrite, mypass\nwith pyrewrite.install([mypass.swap], include=['m']):\n    import m\nprint(m.f())\n"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert (r.returncode, r.stdout) == (0, "ww\n"), r.stderr
