@@ -19,11 +19,12 @@ See docs/python.md.
 from ._pyrewrite import SUPPORTED_VERSIONS, __version__
 from .api import Pipeline, PassSpec, PythonPass, Pyc, code_of_pyc, dis, info, passes, patch, read_pyc, rewrite, write_pyc
 from .errors import Error, ParseError, PassError, UnsupportedError, UsageError, VerifyError
-from .bytecode import Bytecode, Handler, Instr, Label
+from .bytecode import Bytecode, Compare, Handler, Instr, Label
 from .importhook import Installation, install
 
 __all__ = [
     "Bytecode",
+    "Compare",
     "Handler",
     "Instr",
     "Label",

@@ -9,7 +9,9 @@ naming the instruction instead. This module only converts arguments between
 Python values and the engine's form (constants, names, labels).
 """
 
+import enum
 import marshal
+import opcode
 import sys
 import types
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
@@ -17,7 +19,7 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 from . import _pyrewrite
 from .errors import UsageError
 
-__all__ = ["Bytecode", "Instr", "Label", "Handler", "UNSET"]
+__all__ = ["Bytecode", "Compare", "Instr", "Label", "Handler", "UNSET"]
 
 HOST = sys.version_info[:2]
 _KINDS: Dict[str, str] = _pyrewrite.arg_kinds(HOST)
@@ -32,6 +34,18 @@ class _Unset:
 
 #: The argument of an instruction that takes none.
 UNSET: Any = _Unset()
+
+
+class Compare(enum.IntEnum):
+    """A ``COMPARE_OP`` operator (the ``bytecode`` library's enum); lifted
+    comparisons read as these, and a string symbol (``"<"``) works too."""
+
+    LT = 0
+    LE = 1
+    EQ = 2
+    NE = 3
+    GT = 4
+    GE = 5
 
 
 class Label:
@@ -180,6 +194,8 @@ class Bytecode(list):
                 arg = label(value)
             elif kind == "none":
                 arg = UNSET
+            elif kind == "compare" and isinstance(value, str):
+                arg = Compare(opcode.cmp_op.index(value))
             else:
                 arg = value
             ins = Instr(name, arg, lineno=loc[0], end_lineno=loc[1], col_offset=loc[2], end_col_offset=loc[3])
@@ -292,6 +308,8 @@ def _item(k: int, ins: Instr, consts: List[Any], keys: List[Any], labels: Dict[i
         value = labels.setdefault(id(arg), len(labels))
     elif kind == "none":
         kind, value = ("none", None) if arg is UNSET or arg is None else ("int", arg)
+    elif kind == "compare" and isinstance(arg, Compare):
+        value = opcode.cmp_op[arg]
     else:
         if arg is UNSET:
             raise UsageError("item %d: %s needs an argument" % (k, ins.name), instruction=k)

@@ -86,7 +86,14 @@ pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Ve
                     ("localpair", (get(a), get(b2)).into_pyobject(py)?.into_any().unbind())
                 }
                 Arg::Free(n) => ("free", free.get(n as usize).map(|&x| str_of(&m, x)).into_pyobject(py)?.into_any().unbind()),
-                Arg::Compare(n) => ("compare", n.into_pyobject(py)?.into_any().unbind()),
+                // NB: a comparison reads as its symbol when writing the symbol
+                // back gives the same argument, else as the raw number.
+                Arg::Compare(n) => match t.compare_op(n) {
+                    Some((sym, false)) if pyrewrite::passes::replace_op::compare_arg(t, cmp_index(t, sym), false) == n => {
+                        ("compare", sym.into_pyobject(py)?.into_any().unbind())
+                    }
+                    _ => ("compare", n.into_pyobject(py)?.into_any().unbind()),
+                },
                 Arg::BinaryOp(n) => ("binop", n.into_pyobject(py)?.into_any().unbind()),
                 Arg::Jump(l) => ("jump", l.0.into_pyobject(py)?.into_any().unbind()),
             };
@@ -129,6 +136,10 @@ pub fn arg_kinds(version: (u8, u8)) -> PyResult<HashMap<&'static str, &'static s
         out.insert(info.name, kind);
     }
     Ok(out)
+}
+
+fn cmp_index(t: &OpTable, sym: &str) -> u32 {
+    t.cmp_op.iter().position(|&c| c == sym).unwrap_or(0) as u32
 }
 
 /// One instruction as Python gives it back.

@@ -1,0 +1,72 @@
+"""Benchmark: Bytecode.from_code + to_code of every code object of large
+stdlib modules, pyrewrite against the `bytecode` library, side by side in
+one process on the running interpreter.
+
+    VENV/bin/python tools/bench/python_bytecode.py [MODULE ...] [--iters N]
+
+Both sides do the same: for every code object of the module (compiled from
+its source outside the clock), from_code then to_code, each code object on
+its own (nested code objects stay as they are in co_consts). The median of
+N runs (default 5), garbage collector off inside a run. The line also says
+how many code objects each side reproduced exactly (co_code, co_stacksize,
+line table, exception table).
+"""
+
+import gc
+import statistics
+import sys
+import time
+import types
+
+import bytecode
+
+import pyrewrite
+
+LINES = "co_lnotab" if sys.version_info < (3, 10) else "co_linetable"
+FIELDS = ["co_code", "co_stacksize", LINES] + (["co_exceptiontable"] if sys.version_info >= (3, 11) else [])
+
+
+def walk(code):
+    yield code
+    for k in code.co_consts:
+        if isinstance(k, types.CodeType):
+            yield from walk(k)
+
+
+def timed(fn, iters):
+    times, out = [], None
+    for _ in range(iters):
+        gc.collect()
+        gc.disable()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+        gc.enable()
+    return statistics.median(times), out
+
+
+def main(argv):
+    iters = 5
+    if "--iters" in argv:
+        i = argv.index("--iters")
+        iters = int(argv[i + 1])
+        del argv[i : i + 2]
+    modules = argv or ["typing", "inspect"]
+    print("CPython %s, pyrewrite %s, bytecode %s, median of %d runs" % (sys.version.split()[0], pyrewrite.__version__, bytecode.__version__, iters))
+    print("| module | code objects | pyrewrite (ms) | exact | bytecode (ms) | exact | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for mod in modules:
+        path = __import__(mod).__file__
+        with open(path, "rb") as f:
+            codes = list(walk(compile(f.read(), path, "exec", dont_inherit=True)))
+        t_p, out_p = timed(lambda: [pyrewrite.Bytecode.from_code(c).to_code() for c in codes], iters)
+        t_b, out_b = timed(lambda: [bytecode.Bytecode.from_code(c).to_code() for c in codes], iters)
+
+        def exact(out):
+            return sum(all(getattr(n, f) == getattr(c, f) for f in FIELDS) for n, c in zip(out, codes))
+
+        print("| %s | %d | %.1f | %d | %.1f | %d | %.1fx |" % (mod, len(codes), t_p * 1e3, exact(out_p), t_b * 1e3, exact(out_b), t_b / t_p))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
