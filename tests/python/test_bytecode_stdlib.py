@@ -4,10 +4,9 @@ object of the host's standard library (Lib/test included)."""
 
 import sys
 import types
-import warnings
 
 from pyrewrite.bytecode import Bytecode
-from test_dis_stdlib import stdlib_sources
+from test_dis_stdlib import compiled_stdlib
 
 LINES = "co_lnotab" if sys.version_info < (3, 10) else "co_linetable"
 FIELDS = ["co_code", "co_stacksize", LINES] + (["co_exceptiontable"] if sys.version_info >= (3, 11) else [])
@@ -23,15 +22,7 @@ def walk(code):
 def test_round_trip_of_every_stdlib_code_object():
     total = 0
     differ = []
-    for path in stdlib_sources():
-        try:
-            with open(path, "rb") as f:
-                source = f.read()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                module = compile(source, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
-            continue
+    for path, module in compiled_stdlib():
         for code in walk(module):
             total += 1
             try:

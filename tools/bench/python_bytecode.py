@@ -12,15 +12,16 @@ how many code objects each side reproduced exactly (co_code, co_stacksize,
 line table, exception table).
 """
 
-import gc
-import statistics
+import os
 import sys
-import time
 import types
 
 import bytecode
 
 import pyrewrite
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytiming import timed  # noqa: E402
 
 LINES = "co_lnotab" if sys.version_info < (3, 10) else "co_linetable"
 FIELDS = ["co_code", "co_stacksize", LINES] + (["co_exceptiontable"] if sys.version_info >= (3, 11) else [])
@@ -31,18 +32,6 @@ def walk(code):
     for k in code.co_consts:
         if isinstance(k, types.CodeType):
             yield from walk(k)
-
-
-def timed(fn, iters):
-    times, out = [], None
-    for _ in range(iters):
-        gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        gc.enable()
-    return statistics.median(times), out
 
 
 def main(argv):

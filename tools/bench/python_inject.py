@@ -18,16 +18,17 @@ namespace, with the hook bound) to check it is valid; the timings are the
 median of N runs (default 7) with the garbage collector off.
 """
 
-import gc
-import statistics
+import os
 import sys
-import time
 import types
 
 import bytecode
 from bytecode import Bytecode, Instr
 
 import pyrewrite
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytiming import timed  # noqa: E402
 
 V = sys.version_info[:2]
 CO_NEWLOCALS = 0x2
@@ -76,19 +77,6 @@ def with_bytecode(code, qualname="<module>"):
         at = entry_index(b)
         b[at:at] = hook_instrs(getattr(code, "co_qualname", code.co_name), code.co_firstlineno)
     return b.to_code()
-
-
-def timed(fn, iters):
-    times = []
-    out = None
-    for _ in range(iters):
-        gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        gc.enable()
-    return statistics.median(times), out
 
 
 def count_functions(code):
