@@ -105,9 +105,9 @@ class Instr:
         self.col_offset = col_offset
         self.end_col_offset = end_col_offset
         self.handler = handler
-        # (starts_line, EXTENDED_ARG count, variable index): round-trip
-        # details of lifted code.
-        self._extra: Tuple[bool, int, Optional[int]] = (False, 0, None)
+        # (starts_line, EXTENDED_ARG count, variable index, 3.8/3.9 empty
+        # line records): round-trip details of lifted code.
+        self._extra: Tuple[bool, int, Optional[int], Optional[int]] = (False, 0, None, None)
 
     @property
     def location(self) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[int]]:
@@ -195,7 +195,9 @@ class Bytecode(list):
             elif kind == "none":
                 arg = UNSET
             elif kind == "compare" and isinstance(value, str):
-                arg = Compare(opcode.cmp_op.index(value))
+                # NB: 3.8's cmp_op also has in, is, "exception match": those stay symbols.
+                k = opcode.cmp_op.index(value)
+                arg = Compare(k) if k <= Compare.GE else value
             else:
                 arg = value
             ins = Instr(name, arg, lineno=loc[0], end_lineno=loc[1], col_offset=loc[2], end_col_offset=loc[3])

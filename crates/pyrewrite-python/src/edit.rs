@@ -10,7 +10,7 @@ use super::errors;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use pyrewrite::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc, NameIdx};
+use pyrewrite::ir::{Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx};
 use pyrewrite::marshal::{self, Marshal, ObjId, Value};
 use pyrewrite::opcodes::{self, ArgKind, OpTable};
 use pyrewrite::PyVersion;
@@ -46,8 +46,9 @@ fn free_space(f: &Function) -> Vec<ObjId> {
 /// index), `name` (`(name, flags, flag_bits)`), `local`, `localpair`,
 /// `free`, `compare`, `binop`, `jump` (a label number)); handler is
 /// `(label, depth, lasti)` (3.11+) or None; extra is `(starts_line, ext,
-/// index)`: the round-trip details of 3.8/3.9 line tables, EXTENDED_ARG
-/// and, for a variable, its index (used while the name still matches).
+/// index, ghosts)`: the round-trip details of 3.8/3.9 line tables,
+/// EXTENDED_ARG, a variable's index (used while the name still matches)
+/// and the 3.8/3.9 empty line records before the instruction.
 #[pyfunction]
 pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Vec<Py<PyAny>>> {
     let v = PyVersion::new(version.0, version.1);
@@ -105,7 +106,8 @@ pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Ve
                 Arg::Local(n) | Arg::Free(n) => Some(n),
                 _ => None,
             };
-            let item = (name, kind, value, loc, handler, (i.starts_line, i.ext, hint));
+            let ghosts = i.ghosts.map(|g| g.0);
+            let item = (name, kind, value, loc, handler, (i.starts_line, i.ext, hint, ghosts));
             out.push(item.into_pyobject(py)?.into_any().unbind());
         }
     }
@@ -149,7 +151,7 @@ struct InItem<'py> {
     value: Bound<'py, PyAny>,
     loc: (Option<i32>, Option<i32>, Option<i32>, Option<i32>),
     handler: Option<(u32, u32, bool)>,
-    extra: (bool, u8, Option<u32>),
+    extra: (bool, u8, Option<u32>, Option<u32>),
 }
 
 /// Assembles `items` (the form [`lift_items`] gives, with `const` values
@@ -286,7 +288,9 @@ impl Builder<'_> {
             handler,
             ext: it.extra.1,
             starts_line: it.extra.0,
-            ghosts: None,
+            // NB: 3.8/3.9 empty line records kept from the lifted code (the
+            // template's own, re-lifted with the same numbering).
+            ghosts: it.extra.3.filter(|&g| (g as usize) < self.f.ghost_lines.len()).map(GhostLines),
         };
         if self.blocks.is_empty() || ends_block(self.t, self.blocks.last().and_then(|b| b.instrs.last())) {
             self.start_block(None);
