@@ -119,3 +119,19 @@ fn hook_module_in_the_tree_is_not_instrumented() {
     assert!(err.contains("pyrewrite_hook_print.cpython-312.pyc: not instrumented"), "{err}");
     assert_eq!(out, "rewrote 3 file(s), 0 failed, ignored 3 non-.pyc or excluded file(s)\npass 1 inject-hook: changed 1 site(s) in 3 code object(s), 1 site(s) matched\nhook: f\n7\n");
 }
+
+/// docs/cli.md's mutation-testing loop: one mutant per site, the weak test found.
+#[test]
+fn documented_mutation_loop_finds_the_survivor() {
+    let doc = std::fs::read_to_string(oracle::repo_root().join("docs/cli.md")).unwrap();
+    let blocks = sh_blocks(&doc, "Mutation testing, one site at a time");
+    assert_eq!(blocks.len(), 1);
+    let mut ran = 0;
+    for minor in [8, 12, 13] {
+        let Some(interp) = oracle::find(PyVersion::new(3, minor)) else { continue };
+        let (out, err) = run_recipe(&interp, &blocks[0]);
+        assert_eq!(out, "+ -> - #1: killed\n- -> + #1: killed\n> -> >= #1: survived\n", "3.{minor}; stderr:\n{err}");
+        ran += 1;
+    }
+    assert!(ran > 0, "no CPython 3.8, 3.12 or 3.13 found");
+}
