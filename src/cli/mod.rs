@@ -1,11 +1,11 @@
 //! Command-line layout (clap) and dispatch; see docs/cli.md for the user's view.
 
 mod commands;
+mod disdiff;
 mod fsutil;
 pub mod passes;
 mod report;
 mod rewrite;
-mod textdiff;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,7 +52,7 @@ enum Command {
     Info(FileArgs),
     /// Disassemble a .pyc as that version's `dis.dis` prints it (--ir: the lifted IR)
     Dis(DisArgs),
-    /// Compare two .pyc files code object by code object (exit 0 same, 1 different, 2 error)
+    /// Compare two .pyc files: a unified diff of their disassembly, then attribute by attribute (exit 0 same, 1 different, 2 error)
     Diff(DiffArgs),
     /// List the available rewrite passes
     Passes,
@@ -69,11 +69,17 @@ struct FileArgs {
 
 #[derive(Args, Debug)]
 struct DisArgs {
-    #[command(flatten)]
-    file: FileArgs,
+    /// The .pyc file, or a directory (every .pyc below it, in path order)
+    path: PathBuf,
+    /// Print JSON instead of text (a directory: an array, one object per file)
+    #[arg(long)]
+    json: bool,
     /// Print the lifted IR (labelled blocks) of every code object instead
     #[arg(long, conflicts_with = "json")]
     ir: bool,
+    /// Only code objects whose qualified name matches GLOB (`*` any text, `?` one character), without their nested ones
+    #[arg(long, value_name = "GLOB")]
+    qualname: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -107,8 +113,9 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Command::Info(a)) => commands::info(&a.file, a.json),
-        Some(Command::Dis(a)) if a.ir => commands::dis_ir(&a.file.file),
-        Some(Command::Dis(a)) => commands::dis(&a.file.file, a.file.json),
+        Some(Command::Dis(a)) => {
+            commands::dis(&a.path, commands::DisOptions { json: a.json, ir: a.ir, qualname: a.qualname.as_deref() })
+        }
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
         Some(Command::Passes) => commands::passes(),
         None => rewrite::run(cli.rewrite),

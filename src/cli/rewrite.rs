@@ -1,7 +1,7 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
 use super::fsutil::{module_name, orphan_cache_file, same_file, sourceless_rel, walk, write_atomic};
-use super::{report, textdiff, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use clap::ValueEnum;
@@ -45,7 +45,7 @@ pub struct RewriteArgs {
     /// Read, rewrite and re-encode every file, write nothing (no OUT)
     #[arg(long)]
     check: bool,
-    /// Print the before/after disassembly of every code object a pass changed
+    /// Print a unified diff of each changed file's disassembly (before -> after)
     #[arg(long)]
     diff: bool,
     /// Worker threads (default: one per CPU)
@@ -451,9 +451,12 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
         return Ok(Outcome::default());
     }
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
-    let before = diff.then(|| textdiff::snapshot(&pyc.marshal));
+    let before = diff.then(|| dis_text(&pyc.marshal));
     let stats = pipeline.run_counted(&mut pyc, path).map_err(|e| e.in_file(path))?;
-    let diff_text = before.map(|b| textdiff::render(&path.display().to_string(), &b, &textdiff::snapshot(&pyc.marshal)));
+    let diff_text = before.map(|b| {
+        let name = path.display().to_string();
+        disdiff::unified(&b, &dis_text(&pyc.marshal), &format!("{name}\tbefore"), &format!("{name}\tafter"))
+    });
     let bytes = pyc.to_bytes().map_err(|e| e.in_file(path))?;
     if pipeline.is_empty() && bytes != data {
         // NB: with no pass the rewrite must reproduce the input exactly; a
@@ -480,6 +483,11 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
     }
     write_atomic(out, &bytes, Some(path))?;
     Ok(outcome)
+}
+
+/// The `dis` text of a whole file, or the reason there is none.
+fn dis_text(m: &pyrewrite::marshal::Marshal) -> String {
+    pyrewrite::dis::dis_module(m).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
 }
 
 fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {
