@@ -1,7 +1,7 @@
 //! The inspection subcommands: `info`, `dis` (and `dis --ir`), `diff`, `passes`.
 
 use super::fsutil::walk;
-use super::{disdiff, passes, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{cfgdot, disdiff, passes, report, CfgFormat, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use pyrewrite::passes::params::Glob;
 use pyrewrite::inspect::{diff::FileDiff, info::FileInfo, instr};
 use pyrewrite::code::qualnames;
@@ -222,6 +222,47 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
     } else {
         EXIT_FAILED
     }
+}
+
+/// `pyrewrite cfg FILE [--qualname GLOB] [--format dot|svg] [--pass NAME ...]`.
+pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, passes: (Option<&Path>, &[String], &[String])) -> i32 {
+    let (config, names, params) = passes;
+    let pipeline = if config.is_some() || !names.is_empty() {
+        match pyrewrite::passes::config::pipeline(config, names, params) {
+            Ok(p) => Some(p),
+            Err(msg) => {
+                report::usage(&msg);
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let glob = Glob::new(qualname);
+    let r = read(path).and_then(|p| {
+        report::guard(path, || {
+            let sides = match &pipeline {
+                None => vec![cfgdot::Side::lift("", p.marshal, &glob)?],
+                Some(pl) => {
+                    let mut after = p.marshal.clone();
+                    pl.run_marshal(&mut after, None)?;
+                    vec![cfgdot::Side::lift("before", p.marshal, &glob)?, cfgdot::Side::lift("after", after, &glob)?]
+                }
+            };
+            cfgdot::dot(&path.display().to_string(), &sides, max_lines)
+        })
+    });
+    let r = match (r, format) {
+        (Ok(dot), CfgFormat::Svg) => match cfgdot::svg(&dot) {
+            Ok(svg) => Ok(svg),
+            Err(msg) => {
+                report::usage(&msg);
+                return EXIT_FAILED;
+            }
+        },
+        (r, _) => r,
+    };
+    emit_or_report(path, r)
 }
 
 /// `pyrewrite passes`.

@@ -1,5 +1,6 @@
 //! Command-line layout (clap) and dispatch; see docs/cli.md for the user's view.
 
+mod cfgdot;
 mod commands;
 mod disdiff;
 mod fsutil;
@@ -54,8 +55,43 @@ enum Command {
     Dis(DisArgs),
     /// Compare two .pyc files: a unified diff of their disassembly, then attribute by attribute (exit 0 same, 1 different, 2 error)
     Diff(DiffArgs),
+    /// Draw control-flow graphs as Graphviz DOT or SVG (with --pass: before and after)
+    Cfg(CfgArgs),
     /// List the available rewrite passes
     Passes,
+}
+
+#[derive(Args, Debug)]
+struct CfgArgs {
+    /// The .pyc file
+    file: PathBuf,
+    /// Only code objects whose qualified name matches GLOB (`*` any text, `?` one character)
+    #[arg(long, value_name = "GLOB", default_value = "*")]
+    qualname: String,
+    /// `dot` (Graphviz source) or `svg` (rendered by graphviz's `dot`, which must be installed)
+    #[arg(long, value_enum, default_value_t = CfgFormat::Dot)]
+    format: CfgFormat,
+    /// Also apply pass NAME and draw before and after side by side; repeatable
+    #[arg(long = "pass", value_name = "NAME")]
+    passes: Vec<String>,
+    /// Parameter of the --pass pass (as in the rewrite mode)
+    #[arg(long = "param", visible_alias = "set", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// TOML pipeline whose passes run before the --pass ones (before/after)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Show at most N instructions per block, eliding the middle (0: all; graphviz fails on huge nodes)
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    max_lines: usize,
+}
+
+/// Output format of `pyrewrite cfg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CfgFormat {
+    /// Graphviz source.
+    Dot,
+    /// SVG drawn by graphviz's `dot`.
+    Svg,
 }
 
 #[derive(Args, Debug)]
@@ -117,6 +153,7 @@ pub fn main() -> i32 {
             commands::dis(&a.path, commands::DisOptions { json: a.json, ir: a.ir, qualname: a.qualname.as_deref() })
         }
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
+        Some(Command::Cfg(a)) => commands::cfg(&a.file, &a.qualname, a.format, a.max_lines, (a.config.as_deref(), &a.passes, &a.params)),
         Some(Command::Passes) => commands::passes(),
         None => rewrite::run(cli.rewrite),
     }
