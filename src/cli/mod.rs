@@ -59,6 +59,14 @@ enum Command {
     Cfg(CfgArgs),
     /// List the available rewrite passes
     Passes,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `pyrewrite man > pyrewrite.1`
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -155,6 +163,27 @@ pub fn main() -> i32 {
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
         Some(Command::Cfg(a)) => commands::cfg(&a.file, &a.qualname, a.format, a.max_lines, (a.config.as_deref(), &a.passes, &a.params)),
         Some(Command::Passes) => commands::passes(),
+        Some(Command::Completions { shell }) => {
+            // NB: clap_complete/clap_mangen derive both from the same clap
+            // definitions, so they cannot drift from the parser.
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "pyrewrite", &mut out);
+            report::emit(&String::from_utf8_lossy(&out));
+            EXIT_OK
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    report::emit(&String::from_utf8_lossy(&out));
+                    EXIT_OK
+                }
+                Err(e) => {
+                    report::usage(&format!("man page: {e}"));
+                    EXIT_FAILED
+                }
+            }
+        }
         None => rewrite::run(cli.rewrite),
     }
 }
