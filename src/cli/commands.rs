@@ -64,6 +64,8 @@ pub struct DisOptions<'a> {
     pub ir: bool,
     /// `--qualname GLOB`: only matching code objects, each without recursion.
     pub qualname: Option<&'a str>,
+    /// `--show-caches`, `--show-offsets`.
+    pub show: pyrewrite::dis::Options,
 }
 
 /// `pyrewrite dis PATH [--json] [--ir] [--qualname GLOB]`: a file, or
@@ -126,15 +128,15 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
             return Ok(to_json(&out));
         }
         match &glob {
-            None => pyrewrite::dis::dis_module(&p.marshal),
-            Some(g) => dis_selected(&p.marshal, g),
+            None => pyrewrite::dis::dis_module_with(&p.marshal, opts.show),
+            Some(g) => dis_selected(&p.marshal, g, opts.show),
         }
     })
 }
 
 /// `dis --qualname`: each matching code object as `dis.dis` shows a
 /// nested one (`Disassembly of <code object ...>:` and its own lines only).
-fn dis_selected(m: &Marshal, glob: &Glob) -> Result<String, Error> {
+fn dis_selected(m: &Marshal, glob: &Glob, show: pyrewrite::dis::Options) -> Result<String, Error> {
     let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
     let mut out = String::new();
     for (id, _) in m.code_objects() {
@@ -147,7 +149,7 @@ fn dis_selected(m: &Marshal, glob: &Glob) -> Result<String, Error> {
         out.push_str("Disassembly of ");
         pyrewrite::pyrepr::write_repr(m, id, &mut out);
         out.push_str(":\n");
-        out.push_str(&pyrewrite::dis::disassemble(m, id)?);
+        out.push_str(&pyrewrite::dis::disassemble_with(m, id, show)?);
     }
     Ok(out)
 }

@@ -124,6 +124,12 @@ struct DisArgs {
     /// Only code objects whose qualified name matches GLOB (`*` any text, `?` one character), without their nested ones
     #[arg(long, value_name = "GLOB")]
     qualname: Option<String>,
+    /// A CACHE line per inline cache unit, as `python -m dis -C` (3.11+; named fields from 3.12)
+    #[arg(short = 'C', long, conflicts_with_all = ["json", "ir"])]
+    show_caches: bool,
+    /// An offset column in the 3.13+ label layout, as `python -m dis -O` (older versions always show offsets)
+    #[arg(short = 'O', long, conflicts_with_all = ["json", "ir"])]
+    show_offsets: bool,
 }
 
 #[derive(Args, Debug)]
@@ -158,7 +164,12 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Info(a)) => commands::info(&a.file, a.json),
         Some(Command::Dis(a)) => {
-            commands::dis(&a.path, commands::DisOptions { json: a.json, ir: a.ir, qualname: a.qualname.as_deref() })
+            commands::dis(&a.path, commands::DisOptions {
+                json: a.json,
+                ir: a.ir,
+                qualname: a.qualname.as_deref(),
+                show: pyrewrite::dis::Options { show_caches: a.show_caches, show_offsets: a.show_offsets },
+            })
         }
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
         Some(Command::Cfg(a)) => commands::cfg(&a.file, &a.qualname, a.format, a.max_lines, (a.config.as_deref(), &a.passes, &a.params)),

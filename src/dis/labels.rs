@@ -2,7 +2,7 @@
 //! of offsets, jump arguments as `to L<n>`, and an exception table in labels.
 
 use super::args::{argrepr, jump_target};
-use super::{decode, CodeView};
+use super::{caches, decode, CodeView, Options};
 use crate::error::Result;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
@@ -12,7 +12,7 @@ const OPARG_WIDTH: usize = 5;
 const NO_LINENO: &str = "  --";
 
 /// Appends what `dis.disassemble(code)` prints.
-pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
+pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<()> {
     let instrs = decode(view.table, view.co_code);
     let starts: HashMap<u32, Option<i32>> = view.line_starts()?.into_iter().collect();
     let exc = view.exception_entries()?;
@@ -40,6 +40,10 @@ pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
         }
     };
 
+    // NB: `-O`: wide enough for the last offset, at least 4 digits.
+    let offset_width = if opts.show_offsets { (view.co_code.len() as i64 - 2).max(9999).to_string().len() } else { 0 };
+    let offset_field = |o: u32| format!("{o:>offset_width$}  ");
+
     let jump_text = |t: i64| -> Result<String> {
         let n = label.get(&t).ok_or_else(|| super::invalid(format!("jump to {t} has no label")))?;
         Ok(format!("to L{n}"))
@@ -63,6 +67,9 @@ pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
             Some(n) => format!("{:>label_width$}", format!("L{n}:")),
             None => " ".repeat(label_width),
         });
+        if offset_width > 0 {
+            fields.push(offset_field(ins.offset));
+        }
         fields.push("   ".into());
         let name = ins.name();
         fields.push(format!("{name:<OPNAME_WIDTH$}"));
@@ -82,6 +89,25 @@ pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
         }
         out.push_str(fields.join(" ").trim_end());
         out.push('\n');
+        if opts.show_caches {
+            // NB: a cache line starts no source line and has no label.
+            for (offset, repr) in caches::lines(view, ins) {
+                let mut fields: Vec<String> = Vec::with_capacity(7);
+                if lineno_width > 0 {
+                    fields.push(" ".repeat(lineno_width));
+                }
+                fields.push(" ".repeat(label_width));
+                if offset_width > 0 {
+                    fields.push(offset_field(offset));
+                }
+                fields.extend(["   ".to_string(), format!("{:<OPNAME_WIDTH$}", "CACHE"), format!("{:>OPARG_WIDTH$}", 0)]);
+                if !repr.is_empty() {
+                    fields.push(format!("({repr})"));
+                }
+                out.push_str(fields.join(" ").trim_end());
+                out.push('\n');
+            }
+        }
     }
     if !exc.is_empty() {
         out.push_str("ExceptionTable:\n");

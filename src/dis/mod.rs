@@ -7,6 +7,7 @@
 //! See docs/dis.md for the per-version facts this follows.
 
 mod args;
+mod caches;
 mod classic;
 mod decode;
 mod labels;
@@ -18,34 +19,57 @@ use crate::pyrepr;
 
 pub use decode::{decode, Instr};
 
+/// What `dis` shows besides the default columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `show_caches=True` (`python -m dis -C`): a `CACHE` line per inline
+    /// cache unit (3.11+; named fields from 3.12).
+    pub show_caches: bool,
+    /// `show_offsets=True` (`-O`, 3.13+): an offset column in the label
+    /// layout (before 3.13 offsets are always shown).
+    pub show_offsets: bool,
+}
+
 /// What `dis.dis(m.root)` prints for a module code object (and everything
 /// nested in its constants), including the final newline.
 pub fn dis_module(m: &Marshal) -> Result<String> {
     dis_code(m, m.root)
 }
 
+/// [`dis_module`] with `dis.dis`'s keyword options.
+pub fn dis_module_with(m: &Marshal, opts: Options) -> Result<String> {
+    let mut out = String::new();
+    recurse(m, m.root, opts, &mut out)?;
+    Ok(out)
+}
+
 /// What `dis.dis(code)` prints for the code object `code_id`, recursing into
 /// nested code objects in `co_consts` order as `dis` does.
 pub fn dis_code(m: &Marshal, code_id: ObjId) -> Result<String> {
     let mut out = String::new();
-    recurse(m, code_id, &mut out)?;
+    recurse(m, code_id, Options::default(), &mut out)?;
     Ok(out)
 }
 
 /// What `dis.disassemble(code)` prints: one code object, no recursion.
 pub fn disassemble(m: &Marshal, code_id: ObjId) -> Result<String> {
+    disassemble_with(m, code_id, Options::default())
+}
+
+/// [`disassemble`] with `dis`'s keyword options.
+pub fn disassemble_with(m: &Marshal, code_id: ObjId, opts: Options) -> Result<String> {
     let mut out = String::new();
     let view = CodeView::new(m, code_id)?;
     if view.table.version.at_least(13) {
-        labels::disassemble(&view, &mut out)?;
+        labels::disassemble(&view, opts, &mut out)?;
     } else {
-        classic::disassemble(&view, &mut out)?;
+        classic::disassemble(&view, opts, &mut out)?;
     }
     Ok(out)
 }
 
-fn recurse(m: &Marshal, code_id: ObjId, out: &mut String) -> Result<()> {
-    out.push_str(&disassemble(m, code_id)?);
+fn recurse(m: &Marshal, code_id: ObjId, opts: Options, out: &mut String) -> Result<()> {
+    out.push_str(&disassemble_with(m, code_id, opts)?);
     let view = CodeView::new(m, code_id)?;
     for &k in view.consts {
         if matches!(m.get(k), Value::Code(_)) {
@@ -53,7 +77,7 @@ fn recurse(m: &Marshal, code_id: ObjId, out: &mut String) -> Result<()> {
             out.push_str("Disassembly of ");
             pyrepr::write_repr(m, k, out);
             out.push_str(":\n");
-            recurse(m, k, out)?;
+            recurse(m, k, opts, out)?;
         }
     }
     Ok(())
