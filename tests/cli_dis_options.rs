@@ -19,6 +19,8 @@ for path in sys.argv[2:]:
     for caches, offs in ((False, False), (True, offsets)):
         buf = io.StringIO()
         kw = {"show_offsets": True} if offs else {}
+        if caches and sys.version_info >= (3, 14):
+            kw["show_positions"] = True
         dis.dis(code, file=buf, show_caches=caches, **kw)
         out[caches] = re.sub(r" at 0x[0-9a-fA-F]+", " at 0x?", buf.getvalue())
     sys.stdout.write("== %s\n%s== %s caches\n%s" % (path, out[False], path, out[True]))
@@ -71,6 +73,9 @@ fn check(interp: &Interpreter) -> usize {
         if offsets {
             flags.push("--show-offsets");
         }
+        if v.at_least(14) {
+            flags.push("--show-positions");
+        }
         flags.push(&name);
         let ours = pyrewrite(&flags);
         if ours != with_caches {
@@ -95,7 +100,7 @@ fn caches_and_offsets_match_cpython() {
             continue;
         };
         let n = check(&interp);
-        eprintln!("{}: {n} files identical with -C{}", interp.describe(), if minor >= 13 { " -O" } else { "" });
+        eprintln!("{}: {n} files identical with -C{}{}", interp.describe(), if minor >= 13 { " -O" } else { "" }, if minor >= 14 { " -P" } else { "" });
         assert!(n > 20, "3.{minor}: only {n} files compared");
         total += n;
     }
@@ -112,4 +117,12 @@ fn options_are_no_ops_where_the_data_does_not_exist() {
     let f = f.to_str().unwrap();
     assert_eq!(pyrewrite(&["dis", "-O", f]), pyrewrite(&["dis", f]));
     assert!(pyrewrite(&["dis", "-C", f]).contains("CACHE                    0 (counter: 0)"));
+    // Positions follow 3.14's -P layout: 3.13+ files only, a clear refusal before.
+    let o = Command::new(BIN).args(["dis", "-P", f]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--show-positions on Python 3.12"));
+    let f13 = oracle::repo_root().join("corpus/pyc/3.13/closures.pyc");
+    let p = pyrewrite(&["dis", "-P", f13.to_str().unwrap()]);
+    // `def make_counter` spans lines 5-18 of closures.py.
+    assert!(p.contains("\n5:0-18:19               LOAD_CONST "), "{p}");
 }

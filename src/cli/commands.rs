@@ -114,6 +114,14 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
         code_objects: Vec<instr::CodeInstructions>,
     }
     let p = read(path)?;
+    if opts.show.show_positions && !p.version().at_least(13) {
+        // NB: 3.11/3.12 have the positions but not the label layout 3.14's
+        // -P prints them in; no CPython shows them in the offset layout.
+        return Err(Error::new(pyrewrite::ErrorKind::Unsupported(format!(
+            "--show-positions on Python {} (the layout it follows is 3.13+; `dis --ir` shows positions for 3.11+)",
+            p.version()
+        ))));
+    }
     let glob = opts.qualname.map(Glob::new);
     report::guard(path, || {
         if opts.ir {

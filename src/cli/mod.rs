@@ -130,6 +130,9 @@ struct DisArgs {
     /// An offset column in the 3.13+ label layout, as `python -m dis -O` (older versions always show offsets)
     #[arg(short = 'O', long, conflicts_with_all = ["json", "ir"])]
     show_offsets: bool,
+    /// LINE:COL-ENDLINE:ENDCOL instead of line numbers, as 3.14's `python -m dis -P` (3.13+ files)
+    #[arg(short = 'P', long, conflicts_with_all = ["json", "ir"])]
+    show_positions: bool,
 }
 
 #[derive(Args, Debug)]
@@ -168,7 +171,11 @@ pub fn main() -> i32 {
                 json: a.json,
                 ir: a.ir,
                 qualname: a.qualname.as_deref(),
-                show: pyrewrite::dis::Options { show_caches: a.show_caches, show_offsets: a.show_offsets },
+                show: pyrewrite::dis::Options {
+                    show_caches: a.show_caches,
+                    show_offsets: a.show_offsets,
+                    show_positions: a.show_positions,
+                },
             })
         }
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),

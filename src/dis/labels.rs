@@ -39,6 +39,18 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             }
         }
     };
+    let positions = if opts.show_positions { view.positions()? } else { Vec::new() };
+    let lineno_width = if opts.show_positions { positions_width(&positions) } else { lineno_width };
+    let position_field = |offset: u32| -> String {
+        let p = positions.get(offset as usize / 2).copied().unwrap_or(super::NO_POSITION);
+        let text = if [p.line, p.end_line, p.col, p.end_col].iter().all(Option::is_none) {
+            NO_LINENO.to_string()
+        } else {
+            let o = |x: Option<i32>| x.map_or("?".to_string(), |v| v.to_string());
+            format!("{}:{}-{}:{}", o(p.line), o(p.col), o(p.end_line), o(p.end_col))
+        };
+        format!("{text:<lineno_width$}")
+    };
 
     // NB: `-O`: wide enough for the last offset, at least 4 digits.
     let offset_width = if opts.show_offsets { (view.co_code.len() as i64 - 2).max(9999).to_string().len() } else { 0 };
@@ -56,7 +68,9 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             out.push('\n');
         }
         let mut fields: Vec<String> = Vec::with_capacity(6);
-        if lineno_width > 0 {
+        if lineno_width > 0 && opts.show_positions {
+            fields.push(position_field(ins.offset));
+        } else if lineno_width > 0 {
             fields.push(match start {
                 Some(Some(l)) => format!("{l:>lineno_width$}"),
                 Some(None) => format!("{NO_LINENO:>lineno_width$}"),
@@ -93,7 +107,10 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             // NB: a cache line starts no source line and has no label.
             for (offset, repr) in caches::lines(view, ins) {
                 let mut fields: Vec<String> = Vec::with_capacity(7);
-                if lineno_width > 0 {
+                // NB: a cache line shows its instruction's position.
+                if lineno_width > 0 && opts.show_positions {
+                    fields.push(position_field(ins.offset));
+                } else if lineno_width > 0 {
                     fields.push(" ".repeat(lineno_width));
                 }
                 fields.push(" ".repeat(label_width));
@@ -118,4 +135,21 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
         }
     }
     Ok(())
+}
+
+/// 3.14's `_get_positions_width`: room for the widest `L:C-EL:EC` plus a
+/// space, at least `--` plus a space; 0 when no unit has any position.
+fn positions_width(positions: &[crate::locations::Position]) -> usize {
+    let mut has_value = false;
+    let mut values = 0;
+    for p in positions {
+        let parts = [p.line, p.end_line, p.col, p.end_col];
+        has_value |= parts.iter().any(Option::is_some);
+        values = values.max(parts.iter().map(|x| x.map_or(1, |v| v.to_string().len())).sum());
+    }
+    if has_value {
+        1 + NO_LINENO.len().max(3 + values)
+    } else {
+        0
+    }
 }

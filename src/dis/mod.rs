@@ -28,6 +28,9 @@ pub struct Options {
     /// `show_offsets=True` (`-O`, 3.13+): an offset column in the label
     /// layout (before 3.13 offsets are always shown).
     pub show_offsets: bool,
+    /// `show_positions=True` (3.14's `-P`): `LINE:COL-ENDLINE:ENDCOL`
+    /// instead of line numbers, in the 3.13+ label layout only.
+    pub show_positions: bool,
 }
 
 /// What `dis.dis(m.root)` prints for a module code object (and everything
@@ -154,6 +157,17 @@ impl<'a> CodeView<'a> {
         Ok(crate::locations::line_starts(v, &entries, self.co_code.len()))
     }
 
+    /// `list(co_positions())`: one position per code unit (3.11+), units
+    /// the table does not cover without any.
+    pub fn positions(&self) -> Result<Vec<crate::locations::Position>> {
+        let v = self.m.version;
+        let table = self.m.bytes(self.code.linetable).ok_or_else(|| invalid("line table is not bytes".into()))?;
+        let entries = crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
+        let mut out = crate::locations::positions(&entries);
+        out.resize(self.co_code.len() / 2, NO_POSITION);
+        Ok(out)
+    }
+
     /// Exception table entries as `dis._parse_exception_table` reads them (3.11+).
     pub fn exception_entries(&self) -> Result<Vec<crate::exctable::ExcEntry>> {
         match self.code.exceptiontable {
@@ -165,6 +179,10 @@ impl<'a> CodeView<'a> {
         }
     }
 }
+
+/// A code unit without any position.
+pub(crate) const NO_POSITION: crate::locations::Position =
+    crate::locations::Position { line: None, end_line: None, col: None, end_col: None };
 
 fn invalid(msg: String) -> Error {
     Error::new(ErrorKind::Invalid(msg))
