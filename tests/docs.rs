@@ -168,3 +168,30 @@ fn quoted_error_messages_are_current() {
         assert!(md.contains(line), "docs/cli.md does not quote `{line}`");
     }
 }
+
+/// Every dependency in Cargo.toml is used by the code (`cargo tree` then
+/// lists none that only costs build time).
+#[test]
+fn every_declared_dependency_is_used() {
+    let manifest: toml::Table = read("Cargo.toml").parse().unwrap();
+    let mut sources = String::new();
+    for dir in ["src", "tests", "benches", "examples"] {
+        for e in walkdir::WalkDir::new(root().join(dir)).into_iter().flatten() {
+            if e.path().extension().is_some_and(|x| x == "rs") {
+                sources.push_str(&std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+    }
+    let mut checked = 0;
+    for section in ["dependencies", "dev-dependencies"] {
+        for name in manifest[section].as_table().unwrap().keys() {
+            let krate = name.replace('-', "_");
+            assert!(
+                sources.contains(&format!("{krate}::")) || sources.contains(&format!("use {krate}")),
+                "[{section}] {name} is declared but no source file uses it"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+}
