@@ -135,3 +135,27 @@ fn documented_mutation_loop_finds_the_survivor() {
     }
     assert!(ran > 0, "no CPython 3.8, 3.12 or 3.13 found");
 }
+
+/// passes/trace-calls.toml's recipe (its `#   ` command lines), run verbatim
+/// on a small `myapp` package.
+#[test]
+fn trace_calls_pipeline_recipe_runs() {
+    let toml = std::fs::read_to_string(oracle::repo_root().join("passes/trace-calls.toml")).unwrap();
+    let recipe: Vec<&str> = toml.lines().filter_map(|l| l.strip_prefix("#   ")).collect();
+    assert!(recipe.len() >= 4 && recipe.iter().any(|l| l.contains("--layout sourceless")), "{recipe:?}");
+    let mut ran = 0;
+    for minor in [8, 12, 13] {
+        let Some(interp) = oracle::find(PyVersion::new(3, minor)) else { continue };
+        let setup = "mkdir -p src/myapp passes\n\
+            cp \"$PYREWRITE_ROOT/passes/trace-calls.toml\" passes/\n\
+            printf 'def twice(x):\\n    return 2 * x\\n' > src/myapp/util.py\n\
+            printf 'from myapp import util\\nprint(util.twice(21))\\n' > src/myapp/__main__.py\n\
+            touch src/myapp/__init__.py\n";
+        let script = format!("{setup}{}\n", recipe.join("\n"));
+        let script = script.replace("$PYREWRITE_ROOT", &oracle::repo_root().display().to_string());
+        let (out, err) = run_recipe(&interp, &script);
+        assert!(out.ends_with("hook: twice src/myapp/util.py 1\n42\n"), "3.{minor}: {out}\nstderr:\n{err}");
+        ran += 1;
+    }
+    assert!(ran > 0, "no CPython 3.8, 3.12 or 3.13 found");
+}
