@@ -159,3 +159,21 @@ fn trace_calls_pipeline_recipe_runs() {
     }
     assert!(ran > 0, "no CPython 3.8, 3.12 or 3.13 found");
 }
+
+/// The recipe's old mistake: IN = the package itself gives a warning that says what to pass instead.
+#[test]
+fn a_package_as_in_warns() {
+    let Some(interp) = oracle::find(PyVersion::new(3, 12)) else {
+        eprintln!("note: CPython 3.12 not found: skipped");
+        return;
+    };
+    let script = "mkdir -p src/myapp\n\
+        touch src/myapp/__init__.py src/myapp/util.py\n\
+        python3 -m compileall -q src\n\
+        rm src/myapp/__init__.py\n\
+        pyrewrite -q --layout sourceless src/myapp out1\n\
+        pyrewrite -q --layout sourceless src out2\n";
+    let (_, err) = run_recipe(&interp, script);
+    assert_eq!(err.matches("warning: IN is the package \"myapp\" itself").count(), 1, "{err}");
+    assert!(err.contains("give the directory that holds the package"), "{err}");
+}

@@ -139,6 +139,13 @@ pub fn run(args: RewriteArgs) -> i32 {
             if job.output.is_some() && !args.in_place { "copied unchanged" } else { "left unchanged" }
         ));
     }
+    if args.layout == Layout::Sourceless && input.is_dir() && is_package_dir(&input) {
+        let name = input.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
+        report::warning(&format!(
+            "IN is the package {name:?} itself (it has an __init__): its modules are written at the top of OUT, \
+             so `import {name}` will not find them there; give the directory that holds the package (a sys.path entry) as IN"
+        ));
+    }
     if input.is_dir() && !jobs.iter().any(|j| j.runtime) {
         for m in &runtime {
             report::note(&format!("module {m} (imported by the rewritten code) is not in IN: it must be importable when the code runs"));
@@ -483,6 +490,16 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
     }
     write_atomic(out, &bytes, Some(path))?;
     Ok(outcome)
+}
+
+/// True when `dir` holds `__init__.py` or a compiled `__init__` (it is a package, not a sys.path entry).
+fn is_package_dir(dir: &Path) -> bool {
+    if dir.join("__init__.py").exists() || dir.join("__init__.pyc").exists() {
+        return true;
+    }
+    std::fs::read_dir(dir.join("__pycache__"))
+        .map(|rd| rd.flatten().any(|e| e.file_name().to_string_lossy().starts_with("__init__.")))
+        .unwrap_or(false)
 }
 
 /// The `dis` text of a whole file, or the reason there is none.
