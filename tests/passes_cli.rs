@@ -47,10 +47,10 @@ fn rewrite(minor: u8, rel: &str, args: &[&str]) -> (Output, bool) {
 #[test]
 fn refusals_write_nothing() {
     let cases: &[(u8, &str, &[&str], i32, &str)] = &[
-        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=BINARY_ADD", "--param", "to=-"], 1, "opcode BINARY_ADD does not exist in Python 3.12; write the operator + instead"),
+        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=BINARY_ADD", "--param", "to=-"], 2, "opcode BINARY_ADD does not exist in Python 3.12; write the operator + instead"),
         (13, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=in", "--param", "to=+"], 1, "produces a bool that 3.13+ conditional jumps"),
         (8, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=UNARY_NEGATIVE"], 1, "stack effects differ"),
-        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=JUMP_FORWARD"], 1, "is a jump"),
+        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=JUMP_FORWARD"], 2, "is a jump"),
         (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=frob"], 2, "unknown operation \"frob\""),
         (12, "passes/consts.pyc", &["--pass", "swap-const", "--param", "from=42"], 2, "missing required parameter \"to\""),
         (12, "passes/consts.pyc", &["--pass", "swap-const", "--param", "from=42", "--param", "to=x"], 2, "parameter to: expected a Python literal"),

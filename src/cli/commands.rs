@@ -1,6 +1,8 @@
 //! The inspection subcommands: `info`, `dis` (and `dis --ir`), `diff`, `passes`.
 
-use super::{passes, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::fsutil::walk;
+use super::{cfgdot, disdiff, passes, report, CfgFormat, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use pyrewrite::passes::params::Glob;
 use pyrewrite::inspect::{diff::FileDiff, info::FileInfo, instr};
 use pyrewrite::code::qualnames;
 use pyrewrite::marshal::{Marshal, ObjId, Value};
@@ -53,49 +55,129 @@ pub fn info(path: &Path, json: bool) -> i32 {
     emit_or_report(path, r)
 }
 
-/// `pyrewrite dis FILE [--json]`.
-pub fn dis(path: &Path, json: bool) -> i32 {
+/// What `pyrewrite dis` prints.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DisOptions<'a> {
+    /// `--json`.
+    pub json: bool,
+    /// `--ir`.
+    pub ir: bool,
+    /// `--qualname GLOB`: only matching code objects, each without recursion.
+    pub qualname: Option<&'a str>,
+    /// `--show-caches`, `--show-offsets`.
+    pub show: pyrewrite::dis::Options,
+}
+
+/// `pyrewrite dis PATH [--json] [--ir] [--qualname GLOB]`: a file, or
+/// every `.pyc` of a directory (each under a `# FILE` line; `--json`: an array).
+pub fn dis(path: &Path, opts: DisOptions<'_>) -> i32 {
+    if !path.is_dir() {
+        return emit_or_report(path, dis_file(path, opts));
+    }
+    let w = walk(path, None);
+    let mut failed = !w.errors.is_empty();
+    for (p, e) in &w.errors {
+        report::error(p, e);
+    }
+    let mut parts = Vec::new();
+    for rel in &w.pyc {
+        let file = path.join(rel);
+        match dis_file(&file, opts) {
+            Ok(text) if opts.json => parts.push(text.trim_end().to_string()),
+            Ok(text) => report::emit(&format!("{}# {}\n{text}", if parts.is_empty() { "" } else { "\n" }, file.display())),
+            Err(e) => {
+                report::error(&file, &e);
+                failed = true;
+                continue;
+            }
+        }
+        if !opts.json {
+            parts.push(String::new());
+        }
+    }
+    if opts.json {
+        let items: Vec<String> = parts.iter().map(|p| p.replace('\n', "\n  ")).collect();
+        report::emit(&format!("[\n  {}\n]\n", items.join(",\n  ")));
+    }
+    if failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
     #[derive(Serialize)]
     struct Out {
         file: String,
         version: String,
         code_objects: Vec<instr::CodeInstructions>,
     }
-    let r = read(path).and_then(|p| {
-        report::guard(path, || {
-            if json {
-                let out = Out {
-                    file: path.display().to_string(),
-                    version: p.version().to_string(),
-                    code_objects: instr::instructions(&p.marshal)?,
-                };
-                Ok(to_json(&out))
-            } else {
-                pyrewrite::dis::dis_module(&p.marshal)
+    let p = read(path)?;
+    if opts.show.show_positions && !p.version().at_least(13) {
+        // NB: 3.11/3.12 have the positions but not the label layout 3.14's
+        // -P prints them in; no CPython shows them in the offset layout.
+        return Err(Error::new(pyrewrite::ErrorKind::Unsupported(format!(
+            "--show-positions on Python {} (the layout it follows is 3.13+; `dis --ir` shows positions for 3.11+)",
+            p.version()
+        ))));
+    }
+    let glob = opts.qualname.map(Glob::new);
+    report::guard(path, || {
+        if opts.ir {
+            return ir_text(&p.marshal, glob.as_ref());
+        }
+        if opts.json {
+            let mut code_objects = instr::instructions(&p.marshal)?;
+            if let Some(g) = &glob {
+                code_objects.retain(|c| g.matches(&c.qualname));
             }
-        })
-    });
-    emit_or_report(path, r)
+            let out = Out { file: path.display().to_string(), version: p.version().to_string(), code_objects };
+            return Ok(to_json(&out));
+        }
+        match &glob {
+            None => pyrewrite::dis::dis_module_with(&p.marshal, opts.show),
+            Some(g) => dis_selected(&p.marshal, g, opts.show),
+        }
+    })
 }
 
-/// `pyrewrite dis --ir FILE`: the lifted IR of every code object.
-pub fn dis_ir(path: &Path) -> i32 {
-    emit_or_report(path, read(path).and_then(|p| report::guard(path, || ir_text(&p.marshal))))
+/// `dis --qualname`: each matching code object as `dis.dis` shows a
+/// nested one (`Disassembly of <code object ...>:` and its own lines only).
+fn dis_selected(m: &Marshal, glob: &Glob, show: pyrewrite::dis::Options) -> Result<String, Error> {
+    let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
+    let mut out = String::new();
+    for (id, _) in m.code_objects() {
+        if !quals.get(&id).is_some_and(|q| glob.matches(q)) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("Disassembly of ");
+        pyrewrite::pyrepr::write_repr(m, id, &mut out);
+        out.push_str(":\n");
+        out.push_str(&pyrewrite::dis::disassemble_with(m, id, show)?);
+    }
+    Ok(out)
 }
 
 /// One `code QUALNAME (line N):` header and the IR text per code object,
 /// depth first in `co_consts` order (the order `dis` recurses in).
 /// Before 3.11 the qualname is computed from the nesting
 /// ([`pyrewrite::code::qualnames`]).
-fn ir_text(m: &Marshal) -> Result<String, Error> {
+fn ir_text(m: &Marshal, glob: Option<&Glob>) -> Result<String, Error> {
     let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
     let mut out = String::new();
     for (id, _) in m.code_objects() {
         let Value::Code(c) = m.get(id) else { continue };
+        let qual = quals.get(&id).map_or("?", String::as_str);
+        if glob.is_some_and(|g| !g.matches(qual)) {
+            continue;
+        }
         if !out.is_empty() {
             out.push('\n');
         }
-        let qual = quals.get(&id).map_or("?", String::as_str);
         out.push_str(&format!("code {qual} (line {}):\n", c.firstlineno));
         let f = lift::lift(m, id)?;
         ir::write_function(&f, m, &mut out);
@@ -134,7 +216,15 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
         }
         report::emit(&to_json(&Out { a: a.display().to_string(), b: b.display().to_string(), diff: &d }));
     } else {
-        report::emit(&d.to_text(&a.display().to_string(), &b.display().to_string(), all, ignore_header));
+        // NB: the disassembly hunks come first, so `patch` and `delta` read
+        // the output; the attribute report after them is trailing text to both.
+        let dis_of = |p: &Pyc| pyrewrite::dis::dis_module(&p.marshal).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"));
+        let (na, nb) = (a.display().to_string(), b.display().to_string());
+        report::emit(&disdiff::unified(&dis_of(&pa), &dis_of(&pb), &na, &nb));
+        let attrs = d.to_text(&na, &nb, all, ignore_header);
+        // NB: the report's own ---/+++ lines would read as a second file header.
+        let attrs: String = attrs.lines().filter(|l| !l.starts_with("--- ") && !l.starts_with("+++ ")).map(|l| format!("{l}\n")).collect();
+        report::emit(&attrs);
     }
     let same = if ignore_header { d.code_identical } else { d.identical };
     if same {
@@ -142,6 +232,47 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
     } else {
         EXIT_FAILED
     }
+}
+
+/// `pyrewrite cfg FILE [--qualname GLOB] [--format dot|svg] [--pass NAME ...]`.
+pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, passes: (Option<&Path>, &[String], &[String])) -> i32 {
+    let (config, names, params) = passes;
+    let pipeline = if config.is_some() || !names.is_empty() {
+        match pyrewrite::passes::config::pipeline(config, names, params) {
+            Ok(p) => Some(p),
+            Err(msg) => {
+                report::usage(&msg);
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let glob = Glob::new(qualname);
+    let r = read(path).and_then(|p| {
+        report::guard(path, || {
+            let sides = match &pipeline {
+                None => vec![cfgdot::Side::lift("", p.marshal, &glob)?],
+                Some(pl) => {
+                    let mut after = p.marshal.clone();
+                    pl.run_marshal(&mut after, None)?;
+                    vec![cfgdot::Side::lift("before", p.marshal, &glob)?, cfgdot::Side::lift("after", after, &glob)?]
+                }
+            };
+            cfgdot::dot(&path.display().to_string(), &sides, max_lines)
+        })
+    });
+    let r = match (r, format) {
+        (Ok(dot), CfgFormat::Svg) => match cfgdot::svg(&dot) {
+            Ok(svg) => Ok(svg),
+            Err(msg) => {
+                report::usage(&msg);
+                return EXIT_FAILED;
+            }
+        },
+        (r, _) => r,
+    };
+    emit_or_report(path, r)
 }
 
 /// `pyrewrite passes`.

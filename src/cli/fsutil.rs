@@ -25,35 +25,76 @@ pub fn is_pyc(p: &Path) -> bool {
 /// Every `.pyc` under `root` (relative paths, sorted). Symbolic links to
 /// directories are not followed (no cycles); `skip` (the output tree when
 /// it lies inside the input) is left out.
+// NB: walkdir gives the sorted, error-reporting, symlink-safe walk that was
+// hand-written here before.
 pub fn walk(root: &Path, skip: Option<&Path>) -> Walk {
     let mut w = Walk::default();
-    let mut dirs = vec![PathBuf::new()];
-    while let Some(rel) = dirs.pop() {
-        let dir = root.join(&rel);
-        if skip.is_some_and(|s| fs::canonicalize(&dir).is_ok_and(|c| c == s)) {
-            continue;
-        }
-        let entries = match fs::read_dir(&dir) {
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| !(e.file_type().is_dir() && skip.is_some_and(|s| fs::canonicalize(e.path()).is_ok_and(|c| c == s))));
+    for entry in entries {
+        let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                w.errors.push((dir.clone(), Error::from(e).in_file(&dir)));
+                let dir = e.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                let err = match e.into_io_error() {
+                    Some(io) => Error::from(io),
+                    None => Error::new(ErrorKind::Io("file system loop".into())),
+                };
+                w.errors.push((dir.clone(), err.in_file(&dir)));
                 continue;
             }
         };
-        for entry in entries.flatten() {
-            let rel = rel.join(entry.file_name());
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                dirs.push(rel);
-            } else if is_pyc(&rel) && (ft.is_file() || root.join(&rel).is_file()) {
-                w.pyc.push(rel);
-            } else {
-                w.ignored += 1;
-            }
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        if is_pyc(&rel) && (entry.file_type().is_file() || entry.path().is_file()) {
+            w.pyc.push(rel);
+        } else {
+            w.ignored += 1;
         }
     }
     w.pyc.sort();
     w
+}
+
+/// Where `rel` (a `.pyc` path relative to IN) goes in a sourceless tree:
+/// `pkg/__pycache__/mod.cpython-312.pyc` becomes `pkg/mod.pyc`; a legacy
+/// `pkg/mod.pyc` stays where it is.
+pub fn sourceless_rel(rel: &Path) -> PathBuf {
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    if parent.file_name().is_some_and(|n| n == "__pycache__") {
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // NB: the cache tag (`cpython-312`, `cpython-312.opt-1`) sits between
+        // the module name and `.pyc`; module names have no dot.
+        let module = name.split('.').next().unwrap_or(&name);
+        parent.parent().unwrap_or(Path::new("")).join(format!("{module}.pyc"))
+    } else {
+        rel.to_path_buf()
+    }
+}
+
+/// The dotted module name a `.pyc` at `rel` (relative to a `sys.path`
+/// entry) is imported as: `pkg/__pycache__/mod.cpython-312.pyc` is
+/// `pkg.mod`, `pkg/__init__.pyc` is `pkg`.
+pub fn module_name(rel: &Path) -> String {
+    let plain = sourceless_rel(rel).with_extension("");
+    let mut parts: Vec<String> = plain.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.len() > 1 && parts.last().is_some_and(|p| p == "__init__") {
+        parts.pop();
+    }
+    parts.join(".")
+}
+
+/// True when `out` is `DIR/__pycache__/mod.TAG.pyc` and `DIR/mod.py` does
+/// not exist: Python never loads such a file.
+pub fn orphan_cache_file(out: &Path) -> bool {
+    let Some(cache) = out.parent().filter(|p| p.file_name().is_some_and(|n| n == "__pycache__")) else { return false };
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let module = name.split('.').next().unwrap_or(&name);
+    !cache.parent().unwrap_or(Path::new("")).join(format!("{module}.py")).exists()
 }
 
 /// True when both paths exist and are the same file.
@@ -95,4 +136,19 @@ pub fn write_atomic(target: &Path, data: &[u8], permissions_from: Option<&Path>)
         let _ = fs::remove_file(&tmp);
         io(e, target)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_and_module_names() {
+        assert_eq!(sourceless_rel(Path::new("a/__pycache__/m.cpython-312.pyc")), Path::new("a/m.pyc"));
+        assert_eq!(sourceless_rel(Path::new("__pycache__/m.cpython-38.opt-1.pyc")), Path::new("m.pyc"));
+        assert_eq!(sourceless_rel(Path::new("a/m.pyc")), Path::new("a/m.pyc"));
+        assert_eq!(module_name(Path::new("pkg/__pycache__/mod.cpython-313.pyc")), "pkg.mod");
+        assert_eq!(module_name(Path::new("pkg/sub/__init__.pyc")), "pkg.sub");
+        assert_eq!(module_name(Path::new("__pycache__/hooks.cpython-38.pyc")), "hooks");
+    }
 }

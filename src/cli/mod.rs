@@ -1,11 +1,12 @@
 //! Command-line layout (clap) and dispatch; see docs/cli.md for the user's view.
 
+mod cfgdot;
 mod commands;
+mod disdiff;
 mod fsutil;
 pub mod passes;
 mod report;
 mod rewrite;
-mod textdiff;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,10 +53,53 @@ enum Command {
     Info(FileArgs),
     /// Disassemble a .pyc as that version's `dis.dis` prints it (--ir: the lifted IR)
     Dis(DisArgs),
-    /// Compare two .pyc files code object by code object (exit 0 same, 1 different, 2 error)
+    /// Compare two .pyc files: a unified diff of their disassembly, then attribute by attribute (exit 0 same, 1 different, 2 error)
     Diff(DiffArgs),
+    /// Draw control-flow graphs as Graphviz DOT or SVG (with --pass: before and after)
+    Cfg(CfgArgs),
     /// List the available rewrite passes
     Passes,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `pyrewrite man > pyrewrite.1`
+    Man,
+}
+
+#[derive(Args, Debug)]
+struct CfgArgs {
+    /// The .pyc file
+    file: PathBuf,
+    /// Only code objects whose qualified name matches GLOB (`*` any text, `?` one character)
+    #[arg(long, value_name = "GLOB", default_value = "*")]
+    qualname: String,
+    /// `dot` (Graphviz source) or `svg` (rendered by graphviz's `dot`, which must be installed)
+    #[arg(long, value_enum, default_value_t = CfgFormat::Dot)]
+    format: CfgFormat,
+    /// Also apply pass NAME and draw before and after side by side; repeatable
+    #[arg(long = "pass", value_name = "NAME")]
+    passes: Vec<String>,
+    /// Parameter of the --pass pass (as in the rewrite mode)
+    #[arg(long = "param", visible_alias = "set", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// TOML pipeline whose passes run before the --pass ones (before/after)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Show at most N instructions per block, eliding the middle (0: all; graphviz fails on huge nodes)
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    max_lines: usize,
+}
+
+/// Output format of `pyrewrite cfg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CfgFormat {
+    /// Graphviz source.
+    Dot,
+    /// SVG drawn by graphviz's `dot`.
+    Svg,
 }
 
 #[derive(Args, Debug)]
@@ -69,11 +113,26 @@ struct FileArgs {
 
 #[derive(Args, Debug)]
 struct DisArgs {
-    #[command(flatten)]
-    file: FileArgs,
+    /// The .pyc file, or a directory (every .pyc below it, in path order)
+    path: PathBuf,
+    /// Print JSON instead of text (a directory: an array, one object per file)
+    #[arg(long)]
+    json: bool,
     /// Print the lifted IR (labelled blocks) of every code object instead
     #[arg(long, conflicts_with = "json")]
     ir: bool,
+    /// Only code objects whose qualified name matches GLOB (`*` any text, `?` one character), without their nested ones
+    #[arg(long, value_name = "GLOB")]
+    qualname: Option<String>,
+    /// A CACHE line per inline cache unit, as `python -m dis -C` (3.11+; named fields from 3.12)
+    #[arg(short = 'C', long, conflicts_with_all = ["json", "ir"])]
+    show_caches: bool,
+    /// An offset column in the 3.13+ label layout, as `python -m dis -O` (older versions always show offsets)
+    #[arg(short = 'O', long, conflicts_with_all = ["json", "ir"])]
+    show_offsets: bool,
+    /// LINE:COL-ENDLINE:ENDCOL instead of line numbers, as 3.14's `python -m dis -P` (3.13+ files)
+    #[arg(short = 'P', long, conflicts_with_all = ["json", "ir"])]
+    show_positions: bool,
 }
 
 #[derive(Args, Debug)]
@@ -117,10 +176,42 @@ where
     };
     match cli.command {
         Some(Command::Info(a)) => commands::info(&a.file, a.json),
-        Some(Command::Dis(a)) if a.ir => commands::dis_ir(&a.file.file),
-        Some(Command::Dis(a)) => commands::dis(&a.file.file, a.file.json),
+        Some(Command::Dis(a)) => {
+            commands::dis(&a.path, commands::DisOptions {
+                json: a.json,
+                ir: a.ir,
+                qualname: a.qualname.as_deref(),
+                show: pyrewrite::dis::Options {
+                    show_caches: a.show_caches,
+                    show_offsets: a.show_offsets,
+                    show_positions: a.show_positions,
+                },
+            })
+        }
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
+        Some(Command::Cfg(a)) => commands::cfg(&a.file, &a.qualname, a.format, a.max_lines, (a.config.as_deref(), &a.passes, &a.params)),
         Some(Command::Passes) => commands::passes(),
+        Some(Command::Completions { shell }) => {
+            // NB: clap_complete/clap_mangen derive both from the same clap
+            // definitions, so they cannot drift from the parser.
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "pyrewrite", &mut out);
+            report::emit(&String::from_utf8_lossy(&out));
+            EXIT_OK
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    report::emit(&String::from_utf8_lossy(&out));
+                    EXIT_OK
+                }
+                Err(e) => {
+                    report::usage(&format!("man page: {e}"));
+                    EXIT_FAILED
+                }
+            }
+        }
         None => rewrite::run(cli.rewrite),
     }
 }

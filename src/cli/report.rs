@@ -23,6 +23,16 @@ pub fn usage(msg: &str) {
     eprintln!("pyrewrite: {msg}");
 }
 
+/// Prints a warning: the run goes on, but the result may not be what was meant.
+pub fn warning(msg: &str) {
+    eprintln!("pyrewrite: warning: {msg}");
+}
+
+/// Prints a note: something the run did on its own that the user should know.
+pub fn note(msg: &str) {
+    eprintln!("pyrewrite: note: {msg}");
+}
+
 /// Writes to stdout; a closed pipe (`pyrewrite dis x.pyc | head`) is not an error.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();

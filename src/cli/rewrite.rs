@@ -1,13 +1,17 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
-use super::fsutil::{same_file, walk, write_atomic};
-use super::{report, textdiff, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::fsutil::{module_name, orphan_cache_file, same_file, sourceless_rel, walk, write_atomic};
+use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pyrewrite::passes::{config, Pipeline};
-use pyrewrite::pyc::Pyc;
-use pyrewrite::{Error, ErrorKind};
+use clap::ValueEnum;
+use pyrewrite::passes::params::Glob;
+use pyrewrite::passes::{config, PassStats, Pipeline};
+use pyrewrite::pyc::{version_of_magic, Pyc};
+use pyrewrite::{Error, ErrorKind, PyVersion};
 use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +45,7 @@ pub struct RewriteArgs {
     /// Read, rewrite and re-encode every file, write nothing (no OUT)
     #[arg(long)]
     check: bool,
-    /// Print the before/after disassembly of every code object a pass changed
+    /// Print a unified diff of each changed file's disassembly (before -> after)
     #[arg(long)]
     diff: bool,
     /// Worker threads (default: one per CPU)
@@ -50,6 +54,31 @@ pub struct RewriteArgs {
     /// No summary line and no progress bar
     #[arg(short, long)]
     quiet: bool,
+    /// Output tree layout: `mirror` keeps IN's paths; `sourceless` writes
+    /// pkg/__pycache__/mod.TAG.pyc as pkg/mod.pyc, which Python imports without the .py
+    #[arg(long, value_enum, default_value_t = Layout::Mirror)]
+    layout: Layout,
+    /// Only files whose IN-relative path matches GLOB (`*` any text, `/` included); repeatable
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Leave out files whose IN-relative path matches GLOB; repeatable
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Exit 1 when a pass changed nothing in the whole run
+    #[arg(long)]
+    strict: bool,
+    /// Print one JSON document: per file the passes, their counts and the error
+    #[arg(long, conflicts_with = "diff")]
+    json: bool,
+}
+
+/// Where the rewrite mode writes each file of a directory tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Layout {
+    /// The same relative path as in IN.
+    Mirror,
+    /// `pkg/mod.pyc` for `pkg/__pycache__/mod.TAG.pyc`, so the tree runs without sources.
+    Sourceless,
 }
 
 /// One file to process.
@@ -57,6 +86,15 @@ struct Job {
     input: PathBuf,
     /// Where to write; `None` for `--check`.
     output: Option<PathBuf>,
+    /// A module the rewritten code imports (the hook): written unchanged.
+    runtime: bool,
+}
+
+/// What became of one file.
+#[derive(Default)]
+struct Outcome {
+    diff: Option<String>,
+    stats: Vec<PassStats>,
 }
 
 /// Runs the rewrite mode and returns the exit code.
@@ -76,7 +114,8 @@ pub fn run(args: RewriteArgs) -> i32 {
     if let Some(dir) = &args.dump {
         pipeline.set_dump(dir, &input);
     }
-    let (jobs, ignored, mut failures) = match plan(&args, &input) {
+    let runtime = pipeline.runtime_modules();
+    let (jobs, ignored, mut failures) = match plan(&args, &input, &runtime) {
         Ok(p) => p,
         Err(Planned::Usage(msg)) => {
             report::usage(&msg);
@@ -87,6 +126,31 @@ pub fn run(args: RewriteArgs) -> i32 {
             return EXIT_FAILED;
         }
     };
+    if let Err(msgs) = check_versions(&pipeline, &jobs) {
+        for m in msgs {
+            report::usage(&m);
+        }
+        return EXIT_USAGE;
+    }
+    for job in jobs.iter().filter(|j| j.runtime) {
+        report::note(&format!(
+            "{}: not instrumented: it is the module the rewritten code imports at run time (instrumenting it would make it import itself); {}",
+            job.input.display(),
+            if job.output.is_some() && !args.in_place { "copied unchanged" } else { "left unchanged" }
+        ));
+    }
+    if args.layout == Layout::Sourceless && input.is_dir() && is_package_dir(&input) {
+        let name = input.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
+        report::warning(&format!(
+            "IN is the package {name:?} itself (it has an __init__): its modules are written at the top of OUT, \
+             so `import {name}` will not find them there; give the directory that holds the package (a sys.path entry) as IN"
+        ));
+    }
+    if input.is_dir() && !jobs.iter().any(|j| j.runtime) {
+        for m in &runtime {
+            report::note(&format!("module {m} (imported by the rewritten code) is not in IN: it must be importable when the code runs"));
+        }
+    }
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
         Ok(p) => p,
         Err(e) => {
@@ -94,8 +158,8 @@ pub fn run(args: RewriteArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let bar = progress_bar(jobs.len(), args.quiet);
-    let results: Vec<Result<Option<String>, Error>> = pool.install(|| {
+    let bar = progress_bar(jobs.len(), args.quiet || args.json);
+    let results: Vec<Result<Outcome, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
                 let r = report::guard(&job.input, || process(job, &pipeline, args.in_place, args.diff));
@@ -110,34 +174,174 @@ pub fn run(args: RewriteArgs) -> i32 {
         b.finish_and_clear();
     }
     let mut ok = 0usize;
+    let mut files_json = Vec::new();
+    let mut written = Vec::new();
     for (job, r) in jobs.iter().zip(results) {
         match r {
-            Ok(diff) => {
+            Ok(outcome) => {
                 ok += 1;
                 // NB: printed in input order after the parallel run, so the
                 // output does not depend on scheduling.
-                if let Some(d) = diff {
+                if let Some(d) = &outcome.diff {
                     print!("{d}");
                 }
+                if let Some(o) = &job.output {
+                    written.push(o.clone());
+                }
+                files_json.push(FileJson::new(job, Some(&outcome), None));
             }
-            Err(e) => failures.push((job.input.clone(), e)),
+            Err(e) => {
+                files_json.push(FileJson::new(job, None, Some(report::line(&job.input, &e))));
+                failures.push((job.input.clone(), e));
+            }
         }
     }
     for (path, e) in &failures {
         report::error(path, e);
     }
-    if !args.quiet {
+    if !args.in_place && args.layout == Layout::Mirror {
+        let orphans = written.iter().filter(|o| orphan_cache_file(o)).count();
+        if orphans > 0 {
+            report::warning(&format!(
+                "wrote {orphans} file(s) into __pycache__ directories without their .py sources: Python loads \
+                 __pycache__/*.pyc only for a source file next to it (and recompiles it when that source's \
+                 mtime or size differs from the .pyc header), so it will not run this code; use --layout \
+                 sourceless to write pkg/mod.pyc files that `PYTHONPATH=OUT python` imports directly"
+            ));
+        }
+    }
+    let totals = pipeline.stats();
+    let processed = jobs.iter().filter(|j| !j.runtime).count();
+    let mut noop = false;
+    if processed > 0 && ok > 0 {
+        for (k, s) in totals.iter().enumerate() {
+            if s.sites.changed == 0 {
+                noop = true;
+                report::warning(&format!(
+                    "pass {} ({}) changed nothing in {} file(s) ({} matching site(s)): check its parameters{}",
+                    k + 1,
+                    s.name,
+                    s.files,
+                    s.sites.matched,
+                    if args.strict { "" } else { " (--strict makes this an error)" }
+                ));
+            }
+        }
+    }
+    if args.json {
+        let passes: Vec<PassJson> = totals.iter().map(PassJson::from).collect();
+        let doc = RunJson { files: files_json, passes, failed: failures.len(), ok };
+        let mut text = serde_json::to_string_pretty(&doc).expect("plain structs serialise");
+        text.push('\n');
+        report::emit(&text);
+    } else if !args.quiet {
         let verb = if args.check { "checked" } else { "rewrote" };
-        let ignored = if ignored > 0 { format!(", ignored {ignored} non-.pyc file(s)") } else { String::new() };
+        let ignored = if ignored > 0 { format!(", ignored {ignored} non-.pyc or excluded file(s)") } else { String::new() };
         report::emit(&format!("{verb} {ok} file(s), {} failed{ignored}\n", failures.len()));
+        for (k, s) in totals.iter().enumerate() {
+            report::emit(&format!(
+                "pass {} {}: changed {} site(s) in {} code object(s), {} site(s) matched\n",
+                k + 1,
+                s.name,
+                s.sites.changed,
+                s.changed,
+                s.sites.matched
+            ));
+        }
     }
     if args.verbose {
         report::emit(&pipeline.summary());
     }
-    if failures.is_empty() {
-        EXIT_OK
-    } else {
+    if !failures.is_empty() || (args.strict && noop) {
         EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `--json`: the whole run.
+#[derive(Serialize)]
+struct RunJson {
+    files: Vec<FileJson>,
+    /// Totals per pass, in pipeline order.
+    passes: Vec<PassJson>,
+    ok: usize,
+    failed: usize,
+}
+
+/// `--json`: one file.
+#[derive(Serialize)]
+struct FileJson {
+    file: String,
+    output: Option<String>,
+    /// `rewritten`, `copied` (a runtime module) or `failed`.
+    status: &'static str,
+    passes: Vec<PassJson>,
+    error: Option<String>,
+}
+
+impl FileJson {
+    fn new(job: &Job, outcome: Option<&Outcome>, error: Option<String>) -> Self {
+        let status = match (outcome, job.runtime) {
+            (None, _) => "failed",
+            (Some(_), true) => "copied",
+            (Some(_), false) => "rewritten",
+        };
+        FileJson {
+            file: job.input.display().to_string(),
+            output: job.output.as_ref().map(|o| o.display().to_string()),
+            status,
+            passes: outcome.map(|o| o.stats.iter().map(PassJson::from).collect()).unwrap_or_default(),
+            error,
+        }
+    }
+}
+
+/// `--json`: one pass's counts.
+#[derive(Serialize)]
+struct PassJson {
+    name: &'static str,
+    sites_changed: usize,
+    sites_matched: usize,
+    code_objects_changed: usize,
+    code_objects: usize,
+}
+
+impl From<&PassStats> for PassJson {
+    fn from(s: &PassStats) -> Self {
+        PassJson {
+            name: s.name,
+            sites_changed: s.sites.changed,
+            sites_matched: s.sites.matched,
+            code_objects_changed: s.changed,
+            code_objects: s.code_objects,
+        }
+    }
+}
+
+/// Checks every pass against every version among the inputs, before any
+/// file is rewritten: one message per pass and version.
+fn check_versions(pipeline: &Pipeline, jobs: &[Job]) -> Result<(), Vec<String>> {
+    if pipeline.is_empty() {
+        return Ok(());
+    }
+    let mut versions: BTreeMap<PyVersion, usize> = BTreeMap::new();
+    for job in jobs.iter().filter(|j| !j.runtime) {
+        let mut magic = [0u8; 2];
+        // NB: unreadable files fail later, located, with the rest of the run.
+        let ok = std::fs::File::open(&job.input).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic));
+        if let (Ok(()), Some((v, _))) = (ok, version_of_magic(u16::from_le_bytes(magic))) {
+            *versions.entry(v).or_default() += 1;
+        }
+    }
+    let msgs: Vec<String> = versions
+        .iter()
+        .flat_map(|(v, n)| pipeline.check_version(*v).into_iter().map(move |m| format!("{m} (Python {v}: {n} input file(s); nothing was written)")))
+        .collect();
+    if msgs.is_empty() {
+        Ok(())
+    } else {
+        Err(msgs)
     }
 }
 
@@ -151,7 +355,7 @@ enum Planned {
 }
 
 /// Resolves IN/OUT and the flags into the list of files and their outputs.
-fn plan(args: &RewriteArgs, input: &Path) -> Result<Plan, Planned> {
+fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Planned> {
     let usage = |s: String| Planned::Usage(s);
     if (args.check || args.in_place) && args.output.is_some() {
         let flag = if args.check { "--check" } else { "--in-place" };
@@ -185,13 +389,22 @@ fn plan(args: &RewriteArgs, input: &Path) -> Result<Plan, Planned> {
     };
     if !meta.is_dir() {
         let mut out = target(None, input);
-        // NB: like cp, a file into an existing directory keeps its name.
+        // NB: like cp, a file into an existing directory keeps its name
+        // (sourceless: without the cache tag, `m.cpython-312.pyc` -> `m.pyc`).
         if let (Some(o), false) = (&out, args.in_place) {
             if o.is_dir() {
-                out = Some(o.join(input.file_name().unwrap_or_default()));
+                let name = Path::new(input.file_name().unwrap_or_default());
+                let in_cache = input.parent().and_then(Path::file_name).is_some_and(|n| n == "__pycache__");
+                let name = match args.layout {
+                    Layout::Sourceless if in_cache => sourceless_rel(&Path::new("__pycache__").join(name)),
+                    _ => name.to_path_buf(),
+                };
+                out = Some(o.join(name));
             }
         }
-        return Ok((vec![Job { input: input.to_path_buf(), output: out }], 0, Vec::new()));
+        let name = Path::new(input.file_name().unwrap_or_default());
+        let runtime = runtime.contains(&module_name(name));
+        return Ok((vec![Job { input: input.to_path_buf(), output: out, runtime }], 0, Vec::new()));
     }
     if let Some(out) = output {
         if out.exists() && !out.is_dir() {
@@ -200,26 +413,57 @@ fn plan(args: &RewriteArgs, input: &Path) -> Result<Plan, Planned> {
     }
     let skip = output.and_then(|o| std::fs::canonicalize(o).ok());
     let w = walk(input, skip.as_deref());
-    let jobs = w
-        .pyc
-        .iter()
-        .map(|rel| {
-            let path = input.join(rel);
-            Job { output: target(Some(rel), &path), input: path }
-        })
-        .collect();
-    Ok((jobs, w.ignored, w.errors))
+    let include: Vec<Glob> = args.include.iter().map(|g| Glob::new(g)).collect();
+    let exclude: Vec<Glob> = args.exclude.iter().map(|g| Glob::new(g)).collect();
+    let mut ignored = w.ignored;
+    let mut jobs = Vec::new();
+    let mut taken: HashMap<PathBuf, PathBuf> = HashMap::new();
+    for rel in &w.pyc {
+        let text = rel.to_string_lossy().replace('\\', "/");
+        let wanted = (include.is_empty() || include.iter().any(|g| g.matches(&text))) && !exclude.iter().any(|g| g.matches(&text));
+        if !wanted {
+            ignored += 1;
+            continue;
+        }
+        let path = input.join(rel);
+        let out_rel = match args.layout {
+            Layout::Mirror => rel.clone(),
+            Layout::Sourceless => sourceless_rel(rel),
+        };
+        if !args.check && !args.in_place {
+            if let Some(first) = taken.insert(out_rel.clone(), rel.clone()) {
+                return Err(usage(format!(
+                    "--layout sourceless: {} and {} would both be written as {}; keep one with --include or --exclude (e.g. --exclude '*.opt-*' or --include '*.cpython-312.pyc')",
+                    first.display(),
+                    rel.display(),
+                    out_rel.display()
+                )));
+            }
+        }
+        let runtime = runtime.contains(&module_name(rel));
+        jobs.push(Job { output: target(Some(&out_rel), &path), input: path, runtime });
+    }
+    Ok((jobs, ignored, w.errors))
 }
 
 /// Reads, rewrites and (unless checking) writes one file. Nothing is
 /// written unless every step succeeded.
-fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result<Option<String>, Error> {
+fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result<Outcome, Error> {
     let path = &job.input;
     let data = std::fs::read(path).map_err(|e| Error::from(e).in_file(path))?;
+    if job.runtime {
+        if let (Some(out), false) = (&job.output, in_place) {
+            write_atomic(out, &data, Some(path))?;
+        }
+        return Ok(Outcome::default());
+    }
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
-    let before = diff.then(|| textdiff::snapshot(&pyc.marshal));
-    pipeline.run(&mut pyc, path).map_err(|e| e.in_file(path))?;
-    let diff_text = before.map(|b| textdiff::render(&path.display().to_string(), &b, &textdiff::snapshot(&pyc.marshal)));
+    let before = diff.then(|| dis_text(&pyc.marshal));
+    let stats = pipeline.run_counted(&mut pyc, path).map_err(|e| e.in_file(path))?;
+    let diff_text = before.map(|b| {
+        let name = path.display().to_string();
+        disdiff::unified(&b, &dis_text(&pyc.marshal), &format!("{name}\tbefore"), &format!("{name}\tafter"))
+    });
     let bytes = pyc.to_bytes().map_err(|e| e.in_file(path))?;
     if pipeline.is_empty() && bytes != data {
         // NB: with no pass the rewrite must reproduce the input exactly; a
@@ -235,7 +479,8 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
         )
         .in_file(path));
     }
-    let Some(out) = &job.output else { return Ok(diff_text) };
+    let outcome = Outcome { diff: diff_text, stats };
+    let Some(out) = &job.output else { return Ok(outcome) };
     if !in_place && same_file(path, out) {
         return Err(Error::new(ErrorKind::Invalid(format!(
             "output {} is the input file; use --in-place to overwrite it",
@@ -244,7 +489,22 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
         .in_file(path));
     }
     write_atomic(out, &bytes, Some(path))?;
-    Ok(diff_text)
+    Ok(outcome)
+}
+
+/// True when `dir` holds `__init__.py` or a compiled `__init__` (it is a package, not a sys.path entry).
+fn is_package_dir(dir: &Path) -> bool {
+    if dir.join("__init__.py").exists() || dir.join("__init__.pyc").exists() {
+        return true;
+    }
+    std::fs::read_dir(dir.join("__pycache__"))
+        .map(|rd| rd.flatten().any(|e| e.file_name().to_string_lossy().starts_with("__init__.")))
+        .unwrap_or(false)
+}
+
+/// The `dis` text of a whole file, or the reason there is none.
+fn dis_text(m: &pyrewrite::marshal::Marshal) -> String {
+    pyrewrite::dis::dis_module(m).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
 }
 
 fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {

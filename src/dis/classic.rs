@@ -2,7 +2,7 @@
 //! and (3.11+) the `ExceptionTable:` section with byte offsets.
 
 use super::args::{argrepr, jump_target};
-use super::{decode, CodeView};
+use super::{caches, decode, CodeView, Options};
 use crate::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
@@ -11,7 +11,7 @@ const OPNAME_WIDTH: usize = 20;
 const OPARG_WIDTH: usize = 5;
 
 /// Appends what `dis.disassemble(code)` prints.
-pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
+pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<()> {
     let v = view.table.version;
     let instrs = decode(view.table, view.co_code);
     let starts: HashMap<u32, i32> =
@@ -60,6 +60,22 @@ pub fn disassemble(view: &CodeView, out: &mut String) -> Result<()> {
         }
         out.push_str(fields.join(" ").trim_end());
         out.push('\n');
+        if opts.show_caches {
+            // NB: a cache line starts no source line and is no jump target.
+            for (offset, repr) in caches::lines(view, ins) {
+                let mut fields: Vec<String> = Vec::with_capacity(6);
+                if lineno_width > 0 {
+                    fields.push(" ".repeat(lineno_width));
+                }
+                fields.extend(["   ".to_string(), "  ".to_string(), format!("{offset:>offset_width$}"), format!("{:<OPNAME_WIDTH$}", "CACHE")]);
+                fields.push(format!("{:>OPARG_WIDTH$}", 0));
+                if !repr.is_empty() {
+                    fields.push(format!("({repr})"));
+                }
+                out.push_str(fields.join(" ").trim_end());
+                out.push('\n');
+            }
+        }
     }
     if !exc.is_empty() {
         out.push_str("ExceptionTable:\n");

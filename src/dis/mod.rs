@@ -7,6 +7,7 @@
 //! See docs/dis.md for the per-version facts this follows.
 
 mod args;
+mod caches;
 mod classic;
 mod decode;
 mod labels;
@@ -18,28 +19,54 @@ use crate::pyrepr;
 
 pub use decode::{decode, Instr};
 
+/// What `dis` shows besides the default columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `show_caches=True` (`python -m dis -C`): a `CACHE` line per inline
+    /// cache unit (3.11+; named fields from 3.12).
+    pub show_caches: bool,
+    /// `show_offsets=True` (`-O`, 3.13+): an offset column in the label
+    /// layout (before 3.13 offsets are always shown).
+    pub show_offsets: bool,
+    /// `show_positions=True` (3.14's `-P`): `LINE:COL-ENDLINE:ENDCOL`
+    /// instead of line numbers, in the 3.13+ label layout only.
+    pub show_positions: bool,
+}
+
 /// What `dis.dis(m.root)` prints for a module code object (and everything
 /// nested in its constants), including the final newline.
 pub fn dis_module(m: &Marshal) -> Result<String> {
     dis_code(m, m.root)
 }
 
+/// [`dis_module`] with `dis.dis`'s keyword options.
+pub fn dis_module_with(m: &Marshal, opts: Options) -> Result<String> {
+    let mut out = String::new();
+    recurse(m, m.root, opts, &mut out)?;
+    Ok(out)
+}
+
 /// What `dis.dis(code)` prints for the code object `code_id`, recursing into
 /// nested code objects in `co_consts` order as `dis` does.
 pub fn dis_code(m: &Marshal, code_id: ObjId) -> Result<String> {
     let mut out = String::new();
-    recurse(m, code_id, &mut out)?;
+    recurse(m, code_id, Options::default(), &mut out)?;
     Ok(out)
 }
 
 /// What `dis.disassemble(code)` prints: one code object, no recursion.
 pub fn disassemble(m: &Marshal, code_id: ObjId) -> Result<String> {
+    disassemble_with(m, code_id, Options::default())
+}
+
+/// [`disassemble`] with `dis`'s keyword options.
+pub fn disassemble_with(m: &Marshal, code_id: ObjId, opts: Options) -> Result<String> {
     let mut out = String::new();
     let view = CodeView::new(m, code_id)?;
     if view.table.version.at_least(13) {
-        labels::disassemble(&view, &mut out)?;
+        labels::disassemble(&view, opts, &mut out)?;
     } else {
-        classic::disassemble(&view, &mut out)?;
+        classic::disassemble(&view, opts, &mut out)?;
     }
     Ok(out)
 }
@@ -50,16 +77,16 @@ pub fn disassemble(m: &Marshal, code_id: ObjId) -> Result<String> {
 /// interpreter iterates it (string hashes are randomised per process).
 pub fn dis_code_with(m: &Marshal, code_id: ObjId, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<String> {
     let mut out = String::new();
-    recurse_with(m, code_id, &mut out, edit)?;
+    recurse_with(m, code_id, Options::default(), &mut out, edit)?;
     Ok(out)
 }
 
-fn recurse(m: &Marshal, code_id: ObjId, out: &mut String) -> Result<()> {
-    recurse_with(m, code_id, out, &mut |_, text| text)
+fn recurse(m: &Marshal, code_id: ObjId, opts: Options, out: &mut String) -> Result<()> {
+    recurse_with(m, code_id, opts, out, &mut |_, text| text)
 }
 
-fn recurse_with(m: &Marshal, code_id: ObjId, out: &mut String, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<()> {
-    out.push_str(&edit(code_id, disassemble(m, code_id)?));
+fn recurse_with(m: &Marshal, code_id: ObjId, opts: Options, out: &mut String, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<()> {
+    out.push_str(&edit(code_id, disassemble_with(m, code_id, opts)?));
     let view = CodeView::new(m, code_id)?;
     for &k in view.consts {
         if matches!(m.get(k), Value::Code(_)) {
@@ -67,7 +94,7 @@ fn recurse_with(m: &Marshal, code_id: ObjId, out: &mut String, edit: &mut dyn Fn
             out.push_str("Disassembly of ");
             pyrepr::write_repr(m, k, out);
             out.push_str(":\n");
-            recurse_with(m, k, out, edit)?;
+            recurse_with(m, k, opts, out, edit)?;
         }
     }
     Ok(())
@@ -144,6 +171,17 @@ impl<'a> CodeView<'a> {
         Ok(crate::locations::line_starts(v, &entries, self.co_code.len()))
     }
 
+    /// `list(co_positions())`: one position per code unit (3.11+), units
+    /// the table does not cover without any.
+    pub fn positions(&self) -> Result<Vec<crate::locations::Position>> {
+        let v = self.m.version;
+        let table = self.m.bytes(self.code.linetable).ok_or_else(|| invalid("line table is not bytes".into()))?;
+        let entries = crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
+        let mut out = crate::locations::positions(&entries);
+        out.resize(self.co_code.len() / 2, NO_POSITION);
+        Ok(out)
+    }
+
     /// Exception table entries as `dis._parse_exception_table` reads them (3.11+).
     pub fn exception_entries(&self) -> Result<Vec<crate::exctable::ExcEntry>> {
         match self.code.exceptiontable {
@@ -155,6 +193,10 @@ impl<'a> CodeView<'a> {
         }
     }
 }
+
+/// A code unit without any position.
+pub(crate) const NO_POSITION: crate::locations::Position =
+    crate::locations::Position { line: None, end_line: None, col: None, end_col: None };
 
 fn invalid(msg: String) -> Error {
     Error::new(ErrorKind::Invalid(msg))

@@ -299,6 +299,8 @@ impl Pass for FoldConstants {
                     Some((n, ins)) => {
                         f.blocks[bi].instrs.splice(k - n..=k, [ins]);
                         changed = true;
+                        cx.sites.matched += 1;
+                        cx.sites.changed += 1;
                         // NB: the result may be an operand of an enclosing operation.
                         k -= n;
                     }

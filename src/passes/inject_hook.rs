@@ -46,7 +46,9 @@ hook runs). On 3.11+ the call is covered by the prologue's exception
 handler (3.12+ generators: the StopIteration-to-RuntimeError wrapper), not
 by a `try` that starts the body. The hook module must not import modules
 that are themselves instrumented before it defines the hook (circular
-import); a hook that raises propagates like any call.
+import); a hook that raises propagates like any call. The rewrite mode
+never instruments the hook's own module: found in the tree, it is copied
+unchanged with a note. Each hooked entry counts as one site.
 
 ## Example
 
@@ -57,7 +59,7 @@ pyrewrite --pass inject-hook --param hook=pyrewrite_hook_print:hook in/ out/
 ```toml
 [[pass]]
 name = "inject-hook"
-hook = "myhooks:enter"
+hook = "pyrewrite_hook_print:hook"
 args = "qualname,filename,firstlineno"
 qualname = "Client.*"
 ```
@@ -302,6 +304,9 @@ impl Pass for InjectHook {
             if !(function_like || self.classes) || !self.qualname.matches(cx.qualname) {
                 return Ok(Changed::No);
             }
+            // NB: a site is a hooked entry; the module prologue only serves them.
+            cx.sites.matched += 1;
+            cx.sites.changed += 1;
             self.call(cx, f)?
         };
         insert_at_entry(f, seq)?;

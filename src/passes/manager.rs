@@ -8,7 +8,8 @@
 //! before and after each pass; per-pass times and counts accumulate in
 //! [`Pipeline::stats`].
 
-use super::{Changed, Cx, Pass, PassInfo, RawValue, RuntimeImport};
+use super::{Changed, Cx, Pass, PassInfo, RawValue, RuntimeImport, Sites};
+use crate::version::PyVersion;
 use crate::asm;
 use crate::code;
 use crate::error::{Error, ErrorKind, PassSite, Result};
@@ -46,6 +47,8 @@ pub struct PassStats {
     pub code_objects: usize,
     /// Code objects it changed.
     pub changed: usize,
+    /// Sites it matched and changed ([`Sites`]).
+    pub sites: Sites,
 }
 
 /// Where `--dump` writes.
@@ -120,6 +123,16 @@ impl Pipeline {
         self.dump = Some(Dump { dir: dir.to_path_buf(), root: root.to_path_buf() });
     }
 
+    /// One message per step that cannot apply to files of version `v`
+    /// (`pass 2 (replace-op): ...`); empty when all can.
+    pub fn check_version(&self, v: PyVersion) -> Vec<String> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| s.pass.check_version(v).err().map(|e| format!("pass {} ({}): {e}", k + 1, s.info.name)))
+            .collect()
+    }
+
     /// Per-step totals so far.
     pub fn stats(&self) -> Vec<PassStats> {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
@@ -130,14 +143,15 @@ impl Pipeline {
         let mut out = String::new();
         for (k, s) in self.stats().iter().enumerate() {
             out.push_str(&format!(
-                "pass {}: {:<14} run {:>9.3} ms, verify {:>9.3} ms, {} file(s), changed {}/{} code object(s)\n",
+                "pass {}: {:<14} run {:>9.3} ms, verify {:>9.3} ms, {} file(s), changed {}/{} code object(s), {} site(s)\n",
                 k + 1,
                 s.name,
                 s.run_time.as_secs_f64() * 1e3,
                 s.verify_time.as_secs_f64() * 1e3,
                 s.files,
                 s.changed,
-                s.code_objects
+                s.code_objects,
+                s.sites.changed
             ));
         }
         out
@@ -145,31 +159,41 @@ impl Pipeline {
 
     /// Runs the pipeline over `pyc` (read from `path`, used for dump names).
     pub fn run(&self, pyc: &mut Pyc, path: &Path) -> Result<()> {
+        self.run_counted(pyc, path).map(|_| ())
+    }
+
+    /// [`Pipeline::run`], returning this file's counts per step.
+    pub fn run_counted(&self, pyc: &mut Pyc, path: &Path) -> Result<Vec<PassStats>> {
         let dump = self.dump.as_ref().map(|d| {
             let rel = path.strip_prefix(&d.root).ok().filter(|r| !r.as_os_str().is_empty());
             let rel = rel.map_or_else(|| PathBuf::from(path.file_name().unwrap_or_default()), Path::to_path_buf);
             d.dir.join(rel)
         });
-        self.run_marshal(&mut pyc.marshal, dump.as_deref())
+        self.run_marshal_counted(&mut pyc.marshal, dump.as_deref())
     }
 
     /// Runs the pipeline over every code object of `m`; `dump`, when set,
     /// is the path prefix of the IR dump files.
     pub fn run_marshal(&self, m: &mut Marshal, dump: Option<&Path>) -> Result<()> {
-        self.run_rooted(m, dump, None)
+        self.run_marshal_counted(m, dump).map(|_| ())
     }
 
     /// Runs the pipeline over a code object that is not a module's (a live
     /// function's `__code__`, marshalled on its own), whose qualified name
     /// is `qualname`: no pass treats it as a module body.
     pub fn run_code(&self, m: &mut Marshal, qualname: &str) -> Result<()> {
-        self.run_rooted(m, None, Some(qualname))
+        self.run_rooted(m, None, Some(qualname)).map(|_| ())
+    }
+
+    /// [`Pipeline::run_marshal`], returning this file's counts per step.
+    pub fn run_marshal_counted(&self, m: &mut Marshal, dump: Option<&Path>) -> Result<Vec<PassStats>> {
+        self.run_rooted(m, dump, None)
     }
 
     /// `root`: the qualified name of a non-module root, `None` for a module.
-    fn run_rooted(&self, m: &mut Marshal, dump: Option<&Path>, root: Option<&str>) -> Result<()> {
+    fn run_rooted(&self, m: &mut Marshal, dump: Option<&Path>, root: Option<&str>) -> Result<Vec<PassStats>> {
         if self.steps.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let version = m.version;
         let table = opcodes::table(version)
@@ -204,6 +228,7 @@ impl Pipeline {
                     is_module: u.depth == 0 && root.is_none(),
                     version,
                     table,
+                    sites: &mut st.sites,
                 };
                 let t0 = Instant::now();
                 let r = step.pass.run(&mut cx, &mut u.f);
@@ -248,15 +273,17 @@ impl Pipeline {
             asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
         }
         if let Ok(mut total) = self.stats.lock() {
-            for (t, l) in total.iter_mut().zip(local) {
+            for (t, l) in total.iter_mut().zip(local.iter()) {
                 t.run_time += l.run_time;
                 t.verify_time += l.verify_time;
                 t.files += l.files;
                 t.code_objects += l.code_objects;
                 t.changed += l.changed;
+                t.sites.matched += l.sites.matched;
+                t.sites.changed += l.sites.changed;
             }
         }
-        Ok(())
+        Ok(local)
     }
 }
 

@@ -59,7 +59,72 @@ pub struct Cx<'a> {
     pub version: PyVersion,
     /// That version's opcodes.
     pub table: &'static OpTable,
+    /// This step's site counts in this file so far (a pass adds what it
+    /// matched and changed; `occurrence` counts across code objects).
+    pub sites: &'a mut Sites,
 }
+
+/// Sites (constants, instructions, function entries) one pipeline step
+/// matched and changed in one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sites {
+    /// Sites that matched the pass's `from` (and `line`, when given), in
+    /// `dis` order: code objects depth first, instructions in order.
+    pub matched: usize,
+    /// Sites the pass changed.
+    pub changed: usize,
+}
+
+/// `line = N` / `occurrence = K`: which of the matching sites of a file a
+/// pass changes (0 = any), so that one run touches exactly one place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SiteFilter {
+    /// Only sites on this source line.
+    pub line: Option<i32>,
+    /// Only the K-th matching site of the file (1-based), after `line`.
+    pub occurrence: Option<usize>,
+}
+
+impl SiteFilter {
+    /// The `line` and `occurrence` parameters ([`SITE_PARAMS`]).
+    pub fn from_params(p: &Params) -> std::result::Result<Self, String> {
+        let line = match p.int("line") {
+            0 => None,
+            n => Some(i32::try_from(n).map_err(|_| format!("line {n} is too large"))?),
+        };
+        let occurrence = match p.int("occurrence") {
+            0 => None,
+            n => Some(n as usize),
+        };
+        Ok(SiteFilter { line, occurrence })
+    }
+
+    /// True when only some of the matching sites are changed.
+    pub fn is_narrow(&self) -> bool {
+        self.line.is_some() || self.occurrence.is_some()
+    }
+
+    /// Counts a site that matched on `line` in `sites` and says whether
+    /// this one is selected.
+    pub fn take(&self, sites: &mut Sites, line: Option<i32>) -> bool {
+        if self.line.is_some() && line != self.line {
+            return false;
+        }
+        sites.matched += 1;
+        self.occurrence.is_none_or(|k| sites.matched == k)
+    }
+}
+
+/// The parameters that build a [`SiteFilter`].
+pub const SITE_PARAMS: [ParamSpec; 2] = [
+    ParamSpec { name: "line", kind: ParamKind::Int, default: Some("0"), help: "only sites on this source line (0: any)" },
+    ParamSpec {
+        name: "occurrence",
+        kind: ParamKind::Int,
+        default: Some("0"),
+        help: "only the K-th matching site of each file, in dis order (0: all)",
+    },
+];
 
 /// A configured rewrite pass, run once per code object.
 pub trait Pass: Send + Sync {
@@ -68,12 +133,26 @@ pub trait Pass: Send + Sync {
     /// Edits `f` (the code object described by `cx`) in place. An error
     /// stops the whole file: nothing is written.
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed>;
+
+    /// Why this configuration cannot apply to files of version `v` (an
+    /// operator that version cannot encode), checked once per version
+    /// before any file is read.
+    fn check_version(&self, _v: PyVersion) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     /// What the rewritten code finds at run time under a global name (a
     /// hook). A module's own code binds it (inject-hook's prologue); code
     /// rewritten on its own ([`Pipeline::run_code`]) relies on the caller
     /// to bind it, as the Python package's `patch()` does.
     fn runtime_imports(&self) -> Vec<RuntimeImport> {
         Vec::new()
+    }
+
+    /// Modules the rewritten code imports at run time (inject-hook's hook
+    /// module): they must not be instrumented themselves.
+    fn runtime_modules(&self) -> Vec<String> {
+        self.runtime_imports().into_iter().map(|r| r.module).collect()
     }
 }
 

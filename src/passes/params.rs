@@ -16,6 +16,8 @@ pub enum ParamKind {
     Bool,
     /// Free text (operator symbols, opcode names, ...).
     Text,
+    /// A non-negative integer (`line`, `occurrence`; 0 usually means "any").
+    Int,
 }
 
 impl ParamKind {
@@ -26,6 +28,7 @@ impl ParamKind {
             ParamKind::Glob => "glob",
             ParamKind::Bool => "bool",
             ParamKind::Text => "text",
+            ParamKind::Int => "integer",
         }
     }
 }
@@ -54,6 +57,8 @@ pub enum ParamValue {
     Bool(bool),
     /// Text.
     Text(String),
+    /// A non-negative integer.
+    Int(u64),
 }
 
 /// A raw value before checking: text from `--param`, or a TOML value.
@@ -130,6 +135,14 @@ impl Params {
         }
     }
 
+    /// The integer parameter `name`.
+    pub fn int(&self, name: &str) -> u64 {
+        match self.get(name) {
+            ParamValue::Int(n) => *n,
+            other => panic!("parameter {name} is {other:?}, not an integer"),
+        }
+    }
+
     /// The text parameter `name`.
     pub fn text(&self, name: &str) -> &str {
         match self.get(name) {
@@ -155,6 +168,7 @@ fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
         }
         RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Literal => (if *b { "True" } else { "False" }).to_string(),
         RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Bool => b.to_string(),
+        RawValue::Toml(T::Integer(i)) if spec.kind == ParamKind::Int => i.to_string(),
         RawValue::Toml(other) => {
             return Err(format!("expected a string{}, found TOML {}", shorthand(spec.kind), other.type_str()));
         }
@@ -175,6 +189,9 @@ fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
             }
             ParamValue::Text(text.trim().to_string())
         }
+        ParamKind::Int => ParamValue::Int(
+            text.trim().parse().map_err(|_| format!("expected a non-negative integer, found {text:?}"))?,
+        ),
     })
 }
 
@@ -182,6 +199,7 @@ fn shorthand(kind: ParamKind) -> &'static str {
     match kind {
         ParamKind::Literal => " (Python literal text), integer, float or boolean",
         ParamKind::Bool => " or boolean",
+        ParamKind::Int => " or integer",
         _ => "",
     }
 }

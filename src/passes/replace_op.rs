@@ -2,7 +2,7 @@
 //! `in`, or an opcode name) and mapped to each version's encoding.
 
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo};
+use super::{Changed, Cx, Pass, PassInfo, SiteFilter, SITE_PARAMS};
 use crate::asm;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Instr};
@@ -31,11 +31,18 @@ or (3.13+) a comparison result that must stay a bool feeding an
 arithmetic operator are refused with an error. Operations CPython folded
 at compile time (`2 + 3`) are gone and not found.
 
+`line = N` and `occurrence = K` change one instruction instead of all:
+matching instructions are counted per file in `dis` order (code objects
+depth first), `line` keeps those on source line N, `occurrence` the K-th
+of those. A `from`/`to` the file's version cannot encode is reported once
+per version before any file is rewritten (exit 2).
+
 ## Example
 
 ```text
 pyrewrite --pass replace-op --param from=+ --param to=- in.pyc out.pyc
 pyrewrite --pass replace-op --param 'from=<' --param 'to=<=' --param qualname=check_* in.pyc out.pyc
+pyrewrite --pass replace-op --param from=+ --param to=- --param line=12 --param occurrence=1 in.pyc out.pyc
 ```
 
 ```toml
@@ -50,6 +57,8 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "from", kind: ParamKind::Text, default: None, help: "operation to replace: operator symbol or opcode name" },
     ParamSpec { name: "to", kind: ParamKind::Text, default: None, help: "its replacement: operator symbol or opcode name" },
     ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
+    SITE_PARAMS[0],
+    SITE_PARAMS[1],
 ];
 
 /// Binary operator symbols and their 3.8-3.10 opcode names (`[]` keeps
@@ -211,7 +220,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
             ));
         }
     }
-    Ok(Box::new(ReplaceOp { from, to, qualname: p.glob("qualname").clone() }))
+    Ok(Box::new(ReplaceOp { from, to, qualname: p.glob("qualname").clone(), sites: SiteFilter::from_params(p)? }))
 }
 
 /// The configured pass.
@@ -219,6 +228,7 @@ pub struct ReplaceOp {
     from: String,
     to: String,
     qualname: Glob,
+    sites: SiteFilter,
 }
 
 fn matches(t: &OpTable, form: Form, ins: &Instr) -> bool {
@@ -300,6 +310,13 @@ impl Pass for ReplaceOp {
         INFO.name
     }
 
+    fn check_version(&self, v: PyVersion) -> std::result::Result<(), String> {
+        let Some(t) = opcodes::table(v) else { return Ok(()) };
+        resolve(t, &self.from).map_err(|e| format!("from: {e}"))?;
+        resolve(t, &self.to).map_err(|e| format!("to: {e}"))?;
+        Ok(())
+    }
+
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
         if !self.qualname.matches(cx.qualname) {
             return Ok(Changed::No);
@@ -311,7 +328,7 @@ impl Pass for ReplaceOp {
         let mut changed = false;
         for b in f.blocks.iter_mut() {
             for (k, ins) in b.instrs.iter_mut().enumerate() {
-                if !matches(t, from, ins) {
+                if !matches(t, from, ins) || !self.sites.take(cx.sites, ins.loc.line) {
                     continue;
                 }
                 let (op, arg) = rewrite(t, ins, to).map_err(|e| {
@@ -327,6 +344,7 @@ impl Pass for ReplaceOp {
                     ins.op = op;
                     ins.arg = arg;
                     changed = true;
+                    cx.sites.changed += 1;
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use super::literal::Lit;
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo};
+use super::{Changed, Cx, Pass, PassInfo, SiteFilter, SITE_PARAMS};
 use crate::error::Result;
 use crate::ir::{Arg, ConstIdx, Function};
 use crate::marshal::{Marshal, ObjId, Value};
@@ -26,10 +26,22 @@ code objects (glob: `*` any text, `?` one character; the module is
 folded at compile time is found as 42, a `None` test compiled to
 `POP_JUMP_IF_NONE` (3.11+) has no constant to swap.
 
+`line = N` and `occurrence = K` change one place instead of every use:
+then each instruction that loads the constant (or a constant tuple holding
+it) is a site, counted per file in `dis` order (code objects depth first);
+`line` keeps the sites on source line N, `occurrence` the K-th of those.
+The selected instruction gets a new constant; other uses keep the old one.
+Constants no instruction loads (a docstring on some versions) are not
+sites in this mode.
+
 ## Example
 
 ```text
 pyrewrite --pass swap-const --param from=42 --param to=99 in.pyc out.pyc
+```
+
+```text
+pyrewrite --pass swap-const --param from=42 --param to=99 --param occurrence=2 in.pyc out.pyc
 ```
 
 ```toml
@@ -46,6 +58,8 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "to", kind: ParamKind::Literal, default: None, help: "its replacement (Python literal)" },
     ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
     ParamSpec { name: "nested", kind: ParamKind::Bool, default: Some("true"), help: "also replace inside constant tuples and frozensets" },
+    SITE_PARAMS[0],
+    SITE_PARAMS[1],
 ];
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
@@ -54,6 +68,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         to: p.literal("to").clone(),
         qualname: p.glob("qualname").clone(),
         nested: p.bool("nested"),
+        sites: SiteFilter::from_params(p)?,
     }))
 }
 
@@ -63,6 +78,7 @@ pub struct SwapConst {
     to: Lit,
     qualname: Glob,
     nested: bool,
+    sites: SiteFilter,
 }
 
 impl SwapConst {
@@ -115,6 +131,9 @@ impl Pass for SwapConst {
         if !self.qualname.matches(cx.qualname) {
             return Ok(Changed::No);
         }
+        if self.sites.is_narrow() {
+            return Ok(self.run_sites(cx, f));
+        }
         let mut changed = false;
         for i in 0..f.consts.len() {
             // NB: nested code objects are constants too; they get their own run.
@@ -124,6 +143,8 @@ impl Pass for SwapConst {
             if let Some(new) = self.replace(cx.m, f.consts[i]) {
                 f.consts[i] = new;
                 changed = true;
+                cx.sites.matched += 1;
+                cx.sites.changed += 1;
             }
         }
         // NB: 3.14 loads ints 0..255 with LOAD_SMALL_INT and drops them from co_consts.
@@ -152,9 +173,57 @@ impl Pass for SwapConst {
                     ins.op = op;
                     ins.arg = arg;
                     changed = true;
+                    cx.sites.matched += 1;
+                    cx.sites.changed += 1;
                 }
             }
         }
         Ok(Changed::from_bool(changed))
+    }
+}
+
+impl SwapConst {
+    /// `line`/`occurrence` mode: instructions loading the constant are the
+    /// sites; the selected ones load a new constant instead.
+    fn run_sites(&self, cx: &mut Cx<'_>, f: &mut Function) -> Changed {
+        let small = cx.table.by_name("LOAD_SMALL_INT").map(|i| i.code);
+        let load_const = cx.table.by_name("LOAD_CONST").map(|i| i.code).expect("every version has LOAD_CONST");
+        let from_small = self.from.as_i64().filter(|v| (0..=255).contains(v));
+        let mut changed = false;
+        for bi in 0..f.blocks.len() {
+            for k in 0..f.blocks[bi].instrs.len() {
+                let ins = f.blocks[bi].instrs[k];
+                let new = match ins.arg {
+                    Arg::Const(ci) => match f.consts.get(ci.0 as usize) {
+                        Some(&c) if !matches!(cx.m.get(c), Value::Code(_)) => match self.replace(cx.m, c) {
+                            Some(n) => n,
+                            None => continue,
+                        },
+                        _ => continue,
+                    },
+                    // NB: 3.14 LOAD_SMALL_INT carries ints 0..255 in its argument.
+                    Arg::Int(v) if Some(ins.op) == small && from_small == Some(i64::from(v)) => self.to.to_node(cx.m),
+                    _ => continue,
+                };
+                if !self.sites.take(cx.sites, ins.loc.line) {
+                    continue;
+                }
+                let slot = &mut f.blocks[bi].instrs[k];
+                match self.to.as_i64().filter(|v| (0..=255).contains(v)) {
+                    Some(v) if Some(slot.op) == small => slot.arg = Arg::Int(v as u32),
+                    _ => {
+                        let c = f.add_const(new);
+                        let slot = &mut f.blocks[bi].instrs[k];
+                        if Some(slot.op) == small {
+                            slot.op = load_const;
+                        }
+                        slot.arg = Arg::Const(c);
+                    }
+                }
+                cx.sites.changed += 1;
+                changed = true;
+            }
+        }
+        Changed::from_bool(changed)
     }
 }
