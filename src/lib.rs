@@ -9,6 +9,8 @@
 
 pub mod asm;
 pub mod cfg;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod code;
 pub mod dis;
 pub mod error;

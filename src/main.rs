@@ -1,7 +1,5 @@
 //! The `pyrewrite` command line; the layout is in `cli`, the user guide in docs/cli.md.
 
-mod cli;
-
 // NB: pyrewrite allocates many small vectors per code object (blocks,
 // tables); mimalloc makes the whole-stdlib round trip about 15% faster
 // than glibc's malloc (docs/benchmarks.md). CPython has pymalloc for the same reason.
@@ -10,5 +8,5 @@ mod cli;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(pyrewrite::cli::main());
 }

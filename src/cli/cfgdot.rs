@@ -4,13 +4,13 @@
 //! fall-through (solid), jumps (bold blue) and exception handlers (dashed
 //! red, labelled with the handler's stack depth and `lasti`).
 
-use pyrewrite::cfg::{Cfg, EdgeKind};
-use pyrewrite::code::qualnames;
-use pyrewrite::ir::{self, Function};
-use pyrewrite::lift;
-use pyrewrite::marshal::{Marshal, ObjId, Value};
-use pyrewrite::passes::params::Glob;
-use pyrewrite::Error;
+use crate::cfg::{Cfg, EdgeKind};
+use crate::code::qualnames;
+use crate::ir::{self, Function};
+use crate::lift;
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::passes::params::Glob;
+use crate::Error;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 

@@ -2,13 +2,13 @@
 
 use super::fsutil::walk;
 use super::{cfgdot, disdiff, passes, report, CfgFormat, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use pyrewrite::passes::params::Glob;
-use pyrewrite::inspect::{diff::FileDiff, info::FileInfo, instr};
-use pyrewrite::code::qualnames;
-use pyrewrite::marshal::{Marshal, ObjId, Value};
-use pyrewrite::{ir, lift};
-use pyrewrite::pyc::Pyc;
-use pyrewrite::Error;
+use crate::passes::params::Glob;
+use crate::inspect::{diff::FileDiff, info::FileInfo, instr};
+use crate::code::qualnames;
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::{ir, lift};
+use crate::pyc::Pyc;
+use crate::Error;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -65,7 +65,7 @@ pub struct DisOptions<'a> {
     /// `--qualname GLOB`: only matching code objects, each without recursion.
     pub qualname: Option<&'a str>,
     /// `--show-caches`, `--show-offsets`.
-    pub show: pyrewrite::dis::Options,
+    pub show: crate::dis::Options,
 }
 
 /// `pyrewrite dis PATH [--json] [--ir] [--qualname GLOB]`: a file, or
@@ -117,7 +117,7 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
     if opts.show.show_positions && !p.version().at_least(13) {
         // NB: 3.11/3.12 have the positions but not the label layout 3.14's
         // -P prints them in; no CPython shows them in the offset layout.
-        return Err(Error::new(pyrewrite::ErrorKind::Unsupported(format!(
+        return Err(Error::new(crate::ErrorKind::Unsupported(format!(
             "--show-positions on Python {} (the layout it follows is 3.13+; `dis --ir` shows positions for 3.11+)",
             p.version()
         ))));
@@ -136,7 +136,7 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
             return Ok(to_json(&out));
         }
         match &glob {
-            None => pyrewrite::dis::dis_module_with(&p.marshal, opts.show),
+            None => crate::dis::dis_module_with(&p.marshal, opts.show),
             Some(g) => dis_selected(&p.marshal, g, opts.show),
         }
     })
@@ -144,7 +144,7 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
 
 /// `dis --qualname`: each matching code object as `dis.dis` shows a
 /// nested one (`Disassembly of <code object ...>:` and its own lines only).
-fn dis_selected(m: &Marshal, glob: &Glob, show: pyrewrite::dis::Options) -> Result<String, Error> {
+fn dis_selected(m: &Marshal, glob: &Glob, show: crate::dis::Options) -> Result<String, Error> {
     let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
     let mut out = String::new();
     for (id, _) in m.code_objects() {
@@ -155,9 +155,9 @@ fn dis_selected(m: &Marshal, glob: &Glob, show: pyrewrite::dis::Options) -> Resu
             out.push('\n');
         }
         out.push_str("Disassembly of ");
-        pyrewrite::pyrepr::write_repr(m, id, &mut out);
+        crate::pyrepr::write_repr(m, id, &mut out);
         out.push_str(":\n");
-        out.push_str(&pyrewrite::dis::disassemble_with(m, id, show)?);
+        out.push_str(&crate::dis::disassemble_with(m, id, show)?);
     }
     Ok(out)
 }
@@ -165,7 +165,7 @@ fn dis_selected(m: &Marshal, glob: &Glob, show: pyrewrite::dis::Options) -> Resu
 /// One `code QUALNAME (line N):` header and the IR text per code object,
 /// depth first in `co_consts` order (the order `dis` recurses in).
 /// Before 3.11 the qualname is computed from the nesting
-/// ([`pyrewrite::code::qualnames`]).
+/// ([`crate::code::qualnames`]).
 fn ir_text(m: &Marshal, glob: Option<&Glob>) -> Result<String, Error> {
     let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
     let mut out = String::new();
@@ -218,7 +218,7 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
     } else {
         // NB: the disassembly hunks come first, so `patch` and `delta` read
         // the output; the attribute report after them is trailing text to both.
-        let dis_of = |p: &Pyc| pyrewrite::dis::dis_module(&p.marshal).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"));
+        let dis_of = |p: &Pyc| crate::dis::dis_module(&p.marshal).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"));
         let (na, nb) = (a.display().to_string(), b.display().to_string());
         report::emit(&disdiff::unified(&dis_of(&pa), &dis_of(&pb), &na, &nb));
         let attrs = d.to_text(&na, &nb, all, ignore_header);
@@ -238,7 +238,7 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
 pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, passes: (Option<&Path>, &[String], &[String])) -> i32 {
     let (config, names, params) = passes;
     let pipeline = if config.is_some() || !names.is_empty() {
-        match pyrewrite::passes::config::pipeline(config, names, params) {
+        match crate::passes::config::pipeline(config, names, params) {
             Ok(p) => Some(p),
             Err(msg) => {
                 report::usage(&msg);
@@ -277,7 +277,7 @@ pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, pas
 
 /// `pyrewrite passes`.
 pub fn passes() -> i32 {
-    // NB: names, parameters and docs come from the library registry (pyrewrite::passes).
+    // NB: names, parameters and docs come from the library registry (crate::passes).
     for p in passes::PASSES {
         report::emit(&format!("{}\n", p.describe()));
     }

@@ -1,6 +1,6 @@
 //! File-system helpers of the rewrite mode: finding `.pyc` files in a tree and writing outputs atomically.
 
-use pyrewrite::{Error, ErrorKind};
+use crate::{Error, ErrorKind};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

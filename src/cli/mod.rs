@@ -181,7 +181,7 @@ where
                 json: a.json,
                 ir: a.ir,
                 qualname: a.qualname.as_deref(),
-                show: pyrewrite::dis::Options {
+                show: crate::dis::Options {
                     show_caches: a.show_caches,
                     show_offsets: a.show_offsets,
                     show_positions: a.show_positions,

@@ -1,6 +1,6 @@
 //! Error lines on stderr (`pyrewrite: <file>: <what> (at offset 0x..)`), panics turned into errors, stdout that survives a closed pipe.
 
-use pyrewrite::{Error, ErrorKind};
+use crate::{Error, ErrorKind};
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;

@@ -5,10 +5,10 @@ use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use clap::ValueEnum;
-use pyrewrite::passes::params::Glob;
-use pyrewrite::passes::{config, PassStats, Pipeline};
-use pyrewrite::pyc::{version_of_magic, Pyc};
-use pyrewrite::{Error, ErrorKind, PyVersion};
+use crate::passes::params::Glob;
+use crate::passes::{config, PassStats, Pipeline};
+use crate::pyc::{version_of_magic, Pyc};
+use crate::{Error, ErrorKind, PyVersion};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -99,7 +99,7 @@ struct Outcome {
 
 /// Runs the rewrite mode and returns the exit code.
 pub fn run(args: RewriteArgs) -> i32 {
-    // NB: pass registry, parameters and the TOML config live in pyrewrite::passes.
+    // NB: pass registry, parameters and the TOML config live in crate::passes.
     let mut pipeline = match config::pipeline(args.config.as_deref(), &args.passes, &args.params) {
         Ok(p) => p,
         Err(msg) => {
@@ -503,8 +503,8 @@ fn is_package_dir(dir: &Path) -> bool {
 }
 
 /// The `dis` text of a whole file, or the reason there is none.
-fn dis_text(m: &pyrewrite::marshal::Marshal) -> String {
-    pyrewrite::dis::dis_module(m).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
+fn dis_text(m: &crate::marshal::Marshal) -> String {
+    crate::dis::dis_module(m).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
 }
 
 fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {

@@ -19,12 +19,6 @@ use pyrewrite::marshal::{self, Marshal};
 use pyrewrite::passes::{self, config};
 use pyrewrite::PyVersion;
 
-// NB: the Rust CLI is compiled into the extension from the same sources as
-// the `pyrewrite` binary, so `python -m pyrewrite dis ...` is that CLI.
-#[allow(dead_code, missing_docs)]
-#[path = "../../../src/cli/mod.rs"]
-mod cli;
-
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -272,7 +266,9 @@ fn pass_list() -> Vec<(&'static str, &'static str, Vec<(&'static str, &'static s
 /// returns its exit code.
 #[pyfunction]
 fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
-    py.detach(|| cli::main_from(argv))
+    // NB: the library's `cli` feature: `python -m pyrewrite dis ...` is the
+    // `pyrewrite` binary's own command line.
+    py.detach(|| pyrewrite::cli::main_from(argv))
 }
 
 /// The module.

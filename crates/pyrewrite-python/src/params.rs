@@ -51,6 +51,10 @@ fn text(pass: &str, key: &str, kind: Option<ParamKind>, v: &Bound<'_, PyAny>) ->
         // NB: a Python literal parameter takes the value's repr(), which is
         // the literal syntax the pass parses (1, 'text', b'x', (1, 2), None).
         Some(ParamKind::Literal) => Ok(v.repr()?.to_string()),
+        Some(ParamKind::Int) => match v.extract::<i64>() {
+            Ok(n) if !v.is_instance_of::<PyBool>() => Ok(n.to_string()),
+            _ => Err(bad("an int")),
+        },
         Some(ParamKind::Bool) => match v.cast::<PyBool>() {
             Ok(b) => Ok(b.is_true().to_string()),
             Err(_) => Err(bad("a bool")),
