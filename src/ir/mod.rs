@@ -301,20 +301,11 @@ impl std::fmt::Display for Label {
 }
 
 /// True for opcodes after which control never falls through to the next
-/// instruction: unconditional jumps, returns and raises (by `dis` name, any
-/// version). The lifter starts a new block after each of them.
+/// instruction: unconditional jumps, returns and raises (by `dis` name, in
+/// any supported version's rows). The lifter starts a new block after each
+/// of them. Prefer [`crate::opcodes::OpFacts::terminator`] of the version at hand.
 pub fn is_terminator(name: &str) -> bool {
-    matches!(
-        name,
-        "RETURN_VALUE"
-            | "RETURN_CONST"
-            | "RAISE_VARARGS"
-            | "RERAISE"
-            | "JUMP_FORWARD"
-            | "JUMP_ABSOLUTE"
-            | "JUMP_BACKWARD"
-            | "JUMP_BACKWARD_NO_INTERRUPT"
-    )
+    crate::opcodes::any_row(name, |i| i.facts.terminator)
 }
 
 #[cfg(test)]

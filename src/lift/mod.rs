@@ -61,7 +61,8 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
             i += 2;
             continue;
         }
-        let caches = if t.version.at_least(11) { usize::from(info.cache_entries) } else { 0 };
+        // NB: rows carry no caches before 3.11.
+        let caches = usize::from(info.cache_entries);
         let end = i + 2 + 2 * caches;
         if end > code.len() {
             return Err(invalid(i as u32, format!("{} at {i}: inline caches run past the code", info.name)));
@@ -81,8 +82,8 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
 /// The argument of a non-jump instruction, as the IR records it.
 pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
     let Some(info) = t.get(op) else { return Arg::Int(raw) };
-    let has_arg = if t.version.at_least(12) { info.has_arg } else { op >= t.have_argument };
-    if !has_arg {
+    let facts = &info.facts;
+    if !t.takes_arg(op) {
         return if raw == 0 { Arg::None } else { Arg::Int(raw) };
     }
     match info.arg {
@@ -92,10 +93,10 @@ pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
         }
         ArgKind::Const => Arg::Const(ConstIdx(raw)),
         ArgKind::Name => {
-            let s = u32::from(t.facts(op).name_shift);
+            let s = u32::from(facts.name_shift);
             Arg::Name { index: NameIdx(raw >> s), flags: (raw & ((1 << s) - 1)) as u8 }
         }
-        ArgKind::Local if t.facts(op).local_pair => {
+        ArgKind::Local if facts.local_pair => {
             let (a, b) = opcodes::local_pair(raw);
             Arg::LocalPair(a, b)
         }
@@ -154,7 +155,7 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
             starts[ti] = true;
             jump_to[k] = Some(ti);
         }
-        if (info.jump.is_some() || t.facts(r.op).terminator) && k + 1 < raw.len() {
+        if (info.jump.is_some() || info.facts.terminator) && k + 1 < raw.len() {
             starts[k + 1] = true;
         }
     }

@@ -127,9 +127,9 @@ impl Pass for SwapConst {
             }
         }
         // NB: 3.14 loads ints 0..255 with LOAD_SMALL_INT and drops them from co_consts.
-        let small = cx.table.by_name("LOAD_SMALL_INT").map(|i| i.code);
+        let small = cx.table.code(crate::opcodes::Opcode::LoadSmallInt);
         if let (Some(lsi), Some(from)) = (small, self.from.as_i64()) {
-            let load_const = cx.table.by_name("LOAD_CONST").map(|i| i.code).expect("every version has LOAD_CONST");
+            let load_const = cx.table.code(crate::opcodes::Opcode::LoadConst).expect("every version has LOAD_CONST");
             let to_small = self.to.as_i64().filter(|v| (0..=255).contains(v));
             let mut to_const: Option<ConstIdx> = None;
             for bi in 0..f.blocks.len() {

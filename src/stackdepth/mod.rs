@@ -16,7 +16,7 @@ pub mod peephole;
 use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Label, LabelIndex};
-use crate::opcodes::{self, OpTable};
+use crate::opcodes::{self, OpTable, Opcode};
 
 /// The result of the analysis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,6 +329,7 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
 ///   CPython's graph was consistent there, so the start depth is that
 ///   depth minus the block's net effect on the way.
 fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
+    // NB: before 3.11 handlers are reached through SETUP_* jumps, never orphaned.
     if !f.version.at_least(11) {
         return None;
     }
@@ -337,7 +338,7 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
     // instruction; the shape recognised below starts after them.
     let lead = leading_nops(t, b);
     let first = b.instrs.get(lead)?;
-    if t.get(first.op).is_some_and(|o| o.name == "PUSH_EXC_INFO") {
+    if t.is(first.op, Opcode::PushExcInfo) {
         return first.handler.map(|h| h.depth as i32);
     }
     if let Some(d) = named_cleanup_start(f, t, i, out) {
@@ -369,15 +370,16 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
 
 /// How many NOPs open block `b`.
 fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
-    b.instrs.iter().take_while(|ins| t.facts(ins.op).nop).count()
+    b.instrs.iter().take_while(|ins| t.is(ins.op, Opcode::Nop)).count()
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.
 fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
     let b = &f.blocks[i];
     let lead = leading_nops(t, b);
-    let name = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
-    if name(0) != "LOAD_CONST" || !name(1).starts_with("STORE_") {
+    let op = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.opcode(ins.op));
+    let stores = op(1).is_some_and(|o| o.name().starts_with("STORE_"));
+    if op(0) != Some(Opcode::LoadConst) || !stores {
         return None;
     }
     let store = b.instrs[lead + 1];
