@@ -28,17 +28,10 @@ use std::fmt;
 
 pub use flow::JumpUse;
 
-/// A block of the graph: its index in [`Function::blocks`] at build time.
-/// (The IR's own name for a block is its [`Label`]; see [`Cfg::label`].)
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BlockId(pub u32);
-
-impl BlockId {
-    /// The index into [`Function::blocks`].
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+/// A block of the graph: [`crate::ir::BlockId`], its index in
+/// [`Function::blocks`] at build time (the IR's name for a block is its
+/// [`Label`]; see [`Cfg::label`]).
+pub use crate::ir::BlockId;
 
 /// Why control can go from one block to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -82,7 +82,7 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
     let v = table.version;
     let decoded = crate::dis::decode(table, code);
     let entries = locations::decode(v, cv.linetable(), cv.code.firstlineno, code.len())?;
-    let exc = if v.at_least(11) { exctable::decode(cv.exceptiontable(), code.len())? } else { Vec::new() };
+    let exc = if v.localsplus_layout() { exctable::decode(cv.exceptiontable(), code.len())? } else { Vec::new() };
     let target_of = |i: &crate::dis::Instr| -> Option<i64> {
         i.info?.jump?;
         table.jump_target(i.op, i.arg? as u32, i.offset)

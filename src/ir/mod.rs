@@ -20,8 +20,18 @@ pub use display::{write_function, Show};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label(pub u32);
 
-/// A block is named by its label.
-pub type BlockId = Label;
+/// A block by position: its index in [`Function::blocks`] (the CFG,
+/// the stack depths and the verifier report blocks this way). Its name,
+/// which jumps use and which survives edits, is its [`Label`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+impl BlockId {
+    /// The index into [`Function::blocks`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Index into [`Function::consts`] (`co_consts`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

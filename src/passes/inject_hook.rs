@@ -245,14 +245,14 @@ fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
     let start = cfg::body_start(f, &graph)?;
     let bi = start.at.block.index();
     let k = start.at.instr;
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         // NB: the instruction before is the RESUME ending the prologue; a
         // `try` opening the body must not catch what the hook raises.
         let handler = if k > 0 { f.blocks[bi].instrs[k - 1].handler } else { None };
         for ins in &mut seq {
             ins.handler = handler;
         }
-    } else if !f.version.at_least(10) {
+    } else if f.version.lnotab() {
         // NB: 3.8/3.9 lnotab has no "no line": join the first body
         // instruction's record, which now starts at the injected code.
         let next = f.blocks[bi..].iter().flat_map(|b| b.instrs.iter()).nth(k).copied();
