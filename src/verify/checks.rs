@@ -4,7 +4,7 @@ use super::{Invariant as I, Limits, Sink};
 use crate::asm;
 use crate::cfg::Cfg;
 use crate::ir::{Arg, Function, Instr, Label};
-use crate::opcodes::{self, ArgKind, OpKind, OpTable, Opcode};
+use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable, Opcode};
 use crate::stackdepth::{self, DepthErrorKind};
 use std::collections::HashMap;
 
@@ -72,7 +72,7 @@ fn labels(f: &Function, sink: &mut Sink) {
 
 fn locals_table(f: &Function, sink: &mut Sink) {
     let n = f.localsplus.len();
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         if f.localspluskinds.len() != n {
             sink.func(
                 I::LocalsTable,
@@ -147,8 +147,24 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             format!("{name} has {} EXTENDED_ARG prefixes (at most 3)", ins.ext),
         );
     }
-    // Argument kind, as the lifter produces it.
-    let expected: &[&str] = if !t.takes_arg(ins.op) {
+    if !argument_kind(t, info, ins, &mut err) {
+        return;
+    }
+    argument_range(f, t, info, ins, &mut err);
+    if ins.handler.is_some() && !f.version.localsplus_layout() {
+        err(
+            I::Handler,
+            format!(
+                "{name} has an exception handler, but {} has no exception table (use SETUP_*)",
+                f.version
+            ),
+        );
+    }
+}
+
+/// The argument kinds the lifter produces for `info`'s opcode.
+fn expected_kinds(t: &OpTable, info: &OpInfo) -> &'static [&'static str] {
+    if !t.takes_arg(info.code) {
         &["none"]
     } else if info.jump.is_some() {
         &["Jump"]
@@ -169,7 +185,13 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             ArgKind::Compare => &["Compare"],
             ArgKind::BinaryOp => &["BinaryOp"],
         }
-    };
+    }
+}
+
+/// The argument is of the kind the lifter produces; false (reported) when not.
+fn argument_kind(t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I, String)) -> bool {
+    let name = info.name;
+    let expected = expected_kinds(t, info);
     let found = kind_name(&ins.arg);
     // NB: CPython 3.10 leaves stray argument bytes on argument-less
     // opcodes (ROT_TWO 2 where it rewrote a SWAP, NOP n where it removed
@@ -183,8 +205,14 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             format!("{name} takes a {} argument, found {found}", expected[0])
         };
         err(I::ArgKind, msg);
-        return;
+        return false;
     }
+    true
+}
+
+/// The argument indexes inside its table and fits its encoding.
+fn argument_range(f: &Function, t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I, String)) {
+    let name = info.name;
     let ranged = |what: &str, n: u32, len: usize| {
         (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"))
     };
@@ -220,7 +248,7 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             }
         }
         Arg::Name { index, flags } => {
-            let s = u32::from(t.facts(ins.op).name_shift);
+            let s = u32::from(info.facts.name_shift);
             if u32::from(flags) >> s != 0 {
                 err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
             }
@@ -252,22 +280,13 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
                 }
             }
         }
-        Arg::Free(i) => free_index(f, name, i, &mut err),
+        Arg::Free(i) => free_index(f, name, i, err),
         Arg::None | Arg::Jump(_) => {}
-    }
-    if ins.handler.is_some() && !f.version.at_least(11) {
-        err(
-            I::Handler,
-            format!(
-                "{name} has an exception handler, but {} has no exception table (use SETUP_*)",
-                f.version
-            ),
-        );
     }
 }
 
 fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String)) {
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         match f.localspluskinds.get(i as usize) {
             None => err(
                 I::FreeIndex,
