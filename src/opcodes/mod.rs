@@ -487,4 +487,28 @@ mod tests {
             assert_eq!(shift("LOAD_GLOBAL"), Some(u8::from(v.at_least(11))));
         }
     }
+
+    /// Push counts never undercut the net effect (pops = pushes - net >= 0),
+    /// and a retarget names a jump of this version going the other way.
+    #[test]
+    fn row_facts_agree_with_the_rest_of_the_row() {
+        for v in PyVersion::SUPPORTED {
+            let t = table(v).expect("supported");
+            for o in t.ops.iter().flatten() {
+                for count in [o.facts.pushes, o.facts.fresh_pushes].into_iter().flatten() {
+                    for a in 0..40u32 {
+                        if let Some(net) = t.stack_effect(o.code, a, Some(false)) {
+                            assert!(i64::from(count.of(a)) - i64::from(net) >= 0, "{v} {} arg {a}", o.name);
+                        }
+                    }
+                }
+                if let Some(r) = o.facts.retarget {
+                    let other = t.info(r).unwrap_or_else(|| panic!("{v} {}: retarget {r:?} missing", o.name));
+                    let (a, b) = (o.jump.expect("a jump"), other.jump.expect("a jump"));
+                    assert!(a.backward != b.backward || a.relative != b.relative, "{v} {} -> {}", o.name, other.name);
+                }
+                assert_eq!(o.facts.fresh_pushes.is_some(), !v.at_least(10), "{v} {}", o.name);
+            }
+        }
+    }
 }
