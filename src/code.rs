@@ -151,7 +151,7 @@ impl<'a> CodeView<'a> {
     /// LOAD_DEREF together).
     pub fn localsplus_names(&self) -> Vec<Cow<'a, str>> {
         let mut v = self.texts(self.code.varnames);
-        if !self.version().at_least(11) {
+        if !self.version().localsplus_layout() {
             if let Some(c) = self.code.cellvars {
                 v.extend(self.texts(c));
             }
@@ -175,7 +175,7 @@ impl<'a> CodeView<'a> {
 
     /// `co_varnames`.
     pub fn varnames(&self) -> Vec<Cow<'a, str>> {
-        if self.version().at_least(11) {
+        if self.version().localsplus_layout() {
             self.with_kind(fast::LOCAL)
         } else {
             self.texts(self.code.varnames)
@@ -184,7 +184,7 @@ impl<'a> CodeView<'a> {
 
     /// `co_cellvars`.
     pub fn cellvars(&self) -> Vec<Cow<'a, str>> {
-        match (self.version().at_least(11), self.code.cellvars) {
+        match (self.version().localsplus_layout(), self.code.cellvars) {
             (true, _) => self.with_kind(fast::CELL),
             (false, Some(c)) => self.texts(c),
             (false, None) => Vec::new(),
@@ -193,7 +193,7 @@ impl<'a> CodeView<'a> {
 
     /// `co_freevars`.
     pub fn freevars(&self) -> Vec<Cow<'a, str>> {
-        match (self.version().at_least(11), self.code.freevars) {
+        match (self.version().localsplus_layout(), self.code.freevars) {
             (true, _) => self.with_kind(fast::FREE),
             (false, Some(f)) => self.texts(f),
             (false, None) => Vec::new(),
@@ -202,7 +202,7 @@ impl<'a> CodeView<'a> {
 
     /// `co_nlocals`.
     pub fn nlocals(&self) -> i32 {
-        if self.version().at_least(11) {
+        if self.version().localsplus_layout() {
             self.localspluskinds().iter().filter(|&&k| k & fast::LOCAL != 0).count() as i32
         } else {
             self.code.nlocals

@@ -171,7 +171,7 @@ fn first_working(v: PyVersion, env_kinds: Vec<InterpreterKind>) -> Option<Interp
             return Some(i);
         }
     }
-    if let Some(exe) = on_path(&format!("python{}.{}", v.major, v.minor)) {
+    if let Some(exe) = on_path(&format!("python{v}")) {
         if let Some(i) = verify(v, InterpreterKind::Native(exe)) {
             return Some(i);
         }
@@ -181,8 +181,9 @@ fn first_working(v: PyVersion, env_kinds: Vec<InterpreterKind>) -> Option<Interp
             return Some(i);
         }
     }
+    // NB: pyodide's CPython is 3.14 on; older versions come from native interpreters.
     if v.at_least(14) {
-        if let Some(kind) = pyodide_kind(&format!("py{}{}", v.major, v.minor)) {
+        if let Some(kind) = pyodide_kind(&pyodide_alias(v)) {
             return verify(v, kind);
         }
     }
@@ -227,7 +228,7 @@ fn env_candidates() -> Vec<(PyVersion, InterpreterKind)> {
         let Some(v) = PyVersion::parse(ver) else { continue };
         let what = what.trim();
         let kind = if what == "pyodide" {
-            pyodide_kind(&format!("py{}{}", v.major, v.minor))
+            pyodide_kind(&pyodide_alias(v))
         } else if let Some(alias) = what.strip_prefix("pyodide:") {
             pyodide_kind(alias)
         } else {
@@ -267,7 +268,7 @@ fn pyenv_candidates(v: PyVersion) -> Vec<PathBuf> {
             None => return Vec::new(),
         },
     };
-    let prefix = format!("{}.{}.", v.major, v.minor);
+    let prefix = format!("{v}.");
     let Ok(rd) = std::fs::read_dir(root.join("versions")) else { return Vec::new() };
     let mut found: Vec<(u32, PathBuf)> = Vec::new();
     for e in rd.flatten() {
@@ -276,7 +277,7 @@ fn pyenv_candidates(v: PyVersion) -> Vec<PathBuf> {
         // NB: `3.13.0t` (free-threaded) and `-dev` builds are not the reference build
         let Ok(micro) = micro.parse::<u32>() else { continue };
         let bin = e.path().join("bin");
-        let exe = [format!("python{}.{}", v.major, v.minor), "python3".to_string()]
+        let exe = [format!("python{v}"), "python3".to_string()]
             .into_iter()
             .map(|n| bin.join(n))
             .find(|p| is_executable(p));
@@ -300,6 +301,11 @@ fn pyodide_kind(alias: &str) -> Option<InterpreterKind> {
         _ => on_path("node")?,
     };
     Some(InterpreterKind::Pyodide { node, runner, alias: alias.to_string() })
+}
+
+/// The npm package alias of the pyodide build of `v` (`py314`).
+fn pyodide_alias(v: PyVersion) -> String {
+    format!("py{}{}", v.major, v.minor)
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ pub enum Invalidation {
 impl Header {
     /// Size of the header in bytes for this version.
     pub fn len(&self) -> usize {
-        if self.version.at_least(7) {
+        if self.version.pyc_flags() {
             16
         } else {
             12
@@ -158,7 +158,7 @@ impl Header {
             }
         };
         let mut validation = [0u8; 8];
-        let flags = if version.at_least(7) {
+        let flags = if version.pyc_flags() {
             need(16, "the .pyc header (16 bytes)")?;
             let flags = u32::from_le_bytes([data[4], data[5], data[6], data[7]]);
             validation.copy_from_slice(&data[8..16]);
@@ -175,7 +175,7 @@ impl Header {
     pub fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.magic.to_le_bytes());
         out.extend_from_slice(b"\r\n");
-        if self.version.at_least(7) {
+        if self.version.pyc_flags() {
             out.extend_from_slice(&self.flags.to_le_bytes());
         }
         out.extend_from_slice(&self.validation);

@@ -23,6 +23,30 @@ impl PyVersion {
         self.major > 3 || (self.major == 3 && self.minor >= minor)
     }
 
+    /// 3.11+ code objects: `co_localsplusnames`/`co_localspluskinds`,
+    /// `co_qualname`, `co_exceptiontable` and the location table; no
+    /// `co_nlocals`, `co_varnames`, `co_cellvars` or `co_freevars`.
+    /// NB: the one place that says which version changed the code layout.
+    pub const fn localsplus_layout(self) -> bool {
+        self.at_least(11)
+    }
+
+    /// 3.8/3.9 `co_lnotab`: line records only, no "no line", and a record
+    /// opens at every statement start (`Instr::starts_line`).
+    pub const fn lnotab(self) -> bool {
+        !self.at_least(10)
+    }
+
+    /// 3.8+: code objects store `co_posonlyargcount`.
+    pub const fn posonly(self) -> bool {
+        self.at_least(8)
+    }
+
+    /// 3.7+ (PEP 552): the `.pyc` header has a flags word.
+    pub const fn pyc_flags(self) -> bool {
+        self.at_least(7)
+    }
+
     /// Parses `"3.12"` (or `"3.12.1"`, ignoring the micro number).
     pub fn parse(s: &str) -> Option<Self> {
         let mut it = s.trim().split('.');

@@ -358,6 +358,246 @@ def fit_effects(f, ops):
     return out
 
 
+# ---------------------------------------------------------------- row facts
+#
+# What an opcode means beyond what `opcode`/`dis` list: each fact is one
+# rule here, applied by the opcode's own name (specialized and instrumented
+# variants get only what is written for their own name), and checked below
+# against what the interpreter shows where it shows it (decoded_args,
+# jump_targets, stack_effect). Add a fact: a rule here, a column in the
+# emitted row (emit_row), a field in src/opcodes/mod.rs; see docs/opcodes.md.
+
+# NB: control never falls through to the next instruction.
+TERMINATORS = {"RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE", "JUMP_FORWARD",
+               "JUMP_ABSOLUTE", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"}
+LOCAL_PAIRS = {"LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST",
+               "LOAD_FAST_BORROW_LOAD_FAST_BORROW"}
+
+# Values pushed on the path that does not jump, counting the ones an
+# instruction reads and leaves in place (the picture CPython's bytecodes.c
+# declares: LIST_APPEND n pops n+1 and pushes n back). Only where known for
+# certain; the verifier reads `pushes - net` values deep (verify/reach.rs).
+# Each entry: (names, count, first minor it holds for). Order matters: the
+# first matching entry wins, like a match.
+_POP_K_PUSH_1 = (
+    "BINARY_OP BINARY_SUBSCR BINARY_SLICE COMPARE_OP IS_OP CONTAINS_OP UNARY_NEGATIVE UNARY_NOT "
+    "UNARY_INVERT UNARY_POSITIVE GET_ITER GET_YIELD_FROM_ITER GET_AWAITABLE GET_AITER BUILD_TUPLE "
+    "BUILD_LIST BUILD_SET BUILD_MAP BUILD_STRING BUILD_SLICE BUILD_CONST_KEY_MAP LIST_TO_TUPLE "
+    "IMPORT_NAME FORMAT_VALUE CONVERT_VALUE FORMAT_SIMPLE FORMAT_WITH_SPEC MAKE_FUNCTION CALL_FUNCTION "
+    "CALL_FUNCTION_KW CALL_METHOD CALL_FUNCTION_EX CALL_INTRINSIC_1 CALL_INTRINSIC_2 MATCH_CLASS TO_BOOL "
+    "END_SEND YIELD_VALUE LOAD_BUILD_CLASS LOAD_ASSERTION_ERROR SET_FUNCTION_ATTRIBUTE").split()
+_CONTAINERS = "LIST_APPEND SET_ADD MAP_ADD LIST_EXTEND SET_UPDATE DICT_UPDATE DICT_MERGE".split()
+
+
+def pushes_rule(minor, name):
+    """Count of pushes (see above) as a Rust `Count` expression, or None."""
+    if name in _POP_K_PUSH_1:
+        return "Count::Fixed(1)"
+    if name.startswith("BINARY_") or name.startswith("INPLACE_"):
+        return "Count::Fixed(1)"
+    if name in ("CALL", "CALL_KW") and minor >= 12:
+        return "Count::Fixed(1)"
+    if name in ("LOAD_METHOD DUP_TOP GET_LEN MATCH_MAPPING MATCH_SEQUENCE IMPORT_FROM GET_ANEXT "
+                "FOR_ITER BEFORE_WITH BEFORE_ASYNC_WITH PUSH_EXC_INFO").split():
+        return "Count::Fixed(2)"
+    if name == "LOAD_ATTR":
+        return "Count::OnePlusBit0" if minor >= 12 else "Count::Fixed(1)"
+    if name == "LOAD_SUPER_ATTR":
+        return "Count::OnePlusBit0"
+    if name == "MATCH_KEYS" and minor >= 11:
+        return "Count::Fixed(3)"
+    fixed = {"DUP_TOP_TWO": 4, "ROT_TWO": 2, "ROT_THREE": 3, "ROT_FOUR": 4}
+    if name in fixed:
+        return "Count::Fixed(%d)" % fixed[name]
+    if name in ("ROT_N", "SWAP"):
+        return "Count::Arg"
+    if name == "COPY":
+        return "Count::ArgPlus1"
+    if name in _CONTAINERS:
+        return "Count::Arg"
+    # NB: RERAISE n (3.10+) reads the saved lasti n deep under the exception.
+    if name == "RERAISE" and minor >= 10:
+        return "Count::Arg"
+    if name == "SEND" and minor >= 11:
+        return "Count::Fixed(2)"
+    return None
+
+
+# 3.8/3.9 only: values pushed on top of those left untouched (LIST_APPEND
+# pushes 0 here); what the peephole-fold recognition needs to know when a
+# loaded value is consumed (stackdepth/peephole.rs). Default 1.
+_FRESH_0 = (
+    "POP_TOP STORE_NAME STORE_FAST STORE_GLOBAL STORE_DEREF STORE_ATTR STORE_SUBSCR DELETE_ATTR "
+    "DELETE_SUBSCR DELETE_NAME DELETE_FAST DELETE_GLOBAL DELETE_DEREF PRINT_EXPR IMPORT_STAR "
+    "RETURN_VALUE POP_JUMP_IF_FALSE POP_JUMP_IF_TRUE JUMP_IF_FALSE_OR_POP JUMP_IF_TRUE_OR_POP "
+    "JUMP_IF_NOT_EXC_MATCH RAISE_VARARGS LIST_APPEND SET_ADD MAP_ADD LIST_EXTEND SET_UPDATE DICT_MERGE "
+    "DICT_UPDATE POP_EXCEPT END_FINALLY POP_FINALLY RERAISE WITH_CLEANUP_FINISH END_ASYNC_FOR NOP "
+    "SETUP_FINALLY POP_BLOCK JUMP_FORWARD JUMP_ABSOLUTE SETUP_ANNOTATIONS CALL_FINALLY "
+    "SETUP_ASYNC_WITH").split()
+
+
+def fresh_pushes_rule(minor, name):
+    if minor >= 10:
+        return None
+    if name in _FRESH_0:
+        return "Count::Fixed(0)"
+    if name in ("LOAD_METHOD", "DUP_TOP", "ROT_TWO", "FOR_ITER", "SETUP_WITH", "BEFORE_ASYNC_WITH"):
+        return "Count::Fixed(2)"
+    if name == "ROT_THREE":
+        return "Count::Fixed(3)"
+    if name in ("ROT_FOUR", "DUP_TOP_TWO"):
+        return "Count::Fixed(4)"
+    if name == "UNPACK_SEQUENCE":
+        return "Count::Arg"
+    if name == "UNPACK_EX":
+        return "Count::UnpackEx"
+    # NB: 3.8 BEGIN_FINALLY pushes six NULLs and WITH_CLEANUP_START grows
+    # the stack by two (the check below found the default 1 too small).
+    if name == "BEGIN_FINALLY":
+        return "Count::Fixed(6)"
+    if name == "WITH_CLEANUP_START":
+        return "Count::Fixed(2)"
+    return "Count::Fixed(1)"
+
+
+def count_eval(expr, a):
+    kind = expr.split("::")[1]
+    if kind.startswith("Fixed"):
+        return int(kind[6:-1])
+    return {"Arg": a, "ArgPlus1": a + 1, "OnePlusBit0": 1 + (a & 1),
+            "UnpackEx": (a & 0xFF) + (a >> 8) + 1}[kind]
+
+
+def jump_use_rule(minor, name):
+    """How control uses a jump argument (cfg::flow::JumpUse)."""
+    # NB: before 3.11 SETUP_* jumps name the handler the block stack enters.
+    if minor < 11 and name.startswith("SETUP_"):
+        return "Setup"
+    if name == "CALL_FINALLY":
+        return "CallFinally"
+    # NB: CPython 3.14's calculate_stackdepth skips END_ASYNC_FOR's target.
+    if name == "END_ASYNC_FOR":
+        return "Reference"
+    return "Flow"
+
+
+def retarget_rule(minor, name, jump, names):
+    """The jump of the other direction the assembler switches to when the
+    target lies the wrong way (asm::fit_jump), if the version has one."""
+    if not jump:
+        return None
+    if jump["backward"]:
+        other = name.replace("BACKWARD", "FORWARD") if "BACKWARD" in name else None
+    elif minor >= 11:
+        other = name.replace("FORWARD", "BACKWARD") if "FORWARD" in name else None
+    else:
+        # NB: before 3.11 only JUMP_FORWARD has a way back: the absolute jump.
+        other = "JUMP_ABSOLUTE" if name == "JUMP_FORWARD" else None
+    return other if other in names and other != name else None
+
+
+def argrepr_rule(minor, name, arg, jump):
+    """How dis renders the argument beyond its ArgKind (dis/args.rs)."""
+    if arg == "Const" and minor == 11 and name != "LOAD_CONST":
+        return "Blank"  # NB: 3.11's dis only dereferences LOAD_CONST
+    if arg == "Jump" and minor < 10 and jump and not jump["relative"]:
+        return "Blank"  # NB: 3.8/3.9 dis explains relative jumps only
+    if arg == "Name" and name == "LOAD_GLOBAL":
+        return "GlobalNull"
+    if arg == "Int":
+        if name == "FORMAT_VALUE" and minor < 13:
+            return "FormatValue"
+        if (name == "MAKE_FUNCTION" and minor < 13) or name == "SET_FUNCTION_ATTRIBUTE":
+            return "FunctionFlags"
+        if name == "CONVERT_VALUE":
+            return "ConvertValue"
+        if name == "IS_OP" and minor >= 14:
+            return "IsNot"
+        if name == "CONTAINS_OP" and minor >= 14:
+            return "NotIn"
+    return "Kind"
+
+
+def name_shift_rule(minor, name):
+    if name == "LOAD_GLOBAL" and minor >= 11:
+        return 1
+    if name == "LOAD_ATTR" and minor >= 12:
+        return 1
+    if name == "LOAD_SUPER_ATTR":
+        return 2
+    return 0
+
+
+def row_facts(f, ops):
+    """{code: facts dict}; checked against the interpreter's own rendering."""
+    minor = f["version"][1]
+    decoded = f.get("decoded_args", {})
+    names = set(o["name"] for o in ops.values())
+    out = {}
+    for code, o in ops.items():
+        name = o["name"]
+        shift = name_shift_rule(minor, name) if o["arg"] == "Name" else 0
+        pair = o["arg"] == "Local" and name in LOCAL_PAIRS
+        rows = decoded.get(name)
+        if rows:
+            # NB: dis's own rendering decides: argval of arg a is name n(a >> shift).
+            if o["arg"] == "Name":
+                seen = next((s for s in (0, 1, 2) if all(
+                    r[1] is None or r[1] == "n%d" % (r[0] >> s) for r in rows)), None)
+                if seen != shift:
+                    raise GenError("%d.%d: %s name shift %s by rule, dis says %s" % (3, minor, name, shift, seen))
+                odd = next((r for r in rows if r[0] == 1 and r[2]), None)
+                if shift and odd and ("NULL|self" in odd[2]) == (name == "LOAD_GLOBAL"):
+                    raise GenError("%d.%d: %s renders %r" % (3, minor, name, odd[2]))
+            if o["arg"] == "Local":
+                is_pair = all(isinstance(r[1], list) and len(r[1]) == 2 for r in rows if r[1] is not None)
+                if is_pair != pair:
+                    raise GenError("%d.%d: %s local pair by rule %s, dis says %s" % (3, minor, name, pair, is_pair))
+        push = pushes_rule(minor, name)
+        fresh = fresh_pushes_rule(minor, name)
+        # NB: a push count must leave pops = pushes - net >= 0 for every sample.
+        effects = f["stack_effect"][str(code)]["F"]
+        args = f["sample"] if o["has_arg"] else [0]
+        for expr in (push, fresh):
+            if expr is None:
+                continue
+            for a, e in zip(args, effects):
+                if e is not None and a < 1 << 16 and count_eval(expr, a) - e < 0:
+                    raise GenError("%d.%d: %s pushes %s but stack_effect(%d) = %d"
+                                   % (3, minor, name, expr, a, e))
+        out[code] = {
+            "name_shift": shift,
+            "local_pair": pair,
+            "terminator": name in TERMINATORS,
+            "jump_use": ("Some(JumpUse::%s)" % jump_use_rule(minor, name)) if o["jump"] else "None",
+            "argrepr": argrepr_rule(minor, name, o["arg"], o["jump"]),
+            "pushes": "Some(%s)" % push if push else "None",
+            "fresh_pushes": "Some(%s)" % fresh if fresh else "None",
+            "retarget": "Some(Opcode::%s)" % variant(r) if (r := retarget_rule(minor, name, o["jump"], names)) else "None",
+        }
+    return out
+
+
+def table_facts(f, ops):
+    """Per-version columns of OpTable derived from dis's own output."""
+    minor = f["version"][1]
+    decoded = f.get("decoded_args", {})
+    cmp = decoded.get("COMPARE_OP", [])
+    shift = next(s for s in (0, 4, 5) if all(
+        r[1] is None or r[1] == f["cmp_op"][r[0] >> s] for r in cmp if (r[0] >> s) < len(f["cmp_op"])))
+    bool_bit = any(r[2] and r[2].startswith("bool(") for r in cmp)
+    glob_rows = decoded.get("LOAD_GLOBAL", [])
+    odd = next((r[2] for r in glob_rows if r[0] == 1 and r[2]), "")
+    null_after = odd.endswith("+ NULL")
+    return {
+        "compare_shift": shift,
+        "compare_bool_bit": bool_bit,
+        "null_after_name": null_after,
+        "arg_by_threshold": "hasarg" not in f["lists"],
+        "localsplus": minor >= 11,
+    }
+
+
 # ---------------------------------------------------------------- emit
 
 def rs_str(s):
@@ -368,7 +608,70 @@ def rs_str_list(xs):
     return "&[" + ", ".join(rs_str(x) for x in xs) + "]"
 
 
+def variant(name):
+    """`LOAD_CONST` -> `LoadConst`: the Opcode variant of a dis name.
+
+    NB: 3.11/3.12 name superinstructions `LOAD_FAST__LOAD_FAST` next to
+    3.13's `LOAD_FAST_LOAD_FAST`; the double underscore stays one (`LoadFast_LoadFast`)."""
+    return "_".join("".join(p[:1] + p[1:].lower() for p in part.split("_")) for part in name.split("__"))
+
+
+def emit_enum(names):
+    names = sorted(names)
+    vs = [variant(n) for n in names]
+    if len(set(vs)) != len(vs):
+        raise GenError("two opcode names map to one variant")
+    L = []
+    w = L.append
+    w("//! Every opcode name of every supported CPython version: generated by tools/gen_opcodes.py, do not edit.")
+    w("")
+    w("/// An opcode by meaning, the same in every version; each version's [`super::OpTable`]")
+    w("/// maps it to and from that version's byte ([`super::OpTable::code`],")
+    w("/// [`super::OpTable::opcode`]). Variants are the `dis` names in CamelCase,")
+    w("/// in name order.")
+    w("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]")
+    w("#[repr(u16)]")
+    w("#[allow(missing_docs, non_camel_case_types)]")
+    w("pub enum Opcode {")
+    for v in vs:
+        w("    %s," % v)
+    w("}")
+    w("")
+    w("impl Opcode {")
+    w("    /// How many opcodes there are.")
+    w("    pub const COUNT: usize = %d;" % len(names))
+    w("")
+    w("    /// Every opcode, in name order.")
+    w("    pub const ALL: [Opcode; Opcode::COUNT] = [")
+    for v in vs:
+        w("        Opcode::%s," % v)
+    w("    ];")
+    w("")
+    w("    /// The `dis` name (`LOAD_CONST`).")
+    w("    pub const fn name(self) -> &'static str {")
+    w("        NAMES[self as usize]")
+    w("    }")
+    w("")
+    w("    /// The opcode called `name` in some version (`dis` spelling).")
+    w("    pub fn from_name(name: &str) -> Option<Opcode> {")
+    w("        NAMES.binary_search(&name).ok().map(|i| Opcode::ALL[i])")
+    w("    }")
+    w("}")
+    w("")
+    w("/// `dis` names, sorted (indexed by `Opcode as usize`).")
+    w("static NAMES: [&str; Opcode::COUNT] = [")
+    for n in names:
+        w("    %s," % rs_str(n))
+    w("];")
+    return "\n".join(L) + "\n"
+
+
+def rs_bool(b):
+    return "true" if b else "false"
+
+
 def emit(f, ops, effects):
+    facts = row_facts(f, ops)
     major, minor = f["version"]
     full = f["full_version"].split()[0]
     L = []
@@ -376,7 +679,7 @@ def emit(f, ops, effects):
     w("//! CPython %d.%d opcode table: generated by tools/gen_opcodes.py from CPython %s, do not edit."
       % (major, minor, full))
     w("")
-    w("use super::{ArgKind, Jump, OpInfo, OpKind, OpTable};")
+    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, OpFacts, OpInfo, OpKind, OpTable, Opcode};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -396,6 +699,21 @@ def emit(f, ops, effects):
     w("    deopt: &[%s]," % ", ".join("(%d, %d)" % (int(k), b) for k, b in
                                    sorted(f["deopt"].items(), key=lambda kv: int(kv[0]))))
     w("    stack_effect,")
+    tf = table_facts(f, ops)
+    w("    codes: &CODES,")
+    w("    compare_shift: %d," % tf["compare_shift"])
+    w("    compare_bool_bit: %s," % rs_bool(tf["compare_bool_bit"]))
+    w("    null_after_name: %s," % rs_bool(tf["null_after_name"]))
+    w("    arg_by_threshold: %s," % rs_bool(tf["arg_by_threshold"]))
+    w("    localsplus: %s," % rs_bool(tf["localsplus"]))
+    w("};")
+    w("")
+    w("/// The byte of each [`Opcode`] in this version (`None`: not defined here).")
+    w("static CODES: [Option<u8>; Opcode::COUNT] = {")
+    w("    let mut c = [None; Opcode::COUNT];")
+    for code in sorted(ops):
+        w("    c[Opcode::%s as usize] = Some(%d);" % (variant(ops[code]["name"]), code))
+    w("    c")
     w("};")
     w("")
     w("static OPS: [Option<OpInfo>; 256] = [")
@@ -407,8 +725,11 @@ def emit(f, ops, effects):
         j = o["jump"]
         jump = "None" if j is None else "Some(Jump { relative: %s, backward: %s, unit_bytes: %d })" % (
             "true" if j["relative"] else "false", "true" if j["backward"] else "false", j["unit"])
-        w("    Some(OpInfo { name: %s, code: %d, has_arg: %s, arg: ArgKind::%s, jump: %s, cache_entries: %d, kind: OpKind::%s }),"
-          % (rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
+        x = facts[code]
+        w("    Some(OpInfo { op: Opcode::%s, name: %s, code: %d, has_arg: %s, arg: ArgKind::%s, jump: %s, cache_entries: %d, kind: OpKind::%s,"
+          % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
+        w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s } }),"
+          % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))
@@ -445,6 +766,10 @@ def emit(f, ops, effects):
 
 def generate(facts_list):
     seen = set()
+    names = set(n for f in facts_list for _, n in f["ops"])
+    enum_text = emit_enum(names)
+    with open(os.path.join(OUT_DIR, "opcode.rs"), "w") as fh:
+        fh.write(enum_text)
     for f in facts_list:
         v = tuple(f["version"])
         ops = build_ops(f)

@@ -100,15 +100,7 @@ fn arg_error(t: &OpTable, op: u8, arg: Arg) -> Error {
 
 #[inline]
 fn caches(t: &OpTable, op: u8) -> u32 {
-    u32::from(t.facts(op).cache_units)
-}
-
-/// The opcode `name` with `from` replaced by `to`, if the version has it.
-fn counterpart(t: &OpTable, name: &str, from: &str, to: &str) -> Option<u8> {
-    if !name.contains(from) {
-        return None;
-    }
-    t.by_name(&name.replace(from, to)).map(|i| i.code)
+    t.get(op).map_or(0, |i| u32::from(i.cache_entries))
 }
 
 /// Chooses the opcode and argument of jump `op` at `op_offset` to `target`
@@ -125,13 +117,7 @@ fn fit_jump(t: &OpTable, op: u8, op_offset: u32, target: u32) -> Result<(u8, u32
     if ok {
         return Ok((op, dist / unit));
     }
-    let other = if j.backward {
-        counterpart(t, info.name, "BACKWARD", "FORWARD")
-    } else if t.version.at_least(11) {
-        counterpart(t, info.name, "FORWARD", "BACKWARD")
-    } else {
-        (info.name == "JUMP_FORWARD").then(|| t.by_name("JUMP_ABSOLUTE").map(|i| i.code)).flatten()
-    };
+    let other = info.facts.retarget.and_then(|o| t.code(o));
     match other {
         Some(o) if o != op => fit_jump(t, o, op_offset, target),
         _ => Err(invalid(format!(
@@ -183,8 +169,7 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
         };
         slots.push(Slot { op: ins.op, ext: ins.ext.max(prefixes_needed(arg)), arg, target });
     }
-    let fx = crate::opcodes::facts::all(t);
-    let size = |s: &Slot| 2 * (u32::from(s.ext) + 1 + u32::from(fx[usize::from(s.op)].cache_units));
+    let size = |s: &Slot| 2 * (u32::from(s.ext) + 1 + caches(t, s.op));
     // Per instruction: byte offset of its first prefix and one past its caches.
     let mut spans: Vec<(u32, u32)> = vec![(0, 0); n];
     let mut rounds = 0;
@@ -229,7 +214,7 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
             code.extend_from_slice(&[t.extended_arg, (s.arg >> (8 * k)) as u8]);
         }
         code.extend_from_slice(&[s.op, s.arg as u8]);
-        code.resize(code.len() + 2 * usize::from(fx[usize::from(s.op)].cache_units), 0);
+        code.resize(code.len() + 2 * caches(t, s.op) as usize, 0);
     }
     let linetable = line_table(f, &spans)?;
     let handler_offset = |l: Label| index_of(l).map(|k| spans.get(k).map_or(total, |s| s.0));

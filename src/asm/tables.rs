@@ -13,7 +13,7 @@ use crate::locations::{self, locations311, LocEntry};
 /// 3.12+ where the location changes.
 pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     let v = f.version;
-    if v.at_least(11) {
+    if v.localsplus_layout() {
         return location_table(f, spans);
     }
     // 3.8-3.10: lines only.
@@ -21,7 +21,7 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     let mut last_line = Some(f.firstlineno);
     for (ins, &(start, end)) in f.instrs().zip(spans) {
         let mut loc = Loc { line: ins.loc.line, ..Loc::default() };
-        if !v.at_least(10) && loc.line.is_none() {
+        if v.lnotab() && loc.line.is_none() {
             // NB: 3.8/3.9 tables cannot say "no line": keep the previous one.
             loc.line = last_line;
         }
@@ -31,7 +31,7 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
             entries.push(LocEntry::line_only(start, start, Some(g)));
         }
         let e = LocEntry { start, end, line: loc.line, end_line: loc.end_line, col: loc.col, end_col: loc.end_col };
-        let merge = !(ins.starts_line && !v.at_least(10));
+        let merge = !(ins.starts_line && v.lnotab());
         match entries.last_mut() {
             Some(p) if merge && ghosts.is_none() && (p.line, p.end_line, p.col, p.end_col) == (e.line, e.end_line, e.col, e.end_col) => p.end = end,
             _ => entries.push(e),
@@ -73,7 +73,7 @@ fn location_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
 /// neighbouring instructions with the same handler. `offset_of` gives a
 /// handler label's byte offset.
 pub fn exception_table(f: &Function, spans: &[(u32, u32)], offset_of: &dyn Fn(Label) -> Result<u32>) -> Result<Vec<u8>> {
-    if !f.version.at_least(11) {
+    if !f.version.localsplus_layout() {
         return Ok(Vec::new());
     }
     let mut entries: Vec<(ExcEntry, Label)> = Vec::new();

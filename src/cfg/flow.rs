@@ -3,42 +3,16 @@
 
 use crate::opcodes::OpTable;
 
-/// How an instruction's jump argument is followed by control flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JumpUse {
-    /// An ordinary jump: control may continue at the target.
-    Flow,
-    /// 3.8-3.10 `SETUP_FINALLY` / `SETUP_WITH` / `SETUP_ASYNC_WITH`: the
-    /// target is the handler entered when an exception is raised later.
-    Setup,
-    /// 3.8 `CALL_FINALLY`: runs the `finally` block, which returns to the
-    /// next instruction through `POP_FINALLY`/`END_FINALLY`.
-    CallFinally,
-    /// The argument names an instruction but control never goes there from
-    /// this one (3.14 `END_ASYNC_FOR` records where its loop's `SEND` is,
-    /// for `sys.monitoring`).
-    Reference,
-}
+pub use crate::opcodes::JumpUse;
 
-/// How `op` uses its jump target, or `None` when `op` has none.
+/// How `op` uses its jump target, or `None` when `op` has none (the row's
+/// [`crate::opcodes::OpFacts::jump_use`]).
 pub fn jump_use(t: &OpTable, op: u8) -> Option<JumpUse> {
-    let info = t.get(op)?;
-    info.jump?;
-    let name = info.name;
-    Some(if !t.version.at_least(11) && name.starts_with("SETUP_") {
-        JumpUse::Setup
-    } else if name == "CALL_FINALLY" {
-        JumpUse::CallFinally
-    } else if name == "END_ASYNC_FOR" {
-        // NB: CPython 3.14's calculate_stackdepth skips END_ASYNC_FOR's target.
-        JumpUse::Reference
-    } else {
-        JumpUse::Flow
-    })
+    t.facts(op).jump_use
 }
 
 /// True when control never reaches the instruction after `op` (returns,
-/// raises, unconditional jumps), by the version's own opcode names.
+/// raises, unconditional jumps): the row's `terminator` column.
 pub fn ends_flow(t: &OpTable, op: u8) -> bool {
     t.facts(op).terminator
 }

@@ -20,7 +20,7 @@ pub mod flow;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Label, LabelIndex};
-use crate::opcodes;
+use crate::opcodes::{self, Opcode};
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -28,17 +28,10 @@ use std::fmt;
 
 pub use flow::JumpUse;
 
-/// A block of the graph: its index in [`Function::blocks`] at build time.
-/// (The IR's own name for a block is its [`Label`]; see [`Cfg::label`].)
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BlockId(pub u32);
-
-impl BlockId {
-    /// The index into [`Function::blocks`].
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+/// A block of the graph: [`crate::ir::BlockId`], its index in
+/// [`Function::blocks`] at build time (the IR's name for a block is its
+/// [`Label`]; see [`Cfg::label`]).
+pub use crate::ir::BlockId;
 
 /// Why control can go from one block to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -342,7 +335,6 @@ pub struct BodyStart {
 pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
     let t = opcodes::table(f.version)
         .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
-    let name = |op: u8| t.get(op).map_or("", |i| i.name);
     let first = f
         .blocks
         .iter()
@@ -351,15 +343,16 @@ pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
     let Some(first) = first else {
         return Err(Error::new(ErrorKind::Invalid("function has no instructions".into())));
     };
-    let at = if f.version.at_least(11) {
+    // NB: RESUME exists from 3.11 and GEN_START only in 3.10.
+    let at = if let Some(resume) = t.code(Opcode::Resume) {
         let found = f.blocks.iter().enumerate().find_map(|(bi, b)| {
-            b.instrs.iter().position(|i| name(i.op) == "RESUME").map(|k| Position {
+            b.instrs.iter().position(|i| i.op == resume).map(|k| Position {
                 block: BlockId(bi as u32),
                 instr: k + 1,
             })
         });
         found.ok_or_else(|| Error::new(ErrorKind::Invalid("3.11+ code without a RESUME instruction".into())))?
-    } else if f.version.at_least(10) && name(f.blocks[first].instrs[0].op) == "GEN_START" {
+    } else if t.is(f.blocks[first].instrs[0].op, Opcode::GenStart) {
         Position {
             block: BlockId(first as u32),
             instr: 1,

@@ -6,9 +6,10 @@
 //! each version.
 
 use super::{CodeView, Instr};
+use crate::opcodes::Opcode;
 use crate::version::PyVersion;
 
-type Format = &'static [(&'static str, &'static [(&'static str, u8)])];
+type Format = &'static [(Opcode, &'static [(&'static str, u8)])];
 
 const COUNTER: &[(&str, u8)] = &[("counter", 1)];
 const LOAD_GLOBAL: &[(&str, u8)] = &[("counter", 1), ("index", 1), ("module_keys_version", 1), ("builtin_keys_version", 1)];
@@ -18,73 +19,73 @@ const CALL: &[(&str, u8)] = &[("counter", 1), ("func_version", 2)];
 const TO_BOOL: &[(&str, u8)] = &[("counter", 1), ("version", 2)];
 
 const V3_12: Format = &[
-    ("LOAD_GLOBAL", LOAD_GLOBAL),
-    ("BINARY_OP", COUNTER),
-    ("UNPACK_SEQUENCE", COUNTER),
-    ("COMPARE_OP", COUNTER),
-    ("BINARY_SUBSCR", COUNTER),
-    ("FOR_ITER", COUNTER),
-    ("LOAD_SUPER_ATTR", COUNTER),
-    ("LOAD_ATTR", LOAD_ATTR),
-    ("STORE_ATTR", STORE_ATTR),
-    ("CALL", CALL),
-    ("STORE_SUBSCR", COUNTER),
-    ("SEND", COUNTER),
+    (Opcode::LoadGlobal, LOAD_GLOBAL),
+    (Opcode::BinaryOp, COUNTER),
+    (Opcode::UnpackSequence, COUNTER),
+    (Opcode::CompareOp, COUNTER),
+    (Opcode::BinarySubscr, COUNTER),
+    (Opcode::ForIter, COUNTER),
+    (Opcode::LoadSuperAttr, COUNTER),
+    (Opcode::LoadAttr, LOAD_ATTR),
+    (Opcode::StoreAttr, STORE_ATTR),
+    (Opcode::Call, CALL),
+    (Opcode::StoreSubscr, COUNTER),
+    (Opcode::Send, COUNTER),
 ];
 
 const V3_13: Format = &[
-    ("LOAD_GLOBAL", LOAD_GLOBAL),
-    ("BINARY_OP", COUNTER),
-    ("UNPACK_SEQUENCE", COUNTER),
-    ("COMPARE_OP", COUNTER),
-    ("CONTAINS_OP", COUNTER),
-    ("BINARY_SUBSCR", COUNTER),
-    ("FOR_ITER", COUNTER),
-    ("LOAD_SUPER_ATTR", COUNTER),
-    ("LOAD_ATTR", LOAD_ATTR),
-    ("STORE_ATTR", STORE_ATTR),
-    ("CALL", CALL),
-    ("STORE_SUBSCR", COUNTER),
-    ("SEND", COUNTER),
-    ("JUMP_BACKWARD", COUNTER),
-    ("TO_BOOL", TO_BOOL),
-    ("POP_JUMP_IF_TRUE", COUNTER),
-    ("POP_JUMP_IF_FALSE", COUNTER),
-    ("POP_JUMP_IF_NONE", COUNTER),
-    ("POP_JUMP_IF_NOT_NONE", COUNTER),
+    (Opcode::LoadGlobal, LOAD_GLOBAL),
+    (Opcode::BinaryOp, COUNTER),
+    (Opcode::UnpackSequence, COUNTER),
+    (Opcode::CompareOp, COUNTER),
+    (Opcode::ContainsOp, COUNTER),
+    (Opcode::BinarySubscr, COUNTER),
+    (Opcode::ForIter, COUNTER),
+    (Opcode::LoadSuperAttr, COUNTER),
+    (Opcode::LoadAttr, LOAD_ATTR),
+    (Opcode::StoreAttr, STORE_ATTR),
+    (Opcode::Call, CALL),
+    (Opcode::StoreSubscr, COUNTER),
+    (Opcode::Send, COUNTER),
+    (Opcode::JumpBackward, COUNTER),
+    (Opcode::ToBool, TO_BOOL),
+    (Opcode::PopJumpIfTrue, COUNTER),
+    (Opcode::PopJumpIfFalse, COUNTER),
+    (Opcode::PopJumpIfNone, COUNTER),
+    (Opcode::PopJumpIfNotNone, COUNTER),
 ];
 
 const V3_14: Format = &[
-    ("LOAD_GLOBAL", LOAD_GLOBAL),
-    ("BINARY_OP", &[("counter", 1), ("descr", 4)]),
-    ("UNPACK_SEQUENCE", COUNTER),
-    ("COMPARE_OP", COUNTER),
-    ("CONTAINS_OP", COUNTER),
-    ("FOR_ITER", COUNTER),
-    ("LOAD_SUPER_ATTR", COUNTER),
-    ("LOAD_ATTR", LOAD_ATTR),
-    ("STORE_ATTR", STORE_ATTR),
-    ("CALL", CALL),
-    ("CALL_KW", CALL),
-    ("STORE_SUBSCR", COUNTER),
-    ("SEND", COUNTER),
-    ("JUMP_BACKWARD", COUNTER),
-    ("TO_BOOL", TO_BOOL),
-    ("POP_JUMP_IF_TRUE", COUNTER),
-    ("POP_JUMP_IF_FALSE", COUNTER),
-    ("POP_JUMP_IF_NONE", COUNTER),
-    ("POP_JUMP_IF_NOT_NONE", COUNTER),
+    (Opcode::LoadGlobal, LOAD_GLOBAL),
+    (Opcode::BinaryOp, &[("counter", 1), ("descr", 4)]),
+    (Opcode::UnpackSequence, COUNTER),
+    (Opcode::CompareOp, COUNTER),
+    (Opcode::ContainsOp, COUNTER),
+    (Opcode::ForIter, COUNTER),
+    (Opcode::LoadSuperAttr, COUNTER),
+    (Opcode::LoadAttr, LOAD_ATTR),
+    (Opcode::StoreAttr, STORE_ATTR),
+    (Opcode::Call, CALL),
+    (Opcode::CallKw, CALL),
+    (Opcode::StoreSubscr, COUNTER),
+    (Opcode::Send, COUNTER),
+    (Opcode::JumpBackward, COUNTER),
+    (Opcode::ToBool, TO_BOOL),
+    (Opcode::PopJumpIfTrue, COUNTER),
+    (Opcode::PopJumpIfFalse, COUNTER),
+    (Opcode::PopJumpIfNone, COUNTER),
+    (Opcode::PopJumpIfNotNone, COUNTER),
 ];
 
-/// The named cache fields of `opname` on `v` (empty before 3.12 or when it has none).
-pub fn format(v: PyVersion, opname: &str) -> &'static [(&'static str, u8)] {
+/// The named cache fields of `op` on `v` (empty before 3.12 or when it has none).
+pub fn format(v: PyVersion, op: Opcode) -> &'static [(&'static str, u8)] {
     let table = match v.minor {
         12 if v.major == 3 => V3_12,
         13 if v.major == 3 => V3_13,
         14 if v.major == 3 => V3_14,
         _ => return &[],
     };
-    table.iter().find(|(n, _)| *n == opname).map_or(&[], |(_, f)| f)
+    table.iter().find(|(n, _)| *n == op).map_or(&[], |(_, f)| f)
 }
 
 /// `(offset, argrepr)` of each cache unit after `ins`, as `dis` lists them.
@@ -94,7 +95,7 @@ pub fn lines(view: &CodeView, ins: &Instr) -> Vec<(u32, String)> {
     if units == 0 || !v.at_least(11) {
         return Vec::new();
     }
-    let fields = format(v, &ins.name());
+    let fields = ins.info.map_or(&[][..], |i| format(v, i.op));
     let mut out = Vec::with_capacity(units as usize);
     let mut offset = ins.offset;
     if fields.iter().map(|(_, n)| u32::from(*n)).sum::<u32>() != units {
@@ -133,10 +134,10 @@ mod tests {
                 13 => V3_13,
                 _ => V3_14,
             };
-            for (name, fields) in table {
+            for (op, fields) in table {
                 let units: u32 = fields.iter().map(|(_, n)| u32::from(*n)).sum();
-                let op = t.by_name(name).unwrap_or_else(|| panic!("{v}: no {name}"));
-                assert_eq!(units, u32::from(op.cache_entries), "{v} {name}");
+                let info = t.info(*op).unwrap_or_else(|| panic!("{v}: no {op:?}"));
+                assert_eq!(units, u32::from(info.cache_entries), "{v} {op:?}");
             }
         }
     }

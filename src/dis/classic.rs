@@ -16,7 +16,7 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
     let instrs = decode(view.table, view.co_code);
     let starts: HashMap<u32, i32> =
         view.line_starts()?.into_iter().filter_map(|(o, l)| l.map(|l| (o, l))).collect();
-    let exc = if v.at_least(11) { view.exception_entries()? } else { Vec::new() };
+    let exc = if v.localsplus_layout() { view.exception_entries()? } else { Vec::new() };
 
     // Jump targets (`findlabels`) plus, from 3.11, exception handlers.
     let mut targets: HashSet<i64> = instrs.iter().filter_map(|i| jump_target(view, i)).collect();
@@ -25,7 +25,7 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
 
     // NB: 3.8/3.9 always show the line column; 3.10+ only when some
     // instruction starts a line.
-    let show_lineno = !v.at_least(10) || !starts.is_empty();
+    let show_lineno = v.lnotab() || !starts.is_empty();
     let lineno_width = if show_lineno {
         let max = starts.values().copied().max().unwrap_or(0);
         if max >= 1000 { max.to_string().len() } else { 3 }

@@ -50,20 +50,22 @@ pub fn decode(t: &'static OpTable, code: &[u8]) -> Vec<Instr> {
         // NB: dis reads code[i+1] even for the last byte of an odd-length
         // code string; CPython never writes one, so treat a missing byte as 0.
         let byte = i64::from(code.get(i + 1).copied().unwrap_or(0));
-        let has_arg = if v.at_least(12) { info.is_some_and(|o| o.has_arg) } else { op >= t.have_argument };
-        if v.at_least(11) {
-            skip = info.map_or(0, |o| u32::from(o.cache_entries));
-        }
+        let has_arg = t.takes_arg(op);
+        // NB: rows carry no caches before 3.11.
+        skip = info.map_or(0, |o| u32::from(o.cache_entries));
         let arg = if has_arg {
             let a = byte | ext;
             // NB: 3.11+ compare the deoptimized opcode (EXTENDED_ARG_QUICK counts).
-            let is_ext = if v.at_least(11) { t.deopt(op) == t.extended_arg } else { op == t.extended_arg };
+            // NB: deopt is the identity before 3.11.
+            let is_ext = t.deopt(op) == t.extended_arg;
             ext = if is_ext { a << 8 } else { 0 };
+            // NB: behaviour of dis: 3.11+ wraps the prefix to a C int.
             if v.at_least(11) && ext >= 1 << 31 {
                 ext -= 1 << 32;
             }
             Some(a)
         } else {
+            // NB: behaviour of dis: 3.10+ drops a prefix before an argument-less opcode.
             if v.at_least(10) {
                 ext = 0;
             }

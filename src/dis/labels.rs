@@ -92,7 +92,7 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             let excess = name.len().saturating_sub(OPNAME_WIDTH);
             let w = OPARG_WIDTH.saturating_sub(excess);
             fields.push(format!("{arg:>w$}"));
-            let text = if name == "END_ASYNC_FOR" {
+            let text = if ins.info.is_some_and(|i| i.op == crate::opcodes::Opcode::EndAsyncFor) {
                 argrepr(view, ins, &from_text)?
             } else {
                 argrepr(view, ins, &jump_text)?

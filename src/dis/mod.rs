@@ -63,6 +63,7 @@ pub fn disassemble(m: &Marshal, code_id: ObjId) -> Result<String> {
 pub fn disassemble_with(m: &Marshal, code_id: ObjId, opts: Options) -> Result<String> {
     let mut out = String::new();
     let view = CodeView::new(m, code_id)?;
+    // NB: behaviour of dis: 3.13 prints jump targets as labels.
     if view.table.version.at_least(13) {
         labels::disassemble(&view, opts, &mut out)?;
     } else {
@@ -126,7 +127,7 @@ impl<'a> CodeView<'a> {
         })?;
         let co_code = m.bytes(code.code).ok_or_else(|| invalid("co_code is not bytes".into()))?;
         let mut cells = Vec::new();
-        if !m.version.at_least(11) {
+        if !table.localsplus {
             cells.extend_from_slice(code.cellvars.map_or(&[][..], |c| m.items(c)));
             cells.extend_from_slice(code.freevars.map_or(&[][..], |c| m.items(c)));
         }

@@ -10,7 +10,7 @@ use super::const_repr;
 use crate::code::{qualnames, CodeView};
 use crate::error::{Error, ErrorKind, Result};
 use crate::marshal::{Marshal, ObjId};
-use crate::opcodes::{self, ArgKind, OpTable};
+use crate::opcodes::{self, ArgKind, ArgRepr, OpTable};
 use crate::{exctable, locations};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -82,7 +82,7 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
     let v = table.version;
     let decoded = crate::dis::decode(table, code);
     let entries = locations::decode(v, cv.linetable(), cv.code.firstlineno, code.len())?;
-    let exc = if v.at_least(11) { exctable::decode(cv.exceptiontable(), code.len())? } else { Vec::new() };
+    let exc = if v.localsplus_layout() { exctable::decode(cv.exceptiontable(), code.len())? } else { Vec::new() };
     let target_of = |i: &crate::dis::Instr| -> Option<i64> {
         i.info?.jump?;
         table.jump_target(i.op, i.arg? as u32, i.offset)
@@ -115,14 +115,14 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
                     ArgKind::Name => {
                         let n = table.name_arg(ins.op, arg as u32);
                         let s = text(n.index as usize, &names);
-                        let extra = if info.name == "LOAD_GLOBAL" { "NULL" } else { "NULL|self" };
-                        match (n.low_bit, v.at_least(13)) {
+                        let extra = if info.facts.argrepr == ArgRepr::GlobalNull { "NULL" } else { "NULL|self" };
+                        match (n.low_bit, table.null_after_name) {
                             (false, _) => s,
                             (true, true) => format!("{s} + {extra}"),
                             (true, false) => format!("{extra} + {s}"),
                         }
                     }
-                    ArgKind::Local if opcodes::is_local_pair(info.name) => {
+                    ArgKind::Local if info.facts.local_pair => {
                         let (a, b) = opcodes::local_pair(arg as u32);
                         format!("{}, {}", text(a as usize, &localsplus), text(b as usize, &localsplus))
                     }
@@ -163,7 +163,7 @@ fn localsplus_for<'a>(
     kind: ArgKind,
     localsplus: &[std::borrow::Cow<'a, str>],
 ) -> Vec<std::borrow::Cow<'a, str>> {
-    if cv.version().at_least(11) {
+    if opcodes::table(cv.version()).is_some_and(|t| t.localsplus) {
         localsplus.to_vec()
     } else if kind == ArgKind::Free {
         let mut v = cv.cellvars();

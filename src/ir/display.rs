@@ -93,7 +93,7 @@ fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> 
         }
         Arg::Free(i) => {
             // NB: before 3.11 the index space is cellvars + freevars.
-            let n = if f.version.at_least(11) {
+            let n = if table.is_some_and(|t| t.localsplus) {
                 name_of(&f.localsplus, i)
             } else {
                 let cells: Vec<_> = f.cellvars.iter().chain(&f.freevars).copied().collect();

@@ -20,8 +20,18 @@ pub use display::{write_function, Show};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label(pub u32);
 
-/// A block is named by its label.
-pub type BlockId = Label;
+/// A block by position: its index in [`Function::blocks`] (the CFG,
+/// the stack depths and the verifier report blocks this way). Its name,
+/// which jumps use and which survives edits, is its [`Label`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub u32);
+
+impl BlockId {
+    /// The index into [`Function::blocks`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Index into [`Function::consts`] (`co_consts`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -301,20 +311,11 @@ impl std::fmt::Display for Label {
 }
 
 /// True for opcodes after which control never falls through to the next
-/// instruction: unconditional jumps, returns and raises (by `dis` name, any
-/// version). The lifter starts a new block after each of them.
+/// instruction: unconditional jumps, returns and raises (by `dis` name, in
+/// any supported version's rows). The lifter starts a new block after each
+/// of them. Prefer [`crate::opcodes::OpFacts::terminator`] of the version at hand.
 pub fn is_terminator(name: &str) -> bool {
-    matches!(
-        name,
-        "RETURN_VALUE"
-            | "RETURN_CONST"
-            | "RAISE_VARARGS"
-            | "RERAISE"
-            | "JUMP_FORWARD"
-            | "JUMP_ABSOLUTE"
-            | "JUMP_BACKWARD"
-            | "JUMP_BACKWARD_NO_INTERRUPT"
-    )
+    crate::opcodes::any_row(name, |i| i.facts.terminator)
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ fn unwritable(version: PyVersion, e: &LocEntry) -> Option<Unwritable> {
     match (e.col, e.end_col) {
         (Some(_), Some(_)) => None,
         (None, None) if one_line => None,
+        // NB: behaviour of 3.11's encoder: both columns or neither.
         _ if !version.at_least(12) => Some(Unwritable::OneColumn311),
         _ if one_line => Some(Unwritable::OneColumnOneLine),
         _ => None,

@@ -95,7 +95,8 @@ pub enum Format {
 impl Format {
     /// The format of `version`, or an `Unsupported` error before 3.8.
     pub fn of(version: PyVersion) -> Result<Format> {
-        if version.at_least(11) {
+        // NB: the one place that maps a version to its line-table format.
+        if version.localsplus_layout() {
             Ok(Format::Locations311)
         } else if version.at_least(10) {
             Ok(Format::Linetable310)
@@ -188,6 +189,7 @@ pub fn validate(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Re
 /// 3.10 and 3.11 yield one item per non-empty record; 3.12+ merges neighbouring
 /// records with the same line (a missing line counts as one value).
 pub fn co_lines(version: PyVersion, entries: &[LocEntry]) -> Vec<LineRange> {
+    // NB: behaviour of co_lines (see above), not of the table format.
     let merge = version.at_least(12);
     let mut out: Vec<LineRange> = Vec::new();
     for e in entries.iter().filter(|e| e.end > e.start) {

@@ -246,7 +246,7 @@ fn code_head(m: &Marshal, id: ObjId, c: &Code, out: &mut String) {
     out.push_str("code{");
     field(out, true, "co_argcount");
     out.push_str(&c.argcount.to_string());
-    if v.at_least(8) {
+    if v.posonly() {
         int(out, "co_posonlyargcount", c.posonlyargcount as i64);
     }
     int(out, "co_kwonlyargcount", c.kwonlyargcount as i64);
@@ -278,7 +278,7 @@ fn code_tail(m: &Marshal, c: &Code, out: &mut String) {
         value(m, id, out);
     };
     node(out, "co_names", c.names);
-    if v.at_least(11) {
+    if v.localsplus_layout() {
         for (name, bit) in
             [("co_varnames", fast::LOCAL), ("co_freevars", fast::FREE), ("co_cellvars", fast::CELL)]
         {
@@ -297,12 +297,12 @@ fn code_tail(m: &Marshal, c: &Code, out: &mut String) {
     }
     node(out, "co_filename", c.filename);
     node(out, "co_name", c.name);
-    if let Some(q) = c.qualname.filter(|_| v.at_least(11)) {
+    if let Some(q) = c.qualname.filter(|_| v.localsplus_layout()) {
         node(out, "co_qualname", q);
     }
     int(out, "co_firstlineno", c.firstlineno as i64);
-    node(out, if v.at_least(10) { "co_linetable" } else { "co_lnotab" }, c.linetable);
-    if let Some(e) = c.exceptiontable.filter(|_| v.at_least(11)) {
+    node(out, if !v.lnotab() { "co_linetable" } else { "co_lnotab" }, c.linetable);
+    if let Some(e) = c.exceptiontable.filter(|_| v.localsplus_layout()) {
         node(out, "co_exceptiontable", e);
     }
     out.push('}');

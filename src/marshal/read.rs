@@ -146,6 +146,7 @@ impl<'a> Reader<'a> {
             }
             tc::DICT => self.dict(type_byte),
             tc::CODE => self.code(at, type_byte),
+            // NB: marshal writes slice objects from 3.14 (constant slices); before, the byte is invalid.
             tc::SLICE if self.version.at_least(14) => self.slice(type_byte),
             _ => self.leaf(at, type_byte),
         }
@@ -340,7 +341,7 @@ impl<'a> Reader<'a> {
         // ints; code, consts, names, varnames/localsplusnames, then
         // freevars+cellvars (..3.10) or localspluskinds (3.11+), filename,
         // name, qualname (3.11+); firstlineno; linetable, exceptiontable (3.11+).
-        let v11 = self.version.at_least(11);
+        let v11 = self.version.localsplus_layout();
         let (id, slot) = self.reserve(type_byte);
         let ints = self.code_ints()?;
         let mut objs = [ObjId(0); 10];
@@ -361,9 +362,9 @@ impl<'a> Reader<'a> {
     fn code_ints(&mut self) -> Result<[i32; 6]> {
         let v = self.version;
         let argcount = self.i32("co_argcount")?;
-        let posonlyargcount = if v.at_least(8) { self.i32("co_posonlyargcount")? } else { 0 };
+        let posonlyargcount = if v.posonly() { self.i32("co_posonlyargcount")? } else { 0 };
         let kwonlyargcount = self.i32("co_kwonlyargcount")?;
-        let nlocals = if v.at_least(11) { 0 } else { self.i32("co_nlocals")? };
+        let nlocals = if v.localsplus_layout() { 0 } else { self.i32("co_nlocals")? };
         let stacksize = self.i32("co_stacksize")?;
         let flags = self.i32("co_flags")?;
         Ok([argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags])
@@ -383,7 +384,7 @@ impl<'a> Reader<'a> {
         // NB: the two layouts differ only in slots 4..=7 and the tail:
         // 3.11+ stores localspluskinds, qualname and the exception table
         // where older versions store freevars and cellvars.
-        let v11 = self.version.at_least(11);
+        let v11 = self.version.localsplus_layout();
         let c = Code {
             argcount,
             posonlyargcount,

@@ -150,6 +150,7 @@ impl Writer<'_> {
 
     #[inline(never)]
     fn slice(&mut self, parts: &[ObjId; 3]) -> Result<()> {
+        // NB: marshal has slice objects from 3.14 on.
         if !self.version.at_least(14) {
             return Err(Error::new(ErrorKind::Unsupported(format!(
                 "slice constants need CPython 3.14+, this stream is {}",
@@ -255,11 +256,11 @@ impl Writer<'_> {
             Error::new(ErrorKind::Invalid(format!("code object lacks {what}, required on {v}")))
         };
         self.u32(c.argcount as u32);
-        if v.at_least(8) {
+        if v.posonly() {
             self.u32(c.posonlyargcount as u32);
         }
         self.u32(c.kwonlyargcount as u32);
-        if !v.at_least(11) {
+        if !v.localsplus_layout() {
             self.u32(c.nlocals as u32);
         }
         self.u32(c.stacksize as u32);
@@ -268,7 +269,7 @@ impl Writer<'_> {
         self.object(c.consts)?;
         self.object(c.names)?;
         self.object(c.varnames)?;
-        if v.at_least(11) {
+        if v.localsplus_layout() {
             self.object(c.localspluskinds.ok_or_else(|| missing("co_localspluskinds"))?)?;
         } else {
             self.object(c.freevars.ok_or_else(|| missing("co_freevars"))?)?;
@@ -276,12 +277,12 @@ impl Writer<'_> {
         }
         self.object(c.filename)?;
         self.object(c.name)?;
-        if v.at_least(11) {
+        if v.localsplus_layout() {
             self.object(c.qualname.ok_or_else(|| missing("co_qualname"))?)?;
         }
         self.u32(c.firstlineno as u32);
         self.object(c.linetable)?;
-        if v.at_least(11) {
+        if v.localsplus_layout() {
             self.object(c.exceptiontable.ok_or_else(|| missing("co_exceptiontable"))?)?;
         }
         Ok(())

@@ -1,16 +1,19 @@
 //! Per-version opcode tables, generated from real CPython (see docs/opcodes.md).
 //!
-//! `v3_8.rs` .. `v3_14.rs` are written by `tools/gen_opcodes.py` from what
-//! each interpreter's `opcode`/`dis` modules say; this file holds the types
-//! and the hand-written helpers that decode version-specific argument
-//! encodings. `tests/opcodes_oracle.rs` re-checks every table against the
-//! interpreters found on the machine.
+//! `opcode.rs` (the version-independent [`Opcode`] enum) and `v3_8.rs` ..
+//! `v3_14.rs` (one row per opcode byte, with every fact pyrewrite uses) are
+//! written by `tools/gen_opcodes.py` from what each interpreter's
+//! `opcode`/`dis` modules say, plus the generator's rules for the facts
+//! those modules do not expose, each checked against the interpreter. This
+//! file holds the types and the helpers that decode argument encodings from
+//! the table columns. `tests/opcodes_oracle.rs` re-checks every table
+//! against the interpreters found on the machine.
 
 use crate::version::PyVersion;
 
-pub use facts::OpFacts;
+pub use opcode::Opcode;
 
-pub mod facts;
+mod opcode;
 mod v3_10;
 mod v3_11;
 mod v3_12;
@@ -19,10 +22,13 @@ mod v3_14;
 mod v3_8;
 mod v3_9;
 
-/// One opcode of one CPython version, as `dis` sees it.
+/// One opcode of one CPython version, as `dis` sees it: one generated row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpInfo {
-    /// Name as in `dis.opname` (`dis._all_opname` for specialized ones).
+    /// The opcode, version-independent.
+    pub op: Opcode,
+    /// Name as in `dis.opname` (`dis._all_opname` for specialized ones);
+    /// always `op.name()`.
     pub name: &'static str,
     /// The opcode byte.
     pub code: u8,
@@ -39,6 +45,124 @@ pub struct OpInfo {
     pub cache_entries: u8,
     /// Base, specialized (3.11+) or instrumented (3.12+).
     pub kind: OpKind,
+    /// What passes, the verifier and `dis` need beyond the above.
+    pub facts: OpFacts,
+}
+
+/// The facts of one row that `opcode`/`dis` do not list directly: rules in
+/// `tools/gen_opcodes.py` (by the opcode's own name, so specialized and
+/// instrumented variants get only their own), checked there against the
+/// interpreter's rendering and stack effects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpFacts {
+    /// How many low flag bits a `hasname` opcode packs below its name index
+    /// (0, 1 or 2; see [`OpTable::name_arg`]). Checked against `dis`.
+    pub name_shift: u8,
+    /// The argument packs two local indices (see [`local_pair`]); checked
+    /// against `dis`.
+    pub local_pair: bool,
+    /// Control never falls through to the next instruction (returns,
+    /// raises, unconditional jumps); the lifter ends a block after it.
+    pub terminator: bool,
+    /// How control uses the jump argument; `None` for non-jumps.
+    pub jump_use: Option<JumpUse>,
+    /// How `dis` renders the argument beyond its [`ArgKind`].
+    pub argrepr: ArgRepr,
+    /// Values pushed on the path that does not jump, counting those read
+    /// and left in place (`LIST_APPEND n` pops `n + 1`, pushes `n`): what
+    /// `pushes - stack_effect` values deep the instruction reads. `None`
+    /// where not known for certain (the verifier then uses `-net`).
+    pub pushes: Option<Count>,
+    /// 3.8/3.9 only: values pushed on top of the ones left untouched
+    /// (`LIST_APPEND` pushes 0 here), for the peephole-fold rule
+    /// ([`crate::stackdepth::peephole`]); `None` on other versions.
+    pub fresh_pushes: Option<Count>,
+    /// The jump of the other direction the assembler switches to when a
+    /// target lies the wrong way (`JUMP_FORWARD` <-> `JUMP_BACKWARD` 3.11+,
+    /// `JUMP_FORWARD` -> `JUMP_ABSOLUTE` before), if this version has one.
+    pub retarget: Option<Opcode>,
+}
+
+impl OpFacts {
+    /// The facts of a byte the version does not define.
+    pub const UNDEFINED: OpFacts = OpFacts {
+        name_shift: 0,
+        local_pair: false,
+        terminator: false,
+        jump_use: None,
+        argrepr: ArgRepr::Kind,
+        pushes: None,
+        fresh_pushes: None,
+        retarget: None,
+    };
+}
+
+/// A stack-slot count that may depend on the argument `a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Count {
+    /// Always this many.
+    Fixed(u8),
+    /// `a` (`SWAP`, `ROT_N`, the container operands, `UNPACK_SEQUENCE`).
+    Arg,
+    /// `a + 1` (`COPY`).
+    ArgPlus1,
+    /// `1 + (a & 1)` (3.12+ `LOAD_ATTR`, `LOAD_SUPER_ATTR`: method loads push two).
+    OnePlusBit0,
+    /// `(a & 0xff) + (a >> 8) + 1` (`UNPACK_EX`).
+    UnpackEx,
+}
+
+impl Count {
+    /// The count for argument `a`.
+    #[inline]
+    pub fn of(self, a: u32) -> u32 {
+        match self {
+            Count::Fixed(n) => u32::from(n),
+            Count::Arg => a,
+            Count::ArgPlus1 => a.saturating_add(1),
+            Count::OnePlusBit0 => 1 + (a & 1),
+            Count::UnpackEx => (a & 0xff) + (a >> 8) + 1,
+        }
+    }
+}
+
+/// How an instruction's jump argument is followed by control flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JumpUse {
+    /// An ordinary jump: control may continue at the target.
+    Flow,
+    /// 3.8-3.10 `SETUP_FINALLY` / `SETUP_WITH` / `SETUP_ASYNC_WITH`: the
+    /// target is the handler entered when an exception is raised later
+    /// (the instruction pushes a handler).
+    Setup,
+    /// 3.8 `CALL_FINALLY`: runs the `finally` block, which returns to the
+    /// next instruction through `POP_FINALLY`/`END_FINALLY`.
+    CallFinally,
+    /// The argument names an instruction but control never goes there from
+    /// this one (3.14 `END_ASYNC_FOR` records where its loop's `SEND` is,
+    /// for `sys.monitoring`).
+    Reference,
+}
+
+/// How `dis` renders an argument where its [`ArgKind`] alone does not say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgRepr {
+    /// As the argument kind says.
+    Kind,
+    /// No text (3.11 constants other than `LOAD_CONST`'s, 3.8/3.9 absolute jumps).
+    Blank,
+    /// A name whose flag bit reads `NULL` (`LOAD_GLOBAL`), not `NULL|self`.
+    GlobalNull,
+    /// `FORMAT_VALUE` (before 3.13): converter and `with format`.
+    FormatValue,
+    /// Function attribute flags (`MAKE_FUNCTION` before 3.13, `SET_FUNCTION_ATTRIBUTE`).
+    FunctionFlags,
+    /// `CONVERT_VALUE`'s converter name.
+    ConvertValue,
+    /// 3.14 `IS_OP`: `is` / `is not`.
+    IsNot,
+    /// 3.14 `CONTAINS_OP`: `in` / `not in`.
+    NotIn,
 }
 
 /// What an instruction's argument means (one per `opcode.has*` list, plus
@@ -135,6 +259,23 @@ pub struct OpTable {
     pub deopt: &'static [(u8, u8)],
     /// `dis.stack_effect(op, arg, jump=...)`; prefer [`OpTable::stack_effect`].
     pub stack_effect: fn(u8, u32, Option<bool>) -> Option<i32>,
+    /// The byte of each [`Opcode`] (`None`: not in this version).
+    pub codes: &'static [Option<u8>; Opcode::COUNT],
+    /// A `hascompare` argument holds the `cmp_op` index `arg >> compare_shift`
+    /// (0 before 3.12, 4 on 3.12, 5 from 3.13; from `dis`'s rendering).
+    pub compare_shift: u8,
+    /// Bit 4 of a compare argument means "result converted to bool" (3.13+).
+    pub compare_bool_bit: bool,
+    /// `dis` prints a name's flag after it (`x + NULL`, 3.13+) rather than
+    /// before (`NULL + x`).
+    pub null_after_name: bool,
+    /// `dis` decides whether a byte takes an argument by `byte >=
+    /// HAVE_ARGUMENT` (before 3.12: `opcode` has no `hasarg` list; this
+    /// differs from the row for 3.11's specialized opcodes), not by the row.
+    pub arg_by_threshold: bool,
+    /// Locals, cells and free variables share one index space,
+    /// `co_localsplusnames` (3.11+), rather than varnames and cells+frees.
+    pub localsplus: bool,
 }
 
 impl OpTable {
@@ -143,24 +284,57 @@ impl OpTable {
         self.ops[op as usize].as_ref()
     }
 
-    /// Facts derived from `op`'s name, cached per version (see [`facts`]).
+    /// The row facts of byte `op` ([`OpFacts::UNDEFINED`] for unused bytes).
     #[inline]
-    pub fn facts(&self, op: u8) -> OpFacts {
-        facts::of(self, op)
+    pub fn facts(&self, op: u8) -> &OpFacts {
+        match &self.ops[op as usize] {
+            Some(i) => &i.facts,
+            None => &OpFacts::UNDEFINED,
+        }
+    }
+
+    /// The [`Opcode`] of byte `op`, if this version defines it.
+    #[inline]
+    pub fn opcode(&self, op: u8) -> Option<Opcode> {
+        self.ops[op as usize].as_ref().map(|i| i.op)
+    }
+
+    /// This version's byte for `op`, if it has that opcode.
+    #[inline]
+    pub fn code(&self, op: Opcode) -> Option<u8> {
+        self.codes[op as usize]
+    }
+
+    /// The row of `op`, if this version has it.
+    pub fn info(&self, op: Opcode) -> Option<&OpInfo> {
+        self.get(self.code(op)?)
+    }
+
+    /// True when byte `op` is opcode `want` in this version.
+    #[inline]
+    pub fn is(&self, op: u8, want: Opcode) -> bool {
+        self.code(want) == Some(op)
     }
 
     /// The opcode called `name` (base, specialized or instrumented).
     pub fn by_name(&self, name: &str) -> Option<&OpInfo> {
-        self.ops.iter().flatten().find(|o| o.name == name)
+        self.info(Opcode::from_name(name)?)
     }
 
-    /// Bytes per jump-argument unit: 1 before 3.10, 2 from 3.10 on.
-    pub fn jump_unit_bytes(&self) -> u32 {
-        if self.version.at_least(10) {
-            2
+    /// Whether byte `op` uses its argument byte, as `dis` decides (see
+    /// [`OpTable::arg_by_threshold`]); false for unused bytes from 3.12.
+    #[inline]
+    pub fn takes_arg(&self, op: u8) -> bool {
+        if self.arg_by_threshold {
+            op >= self.have_argument
         } else {
-            1
+            self.ops[op as usize].as_ref().is_some_and(|i| i.has_arg)
         }
+    }
+
+    /// Bytes per jump-argument unit (the rows' unit: 1 before 3.10, 2 from 3.10 on).
+    pub fn jump_unit_bytes(&self) -> u32 {
+        self.ops.iter().flatten().find_map(|o| o.jump).map_or(2, |j| u32::from(j.unit_bytes))
     }
 
     /// Bytes per instruction (always 2 for 3.6+ wordcode).
@@ -200,22 +374,18 @@ impl OpTable {
     /// Decodes a `hascompare` argument into (operator, coerced-to-bool flag):
     /// `cmp_op[arg]` before 3.12, `cmp_op[arg >> 4]` on 3.12 (low bits are
     /// a specialization mask), `cmp_op[arg >> 5]` with bit 4 meaning "result
-    /// converted to bool" (`bool(<)` in `dis`) from 3.13.
+    /// converted to bool" (`bool(<)` in `dis`) from 3.13 (the table's
+    /// `compare_shift` and `compare_bool_bit` columns).
     pub fn compare_op(&self, arg: u32) -> Option<(&'static str, bool)> {
-        let (idx, to_bool) = if self.version.at_least(13) {
-            (arg >> 5, arg & 16 != 0)
-        } else if self.version.at_least(12) {
-            (arg >> 4, false)
-        } else {
-            (arg, false)
-        };
+        let idx = arg >> self.compare_shift;
+        let to_bool = self.compare_bool_bit && arg & 16 != 0;
         self.cmp_op.get(idx as usize).map(|s| (*s, to_bool))
     }
 
-    /// Decodes the argument of a `hasname` opcode `op`; see [`name_arg`].
+    /// Decodes the argument of a `hasname` opcode `op` (by the opcode it
+    /// deoptimizes to); see [`NameArg`].
     pub fn name_arg(&self, op: u8, arg: u32) -> NameArg {
-        let name = self.get(self.deopt(op)).map_or("", |o| o.name);
-        name_arg(self.version, name, arg)
+        NameArg::split(self.facts(self.deopt(op)).name_shift, arg)
     }
 }
 
@@ -233,35 +403,36 @@ pub struct NameArg {
     pub super_two_args: bool,
 }
 
-/// Splits a `hasname` argument of opcode `name` (deoptimized) in version `v`:
-/// `LOAD_GLOBAL` is `index << 1 | push_null` from 3.11, `LOAD_ATTR`
-/// `index << 1 | is_method` from 3.12, `LOAD_SUPER_ATTR` (3.12+)
-/// `index << 2 | two_args << 1 | is_method`; all others are the plain index.
-pub fn name_arg(v: PyVersion, name: &str, arg: u32) -> NameArg {
-    let plain = NameArg { index: arg, low_bit: false, super_two_args: false };
-    match name {
-        "LOAD_GLOBAL" if v.at_least(11) => NameArg { index: arg >> 1, low_bit: arg & 1 != 0, ..plain },
-        "LOAD_ATTR" if v.at_least(12) => NameArg { index: arg >> 1, low_bit: arg & 1 != 0, ..plain },
-        "LOAD_SUPER_ATTR" => NameArg {
-            index: arg >> 2,
-            low_bit: arg & 1 != 0,
-            super_two_args: arg & 2 != 0,
-        },
-        _ => plain,
+impl NameArg {
+    /// Splits a `hasname` argument whose opcode packs `shift` flag bits
+    /// ([`OpFacts::name_shift`]): `LOAD_GLOBAL` is `index << 1 | push_null`
+    /// from 3.11, `LOAD_ATTR` `index << 1 | is_method` from 3.12,
+    /// `LOAD_SUPER_ATTR` (3.12+) `index << 2 | two_args << 1 | is_method`;
+    /// all others are the plain index.
+    #[inline]
+    pub fn split(shift: u8, arg: u32) -> NameArg {
+        NameArg { index: arg >> shift, low_bit: shift > 0 && arg & 1 != 0, super_two_args: shift == 2 && arg & 2 != 0 }
     }
 }
 
-/// True for the 3.13+ opcodes whose argument packs two local indices:
-/// `LOAD_FAST_LOAD_FAST`, `STORE_FAST_LOAD_FAST`, `STORE_FAST_STORE_FAST`,
-/// and 3.14's `LOAD_FAST_BORROW_LOAD_FAST_BORROW`.
+/// Splits a `hasname` argument of opcode `name` (deoptimized) in version
+/// `v`, by that version's row; see [`NameArg::split`].
+pub fn name_arg(v: PyVersion, name: &str, arg: u32) -> NameArg {
+    let shift = table(v).and_then(|t| t.by_name(name)).map_or(0, |i| i.facts.name_shift);
+    NameArg::split(shift, arg)
+}
+
+/// True for the opcodes whose argument packs two local indices in some
+/// version's rows: 3.13+ `LOAD_FAST_LOAD_FAST`, `STORE_FAST_LOAD_FAST`,
+/// `STORE_FAST_STORE_FAST`, and 3.14's `LOAD_FAST_BORROW_LOAD_FAST_BORROW`.
+/// Prefer [`OpFacts::local_pair`] of the version at hand.
 pub fn is_local_pair(name: &str) -> bool {
-    matches!(
-        name,
-        "LOAD_FAST_LOAD_FAST"
-            | "STORE_FAST_LOAD_FAST"
-            | "STORE_FAST_STORE_FAST"
-            | "LOAD_FAST_BORROW_LOAD_FAST_BORROW"
-    )
+    any_row(name, |i| i.facts.local_pair)
+}
+
+/// True when some supported version's row called `name` says `pred`.
+pub fn any_row(name: &str, pred: impl Fn(&OpInfo) -> bool) -> bool {
+    PyVersion::SUPPORTED.iter().filter_map(|&v| table(v)).filter_map(|t| t.by_name(name)).any(pred)
 }
 
 /// The two local indices of a pair opcode's argument: `(arg >> 4, arg & 15)`,
@@ -280,6 +451,7 @@ pub fn table(v: PyVersion) -> Option<&'static OpTable> {
     if v.major != 3 {
         return None;
     }
+    // NB: the one place that maps a version to its table.
     Some(match v.minor {
         8 => &v3_8::TABLE,
         9 => &v3_9::TABLE,
@@ -290,4 +462,53 @@ pub fn table(v: PyVersion) -> Option<&'static OpTable> {
         14 => &v3_14::TABLE,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row's opcode is its name, and `code`/`opcode` invert each other.
+    #[test]
+    fn rows_map_bytes_and_opcodes_both_ways() {
+        for v in PyVersion::SUPPORTED {
+            let t = table(v).expect("supported");
+            for b in 0..=255u8 {
+                if let Some(op) = t.opcode(b) {
+                    assert_eq!(t.code(op), Some(b), "{v} byte {b}");
+                    assert_eq!(Opcode::from_name(op.name()), Some(op));
+                    assert_eq!(t.get(b).map(|i| i.name), Some(op.name()));
+                }
+            }
+            let n = Opcode::ALL.iter().filter(|&&op| t.code(op).is_some()).count();
+            assert_eq!(n, t.ops.iter().flatten().count(), "{v}");
+            let shift = |n: &str| t.by_name(n).map(|i| t.facts(i.code).name_shift);
+            assert_eq!(shift("LOAD_NAME"), Some(0));
+            assert_eq!(shift("LOAD_GLOBAL"), Some(u8::from(v.at_least(11))));
+        }
+    }
+
+    /// Push counts never undercut the net effect (pops = pushes - net >= 0),
+    /// and a retarget names a jump of this version going the other way.
+    #[test]
+    fn row_facts_agree_with_the_rest_of_the_row() {
+        for v in PyVersion::SUPPORTED {
+            let t = table(v).expect("supported");
+            for o in t.ops.iter().flatten() {
+                for count in [o.facts.pushes, o.facts.fresh_pushes].into_iter().flatten() {
+                    for a in 0..40u32 {
+                        if let Some(net) = t.stack_effect(o.code, a, Some(false)) {
+                            assert!(i64::from(count.of(a)) - i64::from(net) >= 0, "{v} {} arg {a}", o.name);
+                        }
+                    }
+                }
+                if let Some(r) = o.facts.retarget {
+                    let other = t.info(r).unwrap_or_else(|| panic!("{v} {}: retarget {r:?} missing", o.name));
+                    let (a, b) = (o.jump.expect("a jump"), other.jump.expect("a jump"));
+                    assert!(a.backward != b.backward || a.relative != b.relative, "{v} {} -> {}", o.name, other.name);
+                }
+                assert_eq!(o.facts.fresh_pushes.is_some(), !v.at_least(10), "{v} {}", o.name);
+            }
+        }
+    }
 }

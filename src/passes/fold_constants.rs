@@ -9,7 +9,7 @@ use super::{Changed, Cx, Pass, PassInfo};
 use crate::error::Result;
 use crate::ir::{Arg, ConstIdx, Function, Instr};
 use crate::marshal::{Long, Marshal, ObjId, Value};
-use crate::opcodes::OpTable;
+use crate::opcodes::{OpTable, Opcode};
 use eval::{Bin, Un, K};
 
 /// Registry entry.
@@ -151,21 +151,22 @@ struct Ops {
 
 impl Ops {
     fn classify(&self, m: &Marshal, f: &Function, ins: &Instr) -> Option<Op> {
-        let name = self.t.get(ins.op)?.name;
-        Some(match (name, ins.arg) {
-            ("LOAD_CONST", Arg::Const(c)) => Op::Load(value_of(m, *f.consts.get(c.0 as usize)?)?),
-            ("LOAD_SMALL_INT", Arg::Int(v)) => Op::Load(K::Int(i128::from(v))),
-            ("LOAD_SMALL_INT", Arg::None) => Op::Load(K::Int(0)),
-            ("BINARY_OP", Arg::BinaryOp(n)) => Op::Binary(Bin::from_symbol(self.t.nb_ops.get(n as usize)?.1)?),
-            ("UNARY_NEGATIVE", _) => Op::Unary(Un::Neg),
-            ("UNARY_POSITIVE", _) => Op::Unary(Un::Pos),
-            ("UNARY_INVERT", _) => Op::Unary(Un::Invert),
-            ("UNARY_NOT", _) => Op::Unary(Un::Not),
+        use Opcode as O;
+        let op = self.t.opcode(ins.op)?;
+        Some(match (op, ins.arg) {
+            (O::LoadConst, Arg::Const(c)) => Op::Load(value_of(m, *f.consts.get(c.0 as usize)?)?),
+            (O::LoadSmallInt, Arg::Int(v)) => Op::Load(K::Int(i128::from(v))),
+            (O::LoadSmallInt, Arg::None) => Op::Load(K::Int(0)),
+            (O::BinaryOp, Arg::BinaryOp(n)) => Op::Binary(Bin::from_symbol(self.t.nb_ops.get(n as usize)?.1)?),
+            (O::UnaryNegative, _) => Op::Unary(Un::Neg),
+            (O::UnaryPositive, _) => Op::Unary(Un::Pos),
+            (O::UnaryInvert, _) => Op::Unary(Un::Invert),
+            (O::UnaryNot, _) => Op::Unary(Un::Not),
             // NB: 3.12+ compiles unary `+` to the intrinsic UNARY_POSITIVE (5).
-            ("CALL_INTRINSIC_1", Arg::Int(5)) => Op::Unary(Un::Pos),
-            ("TO_BOOL", _) => Op::ToBool,
-            ("BUILD_TUPLE", Arg::Int(n)) if n > 0 => Op::Tuple(n as usize),
-            _ => Op::Binary(Bin::from_opname(name)?),
+            (O::CallIntrinsic1, Arg::Int(5)) => Op::Unary(Un::Pos),
+            (O::ToBool, _) => Op::ToBool,
+            (O::BuildTuple, Arg::Int(n)) if n > 0 => Op::Tuple(n as usize),
+            _ => Op::Binary(Bin::from_opcode(op)?),
         })
     }
 }
@@ -288,8 +289,8 @@ impl Pass for FoldConstants {
         let t = cx.table;
         let ops = Ops {
             t,
-            load_const: t.by_name("LOAD_CONST").map(|i| i.code).expect("every version has LOAD_CONST"),
-            small_int: t.by_name("LOAD_SMALL_INT").map(|i| i.code),
+            load_const: t.code(Opcode::LoadConst).expect("every version has LOAD_CONST"),
+            small_int: t.code(Opcode::LoadSmallInt),
         };
         let mut changed = false;
         for bi in 0..f.blocks.len() {

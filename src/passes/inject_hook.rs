@@ -6,7 +6,7 @@ use crate::cfg::{self, Cfg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Block, ConstIdx, Function, Instr, Loc, NameIdx};
 use crate::marshal::{Marshal, ObjId, Value};
-use crate::opcodes::OpTable;
+use crate::opcodes::{OpTable, Opcode, Opcode as O};
 
 /// Registry entry.
 pub const INFO: PassInfo = PassInfo { name: "inject-hook", doc: DOC, params: PARAMS, build };
@@ -146,10 +146,8 @@ pub struct InjectHook {
 /// generators, coroutines; not on module or class bodies.
 const CO_NEWLOCALS: u32 = 0x0002;
 
-fn op(t: &OpTable, name: &str) -> Result<u8> {
-    t.by_name(name)
-        .map(|i| i.code)
-        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("{name} on Python {}", t.version))))
+fn op(t: &OpTable, op: Opcode) -> Result<u8> {
+    t.code(op).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("{} on Python {}", op.name(), t.version))))
 }
 
 /// Index of the name `s` in `co_names`, appended when missing.
@@ -182,10 +180,10 @@ impl InjectHook {
         let global = name_index(cx.m, f, &self.global);
         let name = |index| Arg::Name { index, flags: 0 };
         let mut seq = vec![
-            Instr::new(op(t, "LOAD_CONST")?, Arg::Const(level)),
-            Instr::new(op(t, "LOAD_CONST")?, Arg::Const(fromlist)),
-            Instr::new(op(t, "IMPORT_NAME")?, name(module)),
-            Instr::new(op(t, "IMPORT_FROM")?, name(function)),
+            Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
+            Instr::new(op(t, O::LoadConst)?, Arg::Const(fromlist)),
+            Instr::new(op(t, O::ImportName)?, name(module)),
+            Instr::new(op(t, O::ImportFrom)?, name(function)),
         ];
         if self.builtins {
             // NB: `builtins.GLOBAL = func`: LOAD_GLOBAL falls back to the
@@ -193,30 +191,29 @@ impl InjectHook {
             let none = new_const(cx.m, f, Value::None);
             let builtins = name_index(cx.m, f, "builtins");
             seq.extend([
-                Instr::new(op(t, "LOAD_CONST")?, Arg::Const(level)),
-                Instr::new(op(t, "LOAD_CONST")?, Arg::Const(none)),
-                Instr::new(op(t, "IMPORT_NAME")?, name(builtins)),
-                Instr::new(op(t, "STORE_ATTR")?, name(global)),
+                Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
+                Instr::new(op(t, O::LoadConst)?, Arg::Const(none)),
+                Instr::new(op(t, O::ImportName)?, name(builtins)),
+                Instr::new(op(t, O::StoreAttr)?, name(global)),
             ]);
         } else {
             // NB: STORE_GLOBAL, not STORE_NAME: a module exec'd with separate
             // locals still puts the hook where LOAD_GLOBAL looks.
-            seq.push(Instr::new(op(t, "STORE_GLOBAL")?, name(global)));
+            seq.push(Instr::new(op(t, O::StoreGlobal)?, name(global)));
         }
-        seq.push(Instr::new(op(t, "POP_TOP")?, Arg::None));
+        seq.push(Instr::new(op(t, O::PopTop)?, Arg::None));
         Ok(seq)
     }
 
     /// `hook(args...)` with the result dropped, in this version's call form.
     fn call(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
         let t = cx.table;
-        let v = cx.version;
         let global = name_index(cx.m, f, &self.global);
         // NB: 3.11+ LOAD_GLOBAL with bit 0 set also pushes the NULL the
         // call protocol expects (below the callable on 3.11/3.12, above it
         // on 3.13+: the opcode knows, the sequence is the same).
-        let flags = u8::from(v.at_least(11));
-        let mut seq = vec![Instr::new(op(t, "LOAD_GLOBAL")?, Arg::Name { index: global, flags })];
+        let flags = u8::from(t.info(O::LoadGlobal).is_some_and(|i| i.facts.name_shift > 0));
+        let mut seq = vec![Instr::new(op(t, O::LoadGlobal)?, Arg::Name { index: global, flags })];
         for a in &self.args {
             let value = match a {
                 HookArg::Qualname => Value::Str(cx.qualname.as_bytes().into()),
@@ -225,18 +222,19 @@ impl InjectHook {
                 HookArg::FirstLineNo => Value::Int(i64::from(f.firstlineno)),
             };
             let c = new_const(cx.m, f, value);
-            seq.push(Instr::new(op(t, "LOAD_CONST")?, Arg::Const(c)));
+            seq.push(Instr::new(op(t, O::LoadConst)?, Arg::Const(c)));
         }
         let n = Arg::Int(self.args.len() as u32);
-        if v.at_least(11) {
-            if let Some(precall) = t.by_name("PRECALL") {
-                seq.push(Instr::new(precall.code, n));
+        // NB: CALL replaced CALL_FUNCTION in 3.11, which also needs PRECALL first.
+        if let Some(call) = t.code(O::Call) {
+            if let Some(precall) = t.code(O::Precall) {
+                seq.push(Instr::new(precall, n));
             }
-            seq.push(Instr::new(op(t, "CALL")?, n));
+            seq.push(Instr::new(call, n));
         } else {
-            seq.push(Instr::new(op(t, "CALL_FUNCTION")?, n));
+            seq.push(Instr::new(op(t, O::CallFunction)?, n));
         }
-        seq.push(Instr::new(op(t, "POP_TOP")?, Arg::None));
+        seq.push(Instr::new(op(t, O::PopTop)?, Arg::None));
         Ok(seq)
     }
 }
@@ -249,14 +247,14 @@ fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
     let start = cfg::body_start(f, &graph)?;
     let bi = start.at.block.index();
     let k = start.at.instr;
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         // NB: the instruction before is the RESUME ending the prologue; a
         // `try` opening the body must not catch what the hook raises.
         let handler = if k > 0 { f.blocks[bi].instrs[k - 1].handler } else { None };
         for ins in &mut seq {
             ins.handler = handler;
         }
-    } else if !f.version.at_least(10) {
+    } else if f.version.lnotab() {
         // NB: 3.8/3.9 lnotab has no "no line": join the first body
         // instruction's record, which now starts at the injected code.
         let next = f.blocks[bi..].iter().flat_map(|b| b.instrs.iter()).nth(k).copied();

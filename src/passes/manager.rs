@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind, PassSite, Result};
 use crate::ir::{self, Function};
 use crate::lift;
 use crate::marshal::{Marshal, ObjId};
-use crate::opcodes;
+use crate::opcodes::{self, OpTable};
 use crate::pyc::Pyc;
 use crate::stackdepth;
 use std::collections::{HashMap, HashSet};
@@ -198,18 +198,7 @@ impl Pipeline {
         let version = m.version;
         let table = opcodes::table(version)
             .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {version}"))))?;
-        let qualnames: HashMap<ObjId, String> = code::qualnames_rooted(m, root).into_iter().collect();
-        let mut units = Vec::new();
-        let mut seen = HashSet::new();
-        for (id, depth) in m.code_objects() {
-            // NB: a code object shared through marshal references is edited once.
-            if !seen.insert(id) {
-                continue;
-            }
-            let qualname = qualnames.get(&id).cloned().unwrap_or_else(|| "<?>".into());
-            let f = lift::lift(m, id).map_err(|e| e.context(format!("lifting {qualname}")))?;
-            units.push(Unit { id, depth, qualname, f, changed: false });
-        }
+        let mut units = lift_units(m, root)?;
         let mut local: Vec<PassStats> = self.steps.iter().map(|s| PassStats { name: s.info.name, files: 1, ..Default::default() }).collect();
         for (k, step) in self.steps.iter().enumerate() {
             let name = step.info.name;
@@ -217,48 +206,7 @@ impl Pipeline {
             if let Some(p) = dump_file("before") {
                 write_dump(&p, m, &units)?;
             }
-            let st = &mut local[k];
-            let mut failure = None;
-            for u in units.iter_mut() {
-                let mut cx = Cx {
-                    m,
-                    code: u.id,
-                    qualname: &u.qualname,
-                    depth: u.depth,
-                    is_module: u.depth == 0 && root.is_none(),
-                    version,
-                    table,
-                    sites: &mut st.sites,
-                };
-                let t0 = Instant::now();
-                let r = step.pass.run(&mut cx, &mut u.f);
-                st.run_time += t0.elapsed();
-                st.code_objects += 1;
-                let changed = r.map_err(|e| {
-                    e.context(format!("in pass {name}, code object {}", u.qualname)).in_pass(PassSite {
-                        pass: name,
-                        code_object: u.qualname.clone(),
-                        verifier: false,
-                    })
-                })?;
-                if changed == Changed::Yes {
-                    st.changed += 1;
-                    u.changed = true;
-                    let t1 = Instant::now();
-                    // NB: the verifier checks co_stacksize covers the code, so
-                    // recompute it first (a failure shows up as a stack problem).
-                    if let Ok(n) = stackdepth::stacksize(&u.f) {
-                        u.f.stacksize = n;
-                    }
-                    let v = crate::verify::verify_in(&u.f, m).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
-                    st.verify_time += t1.elapsed();
-                    if let Err(problems) = v {
-                        let msg = format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; "));
-                        failure = Some((msg, PassSite { pass: name, code_object: u.qualname.clone(), verifier: true }));
-                        break;
-                    }
-                }
-            }
+            let failure = run_step(step, m, table, &mut units, &mut local[k], root.is_none())?;
             // NB: written on failure too: the broken IR is what the user needs to see.
             if let Some(p) = dump_file("after") {
                 write_dump(&p, m, &units)?;
@@ -272,6 +220,12 @@ impl Pipeline {
             u.f.stacksize = stackdepth::stacksize(&u.f).map_err(|e| e.context(format!("stack depth of {q}")))?;
             asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
         }
+        self.add_stats(&local);
+        Ok(local)
+    }
+
+    /// Adds one file's figures to the pipeline's totals.
+    fn add_stats(&self, local: &[PassStats]) {
         if let Ok(mut total) = self.stats.lock() {
             for (t, l) in total.iter_mut().zip(local.iter()) {
                 t.run_time += l.run_time;
@@ -283,8 +237,72 @@ impl Pipeline {
                 t.sites.changed += l.sites.changed;
             }
         }
-        Ok(local)
     }
+}
+
+/// Every code object of `m` once (shared ones too), lifted, with its
+/// qualified name; `root` names a root that is not a module's.
+fn lift_units(m: &Marshal, root: Option<&str>) -> Result<Vec<Unit>> {
+    let qualnames: HashMap<ObjId, String> = code::qualnames_rooted(m, root).into_iter().collect();
+    let mut units = Vec::new();
+    let mut seen = HashSet::new();
+    for (id, depth) in m.code_objects() {
+        // NB: a code object shared through marshal references is edited once.
+        if !seen.insert(id) {
+            continue;
+        }
+        let qualname = qualnames.get(&id).cloned().unwrap_or_else(|| "<?>".into());
+        let f = lift::lift(m, id).map_err(|e| e.context(format!("lifting {qualname}")))?;
+        units.push(Unit { id, depth, qualname, f, changed: false });
+    }
+    Ok(units)
+}
+
+/// Runs one step over every unit, timing it and verifying what it changed;
+/// `Ok(Some((message, site)))` when a changed unit no longer verifies.
+/// `module_root`: the root code object is a module body.
+fn run_step(
+    step: &Step,
+    m: &mut Marshal,
+    table: &'static OpTable,
+    units: &mut [Unit],
+    st: &mut PassStats,
+    module_root: bool,
+) -> Result<Option<(String, PassSite)>> {
+    let name = step.info.name;
+    let version = m.version;
+    for u in units.iter_mut() {
+        let is_module = u.depth == 0 && module_root;
+        let mut cx = Cx { m, code: u.id, qualname: &u.qualname, depth: u.depth, is_module, version, table, sites: &mut st.sites };
+        let t0 = Instant::now();
+        let r = step.pass.run(&mut cx, &mut u.f);
+        st.run_time += t0.elapsed();
+        st.code_objects += 1;
+        let site = |u: &Unit, verifier| PassSite { pass: name, code_object: u.qualname.clone(), verifier };
+        let changed = r.map_err(|e| e.context(format!("in pass {name}, code object {}", u.qualname)).in_pass(site(u, false)))?;
+        if changed == Changed::Yes {
+            st.changed += 1;
+            u.changed = true;
+            if let Some(problems) = verify_unit(u, m, st) {
+                let msg = format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; "));
+                return Ok(Some((msg, site(u, true))));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Recomputes a changed unit's stack size and verifies it; the problems, if any.
+fn verify_unit(u: &mut Unit, m: &Marshal, st: &mut PassStats) -> Option<Vec<String>> {
+    let t1 = Instant::now();
+    // NB: the verifier checks co_stacksize covers the code, so
+    // recompute it first (a failure shows up as a stack problem).
+    if let Ok(n) = stackdepth::stacksize(&u.f) {
+        u.f.stacksize = n;
+    }
+    let v = crate::verify::verify_in(&u.f, m).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    st.verify_time += t1.elapsed();
+    v.err()
 }
 
 struct Unit {

@@ -6,7 +6,7 @@ use super::{Changed, Cx, Pass, PassInfo, SiteFilter, SITE_PARAMS};
 use crate::asm;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Instr};
-use crate::opcodes::{self, ArgKind, OpKind, OpTable};
+use crate::opcodes::{self, ArgKind, OpKind, OpTable, Opcode};
 use crate::version::PyVersion;
 
 /// Registry entry.
@@ -63,34 +63,34 @@ const PARAMS: &[ParamSpec] = &[
 
 /// Binary operator symbols and their 3.8-3.10 opcode names (`[]` keeps
 /// its own opcode until 3.13).
-const BINARY: &[(&str, &str)] = &[
-    ("+", "BINARY_ADD"),
-    ("-", "BINARY_SUBTRACT"),
-    ("*", "BINARY_MULTIPLY"),
-    ("/", "BINARY_TRUE_DIVIDE"),
-    ("//", "BINARY_FLOOR_DIVIDE"),
-    ("%", "BINARY_MODULO"),
-    ("**", "BINARY_POWER"),
-    ("@", "BINARY_MATRIX_MULTIPLY"),
-    ("<<", "BINARY_LSHIFT"),
-    (">>", "BINARY_RSHIFT"),
-    ("&", "BINARY_AND"),
-    ("|", "BINARY_OR"),
-    ("^", "BINARY_XOR"),
-    ("[]", "BINARY_SUBSCR"),
-    ("+=", "INPLACE_ADD"),
-    ("-=", "INPLACE_SUBTRACT"),
-    ("*=", "INPLACE_MULTIPLY"),
-    ("/=", "INPLACE_TRUE_DIVIDE"),
-    ("//=", "INPLACE_FLOOR_DIVIDE"),
-    ("%=", "INPLACE_MODULO"),
-    ("**=", "INPLACE_POWER"),
-    ("@=", "INPLACE_MATRIX_MULTIPLY"),
-    ("<<=", "INPLACE_LSHIFT"),
-    (">>=", "INPLACE_RSHIFT"),
-    ("&=", "INPLACE_AND"),
-    ("|=", "INPLACE_OR"),
-    ("^=", "INPLACE_XOR"),
+const BINARY: &[(&str, Opcode)] = &[
+    ("+", Opcode::BinaryAdd),
+    ("-", Opcode::BinarySubtract),
+    ("*", Opcode::BinaryMultiply),
+    ("/", Opcode::BinaryTrueDivide),
+    ("//", Opcode::BinaryFloorDivide),
+    ("%", Opcode::BinaryModulo),
+    ("**", Opcode::BinaryPower),
+    ("@", Opcode::BinaryMatrixMultiply),
+    ("<<", Opcode::BinaryLshift),
+    (">>", Opcode::BinaryRshift),
+    ("&", Opcode::BinaryAnd),
+    ("|", Opcode::BinaryOr),
+    ("^", Opcode::BinaryXor),
+    ("[]", Opcode::BinarySubscr),
+    ("+=", Opcode::InplaceAdd),
+    ("-=", Opcode::InplaceSubtract),
+    ("*=", Opcode::InplaceMultiply),
+    ("/=", Opcode::InplaceTrueDivide),
+    ("//=", Opcode::InplaceFloorDivide),
+    ("%=", Opcode::InplaceModulo),
+    ("**=", Opcode::InplacePower),
+    ("@=", Opcode::InplaceMatrixMultiply),
+    ("<<=", Opcode::InplaceLshift),
+    (">>=", Opcode::InplaceRshift),
+    ("&=", Opcode::InplaceAnd),
+    ("|=", Opcode::InplaceOr),
+    ("^=", Opcode::InplaceXor),
 ];
 
 /// Comparison symbols (the `cmp_op` ones plus the 3.9+ `CONTAINS_OP`/`IS_OP` ones).
@@ -114,15 +114,12 @@ fn compare_mask(op: &str) -> u32 {
 /// The `COMPARE_OP` argument CPython writes for `cmp_op[idx]` on version
 /// `v`; `to_bool` is the 3.13+ "result converted to bool" bit.
 pub fn compare_arg(t: &OpTable, idx: u32, to_bool: bool) -> u32 {
-    let v = t.version;
-    let mask = t.cmp_op.get(idx as usize).map_or(0, |s| compare_mask(s));
-    if v.at_least(13) {
-        (idx << 5) | (u32::from(to_bool) << 4) | mask
-    } else if v.at_least(12) {
-        (idx << 4) | mask
-    } else {
-        idx
+    if t.compare_shift == 0 {
+        return idx;
     }
+    let mask = t.cmp_op.get(idx as usize).map_or(0, |s| compare_mask(s));
+    let bool_bit = u32::from(t.compare_bool_bit && to_bool) << 4;
+    (idx << t.compare_shift) | bool_bit | mask
 }
 
 /// One side of a replacement, resolved for one version.
@@ -143,31 +140,31 @@ enum Form {
 /// Resolves `spec` for table `t`.
 fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
     let v = t.version;
-    let op = |name: &str| t.by_name(name).filter(|i| i.kind == OpKind::Base).map(|i| i.code);
+    let op = |o: Opcode| t.info(o).filter(|i| i.kind == OpKind::Base).map(|i| i.code);
     // NB: NB_* names are version-independent aliases of the symbols.
     let nb_alias = opcodes::table(PyVersion::new(3, 14))
         .and_then(|t14| t14.nb_ops.iter().find(|(n, _)| *n == spec))
         .map(|(_, s)| *s);
     let s = nb_alias.unwrap_or(spec);
     if matches!(s, "in" | "not in") {
-        if let Some(c) = op("CONTAINS_OP") {
+        if let Some(c) = op(Opcode::ContainsOp) {
             return Ok(Form::Flag(c, u32::from(s == "not in")));
         }
     }
     if matches!(s, "is" | "is not") {
-        if let Some(c) = op("IS_OP") {
+        if let Some(c) = op(Opcode::IsOp) {
             return Ok(Form::Flag(c, u32::from(s == "is not")));
         }
     }
     if COMPARISONS.contains(&s) {
-        if let (Some(c), Some(i)) = (op("COMPARE_OP"), t.cmp_op.iter().position(|x| *x == s)) {
+        if let (Some(c), Some(i)) = (op(Opcode::CompareOp), t.cmp_op.iter().position(|x| *x == s)) {
             return Ok(Form::Compare(c, i as u32));
         }
     }
-    if let (Some(c), Some(i)) = (op("BINARY_OP"), t.nb_ops.iter().position(|(_, sym)| *sym == s)) {
+    if let (Some(c), Some(i)) = (op(Opcode::BinaryOp), t.nb_ops.iter().position(|(_, sym)| *sym == s)) {
         return Ok(Form::BinaryOp(c, i as u32));
     }
-    if let Some((_, name)) = BINARY.iter().find(|(sym, _)| *sym == s) {
+    if let Some(&(_, name)) = BINARY.iter().find(|(sym, _)| *sym == s) {
         if let Some(c) = op(name) {
             return Ok(Form::Plain(c));
         }
@@ -180,7 +177,7 @@ fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
         if info.jump.is_some() {
             return Err(format!("{spec} is a jump; replace-op does not swap jumps"));
         }
-        if let Some((sym, _)) = BINARY.iter().find(|(_, n)| *n == spec) {
+        if let Some((sym, _)) = BINARY.iter().find(|(_, n)| n.name() == spec) {
             // NB: `BINARY_ADD` names the operation; route it like `+` so
             // `from=BINARY_ADD to=-` works where both are opcodes.
             if info.arg == ArgKind::None {
@@ -189,7 +186,7 @@ fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
         }
         return Ok(Form::Opcode(info.code));
     }
-    if let Some((sym, _)) = BINARY.iter().find(|(_, n)| *n == spec) {
+    if let Some((sym, _)) = BINARY.iter().find(|(_, n)| n.name() == spec) {
         return Err(format!("opcode {spec} does not exist in Python {v}; write the operator {sym} instead"));
     }
     if known_anywhere(spec) {
@@ -205,7 +202,7 @@ fn binary_symbols() -> String {
 /// Whether `spec` is an operator or opcode name of some supported version.
 fn known_anywhere(spec: &str) -> bool {
     COMPARISONS.contains(&spec)
-        || BINARY.iter().any(|(s, n)| *s == spec || *n == spec)
+        || BINARY.iter().any(|(s, n)| *s == spec || n.name() == spec)
         || (8..=14).filter_map(|m| opcodes::table(PyVersion::new(3, m))).any(|t| t.by_name(spec).is_some() || t.nb_ops.iter().any(|(n, _)| *n == spec))
 }
 
@@ -242,22 +239,15 @@ fn matches(t: &OpTable, form: Form, ins: &Instr) -> bool {
 
 /// The `cmp_op` index of a raw `COMPARE_OP` argument.
 fn compare_index(t: &OpTable, arg: u32) -> u32 {
-    if t.version.at_least(13) {
-        arg >> 5
-    } else if t.version.at_least(12) {
-        arg >> 4
-    } else {
-        arg
-    }
+    arg >> t.compare_shift
 }
 
 /// True when the instruction's result is an exact bool on 3.13+ (where
 /// `POP_JUMP_IF_*` and `UNARY_NOT` require one).
 fn bool_result(t: &OpTable, op: u8, arg: Arg) -> bool {
-    let name = t.get(op).map_or("", |i| i.name);
-    match (name, arg) {
-        ("CONTAINS_OP" | "IS_OP", _) => true,
-        ("COMPARE_OP", Arg::Compare(a)) => t.version.at_least(13) && a & 16 != 0,
+    match (t.opcode(op), arg) {
+        (Some(Opcode::ContainsOp | Opcode::IsOp), _) => true,
+        (Some(Opcode::CompareOp), Arg::Compare(a)) => t.compare_bool_bit && a & 16 != 0,
         _ => false,
     }
 }
@@ -272,7 +262,8 @@ fn rewrite(t: &OpTable, ins: &Instr, to: Form) -> std::result::Result<(u8, Arg),
         Form::Compare(op, i) => {
             // NB: keep the 3.13+ bool bit of a comparison; a former
             // CONTAINS_OP/IS_OP produced a bool, so the new one must too.
-            let to_bool = t.version.at_least(13) && bool_result(t, ins.op, ins.arg);
+            // NB: the bool bit exists (3.13+) because conditional jumps there need exact bools.
+            let to_bool = t.compare_bool_bit && bool_result(t, ins.op, ins.arg);
             (op, Arg::Compare(compare_arg(t, i, to_bool)))
         }
         Form::Opcode(op) => {
@@ -289,7 +280,7 @@ fn rewrite(t: &OpTable, ins: &Instr, to: Form) -> std::result::Result<(u8, Arg),
         }
     };
     let new_name = t.get(op).map_or("?", |i| i.name);
-    if t.version.at_least(13) && bool_result(t, ins.op, ins.arg) && !bool_result(t, op, arg) {
+    if t.compare_bool_bit && bool_result(t, ins.op, ins.arg) && !bool_result(t, op, arg) {
         return Err(format!(
             "{old_name} produces a bool that 3.13+ conditional jumps and `not` require; {new_name} does not"
         ));

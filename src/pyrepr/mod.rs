@@ -186,6 +186,7 @@ impl FromIterator<CodePoint> for String {
 
 /// Whether `version`'s `str.isprintable()` accepts code point `cp`.
 pub fn is_printable(cp: u32, version: PyVersion) -> bool {
+    // NB: the generated table has one bit per minor version 3.8..=3.14 (Unicode data changes).
     let bit = version.minor.saturating_sub(8).min(6);
     let t = printable::NONPRINTABLE;
     let i = t.partition_point(|&(_, last, _)| last < cp);

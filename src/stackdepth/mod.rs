@@ -15,8 +15,8 @@ pub mod peephole;
 
 use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Function, Label, LabelIndex};
-use crate::opcodes::{self, OpTable};
+use crate::ir::{Arg, Function, Instr, Label, LabelIndex};
+use crate::opcodes::{self, OpTable, Opcode};
 
 /// The result of the analysis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,168 +128,33 @@ fn table(f: &Function) -> Result<&'static OpTable> {
 pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     let t = table(f)?;
     let n = f.blocks.len();
-    let (by_label, _) = LabelIndex::new(&f.blocks);
-    let mut start: Vec<Option<i32>> = vec![None; n];
+    let mut w = Walk {
+        f,
+        t,
+        by_label: LabelIndex::new(&f.blocks).0,
+        start: vec![None; n],
+        stack: Vec::new(),
+        errors: Vec::new(),
+        max: 0,
+    };
     let mut out = StackDepths::new(f);
-    let mut errors: Vec<DepthError> = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    let mut max = 0i32;
     let mut orphans = Vec::new();
-    let err = |errors: &mut Vec<DepthError>, kind: DepthErrorKind, block: usize, instr: usize, message: String| {
-        errors.push(DepthError {
-            kind,
-            block,
-            label: f.blocks[block].label,
-            instr,
-            message,
-        });
-    };
-
-    // Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
-    let push = |start: &mut Vec<Option<i32>>,
-                stack: &mut Vec<usize>,
-                errors: &mut Vec<DepthError>,
-                to: usize,
-                depth: i32,
-                from: usize,
-                instr: usize,
-                how: &str| {
-        match start[to] {
-            None => {
-                start[to] = Some(depth);
-                stack.push(to);
-            }
-            Some(d) if d != depth => err(
-                errors,
-                DepthErrorKind::Mismatch,
-                from,
-                instr,
-                format!(
-                    "{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere",
-                    f.blocks[to].label
-                ),
-            ),
-            Some(_) => {}
-        }
-    };
-
     if n > 0 {
-        push(&mut start, &mut stack, &mut errors, 0, entry_depth(f), 0, 0, "entry");
+        w.push(0, entry_depth(f), 0, 0, "entry");
     }
     loop {
-        while let Some(bi) = stack.pop() {
-            let b = &f.blocks[bi];
-            let mut depth = start[bi].expect("pushed blocks have a depth");
-            let before = out.block_mut(bi);
-            let mut ended = false;
-            for (k, ins) in b.instrs.iter().enumerate() {
-                before[k] = depth;
-                if ended {
-                    continue;
-                }
-                let name = t.get(ins.op).map_or("<undefined>", |i| i.name);
-                let oparg = raw_arg(t, ins.op, ins.arg);
-                // 3.11+ handler: the unwinder pops to `depth`, pushes lasti and the exception.
-                if let Some(h) = ins.handler {
-                    let hd = h.depth as i32 + 1 + i32::from(h.lasti);
-                    max = max.max(hd);
-                    match by_label.get(h.target) {
-                        Some(to) => push(&mut start, &mut stack, &mut errors, to, hd, bi, k, "handler"),
-                        None => err(
-                            &mut errors,
-                            DepthErrorKind::MissingTarget,
-                            bi,
-                            k,
-                            format!("handler {} is no block", h.target),
-                        ),
-                    }
-                }
-                let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
-                    err(
-                        &mut errors,
-                        DepthErrorKind::NoEffect,
-                        bi,
-                        k,
-                        format!("{name} {oparg} has no stack effect in {}", f.version),
-                    );
-                    ended = true;
-                    continue;
-                };
-                let new_depth = depth + effect;
-                if new_depth < 0 {
-                    err(
-                        &mut errors,
-                        DepthErrorKind::Underflow,
-                        bi,
-                        k,
-                        format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})"),
-                    );
-                }
-                max = max.max(new_depth);
-                if let Arg::Const(c) = ins.arg {
-                    // NB: 3.8/3.9 counted the loads the peephole folded (see `peephole`).
-                    if let Some(&(_, n)) = f.peephole_tuples.iter().find(|p| p.0 == c) {
-                        max = max.max(depth + n as i32);
-                    }
-                }
-                if let Arg::Jump(target) = ins.arg {
-                    let use_ = flow::jump_use(t, ins.op);
-                    if matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
-                        let je = t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect);
-                        let td = depth + je;
-                        if td < 0 {
-                            err(
-                                &mut errors,
-                                DepthErrorKind::Underflow,
-                                bi,
-                                k,
-                                format!("{name} jumps with a negative stack depth ({td})"),
-                            );
-                        }
-                        max = max.max(td);
-                        match by_label.get(target) {
-                            // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
-                            // the finally block gets its depth from SETUP_FINALLY / fall-through.
-                            Some(_) if use_ == Some(JumpUse::CallFinally) => {}
-                            Some(to) => push(&mut start, &mut stack, &mut errors, to, td.max(0), bi, k, "jumps to"),
-                            None => err(
-                                &mut errors,
-                                DepthErrorKind::MissingTarget,
-                                bi,
-                                k,
-                                format!("jump target {target} is no block"),
-                            ),
-                        }
-                    }
-                }
-                depth = new_depth.max(0);
-                if flow::ends_flow(t, ins.op) {
-                    ended = true;
-                }
-            }
-            before[b.instrs.len()] = depth;
-            if !ended && bi + 1 < n {
-                push(
-                    &mut start,
-                    &mut stack,
-                    &mut errors,
-                    bi + 1,
-                    depth,
-                    bi,
-                    b.instrs.len(),
-                    "falls into",
-                );
-            }
+        while let Some(bi) = w.stack.pop() {
+            w.block(bi, out.block_mut(bi));
         }
         // NB: see `orphan_start`: handlers whose SETUP covered nothing.
         let orphan = (0..n)
-            .filter(|&i| start[i].is_none())
+            .filter(|&i| w.start[i].is_none())
             .find_map(|i| orphan_start(f, t, i, &out).map(|d| (i, d)));
         match orphan {
             Some((i, d)) => {
-                start[i] = Some(d);
-                max = max.max(d);
-                stack.push(i);
+                w.start[i] = Some(d);
+                w.max = w.max.max(d);
+                w.stack.push(i);
                 orphans.push(i);
             }
             None => break,
@@ -298,11 +163,133 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
     if f.version.at_least(13) {
         // NB: measured on 3.13 and 3.14: no code object has co_stacksize 0
         // (`def f(): raise` has 1, where 3.12 writes 0).
-        max = max.max(1);
+        w.max = w.max.max(1);
     }
-    out.max = max;
+    out.max = w.max;
     out.orphans = orphans;
-    Ok((out, errors))
+    Ok((out, w.errors))
+}
+
+/// The propagation state of [`analyze`]: start depths found so far, the
+/// blocks still to walk, the problems and the deepest stack seen.
+struct Walk<'f> {
+    f: &'f Function,
+    t: &'static OpTable,
+    by_label: LabelIndex,
+    start: Vec<Option<i32>>,
+    stack: Vec<usize>,
+    errors: Vec<DepthError>,
+    max: i32,
+}
+
+impl Walk<'_> {
+    fn err(&mut self, kind: DepthErrorKind, block: usize, instr: usize, message: String) {
+        let label = self.f.blocks[block].label;
+        self.errors.push(DepthError { kind, block, label, instr, message });
+    }
+
+    /// Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
+    fn push(&mut self, to: usize, depth: i32, from: usize, instr: usize, how: &str) {
+        match self.start[to] {
+            None => {
+                self.start[to] = Some(depth);
+                self.stack.push(to);
+            }
+            Some(d) if d != depth => {
+                let msg = format!(
+                    "{how} {} with stack depth {depth}, but it starts with depth {d} from elsewhere",
+                    self.f.blocks[to].label
+                );
+                self.err(DepthErrorKind::Mismatch, from, instr, msg);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Walks block `bi` from its start depth, writing the depth before
+    /// each instruction (and after the last) into `before`.
+    fn block(&mut self, bi: usize, before: &mut [i32]) {
+        let f = self.f;
+        let b = &f.blocks[bi];
+        let mut depth = self.start[bi].expect("pushed blocks have a depth");
+        let mut ended = false;
+        for (k, ins) in b.instrs.iter().enumerate() {
+            before[k] = depth;
+            if ended {
+                continue;
+            }
+            match self.instr(bi, k, ins, depth) {
+                Some(d) => depth = d,
+                None => {
+                    ended = true;
+                    continue;
+                }
+            }
+            if flow::ends_flow(self.t, ins.op) {
+                ended = true;
+            }
+        }
+        before[b.instrs.len()] = depth;
+        if !ended && bi + 1 < f.blocks.len() {
+            self.push(bi + 1, depth, bi, b.instrs.len(), "falls into");
+        }
+    }
+
+    /// One instruction at `depth`: its handler and jump edges; the depth
+    /// after it, `None` when it has no stack effect.
+    fn instr(&mut self, bi: usize, k: usize, ins: &Instr, depth: i32) -> Option<i32> {
+        let (f, t) = (self.f, self.t);
+        let name = t.get(ins.op).map_or("<undefined>", |i| i.name);
+        let oparg = raw_arg(t, ins.op, ins.arg);
+        // 3.11+ handler: the unwinder pops to `depth`, pushes lasti and the exception.
+        if let Some(h) = ins.handler {
+            let hd = h.depth as i32 + 1 + i32::from(h.lasti);
+            self.max = self.max.max(hd);
+            match self.by_label.get(h.target) {
+                Some(to) => self.push(to, hd, bi, k, "handler"),
+                None => self.err(DepthErrorKind::MissingTarget, bi, k, format!("handler {} is no block", h.target)),
+            }
+        }
+        let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
+            self.err(DepthErrorKind::NoEffect, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
+            return None;
+        };
+        let new_depth = depth + effect;
+        if new_depth < 0 {
+            let msg = format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})");
+            self.err(DepthErrorKind::Underflow, bi, k, msg);
+        }
+        self.max = self.max.max(new_depth);
+        if let Arg::Const(c) = ins.arg {
+            // NB: 3.8/3.9 counted the loads the peephole folded (see `peephole`).
+            if let Some(&(_, n)) = f.peephole_tuples.iter().find(|p| p.0 == c) {
+                self.max = self.max.max(depth + n as i32);
+            }
+        }
+        if let Arg::Jump(target) = ins.arg {
+            self.jump(bi, k, ins, name, target, depth + t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect));
+        }
+        Some(new_depth.max(0))
+    }
+
+    /// The edge of jump `ins` to `target` with depth `td` there.
+    fn jump(&mut self, bi: usize, k: usize, ins: &Instr, name: &str, target: Label, td: i32) {
+        let use_ = flow::jump_use(self.t, ins.op);
+        if !matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
+            return;
+        }
+        if td < 0 {
+            self.err(DepthErrorKind::Underflow, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
+        }
+        self.max = self.max.max(td);
+        match self.by_label.get(target) {
+            // NB: 3.8 compile.c does not propagate through CALL_FINALLY:
+            // the finally block gets its depth from SETUP_FINALLY / fall-through.
+            Some(_) if use_ == Some(JumpUse::CallFinally) => {}
+            Some(to) => self.push(to, td.max(0), bi, k, "jumps to"),
+            None => self.err(DepthErrorKind::MissingTarget, bi, k, format!("jump target {target} is no block")),
+        }
+    }
 }
 
 /// The start depth CPython gave block `i`, unreachable in the final code,
@@ -329,7 +316,8 @@ pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
 ///   CPython's graph was consistent there, so the start depth is that
 ///   depth minus the block's net effect on the way.
 fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
-    if !f.version.at_least(11) {
+    // NB: before 3.11 handlers are reached through SETUP_* jumps, never orphaned.
+    if !f.version.localsplus_layout() {
         return None;
     }
     let b = &f.blocks[i];
@@ -337,7 +325,7 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
     // instruction; the shape recognised below starts after them.
     let lead = leading_nops(t, b);
     let first = b.instrs.get(lead)?;
-    if t.get(first.op).is_some_and(|o| o.name == "PUSH_EXC_INFO") {
+    if t.is(first.op, Opcode::PushExcInfo) {
         return first.handler.map(|h| h.depth as i32);
     }
     if let Some(d) = named_cleanup_start(f, t, i, out) {
@@ -369,15 +357,16 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
 
 /// How many NOPs open block `b`.
 fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
-    b.instrs.iter().take_while(|ins| t.facts(ins.op).nop).count()
+    b.instrs.iter().take_while(|ins| t.is(ins.op, Opcode::Nop)).count()
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.
 fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
     let b = &f.blocks[i];
     let lead = leading_nops(t, b);
-    let name = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.get(ins.op)).map_or("", |o| o.name);
-    if name(0) != "LOAD_CONST" || !name(1).starts_with("STORE_") {
+    let op = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.opcode(ins.op));
+    let stores = op(1).is_some_and(|o| o.name().starts_with("STORE_"));
+    if op(0) != Some(Opcode::LoadConst) || !stores {
         return None;
     }
     let store = b.instrs[lead + 1];

@@ -29,14 +29,17 @@
 
 use crate::ir::{Arg, ConstIdx, Function};
 use crate::marshal::{Marshal, ObjId, Value};
-use crate::opcodes::{self, OpTable};
+use crate::opcodes::{self, OpTable, Opcode, Opcode as O};
 
 /// The `LOAD_CONST`s of `f` (by constant index) whose tuple the 3.8/3.9
 /// peephole optimizer folded, with the item count CPython's depth counted
 /// for them. Empty for other versions.
 pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
-    let v = f.version;
-    if v.at_least(10) || !v.at_least(8) {
+    let Some(t) = opcodes::table(f.version) else { return Vec::new() };
+    let Some(load_const) = t.code(Opcode::LoadConst) else { return Vec::new() };
+    // NB: rows carry `fresh_pushes` exactly where CPython's peephole
+    // optimizer folded tuples (3.8 and 3.9).
+    if t.facts(load_const).fresh_pushes.is_none() {
         return Vec::new();
     }
     // NB: most functions end their constants with something other than a
@@ -44,8 +47,6 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     if !f.consts.last().is_some_and(|&c| tuple_len(m, c).is_some_and(|n| n > 0)) {
         return Vec::new();
     }
-    let Some(t) = opcodes::table(v) else { return Vec::new() };
-    let Some(load_const) = t.by_name("LOAD_CONST").map(|i| i.code) else { return Vec::new() };
     // (block, instruction, constant) of every LOAD_CONST, in layout order.
     let mut loads = Vec::new();
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -139,27 +140,6 @@ fn tail_start(m: &Marshal, f: &Function, loads: &[(usize, usize, usize)]) -> usi
     }
 }
 
-/// How many values a 3.8/3.9 instruction pushes (on the path that does not
-/// jump); what it pops follows as pushes minus its stack effect.
-fn pushes(name: &str, arg: u32) -> i32 {
-    match name {
-        "POP_TOP" | "STORE_NAME" | "STORE_FAST" | "STORE_GLOBAL" | "STORE_DEREF" | "STORE_ATTR" | "STORE_SUBSCR"
-        | "DELETE_ATTR" | "DELETE_SUBSCR" | "DELETE_NAME" | "DELETE_FAST" | "DELETE_GLOBAL" | "DELETE_DEREF"
-        | "PRINT_EXPR" | "IMPORT_STAR" | "RETURN_VALUE" | "POP_JUMP_IF_FALSE" | "POP_JUMP_IF_TRUE"
-        | "JUMP_IF_FALSE_OR_POP" | "JUMP_IF_TRUE_OR_POP" | "JUMP_IF_NOT_EXC_MATCH" | "RAISE_VARARGS"
-        | "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE" | "DICT_MERGE" | "DICT_UPDATE"
-        | "POP_EXCEPT" | "END_FINALLY" | "POP_FINALLY" | "RERAISE" | "WITH_CLEANUP_FINISH" | "END_ASYNC_FOR"
-        | "NOP" | "SETUP_FINALLY" | "POP_BLOCK" | "JUMP_FORWARD" | "JUMP_ABSOLUTE" | "SETUP_ANNOTATIONS"
-        | "CALL_FINALLY" | "SETUP_ASYNC_WITH" => 0,
-        "LOAD_METHOD" | "DUP_TOP" | "ROT_TWO" | "FOR_ITER" | "SETUP_WITH" | "BEFORE_ASYNC_WITH" => 2,
-        "ROT_THREE" => 3,
-        "ROT_FOUR" | "DUP_TOP_TWO" => 4,
-        "UNPACK_SEQUENCE" => arg as i32,
-        "UNPACK_EX" => (arg & 0xff) as i32 + (arg >> 8) as i32 + 1,
-        _ => 1,
-    }
-}
-
 /// Whether the value loaded by instruction `k` of block `bi` is next
 /// popped where the compiler builds a tuple of loaded values: as the
 /// defaults of `MAKE_FUNCTION`, as the positional tuple of
@@ -178,25 +158,27 @@ fn feeds_tuple_slot(t: &OpTable, f: &Function, bi: usize, k: usize) -> bool {
         let Some(info) = t.get(ins.op) else { return false };
         let raw = super::raw_arg(t, ins.op, ins.arg);
         let Some(net) = t.stack_effect(ins.op, raw, Some(false)) else { return false };
-        let pops = pushes(info.name, raw) - net;
+        // NB: what it pops follows as pushes minus its stack effect.
+        let pushes = info.facts.fresh_pushes.map_or(1, |c| c.of(raw) as i32);
+        let pops = pushes - net;
         if pops > above {
-            return match info.name {
-                "MAKE_FUNCTION" => raw & 1 == 1 && pops == above + 1,
+            return match info.op {
+                O::MakeFunction => raw & 1 == 1 && pops == above + 1,
                 // NB: without **kwargs the positional tuple is one starred
                 // value or a BUILD_TUPLE_UNPACK_WITH_CALL, never a BUILD_TUPLE.
-                "CALL_FUNCTION_EX" => raw & 1 == 1 && pops == above + 2,
+                O::CallFunctionEx => raw & 1 == 1 && pops == above + 2,
                 // NB: set displays build their chunks with BUILD_SET.
-                "BUILD_TUPLE_UNPACK_WITH_CALL" | "BUILD_TUPLE_UNPACK" | "BUILD_LIST_UNPACK" => true,
+                O::BuildTupleUnpackWithCall | O::BuildTupleUnpack | O::BuildListUnpack => true,
                 _ => false,
             };
         }
         above += net;
-        match (info.name, ins.arg) {
-            ("JUMP_ABSOLUTE" | "JUMP_FORWARD", Arg::Jump(l)) => match f.block_index(l) {
+        match (info.op, ins.arg) {
+            (O::JumpAbsolute | O::JumpForward, Arg::Jump(l)) => match f.block_index(l) {
                 Some(j) => (b, i) = (j, 0),
                 None => return false,
             },
-            ("RETURN_VALUE" | "RAISE_VARARGS" | "RERAISE", _) => return false,
+            (O::ReturnValue | O::RaiseVarargs | O::Reraise, _) => return false,
             _ => i += 1,
         }
     }

@@ -4,7 +4,7 @@ use super::{Invariant as I, Limits, Sink};
 use crate::asm;
 use crate::cfg::Cfg;
 use crate::ir::{Arg, Function, Instr, Label};
-use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable};
+use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable, Opcode};
 use crate::stackdepth::{self, DepthErrorKind};
 use std::collections::HashMap;
 
@@ -15,9 +15,10 @@ const CO_FAST_FREE: u8 = 0x80;
 const CO_VARARGS: u32 = 0x04;
 const CO_VARKEYWORDS: u32 = 0x08;
 
-/// Opcodes that are in the tables but never in a code object on disk.
-fn never_on_disk(name: &str) -> bool {
-    matches!(name, "CACHE" | "EXTENDED_ARG" | "RESERVED" | "ENTER_EXECUTOR") || name.starts_with("INSTRUMENTED_")
+/// Opcodes that are in the tables but never in a code object on disk
+/// (instrumented ones are excluded by their kind).
+fn never_on_disk(op: Opcode) -> bool {
+    matches!(op, Opcode::Cache | Opcode::ExtendedArg | Opcode::Reserved | Opcode::EnterExecutor)
 }
 
 pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
@@ -71,7 +72,7 @@ fn labels(f: &Function, sink: &mut Sink) {
 
 fn locals_table(f: &Function, sink: &mut Sink) {
     let n = f.localsplus.len();
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         if f.localspluskinds.len() != n {
             sink.func(
                 I::LocalsTable,
@@ -107,15 +108,6 @@ fn locals_table(f: &Function, sink: &mut Sink) {
     }
 }
 
-/// True when `op`'s argument byte means something (the lifter's rule).
-fn has_arg(t: &OpTable, op: u8, info: &OpInfo) -> bool {
-    if t.version.at_least(12) {
-        info.has_arg
-    } else {
-        op >= t.have_argument
-    }
-}
-
 fn kind_name(a: &Arg) -> &'static str {
     match a {
         Arg::None => "none",
@@ -141,7 +133,7 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
         return;
     };
     let name = info.name;
-    if info.kind != OpKind::Base || never_on_disk(name) {
+    if info.kind != OpKind::Base || never_on_disk(info.op) {
         let what = match info.kind {
             OpKind::Specialized => "a specialized opcode the interpreter writes at run time",
             OpKind::Instrumented => "an instrumented opcode used by sys.monitoring",
@@ -155,8 +147,24 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             format!("{name} has {} EXTENDED_ARG prefixes (at most 3)", ins.ext),
         );
     }
-    // Argument kind, as the lifter produces it.
-    let expected: &[&str] = if !has_arg(t, ins.op, info) {
+    if !argument_kind(t, info, ins, &mut err) {
+        return;
+    }
+    argument_range(f, t, info, ins, &mut err);
+    if ins.handler.is_some() && !f.version.localsplus_layout() {
+        err(
+            I::Handler,
+            format!(
+                "{name} has an exception handler, but {} has no exception table (use SETUP_*)",
+                f.version
+            ),
+        );
+    }
+}
+
+/// The argument kinds the lifter produces for `info`'s opcode.
+fn expected_kinds(t: &OpTable, info: &OpInfo) -> &'static [&'static str] {
+    if !t.takes_arg(info.code) {
         &["none"]
     } else if info.jump.is_some() {
         &["Jump"]
@@ -171,13 +179,19 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             | ArgKind::CommonConstant => &["Int"],
             ArgKind::Const => &["Const"],
             ArgKind::Name => &["Name"],
-            ArgKind::Local if opcodes::is_local_pair(name) => &["LocalPair"],
+            ArgKind::Local if info.facts.local_pair => &["LocalPair"],
             ArgKind::Local => &["Local"],
             ArgKind::Free => &["Free"],
             ArgKind::Compare => &["Compare"],
             ArgKind::BinaryOp => &["BinaryOp"],
         }
-    };
+    }
+}
+
+/// The argument is of the kind the lifter produces; false (reported) when not.
+fn argument_kind(t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I, String)) -> bool {
+    let name = info.name;
+    let expected = expected_kinds(t, info);
     let found = kind_name(&ins.arg);
     // NB: CPython 3.10 leaves stray argument bytes on argument-less
     // opcodes (ROT_TWO 2 where it rewrote a SWAP, NOP n where it removed
@@ -191,8 +205,14 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             format!("{name} takes a {} argument, found {found}", expected[0])
         };
         err(I::ArgKind, msg);
-        return;
+        return false;
     }
+    true
+}
+
+/// The argument indexes inside its table and fits its encoding.
+fn argument_range(f: &Function, t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I, String)) {
+    let name = info.name;
     let ranged = |what: &str, n: u32, len: usize| {
         (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"))
     };
@@ -228,7 +248,7 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
             }
         }
         Arg::Name { index, flags } => {
-            let s = u32::from(t.facts(ins.op).name_shift);
+            let s = u32::from(info.facts.name_shift);
             if u32::from(flags) >> s != 0 {
                 err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
             }
@@ -260,22 +280,13 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
                 }
             }
         }
-        Arg::Free(i) => free_index(f, name, i, &mut err),
+        Arg::Free(i) => free_index(f, name, i, err),
         Arg::None | Arg::Jump(_) => {}
-    }
-    if ins.handler.is_some() && !f.version.at_least(11) {
-        err(
-            I::Handler,
-            format!(
-                "{name} has an exception handler, but {} has no exception table (use SETUP_*)",
-                f.version
-            ),
-        );
     }
 }
 
 fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String)) {
-    if f.version.at_least(11) {
+    if f.version.localsplus_layout() {
         match f.localspluskinds.get(i as usize) {
             None => err(
                 I::FreeIndex,
@@ -371,10 +382,11 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
 /// handler at the code unit before the `SEND` (docs/ir.md), so the
 /// instruction laid out there must have the `SEND`'s handler.
 fn send_handlers(f: &Function, t: &OpTable, sink: &mut Sink) {
+    // NB: behaviour, not an opcode fact: 3.11/3.12 look the handler up at the SEND itself.
     if !f.version.at_least(13) {
         return;
     }
-    let Some(send) = t.by_name("SEND").map(|i| i.code) else { return };
+    let Some(send) = t.code(Opcode::Send) else { return };
     let mut prev: Option<&Instr> = None;
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
@@ -445,22 +457,22 @@ fn stack(f: &Function, sink: &mut Sink) {
 /// index (see `reach`).
 fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sink) {
     let Some(t) = opcodes::table(f.version) else { return };
-    let nfree = if f.version.at_least(11) {
+    let nfree = if t.localsplus {
         f.localspluskinds.iter().filter(|&&k| k & CO_FAST_FREE != 0).count()
     } else {
         f.freevars.len()
     };
-    let (mut prev, mut prev2): (Option<(&str, u32)>, Option<(&str, u32)>) = (None, None);
+    let (mut prev, mut prev2): (Option<(Opcode, u32)>, Option<(Opcode, u32)>) = (None, None);
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
             let Some(info) = t.get(ins.op) else { continue };
             let raw = stackdepth::raw_arg(t, ins.op, ins.arg);
-            if let Some(m) = super::reach::argument_rule(t, info.name, raw, nfree, prev, prev2) {
+            if let Some(m) = super::reach::argument_rule(t, info.op, raw, nfree, prev, prev2) {
                 sink.at(f, I::ArgRange, bi, Some(k), m);
             }
             // NB: a NOP changes no stack, so the rules look through it.
-            if !t.facts(ins.op).nop {
-                (prev2, prev) = (prev, Some((info.name, raw)));
+            if info.op != Opcode::Nop {
+                (prev2, prev) = (prev, Some((info.op, raw)));
             }
             let (Some(depth), Some(net)) = (d.before(bi, k), t.stack_effect(ins.op, raw, Some(false))) else { continue };
             let reads = super::reach::reads(t, ins.op, raw, net);
@@ -480,13 +492,8 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
 /// A lower bound of the code size in code units (jumps counted with the
 /// prefixes they carry, so no valid function is rejected).
 fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
-    let caches = |op: u8| {
-        if f.version.at_least(11) {
-            t.get(op).map_or(0, |i| u64::from(i.cache_entries))
-        } else {
-            0
-        }
-    };
+    // NB: rows carry no caches before 3.11.
+    let caches = |op: u8| t.get(op).map_or(0, |i| u64::from(i.cache_entries));
     let mut units = 0u64;
     for ins in f.instrs() {
         let needed = match ins.arg {

@@ -9,7 +9,7 @@
 use super::{Invariant as I, Sink};
 use crate::ir::{Arg, Function, Instr};
 use crate::marshal::{Marshal, Value};
-use crate::opcodes::{self, OpTable};
+use crate::opcodes::{self, Opcode};
 
 /// `co_localspluskinds` bit of a free variable (3.11+).
 const CO_FAST_FREE: u8 = 0x80;
@@ -24,14 +24,14 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         .iter()
         .enumerate()
         .flat_map(|(b, blk)| blk.instrs.iter().enumerate().map(move |(k, ins)| (b, k, ins)))
-        .filter(|(_, _, ins)| !t.facts(ins.op).nop)
+        .filter(|(_, _, ins)| !t.is(ins.op, Opcode::Nop))
         .collect();
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
-        if name(t, ins) != "MAKE_FUNCTION" {
+        if !t.is(ins.op, Opcode::MakeFunction) {
             continue;
         }
         // NB: the shape itself is `reach::argument_rule`'s to report.
-        let back = if f.version.at_least(11) { 1 } else { 2 };
+        let back = super::reach::make_function_loads(t) as usize;
         let Some(&(_, _, load)) = p.checked_sub(back).and_then(|q| flat.get(q)) else { continue };
         let Arg::Const(c) = load.arg else { continue };
         let Some(&id) = f.consts.get(c.0 as usize) else { continue };
@@ -39,16 +39,16 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION's constant {} is not a code object", c.0));
             continue;
         };
-        let free = if f.version.at_least(11) {
+        let free = if t.localsplus {
             code.localspluskinds.and_then(|x| m.bytes(x)).is_some_and(|kinds| kinds.iter().any(|&x| x & CO_FAST_FREE != 0))
         } else {
             code.freevars.is_some_and(|x| !m.items(x).is_empty())
         };
-        let closure = if f.version.at_least(13) {
+        let closure = if let Some(set_attr) = t.code(Opcode::SetFunctionAttribute) {
             // 3.13+: the flags come as SET_FUNCTION_ATTRIBUTE right after.
             flat[p + 1..]
                 .iter()
-                .take_while(|(_, _, x)| name(t, x) == "SET_FUNCTION_ATTRIBUTE")
+                .take_while(|(_, _, x)| x.op == set_attr)
                 .any(|(_, _, x)| matches!(x.arg, Arg::Int(a) if a == CLOSURE))
         } else {
             matches!(ins.arg, Arg::Int(a) if a & CLOSURE != 0)
@@ -59,8 +59,4 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION: the code object {has} but {gets}"));
         }
     }
-}
-
-fn name(t: &OpTable, ins: &Instr) -> &'static str {
-    t.get(ins.op).map_or("", |i| i.name)
 }

@@ -17,12 +17,12 @@ pub(super) fn run(f: &Function, sink: &mut Sink) {
 /// Why `loc` cannot be written for `f`'s version, if it cannot.
 fn check(f: &Function, loc: &Loc) -> Result<(), String> {
     let v = f.version;
-    if !v.at_least(11) {
+    if !v.localsplus_layout() {
         // NB: 3.8-3.10 tables hold lines only; columns would be dropped.
         if loc.end_line.is_some() || loc.col.is_some() || loc.end_col.is_some() {
             return Err(format!("{v} line tables store no end line or columns"));
         }
-        if v.at_least(10) && loc.line.is_some_and(|l| l < 0) {
+        if !v.lnotab() && loc.line.is_some_and(|l| l < 0) {
             return Err(format!(
                 "line {} is negative: 3.10 reads -1 as \"no line\"",
                 loc.line.unwrap_or(0)
@@ -54,6 +54,7 @@ fn check(f: &Function, loc: &Loc) -> Result<(), String> {
     match (loc.col, loc.end_col) {
         (Some(_), Some(_)) => Ok(()),
         (None, None) if one_line => Ok(()),
+        // NB: behaviour of 3.11's location encoder.
         _ if !v.at_least(12) => Err("3.11 writes both columns or neither, and no end line without columns".into()),
         _ if one_line => Err("a single column on a one-line span (3.12+ writes it as no columns)".into()),
         _ => Ok(()),

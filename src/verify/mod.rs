@@ -179,7 +179,7 @@ impl Limits {
     /// hold at most 2^30 - 1 code units (3.11+); before that a byte offset
     /// must fit CPython's `int`.
     pub fn max_code_units_for(v: crate::PyVersion) -> u64 {
-        if v.at_least(11) {
+        if v.localsplus_layout() {
             (1 << 30) - 1
         } else {
             (i32::MAX as u64) / 2

@@ -46,7 +46,7 @@ pub fn verify_code(m: &Marshal, code: ObjId) -> Result<(), Vec<VerifierError>> {
             )])
         }
     };
-    if !m.version.at_least(11) {
+    if !m.version.localsplus_layout() {
         return Ok(());
     }
     let Some(tab) = c.exceptiontable.and_then(|e| m.bytes(e)) else {

@@ -11,53 +11,16 @@
 //! rejects good code. Found by running mutated corpus code that the
 //! verifier accepted (docs/verifier.md, "Mutants").
 
-use crate::opcodes::OpTable;
-use crate::version::PyVersion;
-
-/// Values `name` pushes with argument `arg` (no-jump path), when known.
-fn pushes(v: PyVersion, name: &str, arg: u32) -> Option<u32> {
-    let n = arg;
-    Some(match name {
-        // pop k, push 1
-        "BINARY_OP" | "BINARY_SUBSCR" | "BINARY_SLICE" | "COMPARE_OP" | "IS_OP" | "CONTAINS_OP"
-        | "UNARY_NEGATIVE" | "UNARY_NOT" | "UNARY_INVERT" | "UNARY_POSITIVE" | "GET_ITER"
-        | "GET_YIELD_FROM_ITER" | "GET_AWAITABLE" | "GET_AITER" | "BUILD_TUPLE" | "BUILD_LIST"
-        | "BUILD_SET" | "BUILD_MAP" | "BUILD_STRING" | "BUILD_SLICE" | "BUILD_CONST_KEY_MAP"
-        | "LIST_TO_TUPLE" | "IMPORT_NAME" | "FORMAT_VALUE" | "CONVERT_VALUE" | "FORMAT_SIMPLE"
-        | "FORMAT_WITH_SPEC" | "MAKE_FUNCTION" | "CALL_FUNCTION" | "CALL_FUNCTION_KW" | "CALL_METHOD"
-        | "CALL_FUNCTION_EX" | "CALL_INTRINSIC_1" | "CALL_INTRINSIC_2" | "MATCH_CLASS" | "TO_BOOL"
-        | "END_SEND" | "YIELD_VALUE" | "LOAD_BUILD_CLASS" | "LOAD_ASSERTION_ERROR" | "SET_FUNCTION_ATTRIBUTE" => 1,
-        _ if name.starts_with("BINARY_") || name.starts_with("INPLACE_") => 1,
-        "CALL" | "CALL_KW" if v.at_least(12) => 1,
-        // pop 1, push 2 (the first value stays)
-        "LOAD_METHOD" | "DUP_TOP" | "GET_LEN" | "MATCH_MAPPING" | "MATCH_SEQUENCE" | "IMPORT_FROM"
-        | "GET_ANEXT" | "FOR_ITER" | "BEFORE_WITH" | "BEFORE_ASYNC_WITH" | "PUSH_EXC_INFO" => 2,
-        "LOAD_ATTR" if v.at_least(12) => 1 + (arg & 1),
-        "LOAD_ATTR" => 1,
-        "LOAD_SUPER_ATTR" => 1 + (arg & 1),
-        "MATCH_KEYS" if v.at_least(11) => 3,
-        "DUP_TOP_TWO" => 4,
-        "ROT_TWO" => 2,
-        "ROT_THREE" => 3,
-        "ROT_FOUR" => 4,
-        "ROT_N" | "SWAP" => n,
-        "COPY" => n + 1,
-        // the container `n` deep stays, the item(s) above it go
-        "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE" | "DICT_UPDATE" | "DICT_MERGE" => n,
-        // RERAISE n (3.10+) reads the saved lasti `n` deep under the exception
-        "RERAISE" if v.at_least(10) => n,
-        "SEND" if v.at_least(11) => 2,
-        _ => return None,
-    })
-}
+use crate::opcodes::{OpTable, Opcode};
 
 /// How many stack values instruction `op` with raw argument `arg` reads
-/// (no-jump path) given its net effect `net`: at least `-net`.
+/// (no-jump path) given its net effect `net`: at least `-net`, and
+/// `pushes - net` where the row knows what it pushes
+/// ([`crate::opcodes::OpFacts::pushes`]).
 pub(super) fn reads(t: &OpTable, op: u8, arg: u32, net: i32) -> i64 {
     let floor = i64::from(-net).max(0);
-    let Some(info) = t.get(op) else { return floor };
-    match pushes(t.version, info.name, arg) {
-        Some(p) => (i64::from(p) - i64::from(net)).max(floor),
+    match t.facts(op).pushes {
+        Some(p) => (i64::from(p.of(arg)) - i64::from(net)).max(floor),
         None => floor,
     }
 }
@@ -69,40 +32,56 @@ pub(super) fn reads(t: &OpTable, op: u8, arg: u32, net: i32) -> i64 {
 /// equal), `RESUME`'s kind is one of the four CPython writes, the
 /// container and copy operands count from 1, and `MAKE_FUNCTION` follows
 /// the constant load of its code object. `prev` and `prev2` are the two
-/// instructions laid out before, NOPs skipped (name, raw argument).
+/// instructions laid out before, NOPs skipped (opcode, raw argument).
 /// Returns the problem, if any.
-pub(super) fn argument_rule(t: &OpTable, name: &str, arg: u32, nfree: usize, prev: Option<(&str, u32)>, prev2: Option<(&str, u32)>) -> Option<String> {
-    match name {
+pub(super) fn argument_rule(t: &OpTable, op: Opcode, arg: u32, nfree: usize, prev: Option<(Opcode, u32)>, prev2: Option<(Opcode, u32)>) -> Option<String> {
+    use Opcode as O;
+    let name = op.name();
+    match op {
         // NB: 0 would make the item its own container (or copy nothing).
-        "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE" | "DICT_UPDATE" | "DICT_MERGE" | "COPY"
+        O::ListAppend | O::SetAdd | O::MapAdd | O::ListExtend | O::SetUpdate | O::DictUpdate | O::DictMerge | O::Copy
             if arg == 0 =>
         {
             Some(format!("{name} 0: the argument counts from 1"))
         }
-        "SWAP" if arg < 2 => Some(format!("SWAP {arg}: the argument counts from 2")),
+        O::Swap if arg < 2 => Some(format!("SWAP {arg}: the argument counts from 2")),
         // NB: CPython hands the value below to the function constructor as
         // a code object unchecked; the compiler always loads it right before
         // (3.8-3.10: the code, then its qualified name).
-        "MAKE_FUNCTION" => {
-            let loads = |p: Option<(&str, u32)>| p.is_some_and(|(n, _)| n == "LOAD_CONST");
-            let ok = if t.version.at_least(11) { loads(prev) } else { loads(prev) && loads(prev2) };
+        O::MakeFunction => {
+            let loads = |p: Option<(Opcode, u32)>| p.is_some_and(|(n, _)| n == O::LoadConst);
+            let ok = match make_function_loads(t) {
+                1 => loads(prev),
+                _ => loads(prev) && loads(prev2),
+            };
             (!ok).then(|| {
-                let what = if t.version.at_least(11) { "a LOAD_CONST of its code object" } else { "LOAD_CONST code; LOAD_CONST qualname" };
+                let what = match make_function_loads(t) {
+                    1 => "a LOAD_CONST of its code object",
+                    _ => "LOAD_CONST code; LOAD_CONST qualname",
+                };
                 format!("MAKE_FUNCTION must come right after {what}")
             })
         }
-        "COPY_FREE_VARS" if arg as usize != nfree => {
+        O::CopyFreeVars if arg as usize != nfree => {
             Some(format!("COPY_FREE_VARS {arg} but the code has {nfree} free variable(s)"))
         }
-        "CALL" if t.version.minor == 11 => match prev {
-            Some(("PRECALL", p)) if p == arg => None,
-            Some(("PRECALL", p)) => Some(format!("CALL {arg} after PRECALL {p}: 3.11 needs the same count")),
+        // NB: only 3.11 has PRECALL; its CALL reads what PRECALL left.
+        O::Call if t.code(O::Precall).is_some() => match prev {
+            Some((O::Precall, p)) if p == arg => None,
+            Some((O::Precall, p)) => Some(format!("CALL {arg} after PRECALL {p}: 3.11 needs the same count")),
             _ => Some("3.11 CALL must come right after a PRECALL with the same count".into()),
         },
         // NB: 3.13 adds bit 2 (the stack holds one value: after a yield).
-        "RESUME" if arg > if t.version.at_least(13) { 7 } else { 3 } => {
+        O::Resume if arg > if t.version.at_least(13) { 7 } else { 3 } => {
             Some(format!("RESUME {arg}: the kind is 0 to 3{}", if t.version.at_least(13) { ", plus 4 after a yield" } else { "" }))
         }
         _ => None,
     }
+}
+
+/// How many values `MAKE_FUNCTION 0` pops: 2 (code, qualified name) before
+/// 3.11, 1 after; read off the table's stack effect (it pushes one).
+pub(super) fn make_function_loads(t: &OpTable) -> u32 {
+    let effect = t.code(Opcode::MakeFunction).and_then(|c| t.stack_effect(c, 0, None)).unwrap_or(0);
+    u32::try_from(1 - effect).unwrap_or(1)
 }

@@ -1,6 +1,7 @@
 //! Constant values the folder understands and CPython's operations on them,
 //! with the compiler's size limits; `None` everywhere means "do not fold".
 
+use crate::opcodes::Opcode;
 use crate::marshal::ObjId;
 
 /// CPython's folding limits (Python/ast_opt.c 3.8-3.13, Python/flowgraph.c 3.14).
@@ -81,22 +82,22 @@ impl Bin {
         })
     }
 
-    /// The operator of a 3.8-3.10 `BINARY_*` opcode name.
-    pub fn from_opname(s: &str) -> Option<Bin> {
-        Some(match s {
-            "BINARY_ADD" => Bin::Add,
-            "BINARY_SUBTRACT" => Bin::Sub,
-            "BINARY_MULTIPLY" => Bin::Mul,
-            "BINARY_TRUE_DIVIDE" => Bin::Div,
-            "BINARY_FLOOR_DIVIDE" => Bin::FloorDiv,
-            "BINARY_MODULO" => Bin::Mod,
-            "BINARY_POWER" => Bin::Pow,
-            "BINARY_LSHIFT" => Bin::Lshift,
-            "BINARY_RSHIFT" => Bin::Rshift,
-            "BINARY_AND" => Bin::And,
-            "BINARY_OR" => Bin::Or,
-            "BINARY_XOR" => Bin::Xor,
-            "BINARY_SUBSCR" => Bin::Subscr,
+    /// The operator of a 3.8-3.10 `BINARY_*` opcode.
+    pub fn from_opcode(op: Opcode) -> Option<Bin> {
+        Some(match op {
+            Opcode::BinaryAdd => Bin::Add,
+            Opcode::BinarySubtract => Bin::Sub,
+            Opcode::BinaryMultiply => Bin::Mul,
+            Opcode::BinaryTrueDivide => Bin::Div,
+            Opcode::BinaryFloorDivide => Bin::FloorDiv,
+            Opcode::BinaryModulo => Bin::Mod,
+            Opcode::BinaryPower => Bin::Pow,
+            Opcode::BinaryLshift => Bin::Lshift,
+            Opcode::BinaryRshift => Bin::Rshift,
+            Opcode::BinaryAnd => Bin::And,
+            Opcode::BinaryOr => Bin::Or,
+            Opcode::BinaryXor => Bin::Xor,
+            Opcode::BinarySubscr => Bin::Subscr,
             _ => return None,
         })
     }
