@@ -12,6 +12,7 @@ source's mtime and size in the header invalidate an entry when the source
 changes, exactly as CPython's own timestamp-based ``.pyc`` files do.
 """
 
+import _imp
 import fnmatch
 import hashlib
 import importlib.machinery as machinery
@@ -128,6 +129,10 @@ class _Finder:
 
     def find_spec(self, fullname: str, path: Optional[Iterable[str]] = None, target: Any = None) -> Any:
         inst = self._inst
+        # NB: built-in and frozen modules have no file to rewrite; asking
+        # the path finder about them would scan every sys.path entry.
+        if fullname in sys.builtin_module_names or _imp.is_frozen(fullname):
+            return None
         if any(fnmatch.fnmatchcase(fullname, g) for g in inst.exclude):
             return None
         spec = machinery.PathFinder.find_spec(fullname, path, target)
