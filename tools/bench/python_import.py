@@ -33,7 +33,8 @@ subprocess tarfile tempfile textwrap threading timeit traceback tracemalloc typi
 urllib.request uuid wave webbrowser xml.dom.minidom xml.etree.ElementTree xmlrpc.client zipfile""".split()
 
 CHILD = r"""
-import sys, time
+import os, sys, tempfile, time
+os.environ["PYREWRITE_COUNTS"] = os.path.join(tempfile.gettempdir(), "pyrewrite-bench-counts.json")
 hooked = sys.argv[1] == "hook"
 import pyrewrite  # NB: in both runs, so what it imports is loaded in both
 if hooked:
