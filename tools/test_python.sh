@@ -9,18 +9,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions="${PYREWRITE_PY_VERSIONS:-3.8 3.9 3.10 3.11 3.12 3.13}"
+versions="${versions//,/ }"
 work=target/py
 mkdir -p "$work"
 wheel="$(tools/build_wheel.sh)"
 echo "test_python: $wheel"
 missing=()
 failed=()
+tested=()
 for v in $versions; do
   py="$(tools/python_for.sh "$v" || true)"
   if [ -z "$py" ]; then
     missing+=("$v")
     continue
   fi
+  tested+=("$v")
   venv="$work/venv-$v"
   rm -rf "$venv"
   "$py" -m venv "$venv"
@@ -46,4 +49,8 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "test_python: FAILED on: ${failed[*]}" >&2
   exit 1
 fi
-echo "test_python: passed on: $versions"
+if [ ${#tested[@]} -eq 0 ]; then
+  echo "test_python: no interpreter found for any of: $versions" >&2
+  exit 1
+fi
+echo "test_python: passed on: ${tested[*]}"

@@ -139,6 +139,14 @@ class Pipeline:
                 code = marshal.loads(s.rewrite(marshal.dumps(code), HOST, qualname))
         return code
 
+    def _rewrite_marshal(self, data: bytes) -> Optional[bytes]:
+        """The host's marshal bytes of a module rewritten, straight from
+        bytes to bytes (no code object in between); None when the pipeline
+        has passes written in Python, which need live code objects."""
+        if len(self._segments) != 1 or callable(self._segments[0]):
+            return None
+        return self._segments[0].rewrite(data, HOST, None)
+
     def bind_runtime(self, globals_: Dict[str, Any]) -> None:
         """Binds the names the rewritten code loads (a hook) in ``globals_``
         (or in ``builtins`` for passes configured so)."""

@@ -17,6 +17,7 @@ import fnmatch
 import hashlib
 import importlib.machinery as machinery
 import importlib.util
+import marshal
 import os
 import sys
 import sysconfig
@@ -174,6 +175,10 @@ class _SourceLoader(machinery.SourceFileLoader):
                     return code
             except (OSError, ImportError, EOFError, ValueError, TypeError):
                 pass
+        if st is not None or cache is None:
+            fast = self._from_standard_pyc(fullname, cache, st)
+            if fast is not None:
+                return fast
         # NB: CPython's own code for the module: from its valid __pycache__
         # entry, or compiled (and that entry written, as a plain import would).
         code = super().get_code(fullname)
@@ -188,6 +193,46 @@ class _SourceLoader(machinery.SourceFileLoader):
 
     def _rewrite(self, fullname: str, code: Any) -> Any:
         return _rewrite_or_skip(self._inst, fullname, code)
+
+    def _from_standard_pyc(self, fullname: str, cache: Optional[str], st: Any) -> Any:
+        """The rewritten code of a module whose CPython cache entry is valid,
+        rewritten from that entry's bytes and written to our cache as they
+        come out of the engine: no ``marshal.loads``/``dumps`` of the
+        original. None when there is no such entry (or the pipeline has
+        Python passes): the caller then takes the general path."""
+        inst = self._inst
+        try:
+            if st is None:
+                st = self.path_stats(self.path)
+            standard = importlib.util.cache_from_source(self.path)
+            with open(standard, "rb") as f:
+                data = f.read()
+            exc_details = {"name": fullname, "path": standard}
+            if _bx._classify_pyc(data, fullname, exc_details) != 0:
+                return None  # hash-based: CPython's loader decides
+            _bx._validate_timestamp_pyc(data, int(st["mtime"]), st["size"], fullname, exc_details)
+        except (OSError, ImportError, EOFError, ValueError, TypeError, NotImplementedError):
+            return None
+        from .errors import Error
+
+        try:
+            new = inst.pipeline._rewrite_marshal(bytes(memoryview(data)[16:]))
+        except Error as e:
+            if inst.on_error == "raise":
+                raise ImportError(f"pyrewrite could not rewrite {fullname}: {e}", name=fullname) from e
+            inst.note("failed", (fullname, e))
+            return marshal.loads(memoryview(data)[16:])  # unchanged, as skip says
+        if new is None:
+            return None
+        code = marshal.loads(new)
+        inst.note("rewritten", fullname)
+        if cache is not None:
+            header = _bx.MAGIC_NUMBER + b"".join((x & 0xFFFFFFFF).to_bytes(4, "little") for x in (0, int(st["mtime"]), st["size"]))
+            try:
+                _bx._write_atomic(cache, header + new, _bx._calc_mode(self.path))
+            except OSError:
+                pass  # a read-only tree: run without the cache, as CPython does
+        return code
 
 
 class _SourcelessLoader(machinery.SourcelessFileLoader):

@@ -128,7 +128,21 @@ def test_sourceless_pyc_module(app):
     assert out.strip() == "9 ['app.sourceless']"
 
 
-def test_a_pass_that_refuses_is_an_import_error_or_skipped(app):
+def test_rewritten_from_cpythons_own_cache_entry(app):
+    # A valid CPython cache entry is rewritten from its bytes (no compile);
+    # what that writes to the hook's cache serves the next run.
+    py_compile.compile(str(app / "app" / "calc.py"))
+    out = run(app, INSTALL)
+    assert out.split("\n")[0] == "101 1 ['app.calc'] []"
+    assert len(glob.glob(str(app / "app" / "__pycache__" / "calc.*.pyrewrite-*.pyc"))) == 1
+    out = run(app, INSTALL)
+    assert out.split("\n")[0] == "101 1 [] ['app.calc']"
+
+
+@pytest.mark.parametrize("precompiled", [False, True])
+def test_a_pass_that_refuses_is_an_import_error_or_skipped(app, precompiled):
+    if precompiled:  # the path from CPython's own cache entry
+        py_compile.compile(str(app / "app" / "calc.py"))
     code = """
         import pyrewrite
         inst = pyrewrite.install([("replace-op", {"from": "+", "to": "%s"})], include=["app.calc"], on_error=%r)
