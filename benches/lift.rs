@@ -86,7 +86,14 @@ fn parse_lift(bytes: &[u8], step: Step) -> Result<usize> {
 
 fn main() {
     let args = Args::parse(USAGE);
-    args.check_phases(&["roundtrip", "parse+write", "parse+lift", "parse+lift+cfg", "parse+lift+depth", "parse+lift+asm"]);
+    args.check_phases(&[
+        "roundtrip",
+        "parse+write",
+        "parse+lift",
+        "parse+lift+cfg",
+        "parse+lift+depth",
+        "parse+lift+asm",
+    ]);
     let mut corpus = Corpus::load(&args.dir, ".pyc").unwrap_or_else(|e| {
         eprintln!("{}: {e}", args.dir.display());
         std::process::exit(2)
@@ -96,7 +103,11 @@ fn main() {
             eprintln!("PYREWRITE_BENCH_FILES {}: {e}", list.to_string_lossy());
             std::process::exit(2)
         });
-        let keep: std::collections::HashSet<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let keep: std::collections::HashSet<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         corpus.files.retain(|f| keep.contains(f.rel.as_str()));
     }
     if corpus.files.is_empty() {
@@ -106,7 +117,8 @@ fn main() {
 
     // Untimed check that the timed work succeeds and is the real thing: the
     // identity rewrite with a recomputed co_stacksize gives back every file.
-    let (mut exact, mut code_objects, mut depth_changed, mut failed) = (0usize, 0usize, 0usize, Vec::new());
+    let (mut exact, mut code_objects, mut depth_changed, mut failed) =
+        (0usize, 0usize, 0usize, Vec::new());
     let mut versions = std::collections::BTreeSet::new();
     for f in &corpus.files {
         let r = Pyc::parse(&f.bytes).and_then(|mut p| {
@@ -129,14 +141,29 @@ fn main() {
     let s = args.settings;
     let mut results = Vec::new();
     if args.wants("roundtrip") {
-        results.push(measure("roundtrip", &corpus, s, |f| &f.bytes[..], |b| roundtrip(b).map(|v| v.len()).unwrap_or(0)));
+        results.push(measure(
+            "roundtrip",
+            &corpus,
+            s,
+            |f| &f.bytes[..],
+            |b| roundtrip(b).map(|v| v.len()).unwrap_or(0),
+        ));
     }
     // NB: the breakdown phases run only when named (`--phase`).
     let named = |p: &str| !args.phases.is_empty() && args.wants(p);
     if named("parse+write") {
-        results.push(measure("parse+write", &corpus, s, |f| &f.bytes[..], |b| {
-            Pyc::parse(b).and_then(|p| p.to_bytes()).map(|v| v.len()).unwrap_or(0)
-        }));
+        results.push(measure(
+            "parse+write",
+            &corpus,
+            s,
+            |f| &f.bytes[..],
+            |b| {
+                Pyc::parse(b)
+                    .and_then(|p| p.to_bytes())
+                    .map(|v| v.len())
+                    .unwrap_or(0)
+            },
+        ));
     }
     let steps = [
         ("parse+lift", Step::Nothing),
@@ -146,7 +173,13 @@ fn main() {
     ];
     for (name, step) in steps {
         if named(name) {
-            results.push(measure(name, &corpus, s, |f| &f.bytes[..], move |b| parse_lift(b, step).unwrap_or(0)));
+            results.push(measure(
+                name,
+                &corpus,
+                s,
+                |f| &f.bytes[..],
+                move |b| parse_lift(b, step).unwrap_or(0),
+            ));
         }
     }
 

@@ -53,19 +53,36 @@ fn main() {
     let s = args.settings;
     let mut results = Vec::new();
     if args.wants("read") {
-        results.push(measure("read", &corpus, s, |f| &f.bytes[..], |b| {
-            Pyc::parse(b).map(|p| p.marshal.nodes.len()).unwrap_or(0)
-        }));
+        results.push(measure(
+            "read",
+            &corpus,
+            s,
+            |f| &f.bytes[..],
+            |b| Pyc::parse(b).map(|p| p.marshal.nodes.len()).unwrap_or(0),
+        ));
     }
     if args.wants("write") {
-        results.push(measure("write", &corpus, s, |f| parse(&f.bytes, &f.rel), |p| {
-            p.to_bytes().map(|v| v.len()).unwrap_or(0)
-        }));
+        results.push(measure(
+            "write",
+            &corpus,
+            s,
+            |f| parse(&f.bytes, &f.rel),
+            |p| p.to_bytes().map(|v| v.len()).unwrap_or(0),
+        ));
     }
     if args.wants("read+write") {
-        results.push(measure("read+write", &corpus, s, |f| &f.bytes[..], |b| {
-            Pyc::parse(b).and_then(|p| p.to_bytes()).map(|v| v.len()).unwrap_or(0)
-        }));
+        results.push(measure(
+            "read+write",
+            &corpus,
+            s,
+            |f| &f.bytes[..],
+            |b| {
+                Pyc::parse(b)
+                    .and_then(|p| p.to_bytes())
+                    .map(|v| v.len())
+                    .unwrap_or(0)
+            },
+        ));
     }
 
     let meta = serde_json::json!({

@@ -23,7 +23,9 @@ fn main() {
         std::process::exit(2);
     };
     let count: usize = count.parse().expect("COUNT is a number");
-    let seed: u64 = rest.first().map_or(0x9e37_79b9_7f4a_7c15, |s| s.parse().expect("SEED is a number"));
+    let seed: u64 = rest.first().map_or(0x9e37_79b9_7f4a_7c15, |s| {
+        s.parse().expect("SEED is a number")
+    });
     std::fs::create_dir_all(outdir).expect("OUTDIR");
     let o = mutants::run(std::path::Path::new(dir), count, seed);
     for (k, (bytes, note)) in o.accepted.iter().enumerate() {

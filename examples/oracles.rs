@@ -16,8 +16,14 @@ fn main() {
         }
     }
     if missing.is_empty() {
-        println!("oracles: none missing ({} versions checked against their interpreter)", PyVersion::SUPPORTED.len());
+        println!(
+            "oracles: none missing ({} versions checked against their interpreter)",
+            PyVersion::SUPPORTED.len()
+        );
     } else {
-        println!("oracles MISSING: {} (the tests of those versions were skipped; see docs/oracles.md)", missing.join(", "));
+        println!(
+            "oracles MISSING: {} (the tests of those versions were skipped; see docs/oracles.md)",
+            missing.join(", ")
+        );
     }
 }

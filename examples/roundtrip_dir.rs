@@ -7,13 +7,28 @@ fn main() {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() { stack.push(p); continue; }
-            if p.extension().map_or(true, |x| x != "pyc") { continue; }
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().map_or(true, |x| x != "pyc") {
+                continue;
+            }
             let data = std::fs::read(&p).unwrap();
             match Pyc::parse(&data).and_then(|x| x.to_bytes()) {
                 Ok(out) if out == data => ok += 1,
-                Ok(_) => { bad += 1; if bad < 5 { eprintln!("DIFF {}", p.display()); } }
-                Err(e) => { err += 1; if err < 5 { eprintln!("ERR {}: {e}", p.display()); } }
+                Ok(_) => {
+                    bad += 1;
+                    if bad < 5 {
+                        eprintln!("DIFF {}", p.display());
+                    }
+                }
+                Err(e) => {
+                    err += 1;
+                    if err < 5 {
+                        eprintln!("ERR {}: {e}", p.display());
+                    }
+                }
             }
         }
     }

@@ -138,12 +138,18 @@ impl<'a> CodeView<'a> {
 
     /// `co_exceptiontable` (empty before 3.11).
     pub fn exceptiontable(&self) -> &'a [u8] {
-        self.code.exceptiontable.and_then(|e| self.m.bytes(e)).unwrap_or(&[])
+        self.code
+            .exceptiontable
+            .and_then(|e| self.m.bytes(e))
+            .unwrap_or(&[])
     }
 
     /// `co_localspluskinds` (3.11+), empty before.
     pub fn localspluskinds(&self) -> &'a [u8] {
-        self.code.localspluskinds.and_then(|k| self.m.bytes(k)).unwrap_or(&[])
+        self.code
+            .localspluskinds
+            .and_then(|k| self.m.bytes(k))
+            .unwrap_or(&[])
     }
 
     /// `co_localsplusnames` on 3.11+; on older versions the concatenation
@@ -203,7 +209,10 @@ impl<'a> CodeView<'a> {
     /// `co_nlocals`.
     pub fn nlocals(&self) -> i32 {
         if self.version().localsplus_layout() {
-            self.localspluskinds().iter().filter(|&&k| k & fast::LOCAL != 0).count() as i32
+            self.localspluskinds()
+                .iter()
+                .filter(|&&k| k & fast::LOCAL != 0)
+                .count() as i32
         } else {
             self.code.nlocals
         }
@@ -211,7 +220,10 @@ impl<'a> CodeView<'a> {
 
     /// Nested code objects in `co_consts`, in order.
     pub fn children(&self) -> Vec<CodeView<'a>> {
-        self.consts().iter().filter_map(|&c| CodeView::new(self.m, c)).collect()
+        self.consts()
+            .iter()
+            .filter_map(|&c| CodeView::new(self.m, c))
+            .collect()
     }
 
     /// Whether this is a function-like body (its children get `<locals>`).
@@ -235,8 +247,14 @@ pub fn qualnames(m: &Marshal) -> Vec<(ObjId, String)> {
 /// code marshalled on its own).
 pub fn qualnames_rooted(m: &Marshal, root_qualname: Option<&str>) -> Vec<(ObjId, String)> {
     let mut out = Vec::new();
-    let Some(root) = CodeView::new(m, m.root) else { return out };
-    let mut stack = vec![(root, root_qualname.unwrap_or_default().to_string(), root_qualname.is_none())];
+    let Some(root) = CodeView::new(m, m.root) else {
+        return out;
+    };
+    let mut stack = vec![(
+        root,
+        root_qualname.unwrap_or_default().to_string(),
+        root_qualname.is_none(),
+    )];
     while let Some((cv, qn, is_module)) = stack.pop() {
         let own = if let Some(q) = cv.stored_qualname() {
             q.into_owned()
@@ -249,7 +267,12 @@ pub fn qualnames_rooted(m: &Marshal, root_qualname: Option<&str>) -> Vec<(ObjId,
             let name = child.name();
             let q = if is_module {
                 name.into_owned()
-            } else if cv.is_function() && !matches!(&*cv.name(), "<listcomp>" | "<setcomp>" | "<dictcomp>" | "<genexpr>") {
+            } else if cv.is_function()
+                && !matches!(
+                    &*cv.name(),
+                    "<listcomp>" | "<setcomp>" | "<dictcomp>" | "<genexpr>"
+                )
+            {
                 format!("{own}.<locals>.{name}")
             } else {
                 format!("{own}.{name}")

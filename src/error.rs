@@ -143,13 +143,25 @@ impl Error {
     /// An error at a byte offset.
     #[cold]
     pub fn at(offset: u64, kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { kind, offset: Some(offset), path: None, context: Vec::new(), site: None }))
+        Error(Box::new(Inner {
+            kind,
+            offset: Some(offset),
+            path: None,
+            context: Vec::new(),
+            site: None,
+        }))
     }
 
     /// An error with no byte location.
     #[cold]
     pub fn new(kind: ErrorKind) -> Self {
-        Error(Box::new(Inner { kind, offset: None, path: None, context: Vec::new(), site: None }))
+        Error(Box::new(Inner {
+            kind,
+            offset: None,
+            path: None,
+            context: Vec::new(),
+            site: None,
+        }))
     }
 
     /// Attaches the file the error came from.

@@ -40,7 +40,10 @@ pub fn decode(table: &[u8], code_len: usize) -> Result<Vec<ExcEntry>> {
         if table[at] & START_BIT == 0 {
             return Err(Error::at(
                 at as u64,
-                ErrorKind::Invalid(format!("expected an exception entry start (bit 7 set), found {:#04x}", table[at])),
+                ErrorKind::Invalid(format!(
+                    "expected an exception entry start (bit 7 set), found {:#04x}",
+                    table[at]
+                )),
             ));
         }
         let start = field(table, &mut pos, true, "exception entry start")?;
@@ -56,7 +59,13 @@ pub fn decode(table: &[u8], code_len: usize) -> Result<Vec<ExcEntry>> {
                 )),
             ));
         }
-        out.push(ExcEntry { start: start as u32, end: end as u32, target: target as u32, depth: (dl >> 1) as u32, lasti: dl & 1 != 0 });
+        out.push(ExcEntry {
+            start: start as u32,
+            end: end as u32,
+            target: target as u32,
+            depth: (dl >> 1) as u32,
+            lasti: dl & 1 != 0,
+        });
     }
     Ok(out)
 }
@@ -69,19 +78,28 @@ fn field(table: &[u8], pos: &mut usize, first: bool, what: &'static str) -> Resu
         let Some(&b) = table.get(*pos) else {
             return Err(Error::at(
                 *pos as u64,
-                ErrorKind::Truncated { what, needed: 1, available: 0 },
+                ErrorKind::Truncated {
+                    what,
+                    needed: 1,
+                    available: 0,
+                },
             ));
         };
         if b & START_BIT != 0 && !(first && *pos == begin) {
             return Err(Error::at(
                 *pos as u64,
-                ErrorKind::Invalid(format!("byte {b:#04x} with bit 7 set inside an exception entry ({what})")),
+                ErrorKind::Invalid(format!(
+                    "byte {b:#04x} with bit 7 set inside an exception entry ({what})"
+                )),
             ));
         }
         *pos += 1;
         val = (val << 6) | (b & 63) as u64;
         if val > MAX_FIELD {
-            return Err(Error::at(begin as u64, ErrorKind::Invalid(format!("{what} too large"))));
+            return Err(Error::at(
+                begin as u64,
+                ErrorKind::Invalid(format!("{what} too large")),
+            ));
         }
         if b & MORE == 0 {
             return Ok(val);
@@ -96,7 +114,12 @@ fn field(table: &[u8], pos: &mut usize, first: bool, what: &'static str) -> Resu
 pub fn validate(entries: &[ExcEntry], code_len: usize) -> Result<()> {
     let mut prev_end = 0;
     for (i, e) in entries.iter().enumerate() {
-        let bad = |m: String| Err(Error::at(i as u64, ErrorKind::Invalid(format!("exception entry {i}: {m}"))));
+        let bad = |m: String| {
+            Err(Error::at(
+                i as u64,
+                ErrorKind::Invalid(format!("exception entry {i}: {m}")),
+            ))
+        };
         if e.start >= e.end {
             return bad(format!("empty or reversed range {}..{}", e.start, e.end));
         }
@@ -108,7 +131,10 @@ pub fn validate(entries: &[ExcEntry], code_len: usize) -> Result<()> {
         }
         if e.start < prev_end {
             // NB: CPython binary-searches the table by start offset.
-            return bad(format!("starts at {} inside or before the previous entry (ends {prev_end})", e.start));
+            return bad(format!(
+                "starts at {} inside or before the previous entry (ends {prev_end})",
+                e.start
+            ));
         }
         if (e.depth as u64) * 2 + 1 > MAX_FIELD {
             return bad(format!("depth {} too large", e.depth));
@@ -124,7 +150,10 @@ pub fn encode(entries: &[ExcEntry]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(entries.len() * 4);
     for (i, e) in entries.iter().enumerate() {
         if e.end < e.start {
-            return Err(Error::at(i as u64, ErrorKind::Invalid(format!("exception entry {i} ends before it starts"))));
+            return Err(Error::at(
+                i as u64,
+                ErrorKind::Invalid(format!("exception entry {i} ends before it starts")),
+            ));
         }
         let fields = [
             (e.start / 2) as u64,
@@ -134,7 +163,10 @@ pub fn encode(entries: &[ExcEntry]) -> Result<Vec<u8>> {
         ];
         for (k, v) in fields.into_iter().enumerate() {
             if v > MAX_FIELD {
-                return Err(Error::at(i as u64, ErrorKind::Invalid(format!("exception entry {i}: field {v} too large"))));
+                return Err(Error::at(
+                    i as u64,
+                    ErrorKind::Invalid(format!("exception entry {i}: field {v} too large")),
+                ));
             }
             write_field(&mut out, v, if k == 0 { START_BIT } else { 0 });
         }
@@ -157,14 +189,25 @@ mod tests {
     use super::*;
 
     fn offset(r: Result<Vec<ExcEntry>>) -> u64 {
-        r.expect_err("malformed table accepted").offset().expect("error without offset")
+        r.expect_err("malformed table accepted")
+            .offset()
+            .expect("error without offset")
     }
 
     #[test]
     fn malformed_tables_are_located() {
         // Entry 0 fine (0..4 -> 6, depth 1, lasti), entry 1 cut inside its target.
         let good = [0x80, 0x02, 0x03, 0x03];
-        assert_eq!(decode(&good, 8).unwrap(), vec![ExcEntry { start: 0, end: 4, target: 6, depth: 1, lasti: true }]);
+        assert_eq!(
+            decode(&good, 8).unwrap(),
+            vec![ExcEntry {
+                start: 0,
+                end: 4,
+                target: 6,
+                depth: 1,
+                lasti: true
+            }]
+        );
         let mut cut = good.to_vec();
         cut.extend_from_slice(&[0x81, 0x01, 0x41]);
         let e = decode(&cut, 8).unwrap_err();
@@ -181,8 +224,20 @@ mod tests {
     #[test]
     fn multi_chunk_values_round_trip_and_validate_checks_order() {
         let es = vec![
-            ExcEntry { start: 0, end: 2 * 5000, target: 2 * 300_000, depth: 70, lasti: false },
-            ExcEntry { start: 2 * 5000, end: 2 * 5001, target: 2, depth: 0, lasti: true },
+            ExcEntry {
+                start: 0,
+                end: 2 * 5000,
+                target: 2 * 300_000,
+                depth: 70,
+                lasti: false,
+            },
+            ExcEntry {
+                start: 2 * 5000,
+                end: 2 * 5001,
+                target: 2,
+                depth: 0,
+                lasti: true,
+            },
         ];
         let code_len = 2 * 300_001;
         let bytes = encode(&es).unwrap();

@@ -70,10 +70,16 @@ impl Interpreter {
             InterpreterKind::Native(exe) => {
                 let mut c = Command::new(exe);
                 // NB: keep user site-packages and PYTHON* settings of the caller out of the oracle
-                c.env_remove("PYTHONPATH").env_remove("PYTHONHOME").arg("-s");
+                c.env_remove("PYTHONPATH")
+                    .env_remove("PYTHONHOME")
+                    .arg("-s");
                 c
             }
-            InterpreterKind::Pyodide { node, runner, alias } => {
+            InterpreterKind::Pyodide {
+                node,
+                runner,
+                alias,
+            } => {
                 let mut c = Command::new(node);
                 c.arg(runner).env("PYREWRITE_PYODIDE", alias);
                 c
@@ -104,7 +110,10 @@ impl Interpreter {
 
     /// One line for logs: `3.12.1 (/root/.pyenv/versions/3.12.1/bin/python3.12)`.
     pub fn describe(&self) -> String {
-        let v = self.micro.clone().unwrap_or_else(|| self.version.to_string());
+        let v = self
+            .micro
+            .clone()
+            .unwrap_or_else(|| self.version.to_string());
         match &self.kind {
             InterpreterKind::Native(exe) => format!("{v} ({})", exe.display()),
             InterpreterKind::Pyodide { alias, .. } => {
@@ -154,12 +163,18 @@ fn discover() -> Vec<Interpreter> {
         let handles: Vec<_> = versions
             .iter()
             .map(|&v| {
-                let env_kinds: Vec<InterpreterKind> =
-                    from_env.iter().filter(|(ev, _)| *ev == v).map(|(_, k)| k.clone()).collect();
+                let env_kinds: Vec<InterpreterKind> = from_env
+                    .iter()
+                    .filter(|(ev, _)| *ev == v)
+                    .map(|(_, k)| k.clone())
+                    .collect();
                 s.spawn(move || first_working(v, env_kinds))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
     });
     found.into_iter().flatten().collect()
 }
@@ -192,7 +207,11 @@ fn first_working(v: PyVersion, env_kinds: Vec<InterpreterKind>) -> Option<Interp
 
 /// Asks the interpreter its version; `Some` only if it is `v`.
 fn verify(v: PyVersion, kind: InterpreterKind) -> Option<Interpreter> {
-    let probe = Interpreter { version: v, micro: None, kind };
+    let probe = Interpreter {
+        version: v,
+        micro: None,
+        kind,
+    };
     let out = probe
         .run_code(
             "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])",
@@ -216,16 +235,26 @@ fn verify(v: PyVersion, kind: InterpreterKind) -> Option<Interpreter> {
             kind = InterpreterKind::Native(exe);
         }
     }
-    Some(Interpreter { micro: Some(full), version: v, kind })
+    Some(Interpreter {
+        micro: Some(full),
+        version: v,
+        kind,
+    })
 }
 
 /// Parses `PYREWRITE_PYTHONS`: `3.8=/path/python3.8,3.14=pyodide[:alias]`.
 fn env_candidates() -> Vec<(PyVersion, InterpreterKind)> {
-    let Ok(spec) = std::env::var("PYREWRITE_PYTHONS") else { return Vec::new() };
+    let Ok(spec) = std::env::var("PYREWRITE_PYTHONS") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let Some((ver, what)) = item.split_once('=') else { continue };
-        let Some(v) = PyVersion::parse(ver) else { continue };
+        let Some((ver, what)) = item.split_once('=') else {
+            continue;
+        };
+        let Some(v) = PyVersion::parse(ver) else {
+            continue;
+        };
         let what = what.trim();
         let kind = if what == "pyodide" {
             pyodide_kind(&pyodide_alias(v))
@@ -244,14 +273,18 @@ fn env_candidates() -> Vec<(PyVersion, InterpreterKind)> {
 /// First executable file called `name` in the directories of `PATH`.
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| is_executable(p))
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+        p.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
     }
     #[cfg(not(unix))]
     {
@@ -269,13 +302,19 @@ fn pyenv_candidates(v: PyVersion) -> Vec<PathBuf> {
         },
     };
     let prefix = format!("{v}.");
-    let Ok(rd) = std::fs::read_dir(root.join("versions")) else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(root.join("versions")) else {
+        return Vec::new();
+    };
     let mut found: Vec<(u32, PathBuf)> = Vec::new();
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(micro) = name.strip_prefix(&prefix) else { continue };
+        let Some(micro) = name.strip_prefix(&prefix) else {
+            continue;
+        };
         // NB: `3.13.0t` (free-threaded) and `-dev` builds are not the reference build
-        let Ok(micro) = micro.parse::<u32>() else { continue };
+        let Ok(micro) = micro.parse::<u32>() else {
+            continue;
+        };
         let bin = e.path().join("bin");
         let exe = [format!("python{v}"), "python3".to_string()]
             .into_iter()
@@ -293,14 +332,24 @@ fn pyenv_candidates(v: PyVersion) -> Vec<PathBuf> {
 fn pyodide_kind(alias: &str) -> Option<InterpreterKind> {
     let root = repo_root();
     let runner = root.join("tools/pyodide/run.mjs");
-    if !root.join("node_modules").join(alias).join("pyodide.mjs").is_file() || !runner.is_file() {
+    if !root
+        .join("node_modules")
+        .join(alias)
+        .join("pyodide.mjs")
+        .is_file()
+        || !runner.is_file()
+    {
         return None;
     }
     let node = match std::env::var_os("PYREWRITE_NODE") {
         Some(n) if !n.is_empty() => PathBuf::from(n),
         _ => on_path("node")?,
     };
-    Some(InterpreterKind::Pyodide { node, runner, alias: alias.to_string() })
+    Some(InterpreterKind::Pyodide {
+        node,
+        runner,
+        alias: alias.to_string(),
+    })
 }
 
 /// The npm package alias of the pyodide build of `v` (`py314`).
@@ -317,10 +366,18 @@ mod tests {
         for i in find_all() {
             eprintln!("oracle: {}", i.describe());
             let out = i
-                .run_code("import sys; print(sys.version_info[0], sys.version_info[1])", &[] as &[&str])
+                .run_code(
+                    "import sys; print(sys.version_info[0], sys.version_info[1])",
+                    &[] as &[&str],
+                )
                 .expect("interpreter starts");
             let text = String::from_utf8_lossy(&out.stdout);
-            assert_eq!(text.trim(), format!("{} {}", i.version.major, i.version.minor), "{}", i.describe());
+            assert_eq!(
+                text.trim(),
+                format!("{} {}", i.version.major, i.version.minor),
+                "{}",
+                i.describe()
+            );
         }
     }
 }

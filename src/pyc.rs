@@ -23,16 +23,56 @@ pub struct MagicRange {
 /// `Include/internal/pycore_magic_number.h` (3.14+). 3.15 is open-ended:
 /// its final number is not fixed yet, so everything up to 3.16's 3700 maps to it.
 pub const MAGIC_RANGES: &[MagicRange] = &[
-    MagicRange { version: PyVersion::new(3, 6), first: 3360, last: 3379 },
-    MagicRange { version: PyVersion::new(3, 7), first: 3390, last: 3394 },
-    MagicRange { version: PyVersion::new(3, 8), first: 3400, last: 3413 },
-    MagicRange { version: PyVersion::new(3, 9), first: 3420, last: 3425 },
-    MagicRange { version: PyVersion::new(3, 10), first: 3430, last: 3439 },
-    MagicRange { version: PyVersion::new(3, 11), first: 3450, last: 3495 },
-    MagicRange { version: PyVersion::new(3, 12), first: 3500, last: 3531 },
-    MagicRange { version: PyVersion::new(3, 13), first: 3550, last: 3571 },
-    MagicRange { version: PyVersion::new(3, 14), first: 3600, last: 3627 },
-    MagicRange { version: PyVersion::new(3, 15), first: 3650, last: 3699 },
+    MagicRange {
+        version: PyVersion::new(3, 6),
+        first: 3360,
+        last: 3379,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 7),
+        first: 3390,
+        last: 3394,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 8),
+        first: 3400,
+        last: 3413,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 9),
+        first: 3420,
+        last: 3425,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 10),
+        first: 3430,
+        last: 3439,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 11),
+        first: 3450,
+        last: 3495,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 12),
+        first: 3500,
+        last: 3531,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 13),
+        first: 3550,
+        last: 3571,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 14),
+        first: 3600,
+        last: 3627,
+    },
+    MagicRange {
+        version: PyVersion::new(3, 15),
+        first: 3650,
+        last: 3699,
+    },
 ];
 
 /// The magic number CPython's final release of `v` writes.
@@ -46,7 +86,12 @@ pub fn version_of_magic(magic: u16) -> Option<(PyVersion, bool)> {
     MAGIC_RANGES
         .iter()
         .find(|r| (r.first..=r.last).contains(&magic))
-        .map(|r| (r.version, magic == r.last || r.version == PyVersion::new(3, 15)))
+        .map(|r| {
+            (
+                r.version,
+                magic == r.last || r.version == PyVersion::new(3, 15),
+            )
+        })
 }
 
 fn nearest_known(magic: u16) -> String {
@@ -60,7 +105,10 @@ fn nearest_known(magic: u16) -> String {
             }
         })
         .expect("table is not empty");
-    format!("CPython {} (magic numbers {}..={})", r.version, r.first, r.last)
+    format!(
+        "CPython {} (magic numbers {}..={})",
+        r.version, r.first, r.last
+    )
 }
 
 /// PEP 552 flag: the file is validated by a source hash, not a timestamp.
@@ -122,7 +170,10 @@ impl Header {
     /// The typed view of the flags and validation fields.
     pub fn invalidation(&self) -> Invalidation {
         if self.flags & FLAG_HASH_BASED != 0 {
-            Invalidation::Hash { checked: self.flags & FLAG_CHECK_SOURCE != 0, hash: self.validation }
+            Invalidation::Hash {
+                checked: self.flags & FLAG_CHECK_SOURCE != 0,
+                hash: self.validation,
+            }
         } else {
             let v = self.validation;
             Invalidation::Timestamp {
@@ -138,7 +189,11 @@ impl Header {
             if data.len() < n {
                 Err(Error::at(
                     data.len().min(n) as u64,
-                    ErrorKind::Truncated { what, needed: n as u64, available: data.len() as u64 },
+                    ErrorKind::Truncated {
+                        what,
+                        needed: n as u64,
+                        available: data.len() as u64,
+                    },
                 ))
             } else {
                 Ok(())
@@ -153,7 +208,10 @@ impl Header {
             _ => {
                 return Err(Error::at(
                     0,
-                    ErrorKind::UnknownMagic { magic: magic_bytes, nearest: nearest_known(magic) },
+                    ErrorKind::UnknownMagic {
+                        magic: magic_bytes,
+                        nearest: nearest_known(magic),
+                    },
                 ))
             }
         };
@@ -168,7 +226,13 @@ impl Header {
             validation.copy_from_slice(&data[4..12]);
             0
         };
-        Ok(Header { magic, version, final_magic, flags, validation })
+        Ok(Header {
+            magic,
+            version,
+            final_magic,
+            flags,
+            validation,
+        })
     }
 
     /// Appends the header bytes.
@@ -199,7 +263,11 @@ impl Pyc {
         if body.is_empty() {
             return Err(Error::at(
                 header.len() as u64,
-                ErrorKind::Truncated { what: "the module code object", needed: 1, available: 0 },
+                ErrorKind::Truncated {
+                    what: "the module code object",
+                    needed: 1,
+                    available: 0,
+                },
             ));
         }
         let marshal = marshal::read::read_at(body, header.version, header.len() as u64)?;

@@ -9,14 +9,14 @@
 
 mod support;
 
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use pyrewrite::marshal::{canon, tc, Code, Marshal, ObjId, Value};
 use pyrewrite::pyc::{final_magic, Pyc};
 use pyrewrite::{ErrorKind, PyVersion};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use proptest::prelude::*;
-use proptest::sample::Index;
-use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::path::PathBuf;
 
 // ---- allocation watch ----------------------------------------------------
@@ -57,7 +57,10 @@ fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
 
 /// A 16-byte header of the final release of `v` (unchecked-hash flags).
 fn header(v: PyVersion) -> Vec<u8> {
-    let mut h = final_magic(v).expect("known version").to_le_bytes().to_vec();
+    let mut h = final_magic(v)
+        .expect("known version")
+        .to_le_bytes()
+        .to_vec();
     h.extend_from_slice(b"\r\n");
     h.extend_from_slice(&1u32.to_le_bytes());
     h.extend_from_slice(&[0; 8]);
@@ -91,7 +94,12 @@ struct Case {
 }
 
 fn case(name: &str, body: Vec<u8>, expect: Expect) -> Case {
-    Case { name: name.to_string(), body, expect, ask_cpython: true }
+    Case {
+        name: name.to_string(),
+        body,
+        expect,
+        ask_cpython: true,
+    }
 }
 
 fn not_for_cpython(mut c: Case) -> Case {
@@ -117,22 +125,41 @@ fn generic_cases() -> Vec<Case> {
     use Expect::*;
     let cat = |parts: &[&[u8]]| parts.concat();
     vec![
-        case("unknown type code at the top", vec![0x01], Err(|k| *k == ErrorKind::UnknownTypeCode(1), H)),
+        case(
+            "unknown type code at the top",
+            vec![0x01],
+            Err(|k| *k == ErrorKind::UnknownTypeCode(1), H),
+        ),
         case(
             "unknown type code inside a tuple",
             cat(&[&[tc::SMALL_TUPLE, 2, tc::NONE, b'Q']]),
             Err(|k| *k == ErrorKind::UnknownTypeCode(b'Q'), H + 3),
         ),
-        case("NULL outside a dict", vec![tc::NULL], Err(|k| matches!(k, ErrorKind::Invalid(_)), H)),
+        case(
+            "NULL outside a dict",
+            vec![tc::NULL],
+            Err(|k| matches!(k, ErrorKind::Invalid(_)), H),
+        ),
         case(
             "reference to a missing index",
             cat(&[&[tc::SMALL_TUPLE, 1, tc::REF], &le(5)]),
-            Err(|k| *k == ErrorKind::BadReference { index: 5, count: 0 }, H + 2),
+            Err(
+                |k| *k == ErrorKind::BadReference { index: 5, count: 0 },
+                H + 2,
+            ),
         ),
         case(
             "reference past the table (one object recorded)",
-            cat(&[&[tc::SMALL_TUPLE, 2, tc::INT | tc::FLAG_REF], &le(7), &[tc::REF], &le(1)]),
-            Err(|k| *k == ErrorKind::BadReference { index: 1, count: 1 }, H + 7),
+            cat(&[
+                &[tc::SMALL_TUPLE, 2, tc::INT | tc::FLAG_REF],
+                &le(7),
+                &[tc::REF],
+                &le(1),
+            ]),
+            Err(
+                |k| *k == ErrorKind::BadReference { index: 1, count: 1 },
+                H + 7,
+            ),
         ),
         case(
             "reference cycle: a tuple containing itself",
@@ -141,123 +168,310 @@ fn generic_cases() -> Vec<Case> {
         ),
         case(
             "reference cycle: a list inside a tuple containing the tuple",
-            cat(&[&[tc::SMALL_TUPLE | tc::FLAG_REF, 1, tc::LIST], &le(1), &[tc::REF], &le(0)]),
+            cat(&[
+                &[tc::SMALL_TUPLE | tc::FLAG_REF, 1, tc::LIST],
+                &le(1),
+                &[tc::REF],
+                &le(0),
+            ]),
             ErrCpythonAccepts(|k| *k == ErrorKind::CyclicReference(0), H + 7),
         ),
         case(
             "bytes length past the end (0x7fffffff on a tiny file)",
             cat(&[&[tc::STRING], &le(0x7fff_ffff), b"ab"]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 0x7fff_ffff, available: 2, .. }), H + 5),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 0x7fff_ffff,
+                            available: 2,
+                            ..
+                        }
+                    )
+                },
+                H + 5,
+            ),
         ),
         case(
             "str length past the end",
             cat(&[&[tc::UNICODE], &le(0x7fff_ffff), b"ab"]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 0x7fff_ffff, .. }), H + 5),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 0x7fff_ffff,
+                            ..
+                        }
+                    )
+                },
+                H + 5,
+            ),
         ),
         case(
             "ASCII str length past the end",
             cat(&[&[tc::ASCII], &le(0x7fff_fff0)]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 0x7fff_fff0, available: 0, .. }), H + 5),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 0x7fff_fff0,
+                            available: 0,
+                            ..
+                        }
+                    )
+                },
+                H + 5,
+            ),
         ),
         not_for_cpython(case(
             "tuple length past the end (0x7fffffff)",
             cat(&[&[tc::TUPLE], &le(0x7fff_ffff), &[tc::NONE]]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 0x7fff_ffff, available: 1, .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 0x7fff_ffff,
+                            available: 1,
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         )),
         not_for_cpython(case(
             "list length past the end (0x40000000)",
             cat(&[&[tc::LIST], &le(0x4000_0000)]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 0x4000_0000, .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 0x4000_0000,
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         )),
         case(
             "tuple length past the end (100000)",
             cat(&[&[tc::TUPLE], &le(100_000), &[tc::NONE]]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 100_000, available: 1, .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 100_000,
+                            available: 1,
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         ),
         case(
             "list length past the end (100000)",
             cat(&[&[tc::LIST], &le(100_000)]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 100_000, available: 0, .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 100_000,
+                            available: 0,
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         ),
         case(
             "frozenset length past the end",
             cat(&[&[tc::FROZENSET], &le(1000), &[tc::NONE]]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 1000, .. }), H),
+            Err(
+                |k| matches!(k, ErrorKind::Truncated { needed: 1000, .. }),
+                H,
+            ),
         ),
         case(
             "long digit count past the end",
             cat(&[&[tc::LONG], &le(0x7fff_ffff), &[1, 0]]),
-            Err(|k| matches!(k, ErrorKind::Truncated { what: "long digits", .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            what: "long digits",
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         ),
         case(
             "negative long digit count past the end",
             cat(&[&[tc::LONG], &le(-0x7fff_ffff)]),
-            Err(|k| matches!(k, ErrorKind::Truncated { what: "long digits", .. }), H),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            what: "long digits",
+                            ..
+                        }
+                    )
+                },
+                H,
+            ),
         ),
         case(
             "negative bytes length",
             cat(&[&[tc::STRING], &le(-1), b"ab"]),
-            Err(|k| *k == ErrorKind::BadLength { what: "bytes length", value: -1 }, H + 1),
+            Err(
+                |k| {
+                    *k == ErrorKind::BadLength {
+                        what: "bytes length",
+                        value: -1,
+                    }
+                },
+                H + 1,
+            ),
         ),
         case(
             "negative str length",
             cat(&[&[tc::UNICODE], &le(-5)]),
-            Err(|k| *k == ErrorKind::BadLength { what: "str length", value: -5 }, H + 1),
+            Err(
+                |k| {
+                    *k == ErrorKind::BadLength {
+                        what: "str length",
+                        value: -5,
+                    }
+                },
+                H + 1,
+            ),
         ),
         case(
             "negative tuple length",
             cat(&[&[tc::TUPLE], &le(i32::MIN)]),
-            Err(|k| *k == ErrorKind::BadLength { what: "container length", value: i32::MIN as i64 }, H + 1),
+            Err(
+                |k| {
+                    *k == ErrorKind::BadLength {
+                        what: "container length",
+                        value: i32::MIN as i64,
+                    }
+                },
+                H + 1,
+            ),
         ),
         case(
             "negative set length",
             cat(&[&[tc::SET], &le(-2)]),
-            Err(|k| *k == ErrorKind::BadLength { what: "container length", value: -2 }, H + 1),
+            Err(
+                |k| {
+                    *k == ErrorKind::BadLength {
+                        what: "container length",
+                        value: -2,
+                    }
+                },
+                H + 1,
+            ),
         ),
         case(
             "nesting 2001 deep",
             nested_lists(2001),
             Err(|k| *k == ErrorKind::TooDeep { limit: 2000 }, H + 2000 * 5),
         ),
-        case("nesting 2000 deep (the limit) is fine", nested_lists(1999), Ok),
+        case(
+            "nesting 2000 deep (the limit) is fine",
+            nested_lists(1999),
+            Ok,
+        ),
         case(
             "long digit out of range (0x8000)",
             cat(&[&[tc::LONG], &le(2), &[0, 0, 0, 0x80]]),
-            Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("digit")), H + 7),
+            Err(
+                |k| matches!(k, ErrorKind::Invalid(s) if s.contains("digit")),
+                H + 7,
+            ),
         ),
         case(
             "unnormalized long (top digit 0)",
             cat(&[&[tc::LONG], &le(-2), &[1, 0, 0, 0]]),
-            Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("unnormalized")), H),
+            Err(
+                |k| matches!(k, ErrorKind::Invalid(s) if s.contains("unnormalized")),
+                H,
+            ),
         ),
         case("long of 0 digits is zero", cat(&[&[tc::LONG], &le(0)]), Ok),
         case(
             "non-UTF-8 str (lone 0xff)",
             cat(&[&[tc::UNICODE], &le(2), &[b'a', 0xff]]),
-            Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")), H + 5),
+            Err(
+                |k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")),
+                H + 5,
+            ),
         ),
         case(
             "non-UTF-8 interned str (overlong '/')",
             cat(&[&[tc::INTERNED], &le(2), &[0xc0, 0xaf]]),
-            Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")), H + 5),
+            Err(
+                |k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")),
+                H + 5,
+            ),
         ),
         case(
             "non-UTF-8 str (truncated sequence)",
             cat(&[&[tc::SMALL_TUPLE, 1, tc::UNICODE], &le(2), &[0xe2, 0x82]]),
-            Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")), H + 7),
+            Err(
+                |k| matches!(k, ErrorKind::Invalid(s) if s.contains("UTF-8")),
+                H + 7,
+            ),
         ),
-        case("a lone surrogate passes (surrogatepass)", cat(&[&[tc::UNICODE], &le(3), &[0xed, 0xa0, 0x80]]), Ok),
-        case("latin-1 byte in a short ASCII str", vec![tc::SHORT_ASCII, 2, b'x', 0xe9], Ok),
+        case(
+            "a lone surrogate passes (surrogatepass)",
+            cat(&[&[tc::UNICODE], &le(3), &[0xed, 0xa0, 0x80]]),
+            Ok,
+        ),
+        case(
+            "latin-1 byte in a short ASCII str",
+            vec![tc::SHORT_ASCII, 2, b'x', 0xe9],
+            Ok,
+        ),
         case(
             "dict without its NULL terminator",
             vec![tc::DICT, tc::NONE, tc::TRUE],
             Err(|k| matches!(k, ErrorKind::Truncated { .. }), H + 3),
         ),
-        case("truncated int", vec![tc::INT, 1, 2], Err(|k| matches!(k, ErrorKind::Truncated { .. }), H + 1)),
+        case(
+            "truncated int",
+            vec![tc::INT, 1, 2],
+            Err(|k| matches!(k, ErrorKind::Truncated { .. }), H + 1),
+        ),
         case(
             "truncated float",
             cat(&[&[tc::BINARY_FLOAT], &[0; 7]]),
-            Err(|k| matches!(k, ErrorKind::Truncated { needed: 8, available: 7, .. }), H + 1),
+            Err(
+                |k| {
+                    matches!(
+                        k,
+                        ErrorKind::Truncated {
+                            needed: 8,
+                            available: 7,
+                            ..
+                        }
+                    )
+                },
+                H + 1,
+            ),
         ),
     ]
 }
@@ -278,7 +492,9 @@ fn wrong_field(p: &Pyc, field: &str) -> Vec<u8> {
     let b = m.push(Value::Bytes(b"not str".as_slice().into()));
     let l = m.push(Value::List(vec![]));
     let root = m.root;
-    let Value::Code(c) = m.get_mut(root) else { panic!("root is code") };
+    let Value::Code(c) = m.get_mut(root) else {
+        panic!("root is code")
+    };
     match field {
         "co_code" => c.code = s,
         "co_consts" => c.consts = l,
@@ -289,7 +505,8 @@ fn wrong_field(p: &Pyc, field: &str) -> Vec<u8> {
         _ => unreachable!(),
     }
     let mut out = Vec::new();
-    pyrewrite::marshal::write::write_into(&m, &mut out).expect("the writer does not check field types");
+    pyrewrite::marshal::write::write_into(&m, &mut out)
+        .expect("the writer does not check field types");
     out
 }
 
@@ -305,7 +522,9 @@ fn code_cycle(p: &Pyc) -> Option<(Vec<u8>, u64)> {
         let mut m = p.marshal.clone();
         let extra = extra.unwrap_or_else(|| m.push(Value::None));
         let consts = m.root_code().expect("code").consts;
-        let Value::Tuple(items) = m.get_mut(consts) else { panic!("co_consts is a tuple") };
+        let Value::Tuple(items) = m.get_mut(consts) else {
+            panic!("co_consts is a tuple")
+        };
         let mut v = items.to_vec();
         v.push(extra);
         *items = v.into();
@@ -344,7 +563,10 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
                 let i = m.push(Value::Int(5));
                 c.names = m.push(Value::Tuple(vec![i].into()));
             }),
-            Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_names", found } if found == "int"), H),
+            Expect::Err(
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_names", found } if found == "int"),
+                H,
+            ),
         ),
         names_ok_for_cpython,
     );
@@ -365,7 +587,10 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
                     None => c.nlocals += 1,
                 }
             }),
-            Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_varnames", found } if found == "int"), H),
+            Expect::Err(
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_varnames", found } if found == "int"),
+                H,
+            ),
         ),
         names_ok_for_cpython,
     );
@@ -377,7 +602,18 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
                     let i = m.push(Value::Int(5));
                     c.freevars = Some(m.push(Value::Tuple(vec![i].into())));
                 }),
-                Expect::Err(|k| matches!(k, ErrorKind::UnexpectedType { expected: "str items in co_freevars", .. }), H),
+                Expect::Err(
+                    |k| {
+                        matches!(
+                            k,
+                            ErrorKind::UnexpectedType {
+                                expected: "str items in co_freevars",
+                                ..
+                            }
+                        )
+                    },
+                    H,
+                ),
             ),
             names_ok_for_cpython,
         );
@@ -386,7 +622,15 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
         case(
             "negative co_argcount",
             code_edit(p, |_, c| c.argcount = -1),
-            Expect::Err(|k| *k == ErrorKind::BadLength { what: "co_argcount", value: -1 }, H),
+            Expect::Err(
+                |k| {
+                    *k == ErrorKind::BadLength {
+                        what: "co_argcount",
+                        value: -1,
+                    }
+                },
+                H,
+            ),
         ),
         true,
     );
@@ -425,7 +669,18 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
             case(
                 "odd-length co_code",
                 odd_code,
-                Expect::Err(|k| matches!(k, ErrorKind::BadLength { what: "co_code length (odd)", .. }), H),
+                Expect::Err(
+                    |k| {
+                        matches!(
+                            k,
+                            ErrorKind::BadLength {
+                                what: "co_code length (odd)",
+                                ..
+                            }
+                        )
+                    },
+                    H,
+                ),
             ),
             true,
         );
@@ -438,12 +693,22 @@ fn code_content_cases(v: PyVersion, p: &Pyc) -> Vec<Case> {
                     kinds.push(0x20);
                     c.localspluskinds = Some(m.push(Value::Bytes(kinds.into())));
                 }),
-                Expect::Err(|k| matches!(k, ErrorKind::Invalid(s) if s.contains("co_localspluskinds")), H),
+                Expect::Err(
+                    |k| matches!(k, ErrorKind::Invalid(s) if s.contains("co_localspluskinds")),
+                    H,
+                ),
             ),
             true,
         );
     } else {
-        push(case("odd-length co_code is accepted before 3.11", odd_code, Expect::Ok), true);
+        push(
+            case(
+                "odd-length co_code is accepted before 3.11",
+                odd_code,
+                Expect::Ok,
+            ),
+            true,
+        );
     }
     out
 }
@@ -454,12 +719,30 @@ fn cases_for(v: PyVersion) -> Vec<Case> {
     let mut cases = generic_cases();
     if let Some((_, p)) = sample(v) {
         let fields: [(&str, fn(&ErrorKind) -> bool); 6] = [
-            ("co_code", |k| matches!(k, ErrorKind::UnexpectedType { expected: "bytes for co_code", found } if found == "str")),
-            ("co_consts", |k| matches!(k, ErrorKind::UnexpectedType { expected: "tuple for co_consts", found } if found == "list")),
-            ("co_names", |k| matches!(k, ErrorKind::UnexpectedType { expected: "tuple for co_names", found } if found == "str")),
-            ("co_filename", |k| matches!(k, ErrorKind::UnexpectedType { expected: "str for co_filename", found } if found == "bytes")),
-            ("co_name", |k| matches!(k, ErrorKind::UnexpectedType { expected: "str for co_name", found } if found == "bytes")),
-            ("linetable", |k| matches!(k, ErrorKind::UnexpectedType { expected: "bytes for the line table", found } if found == "str")),
+            (
+                "co_code",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "bytes for co_code", found } if found == "str"),
+            ),
+            (
+                "co_consts",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "tuple for co_consts", found } if found == "list"),
+            ),
+            (
+                "co_names",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "tuple for co_names", found } if found == "str"),
+            ),
+            (
+                "co_filename",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "str for co_filename", found } if found == "bytes"),
+            ),
+            (
+                "co_name",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "str for co_name", found } if found == "bytes"),
+            ),
+            (
+                "linetable",
+                |k| matches!(k, ErrorKind::UnexpectedType { expected: "bytes for the line table", found } if found == "str"),
+            ),
         ];
         cases.extend(code_content_cases(v, &p));
         if let Some((body, at)) = code_cycle(&p) {
@@ -471,7 +754,11 @@ fn cases_for(v: PyVersion) -> Vec<Case> {
         }
         for (field, kind) in fields {
             // NB: the offset is the code object's own (the module's, at the body start).
-            cases.push(case(&format!("code object with a wrong {field} type"), wrong_field(&p, field), Expect::Err(kind, H)));
+            cases.push(case(
+                &format!("code object with a wrong {field} type"),
+                wrong_field(&p, field),
+                Expect::Err(kind, H),
+            ));
         }
     }
     cases
@@ -485,12 +772,18 @@ fn check_case(v: PyVersion, c: &Case) -> Result<(), String> {
     // per input byte is far below any length field we plant.
     let cap = 64 * 1024 + 64 * file.len();
     if largest > cap {
-        return Err(format!("{v} {}: allocated {largest} bytes for a {}-byte file", c.name, file.len()));
+        return Err(format!(
+            "{v} {}: allocated {largest} bytes for a {}-byte file",
+            c.name,
+            file.len()
+        ));
     }
     match (&c.expect, r) {
         (Expect::Ok, Ok(_)) => Ok(()),
         (Expect::Ok, Err(e)) => Err(format!("{v} {}: refused: {e}", c.name)),
-        (Expect::Err(..) | Expect::ErrCpythonAccepts(..), Ok(_)) => Err(format!("{v} {}: accepted", c.name)),
+        (Expect::Err(..) | Expect::ErrCpythonAccepts(..), Ok(_)) => {
+            Err(format!("{v} {}: accepted", c.name))
+        }
         (Expect::Err(kind, offset) | Expect::ErrCpythonAccepts(kind, offset), Err(e)) => {
             if !kind(e.kind()) || e.offset() != Some(*offset) {
                 return Err(format!(
@@ -512,7 +805,10 @@ fn crafted_inputs_fail_with_kind_and_offset() {
     let mut n = 0;
     for v in PyVersion::SUPPORTED {
         let cases = cases_for(v);
-        assert!(cases.len() > generic_cases().len(), "{v}: no corpus module for the code-field cases");
+        assert!(
+            cases.len() > generic_cases().len(),
+            "{v}: no corpus module for the code-field cases"
+        );
         for c in &cases {
             n += 1;
             if let Err(e) = check_case(v, c) {
@@ -521,7 +817,12 @@ fn crafted_inputs_fail_with_kind_and_offset() {
         }
     }
     eprintln!("crafted inputs: {}/{n} behave as expected", n - bad.len());
-    assert!(bad.is_empty(), "{} crafted input(s) misbehave:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} crafted input(s) misbehave:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 /// CPython agrees: every body we refuse, its `marshal.loads` refuses; every
@@ -543,7 +844,10 @@ fn cpython_agrees_on_crafted_bodies() {
                 // to 1500 levels; the format's limit (native builds) is 2000.
                 let keep = !(interp.is_pyodide() && c.name.starts_with("nesting 2000"));
                 if !keep {
-                    eprintln!("{v}: not asking pyodide about {:?} (its build allows 1500 levels)", c.name);
+                    eprintln!(
+                        "{v}: not asking pyodide about {:?} (its build allows 1500 levels)",
+                        c.name
+                    );
                 }
                 keep
             })
@@ -582,10 +886,18 @@ fn cpython_agrees_on_crafted_bodies() {
             if ok {
                 agree += 1;
             } else {
-                bad.push(format!("{v} {}: CPython says {}", c.name, &py[..py.len().min(160)]));
+                bad.push(format!(
+                    "{v} {}: CPython says {}",
+                    c.name,
+                    &py[..py.len().min(160)]
+                ));
             }
         }
-        eprintln!("{v} ({}): CPython agrees on {agree}/{} crafted bodies", interp.describe(), cases.len());
+        eprintln!(
+            "{v} ({}): CPython agrees on {agree}/{} crafted bodies",
+            interp.describe(),
+            cases.len()
+        );
     }
     assert!(bad.is_empty(), "CPython disagrees:\n{}", bad.join("\n"));
 }
@@ -594,13 +906,13 @@ fn cpython_agrees_on_crafted_bodies() {
 fn wrong_magic_names_the_nearest_version() {
     let body = [tc::NONE];
     for (magic, tail, nearest) in [
-        (3414u16, *b"\r\n", "3.8"),  // one past 3.8's final number
-        (3441, *b"\r\n", "3.10"),    // between 3.10 (..3439) and 3.11 (3450..)
+        (3414u16, *b"\r\n", "3.8"), // one past 3.8's final number
+        (3441, *b"\r\n", "3.10"),   // between 3.10 (..3439) and 3.11 (3450..)
         (3449, *b"\r\n", "3.11"),
         (3999, *b"\r\n", "3.15"),
-        (20121, *b"\r\n", "3.15"),   // far beyond everything known
-        (62211, *b"\r\n", "3.15"),   // Python 2.7's number
-        (3531, *b"\n\r", "3.12"),    // a valid number without the \r\n tail
+        (20121, *b"\r\n", "3.15"), // far beyond everything known
+        (62211, *b"\r\n", "3.15"), // Python 2.7's number
+        (3531, *b"\n\r", "3.12"),  // a valid number without the \r\n tail
     ] {
         let mut file = magic.to_le_bytes().to_vec();
         file.extend_from_slice(&tail);
@@ -608,15 +920,24 @@ fn wrong_magic_names_the_nearest_version() {
         file.extend_from_slice(&body);
         let e = Pyc::parse(&file).expect_err("bad magic accepted");
         match e.kind() {
-            ErrorKind::UnknownMagic { magic: m, nearest: n } => {
+            ErrorKind::UnknownMagic {
+                magic: m,
+                nearest: n,
+            } => {
                 assert_eq!(m[..2], magic.to_le_bytes());
-                assert!(n.contains(&format!("CPython {nearest} ")), "magic {magic}: nearest {n}, want {nearest}");
+                assert!(
+                    n.contains(&format!("CPython {nearest} ")),
+                    "magic {magic}: nearest {n}, want {nearest}"
+                );
             }
             k => panic!("magic {magic}: {k:?}"),
         }
         assert_eq!(e.offset(), Some(0));
         let text = e.to_string();
-        assert!(text.contains(&magic.to_string()) && text.contains(nearest), "{text}");
+        assert!(
+            text.contains(&magic.to_string()) && text.contains(nearest),
+            "{text}"
+        );
     }
 }
 
@@ -633,7 +954,11 @@ fn truncated_at_every_offset() {
         }
         // The smallest, a middle-sized and the largest-but-one file.
         files.sort_by_key(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0));
-        let picks = [files[0].clone(), files[files.len() / 2].clone(), files[files.len() - 2].clone()];
+        let picks = [
+            files[0].clone(),
+            files[files.len() / 2].clone(),
+            files[files.len() - 2].clone(),
+        ];
         for f in picks {
             let data = std::fs::read(&f).unwrap();
             assert!(Pyc::parse(&data).is_ok(), "{}", f.display());
@@ -649,8 +974,14 @@ fn truncated_at_every_offset() {
                     "{} cut at {n}: {e}",
                     f.display()
                 );
-                let at = e.offset().unwrap_or_else(|| panic!("{} cut at {n}: no offset: {e}", f.display()));
-                assert!(at <= n as u64, "{} cut at {n}: offset {at} past the end", f.display());
+                let at = e
+                    .offset()
+                    .unwrap_or_else(|| panic!("{} cut at {n}: no offset: {e}", f.display()));
+                assert!(
+                    at <= n as u64,
+                    "{} cut at {n}: offset {at} past the end",
+                    f.display()
+                );
                 checked += 1;
             }
         }
@@ -693,7 +1024,13 @@ fn edit() -> impl Strategy<Value = (bool, Edit)> {
 /// duplicate a range, or truncate.
 fn mutate(data: &mut Vec<u8>, edits: &[(bool, Edit)]) {
     for (header_too, e) in edits {
-        let pos = |i: &Index, len: usize| if *header_too { i.index(len.max(1)) } else { 16 + i.index(len.saturating_sub(16).max(1)) };
+        let pos = |i: &Index, len: usize| {
+            if *header_too {
+                i.index(len.max(1))
+            } else {
+                16 + i.index(len.saturating_sub(16).max(1))
+            }
+        };
         let n = data.len();
         match e {
             Edit::Flip(i, bit) => {
@@ -732,7 +1069,8 @@ fn mutate(data: &mut Vec<u8>, edits: &[(bool, Edit)]) {
 /// accept must write, read back to the same value, and write again to the
 /// same bytes.
 fn check_mutant(data: &[u8]) -> Result<&'static str, String> {
-    let r = std::panic::catch_unwind(|| Pyc::parse(data)).map_err(|_| "parse panicked".to_string())?;
+    let r =
+        std::panic::catch_unwind(|| Pyc::parse(data)).map_err(|_| "parse panicked".to_string())?;
     let p = match r {
         Err(e) => {
             return match e.offset() {
@@ -757,7 +1095,11 @@ fn check_mutant(data: &[u8]) -> Result<&'static str, String> {
     if again != bytes {
         return Err("second write differs".into());
     }
-    Ok(if bytes == data { "ok-identical" } else { "ok-changed" })
+    Ok(if bytes == data {
+        "ok-identical"
+    } else {
+        "ok-changed"
+    })
 }
 
 // NB: proptest replaces a hand-written xorshift generator: the edits are
@@ -765,7 +1107,10 @@ fn check_mutant(data: &[u8]) -> Result<&'static str, String> {
 // that still fails, and the fixed-seed runner keeps runs reproducible.
 #[test]
 fn random_mutations_never_panic() {
-    let per_file: u32 = std::env::var("PYREWRITE_MUTATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let per_file: u32 = std::env::var("PYREWRITE_MUTATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
     let tally = std::cell::RefCell::new(std::collections::BTreeMap::<&str, usize>::new());
     // NB: keep the panic hook quiet while catching; a failure is reported below.
     let hook = std::panic::take_hook();
@@ -775,13 +1120,22 @@ fn random_mutations_never_panic() {
         let mut files = support::corpus_pyc_files(v);
         files.sort_by_key(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0));
         // Small and mid-sized files: more of the mutations reach interesting structure.
-        let picked: Vec<(PathBuf, Vec<u8>)> =
-            files.iter().take(files.len() * 2 / 3).step_by(3).map(|f| (f.clone(), std::fs::read(f).unwrap())).collect();
+        let picked: Vec<(PathBuf, Vec<u8>)> = files
+            .iter()
+            .take(files.len() * 2 / 3)
+            .step_by(3)
+            .map(|f| (f.clone(), std::fs::read(f).unwrap()))
+            .collect();
         if picked.is_empty() {
             continue;
         }
-        let config = ProptestConfig { cases: per_file * picked.len() as u32, failure_persistence: None, ..ProptestConfig::default() };
-        let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+        let config = ProptestConfig {
+            cases: per_file * picked.len() as u32,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
         let strategy = (0..picked.len(), prop::collection::vec(edit(), 1..=3));
         let r = runner.run(&strategy, |(k, edits)| {
             let (f, orig) = &picked[k];
@@ -795,7 +1149,11 @@ fn random_mutations_never_panic() {
                 Err(e) => {
                     let dump = std::env::temp_dir().join(format!("pyrewrite-mutant-{v}.pyc"));
                     let _ = std::fs::write(&dump, &data);
-                    Err(TestCaseError::fail(format!("{} (last failing mutant saved as {}): {e}", f.display(), dump.display())))
+                    Err(TestCaseError::fail(format!(
+                        "{} (last failing mutant saved as {}): {e}",
+                        f.display(),
+                        dump.display()
+                    )))
                 }
             }
         });
@@ -806,8 +1164,15 @@ fn random_mutations_never_panic() {
     std::panic::set_hook(hook);
     let tally = tally.into_inner();
     let total: usize = tally.values().sum::<usize>();
-    eprintln!("mutations: {total} passed, {tally:?}, {} version(s) failing", failures.len());
-    assert!(failures.is_empty(), "mutants misbehave:\n{}", failures.join("\n"));
+    eprintln!(
+        "mutations: {total} passed, {tally:?}, {} version(s) failing",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "mutants misbehave:\n{}",
+        failures.join("\n")
+    );
     assert!(total >= 2000, "only {total} mutations");
 }
 
@@ -827,7 +1192,6 @@ fn edited_tree_with_a_dangling_field_is_an_error_not_a_panic() {
     let e = pyrewrite::marshal::write::write(&m).expect_err("NULL written");
     assert!(matches!(e.kind(), ErrorKind::Invalid(_)), "{e}");
 }
-
 
 /// The deepest nesting marshal allows, as lists and as code objects inside
 /// co_consts, reads, writes back byte for byte and dumps on a 2 MiB thread
@@ -857,7 +1221,10 @@ fn deepest_nesting_fits_a_default_thread_stack() {
             levels += 1;
         }
         assert!(levels > 900, "only {levels} code levels");
-        bodies.push(("code objects nested to the limit", pyrewrite::marshal::write::write(&m).expect("write")));
+        bodies.push((
+            "code objects nested to the limit",
+            pyrewrite::marshal::write::write(&m).expect("write"),
+        ));
     }
     for (what, body) in bodies {
         let mut file = header(v);
@@ -882,4 +1249,3 @@ fn deepest_nesting_fits_a_default_thread_stack() {
         }
     }
 }
-

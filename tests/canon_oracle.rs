@@ -16,11 +16,17 @@ use std::path::PathBuf;
 
 /// Where two texts first differ, with some context on each side.
 fn first_difference(ours: &str, theirs: &str) -> String {
-    let at = ours.bytes().zip(theirs.bytes()).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
+    let at = ours
+        .bytes()
+        .zip(theirs.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(ours.len().min(theirs.len()));
     let from = at.saturating_sub(120);
     let clip = |s: &str| {
         let end = (at + 120).min(s.len());
-        s.get(from..end).unwrap_or("<non-char boundary>").to_string()
+        s.get(from..end)
+            .unwrap_or("<non-char boundary>")
+            .to_string()
     };
     format!(
         "first difference at char {at} (lengths ours {} / python {})\n    ours:   ...{}...\n    python: ...{}...",
@@ -32,7 +38,9 @@ fn first_difference(ours: &str, theirs: &str) -> String {
 }
 
 fn with_stdlib() -> bool {
-    std::env::var("PYREWRITE_STDLIB").map(|v| v != "0").unwrap_or(true)
+    std::env::var("PYREWRITE_STDLIB")
+        .map(|v| v != "0")
+        .unwrap_or(true)
 }
 
 fn check_version(v: PyVersion) {
@@ -50,8 +58,12 @@ fn check_version(v: PyVersion) {
         Vec::new()
     };
     let files: Vec<PathBuf> = corpus.iter().chain(&stdlib).cloned().collect();
-    assert!(!files.is_empty(), "{v}: an interpreter but no files to check");
-    let theirs = support::canon_dump(&interp, &files).unwrap_or_else(|e| panic!("{v}: canon_dump.py: {e}"));
+    assert!(
+        !files.is_empty(),
+        "{v}: an interpreter but no files to check"
+    );
+    let theirs =
+        support::canon_dump(&interp, &files).unwrap_or_else(|e| panic!("{v}: canon_dump.py: {e}"));
 
     let mut failures: Vec<String> = Vec::new();
     let mut counts = [(0usize, 0usize); 2]; // (identical, total) for corpus, stdlib
@@ -77,7 +89,10 @@ fn check_version(v: PyVersion) {
                 true
             }
             (Err(e), false) => {
-                failures.push(format!("{}: we fail ({e}) but CPython loads it", f.display()));
+                failures.push(format!(
+                    "{}: we fail ({e}) but CPython loads it",
+                    f.display()
+                ));
                 false
             }
             (Ok(_), true) => {
@@ -94,12 +109,19 @@ fn check_version(v: PyVersion) {
         counts[0].1,
         counts[1].0,
         counts[1].1,
-        if python_errors > 0 { format!(" ({python_errors} refused by both)") } else { String::new() }
+        if python_errors > 0 {
+            format!(" ({python_errors} refused by both)")
+        } else {
+            String::new()
+        }
     );
     if !failures.is_empty() {
         let n = failures.len();
         failures.truncate(5);
-        panic!("{v}: {n} file(s) differ from marshal.loads; first ones:\n{}", failures.join("\n"));
+        panic!(
+            "{v}: {n} file(s) differ from marshal.loads; first ones:\n{}",
+            failures.join("\n")
+        );
     }
 }
 

@@ -36,9 +36,14 @@ fn corpus(v: PyVersion) -> PathBuf {
 
 /// Top-level corpus `.pyc` files of a version (sorted).
 fn corpus_files(v: PyVersion) -> Vec<PathBuf> {
-    let Ok(rd) = fs::read_dir(corpus(v)) else { return Vec::new() };
-    let mut files: Vec<PathBuf> =
-        rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "pyc")).collect();
+    let Ok(rd) = fs::read_dir(corpus(v)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pyc"))
+        .collect();
     files.sort();
     files
 }
@@ -51,7 +56,10 @@ fn interpreters() -> Vec<Interpreter> {
         .filter_map(|&v| oracle::find(v))
         .filter(|i| !corpus_files(i.version).is_empty())
         .collect();
-    assert!(!found.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    assert!(
+        !found.is_empty(),
+        "no CPython 3.8+ interpreter found (see src/oracle.rs)"
+    );
     found
 }
 
@@ -131,7 +139,12 @@ fn oracle_facts(py: &Interpreter, files: &[PathBuf], tmp: &Path) -> serde_json::
     let script = tmp.join("cli_oracle.py");
     fs::write(&script, ORACLE).unwrap();
     let out = py.run_script(&script, files).expect("run oracle");
-    assert!(out.status.success(), "oracle failed on {}: {}", py.describe(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "oracle failed on {}: {}",
+        py.describe(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     match serde_json::from_slice(&out.stdout).expect("oracle JSON") {
         Json::Object(m) => m,
         _ => panic!("oracle printed no object"),
@@ -143,7 +156,10 @@ fn info_and_dis_json_match_the_interpreter() {
     let tmp = tempfile::tempdir().unwrap();
     let mut compared = 0usize;
     let pys = interpreters();
-    eprintln!("oracles: {:?}", pys.iter().map(|p| p.describe()).collect::<Vec<_>>());
+    eprintln!(
+        "oracles: {:?}",
+        pys.iter().map(|p| p.describe()).collect::<Vec<_>>()
+    );
     for py in pys {
         let v = py.version;
         let files = corpus_files(v);
@@ -165,8 +181,19 @@ fn info_and_dis_json_match_the_interpreter() {
             for ((g, w), d) in got.iter().zip(want).zip(dis) {
                 let at = format!("{key} [{v}] code {}", w["name"]);
                 for field in [
-                    "name", "filename", "firstlineno", "argcount", "posonlyargcount", "kwonlyargcount",
-                    "varnames", "cellvars", "freevars", "names", "nlocals", "stacksize", "flags",
+                    "name",
+                    "filename",
+                    "firstlineno",
+                    "argcount",
+                    "posonlyargcount",
+                    "kwonlyargcount",
+                    "varnames",
+                    "cellvars",
+                    "freevars",
+                    "names",
+                    "nlocals",
+                    "stacksize",
+                    "flags",
                     "bytecode_size",
                 ] {
                     assert_eq!(g[field], w[field], "{at}: {field}");
@@ -175,7 +202,10 @@ fn info_and_dis_json_match_the_interpreter() {
                     assert_eq!(g["qualname"], w["qualname"], "{at}: qualname");
                 }
                 assert_eq!(g["qualname_computed"], !v.at_least(11), "{at}");
-                let (gc, wc) = (g["consts"].as_array().unwrap(), w["consts"].as_array().unwrap());
+                let (gc, wc) = (
+                    g["consts"].as_array().unwrap(),
+                    w["consts"].as_array().unwrap(),
+                );
                 assert_eq!(gc.len(), wc.len(), "{at}: consts");
                 for (x, y) in gc.iter().zip(wc) {
                     if !y.is_null() {
@@ -227,7 +257,10 @@ fn info_text_shows_header_and_tree() {
     for c in j["code_objects"].as_array().unwrap() {
         let pad = "    ".repeat(c["depth"].as_u64().unwrap() as usize);
         let line = format!("{pad}code {} ", c["name"].as_str().unwrap());
-        assert!(text.lines().any(|l| l.starts_with(&line)), "missing {line:?} in\n{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with(&line)),
+            "missing {line:?} in\n{text}"
+        );
     }
 }
 
@@ -235,7 +268,9 @@ fn info_text_shows_header_and_tree() {
 fn header_modes_match_py_compile() {
     // Compile one source in each invalidation mode and compare with what
     // importlib reads from the header.
-    let Some(py) = interpreters().into_iter().find(|i| !i.is_pyodide()) else { return };
+    let Some(py) = interpreters().into_iter().find(|i| !i.is_pyodide()) else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("m.py");
     fs::write(&src, "x = 1\n").unwrap();
@@ -253,8 +288,14 @@ for mode in ("TIMESTAMP", "CHECKED_HASH", "UNCHECKED_HASH"):
                      hash=u.source_hash(open(src, "rb").read()).hex())
 print(json.dumps(res))
 "#;
-    let out = py.run_code(script, &[src.as_os_str(), tmp.path().as_os_str()]).unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_code(script, &[src.as_os_str(), tmp.path().as_os_str()])
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let res: Json = serde_json::from_slice(&out.stdout).unwrap();
     for (mode, want) in res.as_object().unwrap() {
         let j = json_of(&run(&[&"info", &"--json", &want["path"].as_str().unwrap()]));
@@ -268,9 +309,16 @@ print(json.dumps(res))
                 assert_eq!(inv["mode"], "timestamp");
                 assert_eq!(inv["mtime"], want["mtime"]);
                 assert_eq!(inv["source_size"], want["size"]);
-                let date = Command::new("date").arg("-u").arg(format!("-d@{}", want["mtime"])).arg("+%F %T UTC").output();
+                let date = Command::new("date")
+                    .arg("-u")
+                    .arg(format!("-d@{}", want["mtime"]))
+                    .arg("+%F %T UTC")
+                    .output();
                 if let Ok(d) = date {
-                    assert_eq!(inv["mtime_utc"].as_str().unwrap(), String::from_utf8_lossy(&d.stdout).trim());
+                    assert_eq!(
+                        inv["mtime_utc"].as_str().unwrap(),
+                        String::from_utf8_lossy(&d.stdout).trim()
+                    );
                 }
             }
             "CHECKED_HASH" => {
@@ -290,10 +338,21 @@ fn diff_of_a_file_with_itself_is_identical() {
     for v in PyVersion::SUPPORTED {
         for f in corpus_files(v).iter().take(5) {
             let o = run(&[&"diff", f, f]);
-            assert_eq!(o.status.code(), Some(0), "{}: {}{}", f.display(), stdout(&o), stderr(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}: {}{}",
+                f.display(),
+                stdout(&o),
+                stderr(&o)
+            );
             let j = json_of(&run(&[&"diff", &"--json", f, f]));
             assert_eq!(j["identical"], true);
-            assert!(j["pairs"].as_array().unwrap().iter().all(|p| p["bytecode_identical"] == true));
+            assert!(j["pairs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["bytecode_identical"] == true));
         }
     }
 }
@@ -314,26 +373,53 @@ print(fa.co_code == fb.co_code, fa.co_name, fb.co_name)
 "#;
     let mut checked = 0;
     for py in interpreters().into_iter().filter(|i| !i.is_pyodide()) {
-        let out = py.run_code(script, &[lam.as_os_str(), def.as_os_str()]).unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = py
+            .run_code(script, &[lam.as_os_str(), def.as_os_str()])
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         let mut words = said.split_whitespace();
         let same_code = words.next() == Some("True");
-        let (na, nb) = (words.next().unwrap().to_string(), words.next().unwrap().to_string());
+        let (na, nb) = (
+            words.next().unwrap().to_string(),
+            words.next().unwrap().to_string(),
+        );
         let (pa, pb) = (tmp.path().join("lam.pyc"), tmp.path().join("def.pyc"));
         let o = run(&[&"diff", &"--json", &pa, &pb]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let j = json_of(&o);
-        let pair = j["pairs"].as_array().unwrap().iter().find(|p| p["depth"] == 1).expect("function pair");
+        let pair = j["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["depth"] == 1)
+            .expect("function pair");
         assert_eq!(pair["bytecode_identical"], same_code, "{}", py.describe());
-        let attr = |name: &str| pair["attrs"].as_array().unwrap().iter().find(|a| a["attr"] == name).unwrap().clone();
+        let attr = |name: &str| {
+            pair["attrs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["attr"] == name)
+                .unwrap()
+                .clone()
+        };
         assert_eq!(attr("name")["a"], na.as_str());
         assert_eq!(attr("name")["b"], nb.as_str());
         assert_eq!(attr("name")["same"], false);
         assert_eq!(attr("varnames")["same"], true);
         let text = stdout(&run(&[&"diff", &pa, &pb]));
         let yes = if same_code { "yes" } else { "no" };
-        assert!(text.contains(&format!("code <lambda> <-> g (paired by position): differs\n    bytecode identical: {yes}")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "code <lambda> <-> g (paired by position): differs\n    bytecode identical: {yes}"
+            )),
+            "{text}"
+        );
         checked += 1;
     }
     assert!(checked > 0);
@@ -368,7 +454,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                out.extend(files_under(&p).into_iter().map(|x| Path::new(&e.file_name()).join(x)));
+                out.extend(
+                    files_under(&p)
+                        .into_iter()
+                        .map(|x| Path::new(&e.file_name()).join(x)),
+                );
             } else {
                 out.push(p.strip_prefix(dir).unwrap().to_path_buf());
             }
@@ -388,15 +478,27 @@ fn rewrite_mirrors_a_directory_byte_for_byte() {
         }
     }
     fs::write(input.join("README.txt"), "not a pyc").unwrap();
-    let pycs: Vec<PathBuf> = files_under(&input).into_iter().filter(|p| p.extension().is_some_and(|e| e == "pyc")).collect();
+    let pycs: Vec<PathBuf> = files_under(&input)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pyc"))
+        .collect();
     assert!(pycs.len() > 100);
     let out = tmp.path().join("out");
     let o = run(&[&input, &out, &"-j", &"4"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains(&format!("rewrote {} file(s), 0 failed", pycs.len())), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("rewrote {} file(s), 0 failed", pycs.len())),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(files_under(&out), pycs, "only the .pyc files are mirrored");
     for p in &pycs {
-        assert_eq!(fs::read(input.join(p)).unwrap(), fs::read(out.join(p)).unwrap(), "{}", p.display());
+        assert_eq!(
+            fs::read(input.join(p)).unwrap(),
+            fs::read(out.join(p)).unwrap(),
+            "{}",
+            p.display()
+        );
     }
     let o = run(&[&"--check", &input]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -419,12 +521,20 @@ fn bad_input_is_reported_with_file_and_offset_and_writes_nothing() {
 
     for (name, offset) in [("sub/truncated.pyc", None), ("badmagic.pyc", Some(0))] {
         let f = input.join(name);
-        for cmd in [&["info"][..], &["dis"], &["dis", "--json"], &["info", "--json"]] {
+        for cmd in [
+            &["info"][..],
+            &["dis"],
+            &["dis", "--json"],
+            &["info", "--json"],
+        ] {
             let mut c = Command::new(BIN);
             let o = c.args(cmd).arg(&f).output().unwrap();
             assert_eq!(o.status.code(), Some(1), "{cmd:?} {name}");
             let err = stderr(&o);
-            assert!(err.starts_with(&format!("pyrewrite: {}: ", f.display())), "{err}");
+            assert!(
+                err.starts_with(&format!("pyrewrite: {}: ", f.display())),
+                "{err}"
+            );
             assert!(err.contains("(at offset 0x"), "{err}");
             if let Some(off) = offset {
                 assert!(err.contains(&format!("(at offset {off:#x})")), "{err}");
@@ -440,7 +550,13 @@ fn bad_input_is_reported_with_file_and_offset_and_writes_nothing() {
     // A truncated file's error offset is where the data ran out.
     let o = run(&[&"info", &input.join("sub/truncated.pyc")]);
     let err = stderr(&o);
-    let at = err.split("(at offset 0x").nth(1).unwrap().split(')').next().unwrap();
+    let at = err
+        .split("(at offset 0x")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
     assert!(u64::from_str_radix(at, 16).unwrap() <= cut as u64, "{err}");
 
     // Directory run: the good file is written, the bad ones are not, exit 1.
@@ -448,9 +564,20 @@ fn bad_input_is_reported_with_file_and_offset_and_writes_nothing() {
     let o = run(&[&input, &out]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("truncated.pyc: ") && err.contains("badmagic.pyc: "), "{err}");
-    assert!(stdout(&o).contains("rewrote 1 file(s), 2 failed"), "{}", stdout(&o));
-    assert_eq!(files_under(&out), vec![PathBuf::from("good.pyc")], "no partial or temporary output");
+    assert!(
+        err.contains("truncated.pyc: ") && err.contains("badmagic.pyc: "),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("rewrote 1 file(s), 2 failed"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        files_under(&out),
+        vec![PathBuf::from("good.pyc")],
+        "no partial or temporary output"
+    );
 
     // Single file: nothing at OUT.
     let o = run(&[&input.join("badmagic.pyc"), &tmp.path().join("x.pyc")]);
@@ -478,7 +605,11 @@ fn every_truncation_is_an_error_not_a_panic() {
         for cmd in ["info", "dis"] {
             let o = Command::new(BIN).arg(cmd).arg(&p).output().unwrap();
             assert_eq!(o.status.code(), Some(1), "cut {cut}");
-            assert!(stderr(&o).starts_with(&format!("pyrewrite: {}: ", p.display())), "{}", stderr(&o));
+            assert!(
+                stderr(&o).starts_with(&format!("pyrewrite: {}: ", p.display())),
+                "{}",
+                stderr(&o)
+            );
         }
     }
 }
@@ -502,7 +633,11 @@ fn output_never_overwrites_input_without_in_place() {
     let o = run(&[&"--in-place", &tmp.path()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(fs::read(&f).unwrap(), bytes);
-    assert_eq!(files_under(tmp.path()), vec![PathBuf::from("a.pyc")], "no temporary files left");
+    assert_eq!(
+        files_under(tmp.path()),
+        vec![PathBuf::from("a.pyc")],
+        "no temporary files left"
+    );
 }
 
 #[test]
@@ -513,7 +648,12 @@ fn passes_and_usage_errors() {
     let o = run(&[&"--pass", &"fold", &f, &out]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.trim().starts_with("pyrewrite: unknown pass \"fold\"; available passes: swap-const, replace-op"), "{e}");
+    assert!(
+        e.trim().starts_with(
+            "pyrewrite: unknown pass \"fold\"; available passes: swap-const, replace-op"
+        ),
+        "{e}"
+    );
     assert!(!out.exists());
     let o = run(&[&"passes"]);
     assert_eq!(o.status.code(), Some(0));
@@ -523,29 +663,54 @@ fn passes_and_usage_errors() {
     fs::write(&cfg, "[[pass]]\nname = \"strip\"\n").unwrap();
     let o = run(&[&"--config", &cfg, &f, &out]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown pass \"strip\""), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown pass \"strip\""),
+        "{}",
+        stderr(&o)
+    );
     fs::write(&cfg, "{nope").unwrap();
     let o = run(&[&"--config", &cfg, &f, &out]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("cfg.toml: invalid TOML"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cfg.toml: invalid TOML"),
+        "{}",
+        stderr(&o)
+    );
     fs::write(&cfg, "# no passes\n").unwrap();
     let o = run(&[&"--config", &cfg, &f, &out]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(fs::read(&out).unwrap(), fs::read(&f).unwrap());
-    for args in [&["--bogus"][..], &[f.to_str().unwrap()], &["--check"], &["info"]] {
+    for args in [
+        &["--bogus"][..],
+        &[f.to_str().unwrap()],
+        &["--check"],
+        &["info"],
+    ] {
         let o = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
     let o = run(&[&"--help"]);
     assert_eq!(o.status.code(), Some(0));
-    for word in ["info", "dis", "diff", "passes", "--pass", "--in-place", "--check", "IN", "OUT"] {
+    for word in [
+        "info",
+        "dis",
+        "diff",
+        "passes",
+        "--pass",
+        "--in-place",
+        "--check",
+        "IN",
+        "OUT",
+    ] {
         assert!(stdout(&o).contains(word), "--help lacks {word}");
     }
 }
 
 #[test]
 fn ignore_header_compares_code_only() {
-    let Some(py) = interpreters().into_iter().find(|i| !i.is_pyodide()) else { return };
+    let Some(py) = interpreters().into_iter().find(|i| !i.is_pyodide()) else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("m.py");
     fs::write(&src, "def f(x):\n    return [x for _ in range(3)]\n").unwrap();
@@ -557,8 +722,14 @@ for n, t in enumerate((1_000_000_000, 1_500_000_000)):
     os.utime(src, (t, t))
     py_compile.compile(src, cfile=os.path.join(out, "m%d.pyc" % n), dfile="m.py")
 "#;
-    let out = py.run_code(script, &[src.as_os_str(), tmp.path().as_os_str()]).unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_code(script, &[src.as_os_str(), tmp.path().as_os_str()])
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (a, b) = (tmp.path().join("m0.pyc"), tmp.path().join("m1.pyc"));
     let o = run(&[&"diff", &a, &b]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
@@ -567,7 +738,19 @@ for n, t in enumerate((1_000_000_000, 1_500_000_000)):
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("header: differs (ignored)"));
     let j = json_of(&run(&[&"diff", &"--json", &a, &b]));
-    assert_eq!((j["identical"].clone(), j["code_identical"].clone()), (Json::Bool(false), Json::Bool(true)));
-    let inv = &j["header"].as_array().unwrap().iter().find(|h| h["attr"] == "invalidation").unwrap().clone();
-    assert_eq!((inv["a"]["mtime"].clone(), inv["b"]["mtime"].clone()), (1_000_000_000.into(), 1_500_000_000.into()));
+    assert_eq!(
+        (j["identical"].clone(), j["code_identical"].clone()),
+        (Json::Bool(false), Json::Bool(true))
+    );
+    let inv = &j["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["attr"] == "invalidation")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (inv["a"]["mtime"].clone(), inv["b"]["mtime"].clone()),
+        (1_000_000_000.into(), 1_500_000_000.into())
+    );
 }

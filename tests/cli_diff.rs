@@ -8,7 +8,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_pyrewrite");
 const VERSIONS: [&str; 7] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"];
 
 fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/pyc").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/pyc")
+        .join(rel)
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> Output {
@@ -32,11 +34,27 @@ fn patched(before: &str, diff: &str) -> Option<String> {
         return None;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let (b, d, out) = (tmp.path().join("before"), tmp.path().join("d.patch"), tmp.path().join("after"));
+    let (b, d, out) = (
+        tmp.path().join("before"),
+        tmp.path().join("d.patch"),
+        tmp.path().join("after"),
+    );
     std::fs::write(&b, before).unwrap();
     std::fs::write(&d, diff).unwrap();
-    let o = Command::new("patch").arg("-s").arg("-o").arg(&out).arg(&b).arg(&d).output().unwrap();
-    assert!(o.status.success(), "patch refused:\n{diff}\n{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("patch")
+        .arg("-s")
+        .arg("-o")
+        .arg(&out)
+        .arg(&b)
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "patch refused:\n{diff}\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     Some(std::fs::read_to_string(out).unwrap())
 }
 
@@ -60,22 +78,57 @@ fn rewrite_diff_is_unified_hunks_that_patch_applies() {
         assert!(f.exists(), "{} missing", f.display());
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out.pyc");
-        let o = run(&[os("--diff"), os("-q"), os("--pass"), os("swap-const"), os("--param"), os("from=42"), os("--param"), os("to=99"), f.as_os_str(), out.as_os_str()]);
-        assert_eq!(o.status.code(), Some(0), "{v}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = run(&[
+            os("--diff"),
+            os("-q"),
+            os("--pass"),
+            os("swap-const"),
+            os("--param"),
+            os("from=42"),
+            os("--param"),
+            os("to=99"),
+            f.as_os_str(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{v}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let text = String::from_utf8(o.stdout).unwrap();
         let name = f.display().to_string();
-        assert!(text.starts_with(&format!("--- {name}\tbefore\n+++ {name}\tafter\n@@ -")), "{v}: {text}");
+        assert!(
+            text.starts_with(&format!("--- {name}\tbefore\n+++ {name}\tafter\n@@ -")),
+            "{v}: {text}"
+        );
         // NB: 3.14 loads small ints with LOAD_SMALL_INT, whose argument is
         // the value itself (shown bare, not as a constant's repr).
         let has = |l: &str, n: &str| l.contains(&format!("({n})")) || l.ends_with(&format!(" {n}"));
-        assert!(text.lines().any(|l| l.starts_with('-') && has(l, "42")), "{v}: no -42 in:\n{text}");
-        assert!(text.lines().any(|l| l.starts_with('+') && has(l, "99")), "{v}: no +99 in:\n{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with('-') && has(l, "42")),
+            "{v}: no -42 in:\n{text}"
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with('+') && has(l, "99")),
+            "{v}: no +99 in:\n{text}"
+        );
         // Hunks, not whole disassemblies: fewer lines than the file's dis.
         let before = dis(&f);
-        assert!(text.contains(" at 0x..., file "), "{v}: addresses are masked");
-        assert!(text.lines().count() < before.lines().count(), "{v}: the diff is as long as the disassembly");
+        assert!(
+            text.contains(" at 0x..., file "),
+            "{v}: addresses are masked"
+        );
+        assert!(
+            text.lines().count() < before.lines().count(),
+            "{v}: the diff is as long as the disassembly"
+        );
         if let Some(p) = patched(&mask(&before), &text) {
-            assert_eq!(p, mask(&dis(&out)), "{v}: patch(before, diff) is not the rewritten file's dis");
+            assert_eq!(
+                p,
+                mask(&dis(&out)),
+                "{v}: patch(before, diff) is not the rewritten file's dis"
+            );
         }
         // Without a pass nothing changes, so nothing is printed.
         let o = run(&[os("--check"), os("--diff"), os("-q"), f.as_os_str()]);
@@ -90,15 +143,34 @@ fn diff_command_prints_dis_hunks_first() {
         let a = corpus(&format!("{v}/passes/ops.pyc"));
         let tmp = tempfile::tempdir().unwrap();
         let b = tmp.path().join("b.pyc");
-        let o = run(&[os("-q"), os("--pass"), os("replace-op"), os("--param"), os("from=+"), os("--param"), os("to=-"), a.as_os_str(), b.as_os_str()]);
+        let o = run(&[
+            os("-q"),
+            os("--pass"),
+            os("replace-op"),
+            os("--param"),
+            os("from=+"),
+            os("--param"),
+            os("to=-"),
+            a.as_os_str(),
+            b.as_os_str(),
+        ]);
         assert!(o.status.success());
         let o = run(&[os("diff"), a.as_os_str(), b.as_os_str()]);
         assert_eq!(o.status.code(), Some(1));
         let text = String::from_utf8(o.stdout).unwrap();
-        assert!(text.starts_with(&format!("--- {}\n+++ {}\n@@ ", a.display(), b.display())), "{v}: {text}");
-        let heads = text.lines().filter(|l| l.starts_with("--- ") || l.starts_with("+++ ")).count();
+        assert!(
+            text.starts_with(&format!("--- {}\n+++ {}\n@@ ", a.display(), b.display())),
+            "{v}: {text}"
+        );
+        let heads = text
+            .lines()
+            .filter(|l| l.starts_with("--- ") || l.starts_with("+++ "))
+            .count();
         assert_eq!(heads, 2, "{v}: one file header only:\n{text}");
-        assert!(text.contains("bytecode identical: no"), "{v}: the attribute report follows:\n{text}");
+        assert!(
+            text.contains("bytecode identical: no"),
+            "{v}: the attribute report follows:\n{text}"
+        );
         if let Some(p) = patched(&mask(&dis(&a)), &text) {
             assert_eq!(p, mask(&dis(&b)), "{v}");
         }
@@ -110,20 +182,43 @@ fn dis_qualname_prints_the_matching_code_objects_as_dis_does() {
     for v in VERSIONS {
         let f = corpus(&format!("{v}/closures.pyc"));
         let full = dis(&f);
-        let o = run(&[os("dis"), os("--qualname"), os("make_counter*"), f.as_os_str()]);
+        let o = run(&[
+            os("dis"),
+            os("--qualname"),
+            os("make_counter*"),
+            f.as_os_str(),
+        ]);
         assert!(o.status.success());
         let sel = String::from_utf8(o.stdout).unwrap();
         let parts: Vec<&str> = sel.split("\nDisassembly of ").collect();
-        assert!(parts.len() >= 2, "{v}: make_counter and its nested functions:\n{sel}");
-        assert!(sel.starts_with("Disassembly of <code object make_counter at "), "{v}: {sel}");
+        assert!(
+            parts.len() >= 2,
+            "{v}: make_counter and its nested functions:\n{sel}"
+        );
+        assert!(
+            sel.starts_with("Disassembly of <code object make_counter at "),
+            "{v}: {sel}"
+        );
         // Each printed block is the same block of the full disassembly.
         for (i, p) in parts.iter().enumerate() {
-            let block = if i == 0 { p.to_string() } else { format!("Disassembly of {p}") };
+            let block = if i == 0 {
+                p.to_string()
+            } else {
+                format!("Disassembly of {p}")
+            };
             let block = block.trim_end_matches('\n');
-            assert!(full.contains(&format!("{block}\n")), "{v}: block not in the full dis:\n{block}");
+            assert!(
+                full.contains(&format!("{block}\n")),
+                "{v}: block not in the full dis:\n{block}"
+            );
         }
         assert!(!sel.contains("code object outer"), "{v}");
-        let o = run(&[os("dis"), os("--qualname"), os("nothing-matches"), f.as_os_str()]);
+        let o = run(&[
+            os("dis"),
+            os("--qualname"),
+            os("nothing-matches"),
+            f.as_os_str(),
+        ]);
         assert!(o.status.success() && o.stdout.is_empty());
     }
 }

@@ -40,21 +40,34 @@ fn mask(s: &str) -> String {
 
 fn pyrewrite(args: &[&str]) -> String {
     let o = Command::new(BIN).args(args).output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     mask(&String::from_utf8(o.stdout).unwrap())
 }
 
 fn check(interp: &Interpreter) -> usize {
     let v = interp.version;
     let dir = oracle::repo_root().join("corpus/pyc").join(v.to_string());
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "pyc")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pyc"))
+        .collect();
     files.sort();
     let offsets = v.at_least(13);
     let mut args: Vec<String> = vec![if offsets { "1" } else { "0" }.to_string()];
     args.extend(files.iter().map(|f| f.display().to_string()));
     let out = interp.run_code(SCRIPT, &args).unwrap();
-    assert!(out.status.success(), "{}: {}", interp.describe(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        interp.describe(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut checked = 0;
     for f in &files {
@@ -79,7 +92,11 @@ fn check(interp: &Interpreter) -> usize {
         flags.push(&name);
         let ours = pyrewrite(&flags);
         if ours != with_caches {
-            let at = ours.lines().zip(with_caches.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            let at = ours
+                .lines()
+                .zip(with_caches.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
             panic!(
                 "{v} {name}: line {at} differs\nours:   {:?}\ntheirs: {:?}",
                 ours.lines().nth(at),
@@ -100,7 +117,12 @@ fn caches_and_offsets_match_cpython() {
             continue;
         };
         let n = check(&interp);
-        eprintln!("{}: {n} files identical with -C{}{}", interp.describe(), if minor >= 13 { " -O" } else { "" }, if minor >= 14 { " -P" } else { "" });
+        eprintln!(
+            "{}: {n} files identical with -C{}{}",
+            interp.describe(),
+            if minor >= 13 { " -O" } else { "" },
+            if minor >= 14 { " -P" } else { "" }
+        );
         assert!(n > 20, "3.{minor}: only {n} files compared");
         total += n;
     }

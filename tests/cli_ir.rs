@@ -106,20 +106,42 @@ fn parse(text: &str, at: &str) -> Vec<Section> {
     let mut out: Vec<Section> = Vec::new();
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("code ") {
-            let (qual, rest) = h.rsplit_once(" (line ").unwrap_or_else(|| panic!("{at}: bad header {line:?}"));
-            let n = rest.strip_suffix("):").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{at}: {line:?}"));
-            out.push(Section { qualname: qual.to_string(), firstlineno: n, ..Default::default() });
+            let (qual, rest) = h
+                .rsplit_once(" (line ")
+                .unwrap_or_else(|| panic!("{at}: bad header {line:?}"));
+            let n = rest
+                .strip_suffix("):")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{at}: {line:?}"));
+            out.push(Section {
+                qualname: qual.to_string(),
+                firstlineno: n,
+                ..Default::default()
+            });
         } else if line.is_empty() {
             continue;
         } else {
-            let s = out.last_mut().unwrap_or_else(|| panic!("{at}: text before the first header: {line:?}"));
+            let s = out
+                .last_mut()
+                .unwrap_or_else(|| panic!("{at}: text before the first header: {line:?}"));
             if let Some(l) = line.strip_suffix(':').and_then(label_number) {
-                assert!(s.labels.insert(l, s.instrs.len()).is_none(), "{at}: L{l} printed twice in {}", s.qualname);
+                assert!(
+                    s.labels.insert(l, s.instrs.len()).is_none(),
+                    "{at}: L{l} printed twice in {}",
+                    s.qualname
+                );
             } else if let Some(ins) = line.strip_prefix("    ") {
                 let mut toks = ins.split_whitespace();
-                let op = toks.next().unwrap_or_else(|| panic!("{at}: empty instruction line")).to_string();
+                let op = toks
+                    .next()
+                    .unwrap_or_else(|| panic!("{at}: empty instruction line"))
+                    .to_string();
                 let jump = toks.next().and_then(label_number);
-                s.instrs.push(Line { op, jump, handler: handler_of(line) });
+                s.instrs.push(Line {
+                    op,
+                    jump,
+                    handler: handler_of(line),
+                });
             } else {
                 panic!("{at}: unexpected line {line:?}");
             }
@@ -129,9 +151,23 @@ fn parse(text: &str, at: &str) -> Vec<Section> {
 }
 
 fn dis_ir(file: &Path) -> String {
-    let o = Command::new(BIN).args(["dis", "--ir"]).arg(file).output().expect("run pyrewrite");
-    assert!(o.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
-    assert!(o.stderr.is_empty(), "{}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(BIN)
+        .args(["dis", "--ir"])
+        .arg(file)
+        .output()
+        .expect("run pyrewrite");
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).expect("UTF-8 output")
 }
 
@@ -141,7 +177,12 @@ fn oracle(v: PyVersion, files: &[PathBuf]) -> Option<serde_json::Map<String, Jso
     let script = tmp.path().join("ir_oracle.py");
     std::fs::write(&script, ORACLE).unwrap();
     let out = py.run_script(&script, files).expect("run oracle");
-    assert!(out.status.success(), "oracle failed on {}: {}", py.describe(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "oracle failed on {}: {}",
+        py.describe(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     match serde_json::from_slice(&out.stdout).expect("oracle JSON") {
         Json::Object(m) => Some(m),
         _ => panic!("oracle printed no object"),
@@ -167,7 +208,11 @@ fn dis_ir_labels_and_jumps_match_cpython() {
             for s in &sections {
                 for (k, ins) in s.instrs.iter().enumerate() {
                     for l in ins.jump.iter().chain(&ins.handler) {
-                        assert!(s.labels.contains_key(l), "{at} {}: instruction {k} refers to L{l}, never printed", s.qualname);
+                        assert!(
+                            s.labels.contains_key(l),
+                            "{at} {}: instruction {k} refers to L{l}, never printed",
+                            s.qualname
+                        );
                     }
                 }
             }
@@ -179,7 +224,11 @@ fn dis_ir_labels_and_jumps_match_cpython() {
                 if let Some(q) = w["qualname"].as_str() {
                     assert_eq!(s.qualname, q, "{at}: qualname");
                 }
-                assert_eq!(s.firstlineno, w["firstlineno"].as_i64().unwrap(), "{at}: firstlineno");
+                assert_eq!(
+                    s.firstlineno,
+                    w["firstlineno"].as_i64().unwrap(),
+                    "{at}: firstlineno"
+                );
                 let wi = w["instrs"].as_array().unwrap();
                 let ops: Vec<&str> = s.instrs.iter().map(|i| i.op.as_str()).collect();
                 let wops: Vec<&str> = wi.iter().map(|x| x[0].as_str().unwrap()).collect();
@@ -187,9 +236,19 @@ fn dis_ir_labels_and_jumps_match_cpython() {
                 for (k, (ins, x)) in s.instrs.iter().zip(wi).enumerate() {
                     let target = |l: Option<u32>| l.map(|l| s.labels[&l]);
                     let want_jump = x[1].as_u64().map(|t| t as usize);
-                    assert_eq!(target(ins.jump), want_jump, "{at}: instruction {k} ({}) jump target", ins.op);
+                    assert_eq!(
+                        target(ins.jump),
+                        want_jump,
+                        "{at}: instruction {k} ({}) jump target",
+                        ins.op
+                    );
                     let want_handler = x[2].as_u64().map(|t| t as usize);
-                    assert_eq!(target(ins.handler), want_handler, "{at}: instruction {k} ({}) handler", ins.op);
+                    assert_eq!(
+                        target(ins.handler),
+                        want_handler,
+                        "{at}: instruction {k} ({}) handler",
+                        ins.op
+                    );
                     jumps += usize::from(want_jump.is_some());
                     handlers += usize::from(want_handler.is_some());
                 }
@@ -198,17 +257,31 @@ fn dis_ir_labels_and_jumps_match_cpython() {
         }
     }
     eprintln!("checked {checked_files} files against CPython: {jumps} jumps, {handlers} instructions with a handler");
-    assert!(checked_files > 0 && jumps > 0 && handlers > 0, "nothing was compared against CPython");
+    assert!(
+        checked_files > 0 && jumps > 0 && handlers > 0,
+        "nothing was compared against CPython"
+    );
 }
 
 #[test]
 fn dis_ir_refuses_json_and_reports_bad_files() {
-    let o = Command::new(BIN).args(["dis", "--ir", "--json", "x.pyc"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "--ir with --json is a usage error");
+    let o = Command::new(BIN)
+        .args(["dis", "--ir", "--json", "x.pyc"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--ir with --json is a usage error"
+    );
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.pyc");
     std::fs::write(&bad, b"not a pyc at all").unwrap();
-    let o = Command::new(BIN).args(["dis", "--ir"]).arg(&bad).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["dis", "--ir"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.pyc"));

@@ -11,7 +11,11 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_pyrewrite");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(oracle::repo_root()).output().expect("run pyrewrite")
+    Command::new(BIN)
+        .args(args)
+        .current_dir(oracle::repo_root())
+        .output()
+        .expect("run pyrewrite")
 }
 
 fn text(b: &[u8]) -> String {
@@ -19,7 +23,8 @@ fn text(b: &[u8]) -> String {
 }
 
 fn json(o: &Output) -> Json {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&o.stdout), text(&o.stderr)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&o.stdout), text(&o.stderr)))
 }
 
 /// `(offset, opname, argrepr)` of every instruction of every code object, from `dis --json`.
@@ -29,7 +34,10 @@ fn instructions(file: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for c in json(&o)["code_objects"].as_array().unwrap() {
         for i in c["instructions"].as_array().unwrap() {
-            out.push((c["qualname"].to_string(), format!("{} {} {}", i["offset"], i["opname"], i["argrepr"])));
+            out.push((
+                c["qualname"].to_string(),
+                format!("{} {} {}", i["offset"], i["opname"], i["argrepr"]),
+            ));
         }
     }
     out
@@ -44,8 +52,14 @@ fn include_and_exclude_select_files_relative_to_in() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let o = run(&[
-        "--include", "passes/*", "--exclude", "*/fold.pyc", "--exclude", "*/hooks_*",
-        corpus("3.12").to_str().unwrap(), out.to_str().unwrap(),
+        "--include",
+        "passes/*",
+        "--exclude",
+        "*/fold.pyc",
+        "--exclude",
+        "*/hooks_*",
+        corpus("3.12").to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let mut written: Vec<String> = walk(&out);
@@ -53,10 +67,18 @@ fn include_and_exclude_select_files_relative_to_in() {
     assert_eq!(written, ["passes/consts.pyc", "passes/ops.pyc"]);
     // Without --include, --exclude alone leaves the rest in.
     let out2 = tmp.path().join("out2");
-    let o = run(&["--exclude", "passes/*", corpus("3.12").to_str().unwrap(), out2.to_str().unwrap()]);
+    let o = run(&[
+        "--exclude",
+        "passes/*",
+        corpus("3.12").to_str().unwrap(),
+        out2.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let rest = walk(&out2);
-    assert!(!rest.is_empty() && rest.iter().all(|p| !p.starts_with("passes/")), "{rest:?}");
+    assert!(
+        !rest.is_empty() && rest.iter().all(|p| !p.starts_with("passes/")),
+        "{rest:?}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<String> {
@@ -64,7 +86,13 @@ fn walk(dir: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect()
 }
 
@@ -72,20 +100,47 @@ fn walk(dir: &Path) -> Vec<String> {
 fn a_pass_that_changes_nothing_warns_and_strict_fails() {
     let f = corpus("3.12/passes/consts.pyc");
     let f = f.to_str().unwrap();
-    let typo = ["--check", "--pass", "swap-const", "--param", "from=4242424", "--param", "to=1", f];
+    let typo = [
+        "--check",
+        "--pass",
+        "swap-const",
+        "--param",
+        "from=4242424",
+        "--param",
+        "to=1",
+        f,
+    ];
     let o = run(&typo);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     assert!(err.contains("warning: pass 1 (swap-const) changed nothing in 1 file(s) (0 matching site(s)): check its parameters"), "{err}");
-    assert!(text(&o.stdout).contains("pass 1 swap-const: changed 0 site(s)"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("pass 1 swap-const: changed 0 site(s)"),
+        "{}",
+        text(&o.stdout)
+    );
     let mut strict = typo.to_vec();
     strict.insert(0, "--strict");
     assert_eq!(run(&strict).status.code(), Some(1));
     // A pass that does change something: no warning, --strict exits 0.
-    let o = run(&["--strict", "--check", "--pass", "swap-const", "--param", "from=42", "--param", "to=1", f]);
+    let o = run(&[
+        "--strict",
+        "--check",
+        "--pass",
+        "swap-const",
+        "--param",
+        "from=42",
+        "--param",
+        "to=1",
+        f,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(!text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("pass 1 swap-const: changed "), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("pass 1 swap-const: changed "),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 #[test]
@@ -100,7 +155,16 @@ fn a_value_the_version_cannot_encode_is_one_usage_error_per_version() {
         }
     }
     let out = tmp.path().join("out");
-    let o = run(&["--pass", "replace-op", "--param", "from=BINARY_ADD", "--param", "to=-", tmp.path().to_str().unwrap(), out.to_str().unwrap()]);
+    let o = run(&[
+        "--pass",
+        "replace-op",
+        "--param",
+        "from=BINARY_ADD",
+        "--param",
+        "to=-",
+        tmp.path().to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert_eq!(
@@ -120,18 +184,41 @@ fn occurrence_and_line_change_exactly_one_site() {
         }
         let before = instructions(&f);
         let tmp = tempfile::tempdir().unwrap();
-        let all = run(&["--check", "--json", "--pass", "replace-op", "--param", "from=+", "--param", "to=-", f.to_str().unwrap()]);
+        let all = run(&[
+            "--check",
+            "--json",
+            "--pass",
+            "replace-op",
+            "--param",
+            "from=+",
+            "--param",
+            "to=-",
+            f.to_str().unwrap(),
+        ]);
         let n = json(&all)["passes"][0]["sites_matched"].as_u64().unwrap() as usize;
         assert!(n >= 2, "{v}: ops.pyc has several + ({n})");
         let mut changed_lines = Vec::new();
         for k in 1..=n {
             let out = tmp.path().join(format!("m{k}.pyc"));
             let o = run(&[
-                "--json", "--pass", "replace-op", "--param", "from=+", "--param", "to=-", "--param", &format!("occurrence={k}"),
-                f.to_str().unwrap(), out.to_str().unwrap(),
+                "--json",
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=+",
+                "--param",
+                "to=-",
+                "--param",
+                &format!("occurrence={k}"),
+                f.to_str().unwrap(),
+                out.to_str().unwrap(),
             ]);
             assert!(o.status.success(), "{}", text(&o.stderr));
-            assert_eq!(json(&o)["passes"][0]["sites_changed"], 1, "{v} occurrence {k}");
+            assert_eq!(
+                json(&o)["passes"][0]["sites_changed"],
+                1,
+                "{v} occurrence {k}"
+            );
             let after = instructions(&out);
             let diff: Vec<_> = before.iter().zip(&after).filter(|(a, b)| a != b).collect();
             assert_eq!(diff.len(), 1, "{v} occurrence {k}: {diff:?}");
@@ -139,9 +226,25 @@ fn occurrence_and_line_change_exactly_one_site() {
             changed_lines.push(diff[0].1.clone());
         }
         changed_lines.dedup();
-        assert_eq!(changed_lines.len(), n, "{v}: each occurrence is a different site");
+        assert_eq!(
+            changed_lines.len(),
+            n,
+            "{v}: each occurrence is a different site"
+        );
         // One past the last: nothing changes, so --strict fails.
-        let o = run(&["--strict", "--check", "--pass", "replace-op", "--param", "from=+", "--param", "to=-", "--param", &format!("occurrence={}", n + 1), f.to_str().unwrap()]);
+        let o = run(&[
+            "--strict",
+            "--check",
+            "--pass",
+            "replace-op",
+            "--param",
+            "from=+",
+            "--param",
+            "to=-",
+            "--param",
+            &format!("occurrence={}", n + 1),
+            f.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
         // `line` keeps the sites of one line: the counts agree with the per-line tally.
         let o = run(&["dis", "--json", f.to_str().unwrap()]);
@@ -158,8 +261,24 @@ fn occurrence_and_line_change_exactly_one_site() {
         assert_eq!(plus_lines.len(), n, "{v}");
         let line = plus_lines[0];
         let want = plus_lines.iter().filter(|&&l| l == line).count();
-        let o = run(&["--check", "--json", "--pass", "replace-op", "--param", "from=+", "--param", "to=-", "--param", &format!("line={line}"), f.to_str().unwrap()]);
-        assert_eq!(json(&o)["passes"][0]["sites_changed"].as_u64(), Some(want as u64), "{v} line {line}");
+        let o = run(&[
+            "--check",
+            "--json",
+            "--pass",
+            "replace-op",
+            "--param",
+            "from=+",
+            "--param",
+            "to=-",
+            "--param",
+            &format!("line={line}"),
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            json(&o)["passes"][0]["sites_changed"].as_u64(),
+            Some(want as u64),
+            "{v} line {line}"
+        );
     }
 }
 
@@ -168,12 +287,35 @@ fn swap_const_occurrence_changes_one_load() {
     let f = corpus("3.12/passes/consts.pyc");
     let before = instructions(&f);
     let tmp = tempfile::tempdir().unwrap();
-    let all = run(&["--check", "--json", "--pass", "swap-const", "--param", "from=42", "--param", "to=99", "--param", "occurrence=1", f.to_str().unwrap()]);
+    let all = run(&[
+        "--check",
+        "--json",
+        "--pass",
+        "swap-const",
+        "--param",
+        "from=42",
+        "--param",
+        "to=99",
+        "--param",
+        "occurrence=1",
+        f.to_str().unwrap(),
+    ]);
     let n = json(&all)["passes"][0]["sites_matched"].as_u64().unwrap() as usize;
     assert!(n >= 2, "consts.pyc loads 42 in several places ({n})");
     for k in 1..=n {
         let out = tmp.path().join(format!("c{k}.pyc"));
-        let o = run(&["--pass", "swap-const", "--param", "from=42", "--param", "to=99", "--param", &format!("occurrence={k}"), f.to_str().unwrap(), out.to_str().unwrap()]);
+        let o = run(&[
+            "--pass",
+            "swap-const",
+            "--param",
+            "from=42",
+            "--param",
+            "to=99",
+            "--param",
+            &format!("occurrence={k}"),
+            f.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", text(&o.stderr));
         let after = instructions(&out);
         let diff: Vec<_> = before.iter().zip(&after).filter(|(a, b)| a != b).collect();
@@ -189,13 +331,27 @@ fn json_reports_errors_per_file() {
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(&bad, b"\x00\x01").unwrap();
     std::fs::copy(corpus("3.12/passes/ops.pyc"), tmp.path().join("in/ops.pyc")).unwrap();
-    let o = run(&["--check", "--json", "--pass", "replace-op", "--param", "from=+", "--param", "to=-", tmp.path().join("in").to_str().unwrap()]);
+    let o = run(&[
+        "--check",
+        "--json",
+        "--pass",
+        "replace-op",
+        "--param",
+        "from=+",
+        "--param",
+        "to=-",
+        tmp.path().join("in").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let doc = json(&o);
     let files = doc["files"].as_array().unwrap();
     assert_eq!(files.len(), 2);
     assert_eq!(files[0]["status"], "failed");
-    assert!(files[0]["error"].as_str().unwrap().contains("bad.pyc"), "{}", files[0]);
+    assert!(
+        files[0]["error"].as_str().unwrap().contains("bad.pyc"),
+        "{}",
+        files[0]
+    );
     assert_eq!(files[1]["status"], "rewritten");
     assert!(files[1]["passes"][0]["sites_changed"].as_u64().unwrap() > 0);
     assert_eq!(doc["failed"], 1);

@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -38,12 +40,20 @@ fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The stdlib of `py`, compiled once per target dir.
 fn stdlib_dir(py: &Interpreter) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dis-stdlib").join(py.version.to_string());
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("dis-stdlib")
+        .join(py.version.to_string());
     let done = dir.join(".complete");
     if !done.exists() {
         let script = oracle::repo_root().join("tools/oracle/compile_tree.py");
-        let out = py.run_script(&script, &["--stdlib".as_ref(), dir.as_os_str()]).expect("run compile_tree.py");
-        assert!(out.status.success(), "compile_tree.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = py
+            .run_script(&script, &["--stdlib".as_ref(), dir.as_os_str()])
+            .expect("run compile_tree.py");
+        assert!(
+            out.status.success(),
+            "compile_tree.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::write(&done, b"").unwrap();
     }
     dir
@@ -210,14 +220,28 @@ w("deep.py", "x = " + "(" * 50 + "1" + ",)" * 50 + "\n" + "def f():\n" + "".join
 
 /// The stress sources compiled by `py` into .pyc files.
 fn stress_dir(py: &Interpreter) -> PathBuf {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dis-stress").join(py.version.to_string());
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("dis-stress")
+        .join(py.version.to_string());
     let (src, pyc) = (base.join("src"), base.join("pyc"));
     let _ = std::fs::remove_dir_all(&base);
-    let out = py.run_code(STRESS, &[src.as_os_str()]).expect("run stress generator");
-    assert!(out.status.success(), "stress generator failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_code(STRESS, &[src.as_os_str()])
+        .expect("run stress generator");
+    assert!(
+        out.status.success(),
+        "stress generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let script = oracle::repo_root().join("tools/oracle/compile_tree.py");
-    let out = py.run_script(&script, &[src.as_os_str(), pyc.as_os_str()]).expect("run compile_tree.py");
-    assert!(out.status.success(), "compile_tree.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_script(&script, &[src.as_os_str(), pyc.as_os_str()])
+        .expect("run compile_tree.py");
+    assert!(
+        out.status.success(),
+        "compile_tree.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     pyc
 }
 
@@ -228,7 +252,9 @@ fn mask_addresses(s: &str) -> String {
     while let Some(i) = rest.find(" at 0x") {
         out.push_str(&rest[..i + 6]);
         rest = &rest[i + 6..];
-        let n = rest.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(rest.len());
+        let n = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
         if n > 0 {
             out.push('?');
         }
@@ -307,7 +333,11 @@ fn first_diff(a: &str, b: &str) -> String {
             return format!("line {}:\n    cpython: {x:?}\n    ours:    {y:?}", i + 1);
         }
     }
-    format!("lengths differ: cpython {} lines, ours {} lines", a.lines().count(), b.lines().count())
+    format!(
+        "lengths differ: cpython {} lines, ours {} lines",
+        a.lines().count(),
+        b.lines().count()
+    )
 }
 
 fn check(v: PyVersion) {
@@ -319,9 +349,15 @@ fn check(v: PyVersion) {
     if let Ok(list) = std::env::var("PYREWRITE_DIS_FILES") {
         files.extend(list.split(',').filter(|s| !s.is_empty()).map(PathBuf::from));
     } else {
-        pyc_files(&oracle::repo_root().join("corpus/pyc").join(v.to_string()), &mut files);
+        pyc_files(
+            &oracle::repo_root().join("corpus/pyc").join(v.to_string()),
+            &mut files,
+        );
         pyc_files(&stress_dir(&py), &mut files);
-        let sample: usize = std::env::var("PYREWRITE_DIS_SAMPLE").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
+        let sample: usize = std::env::var("PYREWRITE_DIS_SAMPLE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(4);
         if sample > 0 {
             let mut std = Vec::new();
             pyc_files(&stdlib_dir(&py), &mut std);
@@ -336,8 +372,14 @@ fn check(v: PyVersion) {
     std::fs::write(list.path(), text).unwrap();
     let script = oracle::repo_root().join("tools/oracle/dis_dump.py");
     let arg = format!("@{}", list.path().display());
-    let out = py.run_script(&script, &[arg.as_str()]).expect("run dis_dump.py");
-    assert!(out.status.success(), "dis_dump.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_script(&script, &[arg.as_str()])
+        .expect("run dis_dump.py");
+    assert!(
+        out.status.success(),
+        "dis_dump.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dump = String::from_utf8(out.stdout).expect("utf-8 dis output");
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
     let mut cur: Option<(String, String)> = None;
@@ -359,12 +401,15 @@ fn check(v: PyVersion) {
     let (mut same, mut differ, mut oracle_errors) = (0usize, Vec::new(), 0usize);
     for p in &files {
         let key = p.display().to_string();
-        let want = expected.get(&key).unwrap_or_else(|| panic!("dis_dump.py printed nothing for {key}"));
+        let want = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("dis_dump.py printed nothing for {key}"));
         if want.starts_with("!error") {
             oracle_errors += 1;
             continue;
         }
-        let ours = match Pyc::read_file(p).and_then(|pyc| pyrewrite::dis::dis_module(&pyc.marshal)) {
+        let ours = match Pyc::read_file(p).and_then(|pyc| pyrewrite::dis::dis_module(&pyc.marshal))
+        {
             Ok(t) => t,
             Err(e) => format!("!error {e}\n"),
         };
@@ -390,7 +435,11 @@ fn check(v: PyVersion) {
     for d in differ.iter().take(15) {
         eprintln!("  {d}");
     }
-    assert!(differ.is_empty(), "{v}: {} of {total} files differ from dis.dis", differ.len());
+    assert!(
+        differ.is_empty(),
+        "{v}: {} of {total} files differ from dis.dis",
+        differ.len()
+    );
 }
 
 /// Code objects the compiler never writes, made with `code.replace`: no
@@ -449,7 +498,10 @@ fn unascii(s: &str) -> String {
         if width > 0 {
             let h: String = chars[i..i + width].iter().collect();
             i += width;
-            out.push(char::from_u32(u32::from_str_radix(&h, 16).unwrap()).expect("dis text holds no lone surrogates"));
+            out.push(
+                char::from_u32(u32::from_str_radix(&h, 16).unwrap())
+                    .expect("dis text holds no lone surrogates"),
+            );
         } else {
             out.push(match e {
                 'n' => '\n',
@@ -467,23 +519,41 @@ fn check_crafted(v: PyVersion) {
         eprintln!("dis crafted {v}: no interpreter found, nothing compared");
         return;
     };
-    let out = py.run_code(CRAFTED, &[] as &[&str]).expect("run interpreter");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_code(CRAFTED, &[] as &[&str])
+        .expect("run interpreter");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut n = 0;
     for line in text.lines() {
         let (hex, want) = line.split_once('\t').unwrap();
-        let data: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let data: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
         let m = pyrewrite::marshal::read::read(&data, v).expect("marshal read");
         let ours = pyrewrite::dis::dis_module(&m);
         if want == "!error" {
-            assert!(ours.is_err(), "{v} case {n}: dis raised, we printed:\n{}", ours.unwrap());
+            assert!(
+                ours.is_err(),
+                "{v} case {n}: dis raised, we printed:\n{}",
+                ours.unwrap()
+            );
         } else {
             let want = unascii(want);
             let ours = ours.unwrap_or_else(|e| panic!("{v} case {n}: {e}"));
             let ours = normalise(&ours);
             let want = normalise(&want);
-            assert_eq!(want, ours, "{v} crafted case {n}:\n{}", first_diff(&want, &ours));
+            assert_eq!(
+                want,
+                ours,
+                "{v} crafted case {n}:\n{}",
+                first_diff(&want, &ours)
+            );
         }
         n += 1;
     }

@@ -21,7 +21,10 @@ fn read(rel: &str) -> String {
 
 /// The text of `## NAME` up to the next `## ` heading.
 fn section<'a>(md: &'a str, name: &str) -> &'a str {
-    let start = md.find(&format!("\n## {name}\n")).unwrap_or_else(|| panic!("no section ## {name}")) + 1;
+    let start = md
+        .find(&format!("\n## {name}\n"))
+        .unwrap_or_else(|| panic!("no section ## {name}"))
+        + 1;
     let rest = &md[start..];
     &rest[..rest[3..].find("\n## ").map_or(rest.len(), |i| i + 4)]
 }
@@ -32,25 +35,53 @@ fn passes_md_matches_the_registry() {
     let listing = Command::new(BIN).arg("passes").output().unwrap();
     let listing = String::from_utf8(listing.stdout).unwrap();
     for p in passes::PASSES {
-        assert!(listing.contains(&p.describe()), "`pyrewrite passes` lacks {}", p.name);
+        assert!(
+            listing.contains(&p.describe()),
+            "`pyrewrite passes` lacks {}",
+            p.name
+        );
         let sec = section(&md, p.name);
         let body = p.doc.trim().replace("## ", "### ");
-        assert!(sec.contains(&body), "docs/passes.md ## {} does not carry the pass's doc verbatim (copy it from src/passes)", p.name);
-        let table = sec.split("### Parameters").nth(1).unwrap_or_else(|| panic!("## {}: no ### Parameters", p.name));
+        assert!(
+            sec.contains(&body),
+            "docs/passes.md ## {} does not carry the pass's doc verbatim (copy it from src/passes)",
+            p.name
+        );
+        let table = sec
+            .split("### Parameters")
+            .nth(1)
+            .unwrap_or_else(|| panic!("## {}: no ### Parameters", p.name));
         let rows: Vec<Vec<String>> = table
             .lines()
             .skip_while(|l| !l.starts_with('|'))
             .take_while(|l| l.starts_with('|'))
             .skip(2)
-            .map(|l| l.split('|').map(|c| c.trim().trim_matches('`').to_string()).collect())
+            .map(|l| {
+                l.split('|')
+                    .map(|c| c.trim().trim_matches('`').to_string())
+                    .collect()
+            })
             .collect();
-        let documented: Vec<(String, String, String)> = rows.iter().map(|r| (r[1].clone(), r[2].to_lowercase(), r[3].clone())).collect();
+        let documented: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|r| (r[1].clone(), r[2].to_lowercase(), r[3].clone()))
+            .collect();
         let declared: Vec<(String, String, String)> = p
             .params
             .iter()
-            .map(|s| (s.name.to_string(), s.kind.describe().to_string(), s.default.map_or("required".to_string(), str::to_string)))
+            .map(|s| {
+                (
+                    s.name.to_string(),
+                    s.kind.describe().to_string(),
+                    s.default.map_or("required".to_string(), str::to_string),
+                )
+            })
             .collect();
-        assert_eq!(documented, declared, "docs/passes.md ## {} parameter table (key, type, default)", p.name);
+        assert_eq!(
+            documented, declared,
+            "docs/passes.md ## {} parameter table (key, type, default)",
+            p.name
+        );
     }
 }
 
@@ -61,12 +92,21 @@ fn every_shipped_pipeline_loads_and_is_listed() {
     for e in std::fs::read_dir(root().join("passes")).unwrap().flatten() {
         let p = e.path();
         let name = format!("passes/{}", p.file_name().unwrap().to_string_lossy());
-        assert!(p.extension().is_some_and(|x| x == "toml"), "{name}: passes/ holds pipelines only");
+        assert!(
+            p.extension().is_some_and(|x| x == "toml"),
+            "{name}: passes/ holds pipelines only"
+        );
         let specs = config::load(&p).unwrap_or_else(|e| panic!("{e}"));
         Pipeline::from_specs(&specs).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(listed.contains(&format!("`{name}`")), "docs/config.md \"Shipped pipelines\" does not list {name}");
+        assert!(
+            listed.contains(&format!("`{name}`")),
+            "docs/config.md \"Shipped pipelines\" does not list {name}"
+        );
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with('#'), "{name} starts with a comment saying what it does");
+        assert!(
+            text.starts_with('#'),
+            "{name} starts with a comment saying what it does"
+        );
         n += 1;
     }
     assert!(n >= 4, "{n} pipelines");
@@ -100,8 +140,13 @@ fn commands(md: &str) -> Vec<String> {
 
 /// A synopsis line (`pyrewrite info FILE.pyc [--json]   what it does`), not a command to run.
 fn is_synopsis(cmd: &str) -> bool {
-    let described = cmd.find("   ").is_some_and(|i| !cmd[i..].trim_start().starts_with('#'));
-    described || ["[", "FILE.pyc", "A.pyc", " bash|"].iter().any(|p| cmd.contains(p))
+    let described = cmd
+        .find("   ")
+        .is_some_and(|i| !cmd[i..].trim_start().starts_with('#'));
+    described
+        || ["[", "FILE.pyc", "A.pyc", " bash|"]
+            .iter()
+            .any(|p| cmd.contains(p))
 }
 
 /// A directory with the files the docs' examples name.
@@ -115,15 +160,26 @@ fn fixtures(dir: &Path) {
     }
     std::fs::copy(c312.join("lambdas.pyc"), dir.join("lam.pyc")).unwrap();
     std::fs::copy(c312.join("closures.pyc"), dir.join("def.pyc")).unwrap();
-    std::fs::copy(root().join("passes/hotfix-constant.toml"), dir.join("my-pipeline.toml")).unwrap();
-    for (to, from) in [("build/lib", c312.join("passes")), ("site-packages", c312.join("passes"))] {
+    std::fs::copy(
+        root().join("passes/hotfix-constant.toml"),
+        dir.join("my-pipeline.toml"),
+    )
+    .unwrap();
+    for (to, from) in [
+        ("build/lib", c312.join("passes")),
+        ("site-packages", c312.join("passes")),
+    ] {
         std::fs::create_dir_all(dir.join(to)).unwrap();
         for e in std::fs::read_dir(&from).unwrap().flatten() {
             std::fs::copy(e.path(), dir.join(to).join(e.file_name())).unwrap();
         }
     }
     std::fs::create_dir_all(dir.join("build/lib/tests")).unwrap();
-    std::fs::copy(c312.join("asserts.pyc"), dir.join("build/lib/tests/asserts.pyc")).unwrap();
+    std::fs::copy(
+        c312.join("asserts.pyc"),
+        dir.join("build/lib/tests/asserts.pyc"),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -133,18 +189,32 @@ fn every_command_in_cli_and_config_docs_runs() {
     let bin = tmp.path().join(".bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(BIN, bin.join("pyrewrite")).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut ran = 0;
     for doc in ["docs/cli.md", "docs/config.md"] {
         for cmd in commands(&read(doc)) {
             if is_synopsis(&cmd) {
                 continue;
             }
-            let o = Command::new("bash").args(["-o", "pipefail", "-c", &cmd]).current_dir(tmp.path()).env("PATH", &path).output().unwrap();
+            let o = Command::new("bash")
+                .args(["-o", "pipefail", "-c", &cmd])
+                .current_dir(tmp.path())
+                .env("PATH", &path)
+                .output()
+                .unwrap();
             let err = String::from_utf8_lossy(&o.stderr);
             // NB: `diff` exits 1 for files that differ, as diff(1).
-            let ok = o.status.code() == Some(0) || (cmd.starts_with("pyrewrite diff") && o.status.code() == Some(1));
-            assert!(ok && !err.contains("internal error"), "{doc}: `{cmd}` exited {:?}:\n{err}", o.status.code());
+            let ok = o.status.code() == Some(0)
+                || (cmd.starts_with("pyrewrite diff") && o.status.code() == Some(1));
+            assert!(
+                ok && !err.contains("internal error"),
+                "{doc}: `{cmd}` exited {:?}:\n{err}",
+                o.status.code()
+            );
             ran += 1;
         }
     }
@@ -158,10 +228,20 @@ fn quoted_error_messages_are_current() {
     let md = read("docs/cli.md");
     let tmp = tempfile::tempdir().unwrap();
     for (args, want) in [
-        (vec!["--pass", "fold", "x.pyc", "out.pyc"], "pyrewrite: unknown pass \"fold\"; available passes: "),
-        (vec!["info", "missing.pyc"], "pyrewrite: missing.pyc: No such file or directory (os error 2)"),
+        (
+            vec!["--pass", "fold", "x.pyc", "out.pyc"],
+            "pyrewrite: unknown pass \"fold\"; available passes: ",
+        ),
+        (
+            vec!["info", "missing.pyc"],
+            "pyrewrite: missing.pyc: No such file or directory (os error 2)",
+        ),
     ] {
-        let o = Command::new(BIN).args(&args).current_dir(tmp.path()).output().unwrap();
+        let o = Command::new(BIN)
+            .args(&args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         let line = err.lines().next().unwrap_or_default();
         assert!(line.starts_with(want), "{args:?}: {line}");
@@ -176,7 +256,10 @@ fn every_declared_dependency_is_used() {
     let manifest: toml::Table = read("Cargo.toml").parse().unwrap();
     let mut sources = String::new();
     for dir in ["src", "tests", "benches", "examples"] {
-        for e in walkdir::WalkDir::new(root().join(dir)).into_iter().flatten() {
+        for e in walkdir::WalkDir::new(root().join(dir))
+            .into_iter()
+            .flatten()
+        {
             if e.path().extension().is_some_and(|x| x == "rs") {
                 sources.push_str(&std::fs::read_to_string(e.path()).unwrap());
             }
@@ -187,7 +270,8 @@ fn every_declared_dependency_is_used() {
         for name in manifest[section].as_table().unwrap().keys() {
             let krate = name.replace('-', "_");
             assert!(
-                sources.contains(&format!("{krate}::")) || sources.contains(&format!("use {krate}")),
+                sources.contains(&format!("{krate}::"))
+                    || sources.contains(&format!("use {krate}")),
                 "[{section}] {name} is declared but no source file uses it"
             );
             checked += 1;

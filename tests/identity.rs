@@ -39,7 +39,9 @@ struct Stats {
 }
 
 fn pyc_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut ents: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     ents.sort();
     for p in ents {
@@ -60,13 +62,17 @@ fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
         return out;
     }
     match support::oracle_for(v) {
-        Some(i) => support::stdlib_pycs(&i).unwrap_or_else(|e| panic!("compiling the {v} stdlib: {e}")),
+        Some(i) => {
+            support::stdlib_pycs(&i).unwrap_or_else(|e| panic!("compiling the {v} stdlib: {e}"))
+        }
         None => out,
     }
 }
 
 fn bytes_of(m: &Marshal, id: Option<pyrewrite::marshal::ObjId>) -> Vec<u8> {
-    id.and_then(|i| m.bytes(i)).map(|b| b.to_vec()).unwrap_or_default()
+    id.and_then(|i| m.bytes(i))
+        .map(|b| b.to_vec())
+        .unwrap_or_default()
 }
 
 fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
@@ -84,14 +90,20 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
     let mut all_ok = true;
     for (id, _) in pyc.marshal.code_objects() {
         s.code_objects += 1;
-        let Value::Code(orig) = pyc.marshal.get(id) else { unreachable!() };
+        let Value::Code(orig) = pyc.marshal.get(id) else {
+            unreachable!()
+        };
         let orig = orig.clone();
         let mut f = match lift::lift(&m, id) {
             Ok(f) => f,
             Err(e) => {
                 s.errors += 1;
                 all_ok = false;
-                s.examples.push(format!("{} {}: lift: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                s.examples.push(format!(
+                    "{} {}: lift: {e}",
+                    path.display(),
+                    m.str(orig.name).unwrap_or_default()
+                ));
                 continue;
             }
         };
@@ -99,7 +111,11 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
         if let Err(e) = pyrewrite::cfg::Cfg::new(&f) {
             s.errors += 1;
             all_ok = false;
-            s.examples.push(format!("{} {}: cfg: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+            s.examples.push(format!(
+                "{} {}: cfg: {e}",
+                path.display(),
+                m.str(orig.name).unwrap_or_default()
+            ));
             continue;
         }
         match pyrewrite::stackdepth::stacksize(&f) {
@@ -107,7 +123,11 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
             Err(e) => {
                 s.errors += 1;
                 all_ok = false;
-                s.examples.push(format!("{} {}: stack depth: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                s.examples.push(format!(
+                    "{} {}: stack depth: {e}",
+                    path.display(),
+                    m.str(orig.name).unwrap_or_default()
+                ));
                 continue;
             }
         }
@@ -116,18 +136,28 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
             Err(e) => {
                 s.errors += 1;
                 all_ok = false;
-                s.examples.push(format!("{} {}: assemble: {e}", path.display(), m.str(orig.name).unwrap_or_default()));
+                s.examples.push(format!(
+                    "{} {}: assemble: {e}",
+                    path.display(),
+                    m.str(orig.name).unwrap_or_default()
+                ));
                 continue;
             }
         };
         let code = bytes_of(&m, Some(orig.code));
         let lt = bytes_of(&m, Some(orig.linetable));
         let et = bytes_of(&m, orig.exceptiontable);
-        let raw = lift::decode(pyrewrite::opcodes::table(m.version).unwrap(), &code).unwrap_or_default();
+        let raw =
+            lift::decode(pyrewrite::opcodes::table(m.version).unwrap(), &code).unwrap_or_default();
         if raw.iter().any(|r| r.dirty_cache) {
             s.dirty_caches += 1;
         }
-        let (c1, c2, c3, c4) = (a.code == code, a.linetable == lt, a.exceptiontable == et, f.stacksize == orig.stacksize);
+        let (c1, c2, c3, c4) = (
+            a.code == code,
+            a.linetable == lt,
+            a.exceptiontable == et,
+            f.stacksize == orig.stacksize,
+        );
         s.co_code += c1 as usize;
         s.linetable += c2 as usize;
         s.exctable += c3 as usize;
@@ -137,29 +167,63 @@ fn check_file(path: &Path, s: &mut Stats, verbose: bool) {
         } else {
             all_ok = false;
             if verbose || s.examples.len() < 12 {
-                let what = [(c1, "co_code"), (c2, "linetable"), (c3, "exctable"), (c4, "co_stacksize")]
-                    .iter().filter(|(ok, _)| !ok).map(|(_, n)| *n).collect::<Vec<_>>().join("+");
-                let mut msg = format!("{} {} (firstlineno {}): {what} differ", path.display(), m.str(orig.name).unwrap_or_default(), orig.firstlineno);
+                let what = [
+                    (c1, "co_code"),
+                    (c2, "linetable"),
+                    (c3, "exctable"),
+                    (c4, "co_stacksize"),
+                ]
+                .iter()
+                .filter(|(ok, _)| !ok)
+                .map(|(_, n)| *n)
+                .collect::<Vec<_>>()
+                .join("+");
+                let mut msg = format!(
+                    "{} {} (firstlineno {}): {what} differ",
+                    path.display(),
+                    m.str(orig.name).unwrap_or_default(),
+                    orig.firstlineno
+                );
                 if !c2 {
-                    msg += &format!("\n   lt orig {}\n   lt ours {}", hex(&lt), hex(&a.linetable));
+                    msg += &format!(
+                        "\n   lt orig {}\n   lt ours {}",
+                        hex(&lt),
+                        hex(&a.linetable)
+                    );
                 }
                 if !c3 {
-                    msg += &format!("\n   et orig {}\n   et ours {}", hex(&et), hex(&a.exceptiontable));
+                    msg += &format!(
+                        "\n   et orig {}\n   et ours {}",
+                        hex(&et),
+                        hex(&a.exceptiontable)
+                    );
                 }
                 if !c1 {
-                    msg += &format!("\n   code orig {}\n   code ours {}", hex(&code), hex(&a.code));
+                    msg += &format!(
+                        "\n   code orig {}\n   code ours {}",
+                        hex(&code),
+                        hex(&a.code)
+                    );
                 }
                 s.examples.push(msg);
             }
         }
         if let Err(e) = asm::assemble(&f, &mut m, id) {
-            s.examples.push(format!("{}: assemble into arena: {e}", path.display()));
+            s.examples
+                .push(format!("{}: assemble into arena: {e}", path.display()));
         }
     }
-    let back = Pyc { header: pyc.header.clone(), marshal: m }.to_bytes();
+    let back = Pyc {
+        header: pyc.header.clone(),
+        marshal: m,
+    }
+    .to_bytes();
     match back {
         Ok(b) if b == data => s.files_identical += 1,
-        Ok(_) if all_ok => s.examples.push(format!("{}: every table identical but the file differs", path.display())),
+        Ok(_) if all_ok => s.examples.push(format!(
+            "{}: every table identical but the file differs",
+            path.display()
+        )),
         Ok(b) => s.changed.push((path.to_path_buf(), b)),
         Err(e) => s.examples.push(format!("{}: write: {e}", path.display())),
     }
@@ -175,12 +239,25 @@ fn imports_cleanly(v: PyVersion, changed: &[(PathBuf, Vec<u8>)]) -> Result<(), S
     let interp = support::oracle_for(v).ok_or("no interpreter to import the rewritten files")?;
     let root = std::env::var_os(format!("PYREWRITE_STDLIB_{}_{}", v.major, v.minor))
         .map(PathBuf::from)
-        .unwrap_or_else(|| support::oracle_cache_dir().join(v.to_string()).join("stdlib"));
+        .unwrap_or_else(|| {
+            support::oracle_cache_dir()
+                .join(v.to_string())
+                .join("stdlib")
+        });
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut jobs = Vec::new();
     for (k, (path, bytes)) in changed.iter().enumerate() {
-        let rel = path.strip_prefix(&root).map_err(|_| format!("{} is not standard library: not identical and not import-checked", path.display()))?;
-        let mut parts: Vec<String> = rel.with_extension("").iter().map(|c| c.to_string_lossy().into_owned()).collect();
+        let rel = path.strip_prefix(&root).map_err(|_| {
+            format!(
+                "{} is not standard library: not identical and not import-checked",
+                path.display()
+            )
+        })?;
+        let mut parts: Vec<String> = rel
+            .with_extension("")
+            .iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect();
         let package = parts.last().is_some_and(|p| p == "__init__");
         if package {
             parts.pop();
@@ -188,7 +265,11 @@ fn imports_cleanly(v: PyVersion, changed: &[(PathBuf, Vec<u8>)]) -> Result<(), S
         let out = tmp.path().join(format!("{k}.pyc"));
         std::fs::write(&out, bytes).map_err(|e| e.to_string())?;
         let search = package.then(|| path.parent().unwrap().to_string_lossy().into_owned());
-        jobs.push(serde_json::json!([parts.join("."), out.to_string_lossy(), search]));
+        jobs.push(serde_json::json!([
+            parts.join("."),
+            out.to_string_lossy(),
+            search
+        ]));
     }
     let script = "import importlib.util, json, sys\n\
         for name, path, search in json.loads(sys.argv[1]):\n\
@@ -197,12 +278,23 @@ fn imports_cleanly(v: PyVersion, changed: &[(PathBuf, Vec<u8>)]) -> Result<(), S
         \x20   sys.modules[name] = mod\n\
         \x20   spec.loader.exec_module(mod)\n\
         \x20   print('imported', name, mod.__file__ == path)\n";
-    let out = interp.run_code(script, &[serde_json::Value::Array(jobs).to_string()]).map_err(|e| e.to_string())?;
+    let out = interp
+        .run_code(script, &[serde_json::Value::Array(jobs).to_string()])
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let ok = text.lines().filter(|l| l.starts_with("imported ") && l.ends_with(" True")).count();
-    println!("  {v}: {ok}/{} rewritten files that are not byte-identical import in {v}", changed.len());
+    let ok = text
+        .lines()
+        .filter(|l| l.starts_with("imported ") && l.ends_with(" True"))
+        .count();
+    println!(
+        "  {v}: {ok}/{} rewritten files that are not byte-identical import in {v}",
+        changed.len()
+    );
     if !out.status.success() || ok != changed.len() {
-        return Err(format!("importing the rewritten files failed: {text}{}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "importing the rewritten files failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(())
 }
@@ -232,7 +324,9 @@ fn identity_round_trip() {
             continue;
         }
         if files.len() == corpus {
-            failures.push(format!("{tag}: no standard library (interpreter not found)"));
+            failures.push(format!(
+                "{tag}: no standard library (interpreter not found)"
+            ));
         }
         any = true;
         let mut s = Stats::default();
@@ -272,7 +366,9 @@ fn padded_jumps_still_run() {
         if only.as_deref().is_some_and(|o| o != v.to_string()) {
             continue;
         }
-        let Some(interp) = support::oracle_for(v) else { continue };
+        let Some(interp) = support::oracle_for(v) else {
+            continue;
+        };
         let t = pyrewrite::opcodes::table(v).unwrap();
         let nop = t.by_name("NOP").unwrap().code;
         let dir = tempfile::tempdir().unwrap();
@@ -301,7 +397,9 @@ fn padded_jumps_still_run() {
                     b.instrs = out;
                 }
                 let after = asm::assemble_bytes(&f).unwrap();
-                let ext = |a: &asm::Assembled| a.code.chunks(2).filter(|c| c[0] == t.extended_arg).count();
+                let ext = |a: &asm::Assembled| {
+                    a.code.chunks(2).filter(|c| c[0] == t.extended_arg).count()
+                };
                 grown += ext(&after).saturating_sub(ext(&before));
                 asm::assemble(&f, &mut pyc.marshal, id).unwrap();
             }
@@ -317,11 +415,17 @@ fn padded_jumps_still_run() {
             if *got == want {
                 ok += 1;
             } else {
-                failures.push(format!("{v} {}: output differs\n--- got\n{got}\n--- want\n{want}", rel.display()));
+                failures.push(format!(
+                    "{v} {}: output differs\n--- got\n{got}\n--- want\n{want}",
+                    rel.display()
+                ));
             }
         }
         println!("{v}: {ok}/{} padded corpus files print what CPython printed ({grown} EXTENDED_ARG prefixes added)", outputs.len());
-        assert!(grown > 0, "{v}: padding added no EXTENDED_ARG, the test proves nothing");
+        assert!(
+            grown > 0,
+            "{v}: padding added no EXTENDED_ARG, the test proves nothing"
+        );
         ran += 1;
     }
     assert!(ran > 0, "no interpreter with a corpus found");
@@ -335,7 +439,11 @@ fn move_block_to_end(f: &pyrewrite::ir::Function, i: usize) -> pyrewrite::ir::Fu
     use pyrewrite::ir::{self, Arg, Instr};
     let t = pyrewrite::opcodes::table(f.version).unwrap();
     let jump = t.by_name("JUMP_FORWARD").unwrap().code;
-    let falls = |b: &ir::Block| b.instrs.last().map_or(true, |l| !ir::is_terminator(t.get(l.op).unwrap().name));
+    let falls = |b: &ir::Block| {
+        b.instrs
+            .last()
+            .map_or(true, |l| !ir::is_terminator(t.get(l.op).unwrap().name))
+    };
     let jump_after = |b: &ir::Block, to| {
         let mut j = Instr::new(jump, Arg::Jump(to));
         if let Some(l) = b.instrs.last() {
@@ -352,7 +460,11 @@ fn move_block_to_end(f: &pyrewrite::ir::Function, i: usize) -> pyrewrite::ir::Fu
         // raise; it takes the handler of what now follows it because
         // 3.13+ looks up the handler of a SEND whose awaitable raised at
         // the code unit *before* the SEND (see docs/ir.md).
-        j.handler = g.blocks.get(i).and_then(|n| n.instrs.first()).and_then(|x| x.handler);
+        j.handler = g
+            .blocks
+            .get(i)
+            .and_then(|n| n.instrs.first())
+            .and_then(|x| x.handler);
         g.blocks[i - 1].instrs.push(j);
     }
     if falls(&b) {
@@ -373,7 +485,9 @@ fn moved_blocks_still_run() {
         if only.as_deref().is_some_and(|o| o != v.to_string()) {
             continue;
         }
-        let Some(interp) = support::oracle_for(v) else { continue };
+        let Some(interp) = support::oracle_for(v) else {
+            continue;
+        };
         let t = pyrewrite::opcodes::table(v).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (mut files, mut moved, mut flipped, mut refused) = (Vec::new(), 0usize, 0usize, 0usize);
@@ -386,26 +500,44 @@ fn moved_blocks_still_run() {
             for (id, _) in pyc.marshal.code_objects() {
                 let f = lift::lift(&pyc.marshal, id).unwrap();
                 // Prefer loop heads (targets of backward jumps), then any block.
-                let backward: Vec<_> = f.instrs().filter_map(|ins| match ins.arg {
-                    Arg::Jump(l) if t.get(ins.op).unwrap().jump.is_some_and(|j| j.backward) => Some(l),
-                    _ => None,
-                }).collect();
+                let backward: Vec<_> = f
+                    .instrs()
+                    .filter_map(|ins| match ins.arg {
+                        Arg::Jump(l) if t.get(ins.op).unwrap().jump.is_some_and(|j| j.backward) => {
+                            Some(l)
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 let mut cands: Vec<usize> = (1..f.blocks.len()).collect();
                 cands.sort_by_key(|&i| !backward.contains(&f.blocks[i].label));
                 for i in cands.into_iter().take(8) {
                     // NB: a generator resumes right after YIELD_VALUE, where
                     // 3.11+ expects RESUME: keep that pair together.
-                    let prev = f.blocks[i - 1].instrs.last().map(|l| t.get(l.op).unwrap().name);
+                    let prev = f.blocks[i - 1]
+                        .instrs
+                        .last()
+                        .map(|l| t.get(l.op).unwrap().name);
                     if prev == Some("YIELD_VALUE") {
                         continue;
                     }
                     let g = move_block_to_end(&f, i);
                     match asm::assemble_bytes(&g) {
                         Ok(a) => {
-                            flipped += g.instrs().zip(&a.ops).filter(|(ins, &op)| ins.op != op).count();
+                            flipped += g
+                                .instrs()
+                                .zip(&a.ops)
+                                .filter(|(ins, &op)| ins.op != op)
+                                .count();
                             moved += 1;
-                            if std::env::var("PYREWRITE_MOVE_DEBUG").is_ok_and(|d| p.to_string_lossy().contains(&d)) {
-                                println!("moved {} of\n{}", f.blocks[i].label, pyrewrite::ir::Show(&f, &pyc.marshal));
+                            if std::env::var("PYREWRITE_MOVE_DEBUG")
+                                .is_ok_and(|d| p.to_string_lossy().contains(&d))
+                            {
+                                println!(
+                                    "moved {} of\n{}",
+                                    f.blocks[i].label,
+                                    pyrewrite::ir::Show(&f, &pyc.marshal)
+                                );
                             }
                             asm::assemble(&g, &mut pyc.marshal, id).unwrap();
                             break;
@@ -433,11 +565,17 @@ fn moved_blocks_still_run() {
             if *got == want {
                 ok += 1;
             } else {
-                failures.push(format!("{v} {}: output differs\n--- got\n{got}\n--- want\n{want}", rel.display()));
+                failures.push(format!(
+                    "{v} {}: output differs\n--- got\n{got}\n--- want\n{want}",
+                    rel.display()
+                ));
             }
         }
         println!("{v}: {ok}/{} files with one block per code object moved print what CPython printed ({moved} blocks moved, {flipped} jumps switched direction, {refused} moves refused by the assembler)", outputs.len());
-        assert!(flipped > 0, "{v}: no jump switched direction, the test proves nothing");
+        assert!(
+            flipped > 0,
+            "{v}: no jump switched direction, the test proves nothing"
+        );
         ran += 1;
     }
     assert!(ran > 0, "no interpreter with a corpus found");
@@ -456,14 +594,30 @@ fn text_form_is_complete_and_stable() {
             for (id, _) in pyc.marshal.code_objects() {
                 let f = lift::lift(&pyc.marshal, id).unwrap();
                 let text = pyrewrite::ir::Show(&f, &pyc.marshal).to_string();
-                let again = pyrewrite::ir::Show(&lift::lift(&pyc.marshal, id).unwrap(), &pyc.marshal).to_string();
-                assert_eq!(text, again, "{}: text differs between two lifts", p.display());
+                let again =
+                    pyrewrite::ir::Show(&lift::lift(&pyc.marshal, id).unwrap(), &pyc.marshal)
+                        .to_string();
+                assert_eq!(
+                    text,
+                    again,
+                    "{}: text differs between two lifts",
+                    p.display()
+                );
                 let heads: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
                 assert_eq!(heads.len(), f.blocks.len(), "{}", p.display());
-                assert_eq!(text.lines().count(), f.blocks.len() + f.instrs().count(), "{}", p.display());
+                assert_eq!(
+                    text.lines().count(),
+                    f.blocks.len() + f.instrs().count(),
+                    "{}",
+                    p.display()
+                );
                 for ins in f.instrs() {
                     if let pyrewrite::ir::Arg::Jump(l) = ins.arg {
-                        assert!(heads.contains(&format!("{l}:").as_str()), "{}: jump to missing {l}", p.display());
+                        assert!(
+                            heads.contains(&format!("{l}:").as_str()),
+                            "{}: jump to missing {l}",
+                            p.display()
+                        );
                     }
                 }
                 checked += 1;

@@ -19,7 +19,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn opt(v: &Value) -> Option<i32> {
@@ -110,7 +113,11 @@ impl Counts {
 }
 
 fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
-    let who = format!("{} {}", rec["file"].as_str().unwrap_or("?"), rec["code"].as_str().unwrap_or("?"));
+    let who = format!(
+        "{} {}",
+        rec["file"].as_str().unwrap_or("?"),
+        rec["code"].as_str().unwrap_or("?")
+    );
     if let Some(e) = rec.get("error") {
         c.fail(format!("{who}: dump error {e}"));
         return;
@@ -118,9 +125,17 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
     c.code_objects += 1;
     let first = rec["firstlineno"].as_i64().unwrap() as i32;
     let code_len = rec["code_len"].as_u64().unwrap() as usize;
-    let key = if v.at_least(10) { "linetable" } else { "lnotab" };
+    let key = if v.at_least(10) {
+        "linetable"
+    } else {
+        "lnotab"
+    };
     let raw = unhex(rec[key].as_str().unwrap());
-    let exc_raw = rec.get("exctable").and_then(Value::as_str).map(unhex).unwrap_or_default();
+    let exc_raw = rec
+        .get("exctable")
+        .and_then(Value::as_str)
+        .map(unhex)
+        .unwrap_or_default();
     c.features.see(v, &raw, &exc_raw);
     let entries = match locations::decode(v, &raw, first, code_len) {
         Ok(e) => e,
@@ -131,11 +146,17 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
     }
     match locations::encode(v, &entries, first) {
         Ok(bytes) if bytes == raw => c.line_tables_round_trip += 1,
-        Ok(bytes) => c.fail(format!("{who}: re-encoded {} != raw {}", hex(&bytes), hex(&raw))),
+        Ok(bytes) => c.fail(format!(
+            "{who}: re-encoded {} != raw {}",
+            hex(&bytes),
+            hex(&raw)
+        )),
         Err(e) => c.fail(format!("{who}: encode failed: {e}")),
     }
-    let starts: Vec<(u32, Option<i32>)> =
-        arr(&rec["linestarts"]).iter().map(|p| (p[0].as_u64().unwrap() as u32, opt(&p[1]))).collect();
+    let starts: Vec<(u32, Option<i32>)> = arr(&rec["linestarts"])
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap() as u32, opt(&p[1])))
+        .collect();
     let ours = locations::line_starts(v, &entries, code_len);
     if ours != starts {
         c.fail(format!("{who}: findlinestarts {starts:?}, ours {ours:?}"));
@@ -143,7 +164,11 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
     if v.at_least(10) {
         let lines: Vec<LineRange> = arr(&rec["co_lines"])
             .iter()
-            .map(|t| LineRange { start: t[0].as_u64().unwrap() as u32, end: t[1].as_u64().unwrap() as u32, line: opt(&t[2]) })
+            .map(|t| LineRange {
+                start: t[0].as_u64().unwrap() as u32,
+                end: t[1].as_u64().unwrap() as u32,
+                line: opt(&t[2]),
+            })
             .collect();
         let ours = locations::co_lines(v, &entries);
         if ours != lines {
@@ -153,12 +178,25 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
     if v.at_least(11) {
         let pos: Vec<Position> = arr(&rec["positions"])
             .iter()
-            .map(|p| Position { line: opt(&p[0]), end_line: opt(&p[1]), col: opt(&p[2]), end_col: opt(&p[3]) })
+            .map(|p| Position {
+                line: opt(&p[0]),
+                end_line: opt(&p[1]),
+                col: opt(&p[2]),
+                end_col: opt(&p[3]),
+            })
             .collect();
         let ours = locations::positions(&entries);
         if ours != pos {
-            let at = ours.iter().zip(&pos).position(|(a, b)| a != b).unwrap_or(ours.len().min(pos.len()));
-            c.fail(format!("{who}: co_positions differ at unit {at} (len {} vs ours {})", pos.len(), ours.len()));
+            let at = ours
+                .iter()
+                .zip(&pos)
+                .position(|(a, b)| a != b)
+                .unwrap_or(ours.len().min(pos.len()));
+            c.fail(format!(
+                "{who}: co_positions differ at unit {at} (len {} vs ours {})",
+                pos.len(),
+                ours.len()
+            ));
         }
         let raw = unhex(rec["exctable"].as_str().unwrap());
         let want: Vec<ExcEntry> = arr(&rec["exc"])
@@ -183,7 +221,11 @@ fn check_record(v: PyVersion, rec: &Value, c: &mut Counts) {
                 }
                 match exctable::encode(&got) {
                     Ok(b) if b == raw => c.exc_tables_round_trip += 1,
-                    Ok(b) => c.fail(format!("{who}: exception table re-encoded {} != raw {}", hex(&b), hex(&raw))),
+                    Ok(b) => c.fail(format!(
+                        "{who}: exception table re-encoded {} != raw {}",
+                        hex(&b),
+                        hex(&raw)
+                    )),
                     Err(e) => c.fail(format!("{who}: exception table encode failed: {e}")),
                 }
             }
@@ -260,7 +302,10 @@ fn run_dump(interp: &oracle::Interpreter, args: &[String]) -> Result<Counts, Str
 
 fn run_version(interp: &oracle::Interpreter, limit: usize) -> Result<Counts, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut args = vec!["--compile-stdlib".to_string(), dir.path().display().to_string()];
+    let mut args = vec![
+        "--compile-stdlib".to_string(),
+        dir.path().display().to_string(),
+    ];
     if limit > 0 {
         args.push("--limit".into());
         args.push(limit.to_string());
@@ -273,17 +318,33 @@ fn stress_tables_match_cpython() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("stress.py");
     std::fs::write(&src, stress_source()).unwrap();
-    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
-    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let interps: Vec<_> = oracle::find_all()
+        .into_iter()
+        .filter(|i| i.version.at_least(8))
+        .collect();
+    assert!(
+        !interps.is_empty(),
+        "no CPython 3.8+ interpreter found (see src/oracle.rs)"
+    );
     let mut failed = false;
     for interp in &interps {
         // NB: `except*` is 3.11+ syntax; older versions get the module without it.
         let text = stress_source();
-        let text = if interp.version.at_least(11) { text } else { text.replace("except* TypeError", "except TypeError") };
-        let src = dir.path().join(format!("stress{}.py", interp.version.minor));
+        let text = if interp.version.at_least(11) {
+            text
+        } else {
+            text.replace("except* TypeError", "except TypeError")
+        };
+        let src = dir
+            .path()
+            .join(format!("stress{}.py", interp.version.minor));
         std::fs::write(&src, text).unwrap();
         let out = dir.path().join(format!("out{}", interp.version.minor));
-        let args = vec!["--compile".to_string(), out.display().to_string(), src.display().to_string()];
+        let args = vec![
+            "--compile".to_string(),
+            out.display().to_string(),
+            src.display().to_string(),
+        ];
         match run_dump(interp, &args) {
             Err(e) => {
                 failed = true;
@@ -303,8 +364,17 @@ fn stress_tables_match_cpython() {
                 }
                 eprintln!("    exercised: {:?}", c.features.0);
                 let want: &[&str] = match interp.version.minor {
-                    8 | 9 => &["lnotab: 255-byte step", "lnotab: +127 line step", "lnotab: -128 line step"],
-                    10 => &["3.10: 254-byte step", "3.10: (0, +127) prefix", "3.10: (0, -127) prefix", "3.10: no line"],
+                    8 | 9 => &[
+                        "lnotab: 255-byte step",
+                        "lnotab: +127 line step",
+                        "lnotab: -128 line step",
+                    ],
+                    10 => &[
+                        "3.10: 254-byte step",
+                        "3.10: (0, +127) prefix",
+                        "3.10: (0, -127) prefix",
+                        "3.10: no line",
+                    ],
                     _ => &[
                         "short form",
                         "one-line form",
@@ -330,11 +400,23 @@ fn stress_tables_match_cpython() {
 
 #[test]
 fn tables_match_cpython() {
-    let limit: usize = std::env::var("PYREWRITE_ORACLE_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
-    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let limit: usize = std::env::var("PYREWRITE_ORACLE_LIMIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let interps: Vec<_> = oracle::find_all()
+        .into_iter()
+        .filter(|i| i.version.at_least(8))
+        .collect();
+    assert!(
+        !interps.is_empty(),
+        "no CPython 3.8+ interpreter found (see src/oracle.rs)"
+    );
     let results: Vec<_> = std::thread::scope(|s| {
-        let hs: Vec<_> = interps.iter().map(|i| s.spawn(move || (i, run_version(i, limit)))).collect();
+        let hs: Vec<_> = interps
+            .iter()
+            .map(|i| s.spawn(move || (i, run_version(i, limit))))
+            .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let mut failed = false;
@@ -363,15 +445,24 @@ fn tables_match_cpython() {
             }
         }
     }
-    assert!(!failed, "line/exception tables differ from CPython (details above)");
+    assert!(
+        !failed,
+        "line/exception tables differ from CPython (details above)"
+    );
 }
 
 /// The committed corpus .pyc files (corpus/pyc/3.X), dumped by the
 /// interpreter of that version.
 #[test]
 fn corpus_pyc_tables_match_cpython() {
-    let interps: Vec<_> = oracle::find_all().into_iter().filter(|i| i.version.at_least(8)).collect();
-    assert!(!interps.is_empty(), "no CPython 3.8+ interpreter found (see src/oracle.rs)");
+    let interps: Vec<_> = oracle::find_all()
+        .into_iter()
+        .filter(|i| i.version.at_least(8))
+        .collect();
+    assert!(
+        !interps.is_empty(),
+        "no CPython 3.8+ interpreter found (see src/oracle.rs)"
+    );
     let mut failed = false;
     let mut dumped = 0;
     for interp in &interps {
@@ -402,6 +493,9 @@ fn corpus_pyc_tables_match_cpython() {
             }
         }
     }
-    assert!(dumped > 0, "no corpus/pyc/3.X directory matched an interpreter");
+    assert!(
+        dumped > 0,
+        "no corpus/pyc/3.X directory matched an interpreter"
+    );
     assert!(!failed, "corpus tables differ from CPython (details above)");
 }

@@ -22,10 +22,20 @@ struct Diffs {
 }
 
 impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, what: impl FnOnce() -> String, ours: T, cpython: T) {
+    fn eq<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        what: impl FnOnce() -> String,
+        ours: T,
+        cpython: T,
+    ) {
         self.checks += 1;
         if ours != cpython {
-            self.list.push(format!("{}: ours {:?}, CPython {:?}", what(), ours, cpython));
+            self.list.push(format!(
+                "{}: ours {:?}, CPython {:?}",
+                what(),
+                ours,
+                cpython
+            ));
         }
     }
 }
@@ -44,7 +54,11 @@ fn strs(v: &Value) -> Vec<String> {
 
 fn code_map(v: &Value) -> BTreeMap<u8, i64> {
     v.as_object()
-        .map(|m| m.iter().map(|(k, x)| (k.parse().unwrap(), x.as_i64().unwrap())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, x)| (k.parse().unwrap(), x.as_i64().unwrap()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -54,7 +68,9 @@ fn facts_of(v: PyVersion) -> Option<(String, Value)> {
         return None;
     };
     let script = oracle::repo_root().join("tools/oracle/opcode_facts.py");
-    let out = py.run_script(&script, &["--compact"]).expect("start interpreter");
+    let out = py
+        .run_script(&script, &["--compact"])
+        .expect("start interpreter");
     assert!(
         out.status.success(),
         "{}: opcode_facts.py failed: {}",
@@ -90,13 +106,26 @@ fn check_ops(t: &OpTable, f: &Value, d: &mut Diffs) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_u64().unwrap() as u8, p[1].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p[0].as_u64().unwrap() as u8,
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     for code in 0..=255u8 {
-        d.eq(|| format!("{v} opcode {code} name"), t.get(code).map(|o| o.name.to_string()), cpy.get(&code).cloned());
+        d.eq(
+            || format!("{v} opcode {code} name"),
+            t.get(code).map(|o| o.name.to_string()),
+            cpy.get(&code).cloned(),
+        );
         if let Some(o) = t.get(code) {
             d.eq(|| format!("{v} {} code field", o.name), o.code, code);
-            d.eq(|| format!("{v} by_name({})", o.name), t.by_name(o.name).map(|x| x.code), Some(code));
+            d.eq(
+                || format!("{v} by_name({})", o.name),
+                t.by_name(o.name).map(|x| x.code),
+                Some(code),
+            );
         }
     }
 
@@ -105,7 +134,12 @@ fn check_ops(t: &OpTable, f: &Value, d: &mut Diffs) {
     let lists = &f["lists"];
     let jrel = ints(&lists["hasjrel"]);
     let jabs = ints(&lists["hasjabs"]);
-    let jump_any: BTreeSet<u8> = jrel.iter().chain(&jabs).chain(&ints(&lists["hasjump"])).copied().collect();
+    let jump_any: BTreeSet<u8> = jrel
+        .iter()
+        .chain(&jabs)
+        .chain(&ints(&lists["hasjump"]))
+        .copied()
+        .collect();
     let backward = ints(&f["backward"]);
     let caches = code_map(&f["cache_entries"]);
     let spec = ints(&f["specialized"]);
@@ -117,30 +151,76 @@ fn check_ops(t: &OpTable, f: &Value, d: &mut Diffs) {
         let Some(o) = t.get(code) else { continue };
         let base = deopt.get(&code).map_or(code, |&b| b as u8);
         d.eq(|| format!("{v} {name} deopt"), t.deopt(code), base);
-        d.eq(|| format!("{v} {name} has_arg"), o.has_arg, has_arg.contains(&code));
-        d.eq(|| format!("{v} {name} arg None iff no argument"), o.arg == ArgKind::None, !has_arg.contains(&code));
+        d.eq(
+            || format!("{v} {name} has_arg"),
+            o.has_arg,
+            has_arg.contains(&code),
+        );
+        d.eq(
+            || format!("{v} {name} arg None iff no argument"),
+            o.arg == ArgKind::None,
+            !has_arg.contains(&code),
+        );
         for (list, kind) in LIST_KINDS {
             let member = ints(&lists[*list]).contains(&base);
-            d.eq(|| format!("{v} {name} arg {kind:?} iff deopt in {list}"), o.arg == *kind, member);
+            d.eq(
+                || format!("{v} {name} arg {kind:?} iff deopt in {list}"),
+                o.arg == *kind,
+                member,
+            );
         }
-        d.eq(|| format!("{v} {name} arg Jump iff deopt in a jump list"), o.arg == ArgKind::Jump, jump_any.contains(&base));
+        d.eq(
+            || format!("{v} {name} arg Jump iff deopt in a jump list"),
+            o.arg == ArgKind::Jump,
+            jump_any.contains(&base),
+        );
         let base_name = cpy.get(&base).map(String::as_str).unwrap_or("");
         for (op_name, kind) in NAME_KINDS {
-            d.eq(|| format!("{v} {name} arg {kind:?} iff deopt is {op_name}"), o.arg == *kind, base_name == *op_name);
+            d.eq(
+                || format!("{v} {name} arg {kind:?} iff deopt is {op_name}"),
+                o.arg == *kind,
+                base_name == *op_name,
+            );
         }
-        let in_a_list = LIST_KINDS.iter().any(|(l, _)| ints(&lists[*l]).contains(&base))
+        let in_a_list = LIST_KINDS
+            .iter()
+            .any(|(l, _)| ints(&lists[*l]).contains(&base))
             || jump_any.contains(&base)
             || NAME_KINDS.iter().any(|(n, _)| *n == base_name);
-        d.eq(|| format!("{v} {name} arg Int iff argument but in no list"), o.arg == ArgKind::Int, has_arg.contains(&code) && !in_a_list);
+        d.eq(
+            || format!("{v} {name} arg Int iff argument but in no list"),
+            o.arg == ArgKind::Int,
+            has_arg.contains(&code) && !in_a_list,
+        );
 
-        d.eq(|| format!("{v} {name} jump present"), o.jump.is_some(), jump_any.contains(&base));
+        d.eq(
+            || format!("{v} {name} jump present"),
+            o.jump.is_some(),
+            jump_any.contains(&base),
+        );
         if let Some(j) = o.jump {
-            d.eq(|| format!("{v} {name} jump relative"), j.relative, jrel.contains(&base));
+            d.eq(
+                || format!("{v} {name} jump relative"),
+                j.relative,
+                jrel.contains(&base),
+            );
             // NB: dis asks _is_backward_jump about the deoptimized opcode.
-            d.eq(|| format!("{v} {name} jump backward"), j.backward, backward.contains(&base));
-            d.eq(|| format!("{v} {name} jump unit"), u32::from(j.unit_bytes), unit);
+            d.eq(
+                || format!("{v} {name} jump backward"),
+                j.backward,
+                backward.contains(&base),
+            );
+            d.eq(
+                || format!("{v} {name} jump unit"),
+                u32::from(j.unit_bytes),
+                unit,
+            );
         }
-        d.eq(|| format!("{v} {name} cache_entries"), i64::from(o.cache_entries), caches.get(&code).copied().unwrap_or(0));
+        d.eq(
+            || format!("{v} {name} cache_entries"),
+            i64::from(o.cache_entries),
+            caches.get(&code).copied().unwrap_or(0),
+        );
         let kind = if spec.contains(&code) {
             OpKind::Specialized
         } else if instr.contains(&code) {
@@ -156,32 +236,67 @@ fn check_ops(t: &OpTable, f: &Value, d: &mut Diffs) {
     for code in 0..=255u8 {
         let rows = targets.get(&code.to_string());
         if rows.is_none() {
-            d.eq(|| format!("{v} opcode {code} jump_target(0, 16)"), t.jump_target(code, 0, 16), None);
+            d.eq(
+                || format!("{v} opcode {code} jump_target(0, 16)"),
+                t.jump_target(code, 0, 16),
+                None,
+            );
             continue;
         }
         for r in rows.unwrap().as_array().unwrap() {
             let (arg, off) = (r[0].as_u64().unwrap() as u32, r[1].as_u64().unwrap() as u32);
-            d.eq(|| format!("{v} {} jump_target(arg={arg}, at {off})", cpy[&code]), t.jump_target(code, arg, off), r[2].as_i64());
+            d.eq(
+                || format!("{v} {} jump_target(arg={arg}, at {off})", cpy[&code]),
+                t.jump_target(code, arg, off),
+                r[2].as_i64(),
+            );
         }
     }
 }
 
 fn check_tables(t: &OpTable, f: &Value, d: &mut Diffs) {
     let v = t.version;
-    d.eq(|| format!("{v} HAVE_ARGUMENT"), i64::from(t.have_argument), f["have_argument"].as_i64().unwrap());
-    d.eq(|| format!("{v} EXTENDED_ARG"), i64::from(t.extended_arg), f["extended_arg"].as_i64().unwrap());
+    d.eq(
+        || format!("{v} HAVE_ARGUMENT"),
+        i64::from(t.have_argument),
+        f["have_argument"].as_i64().unwrap(),
+    );
+    d.eq(
+        || format!("{v} EXTENDED_ARG"),
+        i64::from(t.extended_arg),
+        f["extended_arg"].as_i64().unwrap(),
+    );
     let ours = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     d.eq(|| format!("{v} cmp_op"), ours(t.cmp_op), strs(&f["cmp_op"]));
-    let nb: Vec<Vec<String>> = t.nb_ops.iter().map(|(a, b)| vec![a.to_string(), b.to_string()]).collect();
-    let nb_cpy: Vec<Vec<String>> = f["nb_ops"].as_array().map(|a| a.iter().map(strs).collect()).unwrap_or_default();
+    let nb: Vec<Vec<String>> = t
+        .nb_ops
+        .iter()
+        .map(|(a, b)| vec![a.to_string(), b.to_string()])
+        .collect();
+    let nb_cpy: Vec<Vec<String>> = f["nb_ops"]
+        .as_array()
+        .map(|a| a.iter().map(strs).collect())
+        .unwrap_or_default();
     d.eq(|| format!("{v} nb_ops"), nb, nb_cpy);
     for (name, ours_list, key) in [
         ("intrinsic1", t.intrinsic1, "intrinsic1"),
         ("intrinsic2", t.intrinsic2, "intrinsic2"),
-        ("special_method_names", t.special_method_names, "special_method_names"),
+        (
+            "special_method_names",
+            t.special_method_names,
+            "special_method_names",
+        ),
         ("common_constants", t.common_constants, "common_constants"),
-        ("format_value_converters", t.format_value_converters, "format_value_converters"),
-        ("function_attr_flags", t.function_attr_flags, "function_attr_flags"),
+        (
+            "format_value_converters",
+            t.format_value_converters,
+            "format_value_converters",
+        ),
+        (
+            "function_attr_flags",
+            t.function_attr_flags,
+            "function_attr_flags",
+        ),
     ] {
         d.eq(|| format!("{v} {name}"), ours(ours_list), strs(&f[key]));
     }
@@ -189,7 +304,12 @@ fn check_tables(t: &OpTable, f: &Value, d: &mut Diffs) {
 
 fn check_stack_effect(t: &OpTable, f: &Value, d: &mut Diffs) {
     let v = t.version;
-    let sample: Vec<u32> = f["sample"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+    let sample: Vec<u32> = f["sample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect();
     let jumps = [("N", None), ("T", Some(true)), ("F", Some(false))];
     for (code_s, per) in f["stack_effect"].as_object().unwrap() {
         let code: u8 = code_s.parse().unwrap();
@@ -199,12 +319,20 @@ fn check_stack_effect(t: &OpTable, f: &Value, d: &mut Diffs) {
             if vals.len() == 1 {
                 // NB: no argument: CPython was asked with oparg=None; ours ignores oparg.
                 for arg in [0, 1, 3, 255, 65535] {
-                    d.eq(|| format!("{v} stack_effect({name}, {arg} ignored, jump={jump:?})"), t.stack_effect(code, arg, jump), vals[0].as_i64().map(|x| x as i32));
+                    d.eq(
+                        || format!("{v} stack_effect({name}, {arg} ignored, jump={jump:?})"),
+                        t.stack_effect(code, arg, jump),
+                        vals[0].as_i64().map(|x| x as i32),
+                    );
                 }
                 continue;
             }
             for (arg, want) in sample.iter().zip(vals) {
-                d.eq(|| format!("{v} stack_effect({name}, {arg}, jump={jump:?})"), t.stack_effect(code, *arg, jump), want.as_i64().map(|x| x as i32));
+                d.eq(
+                    || format!("{v} stack_effect({name}, {arg}, jump={jump:?})"),
+                    t.stack_effect(code, *arg, jump),
+                    want.as_i64().map(|x| x as i32),
+                );
             }
         }
     }
@@ -214,7 +342,11 @@ fn check_stack_effect(t: &OpTable, f: &Value, d: &mut Diffs) {
         let mut i = 0;
         for arg in [0u32, 0, 1] {
             for (_, jump) in jumps {
-                d.eq(|| format!("{v} stack_effect(unused byte {code}, {arg}, jump={jump:?})"), t.stack_effect(code, arg, jump), vals[i].as_i64().map(|x| x as i32));
+                d.eq(
+                    || format!("{v} stack_effect(unused byte {code}, {arg}, jump={jump:?})"),
+                    t.stack_effect(code, arg, jump),
+                    vals[i].as_i64().map(|x| x as i32),
+                );
                 i += 1;
             }
         }
@@ -224,39 +356,62 @@ fn check_stack_effect(t: &OpTable, f: &Value, d: &mut Diffs) {
 /// The hand-written argument decoders against dis's own rendering.
 fn check_decoded_args(t: &OpTable, f: &Value, d: &mut Diffs) {
     let v = t.version;
-    let decoded = f["decoded_args"].as_object().expect("facts lack decoded_args (stale opcode_facts.py?)");
+    let decoded = f["decoded_args"]
+        .as_object()
+        .expect("facts lack decoded_args (stale opcode_facts.py?)");
     for (name, rows) in decoded {
         let Some(op) = t.by_name(name).map(|o| o.code) else {
             d.eq(|| format!("{v} {name} present"), false, true);
             continue;
         };
         let pair = rows.as_array().unwrap().iter().any(|r| r[1].is_array());
-        d.eq(|| format!("{v} is_local_pair({name})"), opcodes::is_local_pair(name), pair);
+        d.eq(
+            || format!("{v} is_local_pair({name})"),
+            opcodes::is_local_pair(name),
+            pair,
+        );
         for r in rows.as_array().unwrap() {
             let arg = r[0].as_u64().unwrap() as u32;
             let (val, rep) = (&r[1], r[2].as_str());
             match name.as_str() {
                 "COMPARE_OP" => {
-                    let want = val.as_str().map(|s| (s.to_string(), rep.unwrap().starts_with("bool(")));
+                    let want = val
+                        .as_str()
+                        .map(|s| (s.to_string(), rep.unwrap().starts_with("bool(")));
                     let ours = t.compare_op(arg).map(|(s, b)| (s.to_string(), b));
                     d.eq(|| format!("{v} compare_op({arg})"), ours, want);
                 }
                 _ if pair => {
                     let (a, b) = opcodes::local_pair(arg);
                     let want: Vec<String> = strs(val);
-                    d.eq(|| format!("{v} {name} local_pair({arg})"), vec![format!("v{a}"), format!("v{b}")], want);
+                    d.eq(
+                        || format!("{v} {name} local_pair({arg})"),
+                        vec![format!("v{a}"), format!("v{b}")],
+                        want,
+                    );
                 }
                 _ => {
                     let n = t.name_arg(op, arg);
-                    let want = (val.as_str().map(str::to_string), rep.is_some_and(|r| r.contains("NULL")));
-                    d.eq(|| format!("{v} {name} name_arg({arg})"), (Some(format!("n{}", n.index)), n.low_bit), want);
+                    let want = (
+                        val.as_str().map(str::to_string),
+                        rep.is_some_and(|r| r.contains("NULL")),
+                    );
+                    d.eq(
+                        || format!("{v} {name} name_arg({arg})"),
+                        (Some(format!("n{}", n.index)), n.low_bit),
+                        want,
+                    );
                 }
             }
         }
     }
     for o in t.ops.iter().flatten() {
         if opcodes::is_local_pair(o.name) {
-            d.eq(|| format!("{v} {} sampled as a pair by opcode_facts.py", o.name), decoded.contains_key(o.name), true);
+            d.eq(
+                || format!("{v} {} sampled as a pair by opcode_facts.py", o.name),
+                decoded.contains_key(o.name),
+                true,
+            );
         }
     }
 }
@@ -266,18 +421,41 @@ fn check_version(minor: u8) {
     let t = opcodes::table(v).expect("table for a supported version");
     assert_eq!(t.version, v);
     let Some((who, f)) = facts_of(v) else { return };
-    assert_eq!(f["version"], serde_json::json!([3, minor]), "{who} reports another version");
-    for key in ["ops", "has_arg", "lists", "deopt", "backward", "cache_entries", "specialized", "instrumented",
-        "sample", "stack_effect", "unused_stack_effect", "jump_targets", "decoded_args"]
-    {
-        assert!(f.get(key).is_some(), "{who}: opcode_facts.py output lacks {key:?} (stale script?)");
+    assert_eq!(
+        f["version"],
+        serde_json::json!([3, minor]),
+        "{who} reports another version"
+    );
+    for key in [
+        "ops",
+        "has_arg",
+        "lists",
+        "deopt",
+        "backward",
+        "cache_entries",
+        "specialized",
+        "instrumented",
+        "sample",
+        "stack_effect",
+        "unused_stack_effect",
+        "jump_targets",
+        "decoded_args",
+    ] {
+        assert!(
+            f.get(key).is_some(),
+            "{who}: opcode_facts.py output lacks {key:?} (stale script?)"
+        );
     }
     let mut d = Diffs::default();
     check_tables(t, &f, &mut d);
     check_ops(t, &f, &mut d);
     check_stack_effect(t, &f, &mut d);
     check_decoded_args(t, &f, &mut d);
-    println!("opcodes_oracle {v}: {} checks against {who}, {} mismatches", d.checks, d.list.len());
+    println!(
+        "opcodes_oracle {v}: {} checks against {who}, {} mismatches",
+        d.checks,
+        d.list.len()
+    );
     if !d.list.is_empty() {
         let shown: Vec<&String> = d.list.iter().take(200).collect();
         panic!(

@@ -16,17 +16,37 @@ fn committed_corpus_matches_fresh_compile() {
         let out = interp
             .run_script(
                 &support::oracle_script("compile_tree.py"),
-                &[support::corpus_dir().into_os_string(), tmp.path().as_os_str().to_owned()],
+                &[
+                    support::corpus_dir().into_os_string(),
+                    tmp.path().as_os_str().to_owned(),
+                ],
             )
             .unwrap();
-        assert!(out.status.success(), "{}: {}", interp.describe(), String::from_utf8_lossy(&out.stderr));
-        let base = support::corpus_dir().join("pyc").join(interp.version.to_string());
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            interp.describe(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let base = support::corpus_dir()
+            .join("pyc")
+            .join(interp.version.to_string());
         for pyc in &committed {
             let rel = pyc.strip_prefix(&base).unwrap();
             let fresh = std::fs::read(tmp.path().join(rel)).unwrap_or_default();
-            assert!(fresh == std::fs::read(pyc).unwrap(), "{} differs from a fresh compile on {}", pyc.display(), interp.describe());
+            assert!(
+                fresh == std::fs::read(pyc).unwrap(),
+                "{} differs from a fresh compile on {}",
+                pyc.display(),
+                interp.describe()
+            );
         }
-        assert_eq!(support::pyc_files_under(tmp.path(), &[]).len(), committed.len(), "{}", interp.describe());
+        assert_eq!(
+            support::pyc_files_under(tmp.path(), &[]).len(),
+            committed.len(),
+            "{}",
+            interp.describe()
+        );
     }
 }
 
@@ -43,7 +63,8 @@ fn committed_pycs_print_expected_output() {
         let outputs = support::run_many(&interp, &base, &files).unwrap();
         assert_eq!(outputs.len(), files.len());
         for (rel, got) in outputs {
-            let want = support::expected_output(&rel, v).unwrap_or_else(|| panic!("no expected output for {} on {v}", rel.display()));
+            let want = support::expected_output(&rel, v)
+                .unwrap_or_else(|| panic!("no expected output for {} on {v}", rel.display()));
             assert_eq!(got, want, "{} on {}", rel.display(), interp.describe());
         }
     }
@@ -53,7 +74,12 @@ fn committed_pycs_print_expected_output() {
 /// is not a .pyc is reported as an error, not skipped.
 #[test]
 fn dump_scripts_cover_every_file() {
-    let Some(interp) = support::oracle_interpreters().into_iter().find(|i| !i.is_pyodide()) else { return };
+    let Some(interp) = support::oracle_interpreters()
+        .into_iter()
+        .find(|i| !i.is_pyodide())
+    else {
+        return;
+    };
     let mut files = support::corpus_pyc_files(interp.version);
     files.truncate(5);
     let bogus = tempfile::NamedTempFile::new().unwrap();
@@ -75,15 +101,28 @@ fn dump_scripts_cover_every_file() {
 fn stdlib_cache_is_built_once_and_reused() {
     let interps = support::oracle_interpreters();
     // NB: pyodide's stdlib is the smallest (no Lib/test), so it is the cheapest to build
-    let Some(interp) = interps.iter().find(|i| i.is_pyodide()).or(interps.last()) else { return };
+    let Some(interp) = interps.iter().find(|i| i.is_pyodide()).or(interps.last()) else {
+        return;
+    };
     let first = support::stdlib_pycs(interp).unwrap();
-    assert!(first.len() > 300, "{} stdlib files for {}", first.len(), interp.describe());
+    assert!(
+        first.len() > 300,
+        "{} stdlib files for {}",
+        first.len(),
+        interp.describe()
+    );
     assert!(first.iter().any(|p| p.ends_with("os.pyc")));
-    let marker = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib/.complete");
+    let marker = support::oracle_cache_dir()
+        .join(interp.version.to_string())
+        .join("stdlib/.complete");
     let stamp = std::fs::metadata(&marker).unwrap().modified().unwrap();
     let second = support::stdlib_pycs(interp).unwrap();
     assert_eq!(first, second);
-    assert_eq!(std::fs::metadata(&marker).unwrap().modified().unwrap(), stamp, "cache was rebuilt");
+    assert_eq!(
+        std::fs::metadata(&marker).unwrap().modified().unwrap(),
+        stamp,
+        "cache was rebuilt"
+    );
     if let Some(corpus_file) = support::corpus_pyc_files(interp.version).first() {
         let magic = |p: &std::path::Path| std::fs::read(p).unwrap()[..4].to_vec();
         assert_eq!(magic(&first[0]), magic(corpus_file));

@@ -14,11 +14,16 @@ fn required_interpreters_are_present() {
     let found = oracle::find_all();
     let mut missing = Vec::new();
     for v in list.split(',').filter(|s| !s.trim().is_empty()) {
-        let want = PyVersion::parse(v).unwrap_or_else(|| panic!("bad version {v:?} in PYREWRITE_REQUIRE_ORACLES"));
+        let want = PyVersion::parse(v)
+            .unwrap_or_else(|| panic!("bad version {v:?} in PYREWRITE_REQUIRE_ORACLES"));
         match found.iter().find(|i| i.version == want) {
             Some(i) => eprintln!("required {want}: {}", i.describe()),
             None => missing.push(want.to_string()),
         }
     }
-    assert!(missing.is_empty(), "required CPython interpreters not found: {}", missing.join(", "));
+    assert!(
+        missing.is_empty(),
+        "required CPython interpreters not found: {}",
+        missing.join(", ")
+    );
 }

@@ -17,7 +17,10 @@ use std::process::{Command, Output};
 const BIN: &str = env!("CARGO_BIN_EXE_pyrewrite");
 
 fn corpus_pyc(minor: u8, rel: &str) -> PathBuf {
-    support::corpus_dir().join("pyc").join(format!("3.{minor}")).join(rel)
+    support::corpus_dir()
+        .join("pyc")
+        .join(format!("3.{minor}"))
+        .join(rel)
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> Output {
@@ -47,26 +50,157 @@ fn rewrite(minor: u8, rel: &str, args: &[&str]) -> (Output, bool) {
 #[test]
 fn refusals_write_nothing() {
     let cases: &[(u8, &str, &[&str], i32, &str)] = &[
-        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=BINARY_ADD", "--param", "to=-"], 2, "opcode BINARY_ADD does not exist in Python 3.12; write the operator + instead"),
-        (13, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=in", "--param", "to=+"], 1, "produces a bool that 3.13+ conditional jumps"),
-        (8, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=UNARY_NEGATIVE"], 1, "stack effects differ"),
-        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=JUMP_FORWARD"], 2, "is a jump"),
-        (12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=+", "--param", "to=frob"], 2, "unknown operation \"frob\""),
-        (12, "passes/consts.pyc", &["--pass", "swap-const", "--param", "from=42"], 2, "missing required parameter \"to\""),
-        (12, "passes/consts.pyc", &["--pass", "swap-const", "--param", "from=42", "--param", "to=x"], 2, "parameter to: expected a Python literal"),
-        (12, "passes/consts.pyc", &["--pass", "swap-const", "--param", "from=1", "--param", "to=2", "--param", "too=3"], 2, "unknown parameter \"too\"; valid parameters: from, to, qualname, nested"),
-        (12, "passes/consts.pyc", &["--pass", "nope"], 2, "unknown pass \"nope\"; available passes: swap-const, replace-op"),
+        (
+            12,
+            "passes/ops.pyc",
+            &[
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=BINARY_ADD",
+                "--param",
+                "to=-",
+            ],
+            2,
+            "opcode BINARY_ADD does not exist in Python 3.12; write the operator + instead",
+        ),
+        (
+            13,
+            "passes/ops.pyc",
+            &[
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=in",
+                "--param",
+                "to=+",
+            ],
+            1,
+            "produces a bool that 3.13+ conditional jumps",
+        ),
+        (
+            8,
+            "passes/ops.pyc",
+            &[
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=+",
+                "--param",
+                "to=UNARY_NEGATIVE",
+            ],
+            1,
+            "stack effects differ",
+        ),
+        (
+            12,
+            "passes/ops.pyc",
+            &[
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=+",
+                "--param",
+                "to=JUMP_FORWARD",
+            ],
+            2,
+            "is a jump",
+        ),
+        (
+            12,
+            "passes/ops.pyc",
+            &[
+                "--pass",
+                "replace-op",
+                "--param",
+                "from=+",
+                "--param",
+                "to=frob",
+            ],
+            2,
+            "unknown operation \"frob\"",
+        ),
+        (
+            12,
+            "passes/consts.pyc",
+            &["--pass", "swap-const", "--param", "from=42"],
+            2,
+            "missing required parameter \"to\"",
+        ),
+        (
+            12,
+            "passes/consts.pyc",
+            &[
+                "--pass",
+                "swap-const",
+                "--param",
+                "from=42",
+                "--param",
+                "to=x",
+            ],
+            2,
+            "parameter to: expected a Python literal",
+        ),
+        (
+            12,
+            "passes/consts.pyc",
+            &[
+                "--pass",
+                "swap-const",
+                "--param",
+                "from=1",
+                "--param",
+                "to=2",
+                "--param",
+                "too=3",
+            ],
+            2,
+            "unknown parameter \"too\"; valid parameters: from, to, qualname, nested",
+        ),
+        (
+            12,
+            "passes/consts.pyc",
+            &["--pass", "nope"],
+            2,
+            "unknown pass \"nope\"; available passes: swap-const, replace-op",
+        ),
     ];
     for (minor, rel, args, code, msg) in cases {
         let (o, written) = rewrite(*minor, rel, args);
         assert_eq!(o.status.code(), Some(*code), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(msg), "{args:?}: expected {msg:?} in {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(msg),
+            "{args:?}: expected {msg:?} in {}",
+            stderr(&o)
+        );
         assert!(!written, "{args:?}: output written despite the error");
     }
     // The same swaps are fine where the version allows them.
-    let (o, written) = rewrite(8, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=BINARY_ADD", "--param", "to=-"]);
+    let (o, written) = rewrite(
+        8,
+        "passes/ops.pyc",
+        &[
+            "--pass",
+            "replace-op",
+            "--param",
+            "from=BINARY_ADD",
+            "--param",
+            "to=-",
+        ],
+    );
     assert!(o.status.success() && written, "{}", stderr(&o));
-    let (o, written) = rewrite(12, "passes/ops.pyc", &["--pass", "replace-op", "--param", "from=in", "--param", "to=+"]);
+    let (o, written) = rewrite(
+        12,
+        "passes/ops.pyc",
+        &[
+            "--pass",
+            "replace-op",
+            "--param",
+            "from=in",
+            "--param",
+            "to=+",
+        ],
+    );
     assert!(o.status.success() && written, "{}", stderr(&o));
 }
 
@@ -77,13 +211,25 @@ fn dump_and_verbose() {
     let out = tmp.path().join("o.pyc");
     let dump = tmp.path().join("dump");
     let o = run(&[
-        s("--pass"), s("swap-const"), s("--param"), s("from=42"), s("--param"), s("to=99"),
-        s("--dump"), dump.as_os_str(), s("-v"), input.as_os_str(), out.as_os_str(),
+        s("--pass"),
+        s("swap-const"),
+        s("--param"),
+        s("from=42"),
+        s("--param"),
+        s("to=99"),
+        s("--dump"),
+        dump.as_os_str(),
+        s("-v"),
+        input.as_os_str(),
+        out.as_os_str(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("pass 1: swap-const"), "{stdout}");
-    assert!(stdout.contains("code object(s)") && !stdout.contains("changed 0/"), "{stdout}");
+    assert!(
+        stdout.contains("code object(s)") && !stdout.contains("changed 0/"),
+        "{stdout}"
+    );
     let before = std::fs::read_to_string(dump.join("consts.pyc.1-swap-const.before.txt")).unwrap();
     let after = std::fs::read_to_string(dump.join("consts.pyc.1-swap-const.after.txt")).unwrap();
     let scale = |text: &str| -> String {
@@ -96,7 +242,12 @@ fn dump_and_verbose() {
     assert!(a.contains("(99)") && !a.contains("(42)"), "{a}");
 }
 
-const BROKEN_INFO: PassInfo = PassInfo { name: "broken", doc: "", params: &[], build: build_broken };
+const BROKEN_INFO: PassInfo = PassInfo {
+    name: "broken",
+    doc: "",
+    params: &[],
+    build: build_broken,
+};
 
 fn build_broken(_: &passes::Params) -> Result<Box<dyn Pass>, String> {
     Ok(Box::new(Broken))
@@ -111,20 +262,31 @@ impl Pass for Broken {
     }
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> pyrewrite::Result<Changed> {
         let pop = cx.table.by_name("POP_TOP").unwrap().code;
-        f.blocks[0].instrs.insert(0, pyrewrite::ir::Instr::new(pop, pyrewrite::ir::Arg::None));
+        f.blocks[0]
+            .instrs
+            .insert(0, pyrewrite::ir::Instr::new(pop, pyrewrite::ir::Arg::None));
         Ok(Changed::Yes)
     }
 }
 
 #[test]
 fn verifier_stops_a_broken_pass() {
-    for v in support::corpus_versions().into_iter().filter(|v| v.at_least(8)) {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(8))
+    {
         let path = corpus_pyc(v.minor, "passes/ops.pyc");
         let data = std::fs::read(&path).unwrap();
         let mut pyc = Pyc::parse(&data).unwrap();
-        let pl = Pipeline::new(vec![Step { info: &BROKEN_INFO, pass: Box::new(Broken) }]);
+        let pl = Pipeline::new(vec![Step {
+            info: &BROKEN_INFO,
+            pass: Box::new(Broken),
+        }]);
         let e = pl.run(&mut pyc, &path).unwrap_err().to_string();
-        assert!(e.starts_with("after pass broken: <module> is invalid:"), "{v}: {e}");
+        assert!(
+            e.starts_with("after pass broken: <module> is invalid:"),
+            "{v}: {e}"
+        );
         // NB: nothing was assembled: the file re-encodes to its input.
         assert_eq!(pyc.to_bytes().unwrap(), data, "{v}");
     }
@@ -141,7 +303,11 @@ fn shipped_pipelines_parse() {
             assert!(!specs.is_empty(), "{}: no pass", p.display());
             Pipeline::from_specs(&specs).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             let text = std::fs::read_to_string(&p).unwrap();
-            assert!(text.starts_with('#'), "{}: starts without a comment saying what it does", p.display());
+            assert!(
+                text.starts_with('#'),
+                "{}: starts without a comment saying what it does",
+                p.display()
+            );
             n += 1;
         }
     }
@@ -157,7 +323,13 @@ fn doc_examples_build() {
         for block in md.split("```toml\n").skip(1) {
             let text = &block[..block.find("```").unwrap()];
             let specs = passes::config::parse(text, doc).unwrap_or_else(|e| panic!("{e}\n{text}"));
-            Pipeline::from_specs(&specs).unwrap_or_else(|e| panic!("{doc}: {e}\n{text}"));
+            match Pipeline::from_specs(&specs) {
+                Ok(_) => {}
+                // NB: a pass written in Python builds only in the Python
+                // package; here it must be refused with the way to run it.
+                Err(e) if specs.iter().any(|(n, _)| n == "python") && e.contains("python -m pyrewrite") => {}
+                Err(e) => panic!("{doc}: {e}\n{text}"),
+            }
             n += 1;
         }
     }
@@ -171,7 +343,11 @@ fn docs_carry_each_pass_doc() {
     for p in passes::PASSES {
         if matches!(p.name, "swap-const" | "replace-op") {
             let body = p.doc.trim().replace("## ", "### ");
-            assert!(md.contains(&body), "docs/passes.md lacks the doc of {} (copy it from src/passes)", p.name);
+            assert!(
+                md.contains(&body),
+                "docs/passes.md lacks the doc of {} (copy it from src/passes)",
+                p.name
+            );
         }
     }
 }
@@ -182,16 +358,26 @@ fn docs_carry_each_pass_doc() {
 fn compare_arg_matches_cpython() {
     use pyrewrite::passes::replace_op::compare_arg;
     let mut checked = 0;
-    for interp in support::oracle_interpreters().into_iter().filter(|i| i.version.at_least(8) && i.version.minor <= 14) {
+    for interp in support::oracle_interpreters()
+        .into_iter()
+        .filter(|i| i.version.at_least(8) && i.version.minor <= 14)
+    {
         let v = interp.version;
         let t = opcodes::table(v).unwrap();
         let ops = ["<", "<=", "==", "!=", ">", ">="];
-        let src: String = ops.iter().map(|o| format!("x = a {o} b\nif a {o} b: pass\n")).collect();
+        let src: String = ops
+            .iter()
+            .map(|o| format!("x = a {o} b\nif a {o} b: pass\n"))
+            .collect();
         let code = format!(
             "import marshal, sys\nsys.stdout.buffer.write(marshal.dumps(compile({src:?}, 'x', 'exec')))\nsys.stdout.flush()\n"
         );
         let out = interp.run_code(&code, &[] as &[&str]).unwrap();
-        assert!(out.status.success(), "{v}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{v}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let m = pyrewrite::marshal::read::read(&out.stdout, v).unwrap();
         assert!(matches!(m.get(m.root), Value::Code(_)));
         let f = lift::lift(&m, m.root).unwrap();
@@ -210,11 +396,18 @@ fn compare_arg_matches_cpython() {
             let (value, cond) = (args[2 * k], args[2 * k + 1]);
             assert_eq!(value, compare_arg(t, idx, false), "{v} `x = a {o} b`");
             // NB: conditions carry the 3.13+ bool bit; replace-op keeps it from the original.
-            assert_eq!(cond, compare_arg(t, idx, v.at_least(13)), "{v} `if a {o} b`");
+            assert_eq!(
+                cond,
+                compare_arg(t, idx, v.at_least(13)),
+                "{v} `if a {o} b`"
+            );
             checked += 2;
         }
     }
     eprintln!("checked {checked} COMPARE_OP arguments");
-    assert!(checked > 0 || std::env::var_os("CI").is_none(), "no interpreter found on CI");
+    assert!(
+        checked > 0 || std::env::var_os("CI").is_none(),
+        "no interpreter found on CI"
+    );
     let _ = PyVersion::new(3, 8);
 }

@@ -107,8 +107,14 @@ fn compile(interp: &pyrewrite::oracle::Interpreter, src: &Path, pyc: &Path) {
     let code = "import py_compile, sys\n\
         py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True, \
         invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)";
-    let out = interp.run_code(code, &[src, pyc]).expect("start interpreter");
-    assert!(out.status.success(), "compile failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = interp
+        .run_code(code, &[src, pyc])
+        .expect("start interpreter");
+    assert!(
+        out.status.success(),
+        "compile failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn run(interp: &pyrewrite::oracle::Interpreter, file: &Path) -> String {
@@ -119,14 +125,26 @@ fn run(interp: &pyrewrite::oracle::Interpreter, file: &Path) -> String {
         src = marshal.loads(data[16:]) if p.endswith('.pyc') else compile(data, p, 'exec')\n\
         exec(src, {'__name__': '__main__'})";
     let out = interp.run_code(code, &[file]).expect("start interpreter");
-    assert!(out.status.success(), "{} failed: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn pipeline(steps: &[(&str, &[(&str, &str)])]) -> Pipeline {
     let specs: Vec<(String, Vec<(String, RawValue)>)> = steps
         .iter()
-        .map(|(n, ps)| (n.to_string(), ps.iter().map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string()))).collect()))
+        .map(|(n, ps)| {
+            (
+                n.to_string(),
+                ps.iter()
+                    .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))
+                    .collect(),
+            )
+        })
         .collect();
     Pipeline::from_specs(&specs).expect("valid pipeline")
 }
@@ -146,7 +164,13 @@ fn check_fold(v: PyVersion) {
     compile(&interp, &raising, &pyc);
     let before = std::fs::read(&pyc).unwrap();
     let mut file = Pyc::parse(&before).expect("parse");
-    let p = pipeline(&[("swap-const", &[("from", "0"), ("to", "3"), ("qualname", "?_*")]), ("fold-constants", &[])]);
+    let p = pipeline(&[
+        (
+            "swap-const",
+            &[("from", "0"), ("to", "3"), ("qualname", "?_*")],
+        ),
+        ("fold-constants", &[]),
+    ]);
     p.run(&mut file, &pyc).expect("pipeline");
     let patched = dir.path().join("patched.pyc");
     std::fs::write(&patched, file.to_bytes().expect("assemble")).unwrap();
@@ -154,7 +178,12 @@ fn check_fold(v: PyVersion) {
     let want = run(&interp, &fixed);
     let swapped_only = {
         let mut f2 = Pyc::parse(&before).unwrap();
-        pipeline(&[("swap-const", &[("from", "0"), ("to", "3"), ("qualname", "?_*")])]).run(&mut f2, &pyc).unwrap();
+        pipeline(&[(
+            "swap-const",
+            &[("from", "0"), ("to", "3"), ("qualname", "?_*")],
+        )])
+        .run(&mut f2, &pyc)
+        .unwrap();
         let out = dir.path().join("swapped.pyc");
         std::fs::write(&out, f2.to_bytes().unwrap()).unwrap();
         run(&interp, &out)
@@ -165,9 +194,16 @@ fn check_fold(v: PyVersion) {
         .filter(|(g, w)| g != w)
         .map(|(g, w)| format!("  got  {g}\n  want {w}"))
         .collect();
-    assert!(diff.is_empty() && got.lines().count() == want.lines().count(), "{v}: patched differs from CPython:\n{}", diff.join("\n"));
+    assert!(
+        diff.is_empty() && got.lines().count() == want.lines().count(),
+        "{v}: patched differs from CPython:\n{}",
+        diff.join("\n")
+    );
     // NB: the folding must be what made the opcodes match, not swap-const alone.
-    assert_ne!(swapped_only, want, "{v}: swap-const alone already matches; the test proves nothing");
+    assert_ne!(
+        swapped_only, want,
+        "{v}: swap-const alone already matches; the test proves nothing"
+    );
 }
 
 /// (a) for version `v`: every corpus file is left byte for byte.
@@ -184,7 +220,12 @@ fn check_corpus(v: PyVersion) {
             changed.push(path.display().to_string());
         }
     }
-    assert!(changed.is_empty(), "{v}: fold-constants changed {} of {} corpus files: {changed:?}", changed.len(), files.len());
+    assert!(
+        changed.is_empty(),
+        "{v}: fold-constants changed {} of {} corpus files: {changed:?}",
+        changed.len(),
+        files.len()
+    );
 }
 
 fn run_for(minor: u8) {
@@ -235,9 +276,27 @@ fn fold_3_14() {
 const STDLIB_KNOWN: &[(u8, &[&str])] = &[
     (8, &["test/test_named_expressions.pyc"]),
     (9, &["test/test_named_expressions.pyc"]),
-    (10, &["test/test_grammar.pyc", "lib2to3/tests/data/py3_test_grammar.pyc"]),
-    (11, &["test/test_grammar.pyc", "lib2to3/tests/data/py3_test_grammar.pyc"]),
-    (12, &["test/test_grammar.pyc", "test/test_lib2to3/data/py3_test_grammar.pyc"]),
+    (
+        10,
+        &[
+            "test/test_grammar.pyc",
+            "lib2to3/tests/data/py3_test_grammar.pyc",
+        ],
+    ),
+    (
+        11,
+        &[
+            "test/test_grammar.pyc",
+            "lib2to3/tests/data/py3_test_grammar.pyc",
+        ],
+    ),
+    (
+        12,
+        &[
+            "test/test_grammar.pyc",
+            "test/test_lib2to3/data/py3_test_grammar.pyc",
+        ],
+    ),
     (13, &["test/test_grammar.pyc"]),
     (14, &[]),
 ];
@@ -248,21 +307,46 @@ fn stdlib_unchanged_except_known() {
     let p = pipeline(&[("fold-constants", &[])]);
     let mut checked = 0;
     for interp in support::oracle_interpreters() {
-        let Some((_, known)) = STDLIB_KNOWN.iter().find(|(m, _)| *m == interp.version.minor) else { continue };
+        let Some((_, known)) = STDLIB_KNOWN
+            .iter()
+            .find(|(m, _)| *m == interp.version.minor)
+        else {
+            continue;
+        };
         let files = support::stdlib_pycs(&interp).expect("stdlib");
-        let root = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib");
+        let root = support::oracle_cache_dir()
+            .join(interp.version.to_string())
+            .join("stdlib");
         let mut changed = Vec::new();
         for path in &files {
             let bytes = std::fs::read(path).unwrap();
-            let Ok(mut pyc) = Pyc::parse(&bytes) else { continue };
+            let Ok(mut pyc) = Pyc::parse(&bytes) else {
+                continue;
+            };
             p.run(&mut pyc, path).expect("pipeline");
             if pyc.to_bytes().expect("assemble") != bytes {
-                changed.push(path.strip_prefix(&root).unwrap_or(path).display().to_string());
+                changed.push(
+                    path.strip_prefix(&root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string(),
+                );
             }
         }
-        let unexpected: Vec<&String> = changed.iter().filter(|c| !known.contains(&c.as_str())).collect();
-        assert!(unexpected.is_empty(), "{}: unexpected changes {unexpected:?}", interp.version);
-        eprintln!("{}: {} stdlib files, changed {changed:?}", interp.version, files.len());
+        let unexpected: Vec<&String> = changed
+            .iter()
+            .filter(|c| !known.contains(&c.as_str()))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "{}: unexpected changes {unexpected:?}",
+            interp.version
+        );
+        eprintln!(
+            "{}: {} stdlib files, changed {changed:?}",
+            interp.version,
+            files.len()
+        );
         checked += 1;
     }
     assert!(checked > 0, "no interpreter");

@@ -29,35 +29,165 @@ const CONSTS: &[&str] = &["passes/consts.py"];
 const OPS: &[&str] = &["passes/ops.py"];
 
 const CASES: &[Case] = &[
-    Case { name: "int", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: CONSTS },
-    Case { name: "int-not-small", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "1000")])], files: CONSTS },
-    Case { name: "small-int", config: None, steps: &[("swap-const", &[("from", "3"), ("to", "5")])], files: CONSTS },
-    Case { name: "big-int", config: None, steps: &[("swap-const", &[("from", "12345678901234567890"), ("to", "-7")])], files: CONSTS },
-    Case { name: "str", config: None, steps: &[("swap-const", &[("from", "'hello'"), ("to", "'bye'")])], files: CONSTS },
-    Case { name: "float", config: None, steps: &[("swap-const", &[("from", "42.0"), ("to", "0.5")])], files: CONSTS },
-    Case { name: "negative", config: None, steps: &[("swap-const", &[("from", "-42"), ("to", "42")])], files: CONSTS },
-    Case { name: "tuple", config: None, steps: &[("swap-const", &[("from", "(1, 42)"), ("to", "(2, 3)")])], files: CONSTS },
-    Case { name: "qualname", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99"), ("qualname", "Box.*")])], files: CONSTS },
-    Case { name: "bool", config: None, steps: &[("swap-const", &[("from", "True"), ("to", "False"), ("qualname", "flags")])], files: CONSTS },
-    Case { name: "corpus-42", config: None, steps: &[("swap-const", &[("from", "42"), ("to", "99")])], files: &["*"] },
-    Case { name: "add-sub", config: None, steps: &[("replace-op", &[("from", "+"), ("to", "-")])], files: OPS },
-    Case { name: "mul-add", config: None, steps: &[("replace-op", &[("from", "*"), ("to", "+")])], files: OPS },
-    Case { name: "iadd", config: None, steps: &[("replace-op", &[("from", "+="), ("to", "-=")])], files: OPS },
-    Case { name: "ifloordiv", config: None, steps: &[("replace-op", &[("from", "//="), ("to", "%=")])], files: OPS },
-    Case { name: "lt-le", config: None, steps: &[("replace-op", &[("from", "<"), ("to", "<=")])], files: OPS },
-    Case { name: "eq-ne", config: None, steps: &[("replace-op", &[("from", "=="), ("to", "!=")])], files: OPS },
-    Case { name: "gt-ge", config: None, steps: &[("replace-op", &[("from", ">"), ("to", ">=")])], files: OPS },
-    Case { name: "in", config: None, steps: &[("replace-op", &[("from", "in"), ("to", "not in")])], files: OPS },
-    Case { name: "is", config: None, steps: &[("replace-op", &[("from", "is not"), ("to", "is")])], files: OPS },
-    Case { name: "qualname-op", config: None, steps: &[("replace-op", &[("from", "<"), ("to", ">"), ("qualname", "hot")])], files: OPS },
+    Case {
+        name: "int",
+        config: None,
+        steps: &[("swap-const", &[("from", "42"), ("to", "99")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "int-not-small",
+        config: None,
+        steps: &[("swap-const", &[("from", "42"), ("to", "1000")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "small-int",
+        config: None,
+        steps: &[("swap-const", &[("from", "3"), ("to", "5")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "big-int",
+        config: None,
+        steps: &[(
+            "swap-const",
+            &[("from", "12345678901234567890"), ("to", "-7")],
+        )],
+        files: CONSTS,
+    },
+    Case {
+        name: "str",
+        config: None,
+        steps: &[("swap-const", &[("from", "'hello'"), ("to", "'bye'")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "float",
+        config: None,
+        steps: &[("swap-const", &[("from", "42.0"), ("to", "0.5")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "negative",
+        config: None,
+        steps: &[("swap-const", &[("from", "-42"), ("to", "42")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "tuple",
+        config: None,
+        steps: &[("swap-const", &[("from", "(1, 42)"), ("to", "(2, 3)")])],
+        files: CONSTS,
+    },
+    Case {
+        name: "qualname",
+        config: None,
+        steps: &[(
+            "swap-const",
+            &[("from", "42"), ("to", "99"), ("qualname", "Box.*")],
+        )],
+        files: CONSTS,
+    },
+    Case {
+        name: "bool",
+        config: None,
+        steps: &[(
+            "swap-const",
+            &[("from", "True"), ("to", "False"), ("qualname", "flags")],
+        )],
+        files: CONSTS,
+    },
+    Case {
+        name: "corpus-42",
+        config: None,
+        steps: &[("swap-const", &[("from", "42"), ("to", "99")])],
+        files: &["*"],
+    },
+    Case {
+        name: "add-sub",
+        config: None,
+        steps: &[("replace-op", &[("from", "+"), ("to", "-")])],
+        files: OPS,
+    },
+    Case {
+        name: "mul-add",
+        config: None,
+        steps: &[("replace-op", &[("from", "*"), ("to", "+")])],
+        files: OPS,
+    },
+    Case {
+        name: "iadd",
+        config: None,
+        steps: &[("replace-op", &[("from", "+="), ("to", "-=")])],
+        files: OPS,
+    },
+    Case {
+        name: "ifloordiv",
+        config: None,
+        steps: &[("replace-op", &[("from", "//="), ("to", "%=")])],
+        files: OPS,
+    },
+    Case {
+        name: "lt-le",
+        config: None,
+        steps: &[("replace-op", &[("from", "<"), ("to", "<=")])],
+        files: OPS,
+    },
+    Case {
+        name: "eq-ne",
+        config: None,
+        steps: &[("replace-op", &[("from", "=="), ("to", "!=")])],
+        files: OPS,
+    },
+    Case {
+        name: "gt-ge",
+        config: None,
+        steps: &[("replace-op", &[("from", ">"), ("to", ">=")])],
+        files: OPS,
+    },
+    Case {
+        name: "in",
+        config: None,
+        steps: &[("replace-op", &[("from", "in"), ("to", "not in")])],
+        files: OPS,
+    },
+    Case {
+        name: "is",
+        config: None,
+        steps: &[("replace-op", &[("from", "is not"), ("to", "is")])],
+        files: OPS,
+    },
+    Case {
+        name: "qualname-op",
+        config: None,
+        steps: &[(
+            "replace-op",
+            &[("from", "<"), ("to", ">"), ("qualname", "hot")],
+        )],
+        files: OPS,
+    },
     Case {
         name: "pipeline",
         config: None,
-        steps: &[("replace-op", &[("from", "+"), ("to", "-")]), ("replace-op", &[("from", "-"), ("to", "*")])],
+        steps: &[
+            ("replace-op", &[("from", "+"), ("to", "-")]),
+            ("replace-op", &[("from", "-"), ("to", "*")]),
+        ],
         files: OPS,
     },
-    Case { name: "hotfix-constant", config: Some("passes/hotfix-constant.toml"), steps: &[], files: CONSTS },
-    Case { name: "swap-operators", config: Some("passes/swap-operators.toml"), steps: &[], files: OPS },
+    Case {
+        name: "hotfix-constant",
+        config: Some("passes/hotfix-constant.toml"),
+        steps: &[],
+        files: CONSTS,
+    },
+    Case {
+        name: "swap-operators",
+        config: Some("passes/swap-operators.toml"),
+        steps: &[],
+        files: OPS,
+    },
 ];
 
 /// The AST-level oracle: edits the source like the pipeline edits bytecode
@@ -248,14 +378,26 @@ fn py_str(s: &str) -> String {
 type Steps = Vec<(String, Vec<(String, String)>)>;
 
 fn owned(steps: &[Step]) -> Steps {
-    steps.iter().map(|(n, ps)| (n.to_string(), ps.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())).collect()
+    steps
+        .iter()
+        .map(|(n, ps)| {
+            (
+                n.to_string(),
+                ps.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// The steps of a shipped TOML pipeline, values as Python literal text
 /// (TOML integers are the shorthand for the int literal).
 fn toml_steps(path: &Path) -> Steps {
     let doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    let toml::Value::Array(items) = &doc["pass"] else { panic!("no [[pass]] in {}", path.display()) };
+    let toml::Value::Array(items) = &doc["pass"] else {
+        panic!("no [[pass]] in {}", path.display())
+    };
     items
         .iter()
         .map(|t| {
@@ -281,7 +423,10 @@ fn harness(source: &Path, steps: &Steps) -> String {
     let steps_py: Vec<String> = steps
         .iter()
         .map(|(name, ps)| {
-            let ps: Vec<String> = ps.iter().map(|(k, v)| format!("({}, {})", py_str(k), py_str(v))).collect();
+            let ps: Vec<String> = ps
+                .iter()
+                .map(|(k, v)| format!("({}, {})", py_str(k), py_str(v)))
+                .collect();
             format!("({}, [{}])", py_str(name), ps.join(", "))
         })
         .collect();
@@ -293,7 +438,14 @@ fn harness(source: &Path, steps: &Steps) -> String {
 fn pipeline(steps: &Steps) -> Pipeline {
     let specs: Vec<(String, Vec<(String, RawValue)>)> = steps
         .iter()
-        .map(|(n, ps)| (n.clone(), ps.iter().map(|(k, v)| (k.clone(), RawValue::Text(v.clone()))).collect()))
+        .map(|(n, ps)| {
+            (
+                n.clone(),
+                ps.iter()
+                    .map(|(k, v)| (k.clone(), RawValue::Text(v.clone())))
+                    .collect(),
+            )
+        })
         .collect();
     Pipeline::from_specs(&specs).expect("valid pipeline")
 }
@@ -343,24 +495,42 @@ fn check_version(v: PyVersion) -> Vec<String> {
                         .arg(&out)
                         .output()
                         .unwrap();
-                    assert!(o.status.success(), "{v} {c}: {}", String::from_utf8_lossy(&o.stderr));
+                    assert!(
+                        o.status.success(),
+                        "{v} {c}: {}",
+                        String::from_utf8_lossy(&o.stderr)
+                    );
                     std::fs::read(&out).unwrap()
                 }
                 None => {
                     let mut p = Pyc::parse(&data).unwrap();
-                    pl.run(&mut p, &pyc).unwrap_or_else(|e| panic!("{v} {} {}: {e}", case.name, rel.display()));
+                    pl.run(&mut p, &pyc)
+                        .unwrap_or_else(|e| panic!("{v} {} {}: {e}", case.name, rel.display()));
                     p.to_bytes().unwrap()
                 }
             };
-            let patched = Path::new(case.name).join("patched").join(&rel).with_extension("pyc");
+            let patched = Path::new(case.name)
+                .join("patched")
+                .join(&rel)
+                .with_extension("pyc");
             let oracle = Path::new(case.name).join("oracle").join(&rel);
             std::fs::create_dir_all(root.join(&patched).parent().unwrap()).unwrap();
             std::fs::create_dir_all(root.join(&oracle).parent().unwrap()).unwrap();
             std::fs::write(root.join(&patched), &bytes).unwrap();
-            std::fs::write(root.join(&oracle), harness(&support::corpus_dir().join(&rel), &steps)).unwrap();
+            std::fs::write(
+                root.join(&oracle),
+                harness(&support::corpus_dir().join(&rel), &steps),
+            )
+            .unwrap();
             runs.push(root.join(&patched));
             runs.push(root.join(&oracle));
-            plan.push((case, rel, patched.with_extension("py"), oracle, bytes != data));
+            plan.push((
+                case,
+                rel,
+                patched.with_extension("py"),
+                oracle,
+                bytes != data,
+            ));
         }
     }
     let out = support::run_many(&interp, root, &runs).unwrap();
@@ -372,7 +542,11 @@ fn check_version(v: PyVersion) -> Vec<String> {
         let orig = support::expected_output(rel, v).unwrap_or_default();
         let tag = format!("{v} {} {}", case.name, rel.display());
         if got != want {
-            let short = |s: &str| s.lines().map(|l| l.chars().take(200).collect::<String>() + "\n").collect::<String>();
+            let short = |s: &str| {
+                s.lines()
+                    .map(|l| l.chars().take(200).collect::<String>() + "\n")
+                    .collect::<String>()
+            };
             failures.push(format!(
                 "{tag}: patched output differs from the AST-edited source\n--- patched\n{}--- oracle\n{}",
                 short(got),
@@ -381,20 +555,30 @@ fn check_version(v: PyVersion) -> Vec<String> {
         }
         if case.files != ["*"] {
             if got == &orig {
-                failures.push(format!("{tag}: output did not change (bytes changed: {bytes_changed})"));
+                failures.push(format!(
+                    "{tag}: output did not change (bytes changed: {bytes_changed})"
+                ));
             }
         } else if got != &orig {
             changed_outputs += 1;
         }
     }
-    eprintln!("{v}: {} patched runs compared, {changed_outputs} corpus-wide outputs changed", plan.len());
+    eprintln!(
+        "{v}: {} patched runs compared, {changed_outputs} corpus-wide outputs changed",
+        plan.len()
+    );
     failures
 }
 
 fn run_for(minor: u8) {
     let v = PyVersion::new(3, minor);
     let failures = check_version(v);
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -16,8 +16,8 @@ use pyrewrite::lift;
 use pyrewrite::marshal::ObjId;
 use pyrewrite::opcodes::{self, OpTable};
 use pyrewrite::oracle::Interpreter;
-use pyrewrite::verify::verify;
 use pyrewrite::pyc::Pyc;
+use pyrewrite::verify::verify;
 use pyrewrite::{stackdepth, PyVersion};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -81,7 +81,13 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
     let for_iter_targets: HashSet<_> = f
         .instrs()
         .filter(|i| name(i) == "FOR_ITER")
-        .filter_map(|i| if let Arg::Jump(l) = i.arg { Some(l) } else { None })
+        .filter_map(|i| {
+            if let Arg::Jump(l) = i.arg {
+                Some(l)
+            } else {
+                None
+            }
+        })
         .collect();
     let mut prev_last: Option<Instr> = None;
     let mut first_done = false;
@@ -90,10 +96,17 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
         c.blocks += 1;
         let last = b.instrs.last().copied();
         let mut at = 0;
-        if for_iter_skip > 0 && for_iter_targets.contains(&b.label) && b.instrs.first().is_some_and(|i| name(i) == "END_FOR") {
+        if for_iter_skip > 0
+            && for_iter_targets.contains(&b.label)
+            && b.instrs.first().is_some_and(|i| name(i) == "END_FOR")
+        {
             at = for_iter_skip;
             if v.minor == 13 {
-                assert_eq!(b.instrs.get(1).map(name), Some("POP_TOP"), "3.13 FOR_ITER target without END_FOR, POP_TOP");
+                assert_eq!(
+                    b.instrs.get(1).map(name),
+                    Some("POP_TOP"),
+                    "3.13 FOR_ITER target without END_FOR, POP_TOP"
+                );
             }
             c.for_iter_landings += 1;
         }
@@ -123,7 +136,10 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
             // opens has the line the next instruction had and
             // `dis.findlinestarts` lists the same lines; the next
             // instruction's empty "ghost" records move in front of the NOP.
-            n.loc = Loc { line: next.loc.line, ..Loc::default() };
+            n.loc = Loc {
+                line: next.loc.line,
+                ..Loc::default()
+            };
             if at == 0 {
                 n.ghosts = b.instrs[0].ghosts.take();
             }
@@ -131,7 +147,10 @@ fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
         match mode {
             Mode::Neutral => {}
             Mode::NopOnFirstLine => {
-                n.loc = Loc { line: Some(f.firstlineno), ..Loc::default() };
+                n.loc = Loc {
+                    line: Some(f.firstlineno),
+                    ..Loc::default()
+                };
                 if v.at_least(11) {
                     n.loc.end_line = n.loc.line;
                 }
@@ -180,32 +199,64 @@ fn rewrite_file(path: &Path, mode: Mode, c: &mut Counts) -> Result<Rewritten, St
         // NB: a NOP changes no depth, so the recount with the NOPs must equal
         // the recount without them (src/stackdepth once missed orphaned
         // handlers that no longer start with PUSH_EXC_INFO; this catches it).
-        let unchanged = stackdepth::stacksize(&orig).map_err(|e| at(format!("stack depth: {e}")))?;
+        let unchanged =
+            stackdepth::stacksize(&orig).map_err(|e| at(format!("stack depth: {e}")))?;
         if recount != unchanged {
-            return Err(at(format!("stack size with NOPs {recount} differs from without them {unchanged}")));
+            return Err(at(format!(
+                "stack size with NOPs {recount} differs from without them {unchanged}"
+            )));
         }
         if recount != orig.stacksize {
             c.stacksize_changed += 1;
             let name = pyc.marshal.str(f.name).unwrap_or_default().into_owned();
-            c.stack_notes.push(format!("{} {name}: CPython {}, recomputed {recount}", path.display(), orig.stacksize));
+            c.stack_notes.push(format!(
+                "{} {name}: CPython {}, recomputed {recount}",
+                path.display(),
+                orig.stacksize
+            ));
         }
         f.stacksize = recount;
         // NB: after the recount, so the verifier also checks co_stacksize.
-        verify(&f).map_err(|p| at(format!("verify: {}", p.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))))?;
+        verify(&f).map_err(|p| {
+            at(format!(
+                "verify: {}",
+                p.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })?;
         let after = asm::assemble_bytes(&f).map_err(|e| at(format!("assemble: {e}")))?;
         tally(t, &orig, &before, &after, &marks, c);
         asm::assemble(&f, &mut pyc.marshal, id).map_err(|e| at(format!("assemble: {e}")))?;
-        let offsets = marks.iter().zip(&after.spans).filter(|(m, _)| **m).map(|(_, s)| s.0).collect();
+        let offsets = marks
+            .iter()
+            .zip(&after.spans)
+            .filter(|(m, _)| **m)
+            .map(|(_, s)| s.0)
+            .collect();
         done.insert(id, offsets);
         c.code_objects += 1;
     }
     c.files += 1;
-    let bytes = pyc.to_bytes().map_err(|e| format!("{}: write: {e}", path.display()))?;
-    Ok(Rewritten { bytes, inserted: order.iter().map(|(id, _)| done[id].clone()).collect() })
+    let bytes = pyc
+        .to_bytes()
+        .map_err(|e| format!("{}: write: {e}", path.display()))?;
+    Ok(Rewritten {
+        bytes,
+        inserted: order.iter().map(|(id, _)| done[id].clone()).collect(),
+    })
 }
 
 /// Counts what moved between the original assembly and the new one.
-fn tally(t: &OpTable, orig: &Function, before: &Assembled, after: &Assembled, marks: &[bool], c: &mut Counts) {
+fn tally(
+    t: &OpTable,
+    orig: &Function,
+    before: &Assembled,
+    after: &Assembled,
+    marks: &[bool],
+    c: &mut Counts,
+) {
     let raw_before = lift::decode(t, &before.code).unwrap();
     let raw_after = lift::decode(t, &after.code).unwrap();
     let kept: Vec<usize> = (0..marks.len()).filter(|&k| !marks[k]).collect();
@@ -238,17 +289,39 @@ struct CodeDump {
 
 /// `[offset, opname, arg, jump, [line, end_line, col, end_col], handler]`.
 #[derive(Deserialize, Debug, Clone)]
-struct InstrDump(u32, String, Option<String>, Option<i64>, [Option<i64>; 4], Option<(i64, i64, bool)>);
+struct InstrDump(
+    u32,
+    String,
+    Option<String>,
+    Option<i64>,
+    [Option<i64>; 4],
+    Option<(i64, i64, bool)>,
+);
 
 /// Runs positions_map.py once over `files`; the dumps of each file in order.
 fn positions(interp: &Interpreter, files: &[PathBuf]) -> BTreeMap<String, Vec<CodeDump>> {
     let work = tempfile::tempdir().unwrap();
     let list = work.path().join("files.txt");
-    std::fs::write(&list, files.iter().map(|p| format!("{}\n", p.display())).collect::<String>()).unwrap();
+    std::fs::write(
+        &list,
+        files
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect::<String>(),
+    )
+    .unwrap();
     let out = interp
-        .run_script(&support::oracle_script("positions_map.py"), &[format!("@{}", list.display())])
+        .run_script(
+            &support::oracle_script("positions_map.py"),
+            &[format!("@{}", list.display())],
+        )
         .unwrap();
-    assert!(out.status.success(), "positions_map.py on {}: {}", interp.describe(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "positions_map.py on {}: {}",
+        interp.describe(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut map: BTreeMap<String, Vec<CodeDump>> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let d: CodeDump = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
@@ -300,38 +373,66 @@ fn compare(orig: &CodeDump, new: &CodeDump, inserted: &[u32], pc: &mut PosCounts
                 k += 1;
             }
         }
-        move |off: i64| m.iter().find(|(o, _)| i64::from(*o) >= off).map(|(_, k)| *k)
+        move |off: i64| {
+            m.iter()
+                .find(|(o, _)| i64::from(*o) >= off)
+                .map(|(_, k)| *k)
+        }
     };
     let none = HashSet::new();
     let map0 = index_map(&orig.instrs, &none);
     let map1 = index_map(&new.instrs, &ins);
     let kept: Vec<&InstrDump> = new.instrs.iter().filter(|i| !ins.contains(&i.0)).collect();
     if kept.len() != orig.instrs.len() {
-        problems.push(format!("{at}: {} original instructions, {} after dropping the NOPs", orig.instrs.len(), kept.len()));
+        problems.push(format!(
+            "{at}: {} original instructions, {} after dropping the NOPs",
+            orig.instrs.len(),
+            kept.len()
+        ));
     }
     for (k, (a, b)) in orig.instrs.iter().zip(&kept).enumerate() {
         pc.instrs += 1;
         let what = format!("{at} instruction {k} ({} at {} -> {})", a.1, a.0, b.0);
         if (&a.1, &a.2) != (&b.1, &b.2) {
-            problems.push(format!("{what}: {:?} {:?} became {:?} {:?}", a.1, a.2, b.1, b.2));
+            problems.push(format!(
+                "{what}: {:?} {:?} became {:?} {:?}",
+                a.1, a.2, b.1, b.2
+            ));
         }
         if a.3.map(&map0) != b.3.map(&map1) {
-            problems.push(format!("{what}: jumps to original #{:?}, now #{:?}", a.3.map(&map0), b.3.map(&map1)));
+            problems.push(format!(
+                "{what}: jumps to original #{:?}, now #{:?}",
+                a.3.map(&map0),
+                b.3.map(&map1)
+            ));
         }
         if a.4 != b.4 {
             problems.push(format!("{what}: location {:?} became {:?}", a.4, b.4));
         }
-        let h = |h: &Option<(i64, i64, bool)>, m: &dyn Fn(i64) -> Option<usize>| h.map(|(t, d, l)| (m(t), d, l));
+        let h = |h: &Option<(i64, i64, bool)>, m: &dyn Fn(i64) -> Option<usize>| {
+            h.map(|(t, d, l)| (m(t), d, l))
+        };
         if h(&a.5, &map0) != h(&b.5, &map1) {
             problems.push(format!("{what}: handler {:?} became {:?}", a.5, b.5));
         }
     }
     // NB: before 3.13 findlinestarts lists no None and no repeated line, so
     // the raw lists must be equal; normalising only matters on 3.13+.
-    let (l0, l1) = if orig.linestarts.iter().chain(&new.linestarts).any(Option::is_none) {
-        (line_sequence(&orig.linestarts), line_sequence(&new.linestarts))
+    let (l0, l1) = if orig
+        .linestarts
+        .iter()
+        .chain(&new.linestarts)
+        .any(Option::is_none)
+    {
+        (
+            line_sequence(&orig.linestarts),
+            line_sequence(&new.linestarts),
+        )
     } else {
-        (orig.linestarts.iter().flatten().copied().collect(), new.linestarts.iter().flatten().copied().collect())
+        (
+            orig.linestarts.iter().flatten().copied().collect(),
+            new.linestarts.iter().flatten().copied().collect(),
+        )
     };
     if l0 != l1 {
         problems.push(format!("{at}: findlinestarts lines {l0:?} became {l1:?}"));
@@ -351,12 +452,21 @@ fn compare_files(
     let mut pc = PosCounts::default();
     let mut problems = Vec::new();
     for (o, n, inserted) in pairs {
-        let (Some(a), Some(b)) = (dumps.get(&o.display().to_string()), dumps.get(&n.display().to_string())) else {
+        let (Some(a), Some(b)) = (
+            dumps.get(&o.display().to_string()),
+            dumps.get(&n.display().to_string()),
+        ) else {
             problems.push(format!("{}: no positions dump", n.display()));
             continue;
         };
         if a.len() != b.len() || a.len() != inserted.len() {
-            problems.push(format!("{}: {} / {} / {} code objects", n.display(), a.len(), b.len(), inserted.len()));
+            problems.push(format!(
+                "{}: {} / {} / {} code objects",
+                n.display(),
+                a.len(),
+                b.len(),
+                inserted.len()
+            ));
             continue;
         }
         for ((x, y), ins) in a.iter().zip(b).zip(inserted) {
@@ -368,7 +478,13 @@ fn compare_files(
 
 /// Rewrites `files` (corpus paths of version `v`) into `dir/new/<rel>` and
 /// copies the originals to `dir/orig/<rel>`; returns the pairs.
-fn rewrite_all(v: PyVersion, files: &[PathBuf], dir: &Path, mode: Mode, c: &mut Counts) -> Vec<(PathBuf, PathBuf, Vec<Vec<u32>>)> {
+fn rewrite_all(
+    v: PyVersion,
+    files: &[PathBuf],
+    dir: &Path,
+    mode: Mode,
+    c: &mut Counts,
+) -> Vec<(PathBuf, PathBuf, Vec<Vec<u32>>)> {
     let mut pairs = Vec::new();
     for p in files {
         let rel = support::corpus_rel_source(v, p).with_extension("pyc");
@@ -402,33 +518,52 @@ fn nop_per_block_keeps_output_and_positions() {
         let pairs = rewrite_all(v, &files, dir.path(), Mode::Neutral, &mut c);
 
         // 1. Run originals and rewritten files in one interpreter start.
-        let to_run: Vec<PathBuf> = pairs.iter().flat_map(|(o, n, _)| [o.clone(), n.clone()]).collect();
+        let to_run: Vec<PathBuf> = pairs
+            .iter()
+            .flat_map(|(o, n, _)| [o.clone(), n.clone()])
+            .collect();
         let outputs = support::run_many(&interp, dir.path(), &to_run).unwrap();
         let (mut same, mut recorded) = (0, 0);
         for (o, _, _) in &pairs {
-            let rel = o.strip_prefix(dir.path().join("orig")).unwrap().with_extension("py");
+            let rel = o
+                .strip_prefix(dir.path().join("orig"))
+                .unwrap()
+                .with_extension("py");
             let got_orig = &outputs[&Path::new("orig").join(&rel)];
             let got_new = &outputs[&Path::new("new").join(&rel)];
             let want = support::expected_output(&rel, v);
             if let Some(w) = &want {
                 recorded += 1;
                 if got_orig != w {
-                    failures.push(format!("{v} {}: the ORIGINAL does not print the recorded output", rel.display()));
+                    failures.push(format!(
+                        "{v} {}: the ORIGINAL does not print the recorded output",
+                        rel.display()
+                    ));
                 }
             }
             let want = want.as_ref().unwrap_or(got_orig);
             if got_new == want {
                 same += 1;
             } else {
-                failures.push(format!("{v} {}: output differs\n--- got\n{got_new}\n--- want\n{want}", rel.display()));
+                failures.push(format!(
+                    "{v} {}: output differs\n--- got\n{got_new}\n--- want\n{want}",
+                    rel.display()
+                ));
             }
         }
 
         // 2. Positions of every original instruction, same interpreter.
-        let all: Vec<PathBuf> = pairs.iter().flat_map(|(o, n, _)| [o.clone(), n.clone()]).collect();
+        let all: Vec<PathBuf> = pairs
+            .iter()
+            .flat_map(|(o, n, _)| [o.clone(), n.clone()])
+            .collect();
         let dumps = positions(&interp, &all);
         let (problems, pc) = compare_files(&dumps, &pairs);
-        let verdict = if problems.is_empty() && same == pairs.len() { "pass" } else { "FAIL" };
+        let verdict = if problems.is_empty() && same == pairs.len() {
+            "pass"
+        } else {
+            "FAIL"
+        };
         println!(
             "{v}: {verdict}: {} files ({recorded} with recorded output), {same}/{} print the same; {} code objects, {} blocks, {} NOPs \
              ({} after a FOR_ITER's END_FOR, {} blocks after YIELD_VALUE left alone, {} END_FOR-only blocks landing on the next block's NOP); {}/{} jumps retargeted, {} grew EXTENDED_ARG; \
@@ -443,18 +578,41 @@ fn nop_per_block_keeps_output_and_positions() {
             println!("  co_stacksize: {n}");
         }
         // NB: a NOP changes no depth: every recount is CPython's own value.
-        assert!(c.stack_notes.is_empty(), "{v}: {} recomputed stack sizes differ from CPython's", c.stack_notes.len());
+        assert!(
+            c.stack_notes.is_empty(),
+            "{v}: {} recomputed stack sizes differ from CPython's",
+            c.stack_notes.len()
+        );
         for p in problems.iter().take(20) {
             println!("  {p}");
         }
         failures.extend(problems.into_iter().map(|p| format!("{v}: {p}")));
-        assert!(c.nops > 0 && pc.instrs > 0, "{v}: nothing inserted or compared, the test proves nothing");
-        assert!(c.jumps_retargeted > 0 && c.linetables_changed > 0, "{v}: no jump or line table moved");
-        assert!(!v.at_least(11) || c.exc_moved > 0, "{v}: no exception range moved");
+        assert!(
+            c.nops > 0 && pc.instrs > 0,
+            "{v}: nothing inserted or compared, the test proves nothing"
+        );
+        assert!(
+            c.jumps_retargeted > 0 && c.linetables_changed > 0,
+            "{v}: no jump or line table moved"
+        );
+        assert!(
+            !v.at_least(11) || c.exc_moved > 0,
+            "{v}: no exception range moved"
+        );
         ran += 1;
     }
     assert!(ran > 0, "no interpreter with a corpus found");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// The comparison is not blind: on the newest native 3.11+ interpreter and
@@ -467,7 +625,10 @@ fn positions_check_catches_wrong_locations() {
         .into_iter()
         .filter(|i| !i.is_pyodide() && !support::corpus_pyc_files(i.version).is_empty())
         .collect();
-    let newest = native.iter().filter(|i| i.version.at_least(11)).max_by_key(|i| i.version);
+    let newest = native
+        .iter()
+        .filter(|i| i.version.at_least(11))
+        .max_by_key(|i| i.version);
     let oldest = native.iter().min_by_key(|i| i.version);
     let mut picked: Vec<&Interpreter> = newest.into_iter().chain(oldest).collect();
     picked.dedup_by_key(|i| i.version);
@@ -488,13 +649,23 @@ fn positions_check_catches_wrong_locations() {
         let dumps = positions(interp, &all);
         for (m, pairs) in &sets {
             let (problems, pc) = compare_files(&dumps, pairs);
-            let lines = problems.iter().filter(|p| p.contains("findlinestarts")).count();
+            let lines = problems
+                .iter()
+                .filter(|p| p.contains("findlinestarts"))
+                .count();
             let locs = problems.iter().filter(|p| p.contains(": location")).count();
             println!("{v} {m:?}: {} problems ({lines} findlinestarts, {locs} locations) over {} instructions", problems.len(), pc.instrs);
             match m {
-                Mode::Neutral => assert!(problems.is_empty(), "{:?}", &problems[..problems.len().min(5)]),
+                Mode::Neutral => assert!(
+                    problems.is_empty(),
+                    "{:?}",
+                    &problems[..problems.len().min(5)]
+                ),
                 Mode::NopOnFirstLine => assert!(lines > 0, "{v}: a NOP with a line went unnoticed"),
-                Mode::DropNextLocation => assert!(locs > 0, "{v}: an instruction that lost its location went unnoticed"),
+                Mode::DropNextLocation => assert!(
+                    locs > 0,
+                    "{v}: an instruction that lost its location went unnoticed"
+                ),
             }
         }
     }

@@ -37,8 +37,17 @@ fn round_trip(files: &[PathBuf]) -> (usize, Vec<String>) {
         match Pyc::parse(&data).and_then(|p| p.to_bytes()) {
             Ok(out) if out == data => same += 1,
             Ok(out) => {
-                let at = out.iter().zip(&data).position(|(a, b)| a != b).unwrap_or(out.len().min(data.len()));
-                bad.push(format!("{}: written bytes differ at offset {at:#x} (len {} vs {})", f.display(), out.len(), data.len()));
+                let at = out
+                    .iter()
+                    .zip(&data)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(out.len().min(data.len()));
+                bad.push(format!(
+                    "{}: written bytes differ at offset {at:#x} (len {} vs {})",
+                    f.display(),
+                    out.len(),
+                    data.len()
+                ));
             }
             Err(e) => bad.push(format!("{}: {e}", f.display())),
         }
@@ -49,7 +58,12 @@ fn round_trip(files: &[PathBuf]) -> (usize, Vec<String>) {
 fn report(what: &str, v: PyVersion, files: &[PathBuf]) {
     let (same, bad) = round_trip(files);
     eprintln!("{what} {v}: {same}/{} identical", files.len());
-    assert!(bad.is_empty(), "{what} {v}: {} file(s) do not round-trip:\n{}", bad.len(), bad[..bad.len().min(10)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{what} {v}: {} file(s) do not round-trip:\n{}",
+        bad.len(),
+        bad[..bad.len().min(10)].join("\n")
+    );
 }
 
 #[test]
@@ -72,15 +86,31 @@ fn stdlib_round_trip(v: PyVersion) {
         return;
     };
     let files = support::stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: {e}"));
-    assert!(files.len() > 100, "{v}: only {} stdlib files compiled", files.len());
+    assert!(
+        files.len() > 100,
+        "{v}: only {} stdlib files compiled",
+        files.len()
+    );
     report("stdlib", v, &files);
 }
 
 /// Where two texts first differ, with context.
 fn first_difference(a: &str, b: &str) -> String {
-    let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-    let clip = |s: &str| s.get(at.saturating_sub(150)..(at + 150).min(s.len())).unwrap_or("?").to_string();
-    format!("at char {at}:\n    got:      ...{}...\n    expected: ...{}...", clip(a), clip(b))
+    let at = a
+        .bytes()
+        .zip(b.bytes())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let clip = |s: &str| {
+        s.get(at.saturating_sub(150)..(at + 150).min(s.len()))
+            .unwrap_or("?")
+            .to_string()
+    };
+    format!(
+        "at char {at}:\n    got:      ...{}...\n    expected: ...{}...",
+        clip(a),
+        clip(b)
+    )
 }
 
 // ---- edited trees ------------------------------------------------------
@@ -97,8 +127,10 @@ fn mutate(p: &mut Pyc) -> Vec<String> {
     //    becomes non-ASCII; the writer must switch to TYPE_UNICODE.
     let ascii_str = (0..m.nodes.len()).map(|i| ObjId(i as u32)).find(|&id| {
         let n = m.node(id);
-        matches!(n.type_code(), tc::SHORT_ASCII | tc::SHORT_ASCII_INTERNED | tc::ASCII)
-            && m.items(root.consts).contains(&id)
+        matches!(
+            n.type_code(),
+            tc::SHORT_ASCII | tc::SHORT_ASCII_INTERNED | tc::ASCII
+        ) && m.items(root.consts).contains(&id)
     });
     let s = match ascii_str {
         Some(id) => {
@@ -107,23 +139,38 @@ fn mutate(p: &mut Pyc) -> Vec<String> {
         }
         None => m.push_node(tc::SHORT_ASCII, Value::Str(NON_ASCII.as_bytes().into())),
     };
-    done.push(format!("non-ASCII str in a {} node", if ascii_str.is_some() { "recorded" } else { "new" }));
+    done.push(format!(
+        "non-ASCII str in a {} node",
+        if ascii_str.is_some() {
+            "recorded"
+        } else {
+            "new"
+        }
+    ));
 
     // 2. An int past 32 bits under a TYPE_INT type byte.
     let big = m.push_node(tc::INT, Value::Int(-(1i64 << 31) - 12345));
-    let existing_int = m.items(root.consts).iter().copied().find(|&id| m.node(id).type_code() == tc::INT);
+    let existing_int = m
+        .items(root.consts)
+        .iter()
+        .copied()
+        .find(|&id| m.node(id).type_code() == tc::INT);
     if let Some(id) = existing_int {
         *m.get_mut(id) = Value::Int((1i64 << 31) + 7);
         done.push("int 2**31+7 in a recorded TYPE_INT node".into());
     }
 
     // 3. A tuple recorded as a small tuple grows past 255 items.
-    let items: Vec<ObjId> = (0..300).map(|i| m.push_node(tc::INT, Value::Int(i * 1000))).collect();
+    let items: Vec<ObjId> = (0..300)
+        .map(|i| m.push_node(tc::INT, Value::Int(i * 1000)))
+        .collect();
     let tuple = m.push_node(tc::SMALL_TUPLE, Value::Tuple(items.into()));
 
     // 4. Constants appended to the module's co_consts.
     let added = m.push(Value::Str("pyrewrite-added".as_bytes().into()));
-    let Value::Tuple(consts) = m.get_mut(root.consts) else { panic!("co_consts is a tuple") };
+    let Value::Tuple(consts) = m.get_mut(root.consts) else {
+        panic!("co_consts is a tuple")
+    };
     let mut c = consts.to_vec();
     c.extend([added, s, big, tuple]);
     *consts = c.into();
@@ -148,20 +195,37 @@ fn edited_trees_load(v: PyVersion) {
         let edits = mutate(&mut p);
         let after = canon::dump(&p.marshal);
         assert_ne!(before, after, "{}: the edits changed nothing", f.display());
-        assert!(after.contains("s:707972657772697465"), "edited tree lacks the added constant"); // "pyrew..."
-        let bytes = p.to_bytes().unwrap_or_else(|e| panic!("{}: write after edit: {e}", f.display()));
+        assert!(
+            after.contains("s:707972657772697465"),
+            "edited tree lacks the added constant"
+        ); // "pyrew..."
+        let bytes = p
+            .to_bytes()
+            .unwrap_or_else(|e| panic!("{}: write after edit: {e}", f.display()));
         // Our own reader must read the edited file back to the same tree text,
         // and writing that again must give the same bytes.
-        let back = Pyc::parse(&bytes).unwrap_or_else(|e| panic!("{}: re-read after edit: {e}", f.display()));
+        let back = Pyc::parse(&bytes)
+            .unwrap_or_else(|e| panic!("{}: re-read after edit: {e}", f.display()));
         let reread = canon::dump(&back.marshal);
-        assert!(reread == after, "{}: re-read differs: {}", f.display(), first_difference(&reread, &after));
-        assert_eq!(back.to_bytes().expect("rewrite"), bytes, "{}: second write differs", f.display());
+        assert!(
+            reread == after,
+            "{}: re-read differs: {}",
+            f.display(),
+            first_difference(&reread, &after)
+        );
+        assert_eq!(
+            back.to_bytes().expect("rewrite"),
+            bytes,
+            "{}: second write differs",
+            f.display()
+        );
         let out = dir.path().join(format!("{i}.pyc"));
         std::fs::write(&out, &bytes).expect("write");
         written.push(out);
         expected.push((f.clone(), after, edits));
     }
-    let theirs = support::canon_dump(&interp, &written).unwrap_or_else(|e| panic!("{v}: canon_dump.py: {e}"));
+    let theirs = support::canon_dump(&interp, &written)
+        .unwrap_or_else(|e| panic!("{v}: canon_dump.py: {e}"));
     let mut bad = Vec::new();
     for (w, (orig, ours, edits)) in written.iter().zip(&expected) {
         let py = &theirs[w];
@@ -174,7 +238,12 @@ fn edited_trees_load(v: PyVersion) {
             ));
         }
     }
-    let recorded = |what: &str| expected.iter().filter(|(_, _, e)| e.iter().any(|x| x.starts_with(what))).count();
+    let recorded = |what: &str| {
+        expected
+            .iter()
+            .filter(|(_, _, e)| e.iter().any(|x| x.starts_with(what)))
+            .count()
+    };
     eprintln!(
         "edited {v}: {}/{} written files load in CPython as edited ({} with a recorded ASCII str made non-ASCII, {} with a recorded TYPE_INT past 32 bits)",
         written.len() - bad.len(),
@@ -182,7 +251,12 @@ fn edited_trees_load(v: PyVersion) {
         recorded("non-ASCII str in a recorded"),
         recorded("int 2**31+7")
     );
-    assert!(bad.is_empty(), "{v}: {} edited file(s) load differently:\n{}", bad.len(), bad[..bad.len().min(5)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{v}: {} edited file(s) load differently:\n{}",
+        bad.len(),
+        bad[..bad.len().min(5)].join("\n")
+    );
 }
 
 macro_rules! versions {

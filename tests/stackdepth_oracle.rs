@@ -15,8 +15,8 @@
 
 mod support;
 
-use pyrewrite::lift;
 use pyrewrite::ir::{Arg, Function, Instr};
+use pyrewrite::lift;
 use pyrewrite::marshal::Value;
 use pyrewrite::pyc::Pyc;
 use pyrewrite::stackdepth;
@@ -40,14 +40,24 @@ fn check_file(path: &Path, c: &mut Counts, verbose: bool) {
     let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let m = &pyc.marshal;
     for (id, _) in m.code_objects() {
-        let Value::Code(code) = m.get(id) else { unreachable!() };
-        let name = m.str(code.qualname.unwrap_or(code.name)).unwrap_or_default().into_owned();
+        let Value::Code(code) = m.get(id) else {
+            unreachable!()
+        };
+        let name = m
+            .str(code.qualname.unwrap_or(code.name))
+            .unwrap_or_default()
+            .into_owned();
         c.code_objects += 1;
-        let f = lift::lift(m, id).unwrap_or_else(|e| panic!("{} {name}: lift: {e}", path.display()));
+        let f =
+            lift::lift(m, id).unwrap_or_else(|e| panic!("{} {name}: lift: {e}", path.display()));
         let stored = code.stacksize;
         let note = |c: &mut Counts, what: String| {
             if verbose || c.examples.len() < 15 {
-                c.examples.push(format!("{} {name} (line {}): {what}", path.display(), code.firstlineno));
+                c.examples.push(format!(
+                    "{} {name} (line {}): {what}",
+                    path.display(),
+                    code.firstlineno
+                ));
             }
         };
         c.peephole += usize::from(!f.peephole_tuples.is_empty());
@@ -85,7 +95,9 @@ fn stacksize_matches_cpython() {
     let verbose = std::env::var("PYREWRITE_STACKDEPTH_VERBOSE").is_ok_and(|x| x == "1");
     let mut failures = Vec::new();
     let mut checked_versions = 0;
-    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY").ok().and_then(|s| PyVersion::parse(&s));
+    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY")
+        .ok()
+        .and_then(|s| PyVersion::parse(&s));
     for v in PyVersion::SUPPORTED {
         if only.is_some_and(|o| o != v) {
             continue;
@@ -123,11 +135,17 @@ fn stacksize_matches_cpython() {
         }
         // NB: the identity bar: 99.9% of code objects with CPython's size.
         if pct(c.equal, c.code_objects) < 99.9 {
-            failures.push(format!("{v}: only {:.3}% equal", pct(c.equal, c.code_objects)));
+            failures.push(format!(
+                "{v}: only {:.3}% equal",
+                pct(c.equal, c.code_objects)
+            ));
         }
     }
     assert!(checked_versions > 0, "no version had files to check");
-    assert!(failures.is_empty(), "stack sizes below CPython's or rejected code: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "stack sizes below CPython's or rejected code: {failures:?}"
+    );
 }
 
 /// The CFG over CPython's own code: from 3.10 on CPython deletes
@@ -140,17 +158,24 @@ fn stacksize_matches_cpython() {
 #[test]
 fn cfg_reachability_and_dominators() {
     use pyrewrite::cfg::{BlockId, Cfg};
-    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY").ok().and_then(|s| PyVersion::parse(&s));
+    let only = std::env::var("PYREWRITE_STACKDEPTH_ONLY")
+        .ok()
+        .and_then(|s| PyVersion::parse(&s));
     let mut failures = Vec::new();
     let mut checked = 0usize;
     for v in PyVersion::SUPPORTED {
         if only.is_some_and(|o| o != v) {
             continue;
         }
-        let files: Vec<PathBuf> = support::corpus_pyc_files(v).into_iter().chain(support::stdlib_files(v)).collect();
+        let files: Vec<PathBuf> = support::corpus_pyc_files(v)
+            .into_iter()
+            .chain(support::stdlib_files(v))
+            .collect();
         let (mut n, mut dead, mut shared) = (0usize, 0usize, 0usize);
         for path in &files {
-            let Ok(data) = std::fs::read(path) else { continue };
+            let Ok(data) = std::fs::read(path) else {
+                continue;
+            };
             let pyc = Pyc::parse(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let m = &pyc.marshal;
             for (id, _) in m.code_objects() {
@@ -163,8 +188,15 @@ fn cfg_reachability_and_dominators() {
                 n += 1;
                 let mut bad = |what: String| {
                     if failures.len() < 20 {
-                        let Value::Code(c) = m.get(id) else { unreachable!() };
-                        failures.push(format!("{v} {} {} (line {}): {what}", path.display(), m.str(c.name).unwrap_or_default(), c.firstlineno));
+                        let Value::Code(c) = m.get(id) else {
+                            unreachable!()
+                        };
+                        failures.push(format!(
+                            "{v} {} {} (line {}): {what}",
+                            path.display(),
+                            m.str(c.name).unwrap_or_default(),
+                            c.firstlineno
+                        ));
                     }
                 };
                 match check_body_start(&f, &cfg) {
@@ -173,7 +205,11 @@ fn cfg_reachability_and_dominators() {
                 }
                 let shown = cfg.display(&f).to_string();
                 if shown.lines().count() < cfg.len() {
-                    bad(format!("display lists {} lines for {} blocks", shown.lines().count(), cfg.len()));
+                    bad(format!(
+                        "display lists {} lines for {} blocks",
+                        shown.lines().count(),
+                        cfg.len()
+                    ));
                 }
                 for b in cfg.blocks() {
                     let i = b.index();
@@ -181,7 +217,10 @@ fn cfg_reachability_and_dominators() {
                         if !f.blocks[i].instrs.is_empty() {
                             dead += 1;
                         }
-                        if v.at_least(10) && !f.blocks[i].instrs.is_empty() && (d.block(i).is_none() || d.orphans.is_empty()) {
+                        if v.at_least(10)
+                            && !f.blocks[i].instrs.is_empty()
+                            && (d.block(i).is_none() || d.orphans.is_empty())
+                        {
                             bad(format!("{} is unreachable", cfg.label(b)));
                         }
                         continue;
@@ -193,13 +232,21 @@ fn cfg_reachability_and_dominators() {
                         continue;
                     }
                     let Some(idom) = dom.idom(b) else {
-                        bad(format!("reachable {} has no immediate dominator", cfg.label(b)));
+                        bad(format!(
+                            "reachable {} has no immediate dominator",
+                            cfg.label(b)
+                        ));
                         continue;
                     };
                     for (p, _) in cfg.predecessors(b) {
                         let p: BlockId = p;
                         if reach[p.index()] && !dom.dominates(idom, p) {
-                            bad(format!("idom {} of {} does not dominate predecessor {}", cfg.label(idom), cfg.label(b), cfg.label(p)));
+                            bad(format!(
+                                "idom {} of {} does not dominate predecessor {}",
+                                cfg.label(idom),
+                                cfg.label(b),
+                                cfg.label(p)
+                            ));
                         }
                     }
                 }
@@ -209,7 +256,11 @@ fn cfg_reachability_and_dominators() {
         eprintln!("{v}: {n} code objects, {dead} unreachable non-empty blocks, {shared} bodies starting with a loop header");
     }
     assert!(checked > 0, "nothing checked");
-    assert!(failures.is_empty(), "CFG problems:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "CFG problems:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// The body start of CPython's code has the prologue each version
@@ -219,11 +270,23 @@ fn check_body_start(f: &Function, cfg: &pyrewrite::cfg::Cfg) -> Result<bool, Str
     use pyrewrite::cfg::{body_start, EdgeKind};
     let t = pyrewrite::opcodes::table(f.version).unwrap();
     let s = body_start(f, cfg).map_err(|e| e.to_string())?;
-    let flat: Vec<&Instr> = f.blocks[..s.at.block.index()].iter().flat_map(|b| &b.instrs).chain(&f.blocks[s.at.block.index()].instrs[..s.at.instr]).collect();
-    let names: Vec<&str> = flat.iter().map(|i| t.get(i.op).map_or("?", |o| o.name)).collect();
+    let flat: Vec<&Instr> = f.blocks[..s.at.block.index()]
+        .iter()
+        .flat_map(|b| &b.instrs)
+        .chain(&f.blocks[s.at.block.index()].instrs[..s.at.instr])
+        .collect();
+    let names: Vec<&str> = flat
+        .iter()
+        .map(|i| t.get(i.op).map_or("?", |o| o.name))
+        .collect();
     let generator = f.flags & 0x2a0 != 0;
     let ok = if f.version.at_least(11) {
-        let prologue_ok = names.iter().all(|n| matches!(*n, "MAKE_CELL" | "COPY_FREE_VARS" | "RETURN_GENERATOR" | "POP_TOP" | "RESUME" | "NOP"));
+        let prologue_ok = names.iter().all(|n| {
+            matches!(
+                *n,
+                "MAKE_CELL" | "COPY_FREE_VARS" | "RETURN_GENERATOR" | "POP_TOP" | "RESUME" | "NOP"
+            )
+        });
         names.last() == Some(&"RESUME")
             && names.iter().filter(|n| **n == "RESUME").count() == 1
             && prologue_ok
@@ -236,9 +299,16 @@ fn check_body_start(f: &Function, cfg: &pyrewrite::cfg::Cfg) -> Result<bool, Str
     if !ok {
         return Err(format!("prologue {names:?}"));
     }
-    let jumped_into = s.at.instr == 0 && cfg.predecessors(s.at.block).iter().any(|(_, e)| e.kind != EdgeKind::Fallthrough);
+    let jumped_into = s.at.instr == 0
+        && cfg
+            .predecessors(s.at.block)
+            .iter()
+            .any(|(_, e)| e.kind != EdgeKind::Fallthrough);
     if s.shared != jumped_into {
-        return Err(format!("shared {} but jumped into: {jumped_into}", s.shared));
+        return Err(format!(
+            "shared {} but jumped into: {jumped_into}",
+            s.shared
+        ));
     }
     Ok(s.shared)
 }
@@ -262,9 +332,10 @@ fn cfg_of_a_hand_built_function() {
     let v = PyVersion::new(3, 12);
     let Some(mut f) = support::corpus_pyc_files(v).iter().find_map(|p| {
         let m = Pyc::parse(&std::fs::read(p).ok()?).ok()?.marshal;
-        m.code_objects().into_iter().map(|(id, _)| lift::lift(&m, id).unwrap()).find(|f| {
-            !f.localsplus.is_empty() && !f.consts.is_empty() && f.flags & 0x2a0 == 0
-        })
+        m.code_objects()
+            .into_iter()
+            .map(|(id, _)| lift::lift(&m, id).unwrap())
+            .find(|f| !f.localsplus.is_empty() && !f.consts.is_empty() && f.flags & 0x2a0 == 0)
     }) else {
         eprintln!("skip: no 3.12 corpus");
         return;
@@ -273,45 +344,109 @@ fn cfg_of_a_hand_built_function() {
     let i = |name: &str, arg: Arg| Instr::new(t.by_name(name).unwrap().code, arg);
     let l = Label;
     f.blocks = vec![
-        Block { label: l(0), instrs: vec![i("RESUME", Arg::Int(0)), i("LOAD_FAST", Arg::Local(0)), i("POP_JUMP_IF_FALSE", Arg::Jump(l(2)))] },
-        Block { label: l(1), instrs: vec![i("LOAD_CONST", Arg::Const(ConstIdx(0))), i("JUMP_FORWARD", Arg::Jump(l(3)))] },
-        Block { label: l(2), instrs: vec![i("LOAD_CONST", Arg::Const(ConstIdx(0)))] },
-        Block { label: l(3), instrs: vec![i("LOAD_FAST", Arg::Local(0)), i("POP_JUMP_IF_TRUE", Arg::Jump(l(5)))] },
-        Block { label: l(4), instrs: vec![i("JUMP_BACKWARD", Arg::Jump(l(3)))] },
-        Block { label: l(5), instrs: vec![i("RETURN_VALUE", Arg::None)] },
-        Block { label: l(6), instrs: vec![i("NOP", Arg::None), i("RETURN_VALUE", Arg::None)] },
+        Block {
+            label: l(0),
+            instrs: vec![
+                i("RESUME", Arg::Int(0)),
+                i("LOAD_FAST", Arg::Local(0)),
+                i("POP_JUMP_IF_FALSE", Arg::Jump(l(2))),
+            ],
+        },
+        Block {
+            label: l(1),
+            instrs: vec![
+                i("LOAD_CONST", Arg::Const(ConstIdx(0))),
+                i("JUMP_FORWARD", Arg::Jump(l(3))),
+            ],
+        },
+        Block {
+            label: l(2),
+            instrs: vec![i("LOAD_CONST", Arg::Const(ConstIdx(0)))],
+        },
+        Block {
+            label: l(3),
+            instrs: vec![
+                i("LOAD_FAST", Arg::Local(0)),
+                i("POP_JUMP_IF_TRUE", Arg::Jump(l(5))),
+            ],
+        },
+        Block {
+            label: l(4),
+            instrs: vec![i("JUMP_BACKWARD", Arg::Jump(l(3)))],
+        },
+        Block {
+            label: l(5),
+            instrs: vec![i("RETURN_VALUE", Arg::None)],
+        },
+        Block {
+            label: l(6),
+            instrs: vec![i("NOP", Arg::None), i("RETURN_VALUE", Arg::None)],
+        },
     ];
     f.next_label = 7;
     f.stacksize = 2;
     let b = BlockId;
     let cfg = Cfg::new(&f).unwrap();
-    let succ = |x: u32| cfg.successors(b(x)).into_iter().map(|(t, e)| (t.0, e.kind)).collect::<Vec<_>>();
-    assert_eq!(succ(0), vec![(1, EdgeKind::Fallthrough), (2, EdgeKind::Jump)]);
+    let succ = |x: u32| {
+        cfg.successors(b(x))
+            .into_iter()
+            .map(|(t, e)| (t.0, e.kind))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        succ(0),
+        vec![(1, EdgeKind::Fallthrough), (2, EdgeKind::Jump)]
+    );
     assert_eq!(succ(1), vec![(3, EdgeKind::Jump)]);
     assert_eq!(succ(2), vec![(3, EdgeKind::Fallthrough)]);
-    assert_eq!(succ(3), vec![(4, EdgeKind::Fallthrough), (5, EdgeKind::Jump)]);
+    assert_eq!(
+        succ(3),
+        vec![(4, EdgeKind::Fallthrough), (5, EdgeKind::Jump)]
+    );
     assert_eq!(succ(4), vec![(3, EdgeKind::Jump)]);
     assert!(succ(5).is_empty() && succ(6).is_empty());
-    assert_eq!(cfg.predecessors_of_kind(b(3), EdgeKind::Jump), vec![b(1), b(4)]);
-    assert_eq!(cfg.predecessors_of_kind(b(3), EdgeKind::Fallthrough), vec![b(2)]);
-    assert_eq!(cfg.reachable(), vec![true, true, true, true, true, true, false]);
+    assert_eq!(
+        cfg.predecessors_of_kind(b(3), EdgeKind::Jump),
+        vec![b(1), b(4)]
+    );
+    assert_eq!(
+        cfg.predecessors_of_kind(b(3), EdgeKind::Fallthrough),
+        vec![b(2)]
+    );
+    assert_eq!(
+        cfg.reachable(),
+        vec![true, true, true, true, true, true, false]
+    );
     let dom = cfg.dominators();
     let idoms: Vec<Option<u32>> = (0..7).map(|x| dom.idom(b(x)).map(|d| d.0)).collect();
-    assert_eq!(idoms, vec![None, Some(0), Some(0), Some(0), Some(3), Some(3), None]);
+    assert_eq!(
+        idoms,
+        vec![None, Some(0), Some(0), Some(0), Some(3), Some(3), None]
+    );
     assert!(dom.dominates(b(3), b(4)) && !dom.dominates(b(1), b(3)) && !dom.dominates(b(0), b(6)));
     let s = body_start(&f, &cfg).unwrap();
     assert_eq!((s.at.block, s.at.instr, s.shared), (b(0), 1, false));
     let d = stackdepth::compute(&f).unwrap();
     let starts: Vec<Option<i32>> = (0..d.len()).map(|x| d.block(x).map(|v| v[0])).collect();
-    assert_eq!(starts, vec![Some(0), Some(0), Some(0), Some(1), Some(1), Some(1), None]);
+    assert_eq!(
+        starts,
+        vec![Some(0), Some(0), Some(0), Some(1), Some(1), Some(1), None]
+    );
     assert_eq!(d.max, 2);
     pyrewrite::verify::verify(&f).unwrap_or_else(|e| panic!("{e:?}"));
 
     // A handler on b3's first instruction makes b6 reachable by an
     // exception edge, starting at depth 1 + 1 (the exception).
-    f.blocks[3].instrs[0].handler = Some(Handler { target: l(6), depth: 1, lasti: false });
+    f.blocks[3].instrs[0].handler = Some(Handler {
+        target: l(6),
+        depth: 1,
+        lasti: false,
+    });
     let cfg = Cfg::new(&f).unwrap();
-    assert_eq!(cfg.successors_of_kind(b(3), EdgeKind::Exception), vec![b(6)]);
+    assert_eq!(
+        cfg.successors_of_kind(b(3), EdgeKind::Exception),
+        vec![b(6)]
+    );
     assert!(cfg.reachable()[6]);
     assert_eq!(cfg.dominators().idom(b(6)), Some(b(3)));
     let d = stackdepth::compute(&f).unwrap();
@@ -328,17 +463,36 @@ fn peephole_folds_are_counted_where_cpython_counted_them() {
     let mut checked = 0;
     for v in [PyVersion::new(3, 8), PyVersion::new(3, 9)] {
         let path = support::corpus_dir().join(format!("pyc/{v}/stack_folds.pyc"));
-        let Ok(data) = std::fs::read(&path) else { continue };
+        let Ok(data) = std::fs::read(&path) else {
+            continue;
+        };
         let pyc = Pyc::parse(&data).unwrap();
         let m = &pyc.marshal;
         let (mut with_rule, mut needed) = (0, 0);
         for (id, _) in m.code_objects() {
-            let Value::Code(code) = m.get(id) else { unreachable!() };
+            let Value::Code(code) = m.get(id) else {
+                unreachable!()
+            };
             let name = m.str(code.name).unwrap_or_default().into_owned();
             let mut f = lift::lift(m, id).unwrap();
-            assert_eq!(stackdepth::stacksize(&f).unwrap(), code.stacksize, "{v} {name}");
-            if ["ends_with_kwnames", "ends_with_compiler_tuple", "star_of_constant", "kwonly"].contains(&name.as_str()) {
-                assert!(f.peephole_tuples.is_empty(), "{v} {name}: {:?}", f.peephole_tuples);
+            assert_eq!(
+                stackdepth::stacksize(&f).unwrap(),
+                code.stacksize,
+                "{v} {name}"
+            );
+            if [
+                "ends_with_kwnames",
+                "ends_with_compiler_tuple",
+                "star_of_constant",
+                "kwonly",
+            ]
+            .contains(&name.as_str())
+            {
+                assert!(
+                    f.peephole_tuples.is_empty(),
+                    "{v} {name}: {:?}",
+                    f.peephole_tuples
+                );
             }
             if !f.peephole_tuples.is_empty() {
                 with_rule += 1;
@@ -349,7 +503,10 @@ fn peephole_folds_are_counted_where_cpython_counted_them() {
         }
         // NB: the module body (defaults of 9 functions and lambdas, 3.8's starred
         // calls and displays), kwnames_then_defaults, repeated_defaults, outer, inner.
-        assert!(with_rule >= 4, "{v}: only {with_rule} code objects count folded tuples");
+        assert!(
+            with_rule >= 4,
+            "{v}: only {with_rule} code objects count folded tuples"
+        );
         assert!(needed >= 1, "{v}: the rule never changed a size");
     }
     assert!(checked > 0 || support::corpus_versions().iter().all(|v| v.at_least(10)));

@@ -22,8 +22,13 @@ const TESTS: &[&str] = &["test_json", "test_textwrap", "test_heapq"];
 /// of files written.
 fn instrument_stdlib(interp: &Interpreter, out: &Path) -> usize {
     let files = support::stdlib_pycs(interp).expect("stdlib cache");
-    let base = support::oracle_cache_dir().join(interp.version.to_string()).join("stdlib");
-    let raw = vec![("hook".to_string(), RawValue::Text("pyrewrite_hook_count:hook".into()))];
+    let base = support::oracle_cache_dir()
+        .join(interp.version.to_string())
+        .join("stdlib");
+    let raw = vec![(
+        "hook".to_string(),
+        RawValue::Text("pyrewrite_hook_count:hook".into()),
+    )];
     let pl = Pipeline::from_specs(&[("inject-hook".to_string(), raw)]).unwrap();
     let mut n = 0;
     for pyc in files {
@@ -33,7 +38,8 @@ fn instrument_stdlib(interp: &Interpreter, out: &Path) -> usize {
             continue;
         }
         let mut p = Pyc::parse(&std::fs::read(&pyc).unwrap()).unwrap();
-        pl.run(&mut p, &pyc).unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
+        pl.run(&mut p, &pyc)
+            .unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
         let dest = out.join(rel);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::write(&dest, p.to_bytes().unwrap()).unwrap();
@@ -50,7 +56,9 @@ fn python(interp: &Interpreter, hooked: &Path, counts: &Path) -> std::process::C
         // NB: else os, site, codecs... come from the frozen copies, not ours.
         c.args(["-X", "frozen_modules=off"]);
     }
-    c.env("PYTHONPATH", hooked).env("PYREWRITE_HOOK_DIR", counts).env("PYTHONDONTWRITEBYTECODE", "1");
+    c.env("PYTHONPATH", hooked)
+        .env("PYREWRITE_HOOK_DIR", counts)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
     c
 }
 
@@ -78,24 +86,60 @@ fn check(minor: u8) {
     std::fs::create_dir_all(&counts).unwrap();
     let n = instrument_stdlib(&interp, &hooked);
 
-    let out = python(&interp, &hooked, &counts).args(["-c", "import json, os; print(json.__file__); print(os.__file__)"]).output().unwrap();
+    let out = python(&interp, &hooked, &counts)
+        .args([
+            "-c",
+            "import json, os; print(json.__file__); print(os.__file__)",
+        ])
+        .output()
+        .unwrap();
     let loaded = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{v}: {}", String::from_utf8_lossy(&out.stderr));
-    for (module, want) in [("json", hooked.join("json/__init__.pyc")), ("os", hooked.join("os.pyc"))] {
-        assert!(loaded.lines().any(|l| Path::new(l) == want), "{v}: {module} not loaded from the instrumented copy: {loaded}");
+    assert!(
+        out.status.success(),
+        "{v}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (module, want) in [
+        ("json", hooked.join("json/__init__.pyc")),
+        ("os", hooked.join("os.pyc")),
+    ] {
+        assert!(
+            loaded.lines().any(|l| Path::new(l) == want),
+            "{v}: {module} not loaded from the instrumented copy: {loaded}"
+        );
     }
     let _ = std::fs::remove_dir_all(&counts);
     std::fs::create_dir_all(&counts).unwrap();
 
-    let out = python(&interp, &hooked, &counts).args(["-m", "test"]).args(TESTS).output().unwrap();
-    let log = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && log.contains("SUCCESS"), "{v}: regression tests failed on the instrumented stdlib:\n{log}");
+    let out = python(&interp, &hooked, &counts)
+        .args(["-m", "test"])
+        .args(TESTS)
+        .output()
+        .unwrap();
+    let log =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && log.contains("SUCCESS"),
+        "{v}: regression tests failed on the instrumented stdlib:\n{log}"
+    );
     let totals = read_counts(&counts);
     let entries: u64 = totals.values().sum();
-    eprintln!("{v}: {n} instrumented files; {} passed; {entries} hook entries, {} qualnames", TESTS.join(" "), totals.len());
+    eprintln!(
+        "{v}: {n} instrumented files; {} passed; {entries} hook entries, {} qualnames",
+        TESTS.join(" "),
+        totals.len()
+    );
     // NB: every JSON decode enters JSONDecoder.decode, every dedent textwrap.dedent.
-    for q in ["JSONDecoder.decode", "JSONEncoder.encode", "dedent", "TextWrapper.wrap"] {
-        assert!(totals.get(q).copied().unwrap_or(0) > 0, "{v}: no hook entry for {q}");
+    for q in [
+        "JSONDecoder.decode",
+        "JSONEncoder.encode",
+        "dedent",
+        "TextWrapper.wrap",
+    ] {
+        assert!(
+            totals.get(q).copied().unwrap_or(0) > 0,
+            "{v}: no hook entry for {q}"
+        );
     }
 }
 

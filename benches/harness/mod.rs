@@ -57,7 +57,10 @@ impl Corpus {
             let bytes = std::fs::read(root.join(&rel))?;
             files.push(File { rel, bytes });
         }
-        Ok(Corpus { root: root.to_path_buf(), files })
+        Ok(Corpus {
+            root: root.to_path_buf(),
+            files,
+        })
     }
 
     /// Sum of file sizes.
@@ -201,7 +204,10 @@ impl Args {
     /// Parses `std::env::args`, exiting with `usage` on error.
     pub fn parse(usage: &str) -> Args {
         let mut dir = None;
-        let mut settings = Settings { warmup: 2, iters: 10 };
+        let mut settings = Settings {
+            warmup: 2,
+            iters: 10,
+        };
         let mut phases = Vec::new();
         let mut json = false;
         let mut it = std::env::args().skip(1);
@@ -210,7 +216,8 @@ impl Args {
             std::process::exit(2)
         };
         let num = |v: Option<String>, what: &str| -> usize {
-            v.and_then(|s| s.parse().ok()).unwrap_or_else(|| die(&format!("{what} needs a number")))
+            v.and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| die(&format!("{what} needs a number")))
         };
         while let Some(a) = it.next() {
             match a.as_str() {
@@ -225,7 +232,12 @@ impl Args {
             }
         }
         let dir = dir.unwrap_or_else(|| die("no corpus directory"));
-        Args { dir, settings, phases, json }
+        Args {
+            dir,
+            settings,
+            phases,
+            json,
+        }
     }
 
     /// Exits with an error if `--phase` named something not in `known`.
@@ -271,7 +283,10 @@ pub fn report(args: &Args, corpus: &Corpus, meta: serde_json::Value, results: &[
         if let (Some(d), serde_json::Value::Object(m)) = (doc.as_object_mut(), meta) {
             d.extend(m);
         }
-        println!("{}", serde_json::to_string_pretty(&doc).expect("serialisable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("serialisable")
+        );
         return;
     }
     println!(

@@ -105,6 +105,13 @@ class Pipeline:
             raise UsageError("this pipeline has passes written in Python: they run on live code objects only")
         return self._segments[0]
 
+    @property
+    def _runs_python(self) -> bool:
+        """True when a pass is written in Python (given as a callable or as
+        ``python = "module:function"`` in a config): its output depends on
+        code pyrewrite cannot key a cache on."""
+        return any(callable(s) or "python" in s.names for s in self._segments)
+
     def _engine(self) -> List[Any]:
         return [s for s in self._segments if not callable(s)]
 
@@ -190,6 +197,15 @@ def _run_python_pass(fn: PythonPass, code: types.CodeType) -> types.CodeType:
         e.pass_name = e.pass_name or _pass_label(fn)
         e.code_object = e.code_object or getattr(code, "co_qualname", code.co_name)
         raise
+
+
+def _python_pass_on_marshal(fn: PythonPass, data: bytes) -> Optional[bytes]:
+    """A Python pass of an engine pipeline (``python = "module:function"``
+    in a config): the marshalled code object ``data`` rewritten, or None
+    when the pass changed nothing. Called by the compiled core."""
+    code = marshal.loads(data)
+    out = marshal.dumps(_run_python_pass(fn, code))
+    return None if out == marshal.dumps(code) else out
 
 
 def _config_text(config: Union[str, "os.PathLike[str]"]) -> Tuple[str, str]:

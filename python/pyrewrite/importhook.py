@@ -63,7 +63,7 @@ class Installation:
         self.exclude = list(exclude) + ["pyrewrite", "pyrewrite.*"] + runtime + [m + ".*" for m in runtime]
         # NB: a pass written in Python can change without its name changing,
         # so nothing it produced is cached.
-        self.cache = cache and not any(callable(x) for x in pipeline._segments)
+        self.cache = cache and not pipeline._runs_python
         self.on_error = on_error
         self.key = hashlib.sha256(f"{_pyrewrite.__version__}\0{key_material}".encode()).hexdigest()[:16]
         self.rewritten: List[str] = []

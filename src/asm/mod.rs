@@ -92,7 +92,9 @@ fn arg_error(t: &OpTable, op: u8, arg: Arg) -> Error {
             let s = t.facts(op).name_shift;
             invalid(format!("{name}: flags {flags} do not fit in {s} bit(s)"))
         }
-        Arg::LocalPair(a, b) => invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each")),
+        Arg::LocalPair(a, b) => {
+            invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each"))
+        }
         Arg::Jump(l) => invalid(format!("jump to {l} outside the assembler's jump pass")),
         _ => invalid(format!("argument {arg:?} of opcode {op}")),
     }
@@ -106,14 +108,22 @@ fn caches(t: &OpTable, op: u8) -> u32 {
 /// Chooses the opcode and argument of jump `op` at `op_offset` to `target`
 /// (byte offsets), switching direction where the version allows it.
 fn fit_jump(t: &OpTable, op: u8, op_offset: u32, target: u32) -> Result<(u8, u32)> {
-    let info = t.get(op).ok_or_else(|| invalid(format!("undefined opcode {op}")))?;
-    let j = info.jump.ok_or_else(|| invalid(format!("{} takes no jump target", info.name)))?;
+    let info = t
+        .get(op)
+        .ok_or_else(|| invalid(format!("undefined opcode {op}")))?;
+    let j = info
+        .jump
+        .ok_or_else(|| invalid(format!("{} takes no jump target", info.name)))?;
     let unit = u32::from(j.unit_bytes);
     if !j.relative {
         return Ok((op, target / unit));
     }
     let next = op_offset + 2 + 2 * caches(t, op);
-    let (dist, ok) = if j.backward { (next.wrapping_sub(target), target <= next) } else { (target.wrapping_sub(next), target >= next) };
+    let (dist, ok) = if j.backward {
+        (next.wrapping_sub(target), target <= next)
+    } else {
+        (target.wrapping_sub(next), target >= next)
+    };
     if ok {
         return Ok((op, dist / unit));
     }
@@ -143,7 +153,12 @@ const NO_JUMP: u32 = u32::MAX;
 
 /// Assembles `f` into bytes without touching any arena.
 pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
-    let t = opcodes::table(f.version).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
+    let t = opcodes::table(f.version).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "opcodes of Python {}",
+            f.version
+        )))
+    })?;
     // Index of the first instruction of each block (== next block's for empty ones).
     let (blocks, dup) = LabelIndex::new(&f.blocks);
     if let Some(l) = dup {
@@ -155,19 +170,32 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
         first.push(n);
         n += b.instrs.len();
     }
-    let index_of = |l: Label| blocks.get(l).map(|b| first[b]).ok_or_else(|| invalid(format!("no block called {l}")));
+    let index_of = |l: Label| {
+        blocks
+            .get(l)
+            .map(|b| first[b])
+            .ok_or_else(|| invalid(format!("no block called {l}")))
+    };
     // NB: one vector of small slots instead of one per field: fewer
     // allocations per code object (docs/benchmarks.md).
     let mut slots: Vec<Slot> = Vec::with_capacity(n);
     for ins in f.instrs() {
         if ins.op == t.extended_arg || t.get(ins.op).is_none() {
-            return Err(invalid(format!("opcode {} cannot be assembled as an instruction", ins.op)));
+            return Err(invalid(format!(
+                "opcode {} cannot be assembled as an instruction",
+                ins.op
+            )));
         }
         let (arg, target) = match ins.arg {
             Arg::Jump(l) => (0, index_of(l)? as u32),
             a => (encode_arg(t, ins.op, a)?, NO_JUMP),
         };
-        slots.push(Slot { op: ins.op, ext: ins.ext.max(prefixes_needed(arg)), arg, target });
+        slots.push(Slot {
+            op: ins.op,
+            ext: ins.ext.max(prefixes_needed(arg)),
+            arg,
+            target,
+        });
     }
     let size = |s: &Slot| 2 * (u32::from(s.ext) + 1 + caches(t, s.op));
     // Per instruction: byte offset of its first prefix and one past its caches.
@@ -220,7 +248,13 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
     let handler_offset = |l: Label| index_of(l).map(|k| spans.get(k).map_or(total, |s| s.0));
     let exceptiontable = exception_table(f, &spans, &handler_offset)?;
     let ops = slots.iter().map(|s| s.op).collect();
-    Ok(Assembled { code, linetable, exceptiontable, spans, ops })
+    Ok(Assembled {
+        code,
+        linetable,
+        exceptiontable,
+        spans,
+        ops,
+    })
 }
 
 /// `orig` when it holds exactly `new`, else a new bytes node.
@@ -248,12 +282,21 @@ fn tuple_node(m: &mut Marshal, orig: ObjId, items: &[ObjId]) -> ObjId {
 pub fn assemble(f: &Function, m: &mut Marshal, code: ObjId) -> Result<()> {
     let a = assemble_bytes(f)?;
     let Value::Code(c) = m.get(code) else {
-        return Err(Error::new(ErrorKind::UnexpectedType { expected: "a code object", found: "another value".into() }));
+        return Err(Error::new(ErrorKind::UnexpectedType {
+            expected: "a code object",
+            found: "another value".into(),
+        }));
     };
     // NB: copy the ids out, create the new nodes, then edit the code
     // object where it lies (no clone of the Code box per function).
-    let (old_code, old_lines, old_exc, old_consts, old_names, old_vars) =
-        (c.code, c.linetable, c.exceptiontable, c.consts, c.names, c.varnames);
+    let (old_code, old_lines, old_exc, old_consts, old_names, old_vars) = (
+        c.code,
+        c.linetable,
+        c.exceptiontable,
+        c.consts,
+        c.names,
+        c.varnames,
+    );
     let (old_kinds, old_cells, old_frees) = (c.localspluskinds, c.cellvars, c.freevars);
     let code_bytes = bytes_node(m, old_code, &a.code);
     let linetable = bytes_node(m, old_lines, &a.linetable);
@@ -264,7 +307,9 @@ pub fn assemble(f: &Function, m: &mut Marshal, code: ObjId) -> Result<()> {
     let localspluskinds = old_kinds.map(|k| bytes_node(m, k, &f.localspluskinds));
     let cellvars = old_cells.map(|x| tuple_node(m, x, &f.cellvars));
     let freevars = old_frees.map(|x| tuple_node(m, x, &f.freevars));
-    let Value::Code(c) = m.get_mut(code) else { unreachable!("checked above") };
+    let Value::Code(c) = m.get_mut(code) else {
+        unreachable!("checked above")
+    };
     c.code = code_bytes;
     c.linetable = linetable;
     c.exceptiontable = exceptiontable;

@@ -20,7 +20,10 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     let mut entries: Vec<LocEntry> = Vec::with_capacity(spans.len());
     let mut last_line = Some(f.firstlineno);
     for (ins, &(start, end)) in f.instrs().zip(spans) {
-        let mut loc = Loc { line: ins.loc.line, ..Loc::default() };
+        let mut loc = Loc {
+            line: ins.loc.line,
+            ..Loc::default()
+        };
         if v.lnotab() && loc.line.is_none() {
             // NB: 3.8/3.9 tables cannot say "no line": keep the previous one.
             loc.line = last_line;
@@ -30,15 +33,34 @@ pub fn line_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
         for &g in ghosts.into_iter().flatten() {
             entries.push(LocEntry::line_only(start, start, Some(g)));
         }
-        let e = LocEntry { start, end, line: loc.line, end_line: loc.end_line, col: loc.col, end_col: loc.end_col };
+        let e = LocEntry {
+            start,
+            end,
+            line: loc.line,
+            end_line: loc.end_line,
+            col: loc.col,
+            end_col: loc.end_col,
+        };
         let merge = !(ins.starts_line && v.lnotab());
         match entries.last_mut() {
-            Some(p) if merge && ghosts.is_none() && (p.line, p.end_line, p.col, p.end_col) == (e.line, e.end_line, e.col, e.end_col) => p.end = end,
+            Some(p)
+                if merge
+                    && ghosts.is_none()
+                    && (p.line, p.end_line, p.col, p.end_col)
+                        == (e.line, e.end_line, e.col, e.end_col) =>
+            {
+                p.end = end
+            }
             _ => entries.push(e),
         }
     }
     let end = spans.last().map_or(0, |s| s.1);
-    for &g in f.end_ghosts.and_then(|g| f.ghost_lines.get(g.0 as usize)).into_iter().flatten() {
+    for &g in f
+        .end_ghosts
+        .and_then(|g| f.ghost_lines.get(g.0 as usize))
+        .into_iter()
+        .flatten()
+    {
         entries.push(LocEntry::line_only(end, end, Some(g)));
     }
     locations::encode(v, &entries, f.firstlineno)
@@ -55,13 +77,22 @@ fn location_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
     for (ins, &(start, end)) in f.instrs().zip(spans) {
         let l = ins.loc;
         if let Some(p) = open.as_mut() {
-            if merge && (p.line, p.end_line, p.col, p.end_col) == (l.line, l.end_line, l.col, l.end_col) {
+            if merge
+                && (p.line, p.end_line, p.col, p.end_col) == (l.line, l.end_line, l.col, l.end_col)
+            {
                 p.end = end;
                 continue;
             }
             enc.push(p)?;
         }
-        open = Some(LocEntry { start, end, line: l.line, end_line: l.end_line, col: l.col, end_col: l.end_col });
+        open = Some(LocEntry {
+            start,
+            end,
+            line: l.line,
+            end_line: l.end_line,
+            col: l.col,
+            end_col: l.end_col,
+        });
     }
     if let Some(p) = open {
         enc.push(&p)?;
@@ -72,7 +103,11 @@ fn location_table(f: &Function, spans: &[(u32, u32)]) -> Result<Vec<u8>> {
 /// The exception table of `f` (empty before 3.11): one entry per run of
 /// neighbouring instructions with the same handler. `offset_of` gives a
 /// handler label's byte offset.
-pub fn exception_table(f: &Function, spans: &[(u32, u32)], offset_of: &dyn Fn(Label) -> Result<u32>) -> Result<Vec<u8>> {
+pub fn exception_table(
+    f: &Function,
+    spans: &[(u32, u32)],
+    offset_of: &dyn Fn(Label) -> Result<u32>,
+) -> Result<Vec<u8>> {
     if !f.version.localsplus_layout() {
         return Ok(Vec::new());
     }
@@ -83,7 +118,13 @@ pub fn exception_table(f: &Function, spans: &[(u32, u32)], offset_of: &dyn Fn(La
             if prev == Some(h) {
                 entries.last_mut().expect("a run is open").0.end = end;
             } else {
-                let e = ExcEntry { start, end, target: 0, depth: h.depth, lasti: h.lasti };
+                let e = ExcEntry {
+                    start,
+                    end,
+                    target: 0,
+                    depth: h.depth,
+                    lasti: h.lasti,
+                };
                 entries.push((e, h.target));
             }
         }

@@ -111,8 +111,12 @@ impl Dominators {
 impl Cfg {
     /// Builds the graph of `f`.
     pub fn new(f: &Function) -> Result<Cfg> {
-        let t = opcodes::table(f.version)
-            .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
+        let t = opcodes::table(f.version).ok_or_else(|| {
+            Error::new(ErrorKind::Unsupported(format!(
+                "opcodes of Python {}",
+                f.version
+            )))
+        })?;
         let mut graph = StableDiGraph::with_capacity(f.blocks.len(), f.blocks.len() * 2);
         let mut nodes = Vec::with_capacity(f.blocks.len());
         for i in 0..f.blocks.len() {
@@ -132,17 +136,22 @@ impl Cfg {
             let from = BlockId(i as u32);
             // NB: one edge per (target, kind); most blocks have one or two.
             seen.clear();
-            let mut add = |cfg: &mut Cfg, to: Label, kind: EdgeKind, instr: usize| match cfg.by_label.get(to) {
-                Some(t) => {
-                    let tid = BlockId(t as u32);
-                    if !seen.contains(&(tid, kind)) {
-                        seen.push((tid, kind));
-                        cfg.graph
-                            .add_edge(cfg.nodes[from.index()], cfg.nodes[tid.index()], Edge { kind, instr });
+            let mut add =
+                |cfg: &mut Cfg, to: Label, kind: EdgeKind, instr: usize| match cfg.by_label.get(to)
+                {
+                    Some(t) => {
+                        let tid = BlockId(t as u32);
+                        if !seen.contains(&(tid, kind)) {
+                            seen.push((tid, kind));
+                            cfg.graph.add_edge(
+                                cfg.nodes[from.index()],
+                                cfg.nodes[tid.index()],
+                                Edge { kind, instr },
+                            );
+                        }
                     }
-                }
-                None => cfg.dangling.push((Position { block: from, instr }, to)),
-            };
+                    None => cfg.dangling.push((Position { block: from, instr }, to)),
+                };
             let mut ended = false;
             for (k, ins) in b.instrs.iter().enumerate() {
                 if let Some(h) = ins.handler {
@@ -150,11 +159,19 @@ impl Cfg {
                 }
                 if let Arg::Jump(l) = ins.arg {
                     match flow::jump_use(t, ins.op) {
-                        Some(JumpUse::Flow | JumpUse::CallFinally) => add(&mut cfg, l, EdgeKind::Jump, k),
+                        Some(JumpUse::Flow | JumpUse::CallFinally) => {
+                            add(&mut cfg, l, EdgeKind::Jump, k)
+                        }
                         Some(JumpUse::Setup) => add(&mut cfg, l, EdgeKind::Exception, k),
                         Some(JumpUse::Reference) | None => {
                             if cfg.by_label.get(l).is_none() {
-                                cfg.dangling.push((Position { block: from, instr: k }, l));
+                                cfg.dangling.push((
+                                    Position {
+                                        block: from,
+                                        instr: k,
+                                    },
+                                    l,
+                                ));
                             }
                         }
                     }
@@ -268,7 +285,9 @@ impl Cfg {
     /// (indexed by [`BlockId::index`]).
     pub fn reachable_by(&self, kinds: &[EdgeKind]) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
-        let Some(entry) = self.entry() else { return seen };
+        let Some(entry) = self.entry() else {
+            return seen;
+        };
         let mut stack = vec![entry];
         seen[entry.index()] = true;
         while let Some(b) = stack.pop() {
@@ -296,7 +315,9 @@ impl Cfg {
             let d = petgraph::algo::dominators::simple_fast(&self.graph, self.nodes[entry.index()]);
             for b in self.blocks() {
                 if b != entry && reachable[b.index()] {
-                    idom[b.index()] = d.immediate_dominator(self.nodes[b.index()]).map(|x| self.graph[x]);
+                    idom[b.index()] = d
+                        .immediate_dominator(self.nodes[b.index()])
+                        .map(|x| self.graph[x]);
                 }
             }
         }
@@ -333,25 +354,38 @@ pub struct BodyStart {
 ///   generators and coroutines, `RETURN_GENERATOR`, `POP_TOP`, then
 ///   `RESUME 0`; the body starts right after that first `RESUME`.
 pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
-    let t = opcodes::table(f.version)
-        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))?;
+    let t = opcodes::table(f.version).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "opcodes of Python {}",
+            f.version
+        )))
+    })?;
     let first = f
         .blocks
         .iter()
         .enumerate()
         .find_map(|(bi, b)| (!b.instrs.is_empty()).then_some(bi));
     let Some(first) = first else {
-        return Err(Error::new(ErrorKind::Invalid("function has no instructions".into())));
+        return Err(Error::new(ErrorKind::Invalid(
+            "function has no instructions".into(),
+        )));
     };
     // NB: RESUME exists from 3.11 and GEN_START only in 3.10.
     let at = if let Some(resume) = t.code(Opcode::Resume) {
         let found = f.blocks.iter().enumerate().find_map(|(bi, b)| {
-            b.instrs.iter().position(|i| i.op == resume).map(|k| Position {
-                block: BlockId(bi as u32),
-                instr: k + 1,
-            })
+            b.instrs
+                .iter()
+                .position(|i| i.op == resume)
+                .map(|k| Position {
+                    block: BlockId(bi as u32),
+                    instr: k + 1,
+                })
         });
-        found.ok_or_else(|| Error::new(ErrorKind::Invalid("3.11+ code without a RESUME instruction".into())))?
+        found.ok_or_else(|| {
+            Error::new(ErrorKind::Invalid(
+                "3.11+ code without a RESUME instruction".into(),
+            ))
+        })?
     } else if t.is(f.blocks[first].instrs[0].op, Opcode::GenStart) {
         Position {
             block: BlockId(first as u32),
@@ -401,12 +435,22 @@ impl fmt::Display for CfgDisplay<'_> {
                     EdgeKind::Jump => "jump",
                     EdgeKind::Exception => "exception",
                 };
-                write!(out, "{} {kind} {}", if i == 0 { "" } else { "," }, self.cfg.label(*t))?;
+                write!(
+                    out,
+                    "{} {kind} {}",
+                    if i == 0 { "" } else { "," },
+                    self.cfg.label(*t)
+                )?;
             }
             writeln!(out)?;
         }
         for (p, l) in &self.cfg.dangling {
-            writeln!(out, "dangling: {} instr {} -> {l}", self.cfg.label(p.block), p.instr)?;
+            writeln!(
+                out,
+                "dangling: {} instr {} -> {l}",
+                self.cfg.label(p.block),
+                p.instr
+            )?;
         }
         if self.cfg.falls_off_end {
             writeln!(out, "falls off the end")?;

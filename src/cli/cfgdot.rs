@@ -41,7 +41,11 @@ impl Side {
             let f = lift::lift(&m, id).map_err(|e| e.context(format!("lifting {qual}")))?;
             functions.push((qual, line, f));
         }
-        Ok(Side { title: title.to_string(), functions, marshal: m })
+        Ok(Side {
+            title: title.to_string(),
+            functions,
+            marshal: m,
+        })
     }
 }
 
@@ -94,7 +98,10 @@ fn elide(text: &str, max: usize) -> String {
     let head = 1 + max * 2 / 3;
     let tail = max - max * 2 / 3;
     let mut out: String = lines[..head].iter().map(|l| format!("{l}\n")).collect();
-    out.push_str(&format!("    ... {} more instruction(s) ...\n", lines.len() - head - tail));
+    out.push_str(&format!(
+        "    ... {} more instruction(s) ...\n",
+        lines.len() - head - tail
+    ));
     for l in &lines[lines.len() - tail..] {
         out.push_str(l);
         out.push('\n');
@@ -113,12 +120,21 @@ pub fn dot(name: &str, sides: &[Side], max_lines: usize) -> Result<String, Error
     for (si, side) in sides.iter().enumerate() {
         for (fi, (qual, line, f)) in side.functions.iter().enumerate() {
             let id = |b: usize| format!("s{si}f{fi}b{b}");
-            let title = if side.title.is_empty() { format!("{qual} (line {line})") } else { format!("{}: {qual} (line {line})", side.title) };
+            let title = if side.title.is_empty() {
+                format!("{qual} (line {line})")
+            } else {
+                format!("{}: {qual} (line {line})", side.title)
+            };
             let _ = writeln!(out, "  subgraph cluster_s{si}f{fi} {{");
             let _ = writeln!(out, "    label={};", quote_plain(&title));
             let texts = block_texts(f, &side.marshal);
             for (b, text) in texts.iter().enumerate() {
-                let _ = writeln!(out, "    {} [label={}];", id(b), quote(&elide(text, max_lines)));
+                let _ = writeln!(
+                    out,
+                    "    {} [label={}];",
+                    id(b),
+                    quote(&elide(text, max_lines))
+                );
             }
             if f.blocks.is_empty() {
                 let _ = writeln!(out, "    {} [label=\"(no blocks)\"];", id(0));
@@ -132,9 +148,16 @@ pub fn dot(name: &str, sides: &[Side], max_lines: usize) -> Result<String, Error
                         EdgeKind::Fallthrough => String::new(),
                         EdgeKind::Jump => " [color=blue, style=bold]".to_string(),
                         EdgeKind::Exception => {
-                            let h = f.blocks[b.index()].instrs.get(e.instr).and_then(|i| i.handler);
+                            let h = f.blocks[b.index()]
+                                .instrs
+                                .get(e.instr)
+                                .and_then(|i| i.handler);
                             let label = match h {
-                                Some(h) => format!("exc [{}]{}", h.depth, if h.lasti { " lasti" } else { "" }),
+                                Some(h) => format!(
+                                    "exc [{}]{}",
+                                    h.depth,
+                                    if h.lasti { " lasti" } else { "" }
+                                ),
                                 None => "exc".to_string(),
                             };
                             format!(" [color=red, style=dashed, label={}]", quote_plain(&label))
@@ -173,7 +196,10 @@ pub fn svg(dot_text: &str) -> Result<String, String> {
     let out = child.wait_with_output().map_err(|e| format!("dot: {e}"))?;
     let _ = writer.join();
     if !out.status.success() {
-        return Err(format!("dot rejected the graph: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "dot rejected the graph: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     String::from_utf8(out.stdout).map_err(|e| format!("dot: {e}"))
 }
@@ -184,10 +210,15 @@ mod tests {
 
     #[test]
     fn long_blocks_are_cut() {
-        let text: String = std::iter::once("L0:\n".to_string()).chain((0..100).map(|i| format!("    NOP {i}\n"))).collect();
+        let text: String = std::iter::once("L0:\n".to_string())
+            .chain((0..100).map(|i| format!("    NOP {i}\n")))
+            .collect();
         let cut = elide(&text, 9);
         assert_eq!(cut.lines().count(), 11);
-        assert!(cut.starts_with("L0:\n    NOP 0\n") && cut.ends_with("    NOP 99\n"), "{cut}");
+        assert!(
+            cut.starts_with("L0:\n    NOP 0\n") && cut.ends_with("    NOP 99\n"),
+            "{cut}"
+        );
         assert!(cut.contains("... 91 more instruction(s) ..."), "{cut}");
         assert_eq!(elide(&text, 0), text);
         assert_eq!(elide(&text, 100), text);

@@ -2,13 +2,13 @@
 
 use super::fsutil::walk;
 use super::{cfgdot, disdiff, passes, report, CfgFormat, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::passes::params::Glob;
-use crate::inspect::{diff::FileDiff, info::FileInfo, instr};
 use crate::code::qualnames;
+use crate::inspect::{diff::FileDiff, info::FileInfo, instr};
 use crate::marshal::{Marshal, ObjId, Value};
-use crate::{ir, lift};
+use crate::passes::params::Glob;
 use crate::pyc::Pyc;
 use crate::Error;
+use crate::{ir, lift};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -45,13 +45,18 @@ pub fn info(path: &Path, json: bool) -> i32 {
         #[serde(flatten)]
         info: &'a FileInfo,
     }
-    let r = read(path).and_then(|p| report::guard(path, || FileInfo::of(&p))).map(|info| {
-        if json {
-            to_json(&Out { file: path.display().to_string(), info: &info })
-        } else {
-            format!("file:         {}\n{}", path.display(), info.to_text())
-        }
-    });
+    let r = read(path)
+        .and_then(|p| report::guard(path, || FileInfo::of(&p)))
+        .map(|info| {
+            if json {
+                to_json(&Out {
+                    file: path.display().to_string(),
+                    info: &info,
+                })
+            } else {
+                format!("file:         {}\n{}", path.display(), info.to_text())
+            }
+        });
     emit_or_report(path, r)
 }
 
@@ -84,7 +89,11 @@ pub fn dis(path: &Path, opts: DisOptions<'_>) -> i32 {
         let file = path.join(rel);
         match dis_file(&file, opts) {
             Ok(text) if opts.json => parts.push(text.trim_end().to_string()),
-            Ok(text) => report::emit(&format!("{}# {}\n{text}", if parts.is_empty() { "" } else { "\n" }, file.display())),
+            Ok(text) => report::emit(&format!(
+                "{}# {}\n{text}",
+                if parts.is_empty() { "" } else { "\n" },
+                file.display()
+            )),
             Err(e) => {
                 report::error(&file, &e);
                 failed = true;
@@ -132,7 +141,11 @@ fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {
             if let Some(g) = &glob {
                 code_objects.retain(|c| g.matches(&c.qualname));
             }
-            let out = Out { file: path.display().to_string(), version: p.version().to_string(), code_objects };
+            let out = Out {
+                file: path.display().to_string(),
+                version: p.version().to_string(),
+                code_objects,
+            };
             return Ok(to_json(&out));
         }
         match &glob {
@@ -214,19 +227,34 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
             #[serde(flatten)]
             diff: &'a FileDiff,
         }
-        report::emit(&to_json(&Out { a: a.display().to_string(), b: b.display().to_string(), diff: &d }));
+        report::emit(&to_json(&Out {
+            a: a.display().to_string(),
+            b: b.display().to_string(),
+            diff: &d,
+        }));
     } else {
         // NB: the disassembly hunks come first, so `patch` and `delta` read
         // the output; the attribute report after them is trailing text to both.
-        let dis_of = |p: &Pyc| crate::dis::dis_module(&p.marshal).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"));
+        let dis_of = |p: &Pyc| {
+            crate::dis::dis_module(&p.marshal)
+                .unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
+        };
         let (na, nb) = (a.display().to_string(), b.display().to_string());
         report::emit(&disdiff::unified(&dis_of(&pa), &dis_of(&pb), &na, &nb));
         let attrs = d.to_text(&na, &nb, all, ignore_header);
         // NB: the report's own ---/+++ lines would read as a second file header.
-        let attrs: String = attrs.lines().filter(|l| !l.starts_with("--- ") && !l.starts_with("+++ ")).map(|l| format!("{l}\n")).collect();
+        let attrs: String = attrs
+            .lines()
+            .filter(|l| !l.starts_with("--- ") && !l.starts_with("+++ "))
+            .map(|l| format!("{l}\n"))
+            .collect();
         report::emit(&attrs);
     }
-    let same = if ignore_header { d.code_identical } else { d.identical };
+    let same = if ignore_header {
+        d.code_identical
+    } else {
+        d.identical
+    };
     if same {
         EXIT_OK
     } else {
@@ -235,7 +263,13 @@ pub fn diff(a: &Path, b: &Path, json: bool, all: bool, ignore_header: bool) -> i
 }
 
 /// `pyrewrite cfg FILE [--qualname GLOB] [--format dot|svg] [--pass NAME ...]`.
-pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, passes: (Option<&Path>, &[String], &[String])) -> i32 {
+pub fn cfg(
+    path: &Path,
+    qualname: &str,
+    format: CfgFormat,
+    max_lines: usize,
+    passes: (Option<&Path>, &[String], &[String]),
+) -> i32 {
     let (config, names, params) = passes;
     let pipeline = if config.is_some() || !names.is_empty() {
         match crate::passes::config::pipeline(config, names, params) {
@@ -256,7 +290,10 @@ pub fn cfg(path: &Path, qualname: &str, format: CfgFormat, max_lines: usize, pas
                 Some(pl) => {
                     let mut after = p.marshal.clone();
                     pl.run_marshal(&mut after, None)?;
-                    vec![cfgdot::Side::lift("before", p.marshal, &glob)?, cfgdot::Side::lift("after", after, &glob)?]
+                    vec![
+                        cfgdot::Side::lift("before", p.marshal, &glob)?,
+                        cfgdot::Side::lift("after", after, &glob)?,
+                    ]
                 }
             };
             cfgdot::dot(&path.display().to_string(), &sides, max_lines)

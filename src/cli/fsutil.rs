@@ -32,12 +32,17 @@ pub fn walk(root: &Path, skip: Option<&Path>) -> Walk {
     let entries = walkdir::WalkDir::new(root)
         .follow_links(false)
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && skip.is_some_and(|s| fs::canonicalize(e.path()).is_ok_and(|c| c == s))));
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && skip.is_some_and(|s| fs::canonicalize(e.path()).is_ok_and(|c| c == s)))
+        });
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let dir = e.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                let dir = e
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
                 let err = match e.into_io_error() {
                     Some(io) => Error::from(io),
                     None => Error::new(ErrorKind::Io("file system loop".into())),
@@ -49,7 +54,11 @@ pub fn walk(root: &Path, skip: Option<&Path>) -> Walk {
         if entry.file_type().is_dir() {
             continue;
         }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
         if is_pyc(&rel) && (entry.file_type().is_file() || entry.path().is_file()) {
             w.pyc.push(rel);
         } else {
@@ -66,11 +75,17 @@ pub fn walk(root: &Path, skip: Option<&Path>) -> Walk {
 pub fn sourceless_rel(rel: &Path) -> PathBuf {
     let parent = rel.parent().unwrap_or(Path::new(""));
     if parent.file_name().is_some_and(|n| n == "__pycache__") {
-        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         // NB: the cache tag (`cpython-312`, `cpython-312.opt-1`) sits between
         // the module name and `.pyc`; module names have no dot.
         let module = name.split('.').next().unwrap_or(&name);
-        parent.parent().unwrap_or(Path::new("")).join(format!("{module}.pyc"))
+        parent
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(format!("{module}.pyc"))
     } else {
         rel.to_path_buf()
     }
@@ -81,7 +96,10 @@ pub fn sourceless_rel(rel: &Path) -> PathBuf {
 /// `pkg.mod`, `pkg/__init__.pyc` is `pkg`.
 pub fn module_name(rel: &Path) -> String {
     let plain = sourceless_rel(rel).with_extension("");
-    let mut parts: Vec<String> = plain.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = plain
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if parts.len() > 1 && parts.last().is_some_and(|p| p == "__init__") {
         parts.pop();
     }
@@ -91,10 +109,22 @@ pub fn module_name(rel: &Path) -> String {
 /// True when `out` is `DIR/__pycache__/mod.TAG.pyc` and `DIR/mod.py` does
 /// not exist: Python never loads such a file.
 pub fn orphan_cache_file(out: &Path) -> bool {
-    let Some(cache) = out.parent().filter(|p| p.file_name().is_some_and(|n| n == "__pycache__")) else { return false };
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let Some(cache) = out
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "__pycache__"))
+    else {
+        return false;
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let module = name.split('.').next().unwrap_or(&name);
-    !cache.parent().unwrap_or(Path::new("")).join(format!("{module}.py")).exists()
+    !cache
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(format!("{module}.py"))
+        .exists()
 }
 
 /// True when both paths exist and are the same file.
@@ -111,18 +141,28 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// directory, then a rename over the target. Creates missing parent
 /// directories. Copies `permissions_from`'s permissions when given. On
 /// failure the temporary file is removed and `target` is untouched.
-pub fn write_atomic(target: &Path, data: &[u8], permissions_from: Option<&Path>) -> Result<(), Error> {
+pub fn write_atomic(
+    target: &Path,
+    data: &[u8],
+    permissions_from: Option<&Path>,
+) -> Result<(), Error> {
     let io = |e: std::io::Error, p: &Path| Error::new(ErrorKind::Io(e.to_string())).in_file(p);
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.pyrewrite-{}-{n}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(data)?;
         if let Some(src) = permissions_from {
             f.set_permissions(fs::metadata(src)?.permissions())?;
@@ -144,11 +184,23 @@ mod tests {
 
     #[test]
     fn layouts_and_module_names() {
-        assert_eq!(sourceless_rel(Path::new("a/__pycache__/m.cpython-312.pyc")), Path::new("a/m.pyc"));
-        assert_eq!(sourceless_rel(Path::new("__pycache__/m.cpython-38.opt-1.pyc")), Path::new("m.pyc"));
+        assert_eq!(
+            sourceless_rel(Path::new("a/__pycache__/m.cpython-312.pyc")),
+            Path::new("a/m.pyc")
+        );
+        assert_eq!(
+            sourceless_rel(Path::new("__pycache__/m.cpython-38.opt-1.pyc")),
+            Path::new("m.pyc")
+        );
         assert_eq!(sourceless_rel(Path::new("a/m.pyc")), Path::new("a/m.pyc"));
-        assert_eq!(module_name(Path::new("pkg/__pycache__/mod.cpython-313.pyc")), "pkg.mod");
+        assert_eq!(
+            module_name(Path::new("pkg/__pycache__/mod.cpython-313.pyc")),
+            "pkg.mod"
+        );
         assert_eq!(module_name(Path::new("pkg/sub/__init__.pyc")), "pkg.sub");
-        assert_eq!(module_name(Path::new("__pycache__/hooks.cpython-38.pyc")), "hooks");
+        assert_eq!(
+            module_name(Path::new("__pycache__/hooks.cpython-38.pyc")),
+            "hooks"
+        );
     }
 }

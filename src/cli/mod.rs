@@ -176,8 +176,9 @@ where
     };
     match cli.command {
         Some(Command::Info(a)) => commands::info(&a.file, a.json),
-        Some(Command::Dis(a)) => {
-            commands::dis(&a.path, commands::DisOptions {
+        Some(Command::Dis(a)) => commands::dis(
+            &a.path,
+            commands::DisOptions {
                 json: a.json,
                 ir: a.ir,
                 qualname: a.qualname.as_deref(),
@@ -186,16 +187,27 @@ where
                     show_offsets: a.show_offsets,
                     show_positions: a.show_positions,
                 },
-            })
-        }
+            },
+        ),
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
-        Some(Command::Cfg(a)) => commands::cfg(&a.file, &a.qualname, a.format, a.max_lines, (a.config.as_deref(), &a.passes, &a.params)),
+        Some(Command::Cfg(a)) => commands::cfg(
+            &a.file,
+            &a.qualname,
+            a.format,
+            a.max_lines,
+            (a.config.as_deref(), &a.passes, &a.params),
+        ),
         Some(Command::Passes) => commands::passes(),
         Some(Command::Completions { shell }) => {
             // NB: clap_complete/clap_mangen derive both from the same clap
             // definitions, so they cannot drift from the parser.
             let mut out = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "pyrewrite", &mut out);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "pyrewrite",
+                &mut out,
+            );
             report::emit(&String::from_utf8_lossy(&out));
             EXIT_OK
         }

@@ -54,7 +54,10 @@ pub fn install_panic_hook() {
         } else {
             "unknown panic".to_string()
         };
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg}{at}")));
     }));
 }
@@ -66,8 +69,13 @@ pub fn guard<T>(path: &Path, f: impl FnOnce() -> Result<T, Error>) -> Result<T, 
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(_) => {
-            let msg = LAST_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "unknown panic".into());
-            Err(Error::new(ErrorKind::Invalid(format!("internal error (please report): {msg}"))).in_file(path))
+            let msg = LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::new(ErrorKind::Invalid(format!(
+                "internal error (please report): {msg}"
+            )))
+            .in_file(path))
         }
     }
 }

@@ -1,14 +1,16 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
-use super::fsutil::{module_name, orphan_cache_file, same_file, sourceless_rel, walk, write_atomic};
+use super::fsutil::{
+    module_name, orphan_cache_file, same_file, sourceless_rel, walk, write_atomic,
+};
 use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use clap::ValueEnum;
 use crate::passes::params::Glob;
 use crate::passes::{config, PassStats, Pipeline};
 use crate::pyc::{version_of_magic, Pyc};
 use crate::{Error, ErrorKind, PyVersion};
+use clap::Args;
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -140,7 +142,11 @@ pub fn run(args: RewriteArgs) -> i32 {
         ));
     }
     if args.layout == Layout::Sourceless && input.is_dir() && is_package_dir(&input) {
-        let name = input.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
+        let name = input
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
         report::warning(&format!(
             "IN is the package {name:?} itself (it has an __init__): its modules are written at the top of OUT, \
              so `import {name}` will not find them there; give the directory that holds the package (a sys.path entry) as IN"
@@ -151,7 +157,10 @@ pub fn run(args: RewriteArgs) -> i32 {
             report::note(&format!("module {m} (imported by the rewritten code) is not in IN: it must be importable when the code runs"));
         }
     }
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
         Ok(p) => p,
         Err(e) => {
             report::usage(&format!("cannot start worker threads: {e}"));
@@ -162,7 +171,9 @@ pub fn run(args: RewriteArgs) -> i32 {
     let results: Vec<Result<Outcome, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
-                let r = report::guard(&job.input, || process(job, &pipeline, args.in_place, args.diff));
+                let r = report::guard(&job.input, || {
+                    process(job, &pipeline, args.in_place, args.diff)
+                });
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
@@ -230,14 +241,26 @@ pub fn run(args: RewriteArgs) -> i32 {
     }
     if args.json {
         let passes: Vec<PassJson> = totals.iter().map(PassJson::from).collect();
-        let doc = RunJson { files: files_json, passes, failed: failures.len(), ok };
+        let doc = RunJson {
+            files: files_json,
+            passes,
+            failed: failures.len(),
+            ok,
+        };
         let mut text = serde_json::to_string_pretty(&doc).expect("plain structs serialise");
         text.push('\n');
         report::emit(&text);
     } else if !args.quiet {
         let verb = if args.check { "checked" } else { "rewrote" };
-        let ignored = if ignored > 0 { format!(", ignored {ignored} non-.pyc or excluded file(s)") } else { String::new() };
-        report::emit(&format!("{verb} {ok} file(s), {} failed{ignored}\n", failures.len()));
+        let ignored = if ignored > 0 {
+            format!(", ignored {ignored} non-.pyc or excluded file(s)")
+        } else {
+            String::new()
+        };
+        report::emit(&format!(
+            "{verb} {ok} file(s), {} failed{ignored}\n",
+            failures.len()
+        ));
         for (k, s) in totals.iter().enumerate() {
             report::emit(&format!(
                 "pass {} {}: changed {} site(s) in {} code object(s), {} site(s) matched\n",
@@ -291,7 +314,9 @@ impl FileJson {
             file: job.input.display().to_string(),
             output: job.output.as_ref().map(|o| o.display().to_string()),
             status,
-            passes: outcome.map(|o| o.stats.iter().map(PassJson::from).collect()).unwrap_or_default(),
+            passes: outcome
+                .map(|o| o.stats.iter().map(PassJson::from).collect())
+                .unwrap_or_default(),
             error,
         }
     }
@@ -329,14 +354,20 @@ fn check_versions(pipeline: &Pipeline, jobs: &[Job]) -> Result<(), Vec<String>> 
     for job in jobs.iter().filter(|j| !j.runtime) {
         let mut magic = [0u8; 2];
         // NB: unreadable files fail later, located, with the rest of the run.
-        let ok = std::fs::File::open(&job.input).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic));
+        let ok = std::fs::File::open(&job.input)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic));
         if let (Ok(()), Some((v, _))) = (ok, version_of_magic(u16::from_le_bytes(magic))) {
             *versions.entry(v).or_default() += 1;
         }
     }
     let msgs: Vec<String> = versions
         .iter()
-        .flat_map(|(v, n)| pipeline.check_version(*v).into_iter().map(move |m| format!("{m} (Python {v}: {n} input file(s); nothing was written)")))
+        .flat_map(|(v, n)| {
+            pipeline
+                .check_version(*v)
+                .into_iter()
+                .map(move |m| format!("{m} (Python {v}: {n} input file(s); nothing was written)"))
+        })
         .collect();
     if msgs.is_empty() {
         Ok(())
@@ -362,9 +393,12 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
         return Err(usage(format!("{flag} takes no OUT")));
     }
     if !args.check && !args.in_place && args.output.is_none() {
-        return Err(usage("missing OUT (or use --check, or --in-place to replace the input)".into()));
+        return Err(usage(
+            "missing OUT (or use --check, or --in-place to replace the input)".into(),
+        ));
     }
-    let meta = std::fs::metadata(input).map_err(|e| Planned::Failed(Error::from(e).in_file(input)))?;
+    let meta =
+        std::fs::metadata(input).map_err(|e| Planned::Failed(Error::from(e).in_file(input)))?;
     let output = args.output.as_deref();
     if let Some(out) = output {
         if same_file(input, out) {
@@ -394,9 +428,14 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
         if let (Some(o), false) = (&out, args.in_place) {
             if o.is_dir() {
                 let name = Path::new(input.file_name().unwrap_or_default());
-                let in_cache = input.parent().and_then(Path::file_name).is_some_and(|n| n == "__pycache__");
+                let in_cache = input
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "__pycache__");
                 let name = match args.layout {
-                    Layout::Sourceless if in_cache => sourceless_rel(&Path::new("__pycache__").join(name)),
+                    Layout::Sourceless if in_cache => {
+                        sourceless_rel(&Path::new("__pycache__").join(name))
+                    }
                     _ => name.to_path_buf(),
                 };
                 out = Some(o.join(name));
@@ -404,11 +443,22 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
         }
         let name = Path::new(input.file_name().unwrap_or_default());
         let runtime = runtime.contains(&module_name(name));
-        return Ok((vec![Job { input: input.to_path_buf(), output: out, runtime }], 0, Vec::new()));
+        return Ok((
+            vec![Job {
+                input: input.to_path_buf(),
+                output: out,
+                runtime,
+            }],
+            0,
+            Vec::new(),
+        ));
     }
     if let Some(out) = output {
         if out.exists() && !out.is_dir() {
-            return Err(usage(format!("{}: IN is a directory but OUT is not", out.display())));
+            return Err(usage(format!(
+                "{}: IN is a directory but OUT is not",
+                out.display()
+            )));
         }
     }
     let skip = output.and_then(|o| std::fs::canonicalize(o).ok());
@@ -420,7 +470,8 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
     let mut taken: HashMap<PathBuf, PathBuf> = HashMap::new();
     for rel in &w.pyc {
         let text = rel.to_string_lossy().replace('\\', "/");
-        let wanted = (include.is_empty() || include.iter().any(|g| g.matches(&text))) && !exclude.iter().any(|g| g.matches(&text));
+        let wanted = (include.is_empty() || include.iter().any(|g| g.matches(&text)))
+            && !exclude.iter().any(|g| g.matches(&text));
         if !wanted {
             ignored += 1;
             continue;
@@ -441,7 +492,11 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
             }
         }
         let runtime = runtime.contains(&module_name(rel));
-        jobs.push(Job { output: target(Some(&out_rel), &path), input: path, runtime });
+        jobs.push(Job {
+            output: target(Some(&out_rel), &path),
+            input: path,
+            runtime,
+        });
     }
     Ok((jobs, ignored, w.errors))
 }
@@ -459,16 +514,27 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
     }
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
     let before = diff.then(|| dis_text(&pyc.marshal));
-    let stats = pipeline.run_counted(&mut pyc, path).map_err(|e| e.in_file(path))?;
+    let stats = pipeline
+        .run_counted(&mut pyc, path)
+        .map_err(|e| e.in_file(path))?;
     let diff_text = before.map(|b| {
         let name = path.display().to_string();
-        disdiff::unified(&b, &dis_text(&pyc.marshal), &format!("{name}\tbefore"), &format!("{name}\tafter"))
+        disdiff::unified(
+            &b,
+            &dis_text(&pyc.marshal),
+            &format!("{name}\tbefore"),
+            &format!("{name}\tafter"),
+        )
     });
     let bytes = pyc.to_bytes().map_err(|e| e.in_file(path))?;
     if pipeline.is_empty() && bytes != data {
         // NB: with no pass the rewrite must reproduce the input exactly; a
         // difference is a pyrewrite bug, and writing it would corrupt the file.
-        let at = bytes.iter().zip(&data).position(|(x, y)| x != y).unwrap_or(bytes.len().min(data.len()));
+        let at = bytes
+            .iter()
+            .zip(&data)
+            .position(|(x, y)| x != y)
+            .unwrap_or(bytes.len().min(data.len()));
         return Err(Error::at(
             at as u64,
             ErrorKind::Invalid(format!(
@@ -479,8 +545,13 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
         )
         .in_file(path));
     }
-    let outcome = Outcome { diff: diff_text, stats };
-    let Some(out) = &job.output else { return Ok(outcome) };
+    let outcome = Outcome {
+        diff: diff_text,
+        stats,
+    };
+    let Some(out) = &job.output else {
+        return Ok(outcome);
+    };
     if !in_place && same_file(path, out) {
         return Err(Error::new(ErrorKind::Invalid(format!(
             "output {} is the input file; use --in-place to overwrite it",
@@ -498,7 +569,10 @@ fn is_package_dir(dir: &Path) -> bool {
         return true;
     }
     std::fs::read_dir(dir.join("__pycache__"))
-        .map(|rd| rd.flatten().any(|e| e.file_name().to_string_lossy().starts_with("__init__.")))
+        .map(|rd| {
+            rd.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("__init__."))
+        })
         .unwrap_or(false)
 }
 

@@ -27,8 +27,14 @@ pub fn jump_target(view: &CodeView, ins: &Instr) -> Option<i64> {
 
 /// The text in parentheses after the argument (empty: none shown).
 /// `jump_text` renders a jump target offset (`to 12` or `to L3`).
-pub fn argrepr(view: &CodeView, ins: &Instr, jump_text: &dyn Fn(i64) -> Result<String>) -> Result<String> {
-    let (Some(info), Some(arg)) = (ins.info, ins.arg) else { return Ok(String::new()) };
+pub fn argrepr(
+    view: &CodeView,
+    ins: &Instr,
+    jump_text: &dyn Fn(i64) -> Result<String>,
+) -> Result<String> {
+    let (Some(info), Some(arg)) = (ins.info, ins.arg) else {
+        return Ok(String::new());
+    };
     let t = view.table;
     let idx = |i: i64| -> usize { usize::try_from(i).unwrap_or(usize::MAX) };
     // NB: specialized opcodes take their argument kind from their base.
@@ -42,7 +48,11 @@ pub fn argrepr(view: &CodeView, ins: &Instr, jump_text: &dyn Fn(i64) -> Result<S
             if !n.low_bit {
                 name
             } else {
-                let extra = if how == ArgRepr::GlobalNull { "NULL" } else { "NULL|self" };
+                let extra = if how == ArgRepr::GlobalNull {
+                    "NULL"
+                } else {
+                    "NULL|self"
+                };
                 if t.null_after_name {
                     format!("{name} + {extra}")
                 } else {
@@ -71,7 +81,11 @@ pub fn argrepr(view: &CodeView, ins: &Instr, jump_text: &dyn Fn(i64) -> Result<S
         (ArgKind::Compare, _) => match t.compare_op(arg as u32) {
             Some((op, true)) => format!("bool({op})"),
             Some((op, false)) => op.to_string(),
-            None => return Err(super::invalid(format!("compare argument {arg} out of range"))),
+            None => {
+                return Err(super::invalid(format!(
+                    "compare argument {arg} out of range"
+                )))
+            }
         },
         (ArgKind::BinaryOp, _) => pick(t.nb_ops, idx(arg), base)?.1.to_string(),
         (ArgKind::Intrinsic1, _) => pick(t.intrinsic1, idx(arg), base)?.to_string(),
@@ -86,11 +100,22 @@ pub fn argrepr(view: &CodeView, ins: &Instr, jump_text: &dyn Fn(i64) -> Result<S
 fn int_argrepr(view: &CodeView, how: ArgRepr, what: &str, arg: i64) -> Result<String> {
     let t = view.table;
     let flags = |names: &[&str]| -> String {
-        names.iter().enumerate().filter(|(i, _)| arg & (1 << i) != 0).map(|(_, s)| *s).collect::<Vec<_>>().join(", ")
+        names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| arg & (1 << i) != 0)
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     Ok(match how {
         ArgRepr::FormatValue => {
-            let mut s = t.format_value_converters.get((arg & 3) as usize).copied().unwrap_or("").to_string();
+            let mut s = t
+                .format_value_converters
+                .get((arg & 3) as usize)
+                .copied()
+                .unwrap_or("")
+                .to_string();
             if arg & 4 != 0 {
                 if !s.is_empty() {
                     s.push_str(", ");
@@ -100,7 +125,12 @@ fn int_argrepr(view: &CodeView, how: ArgRepr, what: &str, arg: i64) -> Result<St
             s
         }
         ArgRepr::FunctionFlags => flags(t.function_attr_flags),
-        ArgRepr::ConvertValue => pick(&CONVERT_VALUE_NAMES, usize::try_from(arg).unwrap_or(usize::MAX), what)?.to_string(),
+        ArgRepr::ConvertValue => pick(
+            &CONVERT_VALUE_NAMES,
+            usize::try_from(arg).unwrap_or(usize::MAX),
+            what,
+        )?
+        .to_string(),
         ArgRepr::IsNot => (if arg != 0 { "is not" } else { "is" }).to_string(),
         ArgRepr::NotIn => (if arg != 0 { "not in" } else { "in" }).to_string(),
         ArgRepr::Kind | ArgRepr::Blank | ArgRepr::GlobalNull => String::new(),
@@ -108,5 +138,7 @@ fn int_argrepr(view: &CodeView, how: ArgRepr, what: &str, arg: i64) -> Result<St
 }
 
 fn pick<'t, T>(table: &'t [T], i: usize, what: &str) -> Result<&'t T> {
-    table.get(i).ok_or_else(|| super::invalid(format!("{what} argument {i} out of range")))
+    table
+        .get(i)
+        .ok_or_else(|| super::invalid(format!("{what} argument {i} out of range")))
 }

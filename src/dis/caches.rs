@@ -12,8 +12,18 @@ use crate::version::PyVersion;
 type Format = &'static [(Opcode, &'static [(&'static str, u8)])];
 
 const COUNTER: &[(&str, u8)] = &[("counter", 1)];
-const LOAD_GLOBAL: &[(&str, u8)] = &[("counter", 1), ("index", 1), ("module_keys_version", 1), ("builtin_keys_version", 1)];
-const LOAD_ATTR: &[(&str, u8)] = &[("counter", 1), ("version", 2), ("keys_version", 2), ("descr", 4)];
+const LOAD_GLOBAL: &[(&str, u8)] = &[
+    ("counter", 1),
+    ("index", 1),
+    ("module_keys_version", 1),
+    ("builtin_keys_version", 1),
+];
+const LOAD_ATTR: &[(&str, u8)] = &[
+    ("counter", 1),
+    ("version", 2),
+    ("keys_version", 2),
+    ("descr", 4),
+];
 const STORE_ATTR: &[(&str, u8)] = &[("counter", 1), ("version", 2), ("index", 1)];
 const CALL: &[(&str, u8)] = &[("counter", 1), ("func_version", 2)];
 const TO_BOOL: &[(&str, u8)] = &[("counter", 1), ("version", 2)];
@@ -108,11 +118,24 @@ pub fn lines(view: &CodeView, ins: &Instr) -> Vec<(u32, String)> {
     }
     for (name, size) in fields {
         let start = offset as usize + 2;
-        let bytes = view.co_code.get(start..start + 2 * usize::from(*size)).unwrap_or(&[]);
-        let value = bytes.iter().rev().fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+        let bytes = view
+            .co_code
+            .get(start..start + 2 * usize::from(*size))
+            .unwrap_or(&[]);
+        let value = bytes
+            .iter()
+            .rev()
+            .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
         for i in 0..*size {
             offset += 2;
-            out.push((offset, if i == 0 { format!("{name}: {value}") } else { String::new() }));
+            out.push((
+                offset,
+                if i == 0 {
+                    format!("{name}: {value}")
+                } else {
+                    String::new()
+                },
+            ));
         }
     }
     out

@@ -71,7 +71,12 @@ pub fn decode(t: &'static OpTable, code: &[u8]) -> Vec<Instr> {
             }
             None
         };
-        out.push(Instr { offset: i as u32, op, info, arg });
+        out.push(Instr {
+            offset: i as u32,
+            op,
+            info,
+            arg,
+        });
         i += 2;
     }
     out

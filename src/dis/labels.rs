@@ -23,7 +23,11 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
     for e in &exc {
         offsets.extend([i64::from(e.start), i64::from(e.end), i64::from(e.target)]);
     }
-    let label: HashMap<i64, usize> = offsets.iter().enumerate().map(|(i, &o)| (o, i + 1)).collect();
+    let label: HashMap<i64, usize> = offsets
+        .iter()
+        .enumerate()
+        .map(|(i, &o)| (o, i + 1))
+        .collect();
     let label_width = 4 + label.len().to_string().len();
 
     // NB: dis filters line numbers with filter(None, ...), which drops 0 too.
@@ -39,25 +43,51 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             }
         }
     };
-    let positions = if opts.show_positions { view.positions()? } else { Vec::new() };
-    let lineno_width = if opts.show_positions { positions_width(&positions) } else { lineno_width };
+    let positions = if opts.show_positions {
+        view.positions()?
+    } else {
+        Vec::new()
+    };
+    let lineno_width = if opts.show_positions {
+        positions_width(&positions)
+    } else {
+        lineno_width
+    };
     let position_field = |offset: u32| -> String {
-        let p = positions.get(offset as usize / 2).copied().unwrap_or(super::NO_POSITION);
-        let text = if [p.line, p.end_line, p.col, p.end_col].iter().all(Option::is_none) {
+        let p = positions
+            .get(offset as usize / 2)
+            .copied()
+            .unwrap_or(super::NO_POSITION);
+        let text = if [p.line, p.end_line, p.col, p.end_col]
+            .iter()
+            .all(Option::is_none)
+        {
             NO_LINENO.to_string()
         } else {
             let o = |x: Option<i32>| x.map_or("?".to_string(), |v| v.to_string());
-            format!("{}:{}-{}:{}", o(p.line), o(p.col), o(p.end_line), o(p.end_col))
+            format!(
+                "{}:{}-{}:{}",
+                o(p.line),
+                o(p.col),
+                o(p.end_line),
+                o(p.end_col)
+            )
         };
         format!("{text:<lineno_width$}")
     };
 
     // NB: `-O`: wide enough for the last offset, at least 4 digits.
-    let offset_width = if opts.show_offsets { (view.co_code.len() as i64 - 2).max(9999).to_string().len() } else { 0 };
+    let offset_width = if opts.show_offsets {
+        (view.co_code.len() as i64 - 2).max(9999).to_string().len()
+    } else {
+        0
+    };
     let offset_field = |o: u32| format!("{o:>offset_width$}  ");
 
     let jump_text = |t: i64| -> Result<String> {
-        let n = label.get(&t).ok_or_else(|| super::invalid(format!("jump to {t} has no label")))?;
+        let n = label
+            .get(&t)
+            .ok_or_else(|| super::invalid(format!("jump to {t} has no label")))?;
         Ok(format!("to L{n}"))
     };
     let from_text = |t: i64| -> Result<String> { Ok(format!("from L{}", label[&t])) };
@@ -92,7 +122,10 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
             let excess = name.len().saturating_sub(OPNAME_WIDTH);
             let w = OPARG_WIDTH.saturating_sub(excess);
             fields.push(format!("{arg:>w$}"));
-            let text = if ins.info.is_some_and(|i| i.op == crate::opcodes::Opcode::EndAsyncFor) {
+            let text = if ins
+                .info
+                .is_some_and(|i| i.op == crate::opcodes::Opcode::EndAsyncFor)
+            {
                 argrepr(view, ins, &from_text)?
             } else {
                 argrepr(view, ins, &jump_text)?
@@ -117,7 +150,11 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
                 if offset_width > 0 {
                     fields.push(offset_field(offset));
                 }
-                fields.extend(["   ".to_string(), format!("{:<OPNAME_WIDTH$}", "CACHE"), format!("{:>OPARG_WIDTH$}", 0)]);
+                fields.extend([
+                    "   ".to_string(),
+                    format!("{:<OPNAME_WIDTH$}", "CACHE"),
+                    format!("{:>OPARG_WIDTH$}", 0),
+                ]);
                 if !repr.is_empty() {
                     fields.push(format!("({repr})"));
                 }
@@ -131,7 +168,14 @@ pub fn disassemble(view: &CodeView, opts: Options, out: &mut String) -> Result<(
         for e in &exc {
             let lasti = if e.lasti { " lasti" } else { "" };
             let l = |o: u32| label[&i64::from(o)];
-            let _ = writeln!(out, "  L{} to L{} -> L{} [{}]{lasti}", l(e.start), l(e.end), l(e.target), e.depth);
+            let _ = writeln!(
+                out,
+                "  L{} to L{} -> L{} [{}]{lasti}",
+                l(e.start),
+                l(e.end),
+                l(e.target),
+                e.depth
+            );
         }
     }
     Ok(())
@@ -145,7 +189,12 @@ fn positions_width(positions: &[crate::locations::Position]) -> usize {
     for p in positions {
         let parts = [p.line, p.end_line, p.col, p.end_col];
         has_value |= parts.iter().any(Option::is_some);
-        values = values.max(parts.iter().map(|x| x.map_or(1, |v| v.to_string().len())).sum());
+        values = values.max(
+            parts
+                .iter()
+                .map(|x| x.map_or(1, |v| v.to_string().len()))
+                .sum(),
+        );
     }
     if has_value {
         1 + NO_LINENO.len().max(3 + values)

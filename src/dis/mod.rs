@@ -76,7 +76,11 @@ pub fn disassemble_with(m: &Marshal, code_id: ObjId, opts: Options) -> Result<St
 /// `edit(code_id, text)` before it is placed. NB: the Python package uses
 /// this to show a live frozenset constant in the order the running
 /// interpreter iterates it (string hashes are randomised per process).
-pub fn dis_code_with(m: &Marshal, code_id: ObjId, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<String> {
+pub fn dis_code_with(
+    m: &Marshal,
+    code_id: ObjId,
+    edit: &mut dyn FnMut(ObjId, String) -> String,
+) -> Result<String> {
     let mut out = String::new();
     recurse_with(m, code_id, Options::default(), &mut out, edit)?;
     Ok(out)
@@ -86,7 +90,13 @@ fn recurse(m: &Marshal, code_id: ObjId, opts: Options, out: &mut String) -> Resu
     recurse_with(m, code_id, opts, out, &mut |_, text| text)
 }
 
-fn recurse_with(m: &Marshal, code_id: ObjId, opts: Options, out: &mut String, edit: &mut dyn FnMut(ObjId, String) -> String) -> Result<()> {
+fn recurse_with(
+    m: &Marshal,
+    code_id: ObjId,
+    opts: Options,
+    out: &mut String,
+    edit: &mut dyn FnMut(ObjId, String) -> String,
+) -> Result<()> {
     out.push_str(&edit(code_id, disassemble_with(m, code_id, opts)?));
     let view = CodeView::new(m, code_id)?;
     for &k in view.consts {
@@ -123,9 +133,14 @@ impl<'a> CodeView<'a> {
             return Err(invalid(format!("object #{} is not a code object", id.0)));
         };
         let table = opcodes::table(m.version).ok_or_else(|| {
-            Error::new(ErrorKind::Unsupported(format!("disassembly of Python {}", m.version)))
+            Error::new(ErrorKind::Unsupported(format!(
+                "disassembly of Python {}",
+                m.version
+            )))
         })?;
-        let co_code = m.bytes(code.code).ok_or_else(|| invalid("co_code is not bytes".into()))?;
+        let co_code = m
+            .bytes(code.code)
+            .ok_or_else(|| invalid("co_code is not bytes".into()))?;
         let mut cells = Vec::new();
         if !table.localsplus {
             cells.extend_from_slice(code.cellvars.map_or(&[][..], |c| m.items(c)));
@@ -147,9 +162,16 @@ impl<'a> CodeView<'a> {
     /// Text of the str at `ids[i]` (what `dis` prints for a name), or an
     /// error naming the table, as Python's IndexError would stop `dis`.
     pub fn name_in(&self, ids: &[ObjId], i: i64, what: &str) -> Result<String> {
-        let id = usize::try_from(i).ok().and_then(|i| ids.get(i)).ok_or_else(|| {
-            invalid(format!("{what} index {i} out of range ({} entries) in code object {}", ids.len(), self.name))
-        })?;
+        let id = usize::try_from(i)
+            .ok()
+            .and_then(|i| ids.get(i))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{what} index {i} out of range ({} entries) in code object {}",
+                    ids.len(),
+                    self.name
+                ))
+            })?;
         Ok(match self.m.get(*id) {
             Value::Str(s) => pyrepr::decode_marshal_str(s).into_iter().collect(),
             _ => pyrepr::repr(self.m, *id),
@@ -158,26 +180,45 @@ impl<'a> CodeView<'a> {
 
     /// `repr(co_consts[i])`.
     pub fn const_repr(&self, i: i64) -> Result<String> {
-        let id = usize::try_from(i).ok().and_then(|i| self.consts.get(i)).ok_or_else(|| {
-            invalid(format!("const index {i} out of range ({} entries) in code object {}", self.consts.len(), self.name))
-        })?;
+        let id = usize::try_from(i)
+            .ok()
+            .and_then(|i| self.consts.get(i))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "const index {i} out of range ({} entries) in code object {}",
+                    self.consts.len(),
+                    self.name
+                ))
+            })?;
         Ok(pyrepr::repr(self.m, *id))
     }
 
     /// Decoded line table entries.
     pub fn line_starts(&self) -> Result<Vec<(u32, Option<i32>)>> {
         let v = self.m.version;
-        let table = self.m.bytes(self.code.linetable).ok_or_else(|| invalid("line table is not bytes".into()))?;
-        let entries = crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
-        Ok(crate::locations::line_starts(v, &entries, self.co_code.len()))
+        let table = self
+            .m
+            .bytes(self.code.linetable)
+            .ok_or_else(|| invalid("line table is not bytes".into()))?;
+        let entries =
+            crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
+        Ok(crate::locations::line_starts(
+            v,
+            &entries,
+            self.co_code.len(),
+        ))
     }
 
     /// `list(co_positions())`: one position per code unit (3.11+), units
     /// the table does not cover without any.
     pub fn positions(&self) -> Result<Vec<crate::locations::Position>> {
         let v = self.m.version;
-        let table = self.m.bytes(self.code.linetable).ok_or_else(|| invalid("line table is not bytes".into()))?;
-        let entries = crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
+        let table = self
+            .m
+            .bytes(self.code.linetable)
+            .ok_or_else(|| invalid("line table is not bytes".into()))?;
+        let entries =
+            crate::locations::decode(v, table, self.code.firstlineno, self.co_code.len())?;
         let mut out = crate::locations::positions(&entries);
         out.resize(self.co_code.len() / 2, NO_POSITION);
         Ok(out)
@@ -188,7 +229,10 @@ impl<'a> CodeView<'a> {
         match self.code.exceptiontable {
             None => Ok(Vec::new()),
             Some(t) => {
-                let raw = self.m.bytes(t).ok_or_else(|| invalid("exception table is not bytes".into()))?;
+                let raw = self
+                    .m
+                    .bytes(t)
+                    .ok_or_else(|| invalid("exception table is not bytes".into()))?;
                 crate::exctable::decode(raw, self.co_code.len())
             }
         }
@@ -196,8 +240,12 @@ impl<'a> CodeView<'a> {
 }
 
 /// A code unit without any position.
-pub(crate) const NO_POSITION: crate::locations::Position =
-    crate::locations::Position { line: None, end_line: None, col: None, end_col: None };
+pub(crate) const NO_POSITION: crate::locations::Position = crate::locations::Position {
+    line: None,
+    end_line: None,
+    col: None,
+    end_col: None,
+};
 
 fn invalid(msg: String) -> Error {
     Error::new(ErrorKind::Invalid(msg))

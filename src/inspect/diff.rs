@@ -106,18 +106,27 @@ fn root(p: &Pyc) -> Result<CodeView<'_>> {
 impl FileDiff {
     /// Compares two parsed files (of any versions).
     pub fn of(a: &Pyc, b: &Pyc) -> Result<FileDiff> {
-        let (ha, hb) = (super::info::HeaderInfo::of(&a.header), super::info::HeaderInfo::of(&b.header));
+        let (ha, hb) = (
+            super::info::HeaderInfo::of(&a.header),
+            super::info::HeaderInfo::of(&b.header),
+        );
         let header = vec![
             attr("version", json!(ha.version), json!(hb.version)),
             attr("magic", json!(ha.magic), json!(hb.magic)),
             attr("flags", json!(ha.flags), json!(hb.flags)),
-            attr("invalidation", json!(ha.invalidation), json!(hb.invalidation)),
+            attr(
+                "invalidation",
+                json!(ha.invalidation),
+                json!(hb.invalidation),
+            ),
         ];
         let header_identical = header.iter().all(|d| d.same);
         let (ra, rb) = (root(a)?, root(b)?);
         let qa: HashMap<ObjId, String> = qualnames(&a.marshal).into_iter().collect();
         let qb: HashMap<ObjId, String> = qualnames(&b.marshal).into_iter().collect();
-        let q = |m: &HashMap<ObjId, String>, cv: &CodeView| m.get(&cv.id).cloned().unwrap_or_else(|| cv.name().into());
+        let q = |m: &HashMap<ObjId, String>, cv: &CodeView| {
+            m.get(&cv.id).cloned().unwrap_or_else(|| cv.name().into())
+        };
 
         let mut pairs = Vec::new();
         let (mut only_in_a, mut only_in_b) = (Vec::new(), Vec::new());
@@ -130,10 +139,17 @@ impl FileDiff {
             let names_a: Vec<String> = kids_a.iter().map(|c| q(&qa, c)).collect();
             let names_b: Vec<String> = kids_b.iter().map(|c| q(&qb, c)).collect();
             let (matched, left_a, left_b) = pair_children(&names_a, &names_b);
-            let mut next: Vec<(usize, usize, PairedBy)> =
-                matched.into_iter().map(|(i, j)| (i, j, PairedBy::Qualname)).collect();
+            let mut next: Vec<(usize, usize, PairedBy)> = matched
+                .into_iter()
+                .map(|(i, j)| (i, j, PairedBy::Qualname))
+                .collect();
             let n = left_a.len().min(left_b.len());
-            next.extend(left_a.iter().zip(&left_b).map(|(&i, &j)| (i, j, PairedBy::Position)));
+            next.extend(
+                left_a
+                    .iter()
+                    .zip(&left_b)
+                    .map(|(&i, &j)| (i, j, PairedBy::Position)),
+            );
             next.sort_by_key(|&(i, _, _)| i);
             for &(i, j, by) in next.iter().rev() {
                 stack.push((kids_a[i], kids_b[j], depth + 1, by));
@@ -145,7 +161,8 @@ impl FileDiff {
                 unpaired(&kids_b[j], depth + 1, &qb, &mut only_in_b);
             }
         }
-        let code_identical = only_in_a.is_empty() && only_in_b.is_empty() && pairs.iter().all(|p| p.identical);
+        let code_identical =
+            only_in_a.is_empty() && only_in_b.is_empty() && pairs.iter().all(|p| p.identical);
         Ok(FileDiff {
             header,
             header_identical,
@@ -168,7 +185,11 @@ impl FileDiff {
         if self.header_identical {
             let _ = writeln!(out, "header: identical");
         } else {
-            let _ = writeln!(out, "header: differs{}", if ignore_header { " (ignored)" } else { "" });
+            let _ = writeln!(
+                out,
+                "header: differs{}",
+                if ignore_header { " (ignored)" } else { "" }
+            );
             write_attrs(&mut out, "  ", &self.header, all);
         }
         for p in &self.pairs {
@@ -185,7 +206,11 @@ impl FileDiff {
             };
             let verdict = if p.identical { "identical" } else { "differs" };
             let _ = writeln!(out, "\n{pad}code {names} ({how}): {verdict}");
-            let bc = p.attrs.iter().find(|d| d.attr == "bytecode").expect("bytecode is compared");
+            let bc = p
+                .attrs
+                .iter()
+                .find(|d| d.attr == "bytecode")
+                .expect("bytecode is compared");
             let _ = writeln!(
                 out,
                 "{pad}  bytecode identical: {}{}",
@@ -196,11 +221,19 @@ impl FileDiff {
         }
         for (label, list) in [(name_a, &self.only_in_a), (name_b, &self.only_in_b)] {
             for u in list {
-                let _ = writeln!(out, "\nonly in {label}: code {} (line {})", u.qualname, u.firstlineno);
+                let _ = writeln!(
+                    out,
+                    "\nonly in {label}: code {} (line {})",
+                    u.qualname, u.firstlineno
+                );
             }
         }
         let differing = self.pairs.iter().filter(|p| !p.identical).count();
-        let same = if ignore_header { self.code_identical } else { self.identical };
+        let same = if ignore_header {
+            self.code_identical
+        } else {
+            self.identical
+        };
         let _ = writeln!(
             out,
             "\n{}: {} code object pair(s), {differing} differ, {} unpaired in {name_a}, {} unpaired in {name_b}{}",
@@ -251,14 +284,36 @@ fn unpaired(cv: &CodeView, depth: usize, q: &HashMap<ObjId, String>, out: &mut V
     }
 }
 
-fn compare(a: &CodeView, b: &CodeView, qa: String, qb: String, depth: usize, paired_by: PairedBy) -> CodePair {
-    let strs = |v: Vec<std::borrow::Cow<str>>| json!(v.iter().map(|s| s.as_ref()).collect::<Vec<_>>());
-    let consts = |c: &CodeView| json!(c.consts().iter().map(|&k| const_repr(c.m, k)).collect::<Vec<_>>());
+fn compare(
+    a: &CodeView,
+    b: &CodeView,
+    qa: String,
+    qb: String,
+    depth: usize,
+    paired_by: PairedBy,
+) -> CodePair {
+    let strs =
+        |v: Vec<std::borrow::Cow<str>>| json!(v.iter().map(|s| s.as_ref()).collect::<Vec<_>>());
+    let consts = |c: &CodeView| {
+        json!(c
+            .consts()
+            .iter()
+            .map(|&k| const_repr(c.m, k))
+            .collect::<Vec<_>>())
+    };
     let (ca, cb) = (a.code, b.code);
     let attrs = vec![
         attr("argcount", json!(ca.argcount), json!(cb.argcount)),
-        attr("posonlyargcount", json!(ca.posonlyargcount), json!(cb.posonlyargcount)),
-        attr("kwonlyargcount", json!(ca.kwonlyargcount), json!(cb.kwonlyargcount)),
+        attr(
+            "posonlyargcount",
+            json!(ca.posonlyargcount),
+            json!(cb.posonlyargcount),
+        ),
+        attr(
+            "kwonlyargcount",
+            json!(ca.kwonlyargcount),
+            json!(cb.kwonlyargcount),
+        ),
         attr("nlocals", json!(a.nlocals()), json!(b.nlocals())),
         attr("stacksize", json!(ca.stacksize), json!(cb.stacksize)),
         attr("flags", json!(ca.flags), json!(cb.flags)),
@@ -271,13 +326,33 @@ fn compare(a: &CodeView, b: &CodeView, qa: String, qb: String, depth: usize, pai
         attr("name", json!(a.name()), json!(b.name())),
         attr("qualname", json!(qa), json!(qb)),
         attr("firstlineno", json!(ca.firstlineno), json!(cb.firstlineno)),
-        attr("linetable", json!(hex(a.linetable())), json!(hex(b.linetable()))),
-        attr("exceptiontable", json!(hex(a.exceptiontable())), json!(hex(b.exceptiontable()))),
-        attr("bytecode", json!(hex(a.bytecode())), json!(hex(b.bytecode()))),
+        attr(
+            "linetable",
+            json!(hex(a.linetable())),
+            json!(hex(b.linetable())),
+        ),
+        attr(
+            "exceptiontable",
+            json!(hex(a.exceptiontable())),
+            json!(hex(b.exceptiontable())),
+        ),
+        attr(
+            "bytecode",
+            json!(hex(a.bytecode())),
+            json!(hex(b.bytecode())),
+        ),
     ];
     let bytecode_identical = a.bytecode() == b.bytecode();
     let identical = attrs.iter().all(|d| d.same);
-    CodePair { qualname_a: qa, qualname_b: qb, depth, paired_by, bytecode_identical, identical, attrs }
+    CodePair {
+        qualname_a: qa,
+        qualname_b: qb,
+        depth,
+        paired_by,
+        bytecode_identical,
+        identical,
+        attrs,
+    }
 }
 
 const BYTES_ATTRS: [&str; 3] = ["linetable", "exceptiontable", "bytecode"];
@@ -288,9 +363,17 @@ fn bytes_note(d: &AttrDiff) -> String {
     if d.same {
         return format!(" ({} bytes)", a.len() / 2);
     }
-    let first = a.as_bytes().chunks(2).zip(b.as_bytes().chunks(2)).position(|(x, y)| x != y);
+    let first = a
+        .as_bytes()
+        .chunks(2)
+        .zip(b.as_bytes().chunks(2))
+        .position(|(x, y)| x != y);
     let at = first.unwrap_or(a.len().min(b.len()) / 2);
-    format!(" ({} vs {} bytes, first difference at offset {at:#x})", a.len() / 2, b.len() / 2)
+    format!(
+        " ({} vs {} bytes, first difference at offset {at:#x})",
+        a.len() / 2,
+        b.len() / 2
+    )
 }
 
 fn json_text(v: &Json) -> String {
@@ -358,7 +441,10 @@ mod tests {
     #[test]
     fn pairs_by_name_then_position() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let (m, la, lb) = pair_children(&s(&["f", "<lambda>", "g", "<lambda>"]), &s(&["g", "h", "<lambda>"]));
+        let (m, la, lb) = pair_children(
+            &s(&["f", "<lambda>", "g", "<lambda>"]),
+            &s(&["g", "h", "<lambda>"]),
+        );
         assert_eq!(m, vec![(1, 2), (2, 0)]);
         assert_eq!(la, vec![0, 3]);
         assert_eq!(lb, vec![1]);

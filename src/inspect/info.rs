@@ -136,7 +136,10 @@ const CO_VARKEYWORDS: u32 = 0x8;
 impl FileInfo {
     /// Builds the report for a parsed file.
     pub fn of(pyc: &Pyc) -> Result<FileInfo> {
-        Ok(FileInfo { header: HeaderInfo::of(&pyc.header), code_objects: code_objects(&pyc.marshal)? })
+        Ok(FileInfo {
+            header: HeaderInfo::of(&pyc.header),
+            code_objects: code_objects(&pyc.marshal)?,
+        })
     }
 
     /// The human-readable report.
@@ -180,13 +183,23 @@ impl HeaderInfo {
     /// The header part of the report.
     pub fn of(h: &Header) -> HeaderInfo {
         let invalidation = match h.invalidation() {
-            Invalidation::Timestamp { mtime, source_size } => {
-                InvalidationInfo::Timestamp { mtime, mtime_utc: utc_date(mtime), source_size }
-            }
-            Invalidation::Hash { checked: true, hash } => InvalidationInfo::CheckedHash { hash: super::hex(&hash) },
-            Invalidation::Hash { checked: false, hash } => {
-                InvalidationInfo::UncheckedHash { hash: super::hex(&hash) }
-            }
+            Invalidation::Timestamp { mtime, source_size } => InvalidationInfo::Timestamp {
+                mtime,
+                mtime_utc: utc_date(mtime),
+                source_size,
+            },
+            Invalidation::Hash {
+                checked: true,
+                hash,
+            } => InvalidationInfo::CheckedHash {
+                hash: super::hex(&hash),
+            },
+            Invalidation::Hash {
+                checked: false,
+                hash,
+            } => InvalidationInfo::UncheckedHash {
+                hash: super::hex(&hash),
+            },
         };
         HeaderInfo {
             magic: h.magic,
@@ -198,8 +211,16 @@ impl HeaderInfo {
     }
 
     fn write_text(&self, out: &mut String) {
-        let release = if self.final_magic { "final release magic" } else { "pre-release magic" };
-        let _ = writeln!(out, "magic:        {} ({:#06x}): CPython {}, {release}", self.magic, self.magic, self.version);
+        let release = if self.final_magic {
+            "final release magic"
+        } else {
+            "pre-release magic"
+        };
+        let _ = writeln!(
+            out,
+            "magic:        {} ({:#06x}): CPython {}, {release}",
+            self.magic, self.magic, self.version
+        );
         let _ = writeln!(out, "flags:        {:#010x}", self.flags);
         let _ = match &self.invalidation {
             InvalidationInfo::Timestamp { mtime, mtime_utc, source_size } => writeln!(
@@ -214,11 +235,25 @@ impl HeaderInfo {
     }
 }
 
-fn code_info(cv: &CodeView, index: usize, depth: usize, parent: Option<usize>, quals: &HashMap<ObjId, String>) -> CodeInfo {
+fn code_info(
+    cv: &CodeView,
+    index: usize,
+    depth: usize,
+    parent: Option<usize>,
+    quals: &HashMap<ObjId, String>,
+) -> CodeInfo {
     let c = cv.code;
-    let owned = |v: Vec<std::borrow::Cow<str>>| -> Vec<String> { v.into_iter().map(|s| s.into_owned()).collect() };
+    let owned = |v: Vec<std::borrow::Cow<str>>| -> Vec<String> {
+        v.into_iter().map(|s| s.into_owned()).collect()
+    };
     let varnames = owned(cv.varnames());
-    let (parameters, rest) = split_parameters(&varnames, c.argcount, c.posonlyargcount, c.kwonlyargcount, c.flags);
+    let (parameters, rest) = split_parameters(
+        &varnames,
+        c.argcount,
+        c.posonlyargcount,
+        c.kwonlyargcount,
+        c.flags,
+    );
     let instruction_count =
         opcodes::table(cv.version()).map(|t| crate::dis::decode(t, cv.bytecode()).len());
     CodeInfo {
@@ -226,7 +261,10 @@ fn code_info(cv: &CodeView, index: usize, depth: usize, parent: Option<usize>, q
         depth,
         parent,
         name: cv.name().into_owned(),
-        qualname: quals.get(&cv.id).cloned().unwrap_or_else(|| cv.name().into_owned()),
+        qualname: quals
+            .get(&cv.id)
+            .cloned()
+            .unwrap_or_else(|| cv.name().into_owned()),
         qualname_computed: cv.stored_qualname().is_none(),
         filename: cv.filename().into_owned(),
         firstlineno: c.firstlineno,
@@ -310,8 +348,16 @@ impl Parameters {
 impl CodeInfo {
     fn write_text(&self, out: &mut String) {
         let pad = "    ".repeat(self.depth);
-        let computed = if self.qualname_computed { " (computed)" } else { "" };
-        let _ = writeln!(out, "{pad}code {}  [qualname {}{computed}]", self.name, self.qualname);
+        let computed = if self.qualname_computed {
+            " (computed)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{pad}code {}  [qualname {}{computed}]",
+            self.name, self.qualname
+        );
         let mut field = |label: &str, value: String| {
             let _ = writeln!(out, "{pad}  {label:<14}{value}");
         };
@@ -331,16 +377,36 @@ impl CodeInfo {
         field("cellvars:", list(&self.cellvars));
         field("freevars:", list(&self.freevars));
         field("names:", list(&self.names));
-        let consts: Vec<String> = self.consts.iter().enumerate().map(|(i, c)| format!("{i}: {c}")).collect();
-        field("constants:", if consts.is_empty() { "-".into() } else { consts.join(", ") });
+        let consts: Vec<String> = self
+            .consts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{i}: {c}"))
+            .collect();
+        field(
+            "constants:",
+            if consts.is_empty() {
+                "-".into()
+            } else {
+                consts.join(", ")
+            },
+        );
         field("stack size:", self.stacksize.to_string());
         field("nlocals:", self.nlocals.to_string());
-        field("flags:", format!("{:#x} {}", self.flags, self.flag_names.join(", ")).trim_end().to_string());
+        field(
+            "flags:",
+            format!("{:#x} {}", self.flags, self.flag_names.join(", "))
+                .trim_end()
+                .to_string(),
+        );
         let count = match self.instruction_count {
             Some(n) => format!("{n} instructions"),
             None => "instructions not counted (no opcode table for this version)".into(),
         };
-        field("bytecode:", format!("{} bytes, {count}", self.bytecode_size));
+        field(
+            "bytecode:",
+            format!("{} bytes, {count}", self.bytecode_size),
+        );
     }
 }
 
@@ -357,7 +423,12 @@ pub fn utc_date(secs: u32) -> String {
     let days = i64::from(secs / 86_400);
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
@@ -390,7 +461,10 @@ mod tests {
 
     #[test]
     fn parameters_follow_varnames_order() {
-        let v: Vec<String> = ["a", "b", "c", "d", "args", "kw", "x"].iter().map(|s| s.to_string()).collect();
+        let v: Vec<String> = ["a", "b", "c", "d", "args", "kw", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (p, rest) = split_parameters(&v, 3, 1, 1, CO_VARARGS | CO_VARKEYWORDS);
         assert_eq!(p.signature(), "a, /, b, c, *args, d, **kw");
         assert_eq!(rest, vec!["x".to_string()]);

@@ -57,14 +57,19 @@ pub struct Instruction {
 /// The instructions of every code object in `m`, in `dis`'s order
 /// (depth first through `co_consts`).
 pub fn instructions(m: &Marshal) -> Result<Vec<CodeInstructions>> {
-    let table = opcodes::table(m.version)
-        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("instruction decoding for Python {}", m.version))))?;
+    let table = opcodes::table(m.version).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "instruction decoding for Python {}",
+            m.version
+        )))
+    })?;
     let quals: HashMap<ObjId, String> = qualnames(m).into_iter().collect();
     let mut out = Vec::new();
     for (id, depth) in m.code_objects() {
         let cv = CodeView::new(m, id).expect("code_objects yields code objects");
         let name = cv.name().into_owned();
-        let instructions = code_instructions(table, &cv).map_err(|e| e.context(format!("in code object {name}")))?;
+        let instructions = code_instructions(table, &cv)
+            .map_err(|e| e.context(format!("in code object {name}")))?;
         out.push(CodeInstructions {
             qualname: quals.get(&id).cloned().unwrap_or_else(|| name.clone()),
             name,
@@ -82,7 +87,11 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
     let v = table.version;
     let decoded = crate::dis::decode(table, code);
     let entries = locations::decode(v, cv.linetable(), cv.code.firstlineno, code.len())?;
-    let exc = if v.localsplus_layout() { exctable::decode(cv.exceptiontable(), code.len())? } else { Vec::new() };
+    let exc = if v.localsplus_layout() {
+        exctable::decode(cv.exceptiontable(), code.len())?
+    } else {
+        Vec::new()
+    };
     let target_of = |i: &crate::dis::Instr| -> Option<i64> {
         i.info?.jump?;
         table.jump_target(i.op, i.arg? as u32, i.offset)
@@ -91,7 +100,9 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
     targets.extend(exc.iter().map(|e| i64::from(e.target)));
     let localsplus = cv.localsplus_names();
     let text = |i: usize, items: &[std::borrow::Cow<str>]| -> String {
-        items.get(i).map_or_else(|| format!("<bad index {i}>"), |s| s.to_string())
+        items
+            .get(i)
+            .map_or_else(|| format!("<bad index {i}>"), |s| s.to_string())
     };
     let names = cv.names();
     let mut e = 0usize;
@@ -101,7 +112,10 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
         while e < entries.len() && entries[e].end <= ins.offset {
             e += 1;
         }
-        let line = entries.get(e).filter(|x| x.start <= ins.offset).and_then(|x| x.line);
+        let line = entries
+            .get(e)
+            .filter(|x| x.start <= ins.offset)
+            .and_then(|x| x.line);
         let jump_target = target_of(ins);
         let argrepr = match (ins.info, ins.arg) {
             (Some(info), Some(arg)) => {
@@ -115,7 +129,11 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
                     ArgKind::Name => {
                         let n = table.name_arg(ins.op, arg as u32);
                         let s = text(n.index as usize, &names);
-                        let extra = if info.facts.argrepr == ArgRepr::GlobalNull { "NULL" } else { "NULL|self" };
+                        let extra = if info.facts.argrepr == ArgRepr::GlobalNull {
+                            "NULL"
+                        } else {
+                            "NULL|self"
+                        };
                         match (n.low_bit, table.null_after_name) {
                             (false, _) => s,
                             (true, true) => format!("{s} + {extra}"),
@@ -124,15 +142,30 @@ pub fn code_instructions(table: &'static OpTable, cv: &CodeView) -> Result<Vec<I
                     }
                     ArgKind::Local if info.facts.local_pair => {
                         let (a, b) = opcodes::local_pair(arg as u32);
-                        format!("{}, {}", text(a as usize, &localsplus), text(b as usize, &localsplus))
+                        format!(
+                            "{}, {}",
+                            text(a as usize, &localsplus),
+                            text(b as usize, &localsplus)
+                        )
                     }
-                    ArgKind::Local | ArgKind::Free => text(idx, &localsplus_for(cv, info.arg, &localsplus)),
+                    ArgKind::Local | ArgKind::Free => {
+                        text(idx, &localsplus_for(cv, info.arg, &localsplus))
+                    }
                     ArgKind::Compare => table.compare_op(arg as u32).map_or_else(
                         || format!("<bad compare {arg}>"),
-                        |(op, to_bool)| if to_bool { format!("bool({op})") } else { op.to_string() },
+                        |(op, to_bool)| {
+                            if to_bool {
+                                format!("bool({op})")
+                            } else {
+                                op.to_string()
+                            }
+                        },
                     ),
                     ArgKind::Jump => jump_target.map_or_else(String::new, |t| format!("to {t}")),
-                    ArgKind::BinaryOp => table.nb_ops.get(idx).map_or_else(String::new, |o| o.1.to_string()),
+                    ArgKind::BinaryOp => table
+                        .nb_ops
+                        .get(idx)
+                        .map_or_else(String::new, |o| o.1.to_string()),
                     ArgKind::Intrinsic1 => pick(table.intrinsic1, idx),
                     ArgKind::Intrinsic2 => pick(table.intrinsic2, idx),
                     ArgKind::SpecialMethod => pick(table.special_method_names, idx),
@@ -175,5 +208,7 @@ fn localsplus_for<'a>(
 }
 
 fn pick(table: &[&str], i: usize) -> String {
-    table.get(i).map_or_else(|| format!("<bad index {i}>"), |s| s.to_string())
+    table
+        .get(i)
+        .map_or_else(|| format!("<bad index {i}>"), |s| s.to_string())
 }

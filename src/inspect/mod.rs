@@ -17,7 +17,10 @@ use crate::pyrepr;
 pub fn const_repr(m: &Marshal, id: ObjId) -> String {
     match m.get(id) {
         Value::Code(c) => {
-            let name = m.str(c.name).map(|s| s.into_owned()).unwrap_or_else(|| "?".into());
+            let name = m
+                .str(c.name)
+                .map(|s| s.into_owned())
+                .unwrap_or_else(|| "?".into());
             format!("<code {name}>")
         }
         _ => pyrepr::repr(m, id),

@@ -27,7 +27,11 @@ pub fn write_function(f: &Function, m: &Marshal, out: &mut String) {
     for b in &f.blocks {
         let _ = writeln!(out, "{}:", b.label);
         for ins in &b.instrs {
-            let mut line = format!("    {:<20} {}", op_name(table, ins.op), arg_text(f, m, table, ins));
+            let mut line = format!(
+                "    {:<20} {}",
+                op_name(table, ins.op),
+                arg_text(f, m, table, ins)
+            );
             if ins.ext > 0 {
                 let _ = write!(line, " ext={}", ins.ext);
             }
@@ -40,10 +44,21 @@ pub fn write_function(f: &Function, m: &Marshal, out: &mut String) {
                 if !comment.is_empty() {
                     comment.push_str("  ");
                 }
-                let _ = write!(comment, "-> {} [{}]{}", h.target, h.depth, if h.lasti { " lasti" } else { "" });
+                let _ = write!(
+                    comment,
+                    "-> {} [{}]{}",
+                    h.target,
+                    h.depth,
+                    if h.lasti { " lasti" } else { "" }
+                );
             }
             if !comment.is_empty() {
-                let _ = write!(line, "{:pad$}# {comment}", "", pad = 48usize.saturating_sub(line.len()).max(1));
+                let _ = write!(
+                    line,
+                    "{:pad$}# {comment}",
+                    "",
+                    pad = 48usize.saturating_sub(line.len()).max(1)
+                );
             }
             out.push_str(line.trim_end());
             out.push('\n');
@@ -61,7 +76,9 @@ fn op_name(table: Option<&OpTable>, op: u8) -> String {
 /// `5` (line only, or a one-line span without columns), `-`, or
 /// `5:4-6:10` (missing parts as `?`).
 fn loc_text(l: &Loc) -> String {
-    let Some(line) = l.line else { return "-".into() };
+    let Some(line) = l.line else {
+        return "-".into();
+    };
     if l.end_line.map_or(true, |e| e == line) && l.col.is_none() && l.end_col.is_none() {
         return line.to_string();
     }
@@ -71,7 +88,9 @@ fn loc_text(l: &Loc) -> String {
 
 fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> String {
     let name_of = |ids: &[crate::marshal::ObjId], i: u32| -> String {
-        ids.get(i as usize).and_then(|&id| m.str(id)).map_or("<?>".into(), |s| s.into_owned())
+        ids.get(i as usize)
+            .and_then(|&id| m.str(id))
+            .map_or("<?>".into(), |s| s.into_owned())
     };
     match ins.arg {
         Arg::None => String::new(),
@@ -89,7 +108,11 @@ fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> 
         }
         Arg::Local(i) => format!("{i} ({})", name_of(&f.localsplus, i)),
         Arg::LocalPair(a, b) => {
-            format!("{a},{b} ({}, {})", name_of(&f.localsplus, a), name_of(&f.localsplus, b))
+            format!(
+                "{a},{b} ({}, {})",
+                name_of(&f.localsplus, a),
+                name_of(&f.localsplus, b)
+            )
         }
         Arg::Free(i) => {
             // NB: before 3.11 the index space is cellvars + freevars.

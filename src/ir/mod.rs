@@ -141,7 +141,15 @@ pub struct GhostLines(pub u32);
 impl Instr {
     /// A new instruction with no location, handler or forced prefixes.
     pub fn new(op: u8, arg: Arg) -> Self {
-        Instr { op, arg, loc: Loc::default(), handler: None, ext: 0, starts_line: false, ghosts: None }
+        Instr {
+            op,
+            arg,
+            loc: Loc::default(),
+            handler: None,
+            ext: 0,
+            starts_line: false,
+            ghosts: None,
+        }
     }
 }
 
@@ -298,7 +306,10 @@ impl LabelIndex {
     /// Index in the blocks of the block called `l`.
     pub fn get(&self, l: Label) -> Option<usize> {
         match self {
-            LabelIndex::Dense(slots) => slots.get(l.0 as usize).filter(|&&s| s != u32::MAX).map(|&s| s as usize),
+            LabelIndex::Dense(slots) => slots
+                .get(l.0 as usize)
+                .filter(|&&s| s != u32::MAX)
+                .map(|&s| s as usize),
             LabelIndex::Sparse(map) => map.get(&l).map(|&s| s as usize),
         }
     }
@@ -323,7 +334,13 @@ mod tests {
     use super::*;
 
     fn blocks(labels: &[u32]) -> Vec<Block> {
-        labels.iter().map(|&l| Block { label: Label(l), instrs: Vec::new() }).collect()
+        labels
+            .iter()
+            .map(|&l| Block {
+                label: Label(l),
+                instrs: Vec::new(),
+            })
+            .collect()
     }
 
     #[test]

@@ -41,20 +41,28 @@ fn invalid(offset: u32, msg: String) -> Error {
 /// (3.11+) inline caches into the instruction they belong to.
 pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
     if code.len() % 2 != 0 {
-        return Err(invalid(code.len() as u32 - 1, "co_code has an odd length".into()));
+        return Err(invalid(
+            code.len() as u32 - 1,
+            "co_code has an odd length".into(),
+        ));
     }
     let mut out = Vec::with_capacity(code.len() / 2);
     let mut i = 0usize;
     let (mut start, mut ext, mut acc) = (0u32, 0u8, 0u32);
     while i < code.len() {
         let (op, byte) = (code[i], code[i + 1]);
-        let info = t.get(op).ok_or_else(|| invalid(i as u32, format!("undefined opcode {op}")))?;
+        let info = t
+            .get(op)
+            .ok_or_else(|| invalid(i as u32, format!("undefined opcode {op}")))?;
         if ext == 0 {
             start = i as u32;
         }
         if op == t.extended_arg {
             if ext == 3 {
-                return Err(invalid(i as u32, "more than three EXTENDED_ARG prefixes".into()));
+                return Err(invalid(
+                    i as u32,
+                    "more than three EXTENDED_ARG prefixes".into(),
+                ));
             }
             ext += 1;
             acc = (acc | u32::from(byte)) << 8;
@@ -65,10 +73,21 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
         let caches = usize::from(info.cache_entries);
         let end = i + 2 + 2 * caches;
         if end > code.len() {
-            return Err(invalid(i as u32, format!("{} at {i}: inline caches run past the code", info.name)));
+            return Err(invalid(
+                i as u32,
+                format!("{} at {i}: inline caches run past the code", info.name),
+            ));
         }
         let dirty_cache = code[i + 2..end].iter().any(|&b| b != 0);
-        out.push(RawInstr { start, op_offset: i as u32, end: end as u32, op, arg: acc | u32::from(byte), ext, dirty_cache });
+        out.push(RawInstr {
+            start,
+            op_offset: i as u32,
+            end: end as u32,
+            op,
+            arg: acc | u32::from(byte),
+            ext,
+            dirty_cache,
+        });
         ext = 0;
         acc = 0;
         i = end;
@@ -81,20 +100,27 @@ pub fn decode(t: &OpTable, code: &[u8]) -> Result<Vec<RawInstr>> {
 
 /// The argument of a non-jump instruction, as the IR records it.
 pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
-    let Some(info) = t.get(op) else { return Arg::Int(raw) };
+    let Some(info) = t.get(op) else {
+        return Arg::Int(raw);
+    };
     let facts = &info.facts;
     if !t.takes_arg(op) {
         return if raw == 0 { Arg::None } else { Arg::Int(raw) };
     }
     match info.arg {
         ArgKind::None | ArgKind::Jump => Arg::Int(raw),
-        ArgKind::Int | ArgKind::Intrinsic1 | ArgKind::Intrinsic2 | ArgKind::SpecialMethod | ArgKind::CommonConstant => {
-            Arg::Int(raw)
-        }
+        ArgKind::Int
+        | ArgKind::Intrinsic1
+        | ArgKind::Intrinsic2
+        | ArgKind::SpecialMethod
+        | ArgKind::CommonConstant => Arg::Int(raw),
         ArgKind::Const => Arg::Const(ConstIdx(raw)),
         ArgKind::Name => {
             let s = u32::from(facts.name_shift);
-            Arg::Name { index: NameIdx(raw >> s), flags: (raw & ((1 << s) - 1)) as u8 }
+            Arg::Name {
+                index: NameIdx(raw >> s),
+                flags: (raw & ((1 << s) - 1)) as u8,
+            }
         }
         ArgKind::Local if facts.local_pair => {
             let (a, b) = opcodes::local_pair(raw);
@@ -110,11 +136,20 @@ pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
 /// Lifts the code object `code` of arena `m` into a [`Function`].
 pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     let Value::Code(c) = m.get(code) else {
-        return Err(Error::new(ErrorKind::UnexpectedType { expected: "a code object", found: "another value".into() }));
+        return Err(Error::new(ErrorKind::UnexpectedType {
+            expected: "a code object",
+            found: "another value".into(),
+        }));
     };
     let v = m.version;
-    let t = opcodes::table(v).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {v}"))))?;
-    let bytes = m.bytes(c.code).ok_or_else(|| Error::new(ErrorKind::UnexpectedType { expected: "bytes for co_code", found: "another value".into() }))?;
+    let t = opcodes::table(v)
+        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {v}"))))?;
+    let bytes = m.bytes(c.code).ok_or_else(|| {
+        Error::new(ErrorKind::UnexpectedType {
+            expected: "bytes for co_code",
+            found: "another value".into(),
+        })
+    })?;
     let raw = decode(t, bytes)?;
     let n = bytes.len() as u32;
     let exc = match c.exceptiontable.and_then(|e| m.bytes(e)) {
@@ -124,7 +159,12 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     let lt = m.bytes(c.linetable).unwrap_or(&[]);
     let entries = locations::decode(v, lt, c.firstlineno, n as usize)?;
     let layout = Layout::new(t, &raw, &exc, bytes.len())?;
-    let mut lines = Lines { lnotab: v.lnotab(), entries: &entries, ei: 0, ghost_lines: Vec::new() };
+    let mut lines = Lines {
+        lnotab: v.lnotab(),
+        entries: &entries,
+        ei: 0,
+        ghost_lines: Vec::new(),
+    };
     let blocks = build_blocks(t, &raw, &layout, &mut lines);
     let end_ghosts = lines.end(n);
     let items = |id: Option<ObjId>| id.map_or(Vec::new(), |i| m.items(i).to_vec());
@@ -134,7 +174,10 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
         consts: m.items(c.consts).to_vec(),
         names: m.items(c.names).to_vec(),
         localsplus: m.items(c.varnames).to_vec(),
-        localspluskinds: c.localspluskinds.and_then(|k| m.bytes(k)).map_or(Vec::new(), |b| b.to_vec()),
+        localspluskinds: c
+            .localspluskinds
+            .and_then(|k| m.bytes(k))
+            .map_or(Vec::new(), |b| b.to_vec()),
         cellvars: items(c.cellvars),
         freevars: items(c.freevars),
         argcount: c.argcount,
@@ -173,7 +216,12 @@ struct Layout {
 impl Layout {
     /// Blocks start at instruction 0, at every jump and handler target, and
     /// after every jump or terminator.
-    fn new(t: &OpTable, raw: &[RawInstr], exc: &[exctable::ExcEntry], code_len: usize) -> Result<Layout> {
+    fn new(
+        t: &OpTable,
+        raw: &[RawInstr],
+        exc: &[exctable::ExcEntry],
+        code_len: usize,
+    ) -> Result<Layout> {
         // Instruction index by start offset; jump and handler targets must be one.
         // NB: indexed by code unit (offsets are even), u32::MAX inside an instruction.
         let mut by_start = vec![u32::MAX; code_len / 2];
@@ -187,7 +235,12 @@ impl Layout {
                 .and_then(|o| by_start.get(o / 2))
                 .filter(|&&k| k != u32::MAX)
                 .map(|&k| k as usize)
-                .ok_or_else(|| invalid(from, format!("target {off} is not the start of an instruction")))
+                .ok_or_else(|| {
+                    invalid(
+                        from,
+                        format!("target {off} is not the start of an instruction"),
+                    )
+                })
         };
         let mut starts = vec![false; raw.len()];
         if !raw.is_empty() {
@@ -221,7 +274,13 @@ impl Layout {
             }
             *sizes.last_mut().expect("block 0 starts at instruction 0") += 1;
         }
-        Ok(Layout { starts, jump_to, handlers, label_of, sizes })
+        Ok(Layout {
+            starts,
+            jump_to,
+            handlers,
+            label_of,
+            sizes,
+        })
     }
 }
 
@@ -263,7 +322,10 @@ impl Lines<'_> {
     #[inline]
     fn at(&mut self, start: u32) -> (Option<ir::GhostLines>, Loc, bool) {
         let entries = self.entries;
-        while self.ei < entries.len() && entries[self.ei].end <= start && entries[self.ei].start < start {
+        while self.ei < entries.len()
+            && entries[self.ei].end <= start
+            && entries[self.ei].start < start
+        {
             self.ei += 1;
         }
         let ghosts = self.ghosts_at(start);
@@ -272,7 +334,12 @@ impl Lines<'_> {
         }
         let here = entries.get(self.ei).filter(|e| e.start <= start);
         let starts_line = self.lnotab && here.is_some_and(|e| e.start == start);
-        let loc = here.map_or(Loc::default(), |e| Loc { line: e.line, end_line: e.end_line, col: e.col, end_col: e.end_col });
+        let loc = here.map_or(Loc::default(), |e| Loc {
+            line: e.line,
+            end_line: e.end_line,
+            col: e.col,
+            end_col: e.end_col,
+        });
         (ghosts, loc, starts_line)
     }
 
@@ -288,29 +355,58 @@ impl Lines<'_> {
 
 /// The blocks of `raw`: each instruction with its IR argument, location
 /// and covering handler.
-fn build_blocks(t: &OpTable, raw: &[RawInstr], layout: &Layout, lines: &mut Lines<'_>) -> Vec<Block> {
-    let Layout { starts, jump_to, handlers, label_of, sizes } = layout;
+fn build_blocks(
+    t: &OpTable,
+    raw: &[RawInstr],
+    layout: &Layout,
+    lines: &mut Lines<'_>,
+) -> Vec<Block> {
+    let Layout {
+        starts,
+        jump_to,
+        handlers,
+        label_of,
+        sizes,
+    } = layout;
     let mut blocks: Vec<Block> = Vec::with_capacity(sizes.len());
     let mut xi = 0usize; // exception entry cursor
     for (k, r) in raw.iter().enumerate() {
         if starts[k] {
-            blocks.push(Block { label: label_of[k], instrs: Vec::with_capacity(sizes[blocks.len()]) });
+            blocks.push(Block {
+                label: label_of[k],
+                instrs: Vec::with_capacity(sizes[blocks.len()]),
+            });
         }
         let (ghosts, loc, starts_line) = lines.at(r.start);
         while xi < handlers.len() && handlers[xi].0.end <= r.start {
             xi += 1;
         }
-        let handler = handlers.get(xi).filter(|(e, _)| e.start <= r.start).map(|(e, ti)| Handler {
-            target: label_of[*ti],
-            depth: e.depth,
-            lasti: e.lasti,
-        });
+        let handler = handlers
+            .get(xi)
+            .filter(|(e, _)| e.start <= r.start)
+            .map(|(e, ti)| Handler {
+                target: label_of[*ti],
+                depth: e.depth,
+                lasti: e.lasti,
+            });
         let arg = match jump_to[k] {
             Some(ti) => Arg::Jump(label_of[ti]),
             None => arg_of(t, r.op, r.arg),
         };
-        let ins = Instr { op: r.op, arg, loc, handler, ext: r.ext, starts_line, ghosts };
-        blocks.last_mut().expect("block 0 starts at instruction 0").instrs.push(ins);
+        let ins = Instr {
+            op: r.op,
+            arg,
+            loc,
+            handler,
+            ext: r.ext,
+            starts_line,
+            ghosts,
+        };
+        blocks
+            .last_mut()
+            .expect("block 0 starts at instruction 0")
+            .instrs
+            .push(ins);
     }
     blocks
 }

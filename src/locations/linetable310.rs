@@ -12,7 +12,12 @@ const NO_LINE: i8 = -128;
 /// Decodes `co_linetable` (3.10); one entry per pair, empty ones included.
 pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
     if !table.len().is_multiple_of(2) {
-        return Err(truncated(table.len() - 1, "linetable line delta", 2, table.len()));
+        return Err(truncated(
+            table.len() - 1,
+            "linetable line delta",
+            2,
+            table.len(),
+        ));
     }
     let mut out = Vec::with_capacity(table.len() / 2);
     let mut addr: u64 = 0;
@@ -28,7 +33,10 @@ pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<Loc
         } else {
             line += ldelta as i64;
             Some(i32::try_from(line).map_err(|_| {
-                Error::at(2 * k as u64 + 1, ErrorKind::Invalid(format!("line number {line} out of range")))
+                Error::at(
+                    2 * k as u64 + 1,
+                    ErrorKind::Invalid(format!("line number {line} out of range")),
+                )
             })?)
         };
         out.push(LocEntry::line_only(addr as u32, end as u32, this));
@@ -47,7 +55,10 @@ pub fn encode(entries: &[LocEntry], firstlineno: i32) -> Result<Vec<u8>> {
     for (i, e) in entries.iter().enumerate() {
         let mut bdelta = e.end as i64 - e.start as i64;
         if bdelta < 0 {
-            return Err(Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i} ends before it starts"))));
+            return Err(Error::at(
+                i as u64,
+                ErrorKind::Invalid(format!("location entry {i} ends before it starts")),
+            ));
         }
         let mut ldelta = match e.line {
             None => NO_LINE as i64,

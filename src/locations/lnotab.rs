@@ -11,7 +11,12 @@ use crate::error::{Error, ErrorKind, Result};
 /// Decodes `co_lnotab`; one entry per pair plus the final range.
 pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
     if !table.len().is_multiple_of(2) {
-        return Err(truncated(table.len() - 1, "lnotab line delta", 2, table.len()));
+        return Err(truncated(
+            table.len() - 1,
+            "lnotab line delta",
+            2,
+            table.len(),
+        ));
     }
     let mut out = Vec::with_capacity(table.len() / 2 + 1);
     let mut addr: u64 = 0;
@@ -21,17 +26,29 @@ pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<Loc
         if end > code_len as u64 {
             return Err(past_end(2 * k, end, code_len));
         }
-        out.push(LocEntry::line_only(addr as u32, end as u32, Some(to_line(line, 2 * k + 1)?)));
+        out.push(LocEntry::line_only(
+            addr as u32,
+            end as u32,
+            Some(to_line(line, 2 * k + 1)?),
+        ));
         addr = end;
         line += pair[1] as i8 as i64;
     }
-    out.push(LocEntry::line_only(addr as u32, code_len as u32, Some(to_line(line, table.len())?)));
+    out.push(LocEntry::line_only(
+        addr as u32,
+        code_len as u32,
+        Some(to_line(line, table.len())?),
+    ));
     Ok(out)
 }
 
 fn to_line(line: i64, offset: usize) -> Result<i32> {
-    i32::try_from(line)
-        .map_err(|_| Error::at(offset as u64, ErrorKind::Invalid(format!("line number {line} out of range"))))
+    i32::try_from(line).map_err(|_| {
+        Error::at(
+            offset as u64,
+            ErrorKind::Invalid(format!("line number {line} out of range")),
+        )
+    })
 }
 
 /// Encodes entries as 3.8/3.9 `co_lnotab`. The last entry's end is not
@@ -43,7 +60,10 @@ pub fn encode(entries: &[LocEntry], firstlineno: i32) -> Result<Vec<u8>> {
     }
     let line_of = |i: usize| {
         entries[i].line.map(i64::from).ok_or_else(|| {
-            Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: 3.8/3.9 tables need a line")))
+            Error::at(
+                i as u64,
+                ErrorKind::Invalid(format!("location entry {i}: 3.8/3.9 tables need a line")),
+            )
         })
     };
     let first_line = line_of(0)?;
@@ -54,7 +74,11 @@ pub fn encode(entries: &[LocEntry], firstlineno: i32) -> Result<Vec<u8>> {
     }
     for i in 1..entries.len() {
         let prev = &entries[i - 1];
-        emit(&mut out, prev.end as i64 - prev.start as i64, line_of(i)? - line_of(i - 1)?);
+        emit(
+            &mut out,
+            prev.end as i64 - prev.start as i64,
+            line_of(i)? - line_of(i - 1)?,
+        );
     }
     Ok(out)
 }
@@ -70,7 +94,11 @@ fn emit(out: &mut Vec<u8>, mut db: i64, mut dl: i64) {
         db %= 255;
     }
     if !(-128..=127).contains(&dl) {
-        let (k, n) = if dl < 0 { (-128i64, -dl / 128) } else { (127, dl / 127) };
+        let (k, n) = if dl < 0 {
+            (-128i64, -dl / 128)
+        } else {
+            (127, dl / 127)
+        };
         dl -= n * k;
         out.extend_from_slice(&[db as u8, k as i8 as u8]);
         for _ in 1..n {
@@ -86,7 +114,9 @@ fn emit(out: &mut Vec<u8>, mut db: i64, mut dl: i64) {
 /// once the offset reaches `code_len`, then the final range's line.
 pub fn line_starts(entries: &[LocEntry], code_len: usize) -> Vec<(u32, Option<i32>)> {
     let mut out = Vec::new();
-    let Some((last_entry, pairs)) = entries.split_last() else { return out };
+    let Some((last_entry, pairs)) = entries.split_last() else {
+        return out;
+    };
     let mut last = None;
     for e in pairs {
         if e.end > e.start {

@@ -45,7 +45,9 @@ impl Reader<'_> {
             // (`retreat`); such a byte inside an entry breaks that walk.
             Some(b) => Error::at(
                 self.pos as u64,
-                ErrorKind::Invalid(format!("byte {b:#04x} with bit 7 set inside a location entry ({what})")),
+                ErrorKind::Invalid(format!(
+                    "byte {b:#04x} with bit 7 set inside a location entry ({what})"
+                )),
             ),
         }
     }
@@ -60,7 +62,10 @@ impl Reader<'_> {
             val |= ((b & 63) as u64) << shift;
             shift += 6;
             if val > u32::MAX as u64 || shift > 36 {
-                return Err(Error::at(start as u64, ErrorKind::Invalid(format!("varint for {what} too large"))));
+                return Err(Error::at(
+                    start as u64,
+                    ErrorKind::Invalid(format!("varint for {what} too large")),
+                ));
             }
         }
         Ok(val as u32)
@@ -68,13 +73,21 @@ impl Reader<'_> {
 
     fn svarint(&mut self, what: &'static str) -> Result<i64> {
         let u = self.varint(what)?;
-        Ok(if u & 1 != 0 { -((u >> 1) as i64) } else { (u >> 1) as i64 })
+        Ok(if u & 1 != 0 {
+            -((u >> 1) as i64)
+        } else {
+            (u >> 1) as i64
+        })
     }
 }
 
 fn line_at(line: i64, offset: usize) -> Result<i32> {
-    i32::try_from(line)
-        .map_err(|_| Error::at(offset as u64, ErrorKind::Invalid(format!("line number {line} out of range"))))
+    i32::try_from(line).map_err(|_| {
+        Error::at(
+            offset as u64,
+            ErrorKind::Invalid(format!("line number {line} out of range")),
+        )
+    })
 }
 
 /// Decodes a 3.11+ location table; one entry per record.
@@ -90,7 +103,9 @@ pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<Loc
         if head & 0x80 == 0 {
             return Err(Error::at(
                 at as u64,
-                ErrorKind::Invalid(format!("expected a location entry start (bit 7 set), found {head:#04x}")),
+                ErrorKind::Invalid(format!(
+                    "expected a location entry start (bit 7 set), found {head:#04x}"
+                )),
             ));
         }
         r.pos += 1;
@@ -105,19 +120,40 @@ pub fn decode(table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<Loc
                 let b = r.byte("short-form columns")?;
                 let col = code as i32 * 8 + (b >> 4) as i32;
                 let l = Some(line_at(line, at)?);
-                LocEntry { start, end: end32, line: l, end_line: l, col: Some(col), end_col: Some(col + (b & 15) as i32) }
+                LocEntry {
+                    start,
+                    end: end32,
+                    line: l,
+                    end_line: l,
+                    col: Some(col),
+                    end_col: Some(col + (b & 15) as i32),
+                }
             }
             ONE_LINE0..=12 => {
                 line += (code - ONE_LINE0) as i64;
                 let col = r.byte("one-line start column")? as i32;
                 let end_col = r.byte("one-line end column")? as i32;
                 let l = Some(line_at(line, at)?);
-                LocEntry { start, end: end32, line: l, end_line: l, col: Some(col), end_col: Some(end_col) }
+                LocEntry {
+                    start,
+                    end: end32,
+                    line: l,
+                    end_line: l,
+                    col: Some(col),
+                    end_col: Some(end_col),
+                }
             }
             NO_COLUMNS => {
                 line += r.svarint("line delta")?;
                 let l = Some(line_at(line, at)?);
-                LocEntry { start, end: end32, line: l, end_line: l, col: None, end_col: None }
+                LocEntry {
+                    start,
+                    end: end32,
+                    line: l,
+                    end_line: l,
+                    col: None,
+                    end_col: None,
+                }
             }
             LONG => {
                 line += r.svarint("line delta")?;
@@ -160,7 +196,9 @@ fn unwritable(version: PyVersion, e: &LocEntry) -> Option<Unwritable> {
         let more = e.end_line.is_some() || e.col.is_some() || e.end_col.is_some();
         return more.then_some(Unwritable::NoLineButMore);
     };
-    let Some(end_line) = e.end_line else { return Some(Unwritable::NoEndLine) };
+    let Some(end_line) = e.end_line else {
+        return Some(Unwritable::NoEndLine);
+    };
     if end_line < line {
         return Some(Unwritable::EndBeforeStart);
     }
@@ -179,15 +217,28 @@ fn unwritable(version: PyVersion, e: &LocEntry) -> Option<Unwritable> {
 }
 
 /// Why `e` cannot be written in `version`'s table, if it cannot.
-pub(crate) fn check_representable(version: PyVersion, e: &LocEntry) -> std::result::Result<(), String> {
-    let Some(why) = unwritable(version, e) else { return Ok(()) };
+pub(crate) fn check_representable(
+    version: PyVersion,
+    e: &LocEntry,
+) -> std::result::Result<(), String> {
+    let Some(why) = unwritable(version, e) else {
+        return Ok(());
+    };
     Err(match why {
         Unwritable::NoLineButMore => "no line but an end line or column".into(),
         Unwritable::NoEndLine => "a line but no end line".into(),
-        Unwritable::EndBeforeStart => format!("end line {} before line {}", e.end_line.unwrap_or(0), e.line.unwrap_or(0)),
+        Unwritable::EndBeforeStart => format!(
+            "end line {} before line {}",
+            e.end_line.unwrap_or(0),
+            e.line.unwrap_or(0)
+        ),
         Unwritable::NegativeColumn => "negative column".into(),
-        Unwritable::OneColumn311 => "3.11 writes both columns or neither, and no end line without columns".into(),
-        Unwritable::OneColumnOneLine => "a single column on a one-line span (written as no columns)".into(),
+        Unwritable::OneColumn311 => {
+            "3.11 writes both columns or neither, and no end line without columns".into()
+        }
+        Unwritable::OneColumnOneLine => {
+            "a single column on a one-line span (written as no columns)".into()
+        }
     })
 }
 
@@ -215,7 +266,12 @@ impl Encoder {
     /// An empty table for `version`; `entries` is a capacity hint.
     pub fn new(version: PyVersion, firstlineno: i32, entries: usize) -> Self {
         // NB: most records take 2 or 3 bytes.
-        Encoder { version, out: Vec::with_capacity(entries * 3), cur: i64::from(firstlineno), count: 0 }
+        Encoder {
+            version,
+            out: Vec::with_capacity(entries * 3),
+            cur: i64::from(firstlineno),
+            count: 0,
+        }
     }
 
     /// Appends entry `e` (the error offset is its index among those pushed).
@@ -240,7 +296,10 @@ impl Encoder {
             Err(m) => m,
             Ok(()) => format!("bad range {}..{}", e.start, e.end),
         };
-        Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {m}")))
+        Error::at(
+            i as u64,
+            ErrorKind::Invalid(format!("location entry {i}: {m}")),
+        )
     }
 
     /// The table.

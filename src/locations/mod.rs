@@ -48,12 +48,24 @@ pub struct LocEntry {
 impl LocEntry {
     /// A range with a line only (the 3.8..3.10 model).
     pub fn line_only(start: u32, end: u32, line: Option<i32>) -> Self {
-        LocEntry { start, end, line, end_line: None, col: None, end_col: None }
+        LocEntry {
+            start,
+            end,
+            line,
+            end_line: None,
+            col: None,
+            end_col: None,
+        }
     }
 
     /// The entry's location as `co_positions()` reports it.
     pub fn position(&self) -> Position {
-        Position { line: self.line, end_line: self.end_line, col: self.col, end_col: self.end_col }
+        Position {
+            line: self.line,
+            end_line: self.end_line,
+            col: self.col,
+            end_col: self.end_col,
+        }
     }
 }
 
@@ -112,7 +124,12 @@ impl Format {
 
 /// Decodes a raw line table (`co_lnotab` on 3.8/3.9, `co_linetable` after)
 /// into one entry per record. Errors carry the byte offset in `table`.
-pub fn decode(version: PyVersion, table: &[u8], firstlineno: i32, code_len: usize) -> Result<Vec<LocEntry>> {
+pub fn decode(
+    version: PyVersion,
+    table: &[u8],
+    firstlineno: i32,
+    code_len: usize,
+) -> Result<Vec<LocEntry>> {
     match Format::of(version)? {
         Format::Lnotab => lnotab::decode(table, firstlineno, code_len),
         Format::Linetable310 => linetable310::decode(table, firstlineno, code_len),
@@ -139,9 +156,17 @@ pub fn validate(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Re
     let format = Format::of(version)?;
     let mut at = 0u32;
     for (i, e) in entries.iter().enumerate() {
-        let bad = |msg: String| Err(Error::at(i as u64, ErrorKind::Invalid(format!("location entry {i}: {msg}"))));
+        let bad = |msg: String| {
+            Err(Error::at(
+                i as u64,
+                ErrorKind::Invalid(format!("location entry {i}: {msg}")),
+            ))
+        };
         if e.start != at {
-            return bad(format!("starts at {} but the previous range ends at {at}", e.start));
+            return bad(format!(
+                "starts at {} but the previous range ends at {at}",
+                e.start
+            ));
         }
         if e.end < e.start {
             return bad(format!("ends at {} before it starts at {}", e.end, e.start));
@@ -149,7 +174,10 @@ pub fn validate(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Re
         // NB: 3.8/3.9 split long ranges at 255 bytes, so odd offsets are
         // normal inside an lnotab.
         if format != Format::Lnotab && (e.start % 2 != 0 || e.end % 2 != 0) {
-            return bad(format!("range {}..{} is not on code-unit boundaries", e.start, e.end));
+            return bad(format!(
+                "range {}..{} is not on code-unit boundaries",
+                e.start, e.end
+            ));
         }
         at = e.end;
         let zero = e.start == e.end;
@@ -195,7 +223,11 @@ pub fn co_lines(version: PyVersion, entries: &[LocEntry]) -> Vec<LineRange> {
     for e in entries.iter().filter(|e| e.end > e.start) {
         match out.last_mut() {
             Some(last) if merge && last.line == e.line => last.end = e.end,
-            _ => out.push(LineRange { start: e.start, end: e.end, line: e.line }),
+            _ => out.push(LineRange {
+                start: e.start,
+                end: e.end,
+                line: e.line,
+            }),
         }
     }
     out
@@ -206,7 +238,11 @@ pub fn co_lines(version: PyVersion, entries: &[LocEntry]) -> Vec<LineRange> {
 /// 3.8/3.9 walk the lnotab pairs and stop at the first offset at or past
 /// `code_len`; 3.10..3.12 skip ranges without a line and repeated lines;
 /// 3.13+ also yield `(offset, None)` where a line-less range starts.
-pub fn line_starts(version: PyVersion, entries: &[LocEntry], code_len: usize) -> Vec<(u32, Option<i32>)> {
+pub fn line_starts(
+    version: PyVersion,
+    entries: &[LocEntry],
+    code_len: usize,
+) -> Vec<(u32, Option<i32>)> {
     match Format::of(version) {
         Err(_) => Vec::new(),
         Ok(Format::Lnotab) => lnotab::line_starts(entries, code_len),
@@ -245,7 +281,11 @@ pub fn positions(entries: &[LocEntry]) -> Vec<Position> {
 pub(crate) fn truncated(offset: usize, what: &'static str, needed: usize, len: usize) -> Error {
     Error::at(
         offset as u64,
-        ErrorKind::Truncated { what, needed: needed as u64, available: len.saturating_sub(offset) as u64 },
+        ErrorKind::Truncated {
+            what,
+            needed: needed as u64,
+            available: len.saturating_sub(offset) as u64,
+        },
     )
 }
 
@@ -254,7 +294,9 @@ pub(crate) fn truncated(offset: usize, what: &'static str, needed: usize, len: u
 pub(crate) fn past_end(offset: usize, end: u64, code_len: usize) -> Error {
     Error::at(
         offset as u64,
-        ErrorKind::Invalid(format!("line table record reaches byte {end}, past the code's {code_len} byte(s)")),
+        ErrorKind::Invalid(format!(
+            "line table record reaches byte {end}, past the code's {code_len} byte(s)"
+        )),
     )
 }
 
@@ -316,8 +358,14 @@ mod tests {
         assert_eq!(validate(V312, &gap, 6).unwrap_err().offset(), Some(1));
         let short = [entry(0, 2, 1, None)];
         assert_eq!(validate(V312, &short, 4).unwrap_err().offset(), Some(1));
-        let empty_last = [LocEntry::line_only(0, 2, Some(1)), LocEntry::line_only(2, 2, Some(3))];
-        assert_eq!(validate(V310, &empty_last, 2).unwrap_err().offset(), Some(1));
+        let empty_last = [
+            LocEntry::line_only(0, 2, Some(1)),
+            LocEntry::line_only(2, 2, Some(3)),
+        ];
+        assert_eq!(
+            validate(V310, &empty_last, 2).unwrap_err().offset(),
+            Some(1)
+        );
         let odd = [LocEntry::line_only(0, 3, Some(1))];
         assert!(validate(V310, &odd, 3).is_err());
         assert!(validate(V311, &[entry(0, 0, 1, None)], 0).is_err());
@@ -333,7 +381,12 @@ mod tests {
     }
 
     /// The random choices behind one entry (see [`entry_from`]).
-    type Draw = ((bool, u32, u32), (bool, i32, i32), (u8, bool, i32), (u8, bool, i32, i32));
+    type Draw = (
+        (bool, u32, u32),
+        (bool, i32, i32),
+        (u8, bool, i32),
+        (u8, bool, i32, i32),
+    );
 
     fn draw() -> impl Strategy<Value = Draw> {
         (
@@ -346,7 +399,12 @@ mod tests {
 
     /// One hand-built entry at `at`: long ranges, far lines, wide columns.
     fn entry_from(version: PyVersion, at: u32, d: &Draw) -> LocEntry {
-        let ((long, short_len, long_len), (far, far_line, near_line), (no_line, multi, extra), (cols, wide, col, width)) = *d;
+        let (
+            (long, short_len, long_len),
+            (far, far_line, near_line),
+            (no_line, multi, extra),
+            (cols, wide, col, width),
+        ) = *d;
         let len = 2 * if long { long_len } else { short_len };
         let line = if far { far_line } else { near_line };
         let mut e = LocEntry::line_only(at, at + len, Some(line));
@@ -368,16 +426,21 @@ mod tests {
     /// A version, 1 to 12 entries laid end to end, their total length and
     /// the first line number.
     fn entries() -> impl Strategy<Value = (PyVersion, Vec<LocEntry>, u32, i32)> {
-        (prop::sample::select(PyVersion::SUPPORTED.to_vec()), prop::collection::vec(draw(), 1..=12), 1i32..=50).prop_map(|(v, draws, first)| {
-            let mut at = 0;
-            let mut out = Vec::new();
-            for d in &draws {
-                let e = entry_from(v, at, d);
-                at = e.end;
-                out.push(e);
-            }
-            (v, out, at, first)
-        })
+        (
+            prop::sample::select(PyVersion::SUPPORTED.to_vec()),
+            prop::collection::vec(draw(), 1..=12),
+            1i32..=50,
+        )
+            .prop_map(|(v, draws, first)| {
+                let mut at = 0;
+                let mut out = Vec::new();
+                for d in &draws {
+                    let e = entry_from(v, at, d);
+                    at = e.end;
+                    out.push(e);
+                }
+                (v, out, at, first)
+            })
     }
 
     // NB: proptest replaced a hand-written xorshift generator: a failure

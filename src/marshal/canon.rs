@@ -216,7 +216,12 @@ fn tuple_of(m: &Marshal, ids: &[ObjId], out: &mut String) {
 /// The localsplus names whose kind has `bit` set (3.11+).
 fn names_with_kind(m: &Marshal, c: &Code, bit: u8) -> Vec<ObjId> {
     let kinds = c.localspluskinds.and_then(|k| m.bytes(k)).unwrap_or(&[]);
-    m.items(c.varnames).iter().zip(kinds).filter(|(_, &k)| k & bit != 0).map(|(&n, _)| n).collect()
+    m.items(c.varnames)
+        .iter()
+        .zip(kinds)
+        .filter(|(_, &k)| k & bit != 0)
+        .map(|(&n, _)| n)
+        .collect()
 }
 
 fn code(m: &Marshal, id: ObjId, c: &Code, out: &mut String) {
@@ -279,9 +284,11 @@ fn code_tail(m: &Marshal, c: &Code, out: &mut String) {
     };
     node(out, "co_names", c.names);
     if v.localsplus_layout() {
-        for (name, bit) in
-            [("co_varnames", fast::LOCAL), ("co_freevars", fast::FREE), ("co_cellvars", fast::CELL)]
-        {
+        for (name, bit) in [
+            ("co_varnames", fast::LOCAL),
+            ("co_freevars", fast::FREE),
+            ("co_cellvars", fast::CELL),
+        ] {
             field(out, name);
             tuple_of(m, &names_with_kind(m, c, bit), out);
         }
@@ -301,7 +308,15 @@ fn code_tail(m: &Marshal, c: &Code, out: &mut String) {
         node(out, "co_qualname", q);
     }
     int(out, "co_firstlineno", c.firstlineno as i64);
-    node(out, if !v.lnotab() { "co_linetable" } else { "co_lnotab" }, c.linetable);
+    node(
+        out,
+        if !v.lnotab() {
+            "co_linetable"
+        } else {
+            "co_lnotab"
+        },
+        c.linetable,
+    );
     if let Some(e) = c.exceptiontable.filter(|_| v.localsplus_layout()) {
         node(out, "co_exceptiontable", e);
     }
@@ -314,7 +329,13 @@ mod tests {
 
     fn long(negative: bool, digits: &[u16]) -> String {
         let mut s = String::new();
-        long_text(&Long { negative, digits: digits.into() }, &mut s);
+        long_text(
+            &Long {
+                negative,
+                digits: digits.into(),
+            },
+            &mut s,
+        );
         s
     }
 

@@ -201,7 +201,12 @@ pub struct Marshal {
 impl Marshal {
     /// An empty arena for `version` (root is invalid until set).
     pub fn new(version: PyVersion) -> Self {
-        Marshal { version, nodes: Vec::new(), root: ObjId(0), trailing: Vec::new() }
+        Marshal {
+            version,
+            nodes: Vec::new(),
+            root: ObjId(0),
+            trailing: Vec::new(),
+        }
     }
 
     /// The node for an id.

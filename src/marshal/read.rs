@@ -36,7 +36,12 @@ pub fn read_at(data: &[u8], version: PyVersion, base: u64) -> Result<Marshal> {
     };
     let root = r.object()?;
     let trailing = data[r.pos..].to_vec();
-    Ok(Marshal { version, nodes: r.nodes, root, trailing })
+    Ok(Marshal {
+        version,
+        nodes: r.nodes,
+        root,
+        trailing,
+    })
 }
 
 struct Reader<'a> {
@@ -62,7 +67,11 @@ impl<'a> Reader<'a> {
         if n > left {
             return Err(self.err(
                 self.pos,
-                ErrorKind::Truncated { what, needed: n as u64, available: left as u64 },
+                ErrorKind::Truncated {
+                    what,
+                    needed: n as u64,
+                    available: left as u64,
+                },
             ));
         }
         let s = &self.data[self.pos..self.pos + n];
@@ -87,7 +96,13 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let n = self.i32(what)?;
         if n < 0 {
-            return Err(self.err(at, ErrorKind::BadLength { what, value: n as i64 }));
+            return Err(self.err(
+                at,
+                ErrorKind::BadLength {
+                    what,
+                    value: n as i64,
+                },
+            ));
         }
         Ok(n as usize)
     }
@@ -100,7 +115,11 @@ impl<'a> Reader<'a> {
         if n > left {
             return Err(self.err(
                 at,
-                ErrorKind::Truncated { what, needed: n as u64, available: left as u64 },
+                ErrorKind::Truncated {
+                    what,
+                    needed: n as u64,
+                    available: left as u64,
+                },
             ));
         }
         Ok(n)
@@ -175,7 +194,10 @@ impl<'a> Reader<'a> {
                     Some(&(_, false)) => Err(self.err(at, ErrorKind::CyclicReference(n))),
                     None => Err(self.err(
                         at,
-                        ErrorKind::BadReference { index: n, count: self.refs.len() },
+                        ErrorKind::BadReference {
+                            index: n,
+                            count: self.refs.len(),
+                        },
                     )),
                 };
             }
@@ -217,7 +239,10 @@ impl<'a> Reader<'a> {
         let id = self.push(type_byte, leaf);
         // NB: CPython registers only objects built by R_REF/r_ref_reserve;
         // singletons ignore the flag (it is still kept in the type byte).
-        if !matches!(code, tc::NONE | tc::TRUE | tc::FALSE | tc::STOPITER | tc::ELLIPSIS) {
+        if !matches!(
+            code,
+            tc::NONE | tc::TRUE | tc::FALSE | tc::STOPITER | tc::ELLIPSIS
+        ) {
             self.register(type_byte, id, true);
         }
         Ok(id)
@@ -251,14 +276,20 @@ impl<'a> Reader<'a> {
             let b = self.take(2, "long digit")?;
             let d = u16::from_le_bytes([b[0], b[1]]);
             if d > 0x7fff {
-                return Err(self.err(self.pos - 2, ErrorKind::Invalid("long digit out of range".into())));
+                return Err(self.err(
+                    self.pos - 2,
+                    ErrorKind::Invalid("long digit out of range".into()),
+                ));
             }
             digits.push(d);
         }
         if digits.last() == Some(&0) {
             return Err(self.err(at, ErrorKind::Invalid("unnormalized long data".into())));
         }
-        Ok(Value::Long(Box::new(Long { negative: n < 0, digits: digits.into() })))
+        Ok(Value::Long(Box::new(Long {
+            negative: n < 0,
+            digits: digits.into(),
+        })))
     }
 
     /// Reserves a node (and reference slot) before the children are read, as
@@ -289,7 +320,11 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(never)]
-    fn sequence_start(&mut self, at: usize, type_byte: u8) -> Result<(ObjId, Option<usize>, usize)> {
+    fn sequence_start(
+        &mut self,
+        at: usize,
+        type_byte: u8,
+    ) -> Result<(ObjId, Option<usize>, usize)> {
         let n = if type_byte & !tc::FLAG_REF == tc::SMALL_TUPLE {
             self.byte("tuple length")? as usize
         } else {
@@ -301,7 +336,13 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(never)]
-    fn sequence_finish(&mut self, id: ObjId, slot: Option<usize>, type_byte: u8, items: Vec<ObjId>) -> ObjId {
+    fn sequence_finish(
+        &mut self,
+        id: ObjId,
+        slot: Option<usize>,
+        type_byte: u8,
+        items: Vec<ObjId>,
+    ) -> ObjId {
         let value = match type_byte & !tc::FLAG_REF {
             tc::TUPLE | tc::SMALL_TUPLE => Value::Tuple(items.into()),
             tc::LIST => Value::List(items),
@@ -362,12 +403,27 @@ impl<'a> Reader<'a> {
     fn code_ints(&mut self) -> Result<[i32; 6]> {
         let v = self.version;
         let argcount = self.i32("co_argcount")?;
-        let posonlyargcount = if v.posonly() { self.i32("co_posonlyargcount")? } else { 0 };
+        let posonlyargcount = if v.posonly() {
+            self.i32("co_posonlyargcount")?
+        } else {
+            0
+        };
         let kwonlyargcount = self.i32("co_kwonlyargcount")?;
-        let nlocals = if v.localsplus_layout() { 0 } else { self.i32("co_nlocals")? };
+        let nlocals = if v.localsplus_layout() {
+            0
+        } else {
+            self.i32("co_nlocals")?
+        };
         let stacksize = self.i32("co_stacksize")?;
         let flags = self.i32("co_flags")?;
-        Ok([argcount, posonlyargcount, kwonlyargcount, nlocals, stacksize, flags])
+        Ok([
+            argcount,
+            posonlyargcount,
+            kwonlyargcount,
+            nlocals,
+            stacksize,
+            flags,
+        ])
     }
 
     #[inline(never)]
@@ -431,7 +487,10 @@ impl<'a> Reader<'a> {
         if !is_tuple(c.consts) {
             return Err(bad("tuple for co_consts", c.consts));
         }
-        for (what, id) in [("tuple for co_names", c.names), ("tuple for co_varnames", c.varnames)] {
+        for (what, id) in [
+            ("tuple for co_names", c.names),
+            ("tuple for co_varnames", c.varnames),
+        ] {
             if !is_tuple(id) {
                 return Err(bad(what, id));
             }
@@ -477,11 +536,19 @@ impl<'a> Reader<'a> {
         ];
         for (expected, t) in name_tuples {
             let Some(t) = t else { continue };
-            let Value::Tuple(items) = &self.nodes[t.index()].value else { continue };
+            let Value::Tuple(items) = &self.nodes[t.index()].value else {
+                continue;
+            };
             for &i in items.iter() {
                 let v = &self.nodes[i.index()].value;
                 if !matches!(v, Value::Str(_)) {
-                    return Err(self.err(at, ErrorKind::UnexpectedType { expected, found: describe(v).to_string() }));
+                    return Err(self.err(
+                        at,
+                        ErrorKind::UnexpectedType {
+                            expected,
+                            found: describe(v).to_string(),
+                        },
+                    ));
                 }
             }
         }
@@ -495,7 +562,13 @@ impl<'a> Reader<'a> {
         ];
         for (what, n) in counts {
             if n < 0 {
-                return Err(self.err(at, ErrorKind::BadLength { what, value: n as i64 }));
+                return Err(self.err(
+                    at,
+                    ErrorKind::BadLength {
+                        what,
+                        value: n as i64,
+                    },
+                ));
             }
         }
         if c.posonlyargcount > c.argcount {
@@ -528,7 +601,10 @@ impl<'a> Reader<'a> {
                 if b.len() % 2 != 0 {
                     return Err(self.err(
                         at,
-                        ErrorKind::BadLength { what: "co_code length (odd)", value: b.len() as i64 },
+                        ErrorKind::BadLength {
+                            what: "co_code length (odd)",
+                            value: b.len() as i64,
+                        },
                     ));
                 }
             }
@@ -568,7 +644,11 @@ fn latin1_to_utf8(b: &[u8]) -> Box<[u8]> {
     if b.is_ascii() {
         return b.into();
     }
-    b.iter().map(|&c| char::from(c)).collect::<String>().into_bytes().into_boxed_slice()
+    b.iter()
+        .map(|&c| char::from(c))
+        .collect::<String>()
+        .into_bytes()
+        .into_boxed_slice()
 }
 
 /// UTF-8 that may also encode lone surrogates (U+D800..U+DFFF), as
@@ -590,7 +670,11 @@ pub fn is_utf8_surrogatepass(b: &[u8]) -> bool {
         if i + len > b.len() {
             return false;
         }
-        let mut cp = if len == 1 { c as u32 } else { (c as u32) & (0x7f >> len) };
+        let mut cp = if len == 1 {
+            c as u32
+        } else {
+            (c as u32) & (0x7f >> len)
+        };
         for &x in &b[i + 1..i + len] {
             if x & 0xc0 != 0x80 {
                 return false;

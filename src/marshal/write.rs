@@ -49,7 +49,10 @@ struct Writer<'a> {
 /// Whether CPython's reader enters objects of this type code in the
 /// reference table when FLAG_REF is set.
 fn registers(code: u8) -> bool {
-    !matches!(code, tc::NONE | tc::TRUE | tc::FALSE | tc::STOPITER | tc::ELLIPSIS | tc::NULL)
+    !matches!(
+        code,
+        tc::NONE | tc::TRUE | tc::FALSE | tc::STOPITER | tc::ELLIPSIS | tc::NULL
+    )
 }
 
 /// Whether the recorded type code can still encode `value`.
@@ -75,7 +78,10 @@ impl Writer<'_> {
 
     fn len(&mut self, n: usize, what: &'static str) -> Result<()> {
         if n > i32::MAX as usize {
-            return Err(Error::new(ErrorKind::BadLength { what, value: n as i64 }));
+            return Err(Error::new(ErrorKind::BadLength {
+                what,
+                value: n as i64,
+            }));
         }
         self.u32(n as u32);
         Ok(())
@@ -103,7 +109,9 @@ impl Writer<'_> {
         // small (2000 levels must fit a 2 MiB thread stack in debug builds).
         let code = self.type_byte(id);
         match &self.m.node(id).value {
-            Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => self.items(code, items),
+            Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => {
+                self.items(code, items)
+            }
             Value::List(items) => self.items(code, items),
             Value::Dict(pairs) => {
                 for &(k, v) in pairs {
@@ -131,7 +139,10 @@ impl Writer<'_> {
         if !fits(code, &node.value) {
             code = canonical_type_code(&node.value);
             // Keep the interned flavour where the value allows it.
-            if matches!(node.type_code(), tc::INTERNED | tc::ASCII_INTERNED | tc::SHORT_ASCII_INTERNED) {
+            if matches!(
+                node.type_code(),
+                tc::INTERNED | tc::ASCII_INTERNED | tc::SHORT_ASCII_INTERNED
+            ) {
                 code = match code {
                     tc::UNICODE => tc::INTERNED,
                     tc::ASCII => tc::ASCII_INTERNED,
@@ -168,7 +179,9 @@ impl Writer<'_> {
     fn leaf(&mut self, code: u8, value: &Value) -> Result<()> {
         match value {
             Value::Null => {
-                return Err(Error::new(ErrorKind::Invalid("NULL object cannot be written".into())))
+                return Err(Error::new(ErrorKind::Invalid(
+                    "NULL object cannot be written".into(),
+                )))
             }
             Value::None | Value::True | Value::False | Value::StopIteration | Value::Ellipsis => {}
             Value::Int(i) => {
@@ -228,7 +241,10 @@ impl Writer<'_> {
 
     fn float_text(&mut self, t: &[u8]) -> Result<()> {
         let n = u8::try_from(t.len()).map_err(|_| {
-            Error::new(ErrorKind::BadLength { what: "float text length", value: t.len() as i64 })
+            Error::new(ErrorKind::BadLength {
+                what: "float text length",
+                value: t.len() as i64,
+            })
         })?;
         self.out.push(n);
         self.out.extend_from_slice(t);
@@ -253,7 +269,9 @@ impl Writer<'_> {
     fn code(&mut self, c: &Code) -> Result<()> {
         let v = self.version;
         let missing = |what: &str| {
-            Error::new(ErrorKind::Invalid(format!("code object lacks {what}, required on {v}")))
+            Error::new(ErrorKind::Invalid(format!(
+                "code object lacks {what}, required on {v}"
+            )))
         };
         self.u32(c.argcount as u32);
         if v.posonly() {
@@ -270,7 +288,10 @@ impl Writer<'_> {
         self.object(c.names)?;
         self.object(c.varnames)?;
         if v.localsplus_layout() {
-            self.object(c.localspluskinds.ok_or_else(|| missing("co_localspluskinds"))?)?;
+            self.object(
+                c.localspluskinds
+                    .ok_or_else(|| missing("co_localspluskinds"))?,
+            )?;
         } else {
             self.object(c.freevars.ok_or_else(|| missing("co_freevars"))?)?;
             self.object(c.cellvars.ok_or_else(|| missing("co_cellvars"))?)?;
@@ -283,7 +304,10 @@ impl Writer<'_> {
         self.u32(c.firstlineno as u32);
         self.object(c.linetable)?;
         if v.localsplus_layout() {
-            self.object(c.exceptiontable.ok_or_else(|| missing("co_exceptiontable"))?)?;
+            self.object(
+                c.exceptiontable
+                    .ok_or_else(|| missing("co_exceptiontable"))?,
+            )?;
         }
         Ok(())
     }

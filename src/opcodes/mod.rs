@@ -334,7 +334,11 @@ impl OpTable {
 
     /// Bytes per jump-argument unit (the rows' unit: 1 before 3.10, 2 from 3.10 on).
     pub fn jump_unit_bytes(&self) -> u32 {
-        self.ops.iter().flatten().find_map(|o| o.jump).map_or(2, |j| u32::from(j.unit_bytes))
+        self.ops
+            .iter()
+            .flatten()
+            .find_map(|o| o.jump)
+            .map_or(2, |j| u32::from(j.unit_bytes))
     }
 
     /// Bytes per instruction (always 2 for 3.6+ wordcode).
@@ -411,14 +415,20 @@ impl NameArg {
     /// all others are the plain index.
     #[inline]
     pub fn split(shift: u8, arg: u32) -> NameArg {
-        NameArg { index: arg >> shift, low_bit: shift > 0 && arg & 1 != 0, super_two_args: shift == 2 && arg & 2 != 0 }
+        NameArg {
+            index: arg >> shift,
+            low_bit: shift > 0 && arg & 1 != 0,
+            super_two_args: shift == 2 && arg & 2 != 0,
+        }
     }
 }
 
 /// Splits a `hasname` argument of opcode `name` (deoptimized) in version
 /// `v`, by that version's row; see [`NameArg::split`].
 pub fn name_arg(v: PyVersion, name: &str, arg: u32) -> NameArg {
-    let shift = table(v).and_then(|t| t.by_name(name)).map_or(0, |i| i.facts.name_shift);
+    let shift = table(v)
+        .and_then(|t| t.by_name(name))
+        .map_or(0, |i| i.facts.name_shift);
     NameArg::split(shift, arg)
 }
 
@@ -432,7 +442,11 @@ pub fn is_local_pair(name: &str) -> bool {
 
 /// True when some supported version's row called `name` says `pred`.
 pub fn any_row(name: &str, pred: impl Fn(&OpInfo) -> bool) -> bool {
-    PyVersion::SUPPORTED.iter().filter_map(|&v| table(v)).filter_map(|t| t.by_name(name)).any(pred)
+    PyVersion::SUPPORTED
+        .iter()
+        .filter_map(|&v| table(v))
+        .filter_map(|t| t.by_name(name))
+        .any(pred)
 }
 
 /// The two local indices of a pair opcode's argument: `(arg >> 4, arg & 15)`,
@@ -480,7 +494,10 @@ mod tests {
                     assert_eq!(t.get(b).map(|i| i.name), Some(op.name()));
                 }
             }
-            let n = Opcode::ALL.iter().filter(|&&op| t.code(op).is_some()).count();
+            let n = Opcode::ALL
+                .iter()
+                .filter(|&&op| t.code(op).is_some())
+                .count();
             assert_eq!(n, t.ops.iter().flatten().count(), "{v}");
             let shift = |n: &str| t.by_name(n).map(|i| t.facts(i.code).name_shift);
             assert_eq!(shift("LOAD_NAME"), Some(0));
@@ -498,16 +515,32 @@ mod tests {
                 for count in [o.facts.pushes, o.facts.fresh_pushes].into_iter().flatten() {
                     for a in 0..40u32 {
                         if let Some(net) = t.stack_effect(o.code, a, Some(false)) {
-                            assert!(i64::from(count.of(a)) - i64::from(net) >= 0, "{v} {} arg {a}", o.name);
+                            assert!(
+                                i64::from(count.of(a)) - i64::from(net) >= 0,
+                                "{v} {} arg {a}",
+                                o.name
+                            );
                         }
                     }
                 }
                 if let Some(r) = o.facts.retarget {
-                    let other = t.info(r).unwrap_or_else(|| panic!("{v} {}: retarget {r:?} missing", o.name));
+                    let other = t
+                        .info(r)
+                        .unwrap_or_else(|| panic!("{v} {}: retarget {r:?} missing", o.name));
                     let (a, b) = (o.jump.expect("a jump"), other.jump.expect("a jump"));
-                    assert!(a.backward != b.backward || a.relative != b.relative, "{v} {} -> {}", o.name, other.name);
+                    assert!(
+                        a.backward != b.backward || a.relative != b.relative,
+                        "{v} {} -> {}",
+                        o.name,
+                        other.name
+                    );
                 }
-                assert_eq!(o.facts.fresh_pushes.is_some(), !v.at_least(10), "{v} {}", o.name);
+                assert_eq!(
+                    o.facts.fresh_pushes.is_some(),
+                    !v.at_least(10),
+                    "{v} {}",
+                    o.name
+                );
             }
         }
     }

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Every `[[pass]]` table has `name` plus that pass's parameters; passes run
-//! in file order.
+//! in file order. `python = "module:function"` is short for a pass written
+//! in Python (`name = "python"`, `function = ...`; see [`super::python`]).
 
 use super::manager::Pipeline;
 use super::RawValue;
@@ -19,14 +20,20 @@ pub type Specs = Vec<(String, Vec<(String, RawValue)>)>;
 
 /// Parses config text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| format!("{origin}: invalid TOML: {}", e.to_string().trim_end()))?;
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("{origin}: invalid TOML: {}", e.to_string().trim_end())
+    })?;
     let mut specs = Vec::new();
     for (key, value) in doc {
         if key != "pass" {
-            return Err(format!("{origin}: unknown top-level key {key:?} (a pipeline is a list of [[pass]] tables)"));
+            return Err(format!(
+                "{origin}: unknown top-level key {key:?} (a pipeline is a list of [[pass]] tables)"
+            ));
         }
         let toml::Value::Array(items) = value else {
-            return Err(format!("{origin}: `pass` must be an array of tables: write [[pass]], not [pass]"));
+            return Err(format!(
+                "{origin}: `pass` must be an array of tables: write [[pass]], not [pass]"
+            ));
         };
         for (i, item) in items.into_iter().enumerate() {
             let toml::Value::Table(t) = item else {
@@ -35,17 +42,38 @@ pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
             let mut name = None;
             let mut raw = Vec::new();
             for (k, v) in t {
-                if k == "name" {
-                    match v {
-                        toml::Value::String(s) => name = Some(s),
-                        other => return Err(format!("{origin}: pass #{}: name must be a string, found {}", i + 1, other.type_str())),
+                if k == "name" || k == "python" {
+                    let toml::Value::String(s) = v else {
+                        return Err(format!(
+                            "{origin}: pass #{}: {k} must be a string, found {}",
+                            i + 1,
+                            v.type_str()
+                        ));
+                    };
+                    if name.is_some() {
+                        return Err(format!(
+                            "{origin}: pass #{}: give name or python, not both",
+                            i + 1
+                        ));
+                    }
+                    if k == "python" {
+                        name = Some(super::python::INFO.name.to_string());
+                        raw.push((
+                            "function".to_string(),
+                            RawValue::Toml(toml::Value::String(s)),
+                        ));
+                    } else {
+                        name = Some(s);
                     }
                 } else {
                     raw.push((k, RawValue::Toml(v)));
                 }
             }
             let Some(name) = name else {
-                return Err(format!("{origin}: pass #{} has no name (add name = \"...\")", i + 1));
+                return Err(format!(
+                    "{origin}: pass #{} has no name (add name = \"...\")",
+                    i + 1
+                ));
             };
             specs.push((name, raw));
         }
@@ -70,18 +98,32 @@ pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
         };
         let key = key.trim();
         let slot = match specs.len() {
-            0 => return Err(format!("--param {p:?} without --pass (parameters of config passes go in the config file)")),
-            1 if !key.contains('.') || !names.iter().any(|n| key.starts_with(&format!("{n}."))) => 0,
+            0 => return Err(format!(
+                "--param {p:?} without --pass (parameters of config passes go in the config file)"
+            )),
+            1 if !key.contains('.') || !names.iter().any(|n| key.starts_with(&format!("{n}."))) => {
+                0
+            }
             _ => {
-                let Some((pass, _)) = key.split_once('.').filter(|(pass, _)| names.iter().any(|n| n == pass)) else {
+                let Some((pass, _)) = key
+                    .split_once('.')
+                    .filter(|(pass, _)| names.iter().any(|n| n == pass))
+                else {
                     return Err(format!(
                         "--param {p:?}: with several --pass options write PASS.KEY=VALUE (passes: {})",
                         names.join(", ")
                     ));
                 };
-                let hits: Vec<usize> = names.iter().enumerate().filter(|(_, n)| *n == pass).map(|(i, _)| i).collect();
+                let hits: Vec<usize> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| *n == pass)
+                    .map(|(i, _)| i)
+                    .collect();
                 if hits.len() > 1 {
-                    return Err(format!("--param {p:?}: pass {pass} is given twice; use --config for that pipeline"));
+                    return Err(format!(
+                        "--param {p:?}: pass {pass} is given twice; use --config for that pipeline"
+                    ));
                 }
                 hits[0]
             }
@@ -90,14 +132,20 @@ pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
             Some((pass, k)) if pass == specs[slot].0 => k,
             _ => key,
         };
-        specs[slot].1.push((key.to_string(), RawValue::Text(value.to_string())));
+        specs[slot]
+            .1
+            .push((key.to_string(), RawValue::Text(value.to_string())));
     }
     Ok(specs)
 }
 
 /// The full pipeline of a command line: the config file's passes first,
 /// then the `--pass` ones; every name and parameter is checked.
-pub fn pipeline(config: Option<&Path>, names: &[String], params: &[String]) -> Result<Pipeline, String> {
+pub fn pipeline(
+    config: Option<&Path>,
+    names: &[String],
+    params: &[String],
+) -> Result<Pipeline, String> {
     let mut specs = match config {
         Some(p) => load(p)?,
         None => Vec::new(),
@@ -120,21 +168,49 @@ mod tests {
         assert!(e.contains("unknown top-level key"), "{e}");
         let e = parse("[[pass]\n", "c.toml").unwrap_err();
         assert!(e.contains("invalid TOML"), "{e}");
-        let s = parse("[[pass]]\nname = 'swap-const'\nfrom = 42\nto = '99'\n[[pass]]\nname = 'replace-op'", "c").unwrap();
+        let s = parse(
+            "[[pass]]\nname = 'swap-const'\nfrom = 42\nto = '99'\n[[pass]]\nname = 'replace-op'",
+            "c",
+        )
+        .unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].1.len(), 2);
-        let e = Pipeline::from_specs(&parse("[[pass]]\nname = 'nope'", "c").unwrap()).err().unwrap();
-        assert!(e.contains("unknown pass \"nope\"") && e.contains("swap-const"), "{e}");
+        let s = parse("[[pass]]\npython = 'm:f'", "c").unwrap();
+        assert_eq!(s[0].0, "python");
+        assert!(
+            matches!(&s[0].1[0], (k, RawValue::Toml(toml::Value::String(f))) if k == "function" && f == "m:f")
+        );
+        let e = parse("[[pass]]\npython = 'm:f'\nname = 'swap-const'", "c").unwrap_err();
+        assert!(e.contains("not both"), "{e}");
+        let e = Pipeline::from_specs(&parse("[[pass]]\nname = 'nope'", "c").unwrap())
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("unknown pass \"nope\"") && e.contains("swap-const"),
+            "{e}"
+        );
     }
 
     #[test]
     fn cli_params() {
-        let one = from_cli(&["swap-const".into()], &["from=42".into(), "to='a=b'".into()]).unwrap();
+        let one = from_cli(
+            &["swap-const".into()],
+            &["from=42".into(), "to='a=b'".into()],
+        )
+        .unwrap();
         assert_eq!(one[0].1.len(), 2);
         assert!(matches!(&one[0].1[1].1, RawValue::Text(t) if t == "'a=b'"));
-        let two = from_cli(&["swap-const".into(), "replace-op".into()], &["replace-op.from=+".into()]).unwrap();
+        let two = from_cli(
+            &["swap-const".into(), "replace-op".into()],
+            &["replace-op.from=+".into()],
+        )
+        .unwrap();
         assert_eq!(two[1].1[0].0, "from");
-        let e = from_cli(&["swap-const".into(), "replace-op".into()], &["from=+".into()]).unwrap_err();
+        let e = from_cli(
+            &["swap-const".into(), "replace-op".into()],
+            &["from=+".into()],
+        )
+        .unwrap_err();
         assert!(e.contains("PASS.KEY=VALUE"), "{e}");
         assert!(from_cli(&[], &["from=1".into()]).is_err());
     }

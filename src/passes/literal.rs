@@ -44,7 +44,10 @@ impl BigInt {
             digits.push((mag & 0x7fff) as u16);
             mag >>= 15;
         }
-        BigInt { negative: v < 0, digits }
+        BigInt {
+            negative: v < 0,
+            digits,
+        }
     }
 
     fn from_long(l: &Long) -> Self {
@@ -87,7 +90,10 @@ impl BigInt {
                 carry >>= 15;
             }
         }
-        Some(BigInt { negative: false, digits })
+        Some(BigInt {
+            negative: false,
+            digits,
+        })
     }
 
     /// Decimal text (for messages and docs).
@@ -126,11 +132,18 @@ impl Lit {
     /// escapes (and `r`/`b`/`u` prefixes), `None`, `True`, `False`, and
     /// tuples of these.
     pub fn parse(text: &str) -> Result<Lit, String> {
-        let mut p = Parser { s: text.as_bytes(), i: 0 };
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+        };
         let v = p.expr()?;
         p.ws();
         if p.i != p.s.len() {
-            return Err(format!("unexpected {:?} at position {} of {text:?}", &text[p.i..], p.i));
+            return Err(format!(
+                "unexpected {:?} at position {} of {text:?}",
+                &text[p.i..],
+                p.i
+            ));
         }
         Ok(v)
     }
@@ -157,13 +170,15 @@ impl Lit {
             (Lit::Int(n), Value::Int(v)) => *n == BigInt::from_i64(*v),
             (Lit::Int(n), Value::Long(l)) => *n == BigInt::from_long(l),
             (Lit::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-            (Lit::Float(x), Value::FloatText(t)) => {
-                std::str::from_utf8(t).ok().and_then(|s| s.parse::<f64>().ok()).is_some_and(|y| x.to_bits() == y.to_bits())
-            }
+            (Lit::Float(x), Value::FloatText(t)) => std::str::from_utf8(t)
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .is_some_and(|y| x.to_bits() == y.to_bits()),
             (Lit::Str(s), Value::Str(b)) => s[..] == b[..],
             (Lit::Bytes(s), Value::Bytes(b)) => s[..] == b[..],
             (Lit::Tuple(items), Value::Tuple(ids)) => {
-                items.len() == ids.len() && items.iter().zip(ids.iter()).all(|(l, &i)| l.matches(m, i))
+                items.len() == ids.len()
+                    && items.iter().zip(ids.iter()).all(|(l, &i)| l.matches(m, i))
             }
             _ => false,
         }
@@ -178,7 +193,10 @@ impl Lit {
             Lit::Bool(false) => Value::False,
             Lit::Int(n) => match n.to_i64().filter(|v| i32::try_from(*v).is_ok()) {
                 Some(v) => Value::Int(v),
-                None => Value::Long(Box::new(Long { negative: n.negative, digits: n.digits.clone().into() })),
+                None => Value::Long(Box::new(Long {
+                    negative: n.negative,
+                    digits: n.digits.clone().into(),
+                })),
             },
             Lit::Float(x) => Value::Float(*x),
             Lit::Str(s) => Value::Str(s.clone().into()),
@@ -244,7 +262,9 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_digit() || c == b'.' => self.number(),
             Some(_) => {
                 let start = self.i;
-                while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_') {
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
+                {
                     self.i += 1;
                 }
                 let word = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
@@ -255,7 +275,9 @@ impl Parser<'_> {
                     _ => {
                         let prefix = word.to_ascii_lowercase();
                         let quote = self.peek();
-                        if matches!(quote, Some(b'\'' | b'"')) && matches!(&*prefix, "" | "r" | "u" | "b" | "br" | "rb") {
+                        if matches!(quote, Some(b'\'' | b'"'))
+                            && matches!(&*prefix, "" | "r" | "u" | "b" | "br" | "rb")
+                        {
                             self.string(prefix.contains('b'), prefix.contains('r'))
                         } else {
                             self.i = start;
@@ -301,11 +323,16 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Lit, String> {
         let start = self.i;
-        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'.')) {
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'.'))
+        {
             // NB: an exponent sign belongs to the number (`1e-3`).
             let c = self.s[self.i];
             self.i += 1;
-            if matches!(c, b'e' | b'E') && matches!(self.peek(), Some(b'-' | b'+')) && !self.s[start..].starts_with(b"0x") {
+            if matches!(c, b'e' | b'E')
+                && matches!(self.peek(), Some(b'-' | b'+'))
+                && !self.s[start..].starts_with(b"0x")
+            {
                 self.i += 1;
             }
         }
@@ -330,7 +357,9 @@ impl Parser<'_> {
             }
             BigInt::parse_radix(&lower, 10)
         } else {
-            let ok_chars = lower.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'-' | b'+'));
+            let ok_chars = lower
+                .bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'-' | b'+'));
             return match lower.parse::<f64>() {
                 Ok(x) if ok_chars && x.is_finite() => Ok(Lit::Float(x)),
                 _ => {
@@ -354,7 +383,9 @@ impl Parser<'_> {
         self.i += if triple { 3 } else { 1 };
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let Some(c) = self.peek() else { return self.err("unterminated string") };
+            let Some(c) = self.peek() else {
+                return self.err("unterminated string");
+            };
             if c == q && (!triple || self.s[self.i..].starts_with(&[q, q, q])) {
                 self.i += if triple { 3 } else { 1 };
                 break;
@@ -377,7 +408,9 @@ impl Parser<'_> {
                 continue;
             }
             self.i += 1;
-            let Some(e) = self.peek() else { return self.err("unterminated escape") };
+            let Some(e) = self.peek() else {
+                return self.err("unterminated escape");
+            };
             self.i += 1;
             let simple = match e {
                 b'\n' => Some(None),
@@ -427,15 +460,23 @@ impl Parser<'_> {
                 }
                 out.push(code as u8);
             } else {
-                push_code_point(&mut out, code).map_err(|m| format!("{m} at position {}", self.i))?;
+                push_code_point(&mut out, code)
+                    .map_err(|m| format!("{m} at position {}", self.i))?;
             }
         }
-        Ok(if bytes { Lit::Bytes(out) } else { Lit::Str(out) })
+        Ok(if bytes {
+            Lit::Bytes(out)
+        } else {
+            Lit::Str(out)
+        })
     }
 
     fn hex(&mut self, n: usize) -> Result<u32, String> {
         let end = self.i + n;
-        let digits = self.s.get(self.i..end).and_then(|d| std::str::from_utf8(d).ok());
+        let digits = self
+            .s
+            .get(self.i..end)
+            .and_then(|d| std::str::from_utf8(d).ok());
         match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
             Some(v) => {
                 self.i = end;
@@ -452,9 +493,11 @@ fn push_code_point(out: &mut Vec<u8>, c: u32) -> Result<(), String> {
     match c {
         0..=0x7f => out.push(c as u8),
         0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (c >> 6) as u8, 0x80 | (c & 0x3f) as u8]),
-        0x800..=0xffff => {
-            out.extend_from_slice(&[0xe0 | (c >> 12) as u8, 0x80 | ((c >> 6) & 0x3f) as u8, 0x80 | (c & 0x3f) as u8])
-        }
+        0x800..=0xffff => out.extend_from_slice(&[
+            0xe0 | (c >> 12) as u8,
+            0x80 | ((c >> 6) & 0x3f) as u8,
+            0x80 | (c & 0x3f) as u8,
+        ]),
         0x1_0000..=0x10_ffff => out.extend_from_slice(&[
             0xf0 | (c >> 18) as u8,
             0x80 | ((c >> 12) & 0x3f) as u8,
@@ -485,7 +528,10 @@ mod tests {
         assert_eq!(int("1_000"), "1000");
         assert_eq!(int("0o777"), "511");
         assert_eq!(int("0b101"), "5");
-        assert_eq!(int("123456789012345678901234567890"), "123456789012345678901234567890");
+        assert_eq!(
+            int("123456789012345678901234567890"),
+            "123456789012345678901234567890"
+        );
         assert_eq!(int("-0"), "0");
         assert!(Lit::parse("012").is_err());
         assert!(Lit::parse("1__0").is_err());
@@ -496,9 +542,15 @@ mod tests {
         assert_eq!(Lit::parse("1.5").unwrap(), Lit::Float(1.5));
         assert_eq!(Lit::parse("-1e-3").unwrap(), Lit::Float(-0.001));
         assert_eq!(Lit::parse("-0.0").unwrap().clone(), Lit::Float(-0.0));
-        assert_eq!(Lit::parse("'a\\n\\x41\\u00e9'").unwrap(), Lit::Str("a\nAé".as_bytes().to_vec()));
+        assert_eq!(
+            Lit::parse("'a\\n\\x41\\u00e9'").unwrap(),
+            Lit::Str("a\nAé".as_bytes().to_vec())
+        );
         assert_eq!(Lit::parse("r'a\\n'").unwrap(), Lit::Str(b"a\\n".to_vec()));
-        assert_eq!(Lit::parse("b'\\x00\\377'").unwrap(), Lit::Bytes(vec![0, 255]));
+        assert_eq!(
+            Lit::parse("b'\\x00\\377'").unwrap(),
+            Lit::Bytes(vec![0, 255])
+        );
         assert_eq!(Lit::parse("'''x'y'''").unwrap(), Lit::Str(b"x'y".to_vec()));
         assert_eq!(
             Lit::parse("(1, 'a', (None,), True)").unwrap(),

@@ -9,7 +9,6 @@
 //! [`Pipeline::stats`].
 
 use super::{Changed, Cx, Pass, PassInfo, RawValue, RuntimeImport, Sites};
-use crate::version::PyVersion;
 use crate::asm;
 use crate::code;
 use crate::error::{Error, ErrorKind, PassSite, Result};
@@ -19,6 +18,7 @@ use crate::marshal::{Marshal, ObjId};
 use crate::opcodes::{self, OpTable};
 use crate::pyc::Pyc;
 use crate::stackdepth;
+use crate::version::PyVersion;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -68,17 +68,32 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline of `steps`, run in order.
     pub fn new(steps: Vec<Step>) -> Self {
-        let stats = steps.iter().map(|s| PassStats { name: s.info.name, ..PassStats::default() }).collect();
-        Pipeline { steps, dump: None, stats: Mutex::new(stats) }
+        let stats = steps
+            .iter()
+            .map(|s| PassStats {
+                name: s.info.name,
+                ..PassStats::default()
+            })
+            .collect();
+        Pipeline {
+            steps,
+            dump: None,
+            stats: Mutex::new(stats),
+        }
     }
 
     /// Builds a pipeline from pass names and raw parameters, checking each
     /// (unknown names list the valid ones).
-    pub fn from_specs(specs: &[(String, Vec<(String, RawValue)>)]) -> std::result::Result<Self, String> {
+    pub fn from_specs(
+        specs: &[(String, Vec<(String, RawValue)>)],
+    ) -> std::result::Result<Self, String> {
         let mut steps = Vec::new();
         for (name, raw) in specs {
             let info = super::lookup(name)?;
-            steps.push(Step { info, pass: info.configure(raw)? });
+            steps.push(Step {
+                info,
+                pass: info.configure(raw)?,
+            });
         }
         Ok(Pipeline::new(steps))
     }
@@ -120,7 +135,10 @@ impl Pipeline {
     /// Writes IR dumps under `dir`: for input `IN/sub/x.pyc` (relative to
     /// `root`), `dir/sub/x.pyc.<k>-<pass>.before.txt` and `.after.txt`.
     pub fn set_dump(&mut self, dir: &Path, root: &Path) {
-        self.dump = Some(Dump { dir: dir.to_path_buf(), root: root.to_path_buf() });
+        self.dump = Some(Dump {
+            dir: dir.to_path_buf(),
+            root: root.to_path_buf(),
+        });
     }
 
     /// One message per step that cannot apply to files of version `v`
@@ -129,7 +147,12 @@ impl Pipeline {
         self.steps
             .iter()
             .enumerate()
-            .filter_map(|(k, s)| s.pass.check_version(v).err().map(|e| format!("pass {} ({}): {e}", k + 1, s.info.name)))
+            .filter_map(|(k, s)| {
+                s.pass
+                    .check_version(v)
+                    .err()
+                    .map(|e| format!("pass {} ({}): {e}", k + 1, s.info.name))
+            })
             .collect()
     }
 
@@ -165,8 +188,14 @@ impl Pipeline {
     /// [`Pipeline::run`], returning this file's counts per step.
     pub fn run_counted(&self, pyc: &mut Pyc, path: &Path) -> Result<Vec<PassStats>> {
         let dump = self.dump.as_ref().map(|d| {
-            let rel = path.strip_prefix(&d.root).ok().filter(|r| !r.as_os_str().is_empty());
-            let rel = rel.map_or_else(|| PathBuf::from(path.file_name().unwrap_or_default()), Path::to_path_buf);
+            let rel = path
+                .strip_prefix(&d.root)
+                .ok()
+                .filter(|r| !r.as_os_str().is_empty());
+            let rel = rel.map_or_else(
+                || PathBuf::from(path.file_name().unwrap_or_default()),
+                Path::to_path_buf,
+            );
             d.dir.join(rel)
         });
         self.run_marshal_counted(&mut pyc.marshal, dump.as_deref())
@@ -186,27 +215,50 @@ impl Pipeline {
     }
 
     /// [`Pipeline::run_marshal`], returning this file's counts per step.
-    pub fn run_marshal_counted(&self, m: &mut Marshal, dump: Option<&Path>) -> Result<Vec<PassStats>> {
+    pub fn run_marshal_counted(
+        &self,
+        m: &mut Marshal,
+        dump: Option<&Path>,
+    ) -> Result<Vec<PassStats>> {
         self.run_rooted(m, dump, None)
     }
 
     /// `root`: the qualified name of a non-module root, `None` for a module.
-    fn run_rooted(&self, m: &mut Marshal, dump: Option<&Path>, root: Option<&str>) -> Result<Vec<PassStats>> {
+    fn run_rooted(
+        &self,
+        m: &mut Marshal,
+        dump: Option<&Path>,
+        root: Option<&str>,
+    ) -> Result<Vec<PassStats>> {
         if self.steps.is_empty() {
             return Ok(Vec::new());
         }
         let version = m.version;
-        let table = opcodes::table(version)
-            .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {version}"))))?;
+        let table = opcodes::table(version).ok_or_else(|| {
+            Error::new(ErrorKind::Unsupported(format!(
+                "opcodes of Python {version}"
+            )))
+        })?;
         let mut units = lift_units(m, root)?;
-        let mut local: Vec<PassStats> = self.steps.iter().map(|s| PassStats { name: s.info.name, files: 1, ..Default::default() }).collect();
+        let mut local: Vec<PassStats> = self
+            .steps
+            .iter()
+            .map(|s| PassStats {
+                name: s.info.name,
+                files: 1,
+                ..Default::default()
+            })
+            .collect();
         for (k, step) in self.steps.iter().enumerate() {
             let name = step.info.name;
             let dump_file = |when: &str| dump.map(|d| dump_path(d, k + 1, name, when));
             if let Some(p) = dump_file("before") {
                 write_dump(&p, m, &units)?;
             }
-            let failure = run_step(step, m, table, &mut units, &mut local[k], root.is_none())?;
+            let failure = match step.pass.module_pass() {
+                Some(mp) => run_module_step(mp, name, m, &mut units, &mut local[k], root)?,
+                None => run_step(step, m, table, &mut units, &mut local[k], root.is_none())?,
+            };
             // NB: written on failure too: the broken IR is what the user needs to see.
             if let Some(p) = dump_file("after") {
                 write_dump(&p, m, &units)?;
@@ -215,11 +267,7 @@ impl Pipeline {
                 return Err(Error::new(ErrorKind::Invalid(msg)).in_pass(site));
             }
         }
-        for u in units.iter_mut().filter(|u| u.changed) {
-            let q = &u.qualname;
-            u.f.stacksize = stackdepth::stacksize(&u.f).map_err(|e| e.context(format!("stack depth of {q}")))?;
-            asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
-        }
+        assemble_changed(&mut units, m)?;
         self.add_stats(&local);
         Ok(local)
     }
@@ -253,7 +301,13 @@ fn lift_units(m: &Marshal, root: Option<&str>) -> Result<Vec<Unit>> {
         }
         let qualname = qualnames.get(&id).cloned().unwrap_or_else(|| "<?>".into());
         let f = lift::lift(m, id).map_err(|e| e.context(format!("lifting {qualname}")))?;
-        units.push(Unit { id, depth, qualname, f, changed: false });
+        units.push(Unit {
+            id,
+            depth,
+            qualname,
+            f,
+            changed: false,
+        });
     }
     Ok(units)
 }
@@ -273,23 +327,100 @@ fn run_step(
     let version = m.version;
     for u in units.iter_mut() {
         let is_module = u.depth == 0 && module_root;
-        let mut cx = Cx { m, code: u.id, qualname: &u.qualname, depth: u.depth, is_module, version, table, sites: &mut st.sites };
+        let mut cx = Cx {
+            m,
+            code: u.id,
+            qualname: &u.qualname,
+            depth: u.depth,
+            is_module,
+            version,
+            table,
+            sites: &mut st.sites,
+        };
         let t0 = Instant::now();
         let r = step.pass.run(&mut cx, &mut u.f);
         st.run_time += t0.elapsed();
         st.code_objects += 1;
-        let site = |u: &Unit, verifier| PassSite { pass: name, code_object: u.qualname.clone(), verifier };
-        let changed = r.map_err(|e| e.context(format!("in pass {name}, code object {}", u.qualname)).in_pass(site(u, false)))?;
+        let site = |u: &Unit, verifier| PassSite {
+            pass: name,
+            code_object: u.qualname.clone(),
+            verifier,
+        };
+        let changed = r.map_err(|e| {
+            e.context(format!("in pass {name}, code object {}", u.qualname))
+                .in_pass(site(u, false))
+        })?;
         if changed == Changed::Yes {
             st.changed += 1;
             u.changed = true;
             if let Some(problems) = verify_unit(u, m, st) {
-                let msg = format!("after pass {name}: {} is invalid: {}", u.qualname, problems.join("; "));
+                let msg = format!(
+                    "after pass {name}: {} is invalid: {}",
+                    u.qualname,
+                    problems.join("; ")
+                );
                 return Ok(Some((msg, site(u, true))));
             }
         }
     }
     Ok(None)
+}
+
+/// Recomputes the stack size of every changed unit and assembles it back
+/// into the arena; they count as unchanged afterwards.
+fn assemble_changed(units: &mut [Unit], m: &mut Marshal) -> Result<()> {
+    for u in units.iter_mut().filter(|u| u.changed) {
+        let q = &u.qualname;
+        u.f.stacksize =
+            stackdepth::stacksize(&u.f).map_err(|e| e.context(format!("stack depth of {q}")))?;
+        asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
+        u.changed = false;
+    }
+    Ok(())
+}
+
+/// Runs a whole-module pass ([`super::python`]): what earlier steps changed
+/// is assembled first, the root code object goes out as marshal bytes, and
+/// what comes back replaces the arena and is lifted again. The pass
+/// verified every code object it changed (`Bytecode.to_code`); the bytes
+/// are read back with the same checks as any input.
+fn run_module_step(
+    mp: &dyn super::python::ModulePass,
+    name: &'static str,
+    m: &mut Marshal,
+    units: &mut Vec<Unit>,
+    st: &mut PassStats,
+    root: Option<&str>,
+) -> Result<Option<(String, PassSite)>> {
+    assemble_changed(units, m)?;
+    let root_name = units
+        .first()
+        .map_or_else(|| "<module>".to_string(), |u| u.qualname.clone());
+    let site = PassSite {
+        pass: name,
+        code_object: root_name,
+        verifier: false,
+    };
+    let t0 = Instant::now();
+    let bytes = crate::marshal::write::write(m)?;
+    let out = mp.rewrite(&bytes, m.version);
+    st.run_time += t0.elapsed();
+    st.code_objects += units.len();
+    match out {
+        Err(msg) => Ok(Some((format!("pass {name}: {msg}"), site))),
+        Ok(None) => Ok(None),
+        Ok(Some(new)) => {
+            let fresh = crate::marshal::read::read(&new, m.version)
+                .map_err(|e| e.context(format!("reading what pass {name} returned")))?;
+            *m = fresh;
+            *units = lift_units(m, root)?;
+            // NB: the module as a whole is the one site a module pass changes.
+            st.changed += units.len();
+            st.sites.matched += 1;
+            st.sites.changed += 1;
+            Ok(None)
+        }
+    }
 }
 
 /// Recomputes a changed unit's stack size and verifies it; the problems, if any.
@@ -300,7 +431,8 @@ fn verify_unit(u: &mut Unit, m: &Marshal, st: &mut PassStats) -> Option<Vec<Stri
     if let Ok(n) = stackdepth::stacksize(&u.f) {
         u.f.stacksize = n;
     }
-    let v = crate::verify::verify_in(&u.f, m).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    let v = crate::verify::verify_in(&u.f, m)
+        .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
     st.verify_time += t1.elapsed();
     v.err()
 }
@@ -322,7 +454,10 @@ fn dump_path(prefix: &Path, k: usize, name: &str, when: &str) -> PathBuf {
 fn write_dump(path: &Path, m: &Marshal, units: &[Unit]) -> Result<()> {
     let mut text = String::new();
     for u in units {
-        text.push_str(&format!("# code object {} (depth {})\n", u.qualname, u.depth));
+        text.push_str(&format!(
+            "# code object {} (depth {})\n",
+            u.qualname, u.depth
+        ));
         ir::write_function(&u.f, m, &mut text);
         text.push('\n');
     }

@@ -117,7 +117,12 @@ impl SiteFilter {
 
 /// The parameters that build a [`SiteFilter`].
 pub const SITE_PARAMS: [ParamSpec; 2] = [
-    ParamSpec { name: "line", kind: ParamKind::Int, default: Some("0"), help: "only sites on this source line (0: any)" },
+    ParamSpec {
+        name: "line",
+        kind: ParamKind::Int,
+        default: Some("0"),
+        help: "only sites on this source line (0: any)",
+    },
     ParamSpec {
         name: "occurrence",
         kind: ParamKind::Int,
@@ -152,7 +157,16 @@ pub trait Pass: Send + Sync {
     /// Modules the rewritten code imports at run time (inject-hook's hook
     /// module): they must not be instrumented themselves.
     fn runtime_modules(&self) -> Vec<String> {
-        self.runtime_imports().into_iter().map(|r| r.module).collect()
+        self.runtime_imports()
+            .into_iter()
+            .map(|r| r.module)
+            .collect()
+    }
+
+    /// A pass that rewrites the whole marshalled code object at once (the
+    /// `python` pass) instead of one lifted function at a time.
+    fn module_pass(&self) -> Option<&dyn python::ModulePass> {
+        None
     }
 }
 
@@ -185,7 +199,12 @@ pub struct PassInfo {
 impl PassInfo {
     /// The first sentence of the "What it does" section, for one-line listings.
     pub fn summary(&self) -> &'static str {
-        let body = self.doc.split("## What it does").nth(1).unwrap_or(self.doc).trim_start();
+        let body = self
+            .doc
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or(self.doc)
+            .trim_start();
         let para = body.split("\n\n").next().unwrap_or(body);
         match para.find(". ") {
             Some(i) => para[..=i].trim(),
@@ -194,7 +213,10 @@ impl PassInfo {
     }
 
     /// Checks `raw` parameters and builds the pass.
-    pub fn configure(&self, raw: &[(String, RawValue)]) -> std::result::Result<Box<dyn Pass>, String> {
+    pub fn configure(
+        &self,
+        raw: &[(String, RawValue)],
+    ) -> std::result::Result<Box<dyn Pass>, String> {
         let p = Params::parse(self.name, self.params, raw)?;
         (self.build)(&p).map_err(|e| format!("pass {}: {e}", self.name))
     }
@@ -208,8 +230,15 @@ impl PassInfo {
         } else {
             s.push_str("  parameters:\n");
             for p in self.params {
-                let d = p.default.map_or("required".to_string(), |d| format!("default {d}"));
-                s.push_str(&format!("    {:<10} {} ({d}): {}\n", p.name, p.kind.describe(), p.help));
+                let d = p
+                    .default
+                    .map_or("required".to_string(), |d| format!("default {d}"));
+                s.push_str(&format!(
+                    "    {:<10} {} ({d}): {}\n",
+                    p.name,
+                    p.kind.describe(),
+                    p.help
+                ));
             }
         }
         for line in self.doc.trim().lines() {
@@ -236,12 +265,20 @@ declare_passes! {
     replace_op,
     inject_hook,
     fold_constants,
+    python,
 }
 
 /// The pass called `name`, or an error listing the valid names.
 pub fn lookup(name: &str) -> std::result::Result<&'static PassInfo, String> {
-    PASSES.iter().copied().find(|p| p.name == name).ok_or_else(|| {
-        let names: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
-        format!("unknown pass {name:?}; available passes: {}", names.join(", "))
-    })
+    PASSES
+        .iter()
+        .copied()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
+            format!(
+                "unknown pass {name:?}; available passes: {}",
+                names.join(", ")
+            )
+        })
 }

@@ -80,13 +80,23 @@ impl Params {
     /// Checks `raw` against `specs`: unknown keys, missing required ones and
     /// values that do not parse are errors naming the pass and the key;
     /// defaults fill in the rest.
-    pub fn parse(pass: &str, specs: &[ParamSpec], raw: &[(String, RawValue)]) -> Result<Params, String> {
+    pub fn parse(
+        pass: &str,
+        specs: &[ParamSpec],
+        raw: &[(String, RawValue)],
+    ) -> Result<Params, String> {
         let mut values = BTreeMap::new();
         for (key, value) in raw {
             let Some(spec) = specs.iter().find(|s| s.name == key) else {
                 let valid: Vec<&str> = specs.iter().map(|s| s.name).collect();
-                let valid = if valid.is_empty() { "(it takes none)".to_string() } else { valid.join(", ") };
-                return Err(format!("pass {pass}: unknown parameter {key:?}; valid parameters: {valid}"));
+                let valid = if valid.is_empty() {
+                    "(it takes none)".to_string()
+                } else {
+                    valid.join(", ")
+                };
+                return Err(format!(
+                    "pass {pass}: unknown parameter {key:?}; valid parameters: {valid}"
+                ));
             };
             if values.contains_key(spec.name) {
                 return Err(format!("pass {pass}: parameter {key:?} given twice"));
@@ -99,16 +109,22 @@ impl Params {
                 continue;
             }
             let Some(d) = spec.default else {
-                return Err(format!("pass {pass}: missing required parameter {:?} ({})", spec.name, spec.help));
+                return Err(format!(
+                    "pass {pass}: missing required parameter {:?} ({})",
+                    spec.name, spec.help
+                ));
             };
-            let v = check(spec, &RawValue::Text(d.to_string())).map_err(|e| format!("pass {pass}: default of {}: {e}", spec.name))?;
+            let v = check(spec, &RawValue::Text(d.to_string()))
+                .map_err(|e| format!("pass {pass}: default of {}: {e}", spec.name))?;
             values.insert(spec.name, v);
         }
         Ok(Params { values })
     }
 
     fn get(&self, name: &str) -> &ParamValue {
-        self.values.get(name).unwrap_or_else(|| panic!("parameter {name} was not declared"))
+        self.values
+            .get(name)
+            .unwrap_or_else(|| panic!("parameter {name} was not declared"))
     }
 
     /// The literal parameter `name` (declared with [`ParamKind::Literal`]).
@@ -166,16 +182,24 @@ fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
             }
             format!("{x:?}")
         }
-        RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Literal => (if *b { "True" } else { "False" }).to_string(),
+        RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Literal => {
+            (if *b { "True" } else { "False" }).to_string()
+        }
         RawValue::Toml(T::Boolean(b)) if spec.kind == ParamKind::Bool => b.to_string(),
         RawValue::Toml(T::Integer(i)) if spec.kind == ParamKind::Int => i.to_string(),
         RawValue::Toml(other) => {
-            return Err(format!("expected a string{}, found TOML {}", shorthand(spec.kind), other.type_str()));
+            return Err(format!(
+                "expected a string{}, found TOML {}",
+                shorthand(spec.kind),
+                other.type_str()
+            ));
         }
     };
     Ok(match spec.kind {
         ParamKind::Literal => ParamValue::Literal(Lit::parse(&text).map_err(|e| {
-            format!("{e} (write Python literal syntax: 42, 1.5, 'text', b'raw', None, True, (1, 2))")
+            format!(
+                "{e} (write Python literal syntax: 42, 1.5, 'text', b'raw', None, True, (1, 2))"
+            )
         })?),
         ParamKind::Glob => ParamValue::Glob(Glob::new(&text)),
         ParamKind::Bool => ParamValue::Bool(match text.as_str() {
@@ -190,7 +214,9 @@ fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
             ParamValue::Text(text.trim().to_string())
         }
         ParamKind::Int => ParamValue::Int(
-            text.trim().parse().map_err(|_| format!("expected a non-negative integer, found {text:?}"))?,
+            text.trim()
+                .parse()
+                .map_err(|_| format!("expected a non-negative integer, found {text:?}"))?,
         ),
     })
 }
@@ -251,9 +277,24 @@ mod tests {
     use super::*;
 
     const SPECS: &[ParamSpec] = &[
-        ParamSpec { name: "from", kind: ParamKind::Literal, default: None, help: "value to replace" },
-        ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "which code" },
-        ParamSpec { name: "nested", kind: ParamKind::Bool, default: Some("true"), help: "tuples" },
+        ParamSpec {
+            name: "from",
+            kind: ParamKind::Literal,
+            default: None,
+            help: "value to replace",
+        },
+        ParamSpec {
+            name: "qualname",
+            kind: ParamKind::Glob,
+            default: Some("*"),
+            help: "which code",
+        },
+        ParamSpec {
+            name: "nested",
+            kind: ParamKind::Bool,
+            default: Some("true"),
+            help: "tuples",
+        },
     ];
 
     #[test]
@@ -273,13 +314,28 @@ mod tests {
     fn errors_name_the_problem() {
         let e = Params::parse("p", SPECS, &[]).unwrap_err();
         assert!(e.contains("missing required parameter \"from\""), "{e}");
-        let e = Params::parse("p", SPECS, &[("form".into(), RawValue::Text("1".into()))]).unwrap_err();
-        assert!(e.contains("unknown parameter \"form\"") && e.contains("from, qualname, nested"), "{e}");
-        let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Text("abc".into()))]).unwrap_err();
+        let e =
+            Params::parse("p", SPECS, &[("form".into(), RawValue::Text("1".into()))]).unwrap_err();
+        assert!(
+            e.contains("unknown parameter \"form\"") && e.contains("from, qualname, nested"),
+            "{e}"
+        );
+        let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Text("abc".into()))])
+            .unwrap_err();
         assert!(e.contains("parameter from:"), "{e}");
-        let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Toml(toml::Value::Array(vec![])))]).unwrap_err();
+        let e = Params::parse(
+            "p",
+            SPECS,
+            &[("from".into(), RawValue::Toml(toml::Value::Array(vec![])))],
+        )
+        .unwrap_err();
         assert!(e.contains("found TOML array"), "{e}");
-        let p = Params::parse("p", SPECS, &[("from".into(), RawValue::Toml(toml::Value::Integer(7)))]).unwrap();
+        let p = Params::parse(
+            "p",
+            SPECS,
+            &[("from".into(), RawValue::Toml(toml::Value::Integer(7)))],
+        )
+        .unwrap();
         assert_eq!(p.literal("from").as_i64(), Some(7));
         assert!(p.glob("qualname").matches("anything"));
         assert!(p.bool("nested"));

@@ -127,13 +127,23 @@ pub fn code_repr(m: &Marshal, id: ObjId, c: &Code) -> String {
         Value::Str(s) => decode_marshal_str(s).into_iter().collect::<String>(),
         _ => String::from("?"),
     };
-    let line = if c.firstlineno != 0 { c.firstlineno } else { -1 };
+    let line = if c.firstlineno != 0 {
+        c.firstlineno
+    } else {
+        -1
+    };
     match m.get(c.filename) {
         Value::Str(f) => {
             let f: String = decode_marshal_str(f).into_iter().collect();
-            format!("<code object {name} at {:#x}, file \"{f}\", line {line}>", code_address(id))
+            format!(
+                "<code object {name} at {:#x}, file \"{f}\", line {line}>",
+                code_address(id)
+            )
         }
-        _ => format!("<code object {name} at {:#x}, file ???, line {line}>", code_address(id)),
+        _ => format!(
+            "<code object {name} at {:#x}, file ???, line {line}>",
+            code_address(id)
+        ),
     }
 }
 
@@ -156,7 +166,9 @@ pub fn decode_marshal_str(b: &[u8]) -> Vec<CodePoint> {
             )
         } else if c >= 0xE0 && i + 2 < b.len() {
             (
-                ((c as u32 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F),
+                ((c as u32 & 0x0F) << 12)
+                    | ((b[i + 1] as u32 & 0x3F) << 6)
+                    | (b[i + 2] as u32 & 0x3F),
                 3,
             )
         } else if c >= 0xC0 && i + 1 < b.len() {
@@ -231,7 +243,11 @@ pub fn str_repr(s: &[CodePoint], version: PyVersion) -> String {
 pub fn bytes_repr(b: &[u8]) -> String {
     let has_single = b.contains(&b'\'');
     let has_double = b.contains(&b'"');
-    let quote = if has_single && !has_double { b'"' } else { b'\'' };
+    let quote = if has_single && !has_double {
+        b'"'
+    } else {
+        b'\''
+    };
     let mut out = String::with_capacity(b.len() + 3);
     out.push('b');
     out.push(quote as char);
@@ -310,7 +326,11 @@ pub fn complex_repr(re: f64, im: f64) -> String {
     if re == 0.0 && re.is_sign_positive() {
         format!("{}j", format_float_r(im, false, false))
     } else {
-        format!("({}{}j)", format_float_r(re, false, false), format_float_r(im, false, true))
+        format!(
+            "({}{}j)",
+            format_float_r(re, false, false),
+            format_float_r(im, false, true)
+        )
     }
 }
 
@@ -339,7 +359,9 @@ fn format_float_r(x: f64, add_dot_0: bool, sign: bool) -> String {
     // NB: when two strings of that length round-trip, Python picks the one
     // nearest the exact value (ties to even); Rust's shortest mode may pick
     // the other. Rust's fixed-precision mode rounds exactly, half to even.
-    let ndigits = e.split_once('e').map_or(1, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    let ndigits = e
+        .split_once('e')
+        .map_or(1, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
     let exact = format!("{a:.*e}", ndigits - 1);
     if exact != e && exact.parse::<f64>() == Ok(a) {
         e = exact;

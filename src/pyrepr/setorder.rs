@@ -56,13 +56,21 @@ fn insert(table: &mut [Option<(ObjId, i64)>], id: ObjId, h: i64) {
     let mut perturb = h as u64;
     let mut i = (h as u64 as usize) & mask;
     loop {
-        let probes = if i + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
+        let probes = if i + LINEAR_PROBES <= mask {
+            LINEAR_PROBES
+        } else {
+            0
+        };
         if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
             *slot = Some((id, h));
             return;
         }
         perturb >>= PERTURB_SHIFT;
-        i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
+        i = (i
+            .wrapping_mul(5)
+            .wrapping_add(1)
+            .wrapping_add(perturb as usize))
+            & mask;
     }
 }
 
@@ -85,7 +93,11 @@ fn hash(m: &Marshal, id: ObjId) -> Option<i64> {
 }
 
 fn int_hash(negative: bool, magnitude_mod: u64) -> i64 {
-    let h = if negative { -(magnitude_mod as i64) } else { magnitude_mod as i64 };
+    let h = if negative {
+        -(magnitude_mod as i64)
+    } else {
+        magnitude_mod as i64
+    };
     if h == -1 {
         -2
     } else {
@@ -117,7 +129,11 @@ fn float_hash(v: f64) -> Option<i64> {
         }
     }
     let bits = HASH_BITS as i32;
-    let e = if e >= 0 { e % bits } else { bits - 1 - ((-1 - e) % bits) } as u32;
+    let e = if e >= 0 {
+        e % bits
+    } else {
+        bits - 1 - ((-1 - e) % bits)
+    } as u32;
     x = ((x << e) & MODULUS) | x >> (HASH_BITS - e);
     let h = (x as i64).wrapping_mul(sign);
     Some(if h == -1 { -2 } else { h })

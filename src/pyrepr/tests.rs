@@ -105,16 +105,24 @@ fn check(v: PyVersion) {
     let Some(py) = oracle::find(v) else {
         panic!("no interpreter for {v}: the oracle test needs one (see src/oracle.rs)");
     };
-    let out = py.run_code(SCRIPT, &[] as &[&str]).expect("run interpreter");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = py
+        .run_code(SCRIPT, &[] as &[&str])
+        .expect("run interpreter");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut bad = Vec::new();
     let mut n = 0;
     for line in text.lines() {
         let (hex, r) = line.split_once('\t').unwrap();
         let want = unascii(r);
-        let data: Vec<u8> =
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let data: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
         let m = read(&data, v).expect("marshal read");
         let got = repr(&m, m.root);
         let got = mask_addresses(&got);
@@ -124,7 +132,12 @@ fn check(v: PyVersion) {
         n += 1;
     }
     assert!(n > 100, "too few values checked ({n})");
-    assert!(bad.is_empty(), "{v}: {} of {n} reprs differ:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{v}: {} of {n} reprs differ:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 fn mask_addresses(s: &str) -> String {
@@ -133,7 +146,9 @@ fn mask_addresses(s: &str) -> String {
     while let Some(i) = rest.find(" at 0x") {
         out.push_str(&rest[..i + 6]);
         rest = &rest[i + 6..];
-        let n = rest.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(rest.len());
+        let n = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
         out.push('?');
         rest = &rest[n..];
     }

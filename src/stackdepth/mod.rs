@@ -42,7 +42,13 @@ impl StackDepths {
             at += b.instrs.len() as u32 + 1;
         }
         offsets.push(at);
-        StackDepths { max: 0, orphans: Vec::new(), depths: vec![0; at as usize], offsets, reached: vec![false; f.blocks.len()] }
+        StackDepths {
+            max: 0,
+            orphans: Vec::new(),
+            depths: vec![0; at as usize],
+            offsets,
+            reached: vec![false; f.blocks.len()],
+        }
     }
 
     /// Block index `block` (layout order): the depth before each
@@ -118,8 +124,12 @@ pub fn entry_depth(f: &Function) -> i32 {
 }
 
 fn table(f: &Function) -> Result<&'static OpTable> {
-    opcodes::table(f.version)
-        .ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("opcodes of Python {}", f.version))))
+    opcodes::table(f.version).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "opcodes of Python {}",
+            f.version
+        )))
+    })
 }
 
 /// Runs the analysis and returns the depths together with every problem
@@ -185,7 +195,13 @@ struct Walk<'f> {
 impl Walk<'_> {
     fn err(&mut self, kind: DepthErrorKind, block: usize, instr: usize, message: String) {
         let label = self.f.blocks[block].label;
-        self.errors.push(DepthError { kind, block, label, instr, message });
+        self.errors.push(DepthError {
+            kind,
+            block,
+            label,
+            instr,
+            message,
+        });
     }
 
     /// Hands `depth` to block `to`; reports a mismatch against `(from, instr)`.
@@ -247,16 +263,28 @@ impl Walk<'_> {
             self.max = self.max.max(hd);
             match self.by_label.get(h.target) {
                 Some(to) => self.push(to, hd, bi, k, "handler"),
-                None => self.err(DepthErrorKind::MissingTarget, bi, k, format!("handler {} is no block", h.target)),
+                None => self.err(
+                    DepthErrorKind::MissingTarget,
+                    bi,
+                    k,
+                    format!("handler {} is no block", h.target),
+                ),
             }
         }
         let Some(effect) = t.stack_effect(ins.op, oparg, Some(false)) else {
-            self.err(DepthErrorKind::NoEffect, bi, k, format!("{name} {oparg} has no stack effect in {}", f.version));
+            self.err(
+                DepthErrorKind::NoEffect,
+                bi,
+                k,
+                format!("{name} {oparg} has no stack effect in {}", f.version),
+            );
             return None;
         };
         let new_depth = depth + effect;
         if new_depth < 0 {
-            let msg = format!("{name} pops below the bottom of the stack (depth {depth}, effect {effect})");
+            let msg = format!(
+                "{name} pops below the bottom of the stack (depth {depth}, effect {effect})"
+            );
             self.err(DepthErrorKind::Underflow, bi, k, msg);
         }
         self.max = self.max.max(new_depth);
@@ -267,7 +295,14 @@ impl Walk<'_> {
             }
         }
         if let Arg::Jump(target) = ins.arg {
-            self.jump(bi, k, ins, name, target, depth + t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect));
+            self.jump(
+                bi,
+                k,
+                ins,
+                name,
+                target,
+                depth + t.stack_effect(ins.op, oparg, Some(true)).unwrap_or(effect),
+            );
         }
         Some(new_depth.max(0))
     }
@@ -275,11 +310,19 @@ impl Walk<'_> {
     /// The edge of jump `ins` to `target` with depth `td` there.
     fn jump(&mut self, bi: usize, k: usize, ins: &Instr, name: &str, target: Label, td: i32) {
         let use_ = flow::jump_use(self.t, ins.op);
-        if !matches!(use_, Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)) {
+        if !matches!(
+            use_,
+            Some(JumpUse::Flow | JumpUse::Setup | JumpUse::CallFinally)
+        ) {
             return;
         }
         if td < 0 {
-            self.err(DepthErrorKind::Underflow, bi, k, format!("{name} jumps with a negative stack depth ({td})"));
+            self.err(
+                DepthErrorKind::Underflow,
+                bi,
+                k,
+                format!("{name} jumps with a negative stack depth ({td})"),
+            );
         }
         self.max = self.max.max(td);
         match self.by_label.get(target) {
@@ -287,7 +330,12 @@ impl Walk<'_> {
             // the finally block gets its depth from SETUP_FINALLY / fall-through.
             Some(_) if use_ == Some(JumpUse::CallFinally) => {}
             Some(to) => self.push(to, td.max(0), bi, k, "jumps to"),
-            None => self.err(DepthErrorKind::MissingTarget, bi, k, format!("jump target {target} is no block")),
+            None => self.err(
+                DepthErrorKind::MissingTarget,
+                bi,
+                k,
+                format!("jump target {target} is no block"),
+            ),
         }
     }
 }
@@ -357,7 +405,10 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
 
 /// How many NOPs open block `b`.
 fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
-    b.instrs.iter().take_while(|ins| t.is(ins.op, Opcode::Nop)).count()
+    b.instrs
+        .iter()
+        .take_while(|ins| t.is(ins.op, Opcode::Nop))
+        .count()
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.
@@ -392,7 +443,10 @@ pub(crate) fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
 /// Turns the first problem into a located [`Error`] (byte offset of the
 /// instruction when the function can be assembled).
 fn to_error(f: &Function, e: &DepthError) -> Error {
-    let msg = format!("stack depth: block {} instruction {}: {}", e.label, e.instr, e.message);
+    let msg = format!(
+        "stack depth: block {} instruction {}: {}",
+        e.label, e.instr, e.message
+    );
     match instr_offset(f, e.block, e.instr) {
         Some(o) => Error::at(u64::from(o), ErrorKind::Invalid(msg)),
         None => Error::new(ErrorKind::Invalid(msg)),
@@ -404,8 +458,17 @@ fn to_error(f: &Function, e: &DepthError) -> Error {
 /// `f` assembles.
 pub fn instr_offset(f: &Function, block: usize, instr: usize) -> Option<u32> {
     let a = crate::asm::assemble_bytes(f).ok()?;
-    let flat: usize = f.blocks.iter().take(block).map(|b| b.instrs.len()).sum::<usize>() + instr;
-    a.spans.get(flat).map(|s| s.0).or_else(|| a.spans.last().map(|s| s.1))
+    let flat: usize = f
+        .blocks
+        .iter()
+        .take(block)
+        .map(|b| b.instrs.len())
+        .sum::<usize>()
+        + instr;
+    a.spans
+        .get(flat)
+        .map(|s| s.0)
+        .or_else(|| a.spans.last().map(|s| s.1))
 }
 
 /// The depth analysis, failing on the first problem.
@@ -421,7 +484,9 @@ pub fn compute(f: &Function) -> Result<StackDepths> {
 /// last), `None` for unreachable blocks.
 pub fn depths(f: &Function) -> Result<Vec<Option<Vec<i32>>>> {
     let d = compute(f)?;
-    Ok((0..d.len()).map(|b| d.block(b).map(<[i32]>::to_vec)).collect())
+    Ok((0..d.len())
+        .map(|b| d.block(b).map(<[i32]>::to_vec))
+        .collect())
 }
 
 /// `co_stacksize` as CPython would compute it for this code.

@@ -35,8 +35,12 @@ use crate::opcodes::{self, OpTable, Opcode, Opcode as O};
 /// peephole optimizer folded, with the item count CPython's depth counted
 /// for them. Empty for other versions.
 pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
-    let Some(t) = opcodes::table(f.version) else { return Vec::new() };
-    let Some(load_const) = t.code(Opcode::LoadConst) else { return Vec::new() };
+    let Some(t) = opcodes::table(f.version) else {
+        return Vec::new();
+    };
+    let Some(load_const) = t.code(Opcode::LoadConst) else {
+        return Vec::new();
+    };
     // NB: rows carry `fresh_pushes` exactly where CPython's peephole
     // optimizer folded tuples (3.8 and 3.9).
     if t.facts(load_const).fresh_pushes.is_none() {
@@ -44,7 +48,11 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     }
     // NB: most functions end their constants with something other than a
     // non-empty tuple; decide that before looking at any instruction.
-    if !f.consts.last().is_some_and(|&c| tuple_len(m, c).is_some_and(|n| n > 0)) {
+    if !f
+        .consts
+        .last()
+        .is_some_and(|&c| tuple_len(m, c).is_some_and(|n| n > 0))
+    {
         return Vec::new();
     }
     // (block, instruction, constant) of every LOAD_CONST, in layout order.
@@ -60,7 +68,9 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     let mut out = Vec::new();
     for &(bi, k, c) in &loads {
         // NB: an index past co_consts is the verifier's to report, not ours.
-        let Some(&id) = f.consts.get(c).filter(|_| c >= tail) else { continue };
+        let Some(&id) = f.consts.get(c).filter(|_| c >= tail) else {
+            continue;
+        };
         let n = tuple_len(m, id).unwrap_or(0);
         if n >= 2 && feeds_tuple_slot(t, f, bi, k) {
             out.push((ConstIdx(c as u32), n as u32));
@@ -119,20 +129,31 @@ fn tail_start(m: &Marshal, f: &Function, loads: &[(usize, usize, usize)]) -> usi
     }
     let mut b = k;
     while b > 0 {
-        let Value::Tuple(items) = m.get(f.consts[b - 1]) else { break };
+        let Value::Tuple(items) = m.get(f.consts[b - 1]) else {
+            break;
+        };
         let earlier = &f.consts[..b - 1];
-        if items.is_empty() || refs[b - 1] > 1 || !items.iter().all(|&it| earlier.iter().any(|&c| same_key(m, c, it))) {
+        if items.is_empty()
+            || refs[b - 1] > 1
+            || !items
+                .iter()
+                .all(|&it| earlier.iter().any(|&c| same_key(m, c, it)))
+        {
             break;
         }
         b -= 1;
     }
     loop {
         let mut last = None;
-        let increasing = loads.iter().map(|l| l.2).filter(|&c| c >= b && c < k).all(|c| {
-            let ok = last.is_none_or(|p| p < c);
-            last = Some(c);
-            ok
-        });
+        let increasing = loads
+            .iter()
+            .map(|l| l.2)
+            .filter(|&c| c >= b && c < k)
+            .all(|c| {
+                let ok = last.is_none_or(|p| p < c);
+                last = Some(c);
+                ok
+            });
         if increasing {
             return b;
         }
@@ -150,14 +171,20 @@ fn feeds_tuple_slot(t: &OpTable, f: &Function, bi: usize, k: usize) -> bool {
     let (mut b, mut i) = (bi, k + 1);
     // NB: bounded, in case unconditional jumps form a loop.
     for _ in 0..10_000 {
-        let Some(blk) = f.blocks.get(b) else { return false };
+        let Some(blk) = f.blocks.get(b) else {
+            return false;
+        };
         let Some(ins) = blk.instrs.get(i) else {
             (b, i) = (b + 1, 0);
             continue;
         };
-        let Some(info) = t.get(ins.op) else { return false };
+        let Some(info) = t.get(ins.op) else {
+            return false;
+        };
         let raw = super::raw_arg(t, ins.op, ins.arg);
-        let Some(net) = t.stack_effect(ins.op, raw, Some(false)) else { return false };
+        let Some(net) = t.stack_effect(ins.op, raw, Some(false)) else {
+            return false;
+        };
         // NB: what it pops follows as pushes minus its stack effect.
         let pushes = info.facts.fresh_pushes.map_or(1, |c| c.of(raw) as i32);
         let pops = pushes - net;

@@ -18,18 +18,25 @@ const CO_VARKEYWORDS: u32 = 0x08;
 /// Opcodes that are in the tables but never in a code object on disk
 /// (instrumented ones are excluded by their kind).
 fn never_on_disk(op: Opcode) -> bool {
-    matches!(op, Opcode::Cache | Opcode::ExtendedArg | Opcode::Reserved | Opcode::EnterExecutor)
+    matches!(
+        op,
+        Opcode::Cache | Opcode::ExtendedArg | Opcode::Reserved | Opcode::EnterExecutor
+    )
 }
 
 pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
     let Some(t) = opcodes::table(f.version) else {
-        sink.func(I::UnknownOpcode, format!("no opcode table for Python {}", f.version));
+        sink.func(
+            I::UnknownOpcode,
+            format!("no opcode table for Python {}", f.version),
+        );
         return;
     };
     if f.blocks.iter().all(|b| b.instrs.is_empty()) {
         sink.func(
             I::NoCode,
-            "the function has no instruction (CPython code always ends in a return or raise)".into(),
+            "the function has no instruction (CPython code always ends in a return or raise)"
+                .into(),
         );
         return;
     }
@@ -76,12 +83,19 @@ fn locals_table(f: &Function, sink: &mut Sink) {
         if f.localspluskinds.len() != n {
             sink.func(
                 I::LocalsTable,
-                format!("{} localsplus names but {} kinds", n, f.localspluskinds.len()),
+                format!(
+                    "{} localsplus names but {} kinds",
+                    n,
+                    f.localspluskinds.len()
+                ),
             );
         }
     } else {
         if !f.localspluskinds.is_empty() {
-            sink.func(I::LocalsTable, "localspluskinds exist only from 3.11 on".into());
+            sink.func(
+                I::LocalsTable,
+                "localspluskinds exist only from 3.11 on".into(),
+            );
         }
         if f.nlocals as usize != n {
             sink.func(
@@ -104,7 +118,10 @@ fn locals_table(f: &Function, sink: &mut Sink) {
         + i64::from(f.flags & CO_VARARGS != 0)
         + i64::from(f.flags & CO_VARKEYWORDS != 0);
     if args > n as i64 {
-        sink.func(I::LocalsTable, format!("{args} arguments but only {n} local names"));
+        sink.func(
+            I::LocalsTable,
+            format!("{args} arguments but only {n} local names"),
+        );
     }
 }
 
@@ -197,7 +214,8 @@ fn argument_kind(t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I
     // opcodes (ROT_TWO 2 where it rewrote a SWAP, NOP n where it removed
     // an instruction); the interpreter ignores that byte, so a small Int
     // without prefixes is accepted there.
-    let stray_byte = expected == ["none"] && matches!(ins.arg, Arg::Int(n) if n <= 0xff) && ins.ext == 0;
+    let stray_byte =
+        expected == ["none"] && matches!(ins.arg, Arg::Int(n) if n <= 0xff) && ins.ext == 0;
     if !expected.contains(&found) && !stray_byte {
         let msg = if expected == ["none"] {
             format!("{name} takes no argument but carries {:?}", ins.arg)
@@ -211,7 +229,13 @@ fn argument_kind(t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I
 }
 
 /// The argument indexes inside its table and fits its encoding.
-fn argument_range(f: &Function, t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I, String)) {
+fn argument_range(
+    f: &Function,
+    t: &OpTable,
+    info: &OpInfo,
+    ins: &Instr,
+    err: &mut impl FnMut(I, String),
+) {
     let name = info.name;
     let ranged = |what: &str, n: u32, len: usize| {
         (n as usize >= len).then(|| format!("{name}: {what} {n} out of range (table has {len})"))
@@ -250,7 +274,10 @@ fn argument_range(f: &Function, t: &OpTable, info: &OpInfo, ins: &Instr, err: &m
         Arg::Name { index, flags } => {
             let s = u32::from(info.facts.name_shift);
             if u32::from(flags) >> s != 0 {
-                err(I::ArgRange, format!("{name}: flags {flags} do not fit in {s} bit(s)"));
+                err(
+                    I::ArgRange,
+                    format!("{name}: flags {flags} do not fit in {s} bit(s)"),
+                );
             }
             if u64::from(index.0) << s > u64::from(u32::MAX) {
                 err(
@@ -290,7 +317,10 @@ fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String))
         match f.localspluskinds.get(i as usize) {
             None => err(
                 I::FreeIndex,
-                format!("{name}: variable {i} out of range ({} localsplus)", f.localsplus.len()),
+                format!(
+                    "{name}: variable {i} out of range ({} localsplus)",
+                    f.localsplus.len()
+                ),
             ),
             Some(&k) if k & (CO_FAST_CELL | CO_FAST_FREE) == 0 => err(
                 I::FreeIndex,
@@ -335,7 +365,13 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
             if let Arg::Jump(l) = ins.arg {
                 if let Err(m) = resolve(l) {
                     let name = t.get(ins.op).map_or("?", |i| i.name);
-                    sink.at(f, I::JumpTarget, bi, Some(k), format!("{name} jumps to {m}"));
+                    sink.at(
+                        f,
+                        I::JumpTarget,
+                        bi,
+                        Some(k),
+                        format!("{name} jumps to {m}"),
+                    );
                 }
             }
             if let Some(h) = ins.handler {
@@ -386,7 +422,9 @@ fn send_handlers(f: &Function, t: &OpTable, sink: &mut Sink) {
     if !f.version.at_least(13) {
         return;
     }
-    let Some(send) = t.code(Opcode::Send) else { return };
+    let Some(send) = t.code(Opcode::Send) else {
+        return;
+    };
     let mut prev: Option<&Instr> = None;
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
@@ -426,7 +464,10 @@ fn stack(f: &Function, sink: &mut Sink) {
     if d.max > f.stacksize {
         sink.func(
             I::Stack,
-            format!("co_stacksize is {} but the code needs {}", f.stacksize, d.max),
+            format!(
+                "co_stacksize is {} but the code needs {}",
+                f.stacksize, d.max
+            ),
         );
     }
     reads_and_arguments(f, &d, sink);
@@ -456,9 +497,14 @@ fn stack(f: &Function, sink: &mut Sink) {
 /// only its net pops), and the arguments CPython trusts match what they
 /// index (see `reach`).
 fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sink) {
-    let Some(t) = opcodes::table(f.version) else { return };
+    let Some(t) = opcodes::table(f.version) else {
+        return;
+    };
     let nfree = if t.localsplus {
-        f.localspluskinds.iter().filter(|&&k| k & CO_FAST_FREE != 0).count()
+        f.localspluskinds
+            .iter()
+            .filter(|&&k| k & CO_FAST_FREE != 0)
+            .count()
     } else {
         f.freevars.len()
     };
@@ -474,7 +520,11 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
             if info.op != Opcode::Nop {
                 (prev2, prev) = (prev, Some((info.op, raw)));
             }
-            let (Some(depth), Some(net)) = (d.before(bi, k), t.stack_effect(ins.op, raw, Some(false))) else { continue };
+            let (Some(depth), Some(net)) =
+                (d.before(bi, k), t.stack_effect(ins.op, raw, Some(false)))
+            else {
+                continue;
+            };
             let reads = super::reach::reads(t, ins.op, raw, net);
             if i64::from(depth) < reads {
                 sink.at(
@@ -482,7 +532,10 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
                     I::Stack,
                     bi,
                     Some(k),
-                    format!("{} reads {reads} stack value(s) but the stack holds {depth} here", info.name),
+                    format!(
+                        "{} reads {reads} stack value(s) but the stack holds {depth} here",
+                        info.name
+                    ),
                 );
             }
         }

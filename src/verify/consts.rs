@@ -17,13 +17,20 @@ const CO_FAST_FREE: u8 = 0x80;
 const CLOSURE: u32 = 0x08;
 
 pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
-    let Some(t) = opcodes::table(f.version) else { return };
+    let Some(t) = opcodes::table(f.version) else {
+        return;
+    };
     // Layout order with NOPs left out: (block, index, instruction).
     let flat: Vec<(usize, usize, &Instr)> = f
         .blocks
         .iter()
         .enumerate()
-        .flat_map(|(b, blk)| blk.instrs.iter().enumerate().map(move |(k, ins)| (b, k, ins)))
+        .flat_map(|(b, blk)| {
+            blk.instrs
+                .iter()
+                .enumerate()
+                .map(move |(k, ins)| (b, k, ins))
+        })
         .filter(|(_, _, ins)| !t.is(ins.op, Opcode::Nop))
         .collect();
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
@@ -32,15 +39,27 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         }
         // NB: the shape itself is `reach::argument_rule`'s to report.
         let back = super::reach::make_function_loads(t) as usize;
-        let Some(&(_, _, load)) = p.checked_sub(back).and_then(|q| flat.get(q)) else { continue };
+        let Some(&(_, _, load)) = p.checked_sub(back).and_then(|q| flat.get(q)) else {
+            continue;
+        };
         let Arg::Const(c) = load.arg else { continue };
-        let Some(&id) = f.consts.get(c.0 as usize) else { continue };
+        let Some(&id) = f.consts.get(c.0 as usize) else {
+            continue;
+        };
         let Value::Code(code) = m.get(id) else {
-            sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION's constant {} is not a code object", c.0));
+            sink.at(
+                f,
+                I::ArgRange,
+                b,
+                Some(k),
+                format!("MAKE_FUNCTION's constant {} is not a code object", c.0),
+            );
             continue;
         };
         let free = if t.localsplus {
-            code.localspluskinds.and_then(|x| m.bytes(x)).is_some_and(|kinds| kinds.iter().any(|&x| x & CO_FAST_FREE != 0))
+            code.localspluskinds
+                .and_then(|x| m.bytes(x))
+                .is_some_and(|kinds| kinds.iter().any(|&x| x & CO_FAST_FREE != 0))
         } else {
             code.freevars.is_some_and(|x| !m.items(x).is_empty())
         };
@@ -54,9 +73,23 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             matches!(ins.arg, Arg::Int(a) if a & CLOSURE != 0)
         };
         if free != closure {
-            let has = if free { "has free variables" } else { "has no free variable" };
-            let gets = if closure { "gets a closure" } else { "gets no closure" };
-            sink.at(f, I::ArgRange, b, Some(k), format!("MAKE_FUNCTION: the code object {has} but {gets}"));
+            let has = if free {
+                "has free variables"
+            } else {
+                "has no free variable"
+            };
+            let gets = if closure {
+                "gets a closure"
+            } else {
+                "gets no closure"
+            };
+            sink.at(
+                f,
+                I::ArgRange,
+                b,
+                Some(k),
+                format!("MAKE_FUNCTION: the code object {has} but {gets}"),
+            );
         }
     }
 }

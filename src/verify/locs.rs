@@ -37,7 +37,9 @@ fn check(f: &Function, loc: &Loc) -> Result<(), String> {
         return Ok(());
     };
     if line < 0 {
-        return Err(format!("line {line} is negative: 3.11+ reads -1 as \"no line\""));
+        return Err(format!(
+            "line {line} is negative: 3.11+ reads -1 as \"no line\""
+        ));
     }
     let Some(end_line) = loc.end_line else {
         return Err("a line but no end line (3.11+ writes both)".into());
@@ -55,8 +57,12 @@ fn check(f: &Function, loc: &Loc) -> Result<(), String> {
         (Some(_), Some(_)) => Ok(()),
         (None, None) if one_line => Ok(()),
         // NB: behaviour of 3.11's location encoder.
-        _ if !v.at_least(12) => Err("3.11 writes both columns or neither, and no end line without columns".into()),
-        _ if one_line => Err("a single column on a one-line span (3.12+ writes it as no columns)".into()),
+        _ if !v.at_least(12) => {
+            Err("3.11 writes both columns or neither, and no end line without columns".into())
+        }
+        _ if one_line => {
+            Err("a single column on a one-line span (3.12+ writes it as no columns)".into())
+        }
         _ => Ok(()),
     }
 }

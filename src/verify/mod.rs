@@ -173,7 +173,9 @@ pub struct Limits {
 
 impl Limits {
     /// CPython's limits (see [`Limits::max_code_units_for`]).
-    pub const CPYTHON: Limits = Limits { max_code_units: None };
+    pub const CPYTHON: Limits = Limits {
+        max_code_units: None,
+    };
 
     /// Most code units version `v` can address: exception-table fields
     /// hold at most 2^30 - 1 code units (3.11+); before that a byte offset
@@ -193,7 +195,14 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    pub(crate) fn at(&mut self, f: &Function, inv: Invariant, block: usize, instr: Option<usize>, message: String) {
+    pub(crate) fn at(
+        &mut self,
+        f: &Function,
+        inv: Invariant,
+        block: usize,
+        instr: Option<usize>,
+        message: String,
+    ) {
         let location = Location {
             block: Some(block),
             label: f.blocks.get(block).map(|b| b.label),
@@ -248,14 +257,21 @@ fn finish(f: &Function, mut sink: Sink) -> Result<(), Vec<VerifierError>> {
         return Ok(());
     }
     fill_offsets(f, &mut sink.errors);
-    sink.errors
-        .sort_by_key(|e| (e.location.block.map_or(0, |b| b + 1), e.location.instr, e.invariant));
+    sink.errors.sort_by_key(|e| {
+        (
+            e.location.block.map_or(0, |b| b + 1),
+            e.location.instr,
+            e.invariant,
+        )
+    });
     Err(sink.errors)
 }
 
 /// Byte offsets of the erroneous instructions, when `f` assembles.
 fn fill_offsets(f: &Function, errors: &mut [VerifierError]) {
-    let Ok(a) = crate::asm::assemble_bytes(f) else { return };
+    let Ok(a) = crate::asm::assemble_bytes(f) else {
+        return;
+    };
     let mut first = Vec::with_capacity(f.blocks.len());
     let mut k = 0usize;
     for b in &f.blocks {

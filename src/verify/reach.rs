@@ -34,12 +34,26 @@ pub(super) fn reads(t: &OpTable, op: u8, arg: u32, net: i32) -> i64 {
 /// the constant load of its code object. `prev` and `prev2` are the two
 /// instructions laid out before, NOPs skipped (opcode, raw argument).
 /// Returns the problem, if any.
-pub(super) fn argument_rule(t: &OpTable, op: Opcode, arg: u32, nfree: usize, prev: Option<(Opcode, u32)>, prev2: Option<(Opcode, u32)>) -> Option<String> {
+pub(super) fn argument_rule(
+    t: &OpTable,
+    op: Opcode,
+    arg: u32,
+    nfree: usize,
+    prev: Option<(Opcode, u32)>,
+    prev2: Option<(Opcode, u32)>,
+) -> Option<String> {
     use Opcode as O;
     let name = op.name();
     match op {
         // NB: 0 would make the item its own container (or copy nothing).
-        O::ListAppend | O::SetAdd | O::MapAdd | O::ListExtend | O::SetUpdate | O::DictUpdate | O::DictMerge | O::Copy
+        O::ListAppend
+        | O::SetAdd
+        | O::MapAdd
+        | O::ListExtend
+        | O::SetUpdate
+        | O::DictUpdate
+        | O::DictMerge
+        | O::Copy
             if arg == 0 =>
         {
             Some(format!("{name} 0: the argument counts from 1"))
@@ -62,19 +76,26 @@ pub(super) fn argument_rule(t: &OpTable, op: Opcode, arg: u32, nfree: usize, pre
                 format!("MAKE_FUNCTION must come right after {what}")
             })
         }
-        O::CopyFreeVars if arg as usize != nfree => {
-            Some(format!("COPY_FREE_VARS {arg} but the code has {nfree} free variable(s)"))
-        }
+        O::CopyFreeVars if arg as usize != nfree => Some(format!(
+            "COPY_FREE_VARS {arg} but the code has {nfree} free variable(s)"
+        )),
         // NB: only 3.11 has PRECALL; its CALL reads what PRECALL left.
         O::Call if t.code(O::Precall).is_some() => match prev {
             Some((O::Precall, p)) if p == arg => None,
-            Some((O::Precall, p)) => Some(format!("CALL {arg} after PRECALL {p}: 3.11 needs the same count")),
+            Some((O::Precall, p)) => Some(format!(
+                "CALL {arg} after PRECALL {p}: 3.11 needs the same count"
+            )),
             _ => Some("3.11 CALL must come right after a PRECALL with the same count".into()),
         },
         // NB: 3.13 adds bit 2 (the stack holds one value: after a yield).
-        O::Resume if arg > if t.version.at_least(13) { 7 } else { 3 } => {
-            Some(format!("RESUME {arg}: the kind is 0 to 3{}", if t.version.at_least(13) { ", plus 4 after a yield" } else { "" }))
-        }
+        O::Resume if arg > if t.version.at_least(13) { 7 } else { 3 } => Some(format!(
+            "RESUME {arg}: the kind is 0 to 3{}",
+            if t.version.at_least(13) {
+                ", plus 4 after a yield"
+            } else {
+                ""
+            }
+        )),
         _ => None,
     }
 }
@@ -82,6 +103,9 @@ pub(super) fn argument_rule(t: &OpTable, op: Opcode, arg: u32, nfree: usize, pre
 /// How many values `MAKE_FUNCTION 0` pops: 2 (code, qualified name) before
 /// 3.11, 1 after; read off the table's stack effect (it pushes one).
 pub(super) fn make_function_loads(t: &OpTable) -> u32 {
-    let effect = t.code(Opcode::MakeFunction).and_then(|c| t.stack_effect(c, 0, None)).unwrap_or(0);
+    let effect = t
+        .code(Opcode::MakeFunction)
+        .and_then(|c| t.stack_effect(c, 0, None))
+        .unwrap_or(0);
     u32::try_from(1 - effect).unwrap_or(1)
 }

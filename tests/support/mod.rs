@@ -27,7 +27,9 @@ pub fn pyc_files_under(dir: &Path, skip: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name();
@@ -54,7 +56,14 @@ pub fn corpus_pyc_files(v: PyVersion) -> Vec<PathBuf> {
 /// The corpus files of `v` compiled in another header mode:
 /// `mode` is `"timestamp"` or `"checked-hash"`.
 pub fn corpus_header_variants(v: PyVersion, mode: &str) -> Vec<PathBuf> {
-    pyc_files_under(&corpus_dir().join("pyc").join(v.to_string()).join("_headers").join(mode), &[])
+    pyc_files_under(
+        &corpus_dir()
+            .join("pyc")
+            .join(v.to_string())
+            .join("_headers")
+            .join(mode),
+        &[],
+    )
 }
 
 /// Versions that have a compiled corpus (`corpus/pyc/3.X`), oldest first.
@@ -126,12 +135,19 @@ pub fn stdlib_pycs(interp: &Interpreter) -> io::Result<Vec<PathBuf>> {
     let vdir = oracle_cache_dir().join(interp.version.to_string());
     let dest = vdir.join("stdlib");
     let want = interp.micro.clone().unwrap_or_default();
-    let is_complete = |d: &Path| std::fs::read_to_string(d.join(MARKER)).map(|m| m.trim() == want).unwrap_or(false);
+    let is_complete = |d: &Path| {
+        std::fs::read_to_string(d.join(MARKER))
+            .map(|m| m.trim() == want)
+            .unwrap_or(false)
+    };
     if !is_complete(&dest) {
         std::fs::create_dir_all(&vdir)?;
         let tmp = vdir.join(format!("stdlib.tmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let out = interp.run_script(&oracle_script("compile_tree.py"), &[std::ffi::OsStr::new("--stdlib"), tmp.as_os_str()])?;
+        let out = interp.run_script(
+            &oracle_script("compile_tree.py"),
+            &[std::ffi::OsStr::new("--stdlib"), tmp.as_os_str()],
+        )?;
         if !out.status.success() {
             return Err(io::Error::other(format!(
                 "compile_tree.py --stdlib failed on {}: {}",
@@ -151,7 +167,10 @@ pub fn stdlib_pycs(interp: &Interpreter) -> io::Result<Vec<PathBuf>> {
             }
         }
         if !is_complete(&dest) {
-            return Err(io::Error::other(format!("no complete stdlib cache at {}", dest.display())));
+            return Err(io::Error::other(format!(
+                "no complete stdlib cache at {}",
+                dest.display()
+            )));
         }
     }
     Ok(pyc_files_under(&dest, &[]))
@@ -160,7 +179,12 @@ pub fn stdlib_pycs(interp: &Interpreter) -> io::Result<Vec<PathBuf>> {
 /// Runs one of the batch scripts of `tools/oracle` (`canon_dump.py`,
 /// `dis_dump.py`) over `files` with `--out-dir`, returning each file's output
 /// text read back from `<out>/<absolute path>.<ext>`.
-fn batch_dump(interp: &Interpreter, script: &str, ext: &str, files: &[PathBuf]) -> io::Result<BTreeMap<PathBuf, String>> {
+fn batch_dump(
+    interp: &Interpreter,
+    script: &str,
+    ext: &str,
+    files: &[PathBuf],
+) -> io::Result<BTreeMap<PathBuf, String>> {
     let mut map = BTreeMap::new();
     if files.is_empty() {
         return Ok(map);
@@ -168,12 +192,19 @@ fn batch_dump(interp: &Interpreter, script: &str, ext: &str, files: &[PathBuf]) 
     let work = tempfile::tempdir()?;
     let out_dir = work.path().join("out");
     let list = work.path().join("files.txt");
-    let abs: Vec<PathBuf> = files.iter().map(|f| std::path::absolute(f)).collect::<io::Result<_>>()?;
+    let abs: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::path::absolute(f))
+        .collect::<io::Result<_>>()?;
     let text: String = abs.iter().map(|p| format!("{}\n", p.display())).collect();
     std::fs::write(&list, text)?;
     let out = interp.run_script(
         &oracle_script(script),
-        &[std::ffi::OsString::from("--out-dir"), out_dir.clone().into(), format!("@{}", list.display()).into()],
+        &[
+            std::ffi::OsString::from("--out-dir"),
+            out_dir.clone().into(),
+            format!("@{}", list.display()).into(),
+        ],
     )?;
     if !out.status.success() {
         return Err(io::Error::other(format!(
@@ -194,7 +225,10 @@ fn batch_dump(interp: &Interpreter, script: &str, ext: &str, files: &[PathBuf]) 
 
 /// The canonical dump (docs/oracles.md) of each file as `interp` sees it:
 /// one line per file, without the trailing newline.
-pub fn canon_dump(interp: &Interpreter, files: &[PathBuf]) -> io::Result<BTreeMap<PathBuf, String>> {
+pub fn canon_dump(
+    interp: &Interpreter,
+    files: &[PathBuf],
+) -> io::Result<BTreeMap<PathBuf, String>> {
     let mut m = batch_dump(interp, "canon_dump.py", ".canon", files)?;
     for v in m.values_mut() {
         if v.ends_with('\n') {
@@ -213,7 +247,11 @@ pub fn dis_dump(interp: &Interpreter, files: &[PathBuf]) -> io::Result<BTreeMap<
 /// Runs each `.py`/`.pyc` file (all under `root`) in one interpreter start
 /// (tools/oracle/run_many.py) and returns its stdout keyed by the source-relative
 /// path (`x.pyc` is keyed as `x.py`); a failed run ends with `!exit ...`.
-pub fn run_many(interp: &Interpreter, root: &Path, files: &[PathBuf]) -> io::Result<BTreeMap<PathBuf, String>> {
+pub fn run_many(
+    interp: &Interpreter,
+    root: &Path,
+    files: &[PathBuf],
+) -> io::Result<BTreeMap<PathBuf, String>> {
     let mut map = BTreeMap::new();
     if files.is_empty() {
         return Ok(map);
@@ -236,11 +274,18 @@ pub fn run_many(interp: &Interpreter, root: &Path, files: &[PathBuf]) -> io::Res
         ],
     )?;
     if !out.status.success() {
-        return Err(io::Error::other(format!("run_many.py failed: {}", String::from_utf8_lossy(&out.stderr))));
+        return Err(io::Error::other(format!(
+            "run_many.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     for f in files {
         let rel = f.strip_prefix(root).unwrap_or(f);
-        let rel = if rel.extension().is_some_and(|x| x == "pyc") { rel.with_extension("py") } else { rel.to_path_buf() };
+        let rel = if rel.extension().is_some_and(|x| x == "pyc") {
+            rel.with_extension("py")
+        } else {
+            rel.to_path_buf()
+        };
         let mut name = out_dir.join(&rel).into_os_string();
         name.push(".out");
         map.insert(rel, std::fs::read_to_string(PathBuf::from(name))?);
@@ -264,7 +309,12 @@ pub fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+                .filter(|p| {
+                    p.is_dir()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with(&prefix))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -273,8 +323,9 @@ pub fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
         return pyc_files_under(&d, &[]);
     }
     match oracle_for(v) {
-        Some(interp) => stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}")),
+        Some(interp) => {
+            stdlib_pycs(&interp).unwrap_or_else(|e| panic!("{v}: stdlib compile failed: {e}"))
+        }
         None => Vec::new(),
     }
 }
-

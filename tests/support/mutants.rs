@@ -48,17 +48,28 @@ pub fn run(dir: &Path, count: usize, mut seed: u64) -> Outcome {
     let mut o = Outcome::default();
     for _ in 0..count {
         let path = &files[(rnd() % files.len() as u64) as usize];
-        let Ok(mut pyc) = pyrewrite::pyc::Pyc::parse(&std::fs::read(path).expect("read")) else { continue };
+        let Ok(mut pyc) = pyrewrite::pyc::Pyc::parse(&std::fs::read(path).expect("read")) else {
+            continue;
+        };
         let codes = pyc.marshal.code_objects();
         let (id, _) = codes[(rnd() % codes.len() as u64) as usize];
-        let Value::Code(c) = pyc.marshal.get(id) else { continue };
+        let Value::Code(c) = pyc.marshal.get(id) else {
+            continue;
+        };
         let (what, target) = match rnd() % 3 {
             0 => ("co_code", Some(c.code)),
             1 => ("line table", Some(c.linetable)),
             _ => ("exception table", c.exceptiontable),
         };
         let Some(t) = target else { continue };
-        let Some(before) = pyc.marshal.bytes(t).map(<[u8]>::to_vec).filter(|b| !b.is_empty()) else { continue };
+        let Some(before) = pyc
+            .marshal
+            .bytes(t)
+            .map(<[u8]>::to_vec)
+            .filter(|b| !b.is_empty())
+        else {
+            continue;
+        };
         let mut after = before.clone();
         for _ in 0..1 + rnd() % 3 {
             let i = (rnd() % after.len() as u64) as usize;
@@ -68,7 +79,9 @@ pub fn run(dir: &Path, count: usize, mut seed: u64) -> Outcome {
         o.runs += 1;
         let m = &mut pyc.marshal;
         let r = panic::catch_unwind(panic::AssertUnwindSafe(|| {
-            let Ok(mut f) = pyrewrite::lift::lift(m, id) else { return (false, false) };
+            let Ok(mut f) = pyrewrite::lift::lift(m, id) else {
+                return (false, false);
+            };
             let _ = pyrewrite::cfg::Cfg::new(&f);
             let _ = pyrewrite::stackdepth::analyze(&f);
             let _ = pyrewrite::verify::verify_code(m, id);
@@ -84,19 +97,35 @@ pub fn run(dir: &Path, count: usize, mut seed: u64) -> Outcome {
         let (lifted, ok) = match r {
             Ok(x) => x,
             Err(e) => {
-                let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
-                o.panics.push(format!("{} code #{} ({what}): {}", path.display(), id.index(), msg.unwrap_or_default()));
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+                o.panics.push(format!(
+                    "{} code #{} ({what}): {}",
+                    path.display(),
+                    id.index(),
+                    msg.unwrap_or_default()
+                ));
                 continue;
             }
         };
         o.lifted += usize::from(lifted);
-        let Some(bytes) = ok.then(|| pyc.to_bytes().ok()).flatten() else { continue };
+        let Some(bytes) = ok.then(|| pyc.to_bytes().ok()).flatten() else {
+            continue;
+        };
         let tab = pyrewrite::opcodes::table(pyc.marshal.version).expect("lifted, so supported");
         let name = |op: u8| tab.get(op).map_or("?", |x| x.name);
         let mut note = format!("{} code #{} {what}:", path.display(), id.index());
         for i in (0..before.len().saturating_sub(1)).step_by(2) {
             if what == "co_code" && before[i..i + 2] != after[i..i + 2] {
-                note += &format!(" @{i} {} {} -> {} {};", name(before[i]), before[i + 1], name(after[i]), after[i + 1]);
+                note += &format!(
+                    " @{i} {} {} -> {} {};",
+                    name(before[i]),
+                    before[i + 1],
+                    name(after[i]),
+                    after[i + 1]
+                );
             }
         }
         o.accepted.push((bytes, note));

@@ -10,7 +10,9 @@ use super::errors;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
-use pyrewrite::ir::{Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx};
+use pyrewrite::ir::{
+    Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx,
+};
 use pyrewrite::marshal::{self, Marshal, ObjId, Value};
 use pyrewrite::opcodes::{self, ArgKind, OpTable};
 use pyrewrite::PyVersion;
@@ -78,19 +80,50 @@ pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Ve
                 Arg::Const(c) => ("const", c.0.into_pyobject(py)?.into_any().unbind()),
                 Arg::Name { index, flags } => {
                     let bits = t.facts(i.op).name_shift;
-                    let s = f.names.get(index.0 as usize).map(|&n| str_of(&m, n)).unwrap_or_default();
-                    ("name", (s, flags, bits).into_pyobject(py)?.into_any().unbind())
+                    let s = f
+                        .names
+                        .get(index.0 as usize)
+                        .map(|&n| str_of(&m, n))
+                        .unwrap_or_default();
+                    (
+                        "name",
+                        (s, flags, bits).into_pyobject(py)?.into_any().unbind(),
+                    )
                 }
-                Arg::Local(n) => ("local", f.localsplus.get(n as usize).map(|&x| str_of(&m, x)).into_pyobject(py)?.into_any().unbind()),
+                Arg::Local(n) => (
+                    "local",
+                    f.localsplus
+                        .get(n as usize)
+                        .map(|&x| str_of(&m, x))
+                        .into_pyobject(py)?
+                        .into_any()
+                        .unbind(),
+                ),
                 Arg::LocalPair(a, b2) => {
                     let get = |n: u32| f.localsplus.get(n as usize).map(|&x| str_of(&m, x));
-                    ("localpair", (get(a), get(b2)).into_pyobject(py)?.into_any().unbind())
+                    (
+                        "localpair",
+                        (get(a), get(b2)).into_pyobject(py)?.into_any().unbind(),
+                    )
                 }
-                Arg::Free(n) => ("free", free.get(n as usize).map(|&x| str_of(&m, x)).into_pyobject(py)?.into_any().unbind()),
+                Arg::Free(n) => (
+                    "free",
+                    free.get(n as usize)
+                        .map(|&x| str_of(&m, x))
+                        .into_pyobject(py)?
+                        .into_any()
+                        .unbind(),
+                ),
                 // NB: a comparison reads as its symbol when writing the symbol
                 // back gives the same argument, else as the raw number.
                 Arg::Compare(n) => match t.compare_op(n) {
-                    Some((sym, false)) if pyrewrite::passes::replace_op::compare_arg(t, cmp_index(t, sym), false) == n => {
+                    Some((sym, false))
+                        if pyrewrite::passes::replace_op::compare_arg(
+                            t,
+                            cmp_index(t, sym),
+                            false,
+                        ) == n =>
+                    {
                         ("compare", sym.into_pyobject(py)?.into_any().unbind())
                     }
                     _ => ("compare", n.into_pyobject(py)?.into_any().unbind()),
@@ -107,7 +140,14 @@ pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Ve
                 _ => None,
             };
             let ghosts = i.ghosts.map(|g| g.0);
-            let item = (name, kind, value, loc, handler, (i.starts_line, i.ext, hint, ghosts));
+            let item = (
+                name,
+                kind,
+                value,
+                loc,
+                handler,
+                (i.starts_line, i.ext, hint, ghosts),
+            );
             out.push(item.into_pyobject(py)?.into_any().unbind());
         }
     }
@@ -121,7 +161,11 @@ pub fn arg_kinds(version: (u8, u8)) -> PyResult<HashMap<&'static str, &'static s
     let t = table(PyVersion::new(version.0, version.1))?;
     let mut out = HashMap::new();
     for info in t.ops.iter().flatten() {
-        let has_arg = if t.version.at_least(12) { info.has_arg } else { info.code >= t.have_argument };
+        let has_arg = if t.version.at_least(12) {
+            info.has_arg
+        } else {
+            info.code >= t.have_argument
+        };
         let kind = match info.arg {
             _ if !has_arg => "none",
             _ if info.jump.is_some() => "jump",
@@ -161,17 +205,34 @@ struct InItem<'py> {
 /// appended. The result is verified, its stack size computed, and it is
 /// returned marshalled. Errors name the item index.
 #[pyfunction]
-pub fn assemble_items<'py>(py: Python<'py>, data: &[u8], version: (u8, u8), items: Vec<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyBytes>> {
+pub fn assemble_items<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    version: (u8, u8),
+    items: Vec<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
     let v = PyVersion::new(version.0, version.1);
     let mut m = marshal::read::read(data, v).map_err(|e| errors::to_py(py, &e))?;
     let (code_id, consts_id) = match m.items(m.root) {
         [c, k] => (*c, *k),
-        _ => return Err(PyValueError::new_err("expected the marshalled (template, consts) pair")),
+        _ => {
+            return Err(PyValueError::new_err(
+                "expected the marshalled (template, consts) pair",
+            ))
+        }
     };
     let t = table(v)?;
     let mut f = pyrewrite::lift::lift(&m, code_id).map_err(|e| errors::to_py(py, &e))?;
     f.consts = m.items(consts_id).to_vec();
-    let mut b = Builder { t, f: &mut f, m: &mut m, labels: HashMap::new(), next: 0, blocks: Vec::new(), origin: Vec::new() };
+    let mut b = Builder {
+        t,
+        f: &mut f,
+        m: &mut m,
+        labels: HashMap::new(),
+        next: 0,
+        blocks: Vec::new(),
+        origin: Vec::new(),
+    };
     for (k, item) in items.iter().enumerate() {
         b.item(k, item).map_err(|e| at_item(k, e))?;
     }
@@ -188,10 +249,19 @@ pub fn assemble_items<'py>(py: Python<'py>, data: &[u8], version: (u8, u8), item
             .location
             .label
             .and_then(|l| f.blocks.iter().position(|b| b.label == l))
-            .and_then(|bi| origin.get(bi).and_then(|o| o.get(first.location.instr.unwrap_or(0))).copied());
+            .and_then(|bi| {
+                origin
+                    .get(bi)
+                    .and_then(|o| o.get(first.location.instr.unwrap_or(0)))
+                    .copied()
+            });
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         let where_ = index.map_or(String::from("the code"), |i| format!("instruction {i}"));
-        return Err(errors::verify(py, format!("{where_}: {}", msgs.join("; ")), index));
+        return Err(errors::verify(
+            py,
+            format!("{where_}: {}", msgs.join("; ")),
+            index,
+        ));
     }
     pyrewrite::asm::assemble(&f, &mut m, code_id).map_err(|e| errors::to_py(py, &e))?;
     m.root = code_id;
@@ -252,12 +322,17 @@ impl Builder<'_> {
             Some(n) => self.label(n),
             None => self.fresh(),
         };
-        self.blocks.push(Block { label: l, instrs: Vec::new() });
+        self.blocks.push(Block {
+            label: l,
+            instrs: Vec::new(),
+        });
         self.origin.push(Vec::new());
     }
 
     fn item(&mut self, k: usize, item: &Bound<'_, PyAny>) -> PyResult<()> {
-        let tuple = item.cast::<PyTuple>().map_err(|_| PyValueError::new_err("expected a tuple"))?;
+        let tuple = item
+            .cast::<PyTuple>()
+            .map_err(|_| PyValueError::new_err("expected a tuple"))?;
         if tuple.len() == 2 {
             self.start_block(Some(tuple.get_item(1)?.extract()?));
             return Ok(());
@@ -270,29 +345,46 @@ impl Builder<'_> {
             handler: tuple.get_item(4)?.extract()?,
             extra: tuple.get_item(5)?.extract()?,
         };
-        let info = self
-            .t
-            .by_name(&it.name)
-            .ok_or_else(|| PyValueError::new_err(format!("no opcode {:?} in Python {}", it.name, self.t.version)))?;
+        let info = self.t.by_name(&it.name).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "no opcode {:?} in Python {}",
+                it.name, self.t.version
+            ))
+        })?;
         let op = info.code;
         let arg = self.arg(&it)?;
         let handler = match it.handler {
-            Some((n, depth, lasti)) => Some(Handler { target: self.label(n), depth, lasti }),
+            Some((n, depth, lasti)) => Some(Handler {
+                target: self.label(n),
+                depth,
+                lasti,
+            }),
             None => None,
         };
         let (line, end_line, col, end_col) = it.loc;
         let ins = Instr {
             op,
             arg,
-            loc: Loc { line, end_line, col, end_col },
+            loc: Loc {
+                line,
+                end_line,
+                col,
+                end_col,
+            },
             handler,
             ext: it.extra.1,
             starts_line: it.extra.0,
             // NB: 3.8/3.9 empty line records kept from the lifted code (the
             // template's own, re-lifted with the same numbering).
-            ghosts: it.extra.3.filter(|&g| (g as usize) < self.f.ghost_lines.len()).map(GhostLines),
+            ghosts: it
+                .extra
+                .3
+                .filter(|&g| (g as usize) < self.f.ghost_lines.len())
+                .map(GhostLines),
         };
-        if self.blocks.is_empty() || ends_block(self.t, self.blocks.last().and_then(|b| b.instrs.last())) {
+        if self.blocks.is_empty()
+            || ends_block(self.t, self.blocks.last().and_then(|b| b.instrs.last()))
+        {
             self.start_block(None);
         }
         self.blocks.last_mut().expect("a block").instrs.push(ins);
@@ -310,17 +402,27 @@ impl Builder<'_> {
             "const" => {
                 let i: u32 = v.extract()?;
                 if i as usize >= self.f.consts.len() {
-                    return Err(PyValueError::new_err(format!("constant index {i} out of range")));
+                    return Err(PyValueError::new_err(format!(
+                        "constant index {i} out of range"
+                    )));
                 }
                 Arg::Const(ConstIdx(i))
             }
             "name" => {
                 let (name, flags): (String, u8) = v.extract()?;
-                Arg::Name { index: self.name(&name), flags }
+                Arg::Name {
+                    index: self.name(&name),
+                    flags,
+                }
             }
             "local" => {
                 let s: String = v.extract()?;
-                match it.extra.2.filter(|&h| self.f.localsplus.get(h as usize).is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))) {
+                match it.extra.2.filter(|&h| {
+                    self.f
+                        .localsplus
+                        .get(h as usize)
+                        .is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))
+                }) {
                     Some(h) => Arg::Local(h),
                     None => Arg::Local(self.local(&s)),
                 }
@@ -332,35 +434,64 @@ impl Builder<'_> {
             "free" => {
                 let s: String = v.extract()?;
                 let space = free_space(self.f);
-                match it.extra.2.filter(|&h| space.get(h as usize).is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))) {
+                match it.extra.2.filter(|&h| {
+                    space
+                        .get(h as usize)
+                        .is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))
+                }) {
                     Some(h) => Arg::Free(h),
                     None => Arg::Free(self.free(&s)?),
                 }
             }
             "compare" => Arg::Compare(match v.extract::<String>() {
                 Ok(sym) => {
-                    let idx = self.t.cmp_op.iter().position(|&c| c == sym).ok_or_else(|| {
-                        PyValueError::new_err(format!("unknown comparison {sym:?}; use one of {}", self.t.cmp_op.join(" ")))
-                    })?;
+                    let idx = self
+                        .t
+                        .cmp_op
+                        .iter()
+                        .position(|&c| c == sym)
+                        .ok_or_else(|| {
+                            PyValueError::new_err(format!(
+                                "unknown comparison {sym:?}; use one of {}",
+                                self.t.cmp_op.join(" ")
+                            ))
+                        })?;
                     pyrewrite::passes::replace_op::compare_arg(self.t, idx as u32, false)
                 }
                 Err(_) => v.extract()?,
             }),
             "binop" => Arg::BinaryOp(match v.extract::<String>() {
-                Ok(sym) => self.t.nb_ops.iter().position(|&(name, s)| s == sym || name == sym).ok_or_else(|| {
-                    let all: Vec<&str> = self.t.nb_ops.iter().map(|p| p.1).collect();
-                    PyValueError::new_err(format!("unknown binary operator {sym:?}; use one of {}", all.join(" ")))
-                })? as u32,
+                Ok(sym) => self
+                    .t
+                    .nb_ops
+                    .iter()
+                    .position(|&(name, s)| s == sym || name == sym)
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = self.t.nb_ops.iter().map(|p| p.1).collect();
+                        PyValueError::new_err(format!(
+                            "unknown binary operator {sym:?}; use one of {}",
+                            all.join(" ")
+                        ))
+                    })? as u32,
                 Err(_) => v.extract()?,
             }),
             "jump" => Arg::Jump(self.label(v.extract()?)),
-            other => return Err(PyValueError::new_err(format!("unknown argument kind {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown argument kind {other:?}"
+                )))
+            }
         })
     }
 
     /// Index of `s` in `co_names`, appended when missing.
     fn name(&mut self, s: &str) -> NameIdx {
-        match self.f.names.iter().position(|&n| self.m.str(n).is_some_and(|x| x == s)) {
+        match self
+            .f
+            .names
+            .iter()
+            .position(|&n| self.m.str(n).is_some_and(|x| x == s))
+        {
             Some(i) => NameIdx(i as u32),
             None => {
                 let id = self.m.push(Value::Str(s.as_bytes().into()));
@@ -372,12 +503,22 @@ impl Builder<'_> {
     /// Index of local `s`, added as a plain local when missing (before the
     /// cell and free variables on 3.11+, whose order CPython fixes).
     fn local(&mut self, s: &str) -> u32 {
-        if let Some(i) = self.f.localsplus.iter().position(|&n| self.m.str(n).is_some_and(|x| x == s)) {
+        if let Some(i) = self
+            .f
+            .localsplus
+            .iter()
+            .position(|&n| self.m.str(n).is_some_and(|x| x == s))
+        {
             return i as u32;
         }
         let id = self.m.push(Value::Str(s.as_bytes().into()));
         if self.f.version.at_least(11) {
-            let at = self.f.localspluskinds.iter().position(|k| k & CO_FAST_LOCAL == 0).unwrap_or(self.f.localsplus.len());
+            let at = self
+                .f
+                .localspluskinds
+                .iter()
+                .position(|k| k & CO_FAST_LOCAL == 0)
+                .unwrap_or(self.f.localsplus.len());
             self.f.localsplus.insert(at, id);
             self.f.localspluskinds.insert(at, CO_FAST_LOCAL);
             // NB: indices at or after `at` moved; instructions already built
@@ -395,8 +536,17 @@ impl Builder<'_> {
     /// change the function's closure).
     fn free(&mut self, s: &str) -> PyResult<u32> {
         let space = free_space(self.f);
-        let found = space.iter().position(|&n| self.m.str(n).is_some_and(|x| x == s));
-        let ok = |i: usize| !self.f.version.at_least(11) || self.f.localspluskinds.get(i).is_some_and(|k| k & (CO_FAST_CELL | CO_FAST_FREE) != 0);
+        let found = space
+            .iter()
+            .position(|&n| self.m.str(n).is_some_and(|x| x == s));
+        let ok = |i: usize| {
+            !self.f.version.at_least(11)
+                || self
+                    .f
+                    .localspluskinds
+                    .get(i)
+                    .is_some_and(|k| k & (CO_FAST_CELL | CO_FAST_FREE) != 0)
+        };
         match found {
             Some(i) if ok(i) => Ok(i as u32),
             _ => Err(PyValueError::new_err(format!("{s:?} is not a cell or free variable of this code object (add it to cellvars/freevars)"))),

@@ -7,7 +7,12 @@ use pyo3::types::{PyDict, PyInt, PyString};
 use pyrewrite::{Error, ErrorKind};
 
 /// Instantiates `pyrewrite.errors.<class>(message, **attrs)`.
-fn make(py: Python<'_>, class: &str, message: String, attrs: &[(&str, Option<Py<PyAny>>)]) -> PyErr {
+fn make(
+    py: Python<'_>,
+    class: &str,
+    message: String,
+    attrs: &[(&str, Option<Py<PyAny>>)],
+) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let cls = py.import("pyrewrite.errors")?.getattr(class)?;
         let kw = PyDict::new(py);
@@ -18,7 +23,9 @@ fn make(py: Python<'_>, class: &str, message: String, attrs: &[(&str, Option<Py<
     };
     // NB: only a broken installation (no pyrewrite.errors) lands here; the
     // error is still raised, as a plain RuntimeError.
-    build().unwrap_or_else(|e| PyRuntimeError::new_err(format!("{message} (and pyrewrite.errors failed: {e})")))
+    build().unwrap_or_else(|e| {
+        PyRuntimeError::new_err(format!("{message} (and pyrewrite.errors failed: {e})"))
+    })
 }
 
 /// The exception for a library error: `VerifyError` when the verifier
@@ -37,7 +44,10 @@ pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     let s = |v: &str| PyString::new(py, v).into_any().unbind();
     let attrs = [
         ("path", e.path().map(|p| s(&p.display().to_string()))),
-        ("offset", e.offset().map(|o| PyInt::new(py, o).into_any().unbind())),
+        (
+            "offset",
+            e.offset().map(|o| PyInt::new(py, o).into_any().unbind()),
+        ),
         ("pass_name", site.map(|x| s(x.pass))),
         ("code_object", site.map(|x| s(&x.code_object))),
     ];
@@ -72,5 +82,13 @@ pub fn verify(py: Python<'_>, message: String, index: Option<usize>) -> PyErr {
 
 /// A bad item in an instruction list: a `UsageError` naming its index.
 pub fn usage_at(py: Python<'_>, message: String, index: usize) -> PyErr {
-    make(py, "UsageError", message, &[("instruction", Some(PyInt::new(py, index).into_any().unbind()))])
+    make(
+        py,
+        "UsageError",
+        message,
+        &[(
+            "instruction",
+            Some(PyInt::new(py, index).into_any().unbind()),
+        )],
+    )
 }

@@ -11,6 +11,7 @@
 mod edit;
 mod errors;
 mod params;
+mod pypass;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -37,11 +38,20 @@ impl Pipeline {
     /// from=1`), parsed by each parameter's kind as the CLI does.
     #[new]
     #[pyo3(signature = (passes=None, *, config=None, origin=None, text=false))]
-    fn new(passes: Option<&Bound<'_, PyAny>>, config: Option<&str>, origin: Option<&str>, text: bool) -> PyResult<Self> {
+    fn new(
+        passes: Option<&Bound<'_, PyAny>>,
+        config: Option<&str>,
+        origin: Option<&str>,
+        text: bool,
+    ) -> PyResult<Self> {
         let specs = match (passes, config) {
-            (Some(_), Some(_)) => return Err(errors::usage("give either passes or config, not both")),
+            (Some(_), Some(_)) => {
+                return Err(errors::usage("give either passes or config, not both"))
+            }
             (Some(p), None) => params::specs(p, text)?,
-            (None, Some(text)) => config::parse(text, origin.unwrap_or("<config>")).map_err(errors::usage)?,
+            (None, Some(text)) => {
+                config::parse(text, origin.unwrap_or("<config>")).map_err(errors::usage)?
+            }
             (None, None) => Vec::new(),
         };
         let inner = passes::Pipeline::from_specs(&specs).map_err(errors::usage)?;
@@ -63,7 +73,11 @@ impl Pipeline {
     /// code loads; a module's code binds them itself, a function's code
     /// needs them bound by the caller (`patch()` does).
     fn runtime_imports(&self) -> Vec<(String, String, String, bool)> {
-        self.inner.runtime_imports().into_iter().map(|r| (r.name, r.module, r.attr, r.builtins)).collect()
+        self.inner
+            .runtime_imports()
+            .into_iter()
+            .map(|r| (r.name, r.module, r.attr, r.builtins))
+            .collect()
     }
 
     /// Rewrites the marshalled code object `data` (as `marshal.dumps` gives
@@ -71,7 +85,13 @@ impl Pipeline {
     /// `qualname` the code is a function's (or class body's) of that
     /// qualified name; without, a module's.
     #[pyo3(signature = (data, version, qualname=None))]
-    fn rewrite<'py>(&self, py: Python<'py>, data: &[u8], version: (u8, u8), qualname: Option<&str>) -> PyResult<Bound<'py, PyBytes>> {
+    fn rewrite<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        version: (u8, u8),
+        qualname: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let v = host_version(version)?;
         let out = py.detach(|| -> pyrewrite::Result<Vec<u8>> {
             let mut m = marshal::read::read(data, v)?;
@@ -87,7 +107,11 @@ impl Pipeline {
     /// Per pass: `(name, code objects seen, code objects changed)`, summed
     /// over every rewrite so far.
     fn stats(&self) -> Vec<(&'static str, usize, usize)> {
-        self.inner.stats().into_iter().map(|s| (s.name, s.code_objects, s.changed)).collect()
+        self.inner
+            .stats()
+            .into_iter()
+            .map(|s| (s.name, s.code_objects, s.changed))
+            .collect()
     }
 }
 
@@ -104,7 +128,8 @@ impl Pyc {
     #[new]
     #[pyo3(signature = (data, path=None))]
     fn new(py: Python<'_>, data: &[u8], path: Option<String>) -> PyResult<Self> {
-        let inner = pyrewrite::pyc::Pyc::parse(data).map_err(|e| errors::to_py(py, &located(e, path.as_deref())))?;
+        let inner = pyrewrite::pyc::Pyc::parse(data)
+            .map_err(|e| errors::to_py(py, &located(e, path.as_deref())))?;
         Ok(Pyc { inner, path })
     }
 
@@ -175,7 +200,10 @@ fn host_version((major, minor): (u8, u8)) -> PyResult<PyVersion> {
         Ok(v)
     } else {
         let names: Vec<String> = PyVersion::SUPPORTED.iter().map(|v| v.to_string()).collect();
-        Err(errors::unsupported(format!("Python {v} is not supported (supported: {})", names.join(", "))))
+        Err(errors::unsupported(format!(
+            "Python {v} is not supported (supported: {})",
+            names.join(", ")
+        )))
     }
 }
 
@@ -202,12 +230,22 @@ fn dis_code(
 ) -> PyResult<String> {
     let m = read_code(py, data, version)?;
     let order = preorder(&m);
-    let live: std::collections::HashMap<_, _> = order.iter().copied().zip(reprs.unwrap_or_default()).collect();
+    let live: std::collections::HashMap<_, _> = order
+        .iter()
+        .copied()
+        .zip(reprs.unwrap_or_default())
+        .collect();
     // NB: the listing shows `(repr)` of a constant; swap pyrewrite's repr
     // for the live one within that code object's own listing only.
     let mut edit = |id, mut text: String| {
-        let Some(view) = pyrewrite::code::CodeView::new(&m, id) else { return text };
-        for (&k, r) in view.consts().iter().zip(live.get(&id).into_iter().flatten()) {
+        let Some(view) = pyrewrite::code::CodeView::new(&m, id) else {
+            return text;
+        };
+        for (&k, r) in view
+            .consts()
+            .iter()
+            .zip(live.get(&id).into_iter().flatten())
+        {
             if let Some(r) = r {
                 let mine = format!("({})", pyrewrite::pyrepr::repr(&m, k));
                 text = text.replace(&mine, &format!("({r})"));
@@ -215,7 +253,8 @@ fn dis_code(
         }
         text
     };
-    let text = pyrewrite::dis::dis_code_with(&m, m.root, &mut edit).map_err(|e| errors::to_py(py, &e))?;
+    let text =
+        pyrewrite::dis::dis_code_with(&m, m.root, &mut edit).map_err(|e| errors::to_py(py, &e))?;
     Ok(match addresses {
         Some(a) => with_addresses(&order, text, &a),
         None => text,
@@ -225,7 +264,9 @@ fn dis_code(
 /// Every code object under the root, pre-order over `co_consts`.
 fn preorder(m: &Marshal) -> Vec<pyrewrite::marshal::ObjId> {
     let mut order = Vec::new();
-    let mut stack: Vec<_> = pyrewrite::code::CodeView::new(m, m.root).into_iter().collect();
+    let mut stack: Vec<_> = pyrewrite::code::CodeView::new(m, m.root)
+        .into_iter()
+        .collect();
     while let Some(cv) = stack.pop() {
         order.push(cv.id);
         stack.extend(cv.children().into_iter().rev());
@@ -236,7 +277,11 @@ fn preorder(m: &Marshal) -> Vec<pyrewrite::marshal::ObjId> {
 /// Replaces the made-up address of each code object's repr in `text` by
 /// its live address. NB: only the `<code object NAME at 0x...,` form is
 /// touched, so a constant that happens to spell the number is left alone.
-fn with_addresses(order: &[pyrewrite::marshal::ObjId], mut text: String, addresses: &[u64]) -> String {
+fn with_addresses(
+    order: &[pyrewrite::marshal::ObjId],
+    mut text: String,
+    addresses: &[u64],
+) -> String {
     for (id, &addr) in order.iter().zip(addresses) {
         let fake = format!(" at {:#x}, file ", pyrewrite::pyrepr::code_address(*id));
         text = text.replace(&fake, &format!(" at {addr:#x}, file "));
@@ -255,10 +300,28 @@ fn info_code_json(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<St
 
 /// `(name, summary, [(param, kind, default or None, help)])` of every pass.
 #[pyfunction]
-fn pass_list() -> Vec<(&'static str, &'static str, Vec<(&'static str, &'static str, Option<&'static str>, &'static str)>)> {
+fn pass_list() -> Vec<(
+    &'static str,
+    &'static str,
+    Vec<(
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+    )>,
+)> {
     passes::PASSES
         .iter()
-        .map(|p| (p.name, p.summary(), p.params.iter().map(|s| (s.name, s.kind.describe(), s.default, s.help)).collect()))
+        .map(|p| {
+            (
+                p.name,
+                p.summary(),
+                p.params
+                    .iter()
+                    .map(|s| (s.name, s.kind.describe(), s.default, s.help))
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -274,6 +337,7 @@ fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
 /// The module.
 #[pymodule]
 fn _pyrewrite(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    pypass::register();
     m.add_class::<Pipeline>()?;
     m.add_class::<Pyc>()?;
     m.add_function(wrap_pyfunction!(dis_code, m)?)?;
@@ -284,7 +348,10 @@ fn _pyrewrite(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(edit::arg_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(edit::assemble_items, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    let supported: Vec<(u8, u8)> = PyVersion::SUPPORTED.iter().map(|v| (v.major, v.minor)).collect();
+    let supported: Vec<(u8, u8)> = PyVersion::SUPPORTED
+        .iter()
+        .map(|v| (v.major, v.minor))
+        .collect();
     m.add("SUPPORTED_VERSIONS", supported)?;
     Ok(())
 }

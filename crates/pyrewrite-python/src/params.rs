@@ -11,31 +11,58 @@ use pyrewrite::passes::{self, config::Specs, ParamKind, RawValue};
 /// `as_text` every value is a string of command-line text.
 pub fn specs(passes: &Bound<'_, PyAny>, as_text: bool) -> PyResult<Specs> {
     if passes.is_instance_of::<PyString>() {
-        return Err(errors::usage("passes must be a list of names or (name, params) pairs, not a string"));
+        return Err(errors::usage(
+            "passes must be a list of names or (name, params) pairs, not a string",
+        ));
     }
     let mut out = Vec::new();
     for (i, item) in passes.try_iter()?.enumerate() {
         let item = item?;
-        let (name, params): (String, Option<Bound<'_, PyAny>>) = if let Ok(name) = item.extract::<String>() {
-            (name, None)
-        } else if let Ok(t) = item.cast::<PyTuple>() {
-            if t.len() != 2 {
-                return Err(errors::usage(format!("pass #{}: expected (name, params), found a tuple of {}", i + 1, t.len())));
-            }
-            (t.get_item(0)?.extract().map_err(|_| errors::usage(format!("pass #{}: the name must be a string", i + 1)))?, Some(t.get_item(1)?))
-        } else {
-            return Err(errors::usage(format!("pass #{}: expected a name or a (name, params) pair, found {}", i + 1, type_name(&item))));
-        };
+        let (name, params): (String, Option<Bound<'_, PyAny>>) =
+            if let Ok(name) = item.extract::<String>() {
+                (name, None)
+            } else if let Ok(t) = item.cast::<PyTuple>() {
+                if t.len() != 2 {
+                    return Err(errors::usage(format!(
+                        "pass #{}: expected (name, params), found a tuple of {}",
+                        i + 1,
+                        t.len()
+                    )));
+                }
+                (
+                    t.get_item(0)?.extract().map_err(|_| {
+                        errors::usage(format!("pass #{}: the name must be a string", i + 1))
+                    })?,
+                    Some(t.get_item(1)?),
+                )
+            } else {
+                return Err(errors::usage(format!(
+                    "pass #{}: expected a name or a (name, params) pair, found {}",
+                    i + 1,
+                    type_name(&item)
+                )));
+            };
         let info = passes::lookup(&name).map_err(errors::usage)?;
         let mut raw = Vec::new();
         if let Some(p) = params.filter(|p| !p.is_none()) {
-            let d = p.cast::<PyDict>().map_err(|_| errors::usage(format!("pass {name}: params must be a dict, found {}", type_name(&p))))?;
+            let d = p.cast::<PyDict>().map_err(|_| {
+                errors::usage(format!(
+                    "pass {name}: params must be a dict, found {}",
+                    type_name(&p)
+                ))
+            })?;
             for (k, v) in d.iter() {
-                let key: String = k.extract().map_err(|_| errors::usage(format!("pass {name}: parameter names must be strings")))?;
+                let key: String = k.extract().map_err(|_| {
+                    errors::usage(format!("pass {name}: parameter names must be strings"))
+                })?;
                 // NB: an unknown key is passed through: Params::parse reports
                 // it with the list of valid ones.
                 let kind = info.params.iter().find(|s| s.name == key).map(|s| s.kind);
-                let value = if as_text { text(&name, &key, Some(ParamKind::Text), &v)? } else { text(&name, &key, kind, &v)? };
+                let value = if as_text {
+                    text(&name, &key, Some(ParamKind::Text), &v)?
+                } else {
+                    text(&name, &key, kind, &v)?
+                };
                 raw.push((key.clone(), RawValue::Text(value)));
             }
         }
@@ -46,7 +73,12 @@ pub fn specs(passes: &Bound<'_, PyAny>, as_text: bool) -> PyResult<Specs> {
 
 /// The parameter's text as `--param KEY=TEXT` would give it.
 fn text(pass: &str, key: &str, kind: Option<ParamKind>, v: &Bound<'_, PyAny>) -> PyResult<String> {
-    let bad = |want: &str| errors::usage(format!("pass {pass}: parameter {key:?} must be {want}, found {}", type_name(v)));
+    let bad = |want: &str| {
+        errors::usage(format!(
+            "pass {pass}: parameter {key:?} must be {want}, found {}",
+            type_name(v)
+        ))
+    };
     match kind {
         // NB: a Python literal parameter takes the value's repr(), which is
         // the literal syntax the pass parses (1, 'text', b'x', (1, 2), None).
@@ -66,7 +98,9 @@ fn text(pass: &str, key: &str, kind: Option<ParamKind>, v: &Bound<'_, PyAny>) ->
                 Ok(s)
             } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
                 // A list of words (inject-hook's args) is the comma-separated text.
-                let words: Vec<String> = v.extract().map_err(|_| bad("a string or a list of strings"))?;
+                let words: Vec<String> = v
+                    .extract()
+                    .map_err(|_| bad("a string or a list of strings"))?;
                 Ok(words.join(","))
             } else {
                 Err(bad("a string"))
@@ -76,5 +110,8 @@ fn text(pass: &str, key: &str, kind: Option<ParamKind>, v: &Bound<'_, PyAny>) ->
 }
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
-    v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
