@@ -327,7 +327,9 @@ fn doc_examples_build() {
                 Ok(_) => {}
                 // NB: a pass written in Python builds only in the Python
                 // package; here it must be refused with the way to run it.
-                Err(e) if specs.iter().any(|(n, _)| n == "python") && e.contains("python -m pyrewrite") => {}
+                Err(e)
+                    if specs.iter().any(|(n, _)| n == "python")
+                        && e.contains("python -m pyrewrite") => {}
                 Err(e) => panic!("{doc}: {e}\n{text}"),
             }
             n += 1;

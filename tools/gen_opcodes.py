@@ -395,7 +395,12 @@ def pushes_rule(minor, name):
         return "Count::Fixed(1)"
     if name.startswith("BINARY_") or name.startswith("INPLACE_"):
         return "Count::Fixed(1)"
-    if name in ("CALL", "CALL_KW") and minor >= 12:
+    # NB: 3.11 splits a call's pops between PRECALL (the arguments) and
+    # CALL (callable and NULL/self); YIELD_FROM pops the value it sends and
+    # reads the receiver under it.
+    if name in ("CALL", "CALL_KW") and minor >= 11:
+        return "Count::Fixed(1)"
+    if name == "YIELD_FROM":
         return "Count::Fixed(1)"
     if name in ("LOAD_METHOD DUP_TOP GET_LEN MATCH_MAPPING MATCH_SEQUENCE IMPORT_FROM GET_ANEXT "
                 "FOR_ITER BEFORE_WITH BEFORE_ASYNC_WITH PUSH_EXC_INFO").split():
@@ -458,6 +463,73 @@ def fresh_pushes_rule(minor, name):
     if name == "WITH_CLEANUP_START":
         return "Count::Fixed(2)"
     return "Count::Fixed(1)"
+
+
+# Stack value kinds (src/verify/kinds.rs; each rule and the CPython fact
+# behind it in docs/verifier.md): (keep, needs, makes) per row, as Rust
+# expressions. `keep` counts the values read (pushes - net) that stay as
+# they were at the bottom of what the instruction reads; `needs` what the
+# values it reads must be; `makes` what it pushes (or how it shuffles).
+_KEEP_ARG = set(_CONTAINERS)
+_KEEP_1 = "FOR_ITER GET_ANEXT GET_LEN MATCH_MAPPING MATCH_SEQUENCE IMPORT_FROM SEND".split()
+# NB: these take or leave the saved exception state, the NULL kwargs slot
+# or the NULL of LOAD_FAST_AND_CLEAR (3.12+), which may be NULL.
+_NEEDS_ANYTHING = ("POP_EXCEPT END_FINALLY POP_FINALLY CALL_FINALLY BEGIN_FINALLY WITH_CLEANUP_START "
+                   "WITH_CLEANUP_FINISH RERAISE END_ASYNC_FOR WITH_EXCEPT_START CLEANUP_THROW "
+                   "CALL_FUNCTION_EX STORE_FAST STORE_FAST_STORE_FAST STORE_FAST_LOAD_FAST").split()
+_MAKES_ITER = "GET_ITER GET_YIELD_FROM_ITER GET_AWAITABLE GET_ANEXT".split()
+_SHUFFLE = {"DUP_TOP": "Copy(Count::Fixed(1))", "COPY": "Copy(Count::Arg)", "DUP_TOP_TWO": "CopyTwo",
+            "ROT_TWO": "Swap(Count::Fixed(2))", "SWAP": "Swap(Count::Arg)",
+            "ROT_THREE": "Rotate(Count::Fixed(3))", "ROT_FOUR": "Rotate(Count::Fixed(4))", "ROT_N": "Rotate(Count::Arg)"}
+
+
+def kinds_rule(minor, name):
+    keep = "Count::Fixed(0)"
+    if name in _KEEP_ARG or (name == "RERAISE" and minor >= 10):
+        keep = "Count::Arg"
+    elif name in _KEEP_1:
+        keep = "Count::Fixed(1)"
+    elif name == "MATCH_KEYS" and minor >= 11:
+        keep = "Count::Fixed(2)"
+    needs = "Objects"
+    if name in _NEEDS_ANYTHING or (name == "POP_TOP" and minor >= 14):
+        # NB: 3.14's POP_TOP closes its value with PyStackRef_XCLOSE (NULL-safe).
+        needs = "Anything"
+    elif name in ("FOR_ITER", "SEND", "YIELD_FROM"):
+        needs = "IterDeepest"
+    elif name == "CALL_METHOD" or (name == "CALL" and minor in (11, 12)):
+        needs = "NullDeepest"
+    elif name in ("CALL", "CALL_KW") and minor >= 13:
+        needs = "NullSecond"
+    makes = "Objects"
+    if name in _SHUFFLE:
+        makes = _SHUFFLE[name]
+    elif name in _MAKES_ITER:
+        makes = "Iterator"
+    elif name in ("PUSH_NULL", "LOAD_FAST_AND_CLEAR"):
+        makes = "Null"
+    elif name == "LOAD_METHOD":
+        makes = "NullBelow"
+    elif name == "LOAD_SPECIAL":
+        makes = "NullAbove"
+    elif name in ("LOAD_GLOBAL", "LOAD_ATTR", "LOAD_SUPER_ATTR") and minor >= (11 if name == "LOAD_GLOBAL" else 12):
+        makes = "NullAboveIfBit0" if minor >= 13 else "NullBelowIfBit0"
+    elif name in ("LOAD_FAST", "LOAD_FAST_BORROW"):
+        makes = "Local"
+    elif name == "LOAD_CONST":
+        makes = "Const"
+    elif name == "MAKE_FUNCTION":
+        makes = "Function"
+    elif name == "SET_FUNCTION_ATTRIBUTE":
+        makes = "SameAsTop"
+    return keep, needs, makes
+
+
+def kinds_expr(rule):
+    keep, needs, makes = rule
+    if rule == ("Count::Fixed(0)", "Objects", "Objects"):
+        return "StackKinds::PLAIN"
+    return "StackKinds { keep: %s, needs: Needs::%s, makes: Makes::%s }" % (keep, needs, makes)
 
 
 def count_eval(expr, a):
@@ -574,7 +646,16 @@ def row_facts(f, ops):
             "pushes": "Some(%s)" % push if push else "None",
             "fresh_pushes": "Some(%s)" % fresh if fresh else "None",
             "retarget": "Some(Opcode::%s)" % variant(r) if (r := retarget_rule(minor, name, o["jump"], names)) else "None",
+            "kinds": kinds_expr(kinds_rule(minor, name)),
         }
+        # NB: what stays in place must be among what is read and pushed back.
+        keep = kinds_rule(minor, name)[0]
+        if keep != "Count::Fixed(0)":
+            if push is None:
+                raise GenError("%d.%d: %s keeps values but has no push count" % (3, minor, name))
+            for a in args:
+                if a < 1 << 16 and count_eval(keep, a) > count_eval(push, a):
+                    raise GenError("%d.%d: %s keeps %s of %s pushes" % (3, minor, name, keep, push))
     return out
 
 
@@ -679,7 +760,8 @@ def emit(f, ops, effects):
     w("//! CPython %d.%d opcode table: generated by tools/gen_opcodes.py from CPython %s, do not edit."
       % (major, minor, full))
     w("")
-    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, OpFacts, OpInfo, OpKind, OpTable, Opcode};")
+    w("#[allow(unused_imports)]")
+    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -728,8 +810,9 @@ def emit(f, ops, effects):
         x = facts[code]
         w("    Some(OpInfo { op: Opcode::%s, name: %s, code: %d, has_arg: %s, arg: ArgKind::%s, jump: %s, cache_entries: %d, kind: OpKind::%s,"
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
-        w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s } }),"
+        w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
+        w("            kinds: %s } })," % x["kinds"])
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -81,6 +81,97 @@ pub struct OpFacts {
     /// target lies the wrong way (`JUMP_FORWARD` <-> `JUMP_BACKWARD` 3.11+,
     /// `JUMP_FORWARD` -> `JUMP_ABSOLUTE` before), if this version has one.
     pub retarget: Option<Opcode>,
+    /// What kinds of stack values it reads and makes (the verifier's
+    /// stack-kind rules, src/verify/kinds.rs).
+    pub kinds: StackKinds,
+}
+
+/// How an instruction treats the kinds of the stack values it reads (its
+/// `pushes - net` top values) and what it pushes. The verifier's stack-kind
+/// rules; docs/verifier.md gives the CPython fact behind each variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StackKinds {
+    /// How many of the values it reads stay as they were, at the bottom of
+    /// those (`LIST_APPEND n` keeps the `n` under the item, `FOR_ITER` its
+    /// iterator); the others are consumed.
+    pub keep: Count,
+    /// What the values it reads must be.
+    pub needs: Needs,
+    /// What it pushes beyond the kept values (or how it shuffles).
+    pub makes: Makes,
+}
+
+impl StackKinds {
+    /// Consumes objects, pushes objects: most instructions.
+    pub const PLAIN: StackKinds = StackKinds {
+        keep: Count::Fixed(0),
+        needs: Needs::Objects,
+        makes: Makes::Objects,
+    };
+}
+
+/// What an instruction needs of the values it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Every consumed value is an object (never NULL): it is used or
+    /// released as one.
+    Objects,
+    /// No requirement: it handles NULL and the saved exception state
+    /// (`POP_EXCEPT` 3.8-3.10, `RERAISE`, `STORE_FAST`, ...).
+    Anything,
+    /// The deepest value read is an iterator (made by `GET_ITER` and its
+    /// kin): `FOR_ITER`, `SEND`, `YIELD_FROM` call its `tp_iternext`.
+    IterDeepest,
+    /// The deepest value read may be NULL (the callable-or-NULL slot of
+    /// `CALL_METHOD` 3.8-3.10 and `CALL` 3.11/3.12); the rest are objects.
+    NullDeepest,
+    /// The second deepest value read may be NULL (`self_or_null` of
+    /// `CALL`/`CALL_KW` 3.13+); the rest are objects.
+    NullSecond,
+}
+
+/// What an instruction pushes (after the kept values), or how it
+/// rearranges the stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Makes {
+    /// Objects.
+    Objects,
+    /// An iterator on top (`GET_ITER`, `GET_YIELD_FROM_ITER`,
+    /// `GET_AWAITABLE`, `GET_ANEXT`).
+    Iterator,
+    /// Possibly NULL (`PUSH_NULL`, 3.12+ `LOAD_FAST_AND_CLEAR`).
+    Null,
+    /// Two values, the lower possibly NULL (`LOAD_METHOD` 3.8-3.11).
+    NullBelow,
+    /// Two values, the upper possibly NULL (`LOAD_SPECIAL` 3.14).
+    NullAbove,
+    /// With argument bit 0 set, a possibly-NULL value under the result
+    /// (`LOAD_GLOBAL` 3.11/3.12, `LOAD_ATTR`/`LOAD_SUPER_ATTR` 3.12).
+    NullBelowIfBit0,
+    /// With argument bit 0 set, a possibly-NULL value over the result
+    /// (`LOAD_GLOBAL`, `LOAD_ATTR`, `LOAD_SUPER_ATTR` 3.13+).
+    NullAboveIfBit0,
+    /// A constant: a generator's code object is told apart, so that the
+    /// function made from it is known to return an iterator.
+    Const,
+    /// A function (`MAKE_FUNCTION`): a generator function when made from a
+    /// generator's code object.
+    Function,
+    /// The value it consumed on top, unchanged in kind
+    /// (`SET_FUNCTION_ATTRIBUTE` returns its function).
+    SameAsTop,
+    /// A local variable: an iterator when it is the implicit `.0` argument
+    /// of a comprehension or generator expression (the caller made it with
+    /// `GET_ITER`), else an object.
+    Local,
+    /// A copy of the value this deep (`DUP_TOP`, `COPY`).
+    Copy(Count),
+    /// Copies of the top two (`DUP_TOP_TWO`).
+    CopyTwo,
+    /// Swaps the top with the value this deep (`ROT_TWO`, `SWAP`).
+    Swap(Count),
+    /// Moves the top down to this depth (`ROT_THREE`, `ROT_FOUR`, `ROT_N`).
+    Rotate(Count),
 }
 
 impl OpFacts {
@@ -94,6 +185,7 @@ impl OpFacts {
         pushes: None,
         fresh_pushes: None,
         retarget: None,
+        kinds: StackKinds::PLAIN,
     };
 }
 

@@ -98,9 +98,11 @@ pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
         };
         let key = key.trim();
         let slot = match specs.len() {
-            0 => return Err(format!(
+            0 => {
+                return Err(format!(
                 "--param {p:?} without --pass (parameters of config passes go in the config file)"
-            )),
+            ))
+            }
             1 if !key.contains('.') || !names.iter().any(|n| key.starts_with(&format!("{n}."))) => {
                 0
             }

@@ -33,6 +33,10 @@
 //! 9. [`Invariant::Stack`]: the stack depth is the same on every path into
 //!    a block, never negative, every instruction has a known effect
 //!    (via [`crate::stackdepth`]), and `co_stacksize` covers the maximum.
+//! 9b. [`Invariant::StackKind`] (with the constants: [`verify_in`]): on
+//!     every path each instruction gets values of the kinds it needs: no
+//!     NULL or saved exception state used as an object, an iterator where
+//!     one is advanced (`kinds`; the rules are rows of the opcode tables).
 //! 10. [`Invariant::FallsOffEnd`]: the last block does not fall through.
 //! 11. [`Invariant::Location`]: locations are writable in the version's
 //!     line table.
@@ -43,6 +47,7 @@
 
 mod checks;
 mod consts;
+mod kinds;
 mod locs;
 mod raw;
 mod reach;
@@ -86,6 +91,10 @@ pub enum Invariant {
     Handler,
     /// Stack depths are inconsistent, negative, unknown or above `co_stacksize`.
     Stack,
+    /// An instruction gets a stack value of a kind it cannot take: NULL or
+    /// the saved exception state used as an object, a non-iterator given
+    /// to `FOR_ITER`/`SEND`/`YIELD_FROM` (see `kinds`).
+    StackKind,
     /// Control can run past the last instruction.
     FallsOffEnd,
     /// A location cannot be written in this version's line table.
@@ -113,6 +122,7 @@ impl Invariant {
             Invariant::JumpTarget => "jump-target",
             Invariant::Handler => "handler",
             Invariant::Stack => "stack",
+            Invariant::StackKind => "stack-kind",
             Invariant::FallsOffEnd => "falls-off-end",
             Invariant::Location => "location",
             Invariant::CodeSize => "code-size",
@@ -248,6 +258,7 @@ pub fn verify_in(f: &Function, m: &Marshal) -> Result<(), Vec<VerifierError>> {
     checks::run(f, &Limits::CPYTHON, &mut sink);
     locs::run(f, &mut sink);
     consts::run(f, m, &mut sink);
+    kinds::run(f, m, &mut sink);
     finish(f, sink)
 }
 
