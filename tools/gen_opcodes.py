@@ -425,6 +425,16 @@ def pushes_rule(minor, name):
         return "Count::Arg"
     if name == "SEND" and minor >= 11:
         return "Count::Fixed(2)"
+    # NB: these read values they leave or replace with the same count
+    # (bytecodes.c: `(left, right -- left, b)`, `(mod_or_class_dict -- v)`).
+    if name in ("CHECK_EXC_MATCH", "CHECK_EG_MATCH"):
+        return "Count::Fixed(2)"
+    if name in ("LOAD_FROM_DICT_OR_GLOBALS", "LOAD_FROM_DICT_OR_DEREF", "LOAD_CLASSDEREF"):
+        return "Count::Fixed(1)"
+    # NB: 3.11/3.12 count the value a generator's first resumption pushes
+    # from the start (see stackdepth::entry_depth); RETURN_GENERATOR makes it.
+    if name == "RETURN_GENERATOR":
+        return "Count::Fixed(1)"
     return None
 
 
@@ -492,7 +502,7 @@ def kinds_rule(minor, name):
     elif name == "MATCH_KEYS" and minor >= 11:
         keep = "Count::Fixed(2)"
     needs = "Objects"
-    if name in _NEEDS_ANYTHING or (name == "POP_TOP" and minor >= 14):
+    if name in _NEEDS_ANYTHING or name == "RETURN_GENERATOR" or (name == "POP_TOP" and minor >= 14):
         # NB: 3.14's POP_TOP closes its value with PyStackRef_XCLOSE (NULL-safe).
         needs = "Anything"
     elif name in ("FOR_ITER", "SEND", "YIELD_FROM"):
@@ -647,6 +657,7 @@ def row_facts(f, ops):
             "fresh_pushes": "Some(%s)" % fresh if fresh else "None",
             "retarget": "Some(Opcode::%s)" % variant(r) if (r := retarget_rule(minor, name, o["jump"], names)) else "None",
             "kinds": kinds_expr(kinds_rule(minor, name)),
+            "generator_only": name in ("YIELD_VALUE", "YIELD_FROM", "GEN_START", "RETURN_GENERATOR"),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name)[0]
@@ -812,7 +823,7 @@ def emit(f, ops, effects):
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
-        w("            kinds: %s } })," % x["kinds"])
+        w("            kinds: %s, generator_only: %s } })," % (x["kinds"], rs_bool(x["generator_only"])))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -8,8 +8,8 @@
 # VERSIONs are 3.X (default 3.8 .. 3.13; 3.14 needs pyodide, whose wasm
 # build does not segfault the same way, so it is not run). Per version:
 # `cargo run --release --example mutants -- corpus/pyc/3.X N DIR S`, then
-# each accepted mutant runs as `python3.X -c 'exec(marshal.loads(...))'`
-# with stdin closed and a 4 s limit. Exit status: 0 when no mutant
+# the accepted mutants run in one python3.X (tools/oracle/run_forked.py:
+# a forked child each, stdin closed, a 4 s limit). Exit status: 0 when no mutant
 # crashed, 1 otherwise.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,29 +31,15 @@ cd "$root"
 cargo build --release --example mutants -q
 crashed=0
 for v in "${versions[@]}"; do
-  py=$(command -v "python$v" || true)
-  if [ -z "$py" ] && command -v pyenv >/dev/null; then
-    pv=$(pyenv versions --bare | grep "^$v\." | sort -t. -k3 -n | tail -1 || true)
-    [ -z "$pv" ] || py="$(pyenv prefix "$pv")/bin/python3"
-  fi
+  py=$(tools/python_for.sh "$v" || true)
   [ -n "$py" ] || { echo "$v: no interpreter, skipped"; continue; }
   out="$work/$v"
   summary=$(target/release/examples/mutants "corpus/pyc/$v" "$count" "$out" "$seed" | tail -1)
-  n=0 signals=0 timeouts=0
-  for f in "$out"/*.pyc; do
-    [ -e "$f" ] || continue
-    n=$((n + 1))
-    rc=0
-    timeout -s KILL 4 "$py" -c 'import marshal, sys; exec(marshal.loads(open(sys.argv[1], "rb").read()[16:]), {"__name__": "__main__"})' "$f" \
-      >/dev/null 2>&1 </dev/null || rc=$?
-    if [ "$rc" = 137 ]; then
-      timeouts=$((timeouts + 1))
-    elif [ "$rc" -gt 128 ]; then
-      signals=$((signals + 1))
-      echo "  crash (signal $((rc - 128))): $(cat "${f%.pyc}.txt")"
-    fi
-  done
-  echo "$v: $summary; ran $n: $signals crashed, $timeouts timed out"
+  # NB: one interpreter forks a child per mutant (tools/oracle/run_forked.py).
+  ran=$(find "$out" -name '*.pyc' -print0 | xargs -0 -r "$py" tools/oracle/run_forked.py --timeout 4 --jobs 2 | tee "$out/run.log" | tail -1 || true)
+  signals=$(grep -c '^crash ' "$out/run.log" || true)
+  { grep '^crash ' "$out/run.log" || true; } | while read -r _ sig f; do echo "  crash ($sig): $(cat "${f%.pyc}.txt")"; done
+  echo "$v: $summary; ${ran:-ran 0}"
   crashed=$((crashed + signals))
 done
 [ "$crashed" = 0 ]

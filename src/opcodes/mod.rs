@@ -84,6 +84,10 @@ pub struct OpFacts {
     /// What kinds of stack values it reads and makes (the verifier's
     /// stack-kind rules, src/verify/kinds.rs).
     pub kinds: StackKinds,
+    /// It runs only in a generator or coroutine frame (`YIELD_VALUE`,
+    /// `YIELD_FROM`, `GEN_START`, `RETURN_GENERATOR`): in any other frame
+    /// the interpreter reads a generator object that is not there.
+    pub generator_only: bool,
 }
 
 /// How an instruction treats the kinds of the stack values it reads (its
@@ -186,6 +190,7 @@ impl OpFacts {
         fresh_pushes: None,
         retarget: None,
         kinds: StackKinds::PLAIN,
+        generator_only: false,
     };
 }
 

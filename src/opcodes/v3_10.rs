@@ -185,6 +185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -210,6 +211,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Fixed(2)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -235,6 +237,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -260,6 +263,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Fixed(1)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -285,6 +289,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::CopyTwo,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -310,6 +315,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
+            generator_only: false,
         },
     }),
     None, // 7
@@ -333,6 +339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -354,6 +361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -375,6 +383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -396,6 +405,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 13
@@ -419,6 +429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -440,6 +451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -461,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 18
@@ -483,6 +496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -504,6 +518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 21
@@ -526,6 +541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -547,6 +563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -568,6 +585,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -589,6 +607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -610,6 +629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -631,6 +651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -652,6 +673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -673,6 +695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -698,6 +721,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -723,6 +747,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -748,6 +773,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -769,6 +795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -790,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 35
@@ -829,6 +857,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -850,6 +879,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -875,6 +905,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -896,6 +927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 53
@@ -922,6 +954,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -943,6 +976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -964,6 +998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -985,6 +1020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 58
@@ -1007,6 +1043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1028,6 +1065,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1049,6 +1087,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1070,6 +1109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1091,6 +1131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1112,6 +1153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1133,6 +1175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1154,6 +1197,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1175,6 +1219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1200,6 +1245,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1225,6 +1271,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1246,6 +1293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1267,6 +1315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1292,6 +1341,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1317,6 +1367,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1338,6 +1389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1359,6 +1411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1380,6 +1433,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1401,6 +1455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1422,6 +1477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1443,6 +1499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 80
@@ -1466,6 +1523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1487,6 +1545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1508,6 +1567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1529,6 +1589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1550,6 +1611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1571,6 +1633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 88
@@ -1597,6 +1660,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1618,6 +1682,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1639,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1660,6 +1726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1689,6 +1756,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1710,6 +1778,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1731,6 +1800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1752,6 +1822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1773,6 +1844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1794,6 +1866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1819,6 +1892,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1844,6 +1918,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1865,6 +1940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1886,6 +1962,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1907,6 +1984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1928,6 +2006,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1949,6 +2028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1970,6 +2050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1991,6 +2072,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2012,6 +2094,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2037,6 +2120,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2146,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2087,6 +2172,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2112,6 +2198,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2137,6 +2224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2162,6 +2250,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2187,6 +2276,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2208,6 +2298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2229,6 +2320,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2250,6 +2342,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2275,6 +2368,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     None, // 120
@@ -2301,6 +2395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2326,6 +2421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 123
@@ -2352,6 +2448,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2377,6 +2474,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2398,6 +2496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 127
@@ -2421,6 +2520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -2442,6 +2542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2463,6 +2564,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2488,6 +2590,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2509,6 +2612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 134
@@ -2531,6 +2635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2552,6 +2657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2573,6 +2679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2594,6 +2701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 139
@@ -2617,6 +2725,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2642,6 +2751,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2667,6 +2777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2688,6 +2799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2713,6 +2825,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2738,6 +2851,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2763,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2780,10 +2895,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 149
@@ -2808,6 +2924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 153
@@ -2834,6 +2951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2855,6 +2973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2876,6 +2995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2897,6 +3017,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 158
@@ -2924,6 +3045,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelow,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2949,6 +3071,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2974,6 +3097,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2999,6 +3123,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3024,6 +3149,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3049,6 +3175,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     None, // 166

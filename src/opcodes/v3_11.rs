@@ -337,6 +337,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -358,6 +359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -383,6 +385,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -404,6 +407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -425,6 +429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -446,6 +451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -467,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -488,6 +495,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -509,6 +517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -530,6 +539,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -551,6 +561,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -572,6 +583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -593,6 +605,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -614,6 +627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -635,6 +649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -656,6 +671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -677,6 +693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -698,6 +715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -719,6 +737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -740,6 +759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -761,6 +781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -782,6 +803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -803,6 +825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -824,6 +847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -845,6 +869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -866,6 +891,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -887,6 +913,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -908,6 +935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -929,6 +957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -950,6 +979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -975,6 +1005,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1000,6 +1031,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1025,6 +1057,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1050,6 +1083,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1071,6 +1105,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1092,6 +1127,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1109,10 +1145,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1130,10 +1167,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1159,6 +1197,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1180,6 +1219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1201,6 +1241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1222,6 +1263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1243,6 +1285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1264,6 +1307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1285,6 +1329,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1306,6 +1351,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1327,6 +1373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1348,6 +1395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1369,6 +1417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1394,6 +1443,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1415,6 +1465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1440,6 +1491,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1461,6 +1513,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1482,6 +1535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1507,6 +1561,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1528,6 +1583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1549,6 +1605,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1570,6 +1627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1591,6 +1649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1612,6 +1671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1633,6 +1693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1654,6 +1715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1675,6 +1737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1696,6 +1759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1717,6 +1781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1738,6 +1803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1759,6 +1825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1780,6 +1847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1805,6 +1873,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1830,6 +1899,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1851,6 +1921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1872,6 +1943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1893,6 +1965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1914,6 +1987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1935,6 +2009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1952,10 +2027,15 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Anything,
+                makes: Makes::Objects,
+            },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1977,6 +2057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1998,6 +2079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2019,6 +2101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2040,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2061,6 +2145,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2082,6 +2167,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2103,6 +2189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2124,6 +2211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2145,6 +2233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2166,6 +2255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2187,6 +2277,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -2208,6 +2299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2229,6 +2321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2254,6 +2347,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2275,6 +2369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2296,6 +2391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2317,6 +2413,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2346,6 +2443,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2367,6 +2465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2388,6 +2487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2409,6 +2509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2430,6 +2531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2451,6 +2553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2476,6 +2579,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2501,6 +2605,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2522,6 +2627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2543,6 +2649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2564,6 +2671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2585,6 +2693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2606,6 +2715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2627,6 +2737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2648,6 +2759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2669,6 +2781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2694,6 +2807,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2719,6 +2833,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2744,6 +2859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2769,6 +2885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2790,6 +2907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2815,6 +2933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpBackwardIfFalse),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2840,6 +2959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpBackwardIfTrue),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2865,6 +2985,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelowIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2886,6 +3007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2907,6 +3029,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3055,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2957,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2978,6 +3103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2999,6 +3125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3028,6 +3155,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3053,6 +3181,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3078,6 +3207,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3099,6 +3229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3120,6 +3251,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3145,6 +3277,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpBackwardIfNotNone),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3170,6 +3303,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpBackwardIfNone),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3191,6 +3325,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3216,6 +3351,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3241,6 +3377,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3262,6 +3399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3287,6 +3425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3308,6 +3447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3329,6 +3469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3350,6 +3491,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3371,6 +3513,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3392,6 +3535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3417,6 +3561,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3438,6 +3583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3463,6 +3609,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3484,6 +3631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3505,6 +3653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3530,6 +3679,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3555,6 +3705,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3580,6 +3731,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3597,10 +3749,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3622,6 +3775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3643,6 +3797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3664,6 +3819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3685,6 +3841,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3706,6 +3863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3727,6 +3885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3748,6 +3907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3769,6 +3929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3790,6 +3951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3811,6 +3973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3832,6 +3995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3857,6 +4021,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelow,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3878,6 +4043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3903,6 +4069,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3928,6 +4095,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3953,6 +4121,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3978,6 +4147,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3999,6 +4169,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4020,6 +4191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4041,6 +4213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4062,6 +4235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4083,6 +4257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4108,6 +4283,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4129,6 +4305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4154,6 +4331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpForwardIfNotNone),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4179,6 +4357,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpForwardIfNone),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4204,6 +4383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpForwardIfFalse),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4229,6 +4409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::PopJumpForwardIfTrue),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4250,6 +4431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4271,6 +4453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4292,6 +4475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4313,6 +4497,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 181

@@ -361,6 +361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -382,6 +383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -407,6 +409,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -428,6 +431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -449,6 +453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -470,6 +475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -491,6 +497,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -512,6 +519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -533,6 +541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -554,6 +563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -575,6 +585,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -596,6 +607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -617,6 +629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -638,6 +651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -659,6 +673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -680,6 +695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -701,6 +717,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -722,6 +739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -743,6 +761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -764,6 +783,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -785,6 +805,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -806,6 +827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -827,6 +849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -848,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -869,6 +893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -890,6 +915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -911,6 +937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -932,6 +959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -953,6 +981,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -974,6 +1003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -999,6 +1029,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1024,6 +1055,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1049,6 +1081,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1074,6 +1107,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1095,6 +1129,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1116,6 +1151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1133,10 +1169,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1154,10 +1191,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1179,6 +1217,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1200,6 +1239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1221,6 +1261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1242,6 +1283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1263,6 +1305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1284,6 +1327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1349,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1326,6 +1371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1347,6 +1393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1368,6 +1415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1389,6 +1437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1414,6 +1463,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1435,6 +1485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1460,6 +1511,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1481,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1502,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1527,6 +1581,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1552,6 +1607,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1573,6 +1629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1594,6 +1651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1615,6 +1673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1636,6 +1695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1657,6 +1717,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1678,6 +1739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1703,6 +1765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1728,6 +1791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1753,6 +1817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1778,6 +1843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1799,6 +1865,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1820,6 +1887,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1845,6 +1913,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1870,6 +1939,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1891,6 +1961,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1983,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1933,6 +2005,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1954,6 +2027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1975,6 +2049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1992,10 +2067,15 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Anything,
+                makes: Makes::Objects,
+            },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -2017,6 +2097,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2038,6 +2119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2059,6 +2141,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2080,6 +2163,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2101,6 +2185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2122,6 +2207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2143,6 +2229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2164,6 +2251,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2185,6 +2273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2206,6 +2295,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2227,6 +2317,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2248,6 +2339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2269,6 +2361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2294,6 +2387,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2315,6 +2409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2336,6 +2431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2357,6 +2453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2386,6 +2483,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2407,6 +2505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2428,6 +2527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2449,6 +2549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2470,6 +2571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2491,6 +2593,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2516,6 +2619,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2541,6 +2645,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2562,6 +2667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2583,6 +2689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2604,6 +2711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2625,6 +2733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2646,6 +2755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2671,6 +2781,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelowIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2692,6 +2803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2713,6 +2825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2738,6 +2851,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2763,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2784,6 +2899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2805,6 +2921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2826,6 +2943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2851,6 +2969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2876,6 +2995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2901,6 +3021,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelowIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2922,6 +3043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2943,6 +3065,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2968,6 +3091,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2993,6 +3117,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3014,6 +3139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3035,6 +3161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3064,6 +3191,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3089,6 +3217,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3114,6 +3243,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3135,6 +3265,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3156,6 +3287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3181,6 +3313,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3206,6 +3339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3227,6 +3361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3252,6 +3387,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3277,6 +3413,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3298,6 +3435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3323,6 +3461,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3344,6 +3483,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3365,6 +3505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3386,6 +3527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3407,6 +3549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3428,6 +3571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3453,6 +3597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3478,6 +3623,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelowIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3503,6 +3649,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3528,6 +3675,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3549,6 +3697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3574,6 +3723,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3599,6 +3749,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3624,6 +3775,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3645,6 +3797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3666,6 +3819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3687,6 +3841,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -3708,6 +3863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3729,6 +3885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3750,6 +3907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3771,6 +3929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3792,6 +3951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3813,6 +3973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3834,6 +3995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3855,6 +4017,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3876,6 +4039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3897,6 +4061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3918,6 +4083,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3943,6 +4109,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3968,6 +4135,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3993,6 +4161,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4018,6 +4187,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4039,6 +4209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4060,6 +4231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4085,6 +4257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 169
@@ -4112,6 +4285,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4133,6 +4307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4154,6 +4329,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4175,6 +4351,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4192,10 +4369,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4213,10 +4391,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 177
@@ -4298,6 +4477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4319,6 +4499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4340,6 +4521,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4361,6 +4543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4382,6 +4565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4403,6 +4587,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4424,6 +4609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4445,6 +4631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4466,6 +4653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4487,6 +4675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4508,6 +4697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4529,6 +4719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4550,6 +4741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4571,6 +4763,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4592,6 +4785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4613,6 +4807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4634,6 +4829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4655,6 +4851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 255

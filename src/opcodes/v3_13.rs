@@ -391,6 +391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -412,6 +413,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -433,6 +435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -454,6 +457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -475,6 +479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -496,6 +501,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -513,10 +519,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -534,10 +541,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -563,6 +571,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -584,6 +593,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -609,6 +619,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -630,6 +641,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -651,6 +663,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -672,6 +685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -693,6 +707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -714,6 +729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -735,6 +751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -756,6 +773,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -781,6 +799,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -806,6 +825,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -831,6 +851,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -856,6 +877,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -877,6 +899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -898,6 +921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -919,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -940,6 +965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -965,6 +991,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -990,6 +1017,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1015,6 +1043,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1040,6 +1069,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1061,6 +1091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1086,6 +1117,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1107,6 +1139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1128,6 +1161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1153,6 +1187,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1170,10 +1205,15 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Anything,
+                makes: Makes::Objects,
+            },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1195,6 +1235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1216,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1237,6 +1279,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1258,6 +1301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1279,6 +1323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1300,6 +1345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1321,6 +1367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1342,6 +1389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1367,6 +1415,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1388,6 +1437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1409,6 +1459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1430,6 +1481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1451,6 +1503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1472,6 +1525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1493,6 +1547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1514,6 +1569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1535,6 +1591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1560,6 +1617,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullSecond,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1585,6 +1643,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1606,6 +1665,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1627,6 +1687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1652,6 +1713,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullSecond,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1673,6 +1735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1694,6 +1757,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1715,6 +1779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1740,6 +1805,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1761,6 +1827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1782,6 +1849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1803,6 +1871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1824,6 +1893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1845,6 +1915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1866,6 +1937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1891,6 +1963,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1916,6 +1989,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1937,6 +2011,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1958,6 +2033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1987,6 +2063,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2012,6 +2089,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2037,6 +2115,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2058,6 +2137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2079,6 +2159,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2104,6 +2185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2129,6 +2211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2154,6 +2237,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2179,6 +2263,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2204,6 +2289,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2229,6 +2315,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2254,6 +2341,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2275,6 +2363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2300,6 +2389,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2325,6 +2415,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2346,6 +2437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2367,6 +2459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2384,10 +2477,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2405,10 +2499,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2434,6 +2529,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2455,6 +2551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2480,6 +2577,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2501,6 +2599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2526,6 +2625,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2547,6 +2647,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2572,6 +2673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2597,6 +2699,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2622,6 +2725,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2647,6 +2751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2668,6 +2773,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2693,6 +2799,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2714,6 +2821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2743,6 +2851,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2768,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2793,6 +2903,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::SameAsTop,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2818,6 +2929,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2839,6 +2951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2860,6 +2973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2885,6 +2999,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2910,6 +3025,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2935,6 +3051,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2956,6 +3073,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2977,6 +3095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3002,6 +3121,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3023,6 +3143,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3044,6 +3165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3065,6 +3187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     None, // 119
@@ -3116,6 +3239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3137,6 +3261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3158,6 +3283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3179,6 +3305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3200,6 +3327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3221,6 +3349,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3242,6 +3371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3263,6 +3393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3284,6 +3415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3305,6 +3437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3326,6 +3459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3347,6 +3481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3368,6 +3503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3389,6 +3525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3410,6 +3547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3431,6 +3569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3452,6 +3591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3473,6 +3613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3494,6 +3635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3515,6 +3657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3536,6 +3679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3557,6 +3701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3578,6 +3723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3599,6 +3745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3620,6 +3767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3641,6 +3789,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3662,6 +3811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3683,6 +3833,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3704,6 +3855,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3725,6 +3877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3746,6 +3899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3767,6 +3921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3788,6 +3943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3809,6 +3965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3830,6 +3987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3851,6 +4009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3872,6 +4031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3893,6 +4053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3918,6 +4079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3943,6 +4105,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3968,6 +4131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3993,6 +4157,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4014,6 +4179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4035,6 +4201,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4056,6 +4223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4077,6 +4245,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4098,6 +4267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4119,6 +4289,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4140,6 +4311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4161,6 +4333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4182,6 +4355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4203,6 +4377,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4224,6 +4399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4245,6 +4421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4266,6 +4443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4287,6 +4465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4308,6 +4487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4329,6 +4509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4350,6 +4531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4375,6 +4557,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4396,6 +4579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4417,6 +4601,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4438,6 +4623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4459,6 +4645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4480,6 +4667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4501,6 +4689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4522,6 +4711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4543,6 +4733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4564,6 +4755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4585,6 +4777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4606,6 +4799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4627,6 +4821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4648,6 +4843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4669,6 +4865,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 223
@@ -4703,6 +4900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4724,6 +4922,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4745,6 +4944,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4766,6 +4966,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4787,6 +4988,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4808,6 +5010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4829,6 +5032,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4850,6 +5054,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4871,6 +5076,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4892,6 +5098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4913,6 +5120,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4934,6 +5142,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4955,6 +5164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4976,6 +5186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4997,6 +5208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5018,6 +5230,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5039,6 +5252,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5060,6 +5274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5081,6 +5296,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 255

@@ -429,6 +429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -450,6 +451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -471,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -492,6 +495,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -517,6 +521,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -534,10 +539,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -555,10 +561,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -584,6 +591,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -605,6 +613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -626,6 +635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -647,6 +657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -668,6 +679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -689,6 +701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -710,6 +723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -731,6 +745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -756,6 +771,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -781,6 +797,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -802,6 +819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -827,6 +845,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -852,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -873,6 +893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -894,6 +915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -915,6 +937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -940,6 +963,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -965,6 +989,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -990,6 +1015,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1015,6 +1041,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1036,6 +1063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1057,6 +1085,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1082,6 +1111,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1103,6 +1133,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1128,6 +1159,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1149,6 +1181,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1174,6 +1207,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1191,10 +1225,15 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Anything,
+                makes: Makes::Objects,
+            },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1216,6 +1255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1237,6 +1277,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1258,6 +1299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1279,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1300,6 +1343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1321,6 +1365,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1342,6 +1387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1363,6 +1409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1388,6 +1435,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1409,6 +1457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1430,6 +1479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1451,6 +1501,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1472,6 +1523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1493,6 +1545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1514,6 +1567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1535,6 +1589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1556,6 +1611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1581,6 +1637,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullSecond,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1602,6 +1659,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1623,6 +1681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1648,6 +1707,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullSecond,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1669,6 +1729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1690,6 +1751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1711,6 +1773,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1736,6 +1799,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1757,6 +1821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1778,6 +1843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1799,6 +1865,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1820,6 +1887,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1841,6 +1909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1862,6 +1931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1887,6 +1957,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1983,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1941,6 +2013,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1962,6 +2035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1991,6 +2065,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2016,6 +2091,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2041,6 +2117,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2083,6 +2161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2108,6 +2187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2133,6 +2213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2158,6 +2239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2183,6 +2265,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2208,6 +2291,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2233,6 +2317,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2254,6 +2339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2279,6 +2365,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2300,6 +2387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2325,6 +2413,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2350,6 +2439,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Null,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2375,6 +2465,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2396,6 +2487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2417,6 +2509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2438,6 +2531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2455,10 +2549,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2476,10 +2571,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2505,6 +2601,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2526,6 +2623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2547,6 +2645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2572,6 +2671,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAbove,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2597,6 +2697,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullAboveIfBit0,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2618,6 +2719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2643,6 +2745,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2664,6 +2767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2689,6 +2793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2714,6 +2819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2739,6 +2845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2764,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2785,6 +2893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2810,6 +2919,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2839,6 +2949,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2864,6 +2975,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2889,6 +3001,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::SameAsTop,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2914,6 +3027,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2935,6 +3049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2956,6 +3071,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2981,6 +3097,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3006,6 +3123,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3031,6 +3149,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3052,6 +3171,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3073,6 +3193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3098,6 +3219,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Arg),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3119,6 +3241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3140,6 +3263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3161,6 +3285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     None, // 121
@@ -3189,6 +3314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3210,6 +3336,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3231,6 +3358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3252,6 +3380,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3273,6 +3402,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3294,6 +3424,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3315,6 +3446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3336,6 +3468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3357,6 +3490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3378,6 +3512,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3399,6 +3534,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3420,6 +3556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3441,6 +3578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3462,6 +3600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3483,6 +3622,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3504,6 +3644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3525,6 +3666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3546,6 +3688,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3567,6 +3710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3588,6 +3732,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3609,6 +3754,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3630,6 +3776,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3651,6 +3798,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3672,6 +3820,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3693,6 +3842,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3714,6 +3864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3735,6 +3886,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3756,6 +3908,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3777,6 +3930,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3798,6 +3952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3819,6 +3974,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3840,6 +3996,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3861,6 +4018,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3882,6 +4040,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3903,6 +4062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3924,6 +4084,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3945,6 +4106,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3966,6 +4128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -3987,6 +4150,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4008,6 +4172,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4029,6 +4194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4050,6 +4216,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4071,6 +4238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4096,6 +4264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4121,6 +4290,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4146,6 +4316,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4171,6 +4342,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4196,6 +4368,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4221,6 +4394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4242,6 +4416,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4263,6 +4438,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4284,6 +4460,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4305,6 +4482,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4326,6 +4504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4347,6 +4526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4368,6 +4548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4389,6 +4570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4410,6 +4592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4431,6 +4614,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4452,6 +4636,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4473,6 +4658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4494,6 +4680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4515,6 +4702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4536,6 +4724,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4557,6 +4746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4578,6 +4768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4599,6 +4790,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4620,6 +4812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4641,6 +4834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4666,6 +4860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4687,6 +4882,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4708,6 +4904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4729,6 +4926,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4750,6 +4948,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4771,6 +4970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4792,6 +4992,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4813,6 +5014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4834,6 +5036,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4855,6 +5058,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4876,6 +5080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4897,6 +5102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4918,6 +5124,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4939,6 +5146,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -4960,6 +5168,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 212
@@ -5003,6 +5212,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5024,6 +5234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5045,6 +5256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5070,6 +5282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5091,6 +5304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5112,6 +5326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5133,6 +5348,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5154,6 +5370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5175,6 +5392,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5196,6 +5414,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5217,6 +5436,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5238,6 +5458,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5259,6 +5480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5280,6 +5502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5305,6 +5528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5326,6 +5550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5347,6 +5572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5368,6 +5594,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5389,6 +5616,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5410,6 +5638,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5431,6 +5660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -5452,6 +5682,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
 ];

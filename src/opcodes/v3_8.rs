@@ -191,6 +191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -216,6 +217,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Fixed(2)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -241,6 +243,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -266,6 +269,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Fixed(1)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -291,6 +295,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::CopyTwo,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -316,6 +321,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
+            generator_only: false,
         },
     }),
     None, // 7
@@ -339,6 +345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -360,6 +367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -381,6 +389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -402,6 +411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 13
@@ -425,6 +435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -446,6 +457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -467,6 +479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 18
@@ -489,6 +502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -510,6 +524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 21
@@ -532,6 +547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -553,6 +569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -574,6 +591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -595,6 +613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -616,6 +635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -637,6 +657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -658,6 +679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -679,6 +701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 30
@@ -720,6 +743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -745,6 +769,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -766,6 +791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(2)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -791,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -816,6 +843,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -837,6 +865,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -858,6 +887,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -879,6 +909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 58
@@ -901,6 +932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -922,6 +954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -943,6 +976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -964,6 +998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -985,6 +1020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1006,6 +1042,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1027,6 +1064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1048,6 +1086,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1094,6 +1134,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1119,6 +1160,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1140,6 +1182,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1161,6 +1204,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1186,6 +1230,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1211,6 +1256,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     None, // 74
@@ -1233,6 +1279,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1254,6 +1301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1275,6 +1323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1296,6 +1345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1317,6 +1367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 80
@@ -1343,6 +1394,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1368,6 +1420,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1389,6 +1442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1410,6 +1464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1431,6 +1486,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1452,6 +1508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1473,6 +1530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1498,6 +1556,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1523,6 +1582,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1544,6 +1604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1565,6 +1626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1586,6 +1648,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Arg),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1615,6 +1678,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1636,6 +1700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::UnpackEx),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1657,6 +1722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1678,6 +1744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1699,6 +1766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1720,6 +1788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 99
@@ -1746,6 +1815,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1788,6 +1859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1809,6 +1881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1830,6 +1903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1851,6 +1925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1872,6 +1947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1893,6 +1969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1914,6 +1991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1939,6 +2017,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1964,6 +2043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1989,6 +2069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2014,6 +2095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2039,6 +2121,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2064,6 +2147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2089,6 +2173,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2110,6 +2195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 117
@@ -2140,6 +2226,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 123
@@ -2166,6 +2253,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2191,6 +2279,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 127
@@ -2236,6 +2326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2257,6 +2348,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2282,6 +2374,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2303,6 +2396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 134
@@ -2325,6 +2419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2346,6 +2441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2367,6 +2463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2388,6 +2485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 139
@@ -2411,6 +2509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2436,6 +2535,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2461,6 +2561,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(2)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2482,6 +2583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2507,6 +2609,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2532,6 +2635,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2557,6 +2661,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2574,10 +2679,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2599,6 +2705,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2620,6 +2727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2641,6 +2749,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2662,6 +2771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2683,6 +2793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2729,6 +2841,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2750,6 +2863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2771,6 +2885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2792,6 +2907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 159
@@ -2818,6 +2934,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelow,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2843,6 +2960,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2872,6 +2990,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2897,6 +3016,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     None, // 164

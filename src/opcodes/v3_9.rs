@@ -177,6 +177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -202,6 +203,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Swap(Count::Fixed(2)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -227,6 +229,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -252,6 +255,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Copy(Count::Fixed(1)),
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -277,6 +281,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::CopyTwo,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -302,6 +307,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
+            generator_only: false,
         },
     }),
     None, // 7
@@ -325,6 +331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -346,6 +353,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -367,6 +375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -388,6 +397,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 13
@@ -411,6 +421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -432,6 +443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -453,6 +465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 18
@@ -475,6 +488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -496,6 +510,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 21
@@ -518,6 +533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -539,6 +555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -560,6 +577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -581,6 +599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -602,6 +621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -623,6 +643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -644,6 +665,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -665,6 +687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 30
@@ -708,6 +731,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -733,6 +757,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -754,6 +779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -779,6 +805,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -800,6 +827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(2)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 53
@@ -826,6 +854,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -847,6 +876,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -868,6 +898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -889,6 +920,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 58
@@ -911,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -932,6 +965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -953,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -974,6 +1009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -995,6 +1031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1016,6 +1053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1037,6 +1075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1058,6 +1097,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1079,6 +1119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1145,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1129,6 +1171,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1150,6 +1193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1171,6 +1215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1196,6 +1241,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1221,6 +1267,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Iterator,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1242,6 +1289,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1263,6 +1311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1284,6 +1333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1326,6 +1377,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1347,6 +1399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 80
@@ -1370,6 +1423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1391,6 +1445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1412,6 +1467,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1433,6 +1489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1454,6 +1511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: true,
         },
     }),
     Some(OpInfo {
@@ -1475,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 88
@@ -1501,6 +1560,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1522,6 +1582,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1543,6 +1604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1564,6 +1626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Arg),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1593,6 +1656,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::IterDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1614,6 +1678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::UnpackEx),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1635,6 +1700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1656,6 +1722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1677,6 +1744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1698,6 +1766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 99
@@ -1724,6 +1793,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Const,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1745,6 +1815,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1766,6 +1837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1787,6 +1859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1808,6 +1881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1829,6 +1903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1850,6 +1925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1871,6 +1947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1892,6 +1969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1917,6 +1995,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1942,6 +2021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1967,6 +2047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -1992,6 +2073,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2017,6 +2099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2042,6 +2125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2067,6 +2151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2088,6 +2173,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2109,6 +2195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2130,6 +2217,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 119
@@ -2157,6 +2245,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2182,6 +2271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 123
@@ -2208,6 +2298,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Local,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2233,6 +2324,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2254,6 +2346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 127
@@ -2278,6 +2371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2299,6 +2393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2324,6 +2419,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Function,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2345,6 +2441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 134
@@ -2367,6 +2464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2388,6 +2486,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2409,6 +2508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2430,6 +2530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 139
@@ -2453,6 +2554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2478,6 +2580,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Anything,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2503,6 +2606,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(2)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2524,6 +2628,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2549,6 +2654,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2574,6 +2680,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2599,6 +2706,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2616,10 +2724,11 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 149
@@ -2650,6 +2759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2671,6 +2781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2692,6 +2803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2713,6 +2825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
             kinds: StackKinds::PLAIN,
+            generator_only: false,
         },
     }),
     None, // 158
@@ -2740,6 +2853,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::NullBelow,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2765,6 +2879,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::NullDeepest,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2790,6 +2905,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2815,6 +2931,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2840,6 +2957,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     Some(OpInfo {
@@ -2865,6 +2983,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 needs: Needs::Objects,
                 makes: Makes::Objects,
             },
+            generator_only: false,
         },
     }),
     None, // 166

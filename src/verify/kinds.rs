@@ -39,8 +39,13 @@ const EXC: Kind = 8;
 /// `FOR_ITER` over such a call, codegen.c).
 const GEN_CODE: Kind = 16;
 const GEN_FN: Kind = 32;
+/// The slot 3.11/3.12 count from a generator's start for the value its
+/// first resumption pushes: nothing is there until RETURN_GENERATOR ran.
+const ABSENT: Kind = 64;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
 const CO_GENERATOR: u32 = 0x20;
+/// `co_flags` bits of code that runs in a generator or coroutine frame.
+const CO_GENERATOR_LIKE: u32 = 0x20 | 0x80 | 0x100 | 0x200;
 
 fn describe(k: Kind) -> String {
     let mut parts = Vec::new();
@@ -51,6 +56,10 @@ fn describe(k: Kind) -> String {
         (EXC, "saved exception state (maybe NULL)"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
+        (
+            ABSENT,
+            "nothing yet (the value a generator's first resumption pushes)",
+        ),
     ] {
         if k & bit != 0 {
             parts.push(name);
@@ -61,7 +70,7 @@ fn describe(k: Kind) -> String {
 
 /// An object for sure: never NULL, never the saved exception state.
 fn is_object(k: Kind) -> bool {
-    k != 0 && k & (NULL | EXC) == 0
+    k != 0 && k & (NULL | EXC | ABSENT) == 0
 }
 
 /// Runs the kind analysis over `f` (lifted from `m`) and reports every
@@ -87,7 +96,15 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         exc_state,
     };
     let mut entry: Vec<Option<Vec<Kind>>> = vec![None; f.blocks.len()];
-    entry[0] = Some(vec![OBJ; stackdepth::entry_depth(f).max(0) as usize]);
+    // NB: 3.10 counts the value GEN_START pops, pushed on the first
+    // resumption before any instruction runs; 3.11/3.12 count it from the
+    // start too, but it only exists once RETURN_GENERATOR ran.
+    let first = if t.code(crate::opcodes::Opcode::ReturnGenerator).is_some() {
+        ABSENT
+    } else {
+        OBJ
+    };
+    entry[0] = Some(vec![first; stackdepth::entry_depth(f).max(0) as usize]);
     let mut work = vec![0usize];
     let mut queued = vec![false; f.blocks.len()];
     queued[0] = true;
@@ -192,6 +209,9 @@ impl Walk<'_> {
             }
         }
         let kinds = info.facts.kinds;
+        if info.facts.generator_only && self.f.flags & CO_GENERATOR_LIKE == 0 {
+            report(k, format!("{} runs only in a generator or coroutine frame, and co_flags marks this code as neither", info.name));
+        }
         let pushes = info
             .facts
             .pushes
@@ -339,6 +359,11 @@ impl Walk<'_> {
             Needs::NullDeepest => Some(0),
             Needs::NullSecond => Some(1),
         };
+        // NB: what is kept is still used when it is the container or subject
+        // at the bottom (LIST_APPEND's list, MATCH_*'s subject).
+        if keep > 0 && matches!(needs, Needs::Objects) && !is_object(read[0]) {
+            bad(0, "an object");
+        }
         for i in keep..n {
             if Some(i) == may_be_null {
                 if read[i] & EXC != 0 {

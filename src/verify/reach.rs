@@ -59,6 +59,11 @@ pub(super) fn argument_rule(
             Some(format!("{name} 0: the argument counts from 1"))
         }
         O::Swap if arg < 2 => Some(format!("SWAP {arg}: the argument counts from 2")),
+        // NB: bit 0 says a kwargs dict sits on top; ceval reads it when set
+        // (3.8-3.13; 3.14 always has the slot), other bits are no flag.
+        O::CallFunctionEx if arg > 1 => {
+            Some(format!("CALL_FUNCTION_EX {arg}: the argument is 0 or 1"))
+        }
         // NB: CPython hands the value below to the function constructor as
         // a code object unchecked; the compiler always loads it right before
         // (3.8-3.10: the code, then its qualified name).
