@@ -41,6 +41,8 @@ def compare(binary, path, scratch):
     os.makedirs(rt, exist_ok=True)
     open(os.path.join(rt, "__init__.py"), "w").close()
     shutil.copy(RUNTIME, rt)
+    # NB: renamed so that a corpus file cannot shadow a stdlib module (numbers.py).
+    name = "t_" + name
     script = os.path.join(src, name)
     shutil.copy(path, script)
     pyc = os.path.join(inp, name + "c")

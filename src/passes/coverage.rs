@@ -149,23 +149,29 @@ impl Coverage {
             let mut prev: Option<i32> = if k > 0 { f.blocks[bi].instrs[k - 1].loc.line } else { None };
             while k < f.blocks[bi].instrs.len() {
                 let ins = f.blocks[bi].instrs[k];
-                let line = ins.loc.line.filter(|&l| l > 0);
-                // NB: 3.8/3.9 line events follow the records (starts_line);
-                // 3.10+ a line change or a block start (jump target).
-                let starts = if lnotab { ins.starts_line } else { k == 0 || prev != ins.loc.line };
+                // NB: line 0 is real (3.11+ empty module); coverage.py reports it.
+                let line = ins.loc.line.filter(|&l| l >= 0);
+                // NB: 3.8/3.9 line events fire at each record start and on a
+                // jump into the middle of a record (exception handlers);
+                // 3.10+ at a line change or a jump target. A block start is
+                // probed either way: falling into it re-records a line
+                // already recorded.
+                let starts = k == 0 || if lnotab { ins.starts_line } else { prev != ins.loc.line };
                 prev = ins.loc.line;
-                // NB: 3.12+ FOR_ITER (specialized) leaves the loop past the
-                // END_FOR at its target (3.13: and the POP_TOP after it):
-                // nothing may go before or right after END_FOR.
+                // NB: FOR_ITER leaves the loop past the END_FOR at its target
+                // (3.12; 3.13: past END_FOR and the POP_TOP after it), so
+                // nothing may go there: those two carry the `for` line,
+                // recorded by the loop head already.
                 let end_for = t.code(O::EndFor);
-                let after_end_for = k > 0 && Some(f.blocks[bi].instrs[k - 1].op) == end_for;
+                let after_end_for =
+                    k > 0 && Some(f.blocks[bi].instrs[k - 1].op) == end_for && Some(ins.op) == t.code(O::PopTop);
                 let starts = starts && Some(ins.op) != end_for && !after_end_for;
                 let Some(l) = line.filter(|_| starts) else {
                     k += 1;
                     continue;
                 };
                 let mut seq = self.probe(cx, f, l, &ins)?;
-                if lnotab {
+                if lnotab && ins.starts_line {
                     seq[0].starts_line = true;
                     seq[0].ghosts = ins.ghosts;
                     let orig = &mut f.blocks[bi].instrs[k];
