@@ -17,7 +17,10 @@ use pyrewrite::verify::{self, Invariant};
 use pyrewrite::{stackdepth, PyVersion};
 
 /// A corpus function of version `v` for which `pick` says yes, with its arena.
-fn corpus_function(v: PyVersion, pick: &dyn Fn(&Function, &OpTable) -> bool) -> Option<(Marshal, Function)> {
+fn corpus_function(
+    v: PyVersion,
+    pick: &dyn Fn(&Function, &OpTable) -> bool,
+) -> Option<(Marshal, Function)> {
     let t = opcodes::table(v)?;
     for path in support::corpus_pyc_files(v) {
         let m = Pyc::parse(&std::fs::read(&path).ok()?).ok()?.marshal;
@@ -37,7 +40,9 @@ fn name_is(t: &OpTable, ins: &Instr, name: &str) -> bool {
 
 /// `name`'s opcode byte in `t`.
 fn op(t: &OpTable, name: &str) -> u8 {
-    t.by_name(name).unwrap_or_else(|| panic!("{name} in {}", t.version)).code
+    t.by_name(name)
+        .unwrap_or_else(|| panic!("{name} in {}", t.version))
+        .code
 }
 
 fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
@@ -50,7 +55,10 @@ fn simple(v: PyVersion) -> (Marshal, Function) {
         !f.consts.is_empty()
             && !f.names.is_empty()
             && f.blocks[0].instrs.iter().all(|i| i.handler.is_none())
-            && f.blocks.last().and_then(|b| b.instrs.last()).is_some_and(|i| t.get(i.op).is_some_and(|o| o.facts.terminator))
+            && f.blocks
+                .last()
+                .and_then(|b| b.instrs.last())
+                .is_some_and(|i| t.get(i.op).is_some_and(|o| o.facts.terminator))
     })
     .unwrap_or_else(|| panic!("{v}: no simple corpus function"))
 }
@@ -58,7 +66,11 @@ fn simple(v: PyVersion) -> (Marshal, Function) {
 /// Where the body starts in block 0: after RESUME and the frame set-up.
 fn body_index(f: &Function, t: &OpTable) -> usize {
     let prologue = ["RESUME", "COPY_FREE_VARS", "MAKE_CELL", "GEN_START"];
-    f.blocks[0].instrs.iter().rposition(|i| prologue.iter().any(|n| name_is(t, i, n))).map_or(0, |k| k + 1)
+    f.blocks[0]
+        .instrs
+        .iter()
+        .rposition(|i| prologue.iter().any(|n| name_is(t, i, n)))
+        .map_or(0, |k| k + 1)
 }
 
 /// `f` with `seq` inserted where its body starts, and a co_stacksize to fit.
@@ -72,22 +84,42 @@ fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
 
 /// The kind errors of `g`, after checking that `f` (unbroken) verifies.
 fn kind_errors(v: PyVersion, what: &str, m: &Marshal, f: &Function, g: &Function) -> Vec<String> {
-    assert!(verify::verify_in(f, m).is_ok(), "{v} {what}: the unbroken function does not verify");
+    assert!(
+        verify::verify_in(f, m).is_ok(),
+        "{v} {what}: the unbroken function does not verify"
+    );
     match verify::verify_in(g, m) {
         Ok(()) => Vec::new(),
-        Err(errs) => errs.iter().filter(|e| e.invariant == Invariant::StackKind).map(|e| e.to_string()).collect(),
+        Err(errs) => errs
+            .iter()
+            .filter(|e| e.invariant == Invariant::StackKind)
+            .map(|e| e.to_string())
+            .collect(),
     }
 }
 
-fn expect_rejected(v: PyVersion, what: &str, m: &Marshal, f: &Function, g: &Function, needle: &str) {
+fn expect_rejected(
+    v: PyVersion,
+    what: &str,
+    m: &Marshal,
+    f: &Function,
+    g: &Function,
+    needle: &str,
+) {
     let errs = kind_errors(v, what, m, f, g);
-    assert!(errs.iter().any(|e| e.contains(needle)), "{v} {what}: expected a stack-kind error with {needle:?}, got {errs:?}");
+    assert!(
+        errs.iter().any(|e| e.contains(needle)),
+        "{v} {what}: expected a stack-kind error with {needle:?}, got {errs:?}"
+    );
     eprintln!("{v} {what}: {}", errs[0]);
 }
 
 fn expect_accepted(v: PyVersion, what: &str, m: &Marshal, f: &Function, g: &Function) {
     let errs = kind_errors(v, what, m, f, g);
-    assert!(errs.is_empty(), "{v} {what}: expected no stack-kind error, got {errs:?}");
+    assert!(
+        errs.is_empty(),
+        "{v} {what}: expected no stack-kind error, got {errs:?}"
+    );
 }
 
 /// Pushes a value that may be NULL on top: PUSH_NULL (3.11+), else a
@@ -99,7 +131,14 @@ fn maybe_null(t: &OpTable) -> Vec<Instr> {
         // NB: LOAD_METHOD pushes NULL-or-method, then the object or self.
         vec![
             ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
-            ins(t, "LOAD_METHOD", Arg::Name { index: NameIdx(0), flags: 0 }),
+            ins(
+                t,
+                "LOAD_METHOD",
+                Arg::Name {
+                    index: NameIdx(0),
+                    flags: 0,
+                },
+            ),
             ins(t, "POP_TOP", Arg::None),
         ]
     }
@@ -113,9 +152,20 @@ fn null_used_as_an_object_is_rejected() {
         // GET_ITER uses its operand as an object (PyObject_GetIter).
         let mut seq = maybe_null(t);
         seq.extend([ins(t, "GET_ITER", Arg::None), ins(t, "POP_TOP", Arg::None)]);
-        expect_rejected(v, "NULL to GET_ITER", &m, &f, &with_prefix(&f, t, seq), "GET_ITER needs an object 1 deep");
+        expect_rejected(
+            v,
+            "NULL to GET_ITER",
+            &m,
+            &f,
+            &with_prefix(&f, t, seq),
+            "GET_ITER needs an object 1 deep",
+        );
         // Control: the same with an object.
-        let seq = vec![ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))), ins(t, "GET_ITER", Arg::None), ins(t, "POP_TOP", Arg::None)];
+        let seq = vec![
+            ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+            ins(t, "GET_ITER", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+        ];
         expect_accepted(v, "object to GET_ITER", &m, &f, &with_prefix(&f, t, seq));
     }
 }
@@ -139,7 +189,10 @@ fn copying_null_is_rejected() {
 
 #[test]
 fn a_null_callable_is_rejected_and_a_null_self_accepted() {
-    for v in support::corpus_versions().into_iter().filter(|v| v.at_least(11)) {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(11))
+    {
         let t = opcodes::table(v).unwrap();
         let (m, f) = simple(v);
         let call = |n: u32| {
@@ -172,8 +225,20 @@ fn for_iter_on_a_non_iterator_is_rejected() {
     for v in support::corpus_versions() {
         let t = opcodes::table(v).unwrap();
         let Some((m, f)) = corpus_function(v, &|f, t| {
-            f.blocks.iter().flat_map(|b| b.instrs.windows(2)).any(|w| name_is(t, &w[0], "GET_ITER") && name_is(t, &w[1], "FOR_ITER"))
-                || f.blocks.windows(2).any(|bs| bs[0].instrs.last().is_some_and(|i| name_is(t, i, "GET_ITER")) && bs[1].instrs.first().is_some_and(|i| name_is(t, i, "FOR_ITER")))
+            f.blocks
+                .iter()
+                .flat_map(|b| b.instrs.windows(2))
+                .any(|w| name_is(t, &w[0], "GET_ITER") && name_is(t, &w[1], "FOR_ITER"))
+                || f.blocks.windows(2).any(|bs| {
+                    bs[0]
+                        .instrs
+                        .last()
+                        .is_some_and(|i| name_is(t, i, "GET_ITER"))
+                        && bs[1]
+                            .instrs
+                            .first()
+                            .is_some_and(|i| name_is(t, i, "FOR_ITER"))
+                })
         }) else {
             panic!("{v}: no corpus function with a for loop");
         };
@@ -183,10 +248,26 @@ fn for_iter_on_a_non_iterator_is_rejected() {
             .blocks
             .iter()
             .enumerate()
-            .find_map(|(b, blk)| blk.instrs.iter().position(|i| name_is(t, i, "GET_ITER")).map(|k| (b, k)))
+            .find_map(|(b, blk)| {
+                blk.instrs
+                    .iter()
+                    .position(|i| name_is(t, i, "GET_ITER"))
+                    .map(|k| (b, k))
+            })
             .unwrap();
-        g.blocks[b].instrs[k] = Instr { op: op(t, "NOP"), arg: Arg::None, ..g.blocks[b].instrs[k] };
-        expect_rejected(v, "FOR_ITER on the iterable", &m, &f, &g, "FOR_ITER needs an iterator");
+        g.blocks[b].instrs[k] = Instr {
+            op: op(t, "NOP"),
+            arg: Arg::None,
+            ..g.blocks[b].instrs[k]
+        };
+        expect_rejected(
+            v,
+            "FOR_ITER on the iterable",
+            &m,
+            &f,
+            &g,
+            "FOR_ITER needs an iterator",
+        );
     }
 }
 
@@ -194,19 +275,31 @@ fn for_iter_on_a_non_iterator_is_rejected() {
 fn saved_exception_state_popped_as_an_object_is_rejected() {
     // 3.9 and 3.10: a SETUP_FINALLY handler starts with the saved exception
     // (traceback, value, type: the first two may be NULL) under the new one.
-    for v in support::corpus_versions().into_iter().filter(|v| v.at_least(9) && !v.at_least(11)) {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(9) && !v.at_least(11))
+    {
         let t = opcodes::table(v).unwrap();
         let setup = op(t, "SETUP_FINALLY");
         let Some((m, f)) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == setup)) else {
             panic!("{v}: no corpus function with a handler");
         };
-        let Some(Arg::Jump(target)) = f.instrs().find(|i| i.op == setup).map(|i| i.arg) else { unreachable!() };
+        let Some(Arg::Jump(target)) = f.instrs().find(|i| i.op == setup).map(|i| i.arg) else {
+            unreachable!()
+        };
         let hb = f.blocks.iter().position(|b| b.label == target).unwrap();
         let mut g = f.clone();
         // Four POP_TOPs: the new exception's three, then the saved traceback.
         let pops = (0..4).map(|_| ins(t, "POP_TOP", Arg::None));
         g.blocks[hb].instrs.splice(0..0, pops);
-        expect_rejected(v, "saved exception state popped", &m, &f, &g, "saved exception state");
+        expect_rejected(
+            v,
+            "saved exception state popped",
+            &m,
+            &f,
+            &g,
+            "saved exception state",
+        );
     }
 }
 
@@ -217,25 +310,61 @@ fn kinds_that_differ_between_paths_are_rejected() {
     for v in support::corpus_versions() {
         let t = opcodes::table(v).unwrap();
         let (m, f) = simple(v);
-        let jump_if = ["POP_JUMP_IF_FALSE", "POP_JUMP_FORWARD_IF_FALSE"].into_iter().find(|n| t.by_name(n).is_some()).unwrap();
+        let jump_if = ["POP_JUMP_IF_FALSE", "POP_JUMP_FORWARD_IF_FALSE"]
+            .into_iter()
+            .find(|n| t.by_name(n).is_some())
+            .unwrap();
         let build = |first: Vec<Instr>| {
             let mut g = f.clone();
             let at = body_index(&f, t);
             let rest: Vec<Instr> = g.blocks[0].instrs.split_off(at);
             let (lc, ld) = (g.new_label(), g.new_label());
             let rest_label = g.new_label();
-            g.blocks[0].instrs.extend([ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))), ins(t, jump_if, Arg::Jump(lc))]);
+            g.blocks[0].instrs.extend([
+                ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+                ins(t, jump_if, Arg::Jump(lc)),
+            ]);
             let mut b = first;
             b.push(ins(t, "JUMP_FORWARD", Arg::Jump(ld)));
             let c = vec![ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)))];
             let d = vec![ins(t, "GET_ITER", Arg::None), ins(t, "POP_TOP", Arg::None)];
             let lb = g.new_label();
-            let new = [Block { label: lb, instrs: b }, Block { label: lc, instrs: c }, Block { label: ld, instrs: d }, Block { label: rest_label, instrs: rest }];
+            let new = [
+                Block {
+                    label: lb,
+                    instrs: b,
+                },
+                Block {
+                    label: lc,
+                    instrs: c,
+                },
+                Block {
+                    label: ld,
+                    instrs: d,
+                },
+                Block {
+                    label: rest_label,
+                    instrs: rest,
+                },
+            ];
             g.blocks.splice(1..1, new);
             g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
             g
         };
-        expect_accepted(v, "objects on both paths", &m, &f, &build(vec![ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)))]));
-        expect_rejected(v, "NULL on one path", &m, &f, &build(maybe_null(t)), "GET_ITER needs an object 1 deep");
+        expect_accepted(
+            v,
+            "objects on both paths",
+            &m,
+            &f,
+            &build(vec![ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)))]),
+        );
+        expect_rejected(
+            v,
+            "NULL on one path",
+            &m,
+            &f,
+            &build(maybe_null(t)),
+            "GET_ITER needs an object 1 deep",
+        );
     }
 }

@@ -146,7 +146,10 @@ impl Coverage {
         let mut n = 0;
         for bi in sb..f.blocks.len() {
             let mut k = if bi == sb { si } else { 0 };
-            let mut prev: Option<i32> = if k > 0 { f.blocks[bi].instrs[k - 1].loc.line } else { None };
+            // NB: the body's first instruction always counts as a line start
+            // (3.11+ an empty module runs RESUME and RETURN both at line 0).
+            let mut prev: Option<i32> = None;
+            let body_first = bi == sb;
             while k < f.blocks[bi].instrs.len() {
                 let ins = f.blocks[bi].instrs[k];
                 // NB: line 0 is real (3.11+ empty module); coverage.py reports it.
@@ -156,7 +159,7 @@ impl Coverage {
                 // 3.10+ at a line change or a jump target. A block start is
                 // probed either way: falling into it re-records a line
                 // already recorded.
-                let starts = k == 0 || if lnotab { ins.starts_line } else { prev != ins.loc.line };
+                let starts = k == 0 || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line };
                 prev = ins.loc.line;
                 // NB: FOR_ITER leaves the loop past the END_FOR at its target
                 // (3.12; 3.13: past END_FOR and the POP_TOP after it), so
