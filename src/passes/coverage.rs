@@ -143,6 +143,21 @@ impl Coverage {
         let (sb, si) = (start.at.block.index(), start.at.instr);
         let lnotab = f.version.lnotab();
         let t = cx.table;
+        // NB: inside a record, 3.8 fires a line event only after a
+        // backward jump: a forward jump (an exception handler after its
+        // `try`) into a record's middle fires none. 3.9 also fires one
+        // after an exception is handled (measured on the corpus).
+        let only_backward = f.version.major == 3 && f.version.minor == 8;
+        let mut back = vec![!only_backward; f.blocks.len()];
+        for (src, b) in f.blocks.iter().enumerate() {
+            for ins in &b.instrs {
+                if let Arg::Jump(l) = ins.arg {
+                    if let Some(dst) = f.block_index(l) {
+                        back[dst] |= dst <= src;
+                    }
+                }
+            }
+        }
         let mut n = 0;
         for bi in sb..f.blocks.len() {
             let mut k = if bi == sb { si } else { 0 };
@@ -155,11 +170,10 @@ impl Coverage {
                 // NB: line 0 is real (3.11+ empty module); coverage.py reports it.
                 let line = ins.loc.line.filter(|&l| l >= 0);
                 // NB: 3.8/3.9 line events fire at each record start and on a
-                // jump into the middle of a record (exception handlers);
-                // 3.10+ at a line change or a jump target. A block start is
-                // probed either way: falling into it re-records a line
-                // already recorded.
-                let starts = k == 0 || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line };
+                // backward jump into the middle of a record; 3.10+ at a line
+                // change or a jump target. Falling into a probed block start
+                // re-records a line already recorded.
+                let starts = (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line };
                 prev = ins.loc.line;
                 // NB: FOR_ITER leaves the loop past the END_FOR at its target
                 // (3.12; 3.13: past END_FOR and the POP_TOP after it), so
