@@ -137,6 +137,8 @@ impl Coverage {
         Ok(seq)
     }
 
+    // NB: indices, not iterators: the loop splices probes into f.blocks.
+    #[allow(clippy::needless_range_loop)]
     fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<usize> {
         let graph = Cfg::new(f)?;
         let start = cfg::body_start(f, &graph)?;
