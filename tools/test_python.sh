@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package's tests: builds the wheel once with pip (the build
 # `pip install .` runs), then for each CPython 3.8-3.13 found (tools/python_for.sh)
-# makes a fresh venv, installs that wheel and pytest, and runs tests/python.
+# makes a fresh venv, installs that wheel, pytest and coverage.py (the oracle of
+# the coverage pass), and runs tests/python.
 # The third-party check (tools/thirdparty_test.sh) runs on 3.8 and 3.12.
 #   PYREWRITE_PY_VERSIONS="3.12"  limit the versions
 #   PYREWRITE_REQUIRE_ORACLES     a missing interpreter fails the run (CI)
@@ -31,7 +32,7 @@ for v in $versions; do
   # NB: tests/python/test_ported.py runs a script written for the bytecode
   # library, for the 3.8-3.10 opcodes it uses.
   case "$v" in 3.8|3.9|3.10) extra=("bytecode==0.15.1") ;; esac
-  "$venv/bin/pip" install -q --disable-pip-version-check "$wheel" pytest "${extra[@]}"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$wheel" pytest coverage "${extra[@]}"
   echo "test_python: CPython $v ($("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
   if ! (cd tests/python && "../../$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"); then
     failed+=("$v")

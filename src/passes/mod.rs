@@ -265,6 +265,7 @@ declare_passes! {
     replace_op,
     inject_hook,
     fold_constants,
+    coverage,
     python,
 }
 

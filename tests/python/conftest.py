@@ -9,6 +9,7 @@ import pytest
 # The ready hooks write their results at exit to the working directory unless
 # told otherwise; tests that use them in-process must not litter the checkout.
 os.environ.setdefault("PYREWRITE_COUNTS", os.path.join(os.environ.get("TMPDIR", "/tmp"), "pyrewrite-test-counts-%d.json" % os.getpid()))
+os.environ.setdefault("COVERAGE_FILE", os.path.join(os.environ.get("TMPDIR", "/tmp"), "pyrewrite-test-coverage-%d" % os.getpid()))
 os.environ.setdefault("PYREWRITE_TIMELINE", os.path.join(os.environ.get("TMPDIR", "/tmp"), "pyrewrite-test-timeline-%d.json" % os.getpid()))
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

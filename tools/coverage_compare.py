@@ -1,0 +1,93 @@
+"""Executed lines of the `coverage` pass against coverage.py, file by file.
+
+usage: VENV/bin/python tools/coverage_compare.py PYREWRITE_BIN FILE.py...
+
+VENV has coverage.py 7.x. Each FILE runs twice as a script in a scratch
+directory: once under `coverage run`, once compiled, rewritten with
+`--pass coverage` and run from its .pyc with the pure-Python runtime
+(python/pyrewrite/coverage.py alone on PYTHONPATH, without the compiled
+extension). Prints one row per file (equal / different with both sides'
+extra lines) and a summary; exits 1 when a file differs.
+"""
+
+import os
+import py_compile
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from coverage import CoverageData
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNTIME = os.path.join(HERE, "..", "python", "pyrewrite", "coverage.py")
+
+
+def run(cmd, cwd, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+
+
+def compare(binary, path, scratch):
+    name = os.path.basename(path)
+    src = os.path.join(scratch, "src")
+    inp = os.path.join(scratch, "in")
+    out = os.path.join(scratch, "out")
+    rt = os.path.join(scratch, "rt", "pyrewrite")
+    for d in (src, inp, out):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    os.makedirs(rt, exist_ok=True)
+    open(os.path.join(rt, "__init__.py"), "w").close()
+    shutil.copy(RUNTIME, rt)
+    # NB: renamed so that a corpus file cannot shadow a stdlib module (numbers.py).
+    name = "t_" + name
+    script = os.path.join(src, name)
+    shutil.copy(path, script)
+    pyc = os.path.join(inp, name + "c")
+    py_compile.compile(script, cfile=pyc, doraise=True)
+    d1 = os.path.join(scratch, "orig.coverage")
+    d2 = os.path.join(scratch, "probe.coverage")
+    for d in (d1, d2):
+        if os.path.exists(d):
+            os.remove(d)
+    r1 = run([sys.executable, "-m", "coverage", "run", "--data-file=" + d1, script], src)
+    rw = run([binary, "--pass", "coverage", inp, out], scratch)
+    if rw.returncode != 0:
+        return "rewrite failed: " + rw.stdout.decode(errors="replace").strip().splitlines()[-1]
+    r2 = run([sys.executable, os.path.join(out, name + "c")], src, {"PYTHONPATH": os.path.dirname(rt), "COVERAGE_FILE": d2})
+    if r1.returncode != r2.returncode:
+        return "exit status %d under coverage.py, %d probed: %s" % (
+            r1.returncode, r2.returncode, r2.stdout.decode(errors="replace")[-300:])
+    c2 = CoverageData(d2)
+    c2.read()
+    b = set(c2.lines(script) or ())
+    cd1 = CoverageData(d1)
+    cd1.read()
+    a = set(cd1.lines(script) or ())
+    if a == b:
+        return None
+    return "only coverage.py: %s; only probes: %s" % (sorted(a - b), sorted(b - a))
+
+
+def main(argv):
+    binary, files = os.path.abspath(argv[0]), argv[1:]
+    scratch = tempfile.mkdtemp(prefix="covcmp")
+    equal, different = 0, 0
+    for f in files:
+        why = compare(binary, os.path.abspath(f), scratch)
+        if why is None:
+            equal += 1
+            print("equal     %s" % f)
+        else:
+            different += 1
+            print("DIFFERENT %s: %s" % (f, why))
+    v = sys.version.split()[0]
+    print("python %s: %d files compared, %d equal, %d different" % (v, len(files), equal, different))
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if different else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
