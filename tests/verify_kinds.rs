@@ -368,3 +368,213 @@ fn kinds_that_differ_between_paths_are_rejected() {
         );
     }
 }
+
+/// Every verifier error of `g` (any invariant), after checking that `f`
+/// (unbroken) verifies.
+fn all_errors(v: PyVersion, what: &str, m: &Marshal, f: &Function, g: &Function) -> Vec<String> {
+    assert!(
+        verify::verify_in(f, m).is_ok(),
+        "{v} {what}: the unbroken function does not verify"
+    );
+    verify::verify_in(g, m)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn expect_error(v: PyVersion, what: &str, m: &Marshal, f: &Function, g: &Function, needle: &str) {
+    let errs = all_errors(v, what, m, f, g);
+    assert!(
+        errs.iter().any(|e| e.contains(needle)),
+        "{v} {what}: expected an error with {needle:?}, got {errs:?}"
+    );
+}
+
+#[test]
+fn exception_ops_on_a_non_exception_are_rejected() {
+    // 3.11+: PUSH_EXC_INFO, POP_EXCEPT and RERAISE take the unwinder's
+    // exception (or PUSH_EXC_INFO's saved one); 3.9/3.10: RERAISE and
+    // WITH_EXCEPT_START the unwinder's exception type. A constant is none
+    // of these. The unbroken function has a real handler, and verifies.
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(9))
+    {
+        let t = opcodes::table(v).unwrap();
+        let handler_op = if v.at_least(11) {
+            "PUSH_EXC_INFO"
+        } else {
+            "SETUP_FINALLY"
+        };
+        let (m, f) = corpus_function(v, &|f, t| {
+            !f.consts.is_empty()
+                && f.blocks
+                    .iter()
+                    .flat_map(|b| &b.instrs)
+                    .any(|i| name_is(t, i, handler_op))
+        })
+        .unwrap_or_else(|| panic!("{v}: no corpus function with a handler"));
+        let konst = || ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)));
+        let pop = || ins(t, "POP_TOP", Arg::None);
+        let consts = |n: usize| (0..n).map(|_| konst()).collect::<Vec<_>>();
+        let cases: Vec<(&str, Vec<Instr>)> = if v.at_least(11) {
+            vec![
+                (
+                    "PUSH_EXC_INFO",
+                    vec![konst(), ins(t, "PUSH_EXC_INFO", Arg::None), pop(), pop()],
+                ),
+                ("POP_EXCEPT", vec![konst(), ins(t, "POP_EXCEPT", Arg::None)]),
+                ("RERAISE", vec![konst(), ins(t, "RERAISE", Arg::Int(0))]),
+            ]
+        } else {
+            let mut with = consts(7);
+            with.push(ins(t, "WITH_EXCEPT_START", Arg::None));
+            with.extend((0..8).map(|_| pop()));
+            let mut reraise = consts(3);
+            reraise.push(ins(t, "RERAISE", Arg::Int(0)));
+            vec![("WITH_EXCEPT_START", with), ("RERAISE", reraise)]
+        };
+        for (what, seq) in cases {
+            let g = with_prefix(&f, t, seq);
+            expect_rejected(v, what, &m, &f, &g, &format!("{what} needs an exception"));
+        }
+    }
+}
+
+#[test]
+fn generator_only_operations_outside_a_generator_are_rejected() {
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = corpus_function(v, &|f, t| {
+            f.flags & 0x3a0 == 0
+                && !f.consts.is_empty()
+                && f.blocks[0].instrs.iter().all(|i| i.handler.is_none())
+                && f.blocks[0]
+                    .instrs
+                    .iter()
+                    .any(|i| name_is(t, i, "RETURN_VALUE"))
+        })
+        .unwrap_or_else(|| panic!("{v}: no plain corpus function"));
+        let konst = || ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)));
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                konst(),
+                ins(t, "YIELD_VALUE", Arg::Int(0)),
+                ins(t, "POP_TOP", Arg::None),
+            ],
+        );
+        expect_rejected(
+            v,
+            "YIELD_VALUE",
+            &m,
+            &f,
+            &g,
+            "runs only in a generator or coroutine frame",
+        );
+        // The async generator wrapper: an opcode in 3.11, an intrinsic from 3.12.
+        let wrap = if t.by_name("ASYNC_GEN_WRAP").is_some() {
+            Some(ins(t, "ASYNC_GEN_WRAP", Arg::None))
+        } else {
+            t.intrinsic1
+                .iter()
+                .position(|n| *n == "INTRINSIC_ASYNC_GEN_WRAP")
+                .map(|i| ins(t, "CALL_INTRINSIC_1", Arg::Int(i as u32)))
+        };
+        if let Some(w) = wrap {
+            let g = with_prefix(&f, t, vec![konst(), w, ins(t, "POP_TOP", Arg::None)]);
+            expect_rejected(
+                v,
+                "async generator wrapper",
+                &m,
+                &f,
+                &g,
+                "wraps a value for an async generator's yield",
+            );
+        }
+        // 3.11+: RETURN_GENERATOR only in the prologue.
+        if t.by_name("RETURN_GENERATOR").is_some() {
+            let g = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "RETURN_GENERATOR", Arg::None),
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            expect_rejected(
+                v,
+                "RETURN_GENERATOR after RESUME",
+                &m,
+                &f,
+                &g,
+                "stands only in the prologue",
+            );
+        }
+    }
+}
+
+#[test]
+fn convert_value_outside_its_table_is_rejected() {
+    // 3.13+: CONVERT_VALUE indexes ceval's conversion functions (1-3) unchecked.
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).unwrap();
+        if t.by_name("CONVERT_VALUE").is_none() {
+            continue;
+        }
+        let (m, f) = simple(v);
+        let seq = |arg| {
+            vec![
+                ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+                ins(t, "CONVERT_VALUE", Arg::Int(arg)),
+                ins(t, "POP_TOP", Arg::None),
+            ]
+        };
+        for bad in [0, 4, 140] {
+            expect_error(
+                v,
+                "CONVERT_VALUE",
+                &m,
+                &f,
+                &with_prefix(&f, t, seq(bad)),
+                &format!("CONVERT_VALUE {bad}: the conversion is 1"),
+            );
+        }
+        for good in [1, 2, 3] {
+            assert!(
+                all_errors(v, "CONVERT_VALUE", &m, &f, &with_prefix(&f, t, seq(good))).is_empty(),
+                "{v}: CONVERT_VALUE {good} rejected"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unpack_with_nothing_to_unpack_is_rejected() {
+    // UNPACK_EX 1 has a net effect of +1, yet pops its sequence first.
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = simple(v);
+        let seq = vec![
+            ins(t, "UNPACK_EX", Arg::Int(1)),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+        ];
+        let g = with_prefix(&f, t, seq);
+        expect_error(v, "UNPACK_EX on an empty stack", &m, &f, &g, "UNPACK_EX");
+        let mut ok = vec![ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0)))];
+        ok.extend([
+            ins(t, "UNPACK_EX", Arg::Int(1)),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+        ]);
+        let errs = all_errors(v, "UNPACK_EX on a value", &m, &f, &with_prefix(&f, t, ok));
+        assert!(
+            errs.iter().all(|e| !e.contains("UNPACK_EX")),
+            "{v}: {errs:?}"
+        );
+    }
+}

@@ -435,7 +435,23 @@ def pushes_rule(minor, name):
     # from the start (see stackdepth::entry_depth); RETURN_GENERATOR makes it.
     if name == "RETURN_GENERATOR":
         return "Count::Fixed(1)"
+    if name == "WITH_EXCEPT_START" and minor >= 9:
+        return "Count::Fixed(%d)" % (with_except_start_reads(minor) + 1)
+    # NB: an unpack pops its sequence and pushes its items; by net effect
+    # alone `UNPACK_EX 1` (+1) would seem to read nothing.
+    if name == "UNPACK_SEQUENCE":
+        return "Count::Arg"
+    if name == "UNPACK_EX":
+        return "Count::UnpackEx"
     return None
+
+
+def with_except_start_reads(minor):
+    """How deep WITH_EXCEPT_START reaches for the exit function, leaving all
+    in place (ceval.c 3.9/3.10: PEEK(7) over the saved state and the
+    exception triple; bytecodes.c 3.11-3.13: exit, lasti, prev exc, val;
+    3.14: exit_func, exit_self, lasti, prev exc, val)."""
+    return 7 if minor < 11 else 4 if minor < 14 else 5
 
 
 # 3.8/3.9 only: values pushed on top of those left untouched (LIST_APPEND
@@ -493,16 +509,30 @@ _SHUFFLE = {"DUP_TOP": "Copy(Count::Fixed(1))", "COPY": "Copy(Count::Arg)", "DUP
             "ROT_THREE": "Rotate(Count::Fixed(3))", "ROT_FOUR": "Rotate(Count::Fixed(4))", "ROT_N": "Rotate(Count::Arg)"}
 
 
-def kinds_rule(minor, name):
+# NB: 3.11+ these use the value on top as an exception instance (set it as
+# the raised or handled exception, read its traceback) without checking.
+_NEEDS_EXCEPTION = "PUSH_EXC_INFO RERAISE WITH_EXCEPT_START POP_EXCEPT END_ASYNC_FOR CLEANUP_THROW".split()
+# NB: and these make one (or None, which only a test tells apart).
+_MAKES_EXCEPTION = "PUSH_EXC_INFO CHECK_EG_MATCH PREP_RERAISE_STAR".split()
+
+
+def kinds_rule(minor, name, facts=None):
+    facts = facts or {}
     keep = "Count::Fixed(0)"
     if name in _KEEP_ARG or (name == "RERAISE" and minor >= 10):
         keep = "Count::Arg"
-    elif name in _KEEP_1:
+    elif name in _KEEP_1 or (name == "CHECK_EXC_MATCH" and minor >= 11):
         keep = "Count::Fixed(1)"
     elif name == "MATCH_KEYS" and minor >= 11:
         keep = "Count::Fixed(2)"
+    elif name == "WITH_EXCEPT_START" and minor >= 9:
+        keep = "Count::Fixed(%d)" % with_except_start_reads(minor)
     needs = "Objects"
-    if name in _NEEDS_ANYTHING or name == "RETURN_GENERATOR" or (name == "POP_TOP" and minor >= 14):
+    if (name in _NEEDS_EXCEPTION and minor >= 11) or (name in ("WITH_EXCEPT_START", "RERAISE") and minor in (9, 10)):
+        # NB: 3.9/3.10 find the unwinder's exception type on top; with
+        # anything else WITH_EXCEPT_START calls what lies 7 deep.
+        needs = "ExceptionTop"
+    elif name in _NEEDS_ANYTHING or name == "RETURN_GENERATOR" or (name == "POP_TOP" and minor >= 14):
         # NB: 3.14's POP_TOP closes its value with PyStackRef_XCLOSE (NULL-safe).
         needs = "Anything"
     elif name in ("FOR_ITER", "SEND", "YIELD_FROM"):
@@ -532,6 +562,15 @@ def kinds_rule(minor, name):
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":
         makes = "SameAsTop"
+    elif name in _MAKES_EXCEPTION and minor >= 11:
+        makes = "Exceptions"
+    elif name in ("CALL_INTRINSIC_1", "CALL_INTRINSIC_2"):
+        # NB: the intrinsics that turn a StopIteration into a RuntimeError and
+        # prepare an except* re-raise return exceptions (intrinsics.c).
+        table, want = (("intrinsic1", "INTRINSIC_STOPITERATION_ERROR") if name.endswith("1")
+                       else ("intrinsic2", "INTRINSIC_PREP_RERAISE_STAR"))
+        if want in facts.get(table) or []:
+            makes = "ExceptionIfArg(%d)" % facts[table].index(want)
     return keep, needs, makes
 
 
@@ -656,11 +695,11 @@ def row_facts(f, ops):
             "pushes": "Some(%s)" % push if push else "None",
             "fresh_pushes": "Some(%s)" % fresh if fresh else "None",
             "retarget": "Some(Opcode::%s)" % variant(r) if (r := retarget_rule(minor, name, o["jump"], names)) else "None",
-            "kinds": kinds_expr(kinds_rule(minor, name)),
+            "kinds": kinds_expr(kinds_rule(minor, name, f)),
             "generator_only": name in ("YIELD_VALUE", "YIELD_FROM", "GEN_START", "RETURN_GENERATOR"),
         }
         # NB: what stays in place must be among what is read and pushed back.
-        keep = kinds_rule(minor, name)[0]
+        keep = kinds_rule(minor, name, f)[0]
         if keep != "Count::Fixed(0)":
             if push is None:
                 raise GenError("%d.%d: %s keeps values but has no push count" % (3, minor, name))

@@ -29,12 +29,13 @@ work=${keep:-$(mktemp -d)}
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
 cd "$root"
 cargo build --release --example mutants -q
+bin="${CARGO_TARGET_DIR:-target}/release/examples/mutants"
 crashed=0
 for v in "${versions[@]}"; do
   py=$(tools/python_for.sh "$v" || true)
   [ -n "$py" ] || { echo "$v: no interpreter, skipped"; continue; }
   out="$work/$v"
-  summary=$(target/release/examples/mutants "corpus/pyc/$v" "$count" "$out" "$seed" | tail -1)
+  summary=$("$bin" "corpus/pyc/$v" "$count" "$out" "$seed" | tail -1)
   # NB: one interpreter forks a child per mutant (tools/oracle/run_forked.py).
   ran=$(find "$out" -name '*.pyc' -print0 | xargs -0 -r "$py" tools/oracle/run_forked.py --timeout 4 --jobs 2 | tee "$out/run.log" | tail -1 || true)
   signals=$(grep -c '^crash ' "$out/run.log" || true)

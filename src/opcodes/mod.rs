@@ -132,6 +132,10 @@ pub enum Needs {
     /// The second deepest value read may be NULL (`self_or_null` of
     /// `CALL`/`CALL_KW` 3.13+); the rest are objects.
     NullSecond,
+    /// The top value read is an exception (or None) the unwinder or its kin
+    /// made: 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` and
+    /// `POP_EXCEPT` use it as one unchecked; what lies below is not checked.
+    ExceptionTop,
 }
 
 /// What an instruction pushes (after the kept values), or how it
@@ -176,6 +180,13 @@ pub enum Makes {
     Swap(Count),
     /// Moves the top down to this depth (`ROT_THREE`, `ROT_FOUR`, `ROT_N`).
     Rotate(Count),
+    /// Exceptions or None (3.11+ `PUSH_EXC_INFO`: the saved and the new
+    /// one; `CHECK_EG_MATCH`: rest and match; `PREP_RERAISE_STAR`).
+    Exceptions,
+    /// An exception when the argument is this intrinsic
+    /// (`CALL_INTRINSIC_1` STOPITERATION_ERROR, `CALL_INTRINSIC_2`
+    /// PREP_RERAISE_STAR, 3.12+).
+    ExceptionIfArg(u32),
 }
 
 impl OpFacts {

@@ -42,8 +42,13 @@ const GEN_FN: Kind = 32;
 /// The slot 3.11/3.12 count from a generator's start for the value its
 /// first resumption pushes: nothing is there until RETURN_GENERATOR ran.
 const ABSENT: Kind = 64;
+/// 3.11+: an exception instance (or None) the unwinder pushed or
+/// PUSH_EXC_INFO and its kin made; an object.
+const EXN: Kind = 128;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
 const CO_GENERATOR: u32 = 0x20;
+/// `co_flags` bit of async generator functions.
+const CO_ASYNC_GENERATOR: u32 = 0x200;
 /// `co_flags` bits of code that runs in a generator or coroutine frame.
 const CO_GENERATOR_LIKE: u32 = 0x20 | 0x80 | 0x100 | 0x200;
 
@@ -54,6 +59,7 @@ fn describe(k: Kind) -> String {
         (ITER, "an iterator"),
         (NULL, "NULL"),
         (EXC, "saved exception state (maybe NULL)"),
+        (EXN, "an exception from the unwinder"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
         (
@@ -204,7 +210,8 @@ impl Walk<'_> {
         if let Some(h) = ins.handler {
             if let Some(to) = self.by_label.get(h.target).filter(|_| h.depth as i32 <= d) {
                 let mut hs = s[..h.depth as usize].to_vec();
-                hs.extend(std::iter::repeat_n(OBJ, 1 + usize::from(h.lasti)));
+                hs.extend(std::iter::repeat_n(OBJ, usize::from(h.lasti)));
+                hs.push(EXN);
                 out.push((to, hs));
             }
         }
@@ -212,6 +219,7 @@ impl Walk<'_> {
         if info.facts.generator_only && self.f.flags & CO_GENERATOR_LIKE == 0 {
             report(k, format!("{} runs only in a generator or coroutine frame, and co_flags marks this code as neither", info.name));
         }
+        self.frame_rules(k, ins, raw, info.name, report);
         let pushes = info
             .facts
             .pushes
@@ -247,8 +255,12 @@ impl Walk<'_> {
                     let mut js = s[..keep_to].to_vec();
                     js.resize(keep_to.max((jd - fresh_top) as usize), OBJ);
                     if fresh_top > 0 {
-                        let saved = if self.exc_state { EXC } else { OBJ };
-                        js.extend([saved, saved, saved, OBJ, OBJ, OBJ]);
+                        let (saved, new) = if self.exc_state {
+                            (EXC, EXN)
+                        } else {
+                            (OBJ, OBJ)
+                        };
+                        js.extend([saved, saved, saved, new, new, new]);
                     }
                     out.push((to, js));
                 }
@@ -277,6 +289,12 @@ impl Walk<'_> {
                 }
             }
             Makes::Null => new.fill(NULL | OBJ),
+            Makes::Exceptions => new.fill(EXN),
+            Makes::ExceptionIfArg(a) if raw == a => {
+                if let Some(top) = new.last_mut() {
+                    *top = EXN;
+                }
+            }
             Makes::Const => {
                 if let (Some(top), Arg::Const(c)) = (new.last_mut(), ins.arg) {
                     if self.generator_code(c.0 as usize) {
@@ -314,6 +332,42 @@ impl Walk<'_> {
             }
         }
         Some(s)
+    }
+
+    /// Rules on where an instruction may stand in the code, from how the
+    /// interpreter's frame works: the async generator value wrapper only
+    /// ever reaches the async generator's own `asend` machinery (genobject.c
+    /// unwraps it there; anywhere else it escapes as an object whose type is
+    /// internal), and `RETURN_GENERATOR` turns the frame into a generator's
+    /// once, before `RESUME` (3.11+ compiler prologue).
+    fn frame_rules(&self, k: usize, ins: &Instr, raw: u32, name: &str, report: &mut Report<'_>) {
+        use crate::opcodes::Opcode as O;
+        let Some(op) = self.t.opcode(ins.op) else {
+            return;
+        };
+        let wraps = op == O::AsyncGenWrap
+            || (op == O::CallIntrinsic1
+                && self.t.intrinsic1.get(raw as usize) == Some(&"INTRINSIC_ASYNC_GEN_WRAP"));
+        if wraps && self.f.flags & CO_ASYNC_GENERATOR == 0 {
+            report(k, format!("{name} wraps a value for an async generator's yield, and co_flags does not mark this code as one"));
+        }
+        if op == O::ReturnGenerator {
+            let entry = &self.f.blocks[0].instrs;
+            let before_resume = entry
+                .iter()
+                .position(|i| std::ptr::eq(i, ins))
+                .is_some_and(|at| {
+                    entry[..at]
+                        .iter()
+                        .all(|i| self.t.opcode(i.op) != Some(O::Resume))
+                });
+            if !before_resume {
+                report(
+                    k,
+                    "RETURN_GENERATOR stands only in the prologue, before RESUME".into(),
+                );
+            }
+        }
     }
 
     /// Whether constant `i` is the code object of a generator.
@@ -358,6 +412,15 @@ impl Walk<'_> {
             }
             Needs::NullDeepest => Some(0),
             Needs::NullSecond => Some(1),
+            Needs::ExceptionTop => {
+                if n > 0 && read[n - 1] != EXN {
+                    bad(
+                        n - 1,
+                        "an exception (pushed by the unwinder or PUSH_EXC_INFO)",
+                    );
+                }
+                return;
+            }
         };
         // NB: what is kept is still used when it is the container or subject
         // at the bottom (LIST_APPEND's list, MATCH_*'s subject).

@@ -59,6 +59,11 @@ pub(super) fn argument_rule(
             Some(format!("{name} 0: the argument counts from 1"))
         }
         O::Swap if arg < 2 => Some(format!("SWAP {arg}: the argument counts from 2")),
+        // NB: 3.13+ ceval indexes its table of conversion functions (str,
+        // repr, ascii at 1-3; slot 0 is NULL) with the argument unchecked.
+        O::ConvertValue if !(1..=3).contains(&arg) => Some(format!(
+            "CONVERT_VALUE {arg}: the conversion is 1 (str), 2 (repr) or 3 (ascii)"
+        )),
         // NB: bit 0 says a kwargs dict sits on top; ceval reads it when set
         // (3.8-3.13; 3.14 always has the slot), other bits are no flag.
         O::CallFunctionEx if arg > 1 => {
