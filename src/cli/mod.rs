@@ -7,6 +7,7 @@ mod fsutil;
 pub mod passes;
 mod report;
 mod rewrite;
+mod verifycmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ enum Command {
     Diff(DiffArgs),
     /// Draw control-flow graphs as Graphviz DOT or SVG (with --pass: before and after)
     Cfg(CfgArgs),
+    /// Run the verifier on every code object of a .pyc or a tree, printing each problem with its location (exit 1 if any)
+    Verify(VerifyArgs),
     /// List the available rewrite passes
     Passes,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -136,6 +139,18 @@ struct DisArgs {
 }
 
 #[derive(Args, Debug)]
+struct VerifyArgs {
+    /// The .pyc file, or a directory (every .pyc below it)
+    path: PathBuf,
+    /// Print the problems as a JSON array
+    #[arg(long)]
+    json: bool,
+    /// No progress bar and no summary line
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
 struct DiffArgs {
     /// First .pyc file
     a: PathBuf,
@@ -197,6 +212,7 @@ where
             a.max_lines,
             (a.config.as_deref(), &a.passes, &a.params),
         ),
+        Some(Command::Verify(a)) => verifycmd::verify(&a.path, a.json, a.quiet),
         Some(Command::Passes) => commands::passes(),
         Some(Command::Completions { shell }) => {
             // NB: clap_complete/clap_mangen derive both from the same clap

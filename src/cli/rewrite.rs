@@ -172,7 +172,7 @@ pub fn run(args: RewriteArgs) -> i32 {
         jobs.par_iter()
             .map(|job| {
                 let r = report::guard(&job.input, || {
-                    process(job, &pipeline, args.in_place, args.diff)
+                    process(job, &pipeline, args.in_place, args.diff, args.check)
                 });
                 if let Some(b) = &bar {
                     b.inc(1);
@@ -503,7 +503,14 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
 
 /// Reads, rewrites and (unless checking) writes one file. Nothing is
 /// written unless every step succeeded.
-fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result<Outcome, Error> {
+/// `check`: every code object of the input is verified first, changed or not.
+fn process(
+    job: &Job,
+    pipeline: &Pipeline,
+    in_place: bool,
+    diff: bool,
+    check: bool,
+) -> Result<Outcome, Error> {
     let path = &job.input;
     let data = std::fs::read(path).map_err(|e| Error::from(e).in_file(path))?;
     if job.runtime {
@@ -513,6 +520,9 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
         return Ok(Outcome::default());
     }
     let mut pyc = Pyc::parse(&data).map_err(|e| e.in_file(path))?;
+    if check {
+        verify_input(&pyc).map_err(|e| e.in_file(path))?;
+    }
     let before = diff.then(|| dis_text(&pyc.marshal));
     let stats = pipeline
         .run_counted(&mut pyc, path)
@@ -563,6 +573,22 @@ fn process(job: &Job, pipeline: &Pipeline, in_place: bool, diff: bool) -> Result
     Ok(outcome)
 }
 
+/// Every problem [`crate::verify::verify_module`] finds in the input, as
+/// one error, each problem on its own line with its code object and
+/// `co_code` offset (not a file offset, so the error carries none).
+fn verify_input(pyc: &Pyc) -> Result<(), Error> {
+    let problems = crate::verify::verify_module(&pyc.marshal);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems.iter().map(|p| format!("\n  {p}")).collect();
+    Err(Error::new(ErrorKind::Invalid(format!(
+        "the verifier rejects the input ({} problem(s)):{}",
+        problems.len(),
+        lines.concat()
+    ))))
+}
+
 /// True when `dir` holds `__init__.py` or a compiled `__init__` (it is a package, not a sys.path entry).
 fn is_package_dir(dir: &Path) -> bool {
     if dir.join("__init__.py").exists() || dir.join("__init__.pyc").exists() {
@@ -581,7 +607,7 @@ fn dis_text(m: &crate::marshal::Marshal) -> String {
     crate::dis::dis_module(m).unwrap_or_else(|e| format!("(cannot disassemble: {e})\n"))
 }
 
-fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {
+pub(super) fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {
     if quiet || n < 2 || !std::io::stderr().is_terminal() {
         return None;
     }

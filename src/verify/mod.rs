@@ -44,14 +44,18 @@
 //!
 //! [`verify_code`] checks a code object's own bytes before lifting: its
 //! exception-table ranges and targets fall on instruction boundaries.
+//! [`verify_module`] runs both on every code object of a file (what
+//! `pyrewrite verify` and `--check` print).
 
 mod checks;
 mod consts;
 mod kinds;
 mod locs;
+mod module;
 mod raw;
 mod reach;
 
+pub use module::{verify_module, CodeProblem};
 pub use raw::verify_code;
 
 use crate::ir::{Function, Label};
