@@ -26,7 +26,9 @@ fn saved_crashers_pass_their_check() {
     let root = support::repo_root().join("fuzz/regressions");
     let mut n = 0;
     for (target, check) in TARGETS {
-        let Ok(rd) = std::fs::read_dir(root.join(target)) else { continue };
+        let Ok(rd) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
         let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         files.sort();
         for f in files {
@@ -57,7 +59,10 @@ fn corpus_files_pass_every_pyc_check() {
 
 #[test]
 fn shipped_pipelines_pass_the_config_check() {
-    for e in std::fs::read_dir(support::repo_root().join("passes")).unwrap().flatten() {
+    for e in std::fs::read_dir(support::repo_root().join("passes"))
+        .unwrap()
+        .flatten()
+    {
         checks::config_text(&std::fs::read(e.path()).unwrap());
     }
 }

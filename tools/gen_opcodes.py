@@ -574,6 +574,19 @@ def kinds_rule(minor, name, facts=None):
     return keep, needs, makes
 
 
+def local_use_rule(minor, name):
+    """What an opcode does to its local slots (opcodes::LocalUse)."""
+    # NB: 3.12 made LOAD_FAST skip its NULL check (bytecodes.c asserts it),
+    # since the compiler proves the local bound (flowgraph.c
+    # add_checks_for_loads_of_uninitialized_variables) or emits
+    # LOAD_FAST_CHECK; before 3.12 LOAD_FAST raised UnboundLocalError.
+    if name in ("LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"):
+        return "Read" if minor >= 12 else "ReadChecked"
+    return {"LOAD_FAST_CHECK": "ReadChecked", "STORE_FAST": "Store", "STORE_FAST_STORE_FAST": "Store",
+            "STORE_FAST_LOAD_FAST": "StoreThenRead", "DELETE_FAST": "Clear", "LOAD_FAST_AND_CLEAR": "Clear",
+            "MAKE_CELL": "Bind", "COPY_FREE_VARS": "BindFree"}.get(name, "None")
+
+
 def kinds_expr(rule):
     keep, needs, makes = rule
     if rule == ("Count::Fixed(0)", "Objects", "Objects"):
@@ -697,6 +710,7 @@ def row_facts(f, ops):
             "retarget": "Some(Opcode::%s)" % variant(r) if (r := retarget_rule(minor, name, o["jump"], names)) else "None",
             "kinds": kinds_expr(kinds_rule(minor, name, f)),
             "generator_only": name in ("YIELD_VALUE", "YIELD_FROM", "GEN_START", "RETURN_GENERATOR"),
+            "locals": local_use_rule(minor, name),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -811,7 +825,7 @@ def emit(f, ops, effects):
       % (major, minor, full))
     w("")
     w("#[allow(unused_imports)]")
-    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
+    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -862,7 +876,8 @@ def emit(f, ops, effects):
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
-        w("            kinds: %s, generator_only: %s } })," % (x["kinds"], rs_bool(x["generator_only"])))
+        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s } }),"
+          % (x["kinds"], rs_bool(x["generator_only"]), x["locals"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

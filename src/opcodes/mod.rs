@@ -88,6 +88,38 @@ pub struct OpFacts {
     /// `YIELD_FROM`, `GEN_START`, `RETURN_GENERATOR`): in any other frame
     /// the interpreter reads a generator object that is not there.
     pub generator_only: bool,
+    /// What it does to the local variable slots its argument names (the
+    /// verifier's definite-assignment rule, src/verify/locals.rs).
+    pub locals: LocalUse,
+}
+
+/// What an instruction does to the local slot(s) its argument names: the
+/// verifier tracks which locals may be unbound (NULL) on some path, since
+/// from 3.12 `LOAD_FAST` reads its slot without checking for NULL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalUse {
+    /// No local slot.
+    None,
+    /// Reads the slot(s) without a NULL check (3.12+ `LOAD_FAST`,
+    /// `LOAD_FAST_LOAD_FAST`, 3.14 `LOAD_FAST_BORROW`): the compiler emits
+    /// it only where the local is bound on every path (flowgraph.c).
+    Read,
+    /// Reads the slot and raises `UnboundLocalError` on NULL
+    /// (`LOAD_FAST_CHECK`; `LOAD_FAST` before 3.12): bound afterwards.
+    ReadChecked,
+    /// Stores the value(s) it pops (`STORE_FAST`, `STORE_FAST_STORE_FAST`);
+    /// a NULL popped (restored by a 3.12+ inlined comprehension) leaves
+    /// the slot unbound.
+    Store,
+    /// 3.13+ `STORE_FAST_LOAD_FAST`: stores into the first slot, then reads
+    /// the second without a check.
+    StoreThenRead,
+    /// Leaves the slot NULL (`DELETE_FAST`, `LOAD_FAST_AND_CLEAR`).
+    Clear,
+    /// Binds the slot (`MAKE_CELL` puts a new cell there).
+    Bind,
+    /// `COPY_FREE_VARS n` binds the last `n` slots (the closure's cells).
+    BindFree,
 }
 
 /// How an instruction treats the kinds of the stack values it reads (its
@@ -202,6 +234,7 @@ impl OpFacts {
         retarget: None,
         kinds: StackKinds::PLAIN,
         generator_only: false,
+        locals: LocalUse::None,
     };
 }
 

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode,
-    StackKinds,
+    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
+    OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -186,6 +186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -212,6 +213,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Swap(Count::Fixed(2)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -238,6 +240,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -264,6 +267,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Copy(Count::Fixed(1)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -290,6 +294,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::CopyTwo,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -316,6 +321,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 7
@@ -340,6 +346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -362,6 +369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -384,6 +392,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -406,6 +415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 13
@@ -430,6 +440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -452,6 +463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -474,6 +486,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 18
@@ -497,6 +510,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -519,6 +533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 21
@@ -542,6 +557,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -564,6 +580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -586,6 +603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -608,6 +626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -630,6 +649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -652,6 +672,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -674,6 +695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -696,6 +718,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -722,6 +745,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -748,6 +772,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -774,6 +799,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -796,6 +822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -818,6 +845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 35
@@ -858,6 +886,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -880,6 +909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -906,6 +936,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -928,6 +959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 53
@@ -955,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -977,6 +1010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -999,6 +1033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1021,6 +1056,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 58
@@ -1044,6 +1080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1066,6 +1103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1088,6 +1126,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1110,6 +1149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1132,6 +1172,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1154,6 +1195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1176,6 +1218,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1198,6 +1241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1220,6 +1264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1246,6 +1291,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1272,6 +1318,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1294,6 +1341,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1316,6 +1364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1342,6 +1391,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1368,6 +1418,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1390,6 +1441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1412,6 +1464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1434,6 +1487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1456,6 +1510,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1478,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1500,6 +1556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 80
@@ -1524,6 +1581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1546,6 +1604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1568,6 +1627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1590,6 +1650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1612,6 +1673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1634,6 +1696,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 88
@@ -1661,6 +1724,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1683,6 +1747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1705,6 +1770,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1727,6 +1793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1757,6 +1824,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1779,6 +1847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1801,6 +1870,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1823,6 +1893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1845,6 +1916,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1867,6 +1939,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1893,6 +1966,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Arg),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1919,6 +1993,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Const,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1941,6 +2016,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1963,6 +2039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1985,6 +2062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2007,6 +2085,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2029,6 +2108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2051,6 +2131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2073,6 +2154,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2095,6 +2177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2121,6 +2204,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2147,6 +2231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2173,6 +2258,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2199,6 +2285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2225,6 +2312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2251,6 +2339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2277,6 +2366,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2299,6 +2389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2321,6 +2412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2343,6 +2435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2369,6 +2462,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 120
@@ -2396,6 +2490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2422,6 +2517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 123
@@ -2449,6 +2545,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Local,
             },
             generator_only: false,
+            locals: LocalUse::ReadChecked,
         },
     }),
     Some(OpInfo {
@@ -2475,6 +2572,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::Store,
         },
     }),
     Some(OpInfo {
@@ -2497,6 +2595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     None, // 127
@@ -2521,6 +2620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2543,6 +2643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2565,6 +2666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2591,6 +2693,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Function,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2613,6 +2716,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 134
@@ -2636,6 +2740,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2658,6 +2763,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2680,6 +2786,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2702,6 +2809,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 139
@@ -2726,6 +2834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2752,6 +2861,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2778,6 +2888,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2800,6 +2911,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2826,6 +2938,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2852,6 +2965,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2878,6 +2992,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2900,6 +3015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 149
@@ -2925,6 +3041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 153
@@ -2952,6 +3069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2974,6 +3092,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2996,6 +3115,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3018,6 +3138,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 158
@@ -3046,6 +3167,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelow,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3072,6 +3194,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3098,6 +3221,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3124,6 +3248,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3150,6 +3275,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3176,6 +3302,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 166

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode,
-    StackKinds,
+    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
+    OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -338,6 +338,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -360,6 +361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -386,6 +388,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Null,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -408,6 +411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -430,6 +434,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -452,6 +457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -474,6 +480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -496,6 +503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -518,6 +526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -540,6 +549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -562,6 +572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -584,6 +595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -606,6 +618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -628,6 +641,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -650,6 +664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -672,6 +687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -694,6 +710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -716,6 +733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -738,6 +756,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -760,6 +779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -782,6 +802,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -804,6 +825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -826,6 +848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -848,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -870,6 +894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -892,6 +917,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -914,6 +940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -936,6 +963,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -958,6 +986,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -980,6 +1009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1006,6 +1036,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1032,6 +1063,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1058,6 +1090,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1084,6 +1117,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1106,6 +1140,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1132,6 +1167,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Exceptions,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1158,6 +1194,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1184,6 +1221,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Exceptions,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1210,6 +1248,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1232,6 +1271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1254,6 +1294,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1276,6 +1317,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1298,6 +1340,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1320,6 +1363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1342,6 +1386,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1364,6 +1409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1386,6 +1432,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1408,6 +1455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1430,6 +1478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1456,6 +1505,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1478,6 +1528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1504,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1526,6 +1578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1548,6 +1601,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1574,6 +1628,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1596,6 +1651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1618,6 +1674,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1640,6 +1697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1662,6 +1720,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1684,6 +1743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1706,6 +1766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1728,6 +1789,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1750,6 +1812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1772,6 +1835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1794,6 +1858,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1816,6 +1881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1860,6 +1927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1886,6 +1954,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1981,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1934,6 +2004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1956,6 +2027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1978,6 +2050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2000,6 +2073,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2022,6 +2096,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2048,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2070,6 +2146,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2092,6 +2169,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2114,6 +2192,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2136,6 +2215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2158,6 +2238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2180,6 +2261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2202,6 +2284,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2224,6 +2307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2246,6 +2330,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2268,6 +2353,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2290,6 +2376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2312,6 +2399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2338,6 +2426,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Exceptions,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2364,6 +2453,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2386,6 +2476,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2408,6 +2499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2430,6 +2522,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2460,6 +2553,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2482,6 +2576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2504,6 +2599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2526,6 +2622,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2548,6 +2645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2570,6 +2668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2596,6 +2695,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Swap(Count::Arg),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2622,6 +2722,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Const,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2644,6 +2745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2666,6 +2768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2688,6 +2791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2710,6 +2814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2732,6 +2837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2754,6 +2860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2776,6 +2883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2798,6 +2906,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2824,6 +2933,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2850,6 +2960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2876,6 +2987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2902,6 +3014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2924,6 +3037,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2950,6 +3064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpBackwardIfFalse),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2976,6 +3091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpBackwardIfTrue),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3002,6 +3118,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelowIfBit0,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3024,6 +3141,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3046,6 +3164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3072,6 +3191,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3098,6 +3218,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Copy(Count::Arg),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3120,6 +3241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3142,6 +3264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3172,6 +3295,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3198,6 +3322,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Local,
             },
             generator_only: false,
+            locals: LocalUse::ReadChecked,
         },
     }),
     Some(OpInfo {
@@ -3224,6 +3349,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::Store,
         },
     }),
     Some(OpInfo {
@@ -3246,6 +3372,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     Some(OpInfo {
@@ -3268,6 +3395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3294,6 +3422,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpBackwardIfNotNone),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3320,6 +3449,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpBackwardIfNone),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3342,6 +3472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3368,6 +3499,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3394,6 +3526,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Function,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3416,6 +3549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3442,6 +3576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3464,6 +3599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Bind,
         },
     }),
     Some(OpInfo {
@@ -3486,6 +3622,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3508,6 +3645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3530,6 +3668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3552,6 +3691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3578,6 +3718,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3600,6 +3741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3626,6 +3768,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3648,6 +3791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3670,6 +3814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3696,6 +3841,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3722,6 +3868,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3748,6 +3895,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3770,6 +3918,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3792,6 +3941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::BindFree,
         },
     }),
     Some(OpInfo {
@@ -3814,6 +3964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3836,6 +3987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3858,6 +4010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3880,6 +4033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3902,6 +4056,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3924,6 +4079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3946,6 +4102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3968,6 +4125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3990,6 +4148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4012,6 +4171,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4038,6 +4198,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelow,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4060,6 +4221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4086,6 +4248,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4112,6 +4275,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4138,6 +4302,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4164,6 +4329,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4186,6 +4352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4208,6 +4375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4230,6 +4398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4252,6 +4421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4274,6 +4444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4300,6 +4471,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4322,6 +4494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4348,6 +4521,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpForwardIfNotNone),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4374,6 +4548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpForwardIfNone),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4400,6 +4575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpForwardIfFalse),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4426,6 +4602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::PopJumpForwardIfTrue),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4448,6 +4625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4470,6 +4648,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4492,6 +4671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4514,6 +4694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 181

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode,
-    StackKinds,
+    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
+    OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -362,6 +362,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -384,6 +385,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -410,6 +412,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Null,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -432,6 +435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -454,6 +458,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -476,6 +481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -498,6 +504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -520,6 +527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -542,6 +550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -564,6 +573,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -586,6 +596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -608,6 +619,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -630,6 +642,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -652,6 +665,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -674,6 +688,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -696,6 +711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -718,6 +734,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -740,6 +757,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -762,6 +780,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -784,6 +803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -806,6 +826,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -828,6 +849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -850,6 +872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -894,6 +918,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -916,6 +941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -938,6 +964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -960,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -982,6 +1010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1004,6 +1033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1030,6 +1060,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1056,6 +1087,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1082,6 +1114,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1108,6 +1141,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1130,6 +1164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1156,6 +1191,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Exceptions,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1182,6 +1218,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1208,6 +1245,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Exceptions,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1230,6 +1268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1252,6 +1291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1274,6 +1314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1296,6 +1337,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1318,6 +1360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1340,6 +1383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1362,6 +1406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1406,6 +1452,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1428,6 +1475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1450,6 +1498,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1476,6 +1525,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1498,6 +1548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1524,6 +1575,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1546,6 +1598,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1568,6 +1621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1594,6 +1648,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1620,6 +1675,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1642,6 +1698,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1664,6 +1721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1686,6 +1744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1708,6 +1767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1730,6 +1790,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1752,6 +1813,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1778,6 +1840,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1804,6 +1867,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1830,6 +1894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1856,6 +1921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1878,6 +1944,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1900,6 +1967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1926,6 +1994,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1952,6 +2021,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1974,6 +2044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1996,6 +2067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2018,6 +2090,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2040,6 +2113,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2136,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2088,6 +2163,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2110,6 +2186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2132,6 +2209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2154,6 +2232,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2176,6 +2255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2198,6 +2278,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2220,6 +2301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2242,6 +2324,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2264,6 +2347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2286,6 +2370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2308,6 +2393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2330,6 +2416,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2352,6 +2439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2374,6 +2462,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2400,6 +2489,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2422,6 +2512,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2444,6 +2535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2466,6 +2558,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2496,6 +2589,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2518,6 +2612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2540,6 +2635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2562,6 +2658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2584,6 +2681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2606,6 +2704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2632,6 +2731,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Swap(Count::Arg),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2658,6 +2758,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Const,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2680,6 +2781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2702,6 +2804,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2724,6 +2827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2746,6 +2850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2768,6 +2873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2794,6 +2900,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelowIfBit0,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2816,6 +2923,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2838,6 +2946,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2864,6 +2973,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2890,6 +3000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpBackward),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2912,6 +3023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2934,6 +3046,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2956,6 +3069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2982,6 +3096,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3008,6 +3123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3034,6 +3150,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelowIfBit0,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3056,6 +3173,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3078,6 +3196,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3104,6 +3223,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3130,6 +3250,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Copy(Count::Arg),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3152,6 +3273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3174,6 +3296,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3204,6 +3327,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3230,6 +3354,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Local,
             },
             generator_only: false,
+            locals: LocalUse::Read,
         },
     }),
     Some(OpInfo {
@@ -3256,6 +3381,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::Store,
         },
     }),
     Some(OpInfo {
@@ -3278,6 +3404,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     Some(OpInfo {
@@ -3300,6 +3427,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::ReadChecked,
         },
     }),
     Some(OpInfo {
@@ -3326,6 +3454,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3352,6 +3481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3374,6 +3504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3400,6 +3531,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3426,6 +3558,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Function,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3448,6 +3581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3474,6 +3608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3496,6 +3631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Bind,
         },
     }),
     Some(OpInfo {
@@ -3518,6 +3654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3540,6 +3677,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3562,6 +3700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3584,6 +3723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3610,6 +3750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpForward),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3636,6 +3777,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelowIfBit0,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3662,6 +3804,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3688,6 +3831,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Null,
             },
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     Some(OpInfo {
@@ -3710,6 +3854,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3736,6 +3881,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3762,6 +3908,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3788,6 +3935,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3810,6 +3958,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3832,6 +3981,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::BindFree,
         },
     }),
     Some(OpInfo {
@@ -3854,6 +4004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3876,6 +4027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3898,6 +4050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3920,6 +4073,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3942,6 +4096,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3964,6 +4119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3986,6 +4142,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4008,6 +4165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4030,6 +4188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4052,6 +4211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4074,6 +4234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4096,6 +4257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4122,6 +4284,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4148,6 +4311,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4174,6 +4338,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4200,6 +4365,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4222,6 +4388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4244,6 +4411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4270,6 +4438,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 169
@@ -4298,6 +4467,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4320,6 +4490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4346,6 +4517,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::ExceptionIfArg(3),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4372,6 +4544,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::ExceptionIfArg(1),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4394,6 +4567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4416,6 +4590,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 177
@@ -4498,6 +4673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4520,6 +4696,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4542,6 +4719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4564,6 +4742,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4586,6 +4765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4608,6 +4788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4630,6 +4811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4652,6 +4834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4674,6 +4857,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4696,6 +4880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4718,6 +4903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4740,6 +4926,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4762,6 +4949,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4784,6 +4972,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4806,6 +4995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4828,6 +5018,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4850,6 +5041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -4872,6 +5064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 255

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode,
-    StackKinds,
+    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
+    OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -192,6 +192,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -218,6 +219,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Swap(Count::Fixed(2)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -244,6 +246,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -270,6 +273,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Copy(Count::Fixed(1)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -296,6 +300,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::CopyTwo,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -322,6 +327,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 7
@@ -346,6 +352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -368,6 +375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -390,6 +398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -412,6 +421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 13
@@ -436,6 +446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -458,6 +469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -480,6 +492,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 18
@@ -503,6 +516,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -525,6 +539,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 21
@@ -548,6 +563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -570,6 +586,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -592,6 +609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -614,6 +632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -636,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -658,6 +678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -680,6 +701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -702,6 +724,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 30
@@ -744,6 +767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -770,6 +794,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -792,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -818,6 +844,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -844,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -866,6 +894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -888,6 +917,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -910,6 +940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 58
@@ -933,6 +964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -955,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -977,6 +1010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -999,6 +1033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1021,6 +1056,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1043,6 +1079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1065,6 +1102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1087,6 +1125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1109,6 +1148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1135,6 +1175,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1161,6 +1202,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1183,6 +1225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1205,6 +1248,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1231,6 +1275,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1257,6 +1302,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 74
@@ -1280,6 +1326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1302,6 +1349,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1324,6 +1372,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1346,6 +1395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1368,6 +1418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 80
@@ -1395,6 +1446,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1421,6 +1473,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1443,6 +1496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1465,6 +1519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1487,6 +1542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1509,6 +1565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1531,6 +1588,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1557,6 +1615,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1583,6 +1642,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1605,6 +1665,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1627,6 +1688,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1649,6 +1711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1679,6 +1742,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1701,6 +1765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1723,6 +1788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1745,6 +1811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1789,6 +1857,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 99
@@ -1816,6 +1885,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Const,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1908,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1860,6 +1931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1882,6 +1954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1904,6 +1977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1926,6 +2000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1948,6 +2023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1970,6 +2046,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1992,6 +2069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2018,6 +2096,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2044,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2070,6 +2150,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2096,6 +2177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2122,6 +2204,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2148,6 +2231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2174,6 +2258,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2196,6 +2281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 117
@@ -2227,6 +2313,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 123
@@ -2254,6 +2341,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Local,
             },
             generator_only: false,
+            locals: LocalUse::ReadChecked,
         },
     }),
     Some(OpInfo {
@@ -2280,6 +2368,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::Store,
         },
     }),
     Some(OpInfo {
@@ -2302,6 +2391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     None, // 127
@@ -2327,6 +2417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2349,6 +2440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2375,6 +2467,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Function,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2397,6 +2490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 134
@@ -2420,6 +2514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2442,6 +2537,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2464,6 +2560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2486,6 +2583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 139
@@ -2510,6 +2608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2536,6 +2635,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2562,6 +2662,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2584,6 +2685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2610,6 +2712,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2636,6 +2739,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2662,6 +2766,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2684,6 +2789,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2706,6 +2812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2728,6 +2835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2750,6 +2858,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2772,6 +2881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2794,6 +2904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2820,6 +2931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2842,6 +2954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2864,6 +2977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2886,6 +3000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2908,6 +3023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 159
@@ -2935,6 +3051,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelow,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2961,6 +3078,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2991,6 +3109,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -3017,6 +3136,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 164

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode,
-    StackKinds,
+    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
+    OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -178,6 +178,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -204,6 +205,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Swap(Count::Fixed(2)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -230,6 +232,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(3)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -256,6 +259,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Copy(Count::Fixed(1)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -282,6 +286,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::CopyTwo,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -308,6 +313,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Rotate(Count::Fixed(4)),
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 7
@@ -332,6 +338,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -354,6 +361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -376,6 +384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -398,6 +407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 13
@@ -422,6 +432,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -444,6 +455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -466,6 +478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 18
@@ -489,6 +502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -511,6 +525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 21
@@ -534,6 +549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -556,6 +572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -578,6 +595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -600,6 +618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -622,6 +641,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -644,6 +664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -666,6 +687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -688,6 +710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 30
@@ -732,6 +755,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -758,6 +782,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -780,6 +805,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -806,6 +832,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -828,6 +855,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 53
@@ -855,6 +883,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -877,6 +906,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -899,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -921,6 +952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 58
@@ -944,6 +976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -966,6 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -988,6 +1022,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1010,6 +1045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1032,6 +1068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1054,6 +1091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1076,6 +1114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1098,6 +1137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1120,6 +1160,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1146,6 +1187,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1172,6 +1214,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1194,6 +1237,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1216,6 +1260,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1242,6 +1287,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1268,6 +1314,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Iterator,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1290,6 +1337,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1312,6 +1360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1334,6 +1383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1356,6 +1406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1378,6 +1429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1400,6 +1452,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 80
@@ -1424,6 +1477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1446,6 +1500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1468,6 +1523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1490,6 +1546,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1512,6 +1569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: true,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1534,6 +1592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 88
@@ -1561,6 +1620,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1583,6 +1643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1605,6 +1666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1627,6 +1689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1657,6 +1720,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1679,6 +1743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1701,6 +1766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1723,6 +1789,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1745,6 +1812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 99
@@ -1794,6 +1863,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Const,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1816,6 +1886,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1860,6 +1932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1882,6 +1955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1904,6 +1978,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1926,6 +2001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1948,6 +2024,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1970,6 +2047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -1996,6 +2074,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2022,6 +2101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: Some(Opcode::JumpAbsolute),
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2048,6 +2128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2074,6 +2155,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2100,6 +2182,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2126,6 +2209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2152,6 +2236,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2174,6 +2259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2196,6 +2282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2218,6 +2305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 119
@@ -2246,6 +2334,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2272,6 +2361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 123
@@ -2299,6 +2389,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Local,
             },
             generator_only: false,
+            locals: LocalUse::ReadChecked,
         },
     }),
     Some(OpInfo {
@@ -2325,6 +2416,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::Store,
         },
     }),
     Some(OpInfo {
@@ -2347,6 +2439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::Clear,
         },
     }),
     None, // 127
@@ -2372,6 +2465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2394,6 +2488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2420,6 +2515,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Function,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2442,6 +2538,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 134
@@ -2465,6 +2562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2487,6 +2585,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2509,6 +2608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2531,6 +2631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 139
@@ -2555,6 +2656,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2581,6 +2683,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2607,6 +2710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2629,6 +2733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2655,6 +2760,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2681,6 +2787,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2707,6 +2814,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2729,6 +2837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 149
@@ -2760,6 +2869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2782,6 +2892,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2804,6 +2915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2826,6 +2938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds::PLAIN,
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 158
@@ -2854,6 +2967,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::NullBelow,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2880,6 +2994,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2906,6 +3021,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3048,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2958,6 +3075,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     Some(OpInfo {
@@ -2984,6 +3102,7 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Makes::Objects,
             },
             generator_only: false,
+            locals: LocalUse::None,
         },
     }),
     None, // 166

@@ -20,15 +20,16 @@
 //! where the depth is inconsistent). docs/verifier.md has every rule with
 //! the CPython source it comes from.
 
+use super::locals;
 use super::{Invariant, Sink};
 use crate::cfg::flow::{self, JumpUse};
 use crate::ir::{Arg, Function, Instr, LabelIndex};
 use crate::marshal::Marshal;
-use crate::opcodes::{Count, Makes, Needs, OpTable};
+use crate::opcodes::{Count, LocalUse, Makes, Needs, OpTable};
 use crate::stackdepth;
 
 /// One slot's possible kinds, as bits (a join is their union).
-type Kind = u8;
+pub(super) type Kind = u8;
 const OBJ: Kind = 1;
 const ITER: Kind = 2;
 const NULL: Kind = 4;
@@ -74,6 +75,11 @@ fn describe(k: Kind) -> String {
     parts.join(" or ")
 }
 
+/// Whether a value of kind `k`, stored in a local, may leave it NULL.
+pub(super) fn may_be_null(k: Kind) -> bool {
+    k & (NULL | EXC | ABSENT) != 0
+}
+
 /// An object for sure: never NULL, never the saved exception state.
 fn is_object(k: Kind) -> bool {
     k != 0 && k & (NULL | EXC | ABSENT) == 0
@@ -101,7 +107,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         iter_local: implicit_iterator(f, m),
         exc_state,
     };
-    let mut entry: Vec<Option<Vec<Kind>>> = vec![None; f.blocks.len()];
+    let mut entry: Vec<Option<State>> = vec![None; f.blocks.len()];
     // NB: 3.10 counts the value GEN_START pops, pushed on the first
     // resumption before any instruction runs; 3.11/3.12 count it from the
     // start too, but it only exists once RETURN_GENERATOR ran.
@@ -110,21 +116,25 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     } else {
         OBJ
     };
-    entry[0] = Some(vec![first; stackdepth::entry_depth(f).max(0) as usize]);
+    // NB: only versions with unchecked local loads need the locals tracked.
+    let tracked = t
+        .info(crate::opcodes::Opcode::LoadFast)
+        .is_some_and(|o| o.facts.locals == LocalUse::Read);
+    entry[0] = Some(State {
+        stack: vec![first; stackdepth::entry_depth(f).max(0) as usize],
+        unbound: locals::at_entry(f, tracked),
+    });
     let mut work = vec![0usize];
     let mut queued = vec![false; f.blocks.len()];
     queued[0] = true;
     while let Some(bi) = work.pop() {
         queued[bi] = false;
         let start = entry[bi].clone().expect("queued blocks have a state");
-        for (to, state) in w.block(bi, start, &mut |_, _| {}) {
+        for (to, state) in w.block(bi, start, &mut |_, _, _| {}) {
             let merged = match &entry[to] {
                 None => Some(state),
-                Some(old) if old.len() != state.len() => None, // NB: a depth mismatch: the stack check reports it
-                Some(old) => {
-                    let u: Vec<Kind> = old.iter().zip(&state).map(|(a, b)| a | b).collect();
-                    (u != *old).then_some(u)
-                }
+                Some(old) if old.stack.len() != state.stack.len() => None, // NB: a depth mismatch: the stack check reports it
+                Some(old) => old.join(&state),
             };
             if let Some(s) = merged {
                 entry[to] = Some(s);
@@ -137,10 +147,39 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     }
     for (bi, state) in entry.iter().enumerate() {
         if let Some(s) = state {
-            w.block(bi, s.clone(), &mut |k, msg| {
-                sink.at(f, Invariant::StackKind, bi, Some(k), msg)
+            w.block(bi, s.clone(), &mut |k, inv, msg| {
+                sink.at(f, inv, bi, Some(k), msg)
             });
         }
+    }
+}
+
+/// What the walk knows at a point: the stack's kinds (bottom first) and,
+/// per localsplus slot, whether it may be unbound ([`locals`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    stack: Vec<Kind>,
+    unbound: Vec<bool>,
+}
+
+impl State {
+    /// The union of `self` and `other`, or `None` when it is `self`.
+    fn join(&self, other: &State) -> Option<State> {
+        let u = State {
+            stack: self
+                .stack
+                .iter()
+                .zip(&other.stack)
+                .map(|(a, b)| a | b)
+                .collect(),
+            unbound: self
+                .unbound
+                .iter()
+                .zip(&other.unbound)
+                .map(|(a, b)| *a || *b)
+                .collect(),
+        };
+        (u != *self).then_some(u)
     }
 }
 
@@ -161,22 +200,21 @@ struct Walk<'f> {
     exc_state: bool,
 }
 
-type Report<'r> = dyn FnMut(usize, String) + 'r;
+type Report<'r> = dyn FnMut(usize, Invariant, String) + 'r;
 
 impl Walk<'_> {
     /// Walks block `bi` from `stack`; returns the states it hands to other
     /// blocks (jumps, handlers, fall-through). `report(instr, message)` gets
     /// each unmet need.
-    fn block(
-        &self,
-        bi: usize,
-        mut stack: Vec<Kind>,
-        report: &mut Report<'_>,
-    ) -> Vec<(usize, Vec<Kind>)> {
+    fn block(&self, bi: usize, st: State, report: &mut Report<'_>) -> Vec<(usize, State)> {
         let b = &self.f.blocks[bi];
         let mut out = Vec::new();
+        let State {
+            mut stack,
+            mut unbound,
+        } = st;
         for (k, ins) in b.instrs.iter().enumerate() {
-            match self.instr(k, ins, stack, &mut out, report) {
+            match self.instr(k, ins, stack, &mut unbound, &mut out, report) {
                 Some(s) => stack = s,
                 None => return out,
             }
@@ -185,7 +223,7 @@ impl Walk<'_> {
             }
         }
         if bi + 1 < self.f.blocks.len() {
-            out.push((bi + 1, stack));
+            out.push((bi + 1, State { stack, unbound }));
         }
         out
     }
@@ -198,7 +236,8 @@ impl Walk<'_> {
         k: usize,
         ins: &Instr,
         mut s: Vec<Kind>,
-        out: &mut Vec<(usize, Vec<Kind>)>,
+        unbound: &mut Vec<bool>,
+        out: &mut Vec<(usize, State)>,
         report: &mut Report<'_>,
     ) -> Option<Vec<Kind>> {
         let t = self.t;
@@ -212,12 +251,18 @@ impl Walk<'_> {
                 let mut hs = s[..h.depth as usize].to_vec();
                 hs.extend(std::iter::repeat_n(OBJ, usize::from(h.lasti)));
                 hs.push(EXN);
-                out.push((to, hs));
+                out.push((
+                    to,
+                    State {
+                        stack: hs,
+                        unbound: unbound.clone(),
+                    },
+                ));
             }
         }
         let kinds = info.facts.kinds;
         if info.facts.generator_only && self.f.flags & CO_GENERATOR_LIKE == 0 {
-            report(k, format!("{} runs only in a generator or coroutine frame, and co_flags marks this code as neither", info.name));
+            report(k,Invariant::StackKind, format!("{} runs only in a generator or coroutine frame, and co_flags marks this code as neither", info.name));
         }
         self.frame_rules(k, ins, raw, info.name, report);
         let pushes = info
@@ -241,6 +286,22 @@ impl Walk<'_> {
             report,
             k,
         );
+        if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], unbound) {
+            let local = self
+                .f
+                .localsplus
+                .get(slot as usize)
+                .and_then(|&n| self.m.str(n));
+            report(
+                k,
+                Invariant::UnboundLocal,
+                format!(
+                    "{} reads local {slot} ({}) without a NULL check, and it may be unbound here (CPython compiles LOAD_FAST_CHECK there)",
+                    info.name,
+                    local.as_deref().unwrap_or("?")
+                ),
+            );
+        }
         if let Arg::Jump(target) = ins.arg {
             let use_ = flow::jump_use(t, ins.op);
             if let (Some(u @ (JumpUse::Flow | JumpUse::Setup)), Some(to)) =
@@ -262,7 +323,13 @@ impl Walk<'_> {
                         };
                         js.extend([saved, saved, saved, new, new, new]);
                     }
-                    out.push((to, js));
+                    out.push((
+                        to,
+                        State {
+                            stack: js,
+                            unbound: unbound.clone(),
+                        },
+                    ));
                 }
             }
         }
@@ -349,7 +416,7 @@ impl Walk<'_> {
             || (op == O::CallIntrinsic1
                 && self.t.intrinsic1.get(raw as usize) == Some(&"INTRINSIC_ASYNC_GEN_WRAP"));
         if wraps && self.f.flags & CO_ASYNC_GENERATOR == 0 {
-            report(k, format!("{name} wraps a value for an async generator's yield, and co_flags does not mark this code as one"));
+            report(k,Invariant::StackKind, format!("{name} wraps a value for an async generator's yield, and co_flags does not mark this code as one"));
         }
         if op == O::ReturnGenerator {
             let entry = &self.f.blocks[0].instrs;
@@ -364,6 +431,7 @@ impl Walk<'_> {
             if !before_resume {
                 report(
                     k,
+                    Invariant::StackKind,
                     "RETURN_GENERATOR stands only in the prologue, before RESUME".into(),
                 );
             }
@@ -394,6 +462,7 @@ impl Walk<'_> {
         let mut bad = |i: usize, what: &str| {
             report(
                 k,
+                Invariant::StackKind,
                 format!(
                     "{name} needs {what} {} deep in the stack, but it holds {} here",
                     depth(i),
@@ -459,7 +528,7 @@ impl Walk<'_> {
                 }
                 let v = s[n - i];
                 if !is_object(v) {
-                    report(k, format!("{name} copies the value {i} deep, which holds {} here (copying NULL increfs it)", describe(v)));
+                    report(k,Invariant::StackKind, format!("{name} copies the value {i} deep, which holds {} here (copying NULL increfs it)", describe(v)));
                 }
                 s.push(v);
                 true
@@ -472,6 +541,7 @@ impl Walk<'_> {
                     if !is_object(s[i]) {
                         report(
                             k,
+                            Invariant::StackKind,
                             format!(
                                 "{name} copies the value {} deep, which holds {} here",
                                 n - i,

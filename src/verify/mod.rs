@@ -50,6 +50,7 @@
 mod checks;
 mod consts;
 mod kinds;
+mod locals;
 mod locs;
 mod module;
 mod raw;
@@ -99,6 +100,9 @@ pub enum Invariant {
     /// the saved exception state used as an object, a non-iterator given
     /// to `FOR_ITER`/`SEND`/`YIELD_FROM` (see `kinds`).
     StackKind,
+    /// 3.12+: a load that does not check for NULL (`LOAD_FAST` and its
+    /// superinstructions) reads a local that may be unbound on some path.
+    UnboundLocal,
     /// Control can run past the last instruction.
     FallsOffEnd,
     /// A location cannot be written in this version's line table.
@@ -127,6 +131,7 @@ impl Invariant {
             Invariant::Handler => "handler",
             Invariant::Stack => "stack",
             Invariant::StackKind => "stack-kind",
+            Invariant::UnboundLocal => "unbound-local",
             Invariant::FallsOffEnd => "falls-off-end",
             Invariant::Location => "location",
             Invariant::CodeSize => "code-size",

@@ -1,0 +1,121 @@
+//! Definite assignment of local slots, for the loads that do not check.
+//!
+//! From 3.12, `LOAD_FAST` (and 3.13's `LOAD_FAST_LOAD_FAST`,
+//! `STORE_FAST_LOAD_FAST`, 3.14's `LOAD_FAST_BORROW*`) reads its slot
+//! without testing for NULL: bytecodes.c only asserts it. CPython's
+//! compiler emits them only where the local is bound on every path, and
+//! `LOAD_FAST_CHECK` elsewhere (flowgraph.c,
+//! `add_checks_for_loads_of_uninitialized_variables`: a forward scan with
+//! "maybe unbound" bits, parameters bound at entry, `STORE_FAST` and
+//! `LOAD_FAST_CHECK` binding, `DELETE_FAST` and `LOAD_FAST_AND_CLEAR`
+//! unbinding, handlers getting the state before each covered instruction).
+//! An unchecked load of a NULL slot pushes NULL, which the next use
+//! dereferences: the commonest crash among accepted mutants before this
+//! rule.
+//!
+//! The same facts run here as part of the stack-kind walk
+//! ([`super::kinds`]), as a bit per localsplus slot: set when the slot may
+//! be NULL on some path into the point. CPython's own analysis is no more
+//! precise (it tracks slots above 63 only within a block), so nothing it
+//! compiled is rejected. What each opcode does is the `locals` column of
+//! the opcode rows ([`LocalUse`]).
+
+use super::kinds::may_be_null;
+use crate::ir::{Arg, Function};
+use crate::opcodes::LocalUse;
+
+/// `co_flags` bits that add a `*args` / `**kwargs` parameter.
+const CO_VARARGS: u32 = 0x04;
+const CO_VARKEYWORDS: u32 = 0x08;
+
+/// The slots that may be unbound when the code starts: all but the
+/// parameters. Empty when the version's loads all check (nothing to track).
+pub(super) fn at_entry(f: &Function, tracked: bool) -> Vec<bool> {
+    if !tracked {
+        return Vec::new();
+    }
+    let n = f.localsplus.len();
+    let params = f.argcount.max(0) as usize
+        + f.kwonlyargcount.max(0) as usize
+        + usize::from(f.flags & CO_VARARGS != 0)
+        + usize::from(f.flags & CO_VARKEYWORDS != 0);
+    (0..n).map(|i| i >= params).collect()
+}
+
+/// Applies one instruction's [`LocalUse`] to `unbound`; `popped` are the
+/// kinds of the values it pops, top last. Returns the slot of an
+/// unchecked read that may be NULL, if any.
+pub(super) fn step(
+    use_: LocalUse,
+    arg: crate::ir::Arg,
+    popped: &[super::kinds::Kind],
+    unbound: &mut [bool],
+) -> Option<u32> {
+    if unbound.is_empty() {
+        return None;
+    }
+    let (a, b) = match arg {
+        Arg::Local(i) => (i, None),
+        Arg::LocalPair(i, j) => (i, Some(j)),
+        // NB: 3.11+ MAKE_CELL names a localsplus slot; COPY_FREE_VARS counts.
+        Arg::Free(i) | Arg::Int(i) => (i, None),
+        _ => return None,
+    };
+    fn set(unbound: &mut [bool], i: u32, v: bool) {
+        if let Some(x) = unbound.get_mut(i as usize) {
+            *x = v;
+        }
+    }
+    let is_unbound = |unbound: &[bool], i: u32| unbound.get(i as usize).copied().unwrap_or(false);
+    let top = |d: usize| {
+        popped
+            .len()
+            .checked_sub(d + 1)
+            .is_some_and(|at| may_be_null(popped[at]))
+    };
+    match use_ {
+        LocalUse::None => None,
+        LocalUse::ReadChecked | LocalUse::Bind => {
+            set(unbound, a, false);
+            None
+        }
+        LocalUse::Clear => {
+            set(unbound, a, true);
+            None
+        }
+        LocalUse::Store => {
+            // NB: STORE_FAST_STORE_FAST puts the top value in the first slot.
+            set(unbound, a, top(0));
+            if let Some(j) = b {
+                set(unbound, j, top(1));
+            }
+            None
+        }
+        LocalUse::StoreThenRead => {
+            set(unbound, a, top(0));
+            let j = b?;
+            let bad = is_unbound(unbound, j).then_some(j);
+            set(unbound, j, false);
+            bad
+        }
+        LocalUse::Read => {
+            let slots = [Some(a), b];
+            let bad = slots
+                .into_iter()
+                .flatten()
+                .find(|&i| is_unbound(unbound, i));
+            // NB: once reported, treat it as bound: one report per path.
+            for i in slots.into_iter().flatten() {
+                set(unbound, i, false);
+            }
+            bad
+        }
+        LocalUse::BindFree => {
+            let n = unbound.len();
+            for x in &mut unbound[n.saturating_sub(a as usize)..] {
+                *x = false;
+            }
+            None
+        }
+    }
+}
