@@ -895,3 +895,60 @@ fn make_function_closure_must_match_the_code_object() {
     }
     assert!(checked > 0);
 }
+
+/// 3.12+ FOR_ITER skips the END_FOR at its target when the iterator is
+/// exhausted (bytecodes.c `JUMPBY(oparg + 1)`): a target that is anything
+/// else is refused; 3.8-3.11, which land on the target, accept the same.
+#[test]
+fn for_iter_lands_past_its_end_for() {
+    let mut checked = 0;
+    for v in support::corpus_versions() {
+        let Some(fi) = op(v, "FOR_ITER") else {
+            continue;
+        };
+        let Some((_m, f)) = corpus_function(v, &|f| f.instrs().any(|i| i.op == fi)) else {
+            continue;
+        };
+        let (b, i) = find(&f, |i| i.op == fi).unwrap();
+        let Arg::Jump(target) = f.blocks[b].instrs[i].arg else {
+            panic!("{v}: FOR_ITER has a jump")
+        };
+        // Retarget to the block after the exit block (past END_FOR on 3.12+).
+        let at = f.blocks.iter().position(|x| x.label == target).unwrap();
+        let Some(next) = f.blocks[at + 1..].iter().find(|x| !x.instrs.is_empty()) else {
+            continue;
+        };
+        let mut g = f.clone();
+        g.blocks[b].instrs[i].arg = Arg::Jump(next.label);
+        let lands = opcodes::table(v).unwrap().facts(fi).lands_after.is_some();
+        assert_eq!(lands, v.at_least(12), "{v}: the lands_after column");
+        if lands {
+            let first = f.blocks[at..]
+                .iter()
+                .find_map(|x| x.instrs.first())
+                .unwrap();
+            assert_eq!(
+                name_of(&f, first),
+                "END_FOR",
+                "{v}: CPython targets END_FOR"
+            );
+            expect(
+                v,
+                "FOR_ITER past END_FOR",
+                &f,
+                &g,
+                Invariant::JumpTarget,
+                Some((b, i)),
+                &Limits::CPYTHON,
+            );
+        } else {
+            let errs = verify::verify(&g).err().unwrap_or_default();
+            assert!(
+                !errs.iter().any(|e| e.message.contains("lands past")),
+                "{v}: only 3.12+ lands past its target: {errs:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 0);
+}

@@ -711,6 +711,8 @@ def row_facts(f, ops):
             "kinds": kinds_expr(kinds_rule(minor, name, f)),
             "generator_only": name in ("YIELD_VALUE", "YIELD_FROM", "GEN_START", "RETURN_GENERATOR"),
             "locals": local_use_rule(minor, name),
+            # NB: 3.12+ FOR_ITER's exhaustion does JUMPBY(oparg + 1) past the END_FOR it targets.
+            "lands_after": "Some(Opcode::EndFor)" if name == "FOR_ITER" and minor >= 12 else "None",
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -876,8 +878,8 @@ def emit(f, ops, effects):
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
-        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s } }),"
-          % (x["kinds"], rs_bool(x["generator_only"]), x["locals"]))
+        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s } }),"
+          % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -91,6 +91,11 @@ pub struct OpFacts {
     /// What it does to the local variable slots its argument names (the
     /// verifier's definite-assignment rule, src/verify/locals.rs).
     pub locals: LocalUse,
+    /// The jump lands one instruction past its target, which must be this
+    /// opcode: 3.12+ `FOR_ITER`, when the iterator is exhausted, skips the
+    /// `END_FOR` it names (bytecodes.c `JUMPBY(oparg + 1)`, asserting the
+    /// `END_FOR`); any other instruction there would be skipped unrun.
+    pub lands_after: Option<Opcode>,
 }
 
 /// What an instruction does to the local slot(s) its argument names: the
@@ -235,6 +240,7 @@ impl OpFacts {
         kinds: StackKinds::PLAIN,
         generator_only: false,
         locals: LocalUse::None,
+        lands_after: None,
     };
 }
 

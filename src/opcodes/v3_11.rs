@@ -339,6 +339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -362,6 +363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -389,6 +391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -412,6 +415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -435,6 +439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -458,6 +463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -481,6 +487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -504,6 +511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -527,6 +535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -550,6 +559,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -573,6 +583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -596,6 +607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -619,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -642,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -665,6 +679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -688,6 +703,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -711,6 +727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -734,6 +751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -757,6 +775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -780,6 +799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -803,6 +823,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -826,6 +847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -849,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -895,6 +919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -918,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -941,6 +967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -964,6 +991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -987,6 +1015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1010,6 +1039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1037,6 +1067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1064,6 +1095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1091,6 +1123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1118,6 +1151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1141,6 +1175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1168,6 +1203,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1195,6 +1231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1222,6 +1259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1249,6 +1287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1272,6 +1311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1295,6 +1335,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1318,6 +1359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1341,6 +1383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1364,6 +1407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1387,6 +1431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1410,6 +1455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1433,6 +1479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1456,6 +1503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1479,6 +1527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1506,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1529,6 +1579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1556,6 +1607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1579,6 +1631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1602,6 +1655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1629,6 +1683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1652,6 +1707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1675,6 +1731,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1698,6 +1755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1721,6 +1779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1744,6 +1803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1790,6 +1851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1813,6 +1875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1836,6 +1899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1859,6 +1923,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1882,6 +1947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1905,6 +1971,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1928,6 +1995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1955,6 +2023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1982,6 +2051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2005,6 +2075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2028,6 +2099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2051,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2074,6 +2147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2097,6 +2171,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2124,6 +2199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2147,6 +2223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2170,6 +2247,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2193,6 +2271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2216,6 +2295,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2239,6 +2319,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2262,6 +2343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2285,6 +2367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2308,6 +2391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2331,6 +2415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2354,6 +2439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2377,6 +2463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2400,6 +2487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2427,6 +2515,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2454,6 +2543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2477,6 +2567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2500,6 +2591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2523,6 +2615,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2554,6 +2647,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2577,6 +2671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2600,6 +2695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2623,6 +2719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2646,6 +2743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2669,6 +2767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2696,6 +2795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2723,6 +2823,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2746,6 +2847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2769,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2792,6 +2895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2815,6 +2919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2838,6 +2943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2861,6 +2967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2884,6 +2991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2907,6 +3015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2934,6 +3043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2961,6 +3071,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2988,6 +3099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3015,6 +3127,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3038,6 +3151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3065,6 +3179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3092,6 +3207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3119,6 +3235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3142,6 +3259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3165,6 +3283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3192,6 +3311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3219,6 +3339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3242,6 +3363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3265,6 +3387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3296,6 +3419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3323,6 +3447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::ReadChecked,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3350,6 +3475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3373,6 +3499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3396,6 +3523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3423,6 +3551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3450,6 +3579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3473,6 +3603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3500,6 +3631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3527,6 +3659,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3550,6 +3683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3577,6 +3711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3600,6 +3735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Bind,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3623,6 +3759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3646,6 +3783,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3669,6 +3807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3692,6 +3831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3719,6 +3859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3742,6 +3883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3769,6 +3911,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3792,6 +3935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3815,6 +3959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3842,6 +3987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3869,6 +4015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3896,6 +4043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3919,6 +4067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3942,6 +4091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::BindFree,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3965,6 +4115,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3988,6 +4139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4011,6 +4163,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4034,6 +4187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4057,6 +4211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4080,6 +4235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4103,6 +4259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4126,6 +4283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4149,6 +4307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4172,6 +4331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4199,6 +4359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4222,6 +4383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4249,6 +4411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4276,6 +4439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4303,6 +4467,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4330,6 +4495,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4353,6 +4519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4376,6 +4543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4399,6 +4567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4422,6 +4591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4445,6 +4615,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4472,6 +4643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4495,6 +4667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4522,6 +4695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4549,6 +4723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4576,6 +4751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4603,6 +4779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4626,6 +4803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4649,6 +4827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4672,6 +4851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4695,6 +4875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 181

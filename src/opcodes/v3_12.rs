@@ -363,6 +363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -386,6 +387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -413,6 +415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -436,6 +439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -459,6 +463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -482,6 +487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -505,6 +511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -528,6 +535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -551,6 +559,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -574,6 +583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -597,6 +607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -620,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -643,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -666,6 +679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -689,6 +703,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -712,6 +727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -735,6 +751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -758,6 +775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -781,6 +799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -804,6 +823,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -827,6 +847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -850,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -873,6 +895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -896,6 +919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -919,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -942,6 +967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -965,6 +991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -988,6 +1015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1011,6 +1039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1034,6 +1063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1061,6 +1091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1088,6 +1119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1115,6 +1147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1142,6 +1175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1165,6 +1199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1192,6 +1227,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1219,6 +1255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1246,6 +1283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1269,6 +1307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1292,6 +1331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1315,6 +1355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1338,6 +1379,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1361,6 +1403,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1427,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1407,6 +1451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1430,6 +1475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1453,6 +1499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1476,6 +1523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1499,6 +1547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1526,6 +1575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1549,6 +1599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1576,6 +1627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1599,6 +1651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1622,6 +1675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1649,6 +1703,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1676,6 +1731,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1699,6 +1755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1722,6 +1779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1745,6 +1803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1768,6 +1827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1791,6 +1851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1814,6 +1875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1841,6 +1903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1868,6 +1931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1895,6 +1959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1922,6 +1987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1945,6 +2011,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1968,6 +2035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1995,6 +2063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2022,6 +2091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2045,6 +2115,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2068,6 +2139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2091,6 +2163,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2114,6 +2187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2137,6 +2211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2164,6 +2239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2187,6 +2263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2210,6 +2287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2233,6 +2311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2256,6 +2335,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2279,6 +2359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2302,6 +2383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2325,6 +2407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2348,6 +2431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2371,6 +2455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2394,6 +2479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2417,6 +2503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2463,6 +2551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2490,6 +2579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2513,6 +2603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2536,6 +2627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2559,6 +2651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2590,6 +2683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: Some(Opcode::EndFor),
         },
     }),
     Some(OpInfo {
@@ -2613,6 +2707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2636,6 +2731,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2659,6 +2755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2682,6 +2779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2705,6 +2803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2732,6 +2831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2759,6 +2859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2782,6 +2883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2805,6 +2907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2828,6 +2931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2851,6 +2955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2874,6 +2979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2901,6 +3007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2924,6 +3031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2947,6 +3055,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2974,6 +3083,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3001,6 +3111,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3024,6 +3135,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3047,6 +3159,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3070,6 +3183,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3097,6 +3211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3124,6 +3239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3151,6 +3267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3174,6 +3291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3197,6 +3315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3224,6 +3343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3251,6 +3371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3274,6 +3395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3297,6 +3419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3328,6 +3451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3355,6 +3479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Read,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3382,6 +3507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3405,6 +3531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3428,6 +3555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::ReadChecked,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3455,6 +3583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3482,6 +3611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3505,6 +3635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3532,6 +3663,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3559,6 +3691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3582,6 +3715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3609,6 +3743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3632,6 +3767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Bind,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3655,6 +3791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3678,6 +3815,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3701,6 +3839,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3724,6 +3863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3751,6 +3891,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3778,6 +3919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3805,6 +3947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3832,6 +3975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3855,6 +3999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3882,6 +4027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3909,6 +4055,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3936,6 +4083,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3959,6 +4107,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3982,6 +4131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::BindFree,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4005,6 +4155,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4028,6 +4179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4051,6 +4203,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4074,6 +4227,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4097,6 +4251,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4120,6 +4275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4143,6 +4299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4166,6 +4323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4189,6 +4347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4212,6 +4371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4235,6 +4395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4258,6 +4419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4285,6 +4447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4312,6 +4475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4339,6 +4503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4366,6 +4531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4389,6 +4555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4412,6 +4579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4439,6 +4607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 169
@@ -4468,6 +4637,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4491,6 +4661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4518,6 +4689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4545,6 +4717,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4568,6 +4741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4591,6 +4765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 177
@@ -4674,6 +4849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4697,6 +4873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4720,6 +4897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4743,6 +4921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4766,6 +4945,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4789,6 +4969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4812,6 +4993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4835,6 +5017,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4858,6 +5041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4881,6 +5065,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4904,6 +5089,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4927,6 +5113,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4950,6 +5137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4973,6 +5161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4996,6 +5185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5019,6 +5209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5042,6 +5233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5065,6 +5257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 255

@@ -393,6 +393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -416,6 +417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -439,6 +441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -462,6 +465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -485,6 +489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -508,6 +513,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -535,6 +541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -562,6 +569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -589,6 +597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -612,6 +621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -639,6 +649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -662,6 +673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -685,6 +697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -708,6 +721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -731,6 +745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -754,6 +769,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -777,6 +793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -800,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -827,6 +845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -854,6 +873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -881,6 +901,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -908,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -931,6 +953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -954,6 +977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -977,6 +1001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1000,6 +1025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1027,6 +1053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1054,6 +1081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1081,6 +1109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1108,6 +1137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1131,6 +1161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1158,6 +1189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1181,6 +1213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1208,6 +1241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1235,6 +1269,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1262,6 +1297,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1285,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1308,6 +1345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1331,6 +1369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1354,6 +1393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1377,6 +1417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1400,6 +1441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1423,6 +1465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1446,6 +1489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1473,6 +1517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1496,6 +1541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1519,6 +1565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1542,6 +1589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1565,6 +1613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1588,6 +1637,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1611,6 +1661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1634,6 +1685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1657,6 +1709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1684,6 +1737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1711,6 +1765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1738,6 +1793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1765,6 +1821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1792,6 +1849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1815,6 +1873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1861,6 +1921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1888,6 +1949,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1911,6 +1973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::BindFree,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1934,6 +1997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1957,6 +2021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1980,6 +2045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2003,6 +2069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2026,6 +2093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2053,6 +2121,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2080,6 +2149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2103,6 +2173,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2126,6 +2197,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2157,6 +2229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: Some(Opcode::EndFor),
         },
     }),
     Some(OpInfo {
@@ -2184,6 +2257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2211,6 +2285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2234,6 +2309,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2257,6 +2333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2284,6 +2361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2311,6 +2389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2338,6 +2417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2365,6 +2445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2392,6 +2473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2419,6 +2501,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2446,6 +2529,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2469,6 +2553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2496,6 +2581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Read,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2523,6 +2609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2546,6 +2633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::ReadChecked,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2569,6 +2657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Read,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2592,6 +2681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2615,6 +2705,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2642,6 +2733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2665,6 +2757,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2692,6 +2785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2715,6 +2809,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Bind,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2742,6 +2837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2765,6 +2861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2792,6 +2889,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2819,6 +2917,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2846,6 +2945,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2873,6 +2973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2896,6 +2997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2923,6 +3025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2946,6 +3049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2977,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3004,6 +3109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3031,6 +3137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3058,6 +3165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3081,6 +3189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3104,6 +3213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3131,6 +3241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3158,6 +3269,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::StoreThenRead,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3185,6 +3297,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3208,6 +3321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3231,6 +3345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3258,6 +3373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3281,6 +3397,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3304,6 +3421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3327,6 +3445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 119
@@ -3380,6 +3499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3403,6 +3523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3426,6 +3547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3449,6 +3571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3472,6 +3595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3495,6 +3619,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3518,6 +3643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3541,6 +3667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3564,6 +3691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3587,6 +3715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3610,6 +3739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3633,6 +3763,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3656,6 +3787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3679,6 +3811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3702,6 +3835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3725,6 +3859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3748,6 +3883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3771,6 +3907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3794,6 +3931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3817,6 +3955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3840,6 +3979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3863,6 +4003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3886,6 +4027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3909,6 +4051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3932,6 +4075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3955,6 +4099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3978,6 +4123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4001,6 +4147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4024,6 +4171,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4047,6 +4195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4070,6 +4219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4093,6 +4243,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4116,6 +4267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4139,6 +4291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4162,6 +4315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4185,6 +4339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4208,6 +4363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4231,6 +4387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4258,6 +4415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4285,6 +4443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4312,6 +4471,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4339,6 +4499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4362,6 +4523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4385,6 +4547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4408,6 +4571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4431,6 +4595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4454,6 +4619,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4477,6 +4643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4500,6 +4667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4523,6 +4691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4546,6 +4715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4569,6 +4739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4592,6 +4763,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4615,6 +4787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4638,6 +4811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4661,6 +4835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4684,6 +4859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4707,6 +4883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4730,6 +4907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4757,6 +4935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4780,6 +4959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4803,6 +4983,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4826,6 +5007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4849,6 +5031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4872,6 +5055,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4895,6 +5079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4918,6 +5103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4941,6 +5127,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4964,6 +5151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -4987,6 +5175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5010,6 +5199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5033,6 +5223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5056,6 +5247,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5079,6 +5271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 223
@@ -5115,6 +5308,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5138,6 +5332,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5161,6 +5356,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5184,6 +5380,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5207,6 +5404,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5230,6 +5428,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5253,6 +5452,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5276,6 +5476,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5299,6 +5500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5322,6 +5524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5345,6 +5548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5368,6 +5572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5391,6 +5596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5414,6 +5620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5437,6 +5644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5460,6 +5668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5483,6 +5692,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5506,6 +5716,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -5529,6 +5740,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 255

@@ -193,6 +193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -220,6 +221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -247,6 +249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -274,6 +277,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -301,6 +305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -328,6 +333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 7
@@ -353,6 +359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -376,6 +383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -399,6 +407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -422,6 +431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 13
@@ -447,6 +457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -470,6 +481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -493,6 +505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 18
@@ -517,6 +530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -540,6 +554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 21
@@ -564,6 +579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -587,6 +603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -610,6 +627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -633,6 +651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -656,6 +675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -679,6 +699,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -702,6 +723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -725,6 +747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 30
@@ -768,6 +791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -795,6 +819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -818,6 +843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -845,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -895,6 +923,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -918,6 +947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -941,6 +971,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 58
@@ -965,6 +996,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -988,6 +1020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1011,6 +1044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1034,6 +1068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1057,6 +1092,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1080,6 +1116,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1103,6 +1140,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1126,6 +1164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1149,6 +1188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1176,6 +1216,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1203,6 +1244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1226,6 +1268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1249,6 +1292,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1276,6 +1320,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1303,6 +1348,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 74
@@ -1327,6 +1373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1350,6 +1397,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1373,6 +1421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1396,6 +1445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1419,6 +1469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 80
@@ -1447,6 +1498,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1474,6 +1526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1497,6 +1550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1520,6 +1574,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1543,6 +1598,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1566,6 +1622,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1589,6 +1646,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1616,6 +1674,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1643,6 +1702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1666,6 +1726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1689,6 +1750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1712,6 +1774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1743,6 +1806,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1766,6 +1830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1789,6 +1854,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1812,6 +1878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1835,6 +1902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1858,6 +1926,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 99
@@ -1886,6 +1955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1909,6 +1979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1932,6 +2003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1955,6 +2027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1978,6 +2051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2001,6 +2075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2024,6 +2099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2047,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2070,6 +2147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2097,6 +2175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2124,6 +2203,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2151,6 +2231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2178,6 +2259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2205,6 +2287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2232,6 +2315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2259,6 +2343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2282,6 +2367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 117
@@ -2314,6 +2400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 123
@@ -2342,6 +2429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::ReadChecked,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2369,6 +2457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2392,6 +2481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     None, // 127
@@ -2418,6 +2508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2441,6 +2532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2468,6 +2560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2491,6 +2584,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 134
@@ -2515,6 +2609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2538,6 +2633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2561,6 +2657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2584,6 +2681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 139
@@ -2609,6 +2707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2636,6 +2735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2663,6 +2763,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2686,6 +2787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2713,6 +2815,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2740,6 +2843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2767,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2790,6 +2895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2813,6 +2919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2836,6 +2943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2859,6 +2967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2882,6 +2991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2905,6 +3015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2955,6 +3067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2978,6 +3091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3001,6 +3115,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3024,6 +3139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 159
@@ -3052,6 +3168,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3079,6 +3196,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3110,6 +3228,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3137,6 +3256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 164

@@ -179,6 +179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -206,6 +207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -233,6 +235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -260,6 +263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -287,6 +291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -314,6 +319,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 7
@@ -339,6 +345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -362,6 +369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -385,6 +393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -408,6 +417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 13
@@ -433,6 +443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -456,6 +467,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -479,6 +491,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 18
@@ -503,6 +516,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -526,6 +540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 21
@@ -550,6 +565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -573,6 +589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -596,6 +613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -619,6 +637,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -642,6 +661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -665,6 +685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -688,6 +709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -711,6 +733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 30
@@ -756,6 +779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -783,6 +807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -806,6 +831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -833,6 +859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -856,6 +883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 53
@@ -884,6 +912,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -907,6 +936,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -930,6 +960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -953,6 +984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 58
@@ -977,6 +1009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1000,6 +1033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1023,6 +1057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1046,6 +1081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1105,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1092,6 +1129,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1115,6 +1153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1138,6 +1177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1161,6 +1201,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1188,6 +1229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1215,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1238,6 +1281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1261,6 +1305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1288,6 +1333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1315,6 +1361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1338,6 +1385,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1361,6 +1409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1433,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1407,6 +1457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1430,6 +1481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1453,6 +1505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 80
@@ -1478,6 +1531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1501,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1524,6 +1579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1547,6 +1603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1570,6 +1627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: true,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1593,6 +1651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 88
@@ -1621,6 +1680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1644,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1667,6 +1728,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1690,6 +1752,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1721,6 +1784,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1744,6 +1808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1832,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1790,6 +1856,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1813,6 +1880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1836,6 +1904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 99
@@ -1864,6 +1933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1887,6 +1957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1910,6 +1981,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1933,6 +2005,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1956,6 +2029,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -1979,6 +2053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2002,6 +2077,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2025,6 +2101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2048,6 +2125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2075,6 +2153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2102,6 +2181,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2129,6 +2209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2156,6 +2237,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2183,6 +2265,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2210,6 +2293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2237,6 +2321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2260,6 +2345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2283,6 +2369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2306,6 +2393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 119
@@ -2335,6 +2423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2362,6 +2451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 123
@@ -2390,6 +2480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::ReadChecked,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2417,6 +2508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::Store,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::Clear,
+            lands_after: None,
         },
     }),
     None, // 127
@@ -2466,6 +2559,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2489,6 +2583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2516,6 +2611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2539,6 +2635,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 134
@@ -2563,6 +2660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2586,6 +2684,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2609,6 +2708,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2632,6 +2732,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 139
@@ -2657,6 +2758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2684,6 +2786,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2711,6 +2814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2734,6 +2838,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2761,6 +2866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2788,6 +2894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2815,6 +2922,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2838,6 +2946,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 149
@@ -2870,6 +2979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2893,6 +3003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2916,6 +3027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2939,6 +3051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 158
@@ -2968,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -2995,6 +3109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3022,6 +3137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3049,6 +3165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3076,6 +3193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     Some(OpInfo {
@@ -3103,6 +3221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             generator_only: false,
             locals: LocalUse::None,
+            lands_after: None,
         },
     }),
     None, // 166

@@ -353,25 +353,43 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
         any |= !f.blocks[i].instrs.is_empty();
         leads_to_code[i] = any;
     }
-    let resolve = |l: Label| -> Result<(), String> {
+    // The first instruction control reaches at label `l`.
+    let resolve = |l: Label| -> Result<&Instr, String> {
         match index.get(&l) {
             None => Err(format!("{l} is no block")),
             Some(&i) if !leads_to_code[i] => Err(format!("{l} is past the last instruction")),
-            Some(_) => Ok(()),
+            Some(&i) => Ok(f.blocks[i..]
+                .iter()
+                .find_map(|b| b.instrs.first())
+                .expect("leads to code")),
         }
     };
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
             if let Arg::Jump(l) = ins.arg {
-                if let Err(m) = resolve(l) {
-                    let name = t.get(ins.op).map_or("?", |i| i.name);
-                    sink.at(
+                let name = t.get(ins.op).map_or("?", |i| i.name);
+                match resolve(l) {
+                    Err(m) => sink.at(
                         f,
                         I::JumpTarget,
                         bi,
                         Some(k),
                         format!("{name} jumps to {m}"),
-                    );
+                    ),
+                    Ok(to) => {
+                        let want = t.facts(ins.op).lands_after;
+                        if let Some(want) = want.filter(|&w| t.opcode(to.op) != Some(w)) {
+                            let there = t.get(to.op).map_or("?", |i| i.name);
+                            let want = t.info(want).map_or("?", |i| i.name);
+                            sink.at(
+                                f,
+                                I::JumpTarget,
+                                bi,
+                                Some(k),
+                                format!("{name} lands past the instruction at its target, which must be {want} (it skips it unrun), not {there}"),
+                            );
+                        }
+                    }
                 }
             }
             if let Some(h) = ins.handler {
