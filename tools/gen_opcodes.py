@@ -587,6 +587,21 @@ def local_use_rule(minor, name):
             "MAKE_CELL": "Bind", "COPY_FREE_VARS": "BindFree"}.get(name, "None")
 
 
+def block_use_rule(minor, name):
+    """What an opcode does to the 3.8-3.10 block stack (opcodes::BlockUse)."""
+    # NB: ceval.c: SETUP_* call PyFrame_BlockSetup; POP_BLOCK, POP_EXCEPT and
+    # END_ASYNC_FOR (on StopAsyncIteration) call PyFrame_BlockPop, which
+    # aborts on an empty block stack. 3.8's POP_FINALLY/END_FINALLY pop only
+    # when they find an exception, which no static count follows.
+    if minor >= 11:
+        return "None"
+    if name in ("SETUP_FINALLY", "SETUP_WITH", "SETUP_ASYNC_WITH"):
+        return "Push"
+    if name in ("POP_BLOCK", "POP_EXCEPT", "END_ASYNC_FOR"):
+        return "Pop"
+    return "None"
+
+
 def kinds_expr(rule):
     keep, needs, makes = rule
     if rule == ("Count::Fixed(0)", "Objects", "Objects"):
@@ -713,6 +728,7 @@ def row_facts(f, ops):
             "locals": local_use_rule(minor, name),
             # NB: 3.12+ FOR_ITER's exhaustion does JUMPBY(oparg + 1) past the END_FOR it targets.
             "lands_after": "Some(Opcode::EndFor)" if name == "FOR_ITER" and minor >= 12 else "None",
+            "block": block_use_rule(minor, name),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -827,7 +843,7 @@ def emit(f, ops, effects):
       % (major, minor, full))
     w("")
     w("#[allow(unused_imports)]")
-    w("use super::{ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
+    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -878,8 +894,8 @@ def emit(f, ops, effects):
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
-        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s } }),"
-          % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"]))
+        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s } }),"
+          % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"], x["block"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

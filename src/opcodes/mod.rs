@@ -96,6 +96,23 @@ pub struct OpFacts {
     /// `END_FOR` it names (bytecodes.c `JUMPBY(oparg + 1)`, asserting the
     /// `END_FOR`); any other instruction there would be skipped unrun.
     pub lands_after: Option<Opcode>,
+    /// What it does to the 3.8-3.10 block stack (`SETUP_*` push a block,
+    /// `POP_BLOCK` and kin pop one; src/verify/blocks.rs).
+    pub block: BlockUse,
+}
+
+/// An instruction's effect on the frame's block stack (3.8-3.10 only;
+/// from 3.11 exception tables replaced it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockUse {
+    /// None.
+    None,
+    /// Pushes a block (`SETUP_FINALLY`, `SETUP_WITH`, `SETUP_ASYNC_WITH`)
+    /// whose handler is the jump target.
+    Push,
+    /// Pops one (`POP_BLOCK`, `POP_EXCEPT`, `END_ASYNC_FOR` when it ends
+    /// the loop); with none there the interpreter aborts.
+    Pop,
 }
 
 /// What an instruction does to the local slot(s) its argument names: the
@@ -241,6 +258,7 @@ impl OpFacts {
         generator_only: false,
         locals: LocalUse::None,
         lands_after: None,
+        block: BlockUse::None,
     };
 }
 

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
-    OpTable, Opcode, StackKinds,
+    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
+    OpKind, OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -188,6 +188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -216,6 +217,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -244,6 +246,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -272,6 +275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -300,6 +304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -328,6 +333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 7
@@ -354,6 +360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -378,6 +385,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -402,6 +410,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -426,6 +435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 13
@@ -452,6 +462,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -476,6 +487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -500,6 +512,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 18
@@ -525,6 +538,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -549,6 +563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 21
@@ -574,6 +589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -598,6 +614,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -622,6 +639,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -646,6 +664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -670,6 +689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -694,6 +714,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -718,6 +739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -742,6 +764,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -770,6 +793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -798,6 +822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -826,6 +851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -850,6 +876,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -874,6 +901,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 35
@@ -916,6 +944,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -940,6 +969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -968,6 +998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -992,6 +1023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 53
@@ -1021,6 +1053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     Some(OpInfo {
@@ -1045,6 +1078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1093,6 +1128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 58
@@ -1118,6 +1154,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1142,6 +1179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1166,6 +1204,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1190,6 +1229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1214,6 +1254,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1238,6 +1279,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1262,6 +1304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1286,6 +1329,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1310,6 +1354,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1338,6 +1383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1366,6 +1412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1390,6 +1437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1414,6 +1462,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1442,6 +1491,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1470,6 +1520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1494,6 +1545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1518,6 +1570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1542,6 +1595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1566,6 +1620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1590,6 +1645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1614,6 +1670,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 80
@@ -1640,6 +1697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1664,6 +1722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1688,6 +1747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1712,6 +1772,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1736,6 +1797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1760,6 +1822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     None, // 88
@@ -1789,6 +1852,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     Some(OpInfo {
@@ -1813,6 +1877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1837,6 +1902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1861,6 +1927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1893,6 +1960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1917,6 +1985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1941,6 +2010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1965,6 +2035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1989,6 +2060,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2013,6 +2085,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2041,6 +2114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2069,6 +2143,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2093,6 +2168,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2117,6 +2193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2141,6 +2218,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2165,6 +2243,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2189,6 +2268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2213,6 +2293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2237,6 +2318,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2261,6 +2343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2289,6 +2372,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2317,6 +2401,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2345,6 +2430,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2373,6 +2459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2401,6 +2488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2429,6 +2517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2457,6 +2546,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2481,6 +2571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2505,6 +2596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2529,6 +2621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2557,6 +2650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 120
@@ -2586,6 +2680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2614,6 +2709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     None, // 123
@@ -2643,6 +2739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2671,6 +2768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2695,6 +2793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 127
@@ -2721,6 +2820,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2745,6 +2845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2769,6 +2870,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2797,6 +2899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2821,6 +2924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 134
@@ -2846,6 +2950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2870,6 +2975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2894,6 +3000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2918,6 +3025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 139
@@ -2944,6 +3052,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2972,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3000,6 +3110,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     Some(OpInfo {
@@ -3024,6 +3135,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3052,6 +3164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3080,6 +3193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3108,6 +3222,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3132,6 +3247,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 149
@@ -3159,6 +3275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 153
@@ -3188,6 +3305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     Some(OpInfo {
@@ -3212,6 +3330,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3236,6 +3355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3260,6 +3380,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 158
@@ -3290,6 +3411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3318,6 +3440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3346,6 +3469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3374,6 +3498,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3402,6 +3527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3430,6 +3556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 166

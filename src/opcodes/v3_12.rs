@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
-    OpTable, Opcode, StackKinds,
+    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
+    OpKind, OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -364,6 +364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -388,6 +389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -416,6 +418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -440,6 +443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -464,6 +468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -488,6 +493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -512,6 +518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -536,6 +543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -560,6 +568,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -584,6 +593,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -608,6 +618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -632,6 +643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -656,6 +668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -680,6 +693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -704,6 +718,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -728,6 +743,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -752,6 +768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -776,6 +793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -800,6 +818,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -824,6 +843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -848,6 +868,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -896,6 +918,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -920,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -944,6 +968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -968,6 +993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -992,6 +1018,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1016,6 +1043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1040,6 +1068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1064,6 +1093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1092,6 +1122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1120,6 +1151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1148,6 +1180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1176,6 +1209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1200,6 +1234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1228,6 +1263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1256,6 +1292,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1284,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1308,6 +1346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1332,6 +1371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1356,6 +1396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1380,6 +1421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1404,6 +1446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1428,6 +1471,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1452,6 +1496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1476,6 +1521,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1500,6 +1546,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1524,6 +1571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1548,6 +1596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1576,6 +1625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1600,6 +1650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1628,6 +1679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1652,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1676,6 +1729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1704,6 +1758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1732,6 +1787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1756,6 +1812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1780,6 +1837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1804,6 +1862,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1828,6 +1887,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1852,6 +1912,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1876,6 +1937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1904,6 +1966,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1932,6 +1995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1960,6 +2024,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1988,6 +2053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2012,6 +2078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2036,6 +2103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2064,6 +2132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2092,6 +2161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2116,6 +2186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2140,6 +2211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2164,6 +2236,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2188,6 +2261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2240,6 +2315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2264,6 +2340,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2288,6 +2365,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2312,6 +2390,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2336,6 +2415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2360,6 +2440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2384,6 +2465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2408,6 +2490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2432,6 +2515,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2456,6 +2540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2480,6 +2565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2504,6 +2590,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2528,6 +2615,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2552,6 +2640,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2580,6 +2669,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2604,6 +2694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2628,6 +2719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2652,6 +2744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2684,6 +2777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2802,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2732,6 +2827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2756,6 +2852,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2780,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2804,6 +2902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2832,6 +2931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2860,6 +2960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2884,6 +2985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2908,6 +3010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2956,6 +3060,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2980,6 +3085,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3008,6 +3114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3032,6 +3139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3056,6 +3164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3084,6 +3193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3112,6 +3222,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3136,6 +3247,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3160,6 +3272,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3184,6 +3297,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3212,6 +3326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3240,6 +3355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3268,6 +3384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3292,6 +3409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3316,6 +3434,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3344,6 +3463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3372,6 +3492,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3396,6 +3517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3420,6 +3542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3452,6 +3575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3480,6 +3604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3508,6 +3633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3532,6 +3658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3556,6 +3683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3584,6 +3712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3612,6 +3741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3636,6 +3766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3664,6 +3795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3692,6 +3824,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3716,6 +3849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3744,6 +3878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3768,6 +3903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Bind,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3792,6 +3928,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3816,6 +3953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3840,6 +3978,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3864,6 +4003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3892,6 +4032,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3920,6 +4061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3948,6 +4090,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3976,6 +4119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4000,6 +4144,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4028,6 +4173,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4056,6 +4202,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4084,6 +4231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4108,6 +4256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4132,6 +4281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::BindFree,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4156,6 +4306,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4180,6 +4331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4204,6 +4356,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4228,6 +4381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4252,6 +4406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4276,6 +4431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4300,6 +4456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4324,6 +4481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4348,6 +4506,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4372,6 +4531,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4396,6 +4556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4420,6 +4581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4448,6 +4610,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4476,6 +4639,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4504,6 +4668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4532,6 +4697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4556,6 +4722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4580,6 +4747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4608,6 +4776,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 169
@@ -4638,6 +4807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4662,6 +4832,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4690,6 +4861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4718,6 +4890,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4742,6 +4915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4766,6 +4940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 177
@@ -4850,6 +5025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4874,6 +5050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4898,6 +5075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4922,6 +5100,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4946,6 +5125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4970,6 +5150,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4994,6 +5175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5018,6 +5200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5042,6 +5225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5066,6 +5250,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5090,6 +5275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5114,6 +5300,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5138,6 +5325,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5162,6 +5350,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5186,6 +5375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5210,6 +5400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5234,6 +5425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5258,6 +5450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 255

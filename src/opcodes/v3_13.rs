@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
-    OpTable, Opcode, StackKinds,
+    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
+    OpKind, OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -394,6 +394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -418,6 +419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -442,6 +444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -466,6 +469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -490,6 +494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -514,6 +519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -542,6 +548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -570,6 +577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -598,6 +606,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -622,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -650,6 +660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -674,6 +685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -698,6 +710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -722,6 +735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -746,6 +760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -770,6 +785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -794,6 +810,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -818,6 +835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -846,6 +864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -874,6 +893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -902,6 +922,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -930,6 +951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -954,6 +976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -978,6 +1001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1002,6 +1026,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1026,6 +1051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1054,6 +1080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1082,6 +1109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1110,6 +1138,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1138,6 +1167,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1162,6 +1192,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1190,6 +1221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1214,6 +1246,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1242,6 +1275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1270,6 +1304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1298,6 +1333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1322,6 +1358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1346,6 +1383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1370,6 +1408,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1394,6 +1433,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1418,6 +1458,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1442,6 +1483,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1466,6 +1508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1490,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1518,6 +1562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1542,6 +1587,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1566,6 +1612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1590,6 +1637,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1614,6 +1662,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1638,6 +1687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1662,6 +1712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1686,6 +1737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1710,6 +1762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1738,6 +1791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1766,6 +1820,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1794,6 +1849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1822,6 +1878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1850,6 +1907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1874,6 +1932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1898,6 +1957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1922,6 +1982,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1950,6 +2011,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1974,6 +2036,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::BindFree,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1998,6 +2061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2022,6 +2086,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2046,6 +2111,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2070,6 +2136,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2094,6 +2161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2122,6 +2190,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2150,6 +2219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2174,6 +2244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2198,6 +2269,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2230,6 +2302,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2258,6 +2331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2286,6 +2360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2310,6 +2385,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2334,6 +2410,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2362,6 +2439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2390,6 +2468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2418,6 +2497,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2446,6 +2526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2474,6 +2555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2502,6 +2584,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2530,6 +2613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2554,6 +2638,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2582,6 +2667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2610,6 +2696,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2634,6 +2721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2658,6 +2746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2682,6 +2771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2706,6 +2796,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2734,6 +2825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2758,6 +2850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2786,6 +2879,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2810,6 +2904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Bind,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2838,6 +2933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2862,6 +2958,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2890,6 +2987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2918,6 +3016,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2946,6 +3045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2974,6 +3074,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2998,6 +3099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3026,6 +3128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3050,6 +3153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3082,6 +3186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3110,6 +3215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3138,6 +3244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3166,6 +3273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3190,6 +3298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3214,6 +3323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3242,6 +3352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3270,6 +3381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::StoreThenRead,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3298,6 +3410,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3322,6 +3435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3346,6 +3460,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3374,6 +3489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3398,6 +3514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3422,6 +3539,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3446,6 +3564,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 119
@@ -3500,6 +3619,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3524,6 +3644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3548,6 +3669,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3572,6 +3694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3596,6 +3719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3620,6 +3744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3644,6 +3769,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3668,6 +3794,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3692,6 +3819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3716,6 +3844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3740,6 +3869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3764,6 +3894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3788,6 +3919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3812,6 +3944,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3836,6 +3969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3860,6 +3994,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3884,6 +4019,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3908,6 +4044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3932,6 +4069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3956,6 +4094,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3980,6 +4119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4004,6 +4144,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4028,6 +4169,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4052,6 +4194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4076,6 +4219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4100,6 +4244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4124,6 +4269,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4148,6 +4294,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4172,6 +4319,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4196,6 +4344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4220,6 +4369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4244,6 +4394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4268,6 +4419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4292,6 +4444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4316,6 +4469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4340,6 +4494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4364,6 +4519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4388,6 +4544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4416,6 +4573,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4444,6 +4602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4472,6 +4631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4500,6 +4660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4524,6 +4685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4548,6 +4710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4572,6 +4735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4596,6 +4760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4620,6 +4785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4644,6 +4810,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4668,6 +4835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4692,6 +4860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4716,6 +4885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4740,6 +4910,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4764,6 +4935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4788,6 +4960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4812,6 +4985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4836,6 +5010,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4860,6 +5035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4884,6 +5060,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4908,6 +5085,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4936,6 +5114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4960,6 +5139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4984,6 +5164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5008,6 +5189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5032,6 +5214,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5056,6 +5239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5080,6 +5264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5104,6 +5289,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5128,6 +5314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5152,6 +5339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5176,6 +5364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5200,6 +5389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5224,6 +5414,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5248,6 +5439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5272,6 +5464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 223
@@ -5309,6 +5502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5333,6 +5527,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5357,6 +5552,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5381,6 +5577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5405,6 +5602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5429,6 +5627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5453,6 +5652,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5477,6 +5677,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5501,6 +5702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5525,6 +5727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5549,6 +5752,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5573,6 +5777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5597,6 +5802,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5621,6 +5827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5645,6 +5852,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5669,6 +5877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5693,6 +5902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5717,6 +5927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5741,6 +5952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 255

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
-    OpTable, Opcode, StackKinds,
+    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
+    OpKind, OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -432,6 +432,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -456,6 +457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -480,6 +482,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -504,6 +507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -532,6 +536,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -560,6 +565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -588,6 +594,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -616,6 +623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -640,6 +648,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -664,6 +673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -688,6 +698,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -712,6 +723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -736,6 +748,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -760,6 +773,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -784,6 +798,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -812,6 +827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -840,6 +856,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -864,6 +881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -892,6 +910,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -920,6 +939,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -944,6 +964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -968,6 +989,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -992,6 +1014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1020,6 +1043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1048,6 +1072,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1076,6 +1101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1130,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1128,6 +1155,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1152,6 +1180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1180,6 +1209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1204,6 +1234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1232,6 +1263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1260,6 +1292,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1288,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1316,6 +1350,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1340,6 +1375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1364,6 +1400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1388,6 +1425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1412,6 +1450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1436,6 +1475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1460,6 +1500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1484,6 +1525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1508,6 +1550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1536,6 +1579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1560,6 +1604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1584,6 +1629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1608,6 +1654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1632,6 +1679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1656,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1680,6 +1729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1704,6 +1754,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1728,6 +1779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1756,6 +1808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1784,6 +1837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1812,6 +1866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1840,6 +1895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1864,6 +1920,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1888,6 +1945,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1940,6 +1999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1964,6 +2024,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::BindFree,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1988,6 +2049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2012,6 +2074,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2036,6 +2099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2060,6 +2124,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2084,6 +2149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2112,6 +2178,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2140,6 +2207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2172,6 +2240,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2196,6 +2265,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2228,6 +2298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2256,6 +2327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2284,6 +2356,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2308,6 +2381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2332,6 +2406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2360,6 +2435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2388,6 +2464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2416,6 +2493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2444,6 +2522,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2472,6 +2551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2500,6 +2580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2524,6 +2605,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2552,6 +2634,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2576,6 +2659,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2604,6 +2688,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2632,6 +2717,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2660,6 +2746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2684,6 +2771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2796,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2732,6 +2821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2756,6 +2846,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2780,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2808,6 +2900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2832,6 +2925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2856,6 +2950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2884,6 +2979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2912,6 +3008,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2936,6 +3033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Bind,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2964,6 +3062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2988,6 +3087,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3016,6 +3116,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3044,6 +3145,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3072,6 +3174,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3100,6 +3203,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3124,6 +3228,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3152,6 +3257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3184,6 +3290,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3212,6 +3319,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3240,6 +3348,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3268,6 +3377,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3292,6 +3402,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3316,6 +3427,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3344,6 +3456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3372,6 +3485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::StoreThenRead,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3400,6 +3514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3424,6 +3539,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3448,6 +3564,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3476,6 +3593,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3500,6 +3618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3524,6 +3643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3548,6 +3668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 121
@@ -3579,6 +3700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3603,6 +3725,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3627,6 +3750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3651,6 +3775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3675,6 +3800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3699,6 +3825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3723,6 +3850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3747,6 +3875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3771,6 +3900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3795,6 +3925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3819,6 +3950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3843,6 +3975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3867,6 +4000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3891,6 +4025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3915,6 +4050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3939,6 +4075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3963,6 +4100,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3987,6 +4125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4011,6 +4150,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4035,6 +4175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4059,6 +4200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4083,6 +4225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4107,6 +4250,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4131,6 +4275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4155,6 +4300,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4179,6 +4325,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4203,6 +4350,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4227,6 +4375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4251,6 +4400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4275,6 +4425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4299,6 +4450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4323,6 +4475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4347,6 +4500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4371,6 +4525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4395,6 +4550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4419,6 +4575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4443,6 +4600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4467,6 +4625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4491,6 +4650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4515,6 +4675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4539,6 +4700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4563,6 +4725,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4587,6 +4750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4615,6 +4779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4643,6 +4808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4671,6 +4837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4699,6 +4866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4727,6 +4895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4755,6 +4924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4779,6 +4949,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4803,6 +4974,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4827,6 +4999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4851,6 +5024,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4875,6 +5049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4899,6 +5074,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4923,6 +5099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4947,6 +5124,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4971,6 +5149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -4995,6 +5174,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5019,6 +5199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5043,6 +5224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5067,6 +5249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5091,6 +5274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5115,6 +5299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5139,6 +5324,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5163,6 +5349,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5187,6 +5374,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5211,6 +5399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5235,6 +5424,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5263,6 +5453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5287,6 +5478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5311,6 +5503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5335,6 +5528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5359,6 +5553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5383,6 +5578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5407,6 +5603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5431,6 +5628,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5455,6 +5653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5479,6 +5678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5503,6 +5703,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5527,6 +5728,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5551,6 +5753,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5575,6 +5778,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5599,6 +5803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 212
@@ -5645,6 +5850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5669,6 +5875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5693,6 +5900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5721,6 +5929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5745,6 +5954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5769,6 +5979,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5793,6 +6004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5817,6 +6029,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5841,6 +6054,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5865,6 +6079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5889,6 +6104,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5913,6 +6129,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5937,6 +6154,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5961,6 +6179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -5989,6 +6208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6013,6 +6233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6037,6 +6258,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6061,6 +6283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6085,6 +6308,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6109,6 +6333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6133,6 +6358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -6157,6 +6383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
 ];

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind,
-    OpTable, Opcode, StackKinds,
+    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
+    OpKind, OpTable, Opcode, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -194,6 +194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -222,6 +223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -250,6 +252,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -278,6 +281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -306,6 +310,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -334,6 +339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 7
@@ -360,6 +366,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -384,6 +391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -408,6 +416,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -432,6 +441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 13
@@ -458,6 +468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -482,6 +493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -506,6 +518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 18
@@ -531,6 +544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -555,6 +569,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 21
@@ -580,6 +595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -604,6 +620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -628,6 +645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -652,6 +670,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -676,6 +695,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -700,6 +720,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -724,6 +745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -748,6 +770,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 30
@@ -792,6 +815,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -820,6 +844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -844,6 +869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -900,6 +927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     Some(OpInfo {
@@ -924,6 +952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -948,6 +977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -972,6 +1002,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 58
@@ -997,6 +1028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1021,6 +1053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1045,6 +1078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1093,6 +1128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1117,6 +1153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1141,6 +1178,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1165,6 +1203,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1189,6 +1228,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1217,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1245,6 +1286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1269,6 +1311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1293,6 +1336,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1321,6 +1365,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1349,6 +1394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 74
@@ -1374,6 +1420,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1398,6 +1445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1422,6 +1470,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1446,6 +1495,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1470,6 +1520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 80
@@ -1499,6 +1550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1527,6 +1579,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1551,6 +1604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1575,6 +1629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1599,6 +1654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1623,6 +1679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: true,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1647,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     Some(OpInfo {
@@ -1675,6 +1733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1703,6 +1762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Pop,
         },
     }),
     Some(OpInfo {
@@ -1727,6 +1787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1751,6 +1812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1775,6 +1837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1807,6 +1870,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1831,6 +1895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1855,6 +1920,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1879,6 +1945,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1903,6 +1970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1927,6 +1995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 99
@@ -1956,6 +2025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -1980,6 +2050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2004,6 +2075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2028,6 +2100,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2052,6 +2125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2076,6 +2150,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2100,6 +2175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2124,6 +2200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2148,6 +2225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2176,6 +2254,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2204,6 +2283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2232,6 +2312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2260,6 +2341,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2288,6 +2370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2316,6 +2399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2344,6 +2428,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2368,6 +2453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 117
@@ -2401,6 +2487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     None, // 123
@@ -2430,6 +2517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2458,6 +2546,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Store,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2482,6 +2571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::Clear,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 127
@@ -2509,6 +2599,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2533,6 +2624,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2561,6 +2653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2585,6 +2678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 134
@@ -2610,6 +2704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2634,6 +2729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2658,6 +2754,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2682,6 +2779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 139
@@ -2708,6 +2806,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2736,6 +2835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2764,6 +2864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     Some(OpInfo {
@@ -2788,6 +2889,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2816,6 +2918,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2844,6 +2947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2872,6 +2976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2896,6 +3001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2920,6 +3026,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2944,6 +3051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2968,6 +3076,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -2992,6 +3101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3016,6 +3126,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3044,6 +3155,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::Push,
         },
     }),
     Some(OpInfo {
@@ -3068,6 +3180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3092,6 +3205,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3116,6 +3230,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3140,6 +3255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 159
@@ -3169,6 +3285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3197,6 +3314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3229,6 +3347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     Some(OpInfo {
@@ -3257,6 +3376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,
+            block: BlockUse::None,
         },
     }),
     None, // 164

@@ -20,7 +20,7 @@
 //! where the depth is inconsistent). docs/verifier.md has every rule with
 //! the CPython source it comes from.
 
-use super::locals;
+use super::{blocks, locals};
 use super::{Invariant, Sink};
 use crate::cfg::flow::{self, JumpUse};
 use crate::ir::{Arg, Function, Instr, LabelIndex};
@@ -122,8 +122,13 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         .is_some_and(|o| o.facts.locals == LocalUse::Read);
     entry[0] = Some(State {
         stack: vec![first; stackdepth::entry_depth(f).max(0) as usize],
-        unbound: locals::at_entry(f, tracked),
+        frame: Frame {
+            unbound: locals::at_entry(f, tracked),
+            blocks: Vec::new(),
+        },
     });
+    // Blocks whose paths in disagree about the block stack (3.9/3.10).
+    let mut mixed_blocks = vec![false; f.blocks.len()];
     let mut work = vec![0usize];
     let mut queued = vec![false; f.blocks.len()];
     queued[0] = true;
@@ -134,6 +139,10 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             let merged = match &entry[to] {
                 None => Some(state),
                 Some(old) if old.stack.len() != state.stack.len() => None, // NB: a depth mismatch: the stack check reports it
+                Some(old) if old.frame.blocks != state.frame.blocks => {
+                    mixed_blocks[to] = true;
+                    None
+                }
                 Some(old) => old.join(&state),
             };
             if let Some(s) = merged {
@@ -145,6 +154,15 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             }
         }
     }
+    for (bi, _) in mixed_blocks.iter().enumerate().filter(|(_, m)| **m) {
+        sink.at(
+            f,
+            Invariant::BlockStack,
+            bi,
+            None,
+            "paths into this block have different block stacks (try/with blocks open)".into(),
+        );
+    }
     for (bi, state) in entry.iter().enumerate() {
         if let Some(s) = state {
             w.block(bi, s.clone(), &mut |k, inv, msg| {
@@ -154,12 +172,20 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     }
 }
 
-/// What the walk knows at a point: the stack's kinds (bottom first) and,
-/// per localsplus slot, whether it may be unbound ([`locals`]).
+/// What the walk knows at a point: the stack's kinds (bottom first) and
+/// the rest of the frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct State {
     stack: Vec<Kind>,
+    frame: Frame,
+}
+
+/// Per localsplus slot, whether it may be unbound ([`locals`]); the levels
+/// of the open 3.9/3.10 blocks, innermost last ([`blocks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Frame {
     unbound: Vec<bool>,
+    blocks: Vec<u32>,
 }
 
 impl State {
@@ -172,12 +198,16 @@ impl State {
                 .zip(&other.stack)
                 .map(|(a, b)| a | b)
                 .collect(),
-            unbound: self
-                .unbound
-                .iter()
-                .zip(&other.unbound)
-                .map(|(a, b)| *a || *b)
-                .collect(),
+            frame: Frame {
+                unbound: self
+                    .frame
+                    .unbound
+                    .iter()
+                    .zip(&other.frame.unbound)
+                    .map(|(a, b)| *a || *b)
+                    .collect(),
+                blocks: self.frame.blocks.clone(),
+            },
         };
         (u != *self).then_some(u)
     }
@@ -211,10 +241,10 @@ impl Walk<'_> {
         let mut out = Vec::new();
         let State {
             mut stack,
-            mut unbound,
+            mut frame,
         } = st;
         for (k, ins) in b.instrs.iter().enumerate() {
-            match self.instr(k, ins, stack, &mut unbound, &mut out, report) {
+            match self.instr(k, ins, stack, &mut frame, &mut out, report) {
                 Some(s) => stack = s,
                 None => return out,
             }
@@ -223,7 +253,7 @@ impl Walk<'_> {
             }
         }
         if bi + 1 < self.f.blocks.len() {
-            out.push((bi + 1, State { stack, unbound }));
+            out.push((bi + 1, State { stack, frame }));
         }
         out
     }
@@ -236,7 +266,7 @@ impl Walk<'_> {
         k: usize,
         ins: &Instr,
         mut s: Vec<Kind>,
-        unbound: &mut Vec<bool>,
+        frame: &mut Frame,
         out: &mut Vec<(usize, State)>,
         report: &mut Report<'_>,
     ) -> Option<Vec<Kind>> {
@@ -255,7 +285,7 @@ impl Walk<'_> {
                     to,
                     State {
                         stack: hs,
-                        unbound: unbound.clone(),
+                        frame: frame.clone(),
                     },
                 ));
             }
@@ -286,7 +316,8 @@ impl Walk<'_> {
             report,
             k,
         );
-        if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], unbound) {
+        if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], &mut frame.unbound)
+        {
             let local = self
                 .f
                 .localsplus
@@ -301,6 +332,23 @@ impl Walk<'_> {
                     local.as_deref().unwrap_or("?")
                 ),
             );
+        }
+        let keep = kinds.keep.of(raw).min(reads as u32) as usize;
+        let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
+            .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
+        let mut handler_blocks = None;
+        if self.exc_state {
+            match blocks::step(
+                info.facts.block,
+                info.name,
+                d,
+                reads - keep as i32,
+                setup_depth,
+                &mut frame.blocks,
+            ) {
+                Ok(hb) => handler_blocks = hb,
+                Err(msg) => report(k, Invariant::BlockStack, msg),
+            }
         }
         if let Arg::Jump(target) = ins.arg {
             let use_ = flow::jump_use(t, ins.op);
@@ -323,17 +371,20 @@ impl Walk<'_> {
                         };
                         js.extend([saved, saved, saved, new, new, new]);
                     }
+                    let mut jf = frame.clone();
+                    if let Some(hb) = handler_blocks.take() {
+                        jf.blocks = hb;
+                    }
                     out.push((
                         to,
                         State {
                             stack: js,
-                            unbound: unbound.clone(),
+                            frame: jf,
                         },
                     ));
                 }
             }
         }
-        let keep = kinds.keep.of(raw).min(reads as u32) as usize;
         let consumed: Kind = s[base + keep..].iter().fold(0, |a, k| a | k);
         let top = s.last().copied().unwrap_or(OBJ);
         // What a call makes: an iterator when the callable is surely a

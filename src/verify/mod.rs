@@ -47,6 +47,7 @@
 //! [`verify_module`] runs both on every code object of a file (what
 //! `pyrewrite verify` and `--check` print).
 
+mod blocks;
 mod checks;
 mod consts;
 mod kinds;
@@ -103,6 +104,9 @@ pub enum Invariant {
     /// 3.12+: a load that does not check for NULL (`LOAD_FAST` and its
     /// superinstructions) reads a local that may be unbound on some path.
     UnboundLocal,
+    /// 3.9/3.10: the block stack underflows or overflows, code reads below
+    /// an open block's level, or paths meet with different block stacks.
+    BlockStack,
     /// Control can run past the last instruction.
     FallsOffEnd,
     /// A location cannot be written in this version's line table.
@@ -132,6 +136,7 @@ impl Invariant {
             Invariant::Stack => "stack",
             Invariant::StackKind => "stack-kind",
             Invariant::UnboundLocal => "unbound-local",
+            Invariant::BlockStack => "block-stack",
             Invariant::FallsOffEnd => "falls-off-end",
             Invariant::Location => "location",
             Invariant::CodeSize => "code-size",

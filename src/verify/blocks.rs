@@ -1,0 +1,75 @@
+//! The 3.9/3.10 block stack, followed along with the stack kinds.
+//!
+//! Before 3.11 a frame keeps a stack of blocks next to its value stack
+//! (ceval.c, frameobject.c): `SETUP_FINALLY`, `SETUP_WITH` and
+//! `SETUP_ASYNC_WITH` push one holding the handler and the value-stack
+//! level; `POP_BLOCK`, `POP_EXCEPT` and `END_ASYNC_FOR` pop one. When an
+//! exception unwinds to a block, the interpreter pops the value stack down
+//! to the block's level, pushes an `EXCEPT_HANDLER` block at that level
+//! and six values, and jumps to the handler. Three facts follow, each a
+//! crash when broken, and CPython's compiler keeps all three (its
+//! `fblock` stack is static):
+//!
+//! - a pop needs a block: `PyFrame_BlockPop` on an empty stack aborts
+//!   ("block stack underflow"), and more than `CO_MAXBLOCKS` (20) blocks
+//!   abort in `PyFrame_BlockSetup`;
+//! - inside a block, code never pops below the block's level (it may read
+//!   there and leave the value: `WITH_EXCEPT_START` calls `__exit__`,
+//!   `GET_ANEXT` its iterator): the unwinder would "restore" values that
+//!   are gone, and the handler would run on a shorter stack than it was
+//!   compiled for;
+//! - every path into an instruction has the same block stack (the
+//!   interpreter does not know which path it came by).
+//!
+//! 3.8 is not followed: its `POP_FINALLY` and `END_FINALLY` pop a block
+//! only when they find an exception, which no static count can tell.
+
+use crate::opcodes::BlockUse;
+
+/// `CO_MAXBLOCKS` (code.h).
+pub(super) const MAX_BLOCKS: usize = 20;
+
+/// One instruction's effect on `blocks` (the value-stack level of each
+/// open block, innermost last). `d` is the depth before it, `pops` how
+/// many values it takes off (read and not kept), `handler_depth` the depth its handler starts at
+/// (a `SETUP_*`'s jump). Returns the blocks its handler starts with, or
+/// what is wrong.
+pub(super) fn step(
+    use_: BlockUse,
+    name: &str,
+    d: i32,
+    pops: i32,
+    handler_depth: Option<i32>,
+    blocks: &mut Vec<u32>,
+) -> Result<Option<Vec<u32>>, String> {
+    if use_ == BlockUse::Pop && blocks.pop().is_none() {
+        return Err(format!(
+            "{name} pops a block, and the block stack is empty here (the interpreter aborts: block stack underflow)"
+        ));
+    }
+    if let Some(&level) = blocks.last() {
+        if d - pops < level as i32 {
+            return Err(format!(
+                "{name} pops {pops} value(s) at depth {d}, below the level {level} of the enclosing try/with block (its handler would get a shorter stack than it was built for)"
+            ));
+        }
+    }
+    if use_ != BlockUse::Push {
+        return Ok(None);
+    }
+    // NB: the unwinder pushes six values over the level (ceval.c), so the
+    // level is the handler's depth less six.
+    let level = handler_depth.map_or(d, |h| h - 6).max(0) as u32;
+    if blocks.len() >= MAX_BLOCKS {
+        return Err(format!(
+            "{name} opens block {} (at most {MAX_BLOCKS}: CO_MAXBLOCKS; the interpreter aborts)",
+            blocks.len() + 1
+        ));
+    }
+    let mut at_handler = blocks.clone();
+    // NB: the handler runs inside the EXCEPT_HANDLER block that replaces
+    // this one, at the same level.
+    at_handler.push(level);
+    blocks.push(level);
+    Ok(Some(at_handler))
+}
