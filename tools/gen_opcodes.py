@@ -602,6 +602,34 @@ def block_use_rule(minor, name):
     return "None"
 
 
+_MAKES_SHAPE = {"Tuple": "BUILD_TUPLE BUILD_TUPLE_UNPACK BUILD_TUPLE_UNPACK_WITH_CALL LIST_TO_TUPLE",
+                "List": "BUILD_LIST BUILD_LIST_UNPACK",
+                "Dict": "BUILD_MAP BUILD_CONST_KEY_MAP BUILD_MAP_UNPACK BUILD_MAP_UNPACK_WITH_CALL"}
+
+
+def shapes_rule(minor, name):
+    """Container types made and needed (opcodes::Shapes)."""
+    # NB: ceval.c/bytecodes.c cast these operands unchecked: LIST_APPEND
+    # and LIST_EXTEND to PyListObject*, MAP_ADD to PyDictObject*,
+    # MATCH_KEYS's keys and a function's defaults and closure are read
+    # with PyTuple_GET_SIZE/GET_ITEM.
+    makes = next((k for k, names in _MAKES_SHAPE.items() if name in names.split()), None)
+    needs = "None"
+    if name in ("LIST_APPEND", "LIST_EXTEND"):
+        needs = "Deepest(Shape::List)"
+    elif name == "MAP_ADD":
+        needs = "Deepest(Shape::Dict)"
+    elif name == "MATCH_KEYS" and minor >= 11:
+        needs = "Top(Shape::Tuple)"
+    elif name == "MAKE_FUNCTION" and minor <= 12:
+        needs = "FunctionParts { above: %d }" % (1 if minor >= 11 else 2)
+    elif name == "SET_FUNCTION_ATTRIBUTE":
+        needs = "FunctionAttribute"
+    if makes is None and needs == "None":
+        return "Shapes::NONE"
+    return "Shapes { makes: %s, needs: ShapeNeed::%s }" % ("Some(Shape::%s)" % makes if makes else "None", needs)
+
+
 def kinds_expr(rule):
     keep, needs, makes = rule
     if rule == ("Count::Fixed(0)", "Objects", "Objects"):
@@ -729,6 +757,7 @@ def row_facts(f, ops):
             # NB: 3.12+ FOR_ITER's exhaustion does JUMPBY(oparg + 1) past the END_FOR it targets.
             "lands_after": "Some(Opcode::EndFor)" if name == "FOR_ITER" and minor >= 12 else "None",
             "block": block_use_rule(minor, name),
+            "shapes": shapes_rule(minor, name),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -843,7 +872,7 @@ def emit(f, ops, effects):
       % (major, minor, full))
     w("")
     w("#[allow(unused_imports)]")
-    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, StackKinds};")
+    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -894,8 +923,9 @@ def emit(f, ops, effects):
           % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
-        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s } }),"
+        w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s,"
           % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"], x["block"]))
+        w("            shapes: %s } })," % x["shapes"])
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -99,6 +99,63 @@ pub struct OpFacts {
     /// What it does to the 3.8-3.10 block stack (`SETUP_*` push a block,
     /// `POP_BLOCK` and kin pop one; src/verify/blocks.rs).
     pub block: BlockUse,
+    /// The container types it makes and needs (src/verify/kinds.rs).
+    pub shapes: Shapes,
+}
+
+/// A container type the interpreter casts to without checking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `tuple`.
+    Tuple,
+    /// `list`.
+    List,
+    /// `dict`.
+    Dict,
+}
+
+/// What container types an instruction makes and needs: the interpreter
+/// uses some operands through `PyTupleObject *`, `PyListObject *` or
+/// `PyDictObject *` casts with only debug-build asserts, and CPython's
+/// compiler only ever hands them what it just built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shapes {
+    /// The type of the value it pushes on top (`BUILD_TUPLE`, `BUILD_LIST`,
+    /// `BUILD_MAP` and kin); `None`: any object.
+    pub makes: Option<Shape>,
+    /// Which operand must be of which type.
+    pub needs: ShapeNeed,
+}
+
+impl Shapes {
+    /// Makes and needs no particular type.
+    pub const NONE: Shapes = Shapes {
+        makes: None,
+        needs: ShapeNeed::None,
+    };
+}
+
+/// Which operand of an instruction must be a particular container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShapeNeed {
+    /// None.
+    None,
+    /// The deepest value read, the container it adds to (`LIST_APPEND`,
+    /// `LIST_EXTEND`: a list; `MAP_ADD`: a dict).
+    Deepest(Shape),
+    /// The top value read (3.11+ `MATCH_KEYS`: the keys, a tuple).
+    Top(Shape),
+    /// `MAKE_FUNCTION` (3.8-3.12): with flag 8 the closure is a tuple
+    /// (defaults too, but generic functions pass theirs in from a
+    /// parameter, so they are not checked); `above` values (the code object, and before
+    /// 3.11 the qualified name) lie over the flagged ones.
+    FunctionParts {
+        /// Values over the flagged operands.
+        above: u8,
+    },
+    /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: with argument 8 (closure) the
+    /// value under the function is a tuple.
+    FunctionAttribute,
 }
 
 /// An instruction's effect on the frame's block stack (3.8-3.10 only;
@@ -259,6 +316,7 @@ impl OpFacts {
         locals: LocalUse::None,
         lands_after: None,
         block: BlockUse::None,
+        shapes: Shapes::NONE,
     };
 }
 

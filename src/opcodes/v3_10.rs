@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::{
     ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, StackKinds,
+    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -189,6 +189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -218,6 +219,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -247,6 +249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -276,6 +279,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -305,6 +309,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -334,6 +339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 7
@@ -361,6 +367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -386,6 +393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -411,6 +419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -436,6 +445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 13
@@ -463,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -488,6 +499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -513,6 +525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 18
@@ -539,6 +552,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -564,6 +578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 21
@@ -590,6 +605,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -615,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -640,6 +657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -665,6 +683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -690,6 +709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -715,6 +735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -740,6 +761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -765,6 +787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -794,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -823,6 +847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -852,6 +877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -877,6 +903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -902,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 35
@@ -945,6 +973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -970,6 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -999,6 +1029,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1024,6 +1055,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 53
@@ -1054,6 +1086,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1079,6 +1112,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1138,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1129,6 +1164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 58
@@ -1155,6 +1191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1180,6 +1217,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1205,6 +1243,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1230,6 +1269,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1255,6 +1295,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1280,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1330,6 +1373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1355,6 +1399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1413,6 +1459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1438,6 +1485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1463,6 +1511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1492,6 +1541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1521,6 +1571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1546,6 +1597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1571,6 +1623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1596,6 +1649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1621,6 +1675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1646,6 +1701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1671,6 +1727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 80
@@ -1698,6 +1755,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1723,6 +1784,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1748,6 +1810,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1773,6 +1836,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1798,6 +1862,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1823,6 +1888,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 88
@@ -1853,6 +1919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1878,6 +1945,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1903,6 +1971,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1928,6 +1997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1961,6 +2031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1986,6 +2057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2011,6 +2083,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2036,6 +2109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2061,6 +2135,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2086,6 +2161,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2115,6 +2191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2144,6 +2221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2169,6 +2247,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2194,6 +2273,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2219,6 +2302,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::List),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2244,6 +2331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2269,6 +2357,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2294,6 +2386,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2319,6 +2412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2344,6 +2438,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2373,6 +2468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2402,6 +2498,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2431,6 +2528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2460,6 +2558,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2489,6 +2588,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2518,6 +2618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2547,6 +2648,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2572,6 +2674,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2597,6 +2700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2622,6 +2726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2651,6 +2756,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 120
@@ -2681,6 +2787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2710,6 +2817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 123
@@ -2740,6 +2848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::ReadChecked,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2769,6 +2878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2794,6 +2904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 127
@@ -2821,6 +2932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2846,6 +2958,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2871,6 +2984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2900,6 +3014,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::FunctionParts { above: 2 },
+            },
         },
     }),
     Some(OpInfo {
@@ -2925,6 +3043,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 134
@@ -2951,6 +3070,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2976,6 +3096,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3001,6 +3122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3026,6 +3148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 139
@@ -3053,6 +3176,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3082,6 +3206,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3111,6 +3236,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3136,6 +3262,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3165,6 +3292,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -3194,6 +3325,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3223,6 +3355,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::Dict),
+            },
         },
     }),
     Some(OpInfo {
@@ -3248,6 +3384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 149
@@ -3276,6 +3413,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 153
@@ -3306,6 +3444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3331,6 +3470,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3356,6 +3496,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -3381,6 +3525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 158
@@ -3412,6 +3557,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3441,6 +3587,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3470,6 +3617,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -3499,6 +3650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3528,6 +3680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3557,6 +3710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 166

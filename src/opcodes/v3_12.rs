@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::{
     ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, StackKinds,
+    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -365,6 +365,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -390,6 +391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -419,6 +421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -444,6 +447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -469,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -494,6 +499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -519,6 +525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -544,6 +551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -569,6 +577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -594,6 +603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -619,6 +629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -644,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -669,6 +681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -694,6 +707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -719,6 +733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -744,6 +759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -769,6 +785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -794,6 +811,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -819,6 +837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -844,6 +863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -869,6 +889,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -894,6 +915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -919,6 +941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -944,6 +967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -969,6 +993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -994,6 +1019,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1019,6 +1045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1044,6 +1071,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1097,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1094,6 +1123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1123,6 +1153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1152,6 +1183,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1181,6 +1213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1210,6 +1243,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::Tuple),
+            },
         },
     }),
     Some(OpInfo {
@@ -1235,6 +1272,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1264,6 +1302,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1293,6 +1332,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1322,6 +1362,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1347,6 +1388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1372,6 +1414,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1397,6 +1440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1422,6 +1466,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1447,6 +1492,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1472,6 +1518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1497,6 +1544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1522,6 +1570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1547,6 +1596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1572,6 +1622,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1597,6 +1648,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1626,6 +1678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1651,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1680,6 +1734,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1705,6 +1760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1730,6 +1786,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1759,6 +1816,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1788,6 +1846,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1813,6 +1872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1863,6 +1924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1888,6 +1950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1913,6 +1976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1938,6 +2002,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1967,6 +2032,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1996,6 +2062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2025,6 +2092,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2054,6 +2122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2079,6 +2148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2104,6 +2174,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2133,6 +2204,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2162,6 +2234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2187,6 +2260,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2237,6 +2312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2262,6 +2338,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2287,6 +2364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2316,6 +2394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2341,6 +2420,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2366,6 +2446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2391,6 +2472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2416,6 +2498,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2441,6 +2524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2466,6 +2550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2491,6 +2576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2516,6 +2602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2541,6 +2628,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2566,6 +2654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2591,6 +2680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2616,6 +2706,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2641,6 +2732,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2670,6 +2762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2695,6 +2788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2720,6 +2814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2745,6 +2840,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2778,6 +2874,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2803,6 +2900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2828,6 +2926,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2853,6 +2952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2878,6 +2978,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2903,6 +3004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3034,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2961,6 +3064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2986,6 +3090,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3011,6 +3116,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -3036,6 +3145,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::List),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -3061,6 +3174,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3086,6 +3200,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -3115,6 +3233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3140,6 +3259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3165,6 +3285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3194,6 +3315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3223,6 +3345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3248,6 +3371,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3273,6 +3397,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3298,6 +3423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3327,6 +3453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3356,6 +3483,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3385,6 +3513,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3410,6 +3539,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3435,6 +3565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3464,6 +3595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3493,6 +3625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3518,6 +3651,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3543,6 +3677,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3576,6 +3711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3605,6 +3741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3634,6 +3771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3659,6 +3797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3684,6 +3823,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::ReadChecked,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3713,6 +3853,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3742,6 +3883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3767,6 +3909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3796,6 +3939,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3825,6 +3969,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::FunctionParts { above: 1 },
+            },
         },
     }),
     Some(OpInfo {
@@ -3850,6 +3998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3879,6 +4028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3904,6 +4054,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Bind,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3929,6 +4080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3954,6 +4106,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3979,6 +4132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4004,6 +4158,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4033,6 +4188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4062,6 +4218,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4091,6 +4248,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4120,6 +4278,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4145,6 +4304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4174,6 +4334,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -4203,6 +4367,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4232,6 +4397,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::Dict),
+            },
         },
     }),
     Some(OpInfo {
@@ -4257,6 +4426,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4282,6 +4452,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::BindFree,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4307,6 +4478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4332,6 +4504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4357,6 +4530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4382,6 +4556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4407,6 +4582,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4432,6 +4608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4457,6 +4634,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -4482,6 +4663,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4507,6 +4689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4532,6 +4715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4557,6 +4741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4582,6 +4767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4611,6 +4797,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -4640,6 +4830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4669,6 +4860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4698,6 +4890,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4723,6 +4916,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4748,6 +4942,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4777,6 +4972,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 169
@@ -4808,6 +5004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4833,6 +5030,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4862,6 +5060,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4891,6 +5090,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4916,6 +5116,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4941,6 +5142,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 177
@@ -5026,6 +5228,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5051,6 +5254,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5076,6 +5280,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5101,6 +5306,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5126,6 +5332,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5151,6 +5358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5176,6 +5384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5201,6 +5410,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5226,6 +5436,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5251,6 +5462,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5276,6 +5488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5301,6 +5514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5326,6 +5540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5351,6 +5566,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5376,6 +5592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5401,6 +5618,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5426,6 +5644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5451,6 +5670,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 255

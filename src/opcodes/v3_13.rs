@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::{
     ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, StackKinds,
+    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -395,6 +395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -420,6 +421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -445,6 +447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -470,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -495,6 +499,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -520,6 +525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -549,6 +555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -578,6 +585,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -607,6 +615,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -632,6 +641,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -661,6 +671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -686,6 +697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -711,6 +723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -736,6 +749,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -761,6 +775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -786,6 +801,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -811,6 +827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -836,6 +853,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -865,6 +883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -894,6 +913,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -923,6 +943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -952,6 +973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -977,6 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1002,6 +1025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1027,6 +1051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1052,6 +1077,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1081,6 +1107,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1110,6 +1137,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::Tuple),
+            },
         },
     }),
     Some(OpInfo {
@@ -1139,6 +1170,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1168,6 +1200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1193,6 +1226,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1222,6 +1256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1247,6 +1282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1276,6 +1312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1342,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1334,6 +1372,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1359,6 +1398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1424,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1409,6 +1450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1434,6 +1476,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1459,6 +1502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1484,6 +1528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1509,6 +1554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1534,6 +1580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1563,6 +1610,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1588,6 +1636,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1613,6 +1662,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1638,6 +1691,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::List),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1663,6 +1720,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1688,6 +1749,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1713,6 +1775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1738,6 +1801,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1763,6 +1827,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1792,6 +1860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1821,6 +1890,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1850,6 +1920,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1879,6 +1950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1908,6 +1980,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1933,6 +2006,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1958,6 +2032,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1983,6 +2058,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2012,6 +2088,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2037,6 +2114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::BindFree,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2140,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2087,6 +2166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2112,6 +2192,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2137,6 +2218,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2162,6 +2244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2191,6 +2274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2220,6 +2304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2245,6 +2330,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2270,6 +2356,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2303,6 +2390,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2332,6 +2420,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2361,6 +2450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2386,6 +2476,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2411,6 +2502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2469,6 +2562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2498,6 +2592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2527,6 +2622,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -2556,6 +2655,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -2585,6 +2688,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2614,6 +2718,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2639,6 +2744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2668,6 +2774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2697,6 +2804,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2722,6 +2830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::ReadChecked,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2747,6 +2856,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2772,6 +2882,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2797,6 +2908,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2826,6 +2938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2851,6 +2964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2880,6 +2994,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2905,6 +3020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Bind,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2934,6 +3050,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::Dict),
+            },
         },
     }),
     Some(OpInfo {
@@ -2959,6 +3079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2988,6 +3109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3017,6 +3139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3046,6 +3169,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3075,6 +3199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3100,6 +3225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3129,6 +3255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3154,6 +3281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3187,6 +3315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3216,6 +3345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3245,6 +3375,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::FunctionAttribute,
+            },
         },
     }),
     Some(OpInfo {
@@ -3274,6 +3408,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3299,6 +3434,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3324,6 +3460,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3353,6 +3490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3382,6 +3520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::StoreThenRead,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3411,6 +3550,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3436,6 +3576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3461,6 +3602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3490,6 +3632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3515,6 +3658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3540,6 +3684,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3565,6 +3710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 119
@@ -3620,6 +3766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3645,6 +3792,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3670,6 +3818,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3695,6 +3844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3720,6 +3870,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3745,6 +3896,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3770,6 +3922,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3795,6 +3948,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3820,6 +3974,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3845,6 +4000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3870,6 +4026,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3895,6 +4052,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3920,6 +4078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3945,6 +4104,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3970,6 +4130,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3995,6 +4156,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4020,6 +4182,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4045,6 +4208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4070,6 +4234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4095,6 +4260,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4120,6 +4286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4145,6 +4312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4170,6 +4338,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4195,6 +4364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4220,6 +4390,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4245,6 +4416,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4270,6 +4442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4295,6 +4468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4320,6 +4494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4345,6 +4520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4370,6 +4546,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4395,6 +4572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4420,6 +4598,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4445,6 +4624,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4470,6 +4650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4495,6 +4676,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4520,6 +4702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4545,6 +4728,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4574,6 +4758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4603,6 +4788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4632,6 +4818,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4661,6 +4848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4686,6 +4874,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4711,6 +4900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4736,6 +4926,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4761,6 +4952,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4786,6 +4978,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4811,6 +5004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4836,6 +5030,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4861,6 +5056,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4886,6 +5082,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4911,6 +5108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4936,6 +5134,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4961,6 +5160,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4986,6 +5186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5011,6 +5212,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5036,6 +5238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5061,6 +5264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5086,6 +5290,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5115,6 +5320,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5140,6 +5346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5165,6 +5372,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5190,6 +5398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5215,6 +5424,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5240,6 +5450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5265,6 +5476,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5290,6 +5502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5315,6 +5528,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5340,6 +5554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5365,6 +5580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5390,6 +5606,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5415,6 +5632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5440,6 +5658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5465,6 +5684,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 223
@@ -5503,6 +5723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5528,6 +5749,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5553,6 +5775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5578,6 +5801,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5603,6 +5827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5628,6 +5853,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5653,6 +5879,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5678,6 +5905,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5703,6 +5931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5728,6 +5957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5753,6 +5983,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5778,6 +6009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5803,6 +6035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5828,6 +6061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5853,6 +6087,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5878,6 +6113,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5903,6 +6139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5928,6 +6165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5953,6 +6191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 255

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::{
     ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, StackKinds,
+    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -433,6 +433,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -458,6 +459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -483,6 +485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -508,6 +511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -537,6 +541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -566,6 +571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -595,6 +601,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -624,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -649,6 +657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -674,6 +683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -699,6 +709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -724,6 +735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -749,6 +761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -774,6 +787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -799,6 +813,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -828,6 +843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -857,6 +873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -882,6 +899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -911,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -940,6 +959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -965,6 +985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -990,6 +1011,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1015,6 +1037,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1044,6 +1067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1073,6 +1097,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::Tuple),
+            },
         },
     }),
     Some(OpInfo {
@@ -1102,6 +1130,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1131,6 +1160,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1156,6 +1186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1181,6 +1212,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1210,6 +1242,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1235,6 +1268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1264,6 +1298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1293,6 +1328,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1322,6 +1358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1351,6 +1388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1376,6 +1414,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1401,6 +1440,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1426,6 +1466,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1451,6 +1492,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1476,6 +1518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1501,6 +1544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1526,6 +1570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1551,6 +1596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1580,6 +1626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1605,6 +1652,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1630,6 +1678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1655,6 +1704,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::List),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1680,6 +1733,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1705,6 +1762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1730,6 +1788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1755,6 +1814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1780,6 +1840,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1809,6 +1873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1838,6 +1903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1867,6 +1933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1896,6 +1963,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1921,6 +1989,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1946,6 +2015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1971,6 +2041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2000,6 +2071,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2025,6 +2097,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::BindFree,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2050,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2075,6 +2149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2100,6 +2175,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2125,6 +2201,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2150,6 +2227,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2179,6 +2257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2208,6 +2287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2241,6 +2321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2266,6 +2347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2299,6 +2381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: Some(Opcode::EndFor),
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2328,6 +2411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2357,6 +2441,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2382,6 +2467,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2407,6 +2493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2436,6 +2523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2465,6 +2553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2494,6 +2583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2523,6 +2613,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -2552,6 +2646,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -2581,6 +2679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2606,6 +2705,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2635,6 +2735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2660,6 +2761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2689,6 +2791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2718,6 +2821,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2747,6 +2851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2772,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2797,6 +2903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::ReadChecked,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2822,6 +2929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Read,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2847,6 +2955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2872,6 +2981,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2901,6 +3011,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2926,6 +3037,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2951,6 +3063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2980,6 +3093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3009,6 +3123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3034,6 +3149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Bind,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3063,6 +3179,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::Dict),
+            },
         },
     }),
     Some(OpInfo {
@@ -3088,6 +3208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3117,6 +3238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3146,6 +3268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3175,6 +3298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3204,6 +3328,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3229,6 +3354,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3258,6 +3384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3291,6 +3418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3320,6 +3448,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3349,6 +3478,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::FunctionAttribute,
+            },
         },
     }),
     Some(OpInfo {
@@ -3378,6 +3511,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3403,6 +3537,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3428,6 +3563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3457,6 +3593,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3486,6 +3623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::StoreThenRead,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3515,6 +3653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3540,6 +3679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3565,6 +3705,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3594,6 +3735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3619,6 +3761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3644,6 +3787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3669,6 +3813,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 121
@@ -3701,6 +3846,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3726,6 +3872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3751,6 +3898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3776,6 +3924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3801,6 +3950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3826,6 +3976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3851,6 +4002,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3876,6 +4028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3901,6 +4054,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3926,6 +4080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3951,6 +4106,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3976,6 +4132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4001,6 +4158,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4026,6 +4184,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4051,6 +4210,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4076,6 +4236,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4101,6 +4262,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4126,6 +4288,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4151,6 +4314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4176,6 +4340,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4201,6 +4366,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4226,6 +4392,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4251,6 +4418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4276,6 +4444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4301,6 +4470,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4326,6 +4496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4351,6 +4522,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4376,6 +4548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4401,6 +4574,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4426,6 +4600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4451,6 +4626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4476,6 +4652,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4501,6 +4678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4526,6 +4704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4551,6 +4730,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4576,6 +4756,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4601,6 +4782,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4626,6 +4808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4651,6 +4834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4676,6 +4860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4701,6 +4886,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4726,6 +4912,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4751,6 +4938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4780,6 +4968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4809,6 +4998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4838,6 +5028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4867,6 +5058,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4896,6 +5088,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4925,6 +5118,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4950,6 +5144,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -4975,6 +5170,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5000,6 +5196,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5025,6 +5222,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5050,6 +5248,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5075,6 +5274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5100,6 +5300,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5125,6 +5326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5150,6 +5352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5175,6 +5378,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5200,6 +5404,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5225,6 +5430,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5250,6 +5456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5275,6 +5482,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5300,6 +5508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5325,6 +5534,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5350,6 +5560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5375,6 +5586,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5400,6 +5612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5425,6 +5638,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5454,6 +5668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5479,6 +5694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5504,6 +5720,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5529,6 +5746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5554,6 +5772,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5579,6 +5798,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5604,6 +5824,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5629,6 +5850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5654,6 +5876,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5679,6 +5902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5704,6 +5928,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5729,6 +5954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5754,6 +5980,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5779,6 +6006,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5804,6 +6032,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 212
@@ -5851,6 +6080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5876,6 +6106,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5901,6 +6132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5930,6 +6162,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5955,6 +6188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -5980,6 +6214,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6005,6 +6240,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6030,6 +6266,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6055,6 +6292,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6080,6 +6318,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6105,6 +6344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6130,6 +6370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6155,6 +6396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6180,6 +6422,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6209,6 +6452,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6234,6 +6478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6259,6 +6504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6284,6 +6530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6309,6 +6556,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6334,6 +6582,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6359,6 +6608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -6384,6 +6634,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
 ];

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::{
     ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, StackKinds,
+    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
 };
 use crate::version::PyVersion;
 
@@ -181,6 +181,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -210,6 +211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -239,6 +241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -268,6 +271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -297,6 +301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -326,6 +331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 7
@@ -353,6 +359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -378,6 +385,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -403,6 +411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -428,6 +437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 13
@@ -455,6 +465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -480,6 +491,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -505,6 +517,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 18
@@ -531,6 +544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -556,6 +570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 21
@@ -582,6 +597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -607,6 +623,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -632,6 +649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -657,6 +675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -682,6 +701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -707,6 +727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -732,6 +753,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -757,6 +779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 30
@@ -804,6 +827,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -833,6 +857,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -858,6 +883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -887,6 +913,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -912,6 +939,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 53
@@ -942,6 +970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -967,6 +996,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -992,6 +1022,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1017,6 +1048,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 58
@@ -1043,6 +1075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1068,6 +1101,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1093,6 +1127,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1118,6 +1153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1143,6 +1179,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1168,6 +1205,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1193,6 +1231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1218,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1243,6 +1283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1272,6 +1313,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1301,6 +1343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1326,6 +1369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1351,6 +1395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1380,6 +1425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1409,6 +1455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1434,6 +1481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1459,6 +1507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1484,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1509,6 +1559,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1534,6 +1585,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1559,6 +1611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 80
@@ -1586,6 +1639,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -1611,6 +1668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1636,6 +1694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1661,6 +1720,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1686,6 +1746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1711,6 +1772,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 88
@@ -1741,6 +1803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Pop,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1766,6 +1829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1791,6 +1855,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1816,6 +1881,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1849,6 +1915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1874,6 +1941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1899,6 +1967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1924,6 +1993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1949,6 +2019,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -1974,6 +2045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 99
@@ -2004,6 +2076,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2029,6 +2102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2054,6 +2128,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Tuple),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2079,6 +2157,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::List),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2104,6 +2186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2129,6 +2212,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -2154,6 +2241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2179,6 +2267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2204,6 +2293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2233,6 +2323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2262,6 +2353,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2291,6 +2383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2320,6 +2413,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2349,6 +2443,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2378,6 +2473,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2407,6 +2503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2432,6 +2529,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2457,6 +2555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2482,6 +2581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 119
@@ -2513,6 +2613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2542,6 +2643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 123
@@ -2572,6 +2674,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::ReadChecked,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2601,6 +2704,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Store,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2626,6 +2730,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::Clear,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 127
@@ -2654,6 +2759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2679,6 +2785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2815,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::FunctionParts { above: 2 },
+            },
         },
     }),
     Some(OpInfo {
@@ -2733,6 +2844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 134
@@ -2759,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2784,6 +2897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2809,6 +2923,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2834,6 +2949,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 139
@@ -2861,6 +2977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2890,6 +3007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2919,6 +3037,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2944,6 +3063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -2973,6 +3093,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -3002,6 +3126,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3031,6 +3156,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::Dict),
+            },
         },
     }),
     Some(OpInfo {
@@ -3056,6 +3185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 149
@@ -3090,6 +3220,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::Push,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3115,6 +3246,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3140,6 +3272,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: Some(Shape::Dict),
+                needs: ShapeNeed::None,
+            },
         },
     }),
     Some(OpInfo {
@@ -3165,6 +3301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 158
@@ -3196,6 +3333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3225,6 +3363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3254,6 +3393,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Deepest(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -3283,6 +3426,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3312,6 +3456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     Some(OpInfo {
@@ -3341,6 +3486,7 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
+            shapes: Shapes::NONE,
         },
     }),
     None, // 166

@@ -34,6 +34,10 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         .filter(|(_, _, ins)| !t.is(ins.op, Opcode::Nop))
         .collect();
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
+        if t.is(ins.op, Opcode::KwNames) {
+            kw_names(f, m, b, k, ins, sink);
+            continue;
+        }
         if !t.is(ins.op, Opcode::MakeFunction) {
             continue;
         }
@@ -91,5 +95,30 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
                 format!("MAKE_FUNCTION: the code object {has} but {gets}"),
             );
         }
+    }
+}
+
+/// 3.11/3.12 `KW_NAMES`: its constant is a tuple of strings. The `CALL`
+/// after it reads it with `PyTuple_GET_SIZE` and matches the names as
+/// strings without a check (bytecodes.c); the compiler always emits one.
+fn kw_names(f: &Function, m: &Marshal, b: usize, k: usize, ins: &Instr, sink: &mut Sink) {
+    let Arg::Const(c) = ins.arg else { return };
+    let Some(&id) = f.consts.get(c.0 as usize) else {
+        return; // NB: the index itself is ConstIndex's to report.
+    };
+    let ok = match m.get(id) {
+        Value::Tuple(items) => items
+            .iter()
+            .all(|&x| matches!(m.get(x), Value::Str(_)) || m.str(x).is_some()),
+        _ => false,
+    };
+    if !ok {
+        sink.at(
+            f,
+            I::ArgRange,
+            b,
+            Some(k),
+            format!("KW_NAMES's constant {} is not a tuple of strings", c.0),
+        );
     }
 }

@@ -20,7 +20,7 @@
 //! where the depth is inconsistent). docs/verifier.md has every rule with
 //! the CPython source it comes from.
 
-use super::{blocks, locals};
+use super::{blocks, locals, shapes};
 use super::{Invariant, Sink};
 use crate::cfg::flow::{self, JumpUse};
 use crate::ir::{Arg, Function, Instr, LabelIndex};
@@ -29,7 +29,7 @@ use crate::opcodes::{Count, LocalUse, Makes, Needs, OpTable};
 use crate::stackdepth;
 
 /// One slot's possible kinds, as bits (a join is their union).
-pub(super) type Kind = u8;
+pub(super) type Kind = u16;
 const OBJ: Kind = 1;
 const ITER: Kind = 2;
 const NULL: Kind = 4;
@@ -46,6 +46,10 @@ const ABSENT: Kind = 64;
 /// 3.11+: an exception instance (or None) the unwinder pushed or
 /// PUSH_EXC_INFO and its kin made; an object.
 const EXN: Kind = 128;
+/// Surely a tuple, a list, a dict (objects; [`super::shapes`]).
+pub(super) const TUPLE: Kind = 256;
+pub(super) const LIST: Kind = 512;
+pub(super) const DICT: Kind = 1024;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
 const CO_GENERATOR: u32 = 0x20;
 /// `co_flags` bit of async generator functions.
@@ -61,6 +65,9 @@ fn describe(k: Kind) -> String {
         (NULL, "NULL"),
         (EXC, "saved exception state (maybe NULL)"),
         (EXN, "an exception from the unwinder"),
+        (TUPLE, "a tuple"),
+        (LIST, "a list"),
+        (DICT, "a dict"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
         (
@@ -316,6 +323,19 @@ impl Walk<'_> {
             report,
             k,
         );
+        for (i, shape) in shapes::unmet(info.facts.shapes.needs, raw, &s[base..]) {
+            report(
+                k,
+                Invariant::StackKind,
+                format!(
+                    "{} needs {} {} deep in the stack, but it holds {} here (it is cast without a check)",
+                    info.name,
+                    shapes::name(shape),
+                    d as usize - base - i,
+                    describe(s[base + i])
+                ),
+            );
+        }
         if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], &mut frame.unbound)
         {
             let local = self
@@ -417,6 +437,8 @@ impl Walk<'_> {
                 if let (Some(top), Arg::Const(c)) = (new.last_mut(), ins.arg) {
                     if self.generator_code(c.0 as usize) {
                         *top = GEN_CODE;
+                    } else if self.tuple_const(c.0 as usize) {
+                        *top = TUPLE;
                     }
                 }
             }
@@ -447,6 +469,11 @@ impl Walk<'_> {
                 if let (Some(GEN_FN), Some(v)) = (callable, new.last_mut()) {
                     *v = ITER;
                 }
+            }
+        }
+        if let (Some(shape), true) = (info.facts.shapes.makes, fresh > 0) {
+            if let Some(top) = s.last_mut() {
+                *top = shapes::bit(shape);
             }
         }
         Some(s)
@@ -487,6 +514,14 @@ impl Walk<'_> {
                 );
             }
         }
+    }
+
+    /// Whether constant `i` is a tuple.
+    fn tuple_const(&self, i: usize) -> bool {
+        let Some(&id) = self.f.consts.get(i) else {
+            return false;
+        };
+        matches!(self.m.get(id), crate::marshal::Value::Tuple(_))
     }
 
     /// Whether constant `i` is the code object of a generator.

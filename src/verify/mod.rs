@@ -56,6 +56,7 @@ mod locs;
 mod module;
 mod raw;
 mod reach;
+mod shapes;
 
 pub use module::{verify_module, CodeProblem};
 pub use raw::verify_code;

@@ -1,0 +1,70 @@
+//! Container types on the stack: the operands the interpreter casts to
+//! `PyTupleObject *`, `PyListObject *` or `PyDictObject *` without a check
+//! (bytecodes.c/ceval.c: `LIST_APPEND` and `LIST_EXTEND` to a list,
+//! `MAP_ADD` to a dict, 3.11+ `MATCH_KEYS` reads its keys with
+//! `PyTuple_GET_SIZE`, a function's closure is read as a tuple when it
+//! is called). CPython's compiler hands each the container
+//! it just built (`BUILD_LIST`, `BUILD_MAP`, `BUILD_TUPLE` or a tuple
+//! constant), so the stack-kind walk marks what those make and this module
+//! says which operand must be surely one. The rules are the `shapes`
+//! column of the opcode rows ([`crate::opcodes::Shapes`]).
+
+use super::kinds::{Kind, DICT, LIST, TUPLE};
+use crate::opcodes::{Shape, ShapeNeed};
+
+/// The kind bit of a shape.
+pub(super) fn bit(s: Shape) -> Kind {
+    match s {
+        Shape::Tuple => TUPLE,
+        Shape::List => LIST,
+        Shape::Dict => DICT,
+    }
+}
+
+/// The operands `need` asks of `read` (the values an instruction reads,
+/// deepest first) with argument `raw`, as (index in `read`, shape), each
+/// one that is not surely of its shape.
+pub(super) fn unmet(need: ShapeNeed, raw: u32, read: &[Kind]) -> Vec<(usize, Shape)> {
+    let n = read.len();
+    let mut want: Vec<(usize, Shape)> = Vec::new();
+    match need {
+        ShapeNeed::None => {}
+        ShapeNeed::Deepest(s) if n > 0 => want.push((0, s)),
+        ShapeNeed::Top(s) if n > 0 => want.push((n - 1, s)),
+        ShapeNeed::FunctionParts { above } => {
+            // NB: under the code object: closure (8), annotations (4),
+            // keyword defaults (2), defaults (1), in that order downwards.
+            let mut at = n.checked_sub(usize::from(above));
+            for flag in [8u32, 4, 2, 1] {
+                if raw & flag == 0 {
+                    continue;
+                }
+                let Some(i) = at.and_then(|a| a.checked_sub(1)) else {
+                    break;
+                };
+                // NB: defaults (1) are read as a tuple too, but 3.12+
+                // generic functions pass them in from a parameter
+                // (`.defaults`), which no local rule can prove a tuple.
+                if flag == 8 {
+                    want.push((i, Shape::Tuple));
+                }
+                at = Some(i);
+            }
+        }
+        ShapeNeed::FunctionAttribute if n >= 2 && raw == 8 => {
+            want.push((n - 2, Shape::Tuple));
+        }
+        _ => {}
+    }
+    want.retain(|&(i, s)| read[i] != bit(s));
+    want
+}
+
+/// The type's name, for messages.
+pub(super) fn name(s: Shape) -> &'static str {
+    match s {
+        Shape::Tuple => "a tuple",
+        Shape::List => "a list",
+        Shape::Dict => "a dict",
+    }
+}
