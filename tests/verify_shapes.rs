@@ -229,3 +229,156 @@ fn kw_names_needs_a_tuple_of_strings() {
         assert!(refused > 0, "{v}: no KW_NAMES in the corpus");
     }
 }
+
+/// `f` with `seq` inserted after RESUME (3.11+) or at the start.
+fn with_prefix(f: &Function, t: &OpTable, seq: Vec<pyrewrite::ir::Instr>) -> Function {
+    let mut g = f.clone();
+    let at = f.blocks[0]
+        .instrs
+        .iter()
+        .rposition(|i| t.get(i.op).is_some_and(|o| o.name == "RESUME"))
+        .map_or(0, |k| k + 1);
+    g.blocks[0].instrs.splice(at..at, seq);
+    g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    g
+}
+
+fn ins(t: &OpTable, name: &str, arg: Arg) -> pyrewrite::ir::Instr {
+    pyrewrite::ir::Instr::new(code(t, name).unwrap(), arg)
+}
+
+/// A plain function of `v` with a constant that verifies.
+fn plain(v: PyVersion) -> (Marshal, Function) {
+    functions(v)
+        .into_iter()
+        .find(|(m, f)| {
+            !f.consts.is_empty() && f.flags & 0x1A0 == 0 && verify::verify_in(f, m).is_ok()
+        })
+        .unwrap()
+}
+
+#[test]
+fn closure_items_must_be_cells() {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| !v.at_least(13)) {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (closure, load) = (
+            code(t, "LOAD_CLOSURE").unwrap(),
+            code(t, "LOAD_CONST").unwrap(),
+        );
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            let Some(&(b, i)) = sites(&f, closure).first() else {
+                continue;
+            };
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            let mut g = f.clone();
+            g.blocks[b].instrs[i] = pyrewrite::ir::Instr::new(load, Arg::Const(ConstIdx(0)));
+            let errs = errors(&m, &g, Invariant::StackKind);
+            assert!(
+                errs.iter().any(|e| e.contains("a tuple of cells")),
+                "{v}: {errs:?}"
+            );
+            refused += 1;
+        }
+        assert!(refused > 0, "{v}: no closure in the corpus");
+    }
+}
+
+#[test]
+fn pop_except_restores_only_the_saved_state() {
+    for v in [PyVersion::new(3, 9), PyVersion::new(3, 10)] {
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = plain(v);
+        let c = Arg::Const(ConstIdx(0));
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                ins(t, "LOAD_CONST", c),
+                ins(t, "LOAD_CONST", c),
+                ins(t, "LOAD_CONST", c),
+                ins(t, "POP_EXCEPT", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter().any(|e| e.contains("saved exception state")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn intrinsics_get_the_container_they_cast_to() {
+    for v in PyVersion::SUPPORTED {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = plain(v);
+        let c = Arg::Const(ConstIdx(0));
+        let idx = |list: &[&str], name: &str| {
+            list.iter()
+                .position(|n| *n == name)
+                .map(|i| Arg::Int(i as u32))
+        };
+        // PREP_RERAISE_STAR (3.11 opcode, 3.12+ intrinsic) wants a list of exceptions.
+        let prep = if v == PyVersion::new(3, 11) {
+            Some(ins(t, "PREP_RERAISE_STAR", Arg::None))
+        } else {
+            idx(t.intrinsic2, "INTRINSIC_PREP_RERAISE_STAR").map(|a| ins(t, "CALL_INTRINSIC_2", a))
+        };
+        if let Some(p) = prep {
+            let bad = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "LOAD_CONST", c),
+                    p,
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            let errs = errors(&m, &bad, Invariant::StackKind);
+            assert!(
+                errs.iter().any(|e| e.contains("needs a list")),
+                "{v}: {errs:?}"
+            );
+            let good = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "BUILD_LIST", Arg::Int(0)),
+                    p,
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            assert_eq!(
+                errors(&m, &good, Invariant::StackKind),
+                Vec::<String>::new(),
+                "{v}: a list is fine"
+            );
+        }
+        if let Some(a) = idx(t.intrinsic1, "INTRINSIC_LIST_TO_TUPLE") {
+            let bad = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "CALL_INTRINSIC_1", a),
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            assert!(
+                !errors(&m, &bad, Invariant::StackKind).is_empty(),
+                "{v}: LIST_TO_TUPLE of a constant"
+            );
+        }
+    }
+}

@@ -532,6 +532,9 @@ def kinds_rule(minor, name, facts=None):
         # NB: 3.9/3.10 find the unwinder's exception type on top; with
         # anything else WITH_EXCEPT_START calls what lies 7 deep.
         needs = "ExceptionTop"
+    elif name == "POP_EXCEPT" and minor in (9, 10):
+        # NB: ceval.c restores exc_info from the three values it pops.
+        needs = "SavedState"
     elif name in _NEEDS_ANYTHING or name == "RETURN_GENERATOR" or (name == "POP_TOP" and minor >= 14):
         # NB: 3.14's POP_TOP closes its value with PyStackRef_XCLOSE (NULL-safe).
         needs = "Anything"
@@ -558,6 +561,8 @@ def kinds_rule(minor, name, facts=None):
         makes = "Local"
     elif name == "LOAD_CONST":
         makes = "Const"
+    elif name == "LOAD_CLOSURE":
+        makes = "Cell"
     elif name == "MAKE_FUNCTION":
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":
@@ -607,6 +612,18 @@ _MAKES_SHAPE = {"Tuple": "BUILD_TUPLE BUILD_TUPLE_UNPACK BUILD_TUPLE_UNPACK_WITH
                 "Dict": "BUILD_MAP BUILD_CONST_KEY_MAP BUILD_MAP_UNPACK BUILD_MAP_UNPACK_WITH_CALL"}
 
 
+def intrinsic_need(name):
+    """What an intrinsic function needs of its top operand (intrinsics.c)."""
+    # NB: each casts or reads it as this type with only a debug assert.
+    # INTRINSIC_SUBSCRIPT_GENERIC also wants a tuple, but the compiler
+    # hands it one kept in a local (.type_params), which no stack rule sees;
+    # INTRINSIC_TYPEVAR_WITH_CONSTRAINTS gets a function that evaluates
+    # the constraints lazily, not the tuple.
+    return {"INTRINSIC_LIST_TO_TUPLE": "Top(Shape::List)",
+            "INTRINSIC_TYPEALIAS": "Top(Shape::Tuple)",
+            "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::List)"}.get(name, "None")
+
+
 def shapes_rule(minor, name):
     """Container types made and needed (opcodes::Shapes)."""
     # NB: ceval.c/bytecodes.c cast these operands unchecked: LIST_APPEND
@@ -625,6 +642,10 @@ def shapes_rule(minor, name):
         needs = "FunctionParts { above: %d }" % (1 if minor >= 11 else 2)
     elif name == "SET_FUNCTION_ATTRIBUTE":
         needs = "FunctionAttribute"
+    elif name == "PREP_RERAISE_STAR":
+        needs = "Top(Shape::List)"
+    elif name in ("CALL_INTRINSIC_1", "CALL_INTRINSIC_2"):
+        needs = "Intrinsic" + name[-1]
     if makes is None and needs == "None":
         return "Shapes::NONE"
     return "Shapes { makes: %s, needs: ShapeNeed::%s }" % ("Some(Shape::%s)" % makes if makes else "None", needs)
@@ -885,6 +906,8 @@ def emit(f, ops, effects):
     w("    nb_ops: &[%s]," % ", ".join("(%s, %s)" % (rs_str(a), rs_str(b)) for a, b in f.get("nb_ops", [])))
     w("    intrinsic1: %s," % rs_str_list(f.get("intrinsic1", [])))
     w("    intrinsic2: %s," % rs_str_list(f.get("intrinsic2", [])))
+    for which in ("intrinsic1", "intrinsic2"):
+        w("    %s_needs: &[%s]," % (which, ", ".join("ShapeNeed::" + intrinsic_need(n) for n in f.get(which, []))))
     w("    special_method_names: %s," % rs_str_list(f.get("special_method_names", [])))
     w("    common_constants: %s," % rs_str_list(f.get("common_constants", [])))
     w("    format_value_converters: %s," % rs_str_list(f.get("format_value_converters", [])))

@@ -156,6 +156,11 @@ pub enum ShapeNeed {
     /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: with argument 8 (closure) the
     /// value under the function is a tuple.
     FunctionAttribute,
+    /// `CALL_INTRINSIC_1`: what [`OpTable::intrinsic1_needs`] says for
+    /// the function its argument picks.
+    Intrinsic1,
+    /// `CALL_INTRINSIC_2`: likewise, [`OpTable::intrinsic2_needs`].
+    Intrinsic2,
 }
 
 /// An instruction's effect on the frame's block stack (3.8-3.10 only;
@@ -247,6 +252,10 @@ pub enum Needs {
     /// made: 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` and
     /// `POP_EXCEPT` use it as one unchecked; what lies below is not checked.
     ExceptionTop,
+    /// 3.9/3.10 `POP_EXCEPT`: the three values read are the saved
+    /// exception state a handler's entry pushed; it puts them back as the
+    /// thread's current exception (type, value, traceback) unchecked.
+    SavedState,
 }
 
 /// What an instruction pushes (after the kept values), or how it
@@ -270,6 +279,9 @@ pub enum Makes {
     /// With argument bit 0 set, a possibly-NULL value over the result
     /// (`LOAD_GLOBAL`, `LOAD_ATTR`, `LOAD_SUPER_ATTR` 3.13+).
     NullAboveIfBit0,
+    /// A cell (`LOAD_CLOSURE` 3.8-3.12): a `BUILD_TUPLE` of cells only is
+    /// a closure.
+    Cell,
     /// A constant: a generator's code object is told apart, so that the
     /// function made from it is known to return an iterator.
     Const,
@@ -467,6 +479,10 @@ pub struct OpTable {
     pub intrinsic1: &'static [&'static str],
     /// `opcode._intrinsic_2_descs` (3.12+, else empty).
     pub intrinsic2: &'static [&'static str],
+    /// What each `intrinsic1` function needs of its operand (on top).
+    pub intrinsic1_needs: &'static [ShapeNeed],
+    /// What each `intrinsic2` function needs of its operands.
+    pub intrinsic2_needs: &'static [ShapeNeed],
     /// `opcode._special_method_names` (3.14+, else empty).
     pub special_method_names: &'static [&'static str],
     /// `opcode._common_constants` as `dis` prints them (3.14+, else empty).

@@ -44,6 +44,8 @@ pub static TABLE: OpTable = OpTable {
     ],
     intrinsic1: &[],
     intrinsic2: &[],
+    intrinsic1_needs: &[],
+    intrinsic2_needs: &[],
     special_method_names: &[],
     common_constants: &[],
     format_value_converters: &["", "str", "repr", "ascii"],
@@ -2699,7 +2701,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::List),
+            },
         },
     }),
     Some(OpInfo {
@@ -4046,7 +4051,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Cell,
+            },
             generator_only: false,
             locals: LocalUse::None,
             lands_after: None,

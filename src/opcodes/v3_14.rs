@@ -65,6 +65,28 @@ pub static TABLE: OpTable = OpTable {
         "INTRINSIC_SET_FUNCTION_TYPE_PARAMS",
         "INTRINSIC_SET_TYPEPARAM_DEFAULT",
     ],
+    intrinsic1_needs: &[
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::Top(Shape::List),
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::Top(Shape::Tuple),
+    ],
+    intrinsic2_needs: &[
+        ShapeNeed::None,
+        ShapeNeed::Top(Shape::List),
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+        ShapeNeed::None,
+    ],
     special_method_names: &["__enter__", "__exit__", "__aenter__", "__aexit__"],
     common_constants: &[
         "AssertionError",
@@ -1903,7 +1925,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Intrinsic1,
+            },
         },
     }),
     Some(OpInfo {
@@ -1933,7 +1958,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: None,
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Intrinsic2,
+            },
         },
     }),
     Some(OpInfo {

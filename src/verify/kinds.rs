@@ -50,6 +50,12 @@ const EXN: Kind = 128;
 pub(super) const TUPLE: Kind = 256;
 pub(super) const LIST: Kind = 512;
 pub(super) const DICT: Kind = 1024;
+/// A cell (`LOAD_CLOSURE`; 3.13+ `LOAD_FAST` of a cell or free slot), and
+/// a tuple made only of cells: a closure.
+pub(super) const CELL: Kind = 2048;
+pub(super) const CLOSURE: Kind = 4096;
+/// `co_localspluskinds` bits of cell and free slots.
+const CO_FAST_CELL_OR_FREE: u8 = 0x40 | 0x80;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
 const CO_GENERATOR: u32 = 0x20;
 /// `co_flags` bit of async generator functions.
@@ -68,6 +74,8 @@ fn describe(k: Kind) -> String {
         (TUPLE, "a tuple"),
         (LIST, "a list"),
         (DICT, "a dict"),
+        (CELL, "a cell"),
+        (CLOSURE, "a tuple of cells (a closure)"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
         (
@@ -323,14 +331,14 @@ impl Walk<'_> {
             report,
             k,
         );
-        for (i, shape) in shapes::unmet(info.facts.shapes.needs, raw, &s[base..]) {
+        for (i, want) in shapes::unmet(t, info.facts.shapes.needs, raw, &s[base..]) {
             report(
                 k,
                 Invariant::StackKind,
                 format!(
                     "{} needs {} {} deep in the stack, but it holds {} here (it is cast without a check)",
                     info.name,
-                    shapes::name(shape),
+                    describe(want),
                     d as usize - base - i,
                     describe(s[base + i])
                 ),
@@ -462,7 +470,19 @@ impl Walk<'_> {
                 if let (Some(top), Arg::Local(i)) = (new.last_mut(), ins.arg) {
                     if Some(i) == self.iter_local {
                         *top = ITER;
+                    } else if self
+                        .f
+                        .localspluskinds
+                        .get(i as usize)
+                        .is_some_and(|k| k & CO_FAST_CELL_OR_FREE != 0)
+                    {
+                        *top = CELL;
                     }
+                }
+            }
+            Makes::Cell => {
+                if let Some(top) = new.last_mut() {
+                    *top = CELL;
                 }
             }
             _ => {
@@ -473,7 +493,9 @@ impl Walk<'_> {
         }
         if let (Some(shape), true) = (info.facts.shapes.makes, fresh > 0) {
             if let Some(top) = s.last_mut() {
-                *top = shapes::bit(shape);
+                // NB: a tuple made of cells only is a closure.
+                let closure = shape == crate::opcodes::Shape::Tuple && consumed == CELL;
+                *top = if closure { CLOSURE } else { shapes::bit(shape) };
             }
         }
         Some(s)
@@ -564,6 +586,17 @@ impl Walk<'_> {
                     bad(0, "an iterator (from GET_ITER or its kin)");
                 }
                 None
+            }
+            Needs::SavedState => {
+                for i in n.saturating_sub(3)..n {
+                    if read[i] != EXC {
+                        bad(
+                            i,
+                            "the saved exception state (pushed at the handler's entry)",
+                        );
+                    }
+                }
+                return;
             }
             Needs::NullDeepest => Some(0),
             Needs::NullSecond => Some(1),

@@ -2,15 +2,15 @@
 //! `PyTupleObject *`, `PyListObject *` or `PyDictObject *` without a check
 //! (bytecodes.c/ceval.c: `LIST_APPEND` and `LIST_EXTEND` to a list,
 //! `MAP_ADD` to a dict, 3.11+ `MATCH_KEYS` reads its keys with
-//! `PyTuple_GET_SIZE`, a function's closure is read as a tuple when it
-//! is called). CPython's compiler hands each the container
+//! `PyTuple_GET_SIZE`, a function's closure is read as a tuple of cells
+//! when it is called: `LOAD_DEREF` casts each item to `PyCellObject *`). CPython's compiler hands each the container
 //! it just built (`BUILD_LIST`, `BUILD_MAP`, `BUILD_TUPLE` or a tuple
-//! constant), so the stack-kind walk marks what those make and this module
+//! constant; a closure is a `BUILD_TUPLE` of `LOAD_CLOSURE`s), so the stack-kind walk marks what those make and this module
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, DICT, LIST, TUPLE};
-use crate::opcodes::{Shape, ShapeNeed};
+use super::kinds::{Kind, CLOSURE, DICT, LIST, TUPLE};
+use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// The kind bit of a shape.
 pub(super) fn bit(s: Shape) -> Kind {
@@ -22,15 +22,28 @@ pub(super) fn bit(s: Shape) -> Kind {
 }
 
 /// The operands `need` asks of `read` (the values an instruction reads,
-/// deepest first) with argument `raw`, as (index in `read`, shape), each
-/// one that is not surely of its shape.
-pub(super) fn unmet(need: ShapeNeed, raw: u32, read: &[Kind]) -> Vec<(usize, Shape)> {
+/// deepest first) with argument `raw`, as (index in `read`, the kind it
+/// must surely be), each one that is not.
+pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Vec<(usize, Kind)> {
     let n = read.len();
-    let mut want: Vec<(usize, Shape)> = Vec::new();
+    let need = match need {
+        ShapeNeed::Intrinsic1 => t
+            .intrinsic1_needs
+            .get(raw as usize)
+            .copied()
+            .unwrap_or(ShapeNeed::None),
+        ShapeNeed::Intrinsic2 => t
+            .intrinsic2_needs
+            .get(raw as usize)
+            .copied()
+            .unwrap_or(ShapeNeed::None),
+        other => other,
+    };
+    let mut want: Vec<(usize, Kind)> = Vec::new();
     match need {
         ShapeNeed::None => {}
-        ShapeNeed::Deepest(s) if n > 0 => want.push((0, s)),
-        ShapeNeed::Top(s) if n > 0 => want.push((n - 1, s)),
+        ShapeNeed::Deepest(s) if n > 0 => want.push((0, bit(s))),
+        ShapeNeed::Top(s) if n > 0 => want.push((n - 1, bit(s))),
         ShapeNeed::FunctionParts { above } => {
             // NB: under the code object: closure (8), annotations (4),
             // keyword defaults (2), defaults (1), in that order downwards.
@@ -46,25 +59,16 @@ pub(super) fn unmet(need: ShapeNeed, raw: u32, read: &[Kind]) -> Vec<(usize, Sha
                 // generic functions pass them in from a parameter
                 // (`.defaults`), which no local rule can prove a tuple.
                 if flag == 8 {
-                    want.push((i, Shape::Tuple));
+                    want.push((i, CLOSURE));
                 }
                 at = Some(i);
             }
         }
         ShapeNeed::FunctionAttribute if n >= 2 && raw == 8 => {
-            want.push((n - 2, Shape::Tuple));
+            want.push((n - 2, CLOSURE));
         }
         _ => {}
     }
-    want.retain(|&(i, s)| read[i] != bit(s));
+    want.retain(|&(i, k)| read[i] != k);
     want
-}
-
-/// The type's name, for messages.
-pub(super) fn name(s: Shape) -> &'static str {
-    match s {
-        Shape::Tuple => "a tuple",
-        Shape::List => "a list",
-        Shape::Dict => "a dict",
-    }
 }
