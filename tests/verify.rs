@@ -920,7 +920,7 @@ fn for_iter_lands_past_its_end_for() {
         };
         let mut g = f.clone();
         g.blocks[b].instrs[i].arg = Arg::Jump(next.label);
-        let lands = opcodes::table(v).unwrap().facts(fi).lands_after.is_some();
+        let lands = !opcodes::table(v).unwrap().facts(fi).lands_after.is_empty();
         assert_eq!(lands, v.at_least(12), "{v}: the lands_after column");
         if lands {
             let first = f.blocks[at..]
@@ -940,6 +940,22 @@ fn for_iter_lands_past_its_end_for() {
                 Invariant::JumpTarget,
                 Some((b, i)),
                 &Limits::CPYTHON,
+            );
+            // 3.13 also skips the POP_TOP after END_FOR (JUMPBY(oparg + 2)).
+            let (eb, ei) = (at..f.blocks.len())
+                .flat_map(|x| (0..f.blocks[x].instrs.len()).map(move |y| (x, y)))
+                .nth(1)
+                .unwrap();
+            let mut g = f.clone();
+            g.blocks[eb].instrs[ei].op = op(v, "NOP").unwrap();
+            let errs = verify::verify(&g).err().unwrap_or_default();
+            let caught = errs
+                .iter()
+                .any(|e| e.invariant == Invariant::JumpTarget && e.message.contains("POP_TOP"));
+            assert_eq!(
+                caught,
+                v == PyVersion::new(3, 13),
+                "{v}: the instruction after END_FOR: {errs:?}"
             );
         } else {
             let errs = verify::verify(&g).err().unwrap_or_default();

@@ -592,6 +592,17 @@ def local_use_rule(minor, name):
             "MAKE_CELL": "Bind", "COPY_FREE_VARS": "BindFree"}.get(name, "None")
 
 
+def lands_after_rule(minor, name):
+    """What a jump skips at its target (OpFacts::lands_after)."""
+    # NB: 3.12 FOR_ITER's exhaustion does JUMPBY(oparg + 1) past END_FOR;
+    # 3.13 JUMPBY(oparg + 2) past END_FOR and POP_TOP (seen: a POP_TOP
+    # there replaced by STORE_NAME never runs); 3.14 skips END_FOR and
+    # lands on POP_ITER.
+    if name != "FOR_ITER" or minor < 12:
+        return "&[]"
+    return "&[Opcode::EndFor, Opcode::PopTop]" if minor == 13 else "&[Opcode::EndFor]"
+
+
 def block_use_rule(minor, name):
     """What an opcode does to the 3.8-3.10 block stack (opcodes::BlockUse)."""
     # NB: ceval.c: SETUP_* call PyFrame_BlockSetup; POP_BLOCK, POP_EXCEPT and
@@ -776,7 +787,7 @@ def row_facts(f, ops):
             "generator_only": name in ("YIELD_VALUE", "YIELD_FROM", "GEN_START", "RETURN_GENERATOR"),
             "locals": local_use_rule(minor, name),
             # NB: 3.12+ FOR_ITER's exhaustion does JUMPBY(oparg + 1) past the END_FOR it targets.
-            "lands_after": "Some(Opcode::EndFor)" if name == "FOR_ITER" and minor >= 12 else "None",
+            "lands_after": lands_after_rule(minor, name),
             "block": block_use_rule(minor, name),
             "shapes": shapes_rule(minor, name),
         }

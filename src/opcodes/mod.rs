@@ -91,11 +91,12 @@ pub struct OpFacts {
     /// What it does to the local variable slots its argument names (the
     /// verifier's definite-assignment rule, src/verify/locals.rs).
     pub locals: LocalUse,
-    /// The jump lands one instruction past its target, which must be this
-    /// opcode: 3.12+ `FOR_ITER`, when the iterator is exhausted, skips the
-    /// `END_FOR` it names (bytecodes.c `JUMPBY(oparg + 1)`, asserting the
-    /// `END_FOR`); any other instruction there would be skipped unrun.
-    pub lands_after: Option<Opcode>,
+    /// The jump lands past the instructions at its target, which must be
+    /// these, in order: 3.12+ `FOR_ITER`, when the iterator is exhausted,
+    /// skips the `END_FOR` it names (3.13: and the `POP_TOP` after it,
+    /// `JUMPBY(oparg + 2)`); any other instruction there would be skipped
+    /// unrun. Empty for every other jump.
+    pub lands_after: &'static [Opcode],
     /// What it does to the 3.8-3.10 block stack (`SETUP_*` push a block,
     /// `POP_BLOCK` and kin pop one; src/verify/blocks.rs).
     pub block: BlockUse,
@@ -326,7 +327,7 @@ impl OpFacts {
         kinds: StackKinds::PLAIN,
         generator_only: false,
         locals: LocalUse::None,
-        lands_after: None,
+        lands_after: &[],
         block: BlockUse::None,
         shapes: Shapes::NONE,
     };

@@ -354,14 +354,12 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
         leads_to_code[i] = any;
     }
     // The first instruction control reaches at label `l`.
-    let resolve = |l: Label| -> Result<&Instr, String> {
+    // The instructions control reaches at label `l`, in layout order.
+    let resolve = |l: Label| -> Result<Box<dyn Iterator<Item = &Instr> + '_>, String> {
         match index.get(&l) {
             None => Err(format!("{l} is no block")),
             Some(&i) if !leads_to_code[i] => Err(format!("{l} is past the last instruction")),
-            Some(&i) => Ok(f.blocks[i..]
-                .iter()
-                .find_map(|b| b.instrs.first())
-                .expect("leads to code")),
+            Some(&i) => Ok(Box::new(f.blocks[i..].iter().flat_map(|b| b.instrs.iter()))),
         }
     };
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -376,24 +374,29 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                         Some(k),
                         format!("{name} jumps to {m}"),
                     ),
-                    Ok(to) => {
-                        let want = t.facts(ins.op).lands_after;
-                        if let Some(want) = want.filter(|&w| t.opcode(to.op) != Some(w)) {
-                            let there = t.get(to.op).map_or("?", |i| i.name);
+                    Ok(mut at) => {
+                        // NB: the instructions it skips must be these, in order.
+                        for &want in t.facts(ins.op).lands_after {
+                            let there = at.next().map(|i| i.op);
+                            if there.and_then(|o| t.opcode(o)) == Some(want) {
+                                continue;
+                            }
+                            let there = there.and_then(|o| t.get(o)).map_or("nothing", |i| i.name);
                             let want = t.info(want).map_or("?", |i| i.name);
                             sink.at(
                                 f,
                                 I::JumpTarget,
                                 bi,
                                 Some(k),
-                                format!("{name} lands past the instruction at its target, which must be {want} (it skips it unrun), not {there}"),
+                                format!("{name} lands past the instructions at its target, which must be {} (it skips them unrun), but {want} is {there} there", skipped(t, t.facts(ins.op).lands_after)),
                             );
+                            break;
                         }
                     }
                 }
             }
             if let Some(h) = ins.handler {
-                if let Err(m) = resolve(h.target) {
+                if let Err(m) = resolve(h.target).map(|_| ()) {
                     sink.at(f, I::Handler, bi, Some(k), format!("handler {m}"));
                 }
                 let need = i64::from(h.depth) + 1 + i64::from(h.lasti);
@@ -585,4 +588,12 @@ fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
             ),
         );
     }
+}
+
+/// `END_FOR, POP_TOP`: the names of what a jump skips.
+fn skipped(t: &OpTable, ops: &[crate::opcodes::Opcode]) -> String {
+    ops.iter()
+        .map(|&o| t.info(o).map_or("?", |i| i.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
