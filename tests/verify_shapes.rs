@@ -382,3 +382,74 @@ fn intrinsics_get_the_container_they_cast_to() {
         }
     }
 }
+
+/// 3.8's `finally` state: BEGIN_FINALLY's six slots (one NULL at run
+/// time) and a handler's saved exception state are no objects; POP_FINALLY
+/// with a nonzero argument keeps an object over them, and takes 0 or 1.
+#[test]
+fn finally_state_of_3_8_is_no_object() {
+    let v = PyVersion::new(3, 8);
+    if support::corpus_pyc_files(v).is_empty() {
+        return;
+    }
+    let t = opcodes::table(v).unwrap();
+    let (m, f) = plain(v);
+    let c = Arg::Const(ConstIdx(0));
+    let begin = || ins(t, "BEGIN_FINALLY", Arg::None);
+    let pop = || ins(t, "POP_TOP", Arg::None);
+    let bad = with_prefix(&f, t, vec![begin(), pop()]);
+    let errs = errors(&m, &bad, Invariant::StackKind);
+    assert!(
+        errs.iter().any(|e| e.contains("saved exception state")),
+        "{errs:?}"
+    );
+    // NB: POP_FINALLY 1 keeps the top: here one of BEGIN_FINALLY's slots.
+    let bad = with_prefix(
+        &f,
+        t,
+        vec![
+            ins(t, "LOAD_CONST", c),
+            begin(),
+            ins(t, "POP_FINALLY", Arg::Int(1)),
+            pop(),
+        ],
+    );
+    let errs = errors(&m, &bad, Invariant::StackKind);
+    assert!(
+        errs.iter().any(|e| e.contains("the value it keeps")),
+        "{errs:?}"
+    );
+    let good = with_prefix(
+        &f,
+        t,
+        vec![
+            begin(),
+            ins(t, "LOAD_CONST", c),
+            ins(t, "POP_FINALLY", Arg::Int(1)),
+            pop(),
+        ],
+    );
+    assert_eq!(
+        errors(&m, &good, Invariant::StackKind),
+        Vec::<String>::new()
+    );
+    let good = with_prefix(&f, t, vec![begin(), ins(t, "POP_FINALLY", Arg::Int(0))]);
+    assert_eq!(
+        errors(&m, &good, Invariant::StackKind),
+        Vec::<String>::new()
+    );
+    let odd = with_prefix(
+        &f,
+        t,
+        vec![
+            begin(),
+            ins(t, "LOAD_CONST", c),
+            ins(t, "POP_FINALLY", Arg::Int(57)),
+            pop(),
+        ],
+    );
+    assert!(
+        !errors(&m, &odd, Invariant::ArgRange).is_empty(),
+        "POP_FINALLY 57"
+    );
+}

@@ -435,6 +435,9 @@ def pushes_rule(minor, name):
     # from the start (see stackdepth::entry_depth); RETURN_GENERATOR makes it.
     if name == "RETURN_GENERATOR":
         return "Count::Fixed(1)"
+    # NB: 3.8 POP_FINALLY 1 keeps the value over the finally state it pops.
+    if name == "POP_FINALLY":
+        return "Count::Arg"
     if name == "WITH_EXCEPT_START" and minor >= 9:
         return "Count::Fixed(%d)" % (with_except_start_reads(minor) + 1)
     # NB: an unpack pops its sequence and pushes its items; by net effect
@@ -532,6 +535,8 @@ def kinds_rule(minor, name, facts=None):
         # NB: 3.9/3.10 find the unwinder's exception type on top; with
         # anything else WITH_EXCEPT_START calls what lies 7 deep.
         needs = "ExceptionTop"
+    elif name == "POP_FINALLY":
+        needs = "PreservedTop"
     elif name == "POP_EXCEPT" and minor in (9, 10):
         # NB: ceval.c restores exc_info from the three values it pops.
         needs = "SavedState"
@@ -563,6 +568,8 @@ def kinds_rule(minor, name, facts=None):
         makes = "Const"
     elif name == "LOAD_CLOSURE":
         makes = "Cell"
+    elif name == "BEGIN_FINALLY":
+        makes = "SavedState"
     elif name == "MAKE_FUNCTION":
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":

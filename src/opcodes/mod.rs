@@ -253,6 +253,10 @@ pub enum Needs {
     /// made: 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` and
     /// `POP_EXCEPT` use it as one unchecked; what lies below is not checked.
     ExceptionTop,
+    /// 3.8 `POP_FINALLY`: with a nonzero argument the top value read is
+    /// an object (the value it keeps over the `finally` state it pops,
+    /// which may be NULL); the rest may be anything.
+    PreservedTop,
     /// 3.9/3.10 `POP_EXCEPT`: the three values read are the saved
     /// exception state a handler's entry pushed; it puts them back as the
     /// thread's current exception (type, value, traceback) unchecked.
@@ -280,6 +284,10 @@ pub enum Makes {
     /// With argument bit 0 set, a possibly-NULL value over the result
     /// (`LOAD_GLOBAL`, `LOAD_ATTR`, `LOAD_SUPER_ATTR` 3.13+).
     NullAboveIfBit0,
+    /// The state of a 3.8 `finally` entered normally: `BEGIN_FINALLY`
+    /// pushes one NULL where the compiler counts six slots; none of them
+    /// is an object.
+    SavedState,
     /// A cell (`LOAD_CLOSURE` 3.8-3.12): a `BUILD_TUPLE` of cells only is
     /// a closure.
     Cell,

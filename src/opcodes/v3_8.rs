@@ -921,7 +921,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::Anything,
-                makes: Makes::Objects,
+                makes: Makes::SavedState,
             },
             generator_only: false,
             locals: LocalUse::None,
@@ -3526,12 +3526,12 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Arg),
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::Anything,
+                needs: Needs::PreservedTop,
                 makes: Makes::Objects,
             },
             generator_only: false,

@@ -109,18 +109,16 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     if f.blocks.is_empty() {
         return;
     }
-    // NB: 3.8's compile-time model of `finally` (BEGIN_FINALLY counts six
-    // values where the interpreter pushes one NULL, POP_FINALLY) does not
-    // follow the runtime stack, so its saved exception state is not told
-    // apart there; 3.9 and 3.10 push the six values of ceval.c's unwinder.
-    let exc_state = t.code(crate::opcodes::Opcode::BeginFinally).is_none();
+    // NB: 3.8's POP_FINALLY and END_FINALLY pop a block only when they
+    // find an exception, which no static count follows (see blocks.rs).
+    let track_blocks = t.code(crate::opcodes::Opcode::BeginFinally).is_none();
     let w = Walk {
         f,
         m,
         t,
         by_label: LabelIndex::new(&f.blocks).0,
         iter_local: implicit_iterator(f, m),
-        exc_state,
+        track_blocks,
     };
     let mut entry: Vec<Option<State>> = vec![None; f.blocks.len()];
     // NB: 3.10 counts the value GEN_START pops, pushed on the first
@@ -241,8 +239,8 @@ struct Walk<'f> {
     t: &'static OpTable,
     by_label: LabelIndex,
     iter_local: Option<u32>,
-    /// Handlers of SETUP_* instructions push the saved exception state.
-    exc_state: bool,
+    /// Follow the 3.9/3.10 block stack ([`blocks`]).
+    track_blocks: bool,
 }
 
 type Report<'r> = dyn FnMut(usize, Invariant, String) + 'r;
@@ -328,6 +326,7 @@ impl Walk<'_> {
             &kinds.needs,
             &s[base..],
             kinds.keep.of(raw).min(reads as u32) as usize,
+            raw != 0,
             report,
             k,
         );
@@ -365,7 +364,7 @@ impl Walk<'_> {
         let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
             .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
         let mut handler_blocks = None;
-        if self.exc_state {
+        if self.track_blocks {
             match blocks::step(
                 info.facts.block,
                 info.name,
@@ -392,12 +391,7 @@ impl Walk<'_> {
                     let mut js = s[..keep_to].to_vec();
                     js.resize(keep_to.max((jd - fresh_top) as usize), OBJ);
                     if fresh_top > 0 {
-                        let (saved, new) = if self.exc_state {
-                            (EXC, EXN)
-                        } else {
-                            (OBJ, OBJ)
-                        };
-                        js.extend([saved, saved, saved, new, new, new]);
+                        js.extend([EXC, EXC, EXC, EXN, EXN, EXN]);
                     }
                     let mut jf = frame.clone();
                     if let Some(hb) = handler_blocks.take() {
@@ -480,6 +474,7 @@ impl Walk<'_> {
                     }
                 }
             }
+            Makes::SavedState => new.fill(EXC),
             Makes::Cell => {
                 if let Some(top) = new.last_mut() {
                     *top = CELL;
@@ -562,6 +557,7 @@ impl Walk<'_> {
         needs: &Needs,
         read: &[Kind],
         keep: usize,
+        raw_arg_nonzero: bool,
         report: &mut Report<'_>,
         k: usize,
     ) {
@@ -586,6 +582,12 @@ impl Walk<'_> {
                     bad(0, "an iterator (from GET_ITER or its kin)");
                 }
                 None
+            }
+            Needs::PreservedTop => {
+                if raw_arg_nonzero && n > 0 && !is_object(read[n - 1]) {
+                    bad(n - 1, "an object (the value it keeps)");
+                }
+                return;
             }
             Needs::SavedState => {
                 for i in n.saturating_sub(3)..n {

@@ -69,6 +69,10 @@ pub(super) fn argument_rule(
         O::CallFunctionEx if arg > 1 => {
             Some(format!("CALL_FUNCTION_EX {arg}: the argument is 0 or 1"))
         }
+        // NB: 3.8 POP_FINALLY keeps the top value when its argument is
+        // nonzero; the compiler writes 0 or 1, and the stack model counts
+        // the argument as the values it keeps.
+        O::PopFinally if arg > 1 => Some(format!("POP_FINALLY {arg}: the argument is 0 or 1")),
         // NB: CPython hands the value below to the function constructor as
         // a code object unchecked; the compiler always loads it right before
         // (3.8-3.10: the code, then its qualified name).
