@@ -21,8 +21,13 @@
 //! - every path into an instruction has the same block stack (the
 //!   interpreter does not know which path it came by).
 //!
-//! 3.8 is not followed: its `POP_FINALLY` and `END_FINALLY` pop a block
-//! only when they find an exception, which no static count can tell.
+//! 3.8's `POP_FINALLY` and `END_FINALLY` pop the handler's block only when
+//! they find an exception, which no static count can tell. There the walk
+//! keeps a lower bound instead: a handler's entry counts its block, those
+//! two pop nothing, paths meet at the smaller count, and only the first
+//! rule is checked (a pop needs a block on every path). A `finally` body
+//! entered normally has exactly the count, entered by an exception one
+//! more, so the bound is exact where it matters.
 
 use crate::opcodes::BlockUse;
 
@@ -31,15 +36,16 @@ pub(super) const MAX_BLOCKS: usize = 20;
 
 /// One instruction's effect on `blocks` (the value-stack level of each
 /// open block, innermost last). `d` is the depth before it, `pops` how
-/// many values it takes off (read and not kept), `handler_depth` the depth its handler starts at
-/// (a `SETUP_*`'s jump). Returns the blocks its handler starts with, or
-/// what is wrong.
+/// many values it takes off (read and not kept), `handler_depth` the depth
+/// its handler starts at (a `SETUP_*`'s jump); `exact`: false for 3.8's
+/// lower bound (levels and the maximum are not checked). Returns the
+/// blocks its handler starts with, or what is wrong.
 pub(super) fn step(
     use_: BlockUse,
     name: &str,
-    d: i32,
-    pops: i32,
+    (d, pops): (i32, i32),
     handler_depth: Option<i32>,
+    exact: bool,
     blocks: &mut Vec<u32>,
 ) -> Result<Option<Vec<u32>>, String> {
     if use_ == BlockUse::Pop && blocks.pop().is_none() {
@@ -47,7 +53,7 @@ pub(super) fn step(
             "{name} pops a block, and the block stack is empty here (the interpreter aborts: block stack underflow)"
         ));
     }
-    if let Some(&level) = blocks.last() {
+    if let Some(&level) = blocks.last().filter(|_| exact) {
         if d - pops < level as i32 {
             return Err(format!(
                 "{name} pops {pops} value(s) at depth {d}, below the level {level} of the enclosing try/with block (its handler would get a shorter stack than it was built for)"
@@ -60,7 +66,7 @@ pub(super) fn step(
     // NB: the unwinder pushes six values over the level (ceval.c), so the
     // level is the handler's depth less six.
     let level = handler_depth.map_or(d, |h| h - 6).max(0) as u32;
-    if blocks.len() >= MAX_BLOCKS {
+    if exact && blocks.len() >= MAX_BLOCKS {
         return Err(format!(
             "{name} opens block {} (at most {MAX_BLOCKS}: CO_MAXBLOCKS; the interpreter aborts)",
             blocks.len() + 1

@@ -110,15 +110,16 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         return;
     }
     // NB: 3.8's POP_FINALLY and END_FINALLY pop a block only when they
-    // find an exception, which no static count follows (see blocks.rs).
-    let track_blocks = t.code(crate::opcodes::Opcode::BeginFinally).is_none();
+    // find an exception, so there the block count is a lower bound (see
+    // blocks.rs); 3.9/3.10 follow the block stack exactly.
+    let exact_blocks = t.code(crate::opcodes::Opcode::BeginFinally).is_none();
     let w = Walk {
         f,
         m,
         t,
         by_label: LabelIndex::new(&f.blocks).0,
         iter_local: implicit_iterator(f, m),
-        track_blocks,
+        exact_blocks,
     };
     let mut entry: Vec<Option<State>> = vec![None; f.blocks.len()];
     // NB: 3.10 counts the value GEN_START pops, pushed on the first
@@ -152,7 +153,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             let merged = match &entry[to] {
                 None => Some(state),
                 Some(old) if old.stack.len() != state.stack.len() => None, // NB: a depth mismatch: the stack check reports it
-                Some(old) if old.frame.blocks != state.frame.blocks => {
+                Some(old) if exact_blocks && old.frame.blocks != state.frame.blocks => {
                     mixed_blocks[to] = true;
                     None
                 }
@@ -219,7 +220,13 @@ impl State {
                     .zip(&other.frame.unbound)
                     .map(|(a, b)| *a || *b)
                     .collect(),
-                blocks: self.frame.blocks.clone(),
+                // NB: a lower bound (3.8) keeps the fewer blocks; exact
+                // block stacks that differ are reported by the caller.
+                blocks: if other.frame.blocks.len() < self.frame.blocks.len() {
+                    other.frame.blocks.clone()
+                } else {
+                    self.frame.blocks.clone()
+                },
             },
         };
         (u != *self).then_some(u)
@@ -239,8 +246,8 @@ struct Walk<'f> {
     t: &'static OpTable,
     by_label: LabelIndex,
     iter_local: Option<u32>,
-    /// Follow the 3.9/3.10 block stack ([`blocks`]).
-    track_blocks: bool,
+    /// Follow the 3.9/3.10 block stack exactly, 3.8's as a lower bound ([`blocks`]).
+    exact_blocks: bool,
 }
 
 type Report<'r> = dyn FnMut(usize, Invariant, String) + 'r;
@@ -364,13 +371,13 @@ impl Walk<'_> {
         let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
             .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
         let mut handler_blocks = None;
-        if self.track_blocks {
+        {
             match blocks::step(
                 info.facts.block,
                 info.name,
-                d,
-                reads - keep as i32,
+                (d, reads - keep as i32),
                 setup_depth,
+                self.exact_blocks,
                 &mut frame.blocks,
             ) {
                 Ok(hb) => handler_blocks = hb,
