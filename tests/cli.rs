@@ -754,3 +754,32 @@ for n, t in enumerate((1_000_000_000, 1_500_000_000)):
         (1_000_000_000.into(), 1_500_000_000.into())
     );
 }
+
+/// A run killed mid-write (SIGKILL) leaves `.NAME.pyrewrite-PID-N.tmp`
+/// behind; the next run into that directory removes those of dead
+/// processes, keeps those of live ones, and never takes them for input.
+#[test]
+fn temporary_files_of_a_killed_run_are_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = PyVersion::SUPPORTED[0];
+    let src = corpus_files(v).into_iter().next().expect("a corpus file");
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::copy(&src, input.join("m.pyc")).unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    // NB: no process has PID 4194304 (above Linux's pid_max limit).
+    let stale = out.join(".m.pyc.pyrewrite-4194304-0.tmp");
+    let live = out.join(format!(".m.pyc.pyrewrite-{}-0.tmp", std::process::id()));
+    fs::write(&stale, b"half a file").unwrap();
+    fs::write(&live, b"being written").unwrap();
+    // The input side: a stray temp is never read as a .pyc.
+    fs::write(input.join(".x.pyc.pyrewrite-4194304-1.tmp"), b"junk").unwrap();
+    let o = run(&[&input, &out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("rewrote 1 file(s), 0 failed"), "{}", stdout(&o));
+    assert!(!stale.exists(), "the dead run's temp file is removed");
+    assert!(live.exists(), "a live process's temp file is kept");
+    assert!(stderr(&o).contains("removed 1 temporary file(s)"), "{}", stderr(&o));
+    assert_eq!(fs::read(out.join("m.pyc")).unwrap(), fs::read(&src).unwrap());
+}

@@ -178,9 +178,56 @@ pub fn write_atomic(
     })
 }
 
+/// Removes the temporary files an earlier run killed mid-write left in
+/// `dir` (`.NAME.pyrewrite-PID-N.tmp` of a process that no longer runs);
+/// returns how many. Their names already keep them from being taken for
+/// output (hidden, `.tmp`), but they would pile up.
+// NB: whether PID runs is read from /proc; without it (not Linux) only
+// files older than a day are taken as stale.
+pub fn sweep_stale_temps(dir: &Path) -> usize {
+    let Ok(rd) = fs::read_dir(dir) else { return 0 };
+    let mut n = 0;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(pid) = stale_temp_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        let dead = if Path::new("/proc/self").exists() {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 86_400)
+        };
+        if dead && pid != std::process::id() && fs::remove_file(e.path()).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The PID in a temporary file name of [`write_atomic`], if it is one.
+fn stale_temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once(".pyrewrite-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temp_names_are_recognised() {
+        assert_eq!(stale_temp_pid(".m.pyc.pyrewrite-42-7.tmp"), Some(42));
+        assert_eq!(stale_temp_pid("m.pyc"), None);
+        assert_eq!(stale_temp_pid(".m.pyc.pyrewrite-x-7.tmp"), None);
+        assert_eq!(stale_temp_pid(".notes.tmp"), None);
+    }
 
     #[test]
     fn layouts_and_module_names() {

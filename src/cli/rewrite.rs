@@ -167,6 +167,21 @@ pub fn run(args: RewriteArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    // Temporary files of an earlier run that was killed mid-write: once
+    // per output directory, before writing.
+    let mut swept = 0;
+    let out_dirs: std::collections::BTreeSet<&Path> = jobs
+        .iter()
+        .filter_map(|j| j.output.as_deref().and_then(Path::parent))
+        .collect();
+    for d in out_dirs {
+        swept += super::fsutil::sweep_stale_temps(d);
+    }
+    if swept > 0 && !args.quiet {
+        report::note(&format!(
+            "removed {swept} temporary file(s) left by an interrupted run"
+        ));
+    }
     let bar = progress_bar(jobs.len(), args.quiet || args.json);
     let results: Vec<Result<Outcome, Error>> = pool.install(|| {
         jobs.par_iter()
