@@ -777,9 +777,20 @@ fn temporary_files_of_a_killed_run_are_swept() {
     fs::write(input.join(".x.pyc.pyrewrite-4194304-1.tmp"), b"junk").unwrap();
     let o = run(&[&input, &out]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("rewrote 1 file(s), 0 failed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("rewrote 1 file(s), 0 failed"),
+        "{}",
+        stdout(&o)
+    );
     assert!(!stale.exists(), "the dead run's temp file is removed");
     assert!(live.exists(), "a live process's temp file is kept");
-    assert!(stderr(&o).contains("removed 1 temporary file(s)"), "{}", stderr(&o));
-    assert_eq!(fs::read(out.join("m.pyc")).unwrap(), fs::read(&src).unwrap());
+    assert!(
+        stderr(&o).contains("removed 1 temporary file(s)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        fs::read(out.join("m.pyc")).unwrap(),
+        fs::read(&src).unwrap()
+    );
 }

@@ -453,3 +453,136 @@ fn finally_state_of_3_8_is_no_object() {
         "POP_FINALLY 57"
     );
 }
+
+/// A closure has one cell per free variable of the code it closes over
+/// (the frame copies them in, LOAD_DEREF reads them unchecked).
+#[test]
+fn a_closure_has_one_cell_per_free_variable() {
+    for v in PyVersion::SUPPORTED {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (tuple, load_closure) = (code(t, "BUILD_TUPLE").unwrap(), code(t, "LOAD_CLOSURE"));
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, tuple) {
+                let Some(prev) = i.checked_sub(1) else {
+                    continue;
+                };
+                let p = &f.blocks[b].instrs[prev];
+                let cell = Some(p.op) == load_closure
+                    || (v.at_least(13) && matches!(p.arg, Arg::Local(_)));
+                let Arg::Int(n) = f.blocks[b].instrs[i].arg else {
+                    continue;
+                };
+                if !cell || n == 0 {
+                    continue;
+                }
+                // One cell short: duplicate the last one and build n + 1.
+                let mut g = f.clone();
+                let dup = g.blocks[b].instrs[prev].clone();
+                g.blocks[b].instrs.insert(i, dup);
+                g.blocks[b].instrs[i + 1].arg = Arg::Int(n + 1);
+                g.stacksize += 1;
+                let errs = errors(&m, &g, Invariant::ArgRange);
+                if errs
+                    .iter()
+                    .any(|e| e.contains("free variable(s), so its closure must be"))
+                {
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "{v}: no closure with a cell too many refused");
+    }
+}
+
+#[test]
+fn load_classderef_only_where_the_frame_has_locals() {
+    for v in PyVersion::SUPPORTED {
+        let t = opcodes::table(v).unwrap();
+        let Some(op) = code(t, "LOAD_CLASSDEREF") else {
+            continue;
+        };
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let (m, f) = functions(v)
+            .into_iter()
+            .find(|(m, f)| {
+                f.flags & 3 == 3
+                    && f.flags & 0x1A0 == 0
+                    && f.instrs().any(|i| matches!(i.arg, Arg::Free(_)))
+                    && verify::verify_in(f, m).is_ok()
+            })
+            .expect("a function with a cell or free variable");
+        let free = f
+            .instrs()
+            .find_map(|i| {
+                if let Arg::Free(x) = i.arg {
+                    Some(x)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                pyrewrite::ir::Instr::new(op, Arg::Free(free)),
+                ins(t, "POP_TOP", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter().any(|e| e.contains("locals dict")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn unpack_with_call_reads_the_function_below() {
+    let v = PyVersion::new(3, 8);
+    if support::corpus_pyc_files(v).is_empty() {
+        return;
+    }
+    let t = opcodes::table(v).unwrap();
+    let (m, f) = plain(v);
+    let c = Arg::Const(ConstIdx(0));
+    // One item and nothing under it: the error path would read below the stack.
+    let g = with_prefix(
+        &f,
+        t,
+        vec![
+            ins(t, "BUILD_TUPLE", Arg::Int(0)),
+            ins(t, "BUILD_TUPLE_UNPACK_WITH_CALL", Arg::Int(1)),
+            ins(t, "POP_TOP", Arg::None),
+        ],
+    );
+    assert!(
+        !errors(&m, &g, Invariant::Stack).is_empty(),
+        "read below the stack"
+    );
+    let g = with_prefix(
+        &f,
+        t,
+        vec![
+            ins(t, "LOAD_CONST", c),
+            ins(t, "BUILD_TUPLE", Arg::Int(0)),
+            ins(t, "BUILD_TUPLE_UNPACK_WITH_CALL", Arg::Int(1)),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+        ],
+    );
+    assert_eq!(
+        errors(&m, &g, Invariant::Stack),
+        Vec::<String>::new(),
+        "with the function under it"
+    );
+}

@@ -438,6 +438,12 @@ def pushes_rule(minor, name):
     # NB: 3.8 POP_FINALLY 1 keeps the value over the finally state it pops.
     if name == "POP_FINALLY":
         return "Count::Arg"
+    # NB: 3.8's BUILD_*_UNPACK_WITH_CALL name the function under their
+    # items in the error message (ceval.c PEEK(1 + oparg) / PEEK(2 + oparg)).
+    if name == "BUILD_TUPLE_UNPACK_WITH_CALL":
+        return "Count::Fixed(2)"
+    if name == "BUILD_MAP_UNPACK_WITH_CALL":
+        return "Count::Fixed(3)"
     if name == "WITH_EXCEPT_START" and minor >= 9:
         return "Count::Fixed(%d)" % (with_except_start_reads(minor) + 1)
     # NB: an unpack pops its sequence and pushes its items; by net effect
@@ -524,6 +530,10 @@ def kinds_rule(minor, name, facts=None):
     keep = "Count::Fixed(0)"
     if name in _KEEP_ARG or (name == "RERAISE" and minor >= 10):
         keep = "Count::Arg"
+    elif name == "BUILD_TUPLE_UNPACK_WITH_CALL":
+        keep = "Count::Fixed(1)"
+    elif name == "BUILD_MAP_UNPACK_WITH_CALL":
+        keep = "Count::Fixed(2)"
     elif name in _KEEP_1 or (name == "CHECK_EXC_MATCH" and minor >= 11):
         keep = "Count::Fixed(1)"
     elif name == "MATCH_KEYS" and minor >= 11:

@@ -60,13 +60,16 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             );
             continue;
         };
-        let free = if t.localsplus {
+        let nfree = if t.localsplus {
             code.localspluskinds
                 .and_then(|x| m.bytes(x))
-                .is_some_and(|kinds| kinds.iter().any(|&x| x & CO_FAST_FREE != 0))
+                .map_or(0, |kinds| {
+                    kinds.iter().filter(|&&x| x & CO_FAST_FREE != 0).count()
+                })
         } else {
-            code.freevars.is_some_and(|x| !m.items(x).is_empty())
+            code.freevars.map_or(0, |x| m.items(x).len())
         };
+        let free = nfree > 0;
         let closure = if let Some(set_attr) = t.code(Opcode::SetFunctionAttribute) {
             // 3.13+: the flags come as SET_FUNCTION_ATTRIBUTE right after.
             flat[p + 1..]
@@ -94,6 +97,24 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
                 Some(k),
                 format!("MAKE_FUNCTION: the code object {has} but {gets}"),
             );
+        } else if closure {
+            // NB: the closure is built right before the code is loaded
+            // (compile.c/codegen.c): one cell per free variable, which the
+            // function's frame copies in and LOAD_DEREF reads unchecked.
+            let built = (p + 1)
+                .checked_sub(back + 2)
+                .and_then(|q| flat.get(q))
+                .filter(|(_, _, x)| t.is(x.op, Opcode::BuildTuple))
+                .map(|(_, _, x)| x.arg);
+            if built != Some(Arg::Int(nfree as u32)) {
+                sink.at(
+                    f,
+                    I::ArgRange,
+                    b,
+                    Some(k),
+                    format!("MAKE_FUNCTION: the code object has {nfree} free variable(s), so its closure must be BUILD_TUPLE {nfree} right before the code is loaded"),
+                );
+            }
         }
     }
 }

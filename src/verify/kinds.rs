@@ -58,6 +58,8 @@ pub(super) const CLOSURE: Kind = 4096;
 const CO_FAST_CELL_OR_FREE: u8 = 0x40 | 0x80;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
 const CO_GENERATOR: u32 = 0x20;
+/// `co_flags` bits of a function whose frame has no locals dict.
+const CO_OPTIMIZED_NEWLOCALS: u32 = 0x1 | 0x2;
 /// `co_flags` bit of async generator functions.
 const CO_ASYNC_GENERATOR: u32 = 0x200;
 /// `co_flags` bits of code that runs in a generator or coroutine frame.
@@ -517,6 +519,13 @@ impl Walk<'_> {
         let wraps = op == O::AsyncGenWrap
             || (op == O::CallIntrinsic1
                 && self.t.intrinsic1.get(raw as usize) == Some(&"INTRINSIC_ASYNC_GEN_WRAP"));
+        // NB: 3.8-3.11 LOAD_CLASSDEREF reads the frame's locals dict with
+        // only an assert; an optimized function's frame has none.
+        if op == O::LoadClassderef
+            && self.f.flags & CO_OPTIMIZED_NEWLOCALS == CO_OPTIMIZED_NEWLOCALS
+        {
+            report(k, Invariant::StackKind, format!("{name} reads the frame's locals dict, and a function frame (CO_OPTIMIZED | CO_NEWLOCALS) has none"));
+        }
         if wraps && self.f.flags & CO_ASYNC_GENERATOR == 0 {
             report(k,Invariant::StackKind, format!("{name} wraps a value for an async generator's yield, and co_flags does not mark this code as one"));
         }
