@@ -124,7 +124,7 @@ fn map_add_needs_a_dict() {
 
 #[test]
 fn match_keys_needs_a_tuple_of_keys() {
-    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(11)) {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(10)) {
         let t = opcodes::table(v).unwrap();
         let (Some(keys), Some(load)) = (code(t, "MATCH_KEYS"), code(t, "LOAD_CONST")) else {
             continue;
@@ -585,4 +585,62 @@ fn unpack_with_call_reads_the_function_below() {
         Vec::<String>::new(),
         "with the function under it"
     );
+}
+
+#[test]
+fn list_to_tuple_needs_a_list_and_rot_n_counts_from_one() {
+    for v in PyVersion::SUPPORTED {
+        let t = opcodes::table(v).unwrap();
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let (m, f) = plain(v);
+        let c = Arg::Const(ConstIdx(0));
+        if code(t, "LIST_TO_TUPLE").is_some() {
+            let g = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "LIST_TO_TUPLE", Arg::None),
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            assert!(
+                errors(&m, &g, Invariant::StackKind)
+                    .iter()
+                    .any(|e| e.contains("needs a list")),
+                "{v}"
+            );
+            let g = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "BUILD_LIST", Arg::Int(0)),
+                    ins(t, "LIST_TO_TUPLE", Arg::None),
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            assert_eq!(
+                errors(&m, &g, Invariant::StackKind),
+                Vec::<String>::new(),
+                "{v}"
+            );
+        }
+        if code(t, "ROT_N").is_some() {
+            let g = with_prefix(
+                &f,
+                t,
+                vec![
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "ROT_N", Arg::Int(0)),
+                    ins(t, "POP_TOP", Arg::None),
+                ],
+            );
+            assert!(
+                !errors(&m, &g, Invariant::ArgRange).is_empty(),
+                "{v}: ROT_N 0"
+            );
+        }
+    }
 }

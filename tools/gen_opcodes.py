@@ -411,6 +411,9 @@ def pushes_rule(minor, name):
         return "Count::OnePlusBit0"
     if name == "MATCH_KEYS" and minor >= 11:
         return "Count::Fixed(3)"
+    # NB: 3.10 MATCH_KEYS (subject, keys -- subject, keys, values, bool).
+    if name == "MATCH_KEYS" and minor == 10:
+        return "Count::Fixed(4)"
     fixed = {"DUP_TOP_TWO": 4, "ROT_TWO": 2, "ROT_THREE": 3, "ROT_FOUR": 4}
     if name in fixed:
         return "Count::Fixed(%d)" % fixed[name]
@@ -536,7 +539,7 @@ def kinds_rule(minor, name, facts=None):
         keep = "Count::Fixed(2)"
     elif name in _KEEP_1 or (name == "CHECK_EXC_MATCH" and minor >= 11):
         keep = "Count::Fixed(1)"
-    elif name == "MATCH_KEYS" and minor >= 11:
+    elif name == "MATCH_KEYS" and minor >= 10:
         keep = "Count::Fixed(2)"
     elif name == "WITH_EXCEPT_START" and minor >= 9:
         keep = "Count::Fixed(%d)" % with_except_start_reads(minor)
@@ -664,8 +667,10 @@ def shapes_rule(minor, name):
         needs = "Deepest(Shape::List)"
     elif name == "MAP_ADD":
         needs = "Deepest(Shape::Dict)"
-    elif name == "MATCH_KEYS" and minor >= 11:
+    elif name == "MATCH_KEYS" and minor >= 10:
         needs = "Top(Shape::Tuple)"
+    elif name == "LIST_TO_TUPLE":
+        needs = "Top(Shape::List)"
     elif name == "MAKE_FUNCTION" and minor <= 12:
         needs = "FunctionParts { above: %d }" % (1 if minor >= 11 else 2)
     elif name == "SET_FUNCTION_ATTRIBUTE":

@@ -1643,7 +1643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: Some(Shape::Tuple),
-                needs: ShapeNeed::None,
+                needs: ShapeNeed::Top(Shape::List),
             },
         },
     }),

@@ -59,6 +59,8 @@ pub(super) fn argument_rule(
             Some(format!("{name} 0: the argument counts from 1"))
         }
         O::Swap if arg < 2 => Some(format!("SWAP {arg}: the argument counts from 2")),
+        // NB: 3.10 ROT_N 0 memmoves -1 values (ceval.c).
+        O::RotN if arg < 1 => Some(format!("ROT_N {arg}: the argument counts from 1")),
         // NB: 3.13+ ceval indexes its table of conversion functions (str,
         // repr, ascii at 1-3; slot 0 is NULL) with the argument unchecked.
         O::ConvertValue if !(1..=3).contains(&arg) => Some(format!(
