@@ -644,3 +644,37 @@ fn list_to_tuple_needs_a_list_and_rot_n_counts_from_one() {
         }
     }
 }
+
+/// A comprehension (or generator expression) function is called with the
+/// iterator GET_ITER made: its FOR_ITER advances `.0` unchecked.
+#[test]
+fn a_comprehension_gets_an_iterator() {
+    for v in PyVersion::SUPPORTED {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (get_iter, nop) = (code(t, "GET_ITER").unwrap(), code(t, "NOP").unwrap());
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, get_iter) {
+                let mut g = f.clone();
+                g.blocks[b].instrs[i].op = nop;
+                if errors(&m, &g, Invariant::StackKind)
+                    .iter()
+                    .any(|e| e.contains("comprehension function"))
+                {
+                    refused += 1;
+                }
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no comprehension called without its iterator refused"
+        );
+        eprintln!("{v}: {refused} comprehension calls without GET_ITER refused");
+    }
+}

@@ -40,6 +40,10 @@ const EXC: Kind = 8;
 /// `FOR_ITER` over such a call, codegen.c).
 const GEN_CODE: Kind = 16;
 const GEN_FN: Kind = 32;
+/// A comprehension's or generator expression's code object (its first
+/// argument is the implicit `.0` iterator), and a function made from one.
+const COMP_CODE: Kind = 8192;
+const COMP_FN: Kind = 16384;
 /// The slot 3.11/3.12 count from a generator's start for the value its
 /// first resumption pushes: nothing is there until RETURN_GENERATOR ran.
 const ABSENT: Kind = 64;
@@ -80,6 +84,8 @@ fn describe(k: Kind) -> String {
         (CLOSURE, "a tuple of cells (a closure)"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
+        (COMP_CODE, "a comprehension's code object"),
+        (COMP_FN, "a comprehension function"),
         (
             ABSENT,
             "nothing yet (the value a generator's first resumption pushes)",
@@ -339,6 +345,20 @@ impl Walk<'_> {
             report,
             k,
         );
+        // A comprehension function is only ever called with its iterator:
+        // its FOR_ITER trusts `.0` (compile.c calls it right after GET_ITER).
+        // NB: 3.13+ SET_FUNCTION_ATTRIBUTE passes the function through.
+        let kept = kinds.keep.of(raw).min(reads as u32) as usize;
+        let passes_through = matches!(kinds.makes, Makes::SameAsTop);
+        for i in (kept..reads as usize).filter(|_| !passes_through) {
+            let v = s[base + i];
+            if v & COMP_FN != 0
+                && v & !(COMP_FN | GEN_FN) == 0
+                && s.get(base + i + 1).filter(|_| i + 1 < reads as usize) != Some(&ITER)
+            {
+                report(k, Invariant::StackKind, format!("{} takes a comprehension function without its iterator right above it (the comprehension advances its `.0` argument unchecked)", info.name));
+            }
+        }
         for (i, want) in shapes::unmet(t, info.facts.shapes.needs, raw, &s[base..]) {
             report(
                 k,
@@ -446,8 +466,15 @@ impl Walk<'_> {
             }
             Makes::Const => {
                 if let (Some(top), Arg::Const(c)) = (new.last_mut(), ins.arg) {
+                    let comp = if self.comprehension_code(c.0 as usize) {
+                        COMP_CODE
+                    } else {
+                        0
+                    };
                     if self.generator_code(c.0 as usize) {
-                        *top = GEN_CODE;
+                        *top = GEN_CODE | comp;
+                    } else if comp != 0 {
+                        *top = comp;
                     } else if self.tuple_const(c.0 as usize) {
                         *top = TUPLE;
                     }
@@ -455,8 +482,14 @@ impl Walk<'_> {
             }
             Makes::Function => {
                 if let Some(top) = new.last_mut() {
-                    if consumed & GEN_CODE != 0 && consumed & (NULL | EXC) == 0 {
-                        *top = GEN_FN;
+                    if consumed & (GEN_CODE | COMP_CODE) != 0 && consumed & (NULL | EXC) == 0 {
+                        let gen = if consumed & GEN_CODE != 0 { GEN_FN } else { 0 };
+                        let comp = if consumed & COMP_CODE != 0 {
+                            COMP_FN
+                        } else {
+                            0
+                        };
+                        *top = gen | comp;
                     }
                 }
             }
@@ -490,8 +523,10 @@ impl Walk<'_> {
                 }
             }
             _ => {
-                if let (Some(GEN_FN), Some(v)) = (callable, new.last_mut()) {
-                    *v = ITER;
+                if let (Some(c), Some(v)) = (callable, new.last_mut()) {
+                    if c & GEN_FN != 0 && c & !(GEN_FN | COMP_FN) == 0 {
+                        *v = ITER;
+                    }
                 }
             }
         }
@@ -547,6 +582,30 @@ impl Walk<'_> {
                 );
             }
         }
+    }
+
+    /// Whether constant `i` is the code object of a (not async)
+    /// comprehension or generator expression: its first argument is the
+    /// implicit `.0`.
+    fn comprehension_code(&self, i: usize) -> bool {
+        let Some(&id) = self.f.consts.get(i) else {
+            return false;
+        };
+        let crate::marshal::Value::Code(c) = self.m.get(id) else {
+            return false;
+        };
+        // NB: an async comprehension's `.0` comes from GET_AITER and is
+        // advanced by GET_ANEXT, which checks it: not this rule's concern.
+        c.argcount >= 1
+            && c.flags & (0x80 | 0x100 | 0x200) == 0
+            && self
+                .m
+                .items(c.varnames)
+                .first()
+                .copied()
+                .and_then(|n| self.m.str(n))
+                .as_deref()
+                == Some(".0")
     }
 
     /// Whether constant `i` is a tuple.
