@@ -37,7 +37,10 @@ for v in "${versions[@]}"; do
   out="$work/$v"
   summary=$("$bin" "corpus/pyc/$v" "$count" "$out" "$seed" | tail -1)
   # NB: one interpreter forks a child per mutant (tools/oracle/run_forked.py).
-  ran=$(find "$out" -name '*.pyc' -print0 | xargs -0 -r "$py" tools/oracle/run_forked.py --timeout 4 --jobs 2 | tee "$out/run.log" | tail -1 || true)
+  # NB: xargs splits a long list into several runs, each with its own
+  # summary line; they are summed here.
+  find "$out" -name '*.pyc' -print0 | xargs -0 -r "$py" tools/oracle/run_forked.py --timeout 4 --jobs 2 > "$out/run.log" || true
+  ran=$(awk '/^ran /{r+=$2; c+=$3; t+=$5} END{printf "ran %d: %d crashed, %d timed out", r, c, t}' "$out/run.log")
   signals=$(grep -c '^crash ' "$out/run.log" || true)
   { grep '^crash ' "$out/run.log" || true; } | while read -r _ sig f; do echo "  crash ($sig): $(cat "${f%.pyc}.txt")"; done
   echo "$v: $summary; ${ran:-ran 0}"
