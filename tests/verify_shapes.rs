@@ -678,3 +678,45 @@ fn a_comprehension_gets_an_iterator() {
         eprintln!("{v}: {refused} comprehension calls without GET_ITER refused");
     }
 }
+
+/// 3.8-3.10 CALL_FUNCTION_EX calls what lies under its arguments: never a
+/// method load's NULL (the mutant swapped CALL_METHOD for it).
+#[test]
+fn call_function_ex_calls_an_object() {
+    for v in [
+        PyVersion::new(3, 8),
+        PyVersion::new(3, 9),
+        PyVersion::new(3, 10),
+    ] {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = functions(v)
+            .into_iter()
+            .find(|(m, f)| {
+                !f.consts.is_empty()
+                    && !f.names.is_empty()
+                    && f.flags & 0x1A0 == 0
+                    && verify::verify_in(f, m).is_ok()
+            })
+            .unwrap();
+        let c = Arg::Const(ConstIdx(0));
+        let name = Arg::Name { index: pyrewrite::ir::NameIdx(0), flags: 0 };
+        let call = |flags| {
+            vec![
+                ins(t, "LOAD_CONST", c),
+                ins(t, "LOAD_METHOD", name),
+                ins(t, "BUILD_TUPLE", Arg::Int(0)),
+                ins(t, "CALL_FUNCTION_EX", Arg::Int(flags)),
+                ins(t, "POP_TOP", Arg::None),
+            ]
+        };
+        let bad = call(1);
+        let errs = errors(&m, &with_prefix(&f, t, bad), Invariant::StackKind);
+        assert!(
+            errs.iter().any(|e| e.contains("CALL_FUNCTION_EX")),
+            "{v}: {errs:?}"
+        );
+    }
+}

@@ -548,6 +548,11 @@ def kinds_rule(minor, name, facts=None):
         # NB: 3.9/3.10 find the unwinder's exception type on top; with
         # anything else WITH_EXCEPT_START calls what lies 7 deep.
         needs = "ExceptionTop"
+    elif name == "CALL_FUNCTION_EX" and minor <= 13:
+        # NB: only 3.14 has an always-present, maybe-NULL kwargs slot;
+        # before, the function (3.11/3.12: over a NULL; 3.13: under one)
+        # are objects (ceval.c calls the function unchecked).
+        needs = "Objects" if minor <= 10 else "NullDeepest" if minor <= 12 else "NullSecond"
     elif name == "POP_FINALLY":
         needs = "PreservedTop"
     elif name == "POP_EXCEPT" and minor in (9, 10):

@@ -3210,11 +3210,7 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds {
-                keep: Count::Fixed(0),
-                needs: Needs::Anything,
-                makes: Makes::Objects,
-            },
+            kinds: StackKinds::PLAIN,
             generator_only: false,
             locals: LocalUse::None,
             lands_after: &[],
