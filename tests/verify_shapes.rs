@@ -702,7 +702,10 @@ fn call_function_ex_calls_an_object() {
             })
             .unwrap();
         let c = Arg::Const(ConstIdx(0));
-        let name = Arg::Name { index: pyrewrite::ir::NameIdx(0), flags: 0 };
+        let name = Arg::Name {
+            index: pyrewrite::ir::NameIdx(0),
+            flags: 0,
+        };
         let call = |flags| {
             vec![
                 ins(t, "LOAD_CONST", c),

@@ -544,7 +544,12 @@ def kinds_rule(minor, name, facts=None):
     elif name == "WITH_EXCEPT_START" and minor >= 9:
         keep = "Count::Fixed(%d)" % with_except_start_reads(minor)
     needs = "Objects"
-    if (name in _NEEDS_EXCEPTION and minor >= 11) or (name in ("WITH_EXCEPT_START", "RERAISE") and minor in (9, 10)):
+    if name in ("WITH_EXCEPT_START", "RERAISE") and minor in (9, 10):
+        # NB: ceval.c pops (or peeks) type, value, traceback from the top
+        # and restores them unchecked; with anything else WITH_EXCEPT_START
+        # calls what lies 7 deep.
+        needs = "ExceptionTriple"
+    elif name in _NEEDS_EXCEPTION and minor >= 11:
         # NB: 3.9/3.10 find the unwinder's exception type on top; with
         # anything else WITH_EXCEPT_START calls what lies 7 deep.
         needs = "ExceptionTop"

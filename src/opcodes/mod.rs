@@ -253,6 +253,10 @@ pub enum Needs {
     /// made: 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` and
     /// `POP_EXCEPT` use it as one unchecked; what lies below is not checked.
     ExceptionTop,
+    /// 3.9/3.10 `RERAISE`, `WITH_EXCEPT_START`: the top three values are
+    /// the exception triple the unwinder pushed (type on top), which they
+    /// restore or pass on unchecked.
+    ExceptionTriple,
     /// 3.8 `POP_FINALLY`: with a nonzero argument the top value read is
     /// an object (the value it keeps over the `finally` state it pops,
     /// which may be NULL); the rest may be anything.

@@ -975,7 +975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(7),
-                needs: Needs::ExceptionTop,
+                needs: Needs::ExceptionTriple,
                 makes: Makes::Objects,
             },
             generator_only: false,
@@ -2758,7 +2758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Arg,
-                needs: Needs::ExceptionTop,
+                needs: Needs::ExceptionTriple,
                 makes: Makes::Objects,
             },
             generator_only: false,

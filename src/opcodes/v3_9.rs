@@ -822,7 +822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::ExceptionTop,
+                needs: Needs::ExceptionTriple,
                 makes: Makes::Objects,
             },
             generator_only: false,
@@ -852,7 +852,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(7),
-                needs: Needs::ExceptionTop,
+                needs: Needs::ExceptionTriple,
                 makes: Makes::Objects,
             },
             generator_only: false,

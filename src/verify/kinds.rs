@@ -658,6 +658,17 @@ impl Walk<'_> {
                 }
                 None
             }
+            Needs::ExceptionTriple => {
+                for i in n.saturating_sub(3)..n {
+                    if read[i] != EXN {
+                        bad(
+                            i,
+                            "the exception triple (pushed by the unwinder at the handler's entry)",
+                        );
+                    }
+                }
+                return;
+            }
             Needs::PreservedTop => {
                 if raw_arg_nonzero && n > 0 && !is_object(read[n - 1]) {
                     bad(n - 1, "an object (the value it keeps)");
