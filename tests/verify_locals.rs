@@ -270,3 +270,38 @@ fn cpythons_checked_loads_made_unchecked_are_refused() {
         eprintln!("{v}: {n} checked loads unchecked, each refused");
     }
 }
+
+/// 3.11+: the deref ops read the cell in a localsplus slot unchecked; the
+/// slot is bound by COPY_FREE_VARS (free) or MAKE_CELL (cell). Without
+/// COPY_FREE_VARS, a closure's LOAD_DEREF reads NULL.
+#[test]
+fn deref_needs_its_cell_slot_bound() {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(11)) {
+        let Some(t) = opcodes::table(v) else { continue };
+        let Some(copy) = t.by_name("COPY_FREE_VARS").map(|i| i.code) else {
+            continue;
+        };
+        let nop = t.by_name("NOP").unwrap().code;
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            let Some(i) = f.blocks[0].instrs.iter().position(|x| x.op == copy) else {
+                continue;
+            };
+            let mut g = f.clone();
+            g.blocks[0].instrs[i].op = nop;
+            g.blocks[0].instrs[i].arg = Arg::None;
+            let errs = unbound_errors(&m, &g);
+            if !errs.is_empty() {
+                refused += 1;
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no closure without COPY_FREE_VARS refused"
+        );
+        eprintln!("{v}: {refused} closures without COPY_FREE_VARS refused");
+    }
+}

@@ -617,6 +617,12 @@ def local_use_rule(minor, name):
     # LOAD_FAST_CHECK; before 3.12 LOAD_FAST raised UnboundLocalError.
     if name in ("LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"):
         return "Read" if minor >= 12 else "ReadChecked"
+    # NB: 3.11+ the cell and free slots are localsplus slots too, bound by
+    # MAKE_CELL and COPY_FREE_VARS; the deref ops read the cell pointer
+    # there without a NULL check (PyCell_GET on it).
+    if minor >= 11 and name in ("LOAD_DEREF", "STORE_DEREF", "DELETE_DEREF", "LOAD_CLOSURE",
+                                "LOAD_CLASSDEREF", "LOAD_FROM_DICT_OR_DEREF"):
+        return "Read"
     return {"LOAD_FAST_CHECK": "ReadChecked", "STORE_FAST": "Store", "STORE_FAST_STORE_FAST": "Store",
             "STORE_FAST_LOAD_FAST": "StoreThenRead", "DELETE_FAST": "Clear", "LOAD_FAST_AND_CLEAR": "Clear",
             "MAKE_CELL": "Bind", "COPY_FREE_VARS": "BindFree"}.get(name, "None")

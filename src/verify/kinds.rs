@@ -25,7 +25,7 @@ use super::{Invariant, Sink};
 use crate::cfg::flow::{self, JumpUse};
 use crate::ir::{Arg, Function, Instr, LabelIndex};
 use crate::marshal::Marshal;
-use crate::opcodes::{Count, LocalUse, Makes, Needs, OpTable};
+use crate::opcodes::{Count, Makes, Needs, OpTable};
 use crate::stackdepth;
 
 /// One slot's possible kinds, as bits (a join is their union).
@@ -139,9 +139,8 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         OBJ
     };
     // NB: only versions with unchecked local loads need the locals tracked.
-    let tracked = t
-        .info(crate::opcodes::Opcode::LoadFast)
-        .is_some_and(|o| o.facts.locals == LocalUse::Read);
+    // (3.11: the cell and free slots, read unchecked by the deref ops.)
+    let tracked = t.localsplus;
     entry[0] = Some(State {
         stack: vec![first; stackdepth::entry_depth(f).max(0) as usize],
         frame: Frame {
