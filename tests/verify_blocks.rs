@@ -7,25 +7,15 @@
 mod support;
 
 use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
-use pyrewrite::lift;
 use pyrewrite::marshal::Marshal;
 use pyrewrite::opcodes::{self, OpTable};
-use pyrewrite::pyc::Pyc;
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::{stackdepth, PyVersion};
 
 const VERSIONS: [PyVersion; 2] = [PyVersion::new(3, 9), PyVersion::new(3, 10)];
 
 fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
-    let mut out = Vec::new();
-    for path in support::corpus_pyc_files(v) {
-        let m = Pyc::parse(&std::fs::read(&path).unwrap()).unwrap().marshal;
-        for (id, _) in m.code_objects() {
-            let f = lift::lift(&m, id).expect("lift");
-            out.push((m.clone(), f));
-        }
-    }
-    out
+    support::corpus_functions(v)
 }
 
 fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {

@@ -10,10 +10,8 @@
 mod support;
 
 use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
-use pyrewrite::lift;
 use pyrewrite::marshal::Marshal;
 use pyrewrite::opcodes::{self, OpTable};
-use pyrewrite::pyc::Pyc;
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::{stackdepth, PyVersion};
 
@@ -21,14 +19,7 @@ const CO_VARARGS: u32 = 0x04;
 const CO_VARKEYWORDS: u32 = 0x08;
 
 fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
-    let mut out = Vec::new();
-    for path in support::corpus_pyc_files(v) {
-        let m = Pyc::parse(&std::fs::read(&path).unwrap()).unwrap().marshal;
-        for (id, _) in m.code_objects() {
-            out.push((m.clone(), lift::lift(&m, id).expect("lift")));
-        }
-    }
-    out
+    support::corpus_functions(v)
 }
 
 fn params(f: &Function) -> usize {

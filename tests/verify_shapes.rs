@@ -8,23 +8,13 @@
 mod support;
 
 use pyrewrite::ir::{Arg, ConstIdx, Function};
-use pyrewrite::lift;
 use pyrewrite::marshal::{Marshal, Value};
 use pyrewrite::opcodes::{self, OpTable};
-use pyrewrite::pyc::Pyc;
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::PyVersion;
 
 fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
-    let mut out = Vec::new();
-    for path in support::corpus_pyc_files(v) {
-        let m = Pyc::parse(&std::fs::read(&path).unwrap()).unwrap().marshal;
-        for (id, _) in m.code_objects() {
-            let f = lift::lift(&m, id).expect("lift");
-            out.push((m.clone(), f));
-        }
-    }
-    out
+    support::corpus_functions(v)
 }
 
 fn code(t: &OpTable, name: &str) -> Option<u8> {

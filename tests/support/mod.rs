@@ -329,3 +329,21 @@ pub fn stdlib_files(v: PyVersion) -> Vec<PathBuf> {
         None => Vec::new(),
     }
 }
+
+/// Every code object of the corpus files of `v`, lifted, each with its
+/// file's marshal tree (for the verifier tests that break functions).
+pub fn corpus_functions(
+    v: PyVersion,
+) -> Vec<(pyrewrite::marshal::Marshal, pyrewrite::ir::Function)> {
+    let mut out = Vec::new();
+    for path in corpus_pyc_files(v) {
+        let m = pyrewrite::pyc::Pyc::parse(&std::fs::read(&path).unwrap())
+            .unwrap()
+            .marshal;
+        for (id, _) in m.code_objects() {
+            let f = pyrewrite::lift::lift(&m, id).expect("lift");
+            out.push((m.clone(), f));
+        }
+    }
+    out
+}
