@@ -20,7 +20,11 @@ fn parse(data: &[u8]) -> Option<Pyc> {
         Ok(p) => Some(p),
         Err(e) => {
             let at = e.offset().expect("parse errors carry an offset");
-            assert!(at <= data.len() as u64, "offset {at} past the end ({} bytes): {e}", data.len());
+            assert!(
+                at <= data.len() as u64,
+                "offset {at} past the end ({} bytes): {e}",
+                data.len()
+            );
             None
         }
     }
@@ -35,9 +39,17 @@ pub fn pyc_roundtrip(data: &[u8]) {
     assert_eq!(back.header, p.header);
     // NB: shared objects are repeated in the dump; keep it bounded.
     if bytes.len() < 1 << 16 {
-        assert_eq!(canon::dump(&back.marshal), canon::dump(&p.marshal), "value changed by write + read");
+        assert_eq!(
+            canon::dump(&back.marshal),
+            canon::dump(&p.marshal),
+            "value changed by write + read"
+        );
     }
-    assert_eq!(back.to_bytes().expect("rewrite"), bytes, "second write differs");
+    assert_eq!(
+        back.to_bytes().expect("rewrite"),
+        bytes,
+        "second write differs"
+    );
 }
 
 /// The code objects of `p` that pass the verifier, once each.
@@ -71,8 +83,14 @@ pub fn lift_assemble(data: &[u8]) {
         let g = lift::lift(&m, id).expect("assembled code lifts again");
         let second = asm::assemble_bytes(&g).expect("and assembles again");
         assert_eq!(first.code, second.code, "co_code is not a fixpoint");
-        assert_eq!(first.linetable, second.linetable, "line table is not a fixpoint");
-        assert_eq!(first.exceptiontable, second.exceptiontable, "exception table is not a fixpoint");
+        assert_eq!(
+            first.linetable, second.linetable,
+            "line table is not a fixpoint"
+        );
+        assert_eq!(
+            first.exceptiontable, second.exceptiontable,
+            "exception table is not a fixpoint"
+        );
         if let Err(e) = verify::verify_in(&g, &m) {
             panic!("assembled code no longer verifies: {}", e[0]);
         }
@@ -112,7 +130,11 @@ pub fn passes(data: &[u8]) {
         let bytes = q.to_bytes().expect("a rewritten file writes");
         let back = Pyc::parse(&bytes).expect("a rewritten file re-reads");
         let problems = verify::verify_module(&back.marshal);
-        assert!(problems.is_empty(), "{text}: output does not verify: {}", problems[0]);
+        assert!(
+            problems.is_empty(),
+            "{text}: output does not verify: {}",
+            problems[0]
+        );
     }
 }
 
@@ -138,12 +160,19 @@ pub fn dis_info(data: &[u8]) {
 /// Config and parameter parsing on any text: a pipeline or a message,
 /// never a panic. The bytes are also tried as `--pass`/`--param` lists.
 pub fn config_text(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(specs) = config::parse(text, "fuzz.toml") {
         let _ = Pipeline::from_specs(&specs);
     }
     let mut lines = text.lines();
-    let names: Vec<String> = lines.next().unwrap_or("").split(' ').map(str::to_string).collect();
+    let names: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split(' ')
+        .map(str::to_string)
+        .collect();
     let params: Vec<String> = lines.map(str::to_string).collect();
     if let Ok(specs) = config::from_cli(&names, &params) {
         let _ = Pipeline::from_specs(&specs);
