@@ -503,6 +503,37 @@ def fresh_pushes_rule(minor, name):
     return "Count::Fixed(1)"
 
 
+# What the stack holds when an instruction raises and the 3.11+ unwinder
+# looks up its handler (src/verify/checks.rs handler_depths). bytecodes.c
+# instructions pop their consumed inputs before `goto error`
+# (`pop_N_error`); these never raise, and a `throw()` into a generator
+# comes in at its YIELD_VALUE with the yielded value's slot still counted
+# (the sent value lands there).
+_NEVER_RAISES = ("NOP PUSH_EXC_INFO SWAP COPY PUSH_NULL LOAD_CONST LOAD_SMALL_INT POP_TOP END_FOR "
+                 "ROT_TWO ROT_THREE ROT_FOUR ROT_N DUP_TOP DUP_TOP_TWO JUMP_FORWARD CACHE").split()
+
+
+def unwind_rule(minor, name):
+    if name in _NEVER_RAISES:
+        return "Never"
+    if name == "YIELD_VALUE" and minor >= 11:
+        return "KeepsAll"
+    return "Consumed"
+
+
+# A tuple constant the compiler loads right before the instruction, which
+# reads it without a check (src/verify/consts.rs): 3.12+ BUILD_CONST_KEY_MAP
+# only asserts its keys are a tuple of `oparg` items (3.8-3.11 raise
+# SystemError); CALL_FUNCTION_KW (3.8-3.10) and CALL_KW (3.13+) take
+# `oparg - len(kwnames)` positional arguments, negative with a longer tuple.
+def operand_rule(minor, name):
+    if name == "BUILD_CONST_KEY_MAP" and minor >= 12:
+        return "KeysOfArg"
+    if name == "CALL_FUNCTION_KW" or (name == "CALL_KW" and minor >= 13):
+        return "KwNamesWithinArg"
+    return "None"
+
+
 # Stack value kinds (src/verify/kinds.rs; each rule and the CPython fact
 # behind it in docs/verifier.md): (keep, needs, makes) per row, as Rust
 # expressions. `keep` counts the values read (pushes - net) that stay as
@@ -585,7 +616,8 @@ def kinds_rule(minor, name, facts=None):
         makes = "NullAbove"
     elif name in ("LOAD_GLOBAL", "LOAD_ATTR", "LOAD_SUPER_ATTR") and minor >= (11 if name == "LOAD_GLOBAL" else 12):
         makes = "NullAboveIfBit0" if minor >= 13 else "NullBelowIfBit0"
-    elif name in ("LOAD_FAST", "LOAD_FAST_BORROW"):
+    elif name in ("LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST",
+                  "LOAD_FAST_BORROW_LOAD_FAST_BORROW", "STORE_FAST_LOAD_FAST"):
         makes = "Local"
     elif name == "LOAD_CONST":
         makes = "Const"
@@ -656,7 +688,8 @@ def block_use_rule(minor, name):
 
 _MAKES_SHAPE = {"Tuple": "BUILD_TUPLE BUILD_TUPLE_UNPACK BUILD_TUPLE_UNPACK_WITH_CALL LIST_TO_TUPLE",
                 "List": "BUILD_LIST BUILD_LIST_UNPACK",
-                "Dict": "BUILD_MAP BUILD_CONST_KEY_MAP BUILD_MAP_UNPACK BUILD_MAP_UNPACK_WITH_CALL"}
+                "Dict": "BUILD_MAP BUILD_CONST_KEY_MAP BUILD_MAP_UNPACK BUILD_MAP_UNPACK_WITH_CALL",
+                "Function": "MAKE_FUNCTION"}
 
 
 def intrinsic_need(name):
@@ -668,7 +701,9 @@ def intrinsic_need(name):
     # the constraints lazily, not the tuple.
     return {"INTRINSIC_LIST_TO_TUPLE": "Top(Shape::List)",
             "INTRINSIC_TYPEALIAS": "Top(Shape::Tuple)",
-            "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::List)"}.get(name, "None")
+            "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::List)",
+            # NB: intrinsics.c casts the function to PyFunctionObject *.
+            "INTRINSIC_SET_FUNCTION_TYPE_PARAMS": "Deepest(Shape::Function)"}.get(name, "None")
 
 
 def shapes_rule(minor, name):
@@ -828,6 +863,8 @@ def row_facts(f, ops):
             "lands_after": lands_after_rule(minor, name),
             "block": block_use_rule(minor, name),
             "shapes": shapes_rule(minor, name),
+            "unwind": unwind_rule(minor, name),
+            "operand": operand_rule(minor, name),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -942,7 +979,7 @@ def emit(f, ops, effects):
       % (major, minor, full))
     w("")
     w("#[allow(unused_imports)]")
-    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds};")
+    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind, ConstOperand};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -997,7 +1034,7 @@ def emit(f, ops, effects):
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
         w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s,"
           % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"], x["block"]))
-        w("            shapes: %s } })," % x["shapes"])
+        w("            shapes: %s, unwind: Unwind::%s, operand: ConstOperand::%s } })," % (x["shapes"], x["unwind"], x["operand"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -102,6 +102,39 @@ pub struct OpFacts {
     pub block: BlockUse,
     /// The container types it makes and needs (src/verify/kinds.rs).
     pub shapes: Shapes,
+    /// What is left on the stack when it raises (src/verify/checks.rs
+    /// `handler_depths`).
+    pub unwind: Unwind,
+    /// The tuple constant loaded right before it, which it trusts
+    /// (src/verify/consts.rs).
+    pub operand: ConstOperand,
+}
+
+/// A tuple constant an instruction takes from the `LOAD_CONST` right
+/// before it and reads without checking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstOperand {
+    /// None.
+    None,
+    /// A tuple of exactly `oparg` keys (3.12+ `BUILD_CONST_KEY_MAP`).
+    KeysOfArg,
+    /// A tuple of at most `oparg` strings, the keyword names of a call
+    /// (`CALL_FUNCTION_KW`, 3.13+ `CALL_KW`).
+    KwNamesWithinArg,
+}
+
+/// The stack an instruction leaves when it raises, where the 3.11+
+/// unwinder starts popping down to the handler's depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unwind {
+    /// It does not raise (`PUSH_EXC_INFO`, `SWAP`, `COPY`, `NOP`, ...).
+    Never,
+    /// It has popped the values it consumes (those read minus
+    /// [`StackKinds::keep`]): bytecodes.c's `pop_N_error`.
+    Consumed,
+    /// Everything it read is still counted: a `throw()` into a generator
+    /// unwinds at its `YIELD_VALUE`, whose slot the sent value fills.
+    KeepsAll,
 }
 
 /// A container type the interpreter casts to without checking.
@@ -113,6 +146,10 @@ pub enum Shape {
     List,
     /// `dict`.
     Dict,
+    /// A function object (`MAKE_FUNCTION`'s result), which 3.13+
+    /// `SET_FUNCTION_ATTRIBUTE` and the type-parameter intrinsic cast to
+    /// `PyFunctionObject *`.
+    Function,
 }
 
 /// What container types an instruction makes and needs: the interpreter
@@ -147,15 +184,16 @@ pub enum ShapeNeed {
     /// The top value read (3.11+ `MATCH_KEYS`: the keys, a tuple).
     Top(Shape),
     /// `MAKE_FUNCTION` (3.8-3.12): with flag 8 the closure is a tuple
-    /// (defaults too, but generic functions pass theirs in from a
-    /// parameter, so they are not checked); `above` values (the code object, and before
+    /// and defaults a tuple (or, in generic functions, a value passed in
+    /// through a parameter); `above` values (the code object, and before
     /// 3.11 the qualified name) lie over the flagged ones.
     FunctionParts {
         /// Values over the flagged operands.
         above: u8,
     },
-    /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: with argument 8 (closure) the
-    /// value under the function is a tuple.
+    /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: the top is a function; with
+    /// argument 8 (closure) the value under it is a tuple of cells, with 1
+    /// (defaults) a tuple or a value from a local.
     FunctionAttribute,
     /// `CALL_INTRINSIC_1`: what [`OpTable::intrinsic1_needs`] says for
     /// the function its argument picks.
@@ -342,6 +380,8 @@ impl OpFacts {
         lands_after: &[],
         block: BlockUse::None,
         shapes: Shapes::NONE,
+        unwind: Unwind::Consumed,
+        operand: ConstOperand::None,
     };
 }
 

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
+    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -192,6 +192,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -222,6 +224,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -252,6 +256,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -282,6 +288,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -312,6 +320,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -342,6 +352,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     None, // 7
@@ -370,6 +382,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -396,6 +410,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -422,6 +438,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -448,6 +466,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 13
@@ -476,6 +496,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -502,6 +524,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -528,6 +552,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 18
@@ -555,6 +581,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -581,6 +609,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 21
@@ -608,6 +638,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -634,6 +666,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -660,6 +694,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -686,6 +722,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -712,6 +750,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -738,6 +778,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -764,6 +806,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -790,6 +834,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -820,6 +866,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -850,6 +898,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -880,6 +930,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -913,6 +965,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Top(Shape::Tuple),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -939,6 +993,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 35
@@ -983,6 +1039,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1009,6 +1067,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1039,6 +1099,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1065,6 +1127,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 53
@@ -1096,6 +1160,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1122,6 +1188,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1148,6 +1216,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1174,6 +1244,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 58
@@ -1201,6 +1273,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1227,6 +1301,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1253,6 +1329,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1279,6 +1357,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1385,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1331,6 +1413,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1357,6 +1441,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1383,6 +1469,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1409,6 +1497,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1439,6 +1529,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1469,6 +1561,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1495,6 +1589,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1521,6 +1617,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1551,6 +1649,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1581,6 +1681,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1607,6 +1709,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1633,6 +1737,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1659,6 +1765,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1685,6 +1793,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1711,6 +1821,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1737,6 +1849,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 80
@@ -1768,6 +1882,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::Top(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1794,6 +1910,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1820,6 +1938,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1846,6 +1966,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1872,6 +1994,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1898,6 +2022,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 88
@@ -1929,6 +2055,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1955,6 +2083,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1981,6 +2111,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2007,6 +2139,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2041,6 +2175,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2067,6 +2203,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2093,6 +2231,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2119,6 +2259,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2145,6 +2287,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2171,6 +2315,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2201,6 +2347,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2231,6 +2379,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2257,6 +2407,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2286,6 +2438,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2315,6 +2469,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2341,6 +2497,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2370,6 +2528,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2396,6 +2556,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2422,6 +2584,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2448,6 +2612,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2478,6 +2644,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2508,6 +2676,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2538,6 +2708,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2568,6 +2740,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2598,6 +2772,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2628,6 +2804,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2658,6 +2836,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2684,6 +2864,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2710,6 +2892,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2736,6 +2920,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2766,6 +2952,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 120
@@ -2797,6 +2985,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2827,6 +3017,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 123
@@ -2858,6 +3050,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2888,6 +3082,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2914,6 +3110,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 127
@@ -2942,6 +3140,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2968,6 +3168,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2994,6 +3196,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3024,9 +3228,11 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes {
-                makes: None,
+                makes: Some(Shape::Function),
                 needs: ShapeNeed::FunctionParts { above: 2 },
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3053,6 +3259,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 134
@@ -3084,6 +3292,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3110,6 +3320,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3136,6 +3348,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3162,6 +3376,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 139
@@ -3190,6 +3406,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KwNamesWithinArg,
         },
     }),
     Some(OpInfo {
@@ -3216,6 +3434,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3246,6 +3466,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3272,6 +3494,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3305,6 +3529,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3335,6 +3561,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3368,6 +3596,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::Dict),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3394,6 +3624,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 149
@@ -3423,6 +3655,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 153
@@ -3454,6 +3688,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3480,6 +3716,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3509,6 +3747,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3535,6 +3775,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 158
@@ -3567,6 +3809,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3597,6 +3841,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3630,6 +3876,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3660,6 +3908,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3690,6 +3940,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3720,6 +3972,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 166

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
+    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -83,7 +83,7 @@ pub static TABLE: OpTable = OpTable {
         ShapeNeed::Top(Shape::List),
         ShapeNeed::None,
         ShapeNeed::None,
-        ShapeNeed::None,
+        ShapeNeed::Deepest(Shape::Function),
         ShapeNeed::None,
     ],
     special_method_names: &[],
@@ -418,6 +418,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -444,6 +446,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -470,6 +474,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -496,6 +502,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -522,6 +530,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -548,6 +558,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -578,6 +590,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -608,6 +622,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -638,6 +654,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -664,6 +682,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -694,6 +714,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -720,6 +742,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -746,6 +770,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -772,6 +798,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -798,6 +826,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -824,6 +854,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -850,6 +882,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -876,6 +910,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -906,6 +942,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -936,6 +974,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -966,6 +1006,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -996,6 +1038,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1022,6 +1066,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1048,6 +1094,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1074,6 +1122,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1100,6 +1150,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1129,7 +1181,12 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: &[],
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: Some(Shape::Function),
+                needs: ShapeNeed::None,
+            },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1163,6 +1220,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Top(Shape::Tuple),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1193,6 +1252,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1223,6 +1284,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1249,6 +1312,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1279,6 +1344,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1305,6 +1372,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1335,6 +1404,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1365,6 +1436,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1395,6 +1468,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1421,6 +1496,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1447,6 +1524,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1473,6 +1552,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1499,6 +1580,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1525,6 +1608,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1551,6 +1636,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1577,6 +1664,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1603,6 +1692,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1633,6 +1724,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1659,6 +1752,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1688,6 +1783,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KeysOfArg,
         },
     }),
     Some(OpInfo {
@@ -1717,6 +1814,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1746,6 +1845,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1772,6 +1873,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1798,6 +1901,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1824,6 +1929,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1853,6 +1960,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1883,6 +1992,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1913,6 +2024,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1946,6 +2059,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Intrinsic1,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1979,6 +2094,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Intrinsic2,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2009,6 +2126,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KwNamesWithinArg,
         },
     }),
     Some(OpInfo {
@@ -2035,6 +2154,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2061,6 +2182,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2087,6 +2210,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2117,6 +2242,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2143,6 +2270,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2169,6 +2298,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2195,6 +2326,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2221,6 +2354,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2247,6 +2382,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2273,6 +2410,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2303,6 +2442,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2333,6 +2474,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2359,6 +2502,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2385,6 +2530,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2419,6 +2566,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[Opcode::EndFor, Opcode::PopTop],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2449,6 +2598,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2479,6 +2630,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2505,6 +2658,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2531,6 +2686,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2561,6 +2718,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2591,6 +2750,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2621,6 +2782,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2654,6 +2817,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2687,6 +2852,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2717,6 +2884,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2747,6 +2916,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2773,6 +2944,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2803,6 +2976,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2833,6 +3008,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2853,12 +3030,18 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Local,
+            },
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2879,12 +3062,18 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Local,
+            },
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2911,6 +3100,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2937,6 +3128,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2967,6 +3160,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2993,6 +3188,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3023,6 +3220,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3049,6 +3248,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3082,6 +3283,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::Dict),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3108,6 +3311,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3138,6 +3343,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3168,6 +3375,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3198,6 +3407,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3228,6 +3439,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3254,6 +3467,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3284,6 +3499,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3310,6 +3527,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3344,6 +3563,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3374,6 +3595,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3407,6 +3630,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::FunctionAttribute,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3437,6 +3662,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3463,6 +3690,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3489,6 +3718,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3519,6 +3750,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3542,13 +3775,15 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::Anything,
-                makes: Makes::Objects,
+                makes: Makes::Local,
             },
             generator_only: false,
             locals: LocalUse::StoreThenRead,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3579,6 +3814,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3605,6 +3842,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3631,6 +3870,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3661,6 +3902,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3687,6 +3930,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3713,6 +3958,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3739,6 +3986,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::KeepsAll,
+            operand: ConstOperand::None,
         },
     }),
     None, // 119
@@ -3795,6 +4044,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3821,6 +4072,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3847,6 +4100,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3873,6 +4128,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3899,6 +4156,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3925,6 +4184,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3951,6 +4212,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3977,6 +4240,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4003,6 +4268,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4029,6 +4296,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4055,6 +4324,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4081,6 +4352,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4107,6 +4380,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4133,6 +4408,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4159,6 +4436,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4185,6 +4464,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4211,6 +4492,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4237,6 +4520,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4263,6 +4548,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4289,6 +4576,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4315,6 +4604,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4341,6 +4632,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4367,6 +4660,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4393,6 +4688,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4419,6 +4716,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4445,6 +4744,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4471,6 +4772,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4497,6 +4800,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4523,6 +4828,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4549,6 +4856,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4575,6 +4884,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4601,6 +4912,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4627,6 +4940,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4653,6 +4968,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4679,6 +4996,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4705,6 +5024,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4731,6 +5052,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4757,6 +5080,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4787,6 +5112,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4817,6 +5144,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4847,6 +5176,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4877,6 +5208,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4903,6 +5236,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4929,6 +5264,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4955,6 +5292,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4981,6 +5320,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5007,6 +5348,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5033,6 +5376,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5059,6 +5404,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5085,6 +5432,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5111,6 +5460,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5137,6 +5488,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5163,6 +5516,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5189,6 +5544,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5215,6 +5572,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5241,6 +5600,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5267,6 +5628,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5293,6 +5656,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5319,6 +5684,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5349,6 +5716,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5375,6 +5744,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5401,6 +5772,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5427,6 +5800,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5453,6 +5828,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5479,6 +5856,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5505,6 +5884,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5531,6 +5912,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5557,6 +5940,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5583,6 +5968,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5609,6 +5996,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5635,6 +6024,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5661,6 +6052,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5687,6 +6080,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5713,6 +6108,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 223
@@ -5752,6 +6149,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5778,6 +6177,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5804,6 +6205,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5830,6 +6233,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5856,6 +6261,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5882,6 +6289,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5908,6 +6317,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5934,6 +6345,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5960,6 +6373,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5986,6 +6401,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6012,6 +6429,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6038,6 +6457,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6064,6 +6485,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6090,6 +6513,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6116,6 +6541,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6142,6 +6569,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6168,6 +6597,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6194,6 +6625,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6220,6 +6653,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 255

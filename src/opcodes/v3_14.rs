@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
+    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -84,7 +84,7 @@ pub static TABLE: OpTable = OpTable {
         ShapeNeed::Top(Shape::List),
         ShapeNeed::None,
         ShapeNeed::None,
-        ShapeNeed::None,
+        ShapeNeed::Deepest(Shape::Function),
         ShapeNeed::None,
     ],
     special_method_names: &["__enter__", "__exit__", "__aenter__", "__aexit__"],
@@ -456,6 +456,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -482,6 +484,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -508,6 +512,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -534,6 +540,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -564,6 +572,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -594,6 +604,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -624,6 +636,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -654,6 +668,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -680,6 +696,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -706,6 +724,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -732,6 +752,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -758,6 +780,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -784,6 +808,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -810,6 +836,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -836,6 +864,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -866,6 +896,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -896,6 +928,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -922,6 +956,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -952,6 +988,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -982,6 +1020,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1008,6 +1048,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1034,6 +1076,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1060,6 +1104,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1089,7 +1135,12 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: &[],
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: Some(Shape::Function),
+                needs: ShapeNeed::None,
+            },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1123,6 +1174,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Top(Shape::Tuple),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1153,6 +1206,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1183,6 +1238,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1209,6 +1266,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1235,6 +1294,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1265,6 +1326,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1291,6 +1354,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1321,6 +1386,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1351,6 +1418,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1381,6 +1450,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1411,6 +1482,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1437,6 +1510,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1463,6 +1538,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1489,6 +1566,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1515,6 +1594,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1541,6 +1622,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1567,6 +1650,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1593,6 +1678,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1619,6 +1706,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1649,6 +1738,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1675,6 +1766,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1701,6 +1794,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1730,6 +1825,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1759,6 +1856,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1785,6 +1884,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1811,6 +1912,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1837,6 +1940,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1866,6 +1971,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1896,6 +2003,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1929,6 +2038,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Intrinsic1,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1962,6 +2073,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Intrinsic2,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1992,6 +2105,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KwNamesWithinArg,
         },
     }),
     Some(OpInfo {
@@ -2018,6 +2133,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2044,6 +2161,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2070,6 +2189,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2100,6 +2221,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2126,6 +2249,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2152,6 +2277,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2178,6 +2305,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2204,6 +2333,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2230,6 +2361,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2256,6 +2389,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2286,6 +2421,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2316,6 +2453,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2350,6 +2489,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2376,6 +2517,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2410,6 +2553,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[Opcode::EndFor],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2585,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2470,6 +2617,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2496,6 +2645,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2522,6 +2673,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2552,6 +2705,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2582,6 +2737,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2612,6 +2769,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2645,6 +2804,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2678,6 +2839,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2871,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2734,6 +2899,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2764,6 +2931,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2790,6 +2959,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2820,6 +2991,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2850,6 +3023,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2880,6 +3055,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2900,12 +3077,18 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Local,
+            },
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2926,12 +3109,18 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Local,
+            },
             generator_only: false,
             locals: LocalUse::ReadChecked,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2952,12 +3141,18 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::Local,
+            },
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2984,6 +3179,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3010,6 +3207,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3040,6 +3239,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3066,6 +3267,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3092,6 +3295,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3122,6 +3327,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3152,6 +3359,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3178,6 +3387,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3211,6 +3422,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::Dict),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3237,6 +3450,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3267,6 +3482,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3297,6 +3514,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3327,6 +3546,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3357,6 +3578,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3383,6 +3606,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3413,6 +3638,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3447,6 +3674,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3477,6 +3706,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3510,6 +3741,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::FunctionAttribute,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3540,6 +3773,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3566,6 +3801,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3592,6 +3829,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3622,6 +3861,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3645,13 +3886,15 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::Anything,
-                makes: Makes::Objects,
+                makes: Makes::Local,
             },
             generator_only: false,
             locals: LocalUse::StoreThenRead,
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3682,6 +3925,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3708,6 +3953,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3734,6 +3981,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3764,6 +4013,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3790,6 +4041,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3816,6 +4069,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3842,6 +4097,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::KeepsAll,
+            operand: ConstOperand::None,
         },
     }),
     None, // 121
@@ -3875,6 +4132,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3901,6 +4160,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3927,6 +4188,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3953,6 +4216,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3979,6 +4244,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4005,6 +4272,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4031,6 +4300,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4057,6 +4328,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4083,6 +4356,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4109,6 +4384,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4135,6 +4412,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4161,6 +4440,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4187,6 +4468,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4213,6 +4496,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4239,6 +4524,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4265,6 +4552,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4291,6 +4580,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4317,6 +4608,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4343,6 +4636,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4369,6 +4664,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4395,6 +4692,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4421,6 +4720,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4447,6 +4748,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4473,6 +4776,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4499,6 +4804,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4525,6 +4832,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4551,6 +4860,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4577,6 +4888,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4603,6 +4916,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4629,6 +4944,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4655,6 +4972,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4681,6 +5000,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4707,6 +5028,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4733,6 +5056,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4759,6 +5084,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4785,6 +5112,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4811,6 +5140,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4837,6 +5168,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4863,6 +5196,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4889,6 +5224,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4915,6 +5252,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4941,6 +5280,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4967,6 +5308,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -4997,6 +5340,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5027,6 +5372,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5057,6 +5404,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5087,6 +5436,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5117,6 +5468,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5147,6 +5500,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5173,6 +5528,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5199,6 +5556,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5225,6 +5584,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5251,6 +5612,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5277,6 +5640,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5303,6 +5668,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5329,6 +5696,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5355,6 +5724,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5381,6 +5752,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5407,6 +5780,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5433,6 +5808,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5459,6 +5836,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5485,6 +5864,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5511,6 +5892,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5537,6 +5920,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5563,6 +5948,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5589,6 +5976,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5615,6 +6004,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5641,6 +6032,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5667,6 +6060,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5697,6 +6092,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5723,6 +6120,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5749,6 +6148,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5775,6 +6176,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5801,6 +6204,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5827,6 +6232,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5853,6 +6260,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5879,6 +6288,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5905,6 +6316,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5931,6 +6344,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5957,6 +6372,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -5983,6 +6400,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6009,6 +6428,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6035,6 +6456,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6061,6 +6484,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 212
@@ -6109,6 +6534,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6135,6 +6562,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6161,6 +6590,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6191,6 +6622,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6217,6 +6650,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6243,6 +6678,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6269,6 +6706,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6295,6 +6734,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6321,6 +6762,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6347,6 +6790,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6373,6 +6818,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6399,6 +6846,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6425,6 +6874,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6451,6 +6902,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6481,6 +6934,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6507,6 +6962,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6533,6 +6990,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6559,6 +7018,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6585,6 +7046,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6611,6 +7074,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6637,6 +7102,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -6663,6 +7130,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
 ];

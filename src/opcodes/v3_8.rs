@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
+    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -198,6 +198,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -228,6 +230,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -258,6 +262,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -288,6 +294,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -318,6 +326,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -348,6 +358,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     None, // 7
@@ -376,6 +388,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -402,6 +416,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -428,6 +444,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -454,6 +472,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 13
@@ -482,6 +502,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -508,6 +530,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -534,6 +558,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 18
@@ -561,6 +587,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -587,6 +615,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 21
@@ -614,6 +644,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -640,6 +672,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -666,6 +700,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -692,6 +728,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -718,6 +756,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -744,6 +784,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -770,6 +812,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -796,6 +840,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 30
@@ -842,6 +888,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -872,6 +920,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -898,6 +948,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -928,6 +980,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -958,6 +1012,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -984,6 +1040,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1010,6 +1068,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1036,6 +1096,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 58
@@ -1063,6 +1125,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1089,6 +1153,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1115,6 +1181,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1141,6 +1209,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1167,6 +1237,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1193,6 +1265,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1219,6 +1293,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1245,6 +1321,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1271,6 +1349,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1301,6 +1381,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1331,6 +1413,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1357,6 +1441,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1383,6 +1469,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1413,6 +1501,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1443,6 +1533,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 74
@@ -1470,6 +1562,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1496,6 +1590,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1522,6 +1618,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1548,6 +1646,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1574,6 +1674,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 80
@@ -1605,6 +1707,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1635,6 +1739,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1661,6 +1767,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1687,6 +1795,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1713,6 +1823,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1739,6 +1851,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1765,6 +1879,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1795,6 +1911,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1825,6 +1943,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1851,6 +1971,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1877,6 +1999,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1903,6 +2027,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1937,6 +2063,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1963,6 +2091,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1989,6 +2119,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2015,6 +2147,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2041,6 +2175,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2067,6 +2203,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 99
@@ -2098,6 +2236,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2124,6 +2264,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2153,6 +2295,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2182,6 +2326,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2208,6 +2354,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2237,6 +2385,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2263,6 +2413,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2289,6 +2441,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2315,6 +2469,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2345,6 +2501,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2375,6 +2533,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2405,6 +2565,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2435,6 +2597,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2465,6 +2629,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2495,6 +2661,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2525,6 +2693,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2551,6 +2721,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 117
@@ -2586,6 +2758,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 123
@@ -2617,6 +2791,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2647,6 +2823,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2673,6 +2851,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 127
@@ -2702,6 +2882,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2728,6 +2910,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2758,9 +2942,11 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes {
-                makes: None,
+                makes: Some(Shape::Function),
                 needs: ShapeNeed::FunctionParts { above: 2 },
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2787,6 +2973,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 134
@@ -2818,6 +3006,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2844,6 +3034,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2870,6 +3062,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2896,6 +3090,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 139
@@ -2924,6 +3120,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KwNamesWithinArg,
         },
     }),
     Some(OpInfo {
@@ -2950,6 +3148,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2980,6 +3180,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3006,6 +3208,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3039,6 +3243,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3069,6 +3275,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3102,6 +3310,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::Dict),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3128,6 +3338,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3157,6 +3369,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3186,6 +3400,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3219,6 +3435,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3248,6 +3466,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3274,6 +3494,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3304,6 +3526,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3330,6 +3554,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3359,6 +3585,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3385,6 +3613,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3418,6 +3648,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 159
@@ -3449,6 +3681,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3479,6 +3713,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3513,6 +3749,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3543,6 +3781,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 164

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo,
-    OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
+    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -184,6 +184,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -214,6 +216,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -244,6 +248,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -274,6 +280,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -304,6 +312,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -334,6 +344,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     None, // 7
@@ -362,6 +374,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -388,6 +402,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -414,6 +430,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -440,6 +458,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 13
@@ -468,6 +488,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -494,6 +516,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -520,6 +544,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 18
@@ -547,6 +573,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -573,6 +601,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 21
@@ -600,6 +630,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -626,6 +658,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -652,6 +686,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -678,6 +714,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -704,6 +742,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -730,6 +770,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -756,6 +798,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -782,6 +826,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 30
@@ -830,6 +876,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -860,6 +908,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -886,6 +936,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -916,6 +968,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -942,6 +996,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 53
@@ -973,6 +1029,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -999,6 +1057,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1025,6 +1085,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1051,6 +1113,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 58
@@ -1078,6 +1142,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1170,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1130,6 +1198,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1156,6 +1226,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1182,6 +1254,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1208,6 +1282,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1234,6 +1310,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1260,6 +1338,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1286,6 +1366,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1316,6 +1398,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1346,6 +1430,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1372,6 +1458,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1398,6 +1486,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1428,6 +1518,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1458,6 +1550,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1484,6 +1578,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1510,6 +1606,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1536,6 +1634,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1562,6 +1662,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1588,6 +1690,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1614,6 +1718,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 80
@@ -1645,6 +1751,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::Top(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1671,6 +1779,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1697,6 +1807,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1723,6 +1835,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1749,6 +1863,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1775,6 +1891,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 88
@@ -1806,6 +1924,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Pop,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1832,6 +1952,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1858,6 +1980,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1884,6 +2008,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1918,6 +2044,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1944,6 +2072,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1970,6 +2100,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -1996,6 +2128,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2022,6 +2156,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2048,6 +2184,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 99
@@ -2079,6 +2217,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2105,6 +2245,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2134,6 +2276,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Tuple),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2163,6 +2307,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::List),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2189,6 +2335,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2218,6 +2366,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2244,6 +2394,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2270,6 +2422,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2296,6 +2450,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2326,6 +2482,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2356,6 +2514,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Never,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2386,6 +2546,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2416,6 +2578,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2446,6 +2610,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2476,6 +2642,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2506,6 +2674,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2532,6 +2702,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2558,6 +2730,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2584,6 +2758,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 119
@@ -2616,6 +2792,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2646,6 +2824,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 123
@@ -2677,6 +2857,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2707,6 +2889,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2733,6 +2917,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 127
@@ -2762,6 +2948,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2788,6 +2976,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2818,9 +3008,11 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes {
-                makes: None,
+                makes: Some(Shape::Function),
                 needs: ShapeNeed::FunctionParts { above: 2 },
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2847,6 +3039,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 134
@@ -2878,6 +3072,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2904,6 +3100,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2930,6 +3128,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -2956,6 +3156,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 139
@@ -2984,6 +3186,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::KwNamesWithinArg,
         },
     }),
     Some(OpInfo {
@@ -3010,6 +3214,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3040,6 +3246,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3066,6 +3274,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3099,6 +3309,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3129,6 +3341,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3162,6 +3376,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::Dict),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3188,6 +3404,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 149
@@ -3223,6 +3441,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::Push,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3249,6 +3469,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3278,6 +3500,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: Some(Shape::Dict),
                 needs: ShapeNeed::None,
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3304,6 +3528,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 158
@@ -3336,6 +3562,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3366,6 +3594,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3399,6 +3629,8 @@ static OPS: [Option<OpInfo>; 256] = [
                 makes: None,
                 needs: ShapeNeed::Deepest(Shape::List),
             },
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3429,6 +3661,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3459,6 +3693,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     Some(OpInfo {
@@ -3489,6 +3725,8 @@ static OPS: [Option<OpInfo>; 256] = [
             lands_after: &[],
             block: BlockUse::None,
             shapes: Shapes::NONE,
+            unwind: Unwind::Consumed,
+            operand: ConstOperand::None,
         },
     }),
     None, // 166

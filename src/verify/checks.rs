@@ -4,7 +4,7 @@ use super::{Invariant as I, Limits, Sink};
 use crate::asm;
 use crate::cfg::Cfg;
 use crate::ir::{Arg, Function, Instr, Label};
-use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable, Opcode};
+use crate::opcodes::{self, ArgKind, OpInfo, OpKind, OpTable, Opcode, Unwind};
 use crate::stackdepth::{self, DepthErrorKind};
 use std::collections::HashMap;
 
@@ -20,7 +20,13 @@ const CO_VARKEYWORDS: u32 = 0x08;
 fn never_on_disk(op: Opcode) -> bool {
     matches!(
         op,
-        Opcode::Cache | Opcode::ExtendedArg | Opcode::Reserved | Opcode::EnterExecutor
+        Opcode::Cache
+            | Opcode::ExtendedArg
+            | Opcode::Reserved
+            | Opcode::EnterExecutor
+            // NB: only in the trampoline code object CPython builds at run
+            // time (3.11+); anywhere else it leaves the eval loop mid-frame.
+            | Opcode::InterpreterExit
     )
 }
 
@@ -492,23 +498,49 @@ fn stack(f: &Function, sink: &mut Sink) {
         );
     }
     reads_and_arguments(f, &d, sink);
-    // The unwinder pops down to the handler's depth: it cannot be above
-    // the stack the covered instruction starts with.
+    handler_depths(f, &d, sink);
+}
+
+/// The unwinder pops down to the handler's depth, and it starts from the
+/// stack an erring instruction leaves: 3.11+ instructions pop their inputs
+/// before they jump to the error label (`pop_N_error`), and the unwinder
+/// only asserts, in debug builds, that the level is not below the
+/// handler's. Below it, the handler reads slots nobody wrote. So the
+/// handler's depth is at most the depth before the instruction minus what
+/// it reads.
+fn handler_depths(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sink) {
+    let Some(t) = opcodes::table(f.version) else {
+        return;
+    };
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
-            if let (Some(h), Some(depth)) = (ins.handler, d.before(bi, k)) {
-                if h.depth as i32 > depth {
-                    sink.at(
-                        f,
-                        I::Handler,
-                        bi,
-                        Some(k),
-                        format!(
-                            "handler {} depth {} is above the stack depth {depth} here",
-                            h.target, h.depth
-                        ),
-                    );
-                }
+            let (Some(h), Some(depth)) = (ins.handler, d.before(bi, k)) else {
+                continue;
+            };
+            let raw = stackdepth::raw_arg(t, ins.op, ins.arg);
+            let facts = t.facts(ins.op);
+            let reads = t
+                .stack_effect(ins.op, raw, Some(false))
+                .map_or(0, |net| super::reach::reads(t, ins.op, raw, net));
+            let kept = i64::from(facts.kinds.keep.of(raw));
+            let left = match facts.unwind {
+                Unwind::Never => continue,
+                Unwind::KeepsAll => i64::from(depth),
+                Unwind::Consumed => i64::from(depth) - (reads - kept).max(0),
+            };
+            if i64::from(h.depth) > left {
+                sink.at(
+                    f,
+                    I::Handler,
+                    bi,
+                    Some(k),
+                    format!(
+                        "handler {} depth {} is above the stack depth {left} {} leaves when it raises ({depth} before, {reads} read, {kept} kept in place)",
+                        h.target,
+                        h.depth,
+                        t.get(ins.op).map_or("?", |i| i.name)
+                    ),
+                );
             }
         }
     }

@@ -9,7 +9,7 @@
 use super::{Invariant as I, Sink};
 use crate::ir::{Arg, Function, Instr};
 use crate::marshal::{Marshal, Value};
-use crate::opcodes::{self, Opcode};
+use crate::opcodes::{self, ConstOperand, Opcode};
 
 /// `co_localspluskinds` bit of a free variable (3.11+).
 const CO_FAST_FREE: u8 = 0x80;
@@ -36,6 +36,12 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
         if t.is(ins.op, Opcode::KwNames) {
             kw_names(f, m, b, k, ins, sink);
+            continue;
+        }
+        let want = t.facts(ins.op).operand;
+        if want != ConstOperand::None {
+            let before = p.checked_sub(1).map(|q| flat[q].2);
+            operand(f, m, t, want, before, b, k, ins, sink);
             continue;
         }
         if !t.is(ins.op, Opcode::MakeFunction) {
@@ -140,6 +146,56 @@ fn kw_names(f: &Function, m: &Marshal, b: usize, k: usize, ins: &Instr, sink: &m
             b,
             Some(k),
             format!("KW_NAMES's constant {} is not a tuple of strings", c.0),
+        );
+    }
+}
+
+/// [`ConstOperand`]: the tuple constant loaded right before `ins`.
+#[allow(clippy::too_many_arguments)]
+fn operand(
+    f: &Function,
+    m: &Marshal,
+    t: &opcodes::OpTable,
+    want: ConstOperand,
+    before: Option<&Instr>,
+    b: usize,
+    k: usize,
+    ins: &Instr,
+    sink: &mut Sink,
+) {
+    let name = t.get(ins.op).map_or("?", |i| i.name);
+    let Arg::Int(n) = ins.arg else { return };
+    let items = match before.map(|x| (t.is(x.op, Opcode::LoadConst), x.arg)) {
+        Some((true, Arg::Const(c))) => match f.consts.get(c.0 as usize).map(|&id| m.get(id)) {
+            Some(Value::Tuple(items)) => Some(items),
+            None => return, // NB: the index itself is ConstIndex's to report.
+            _ => None,
+        },
+        _ => None,
+    };
+    let problem = match (want, items) {
+        (_, None) => Some("a LOAD_CONST of a tuple right before it".to_string()),
+        (ConstOperand::KeysOfArg, Some(items)) if items.len() != n as usize => {
+            Some(format!("{n} keys, but its tuple has {}", items.len()))
+        }
+        (ConstOperand::KwNamesWithinArg, Some(items)) if items.len() > n as usize => Some(format!(
+            "at most {n} keyword names, but its tuple has {}",
+            items.len()
+        )),
+        (ConstOperand::KwNamesWithinArg, Some(items))
+            if !items.iter().all(|&x| m.str(x).is_some()) =>
+        {
+            Some("keyword names that are strings".to_string())
+        }
+        _ => None,
+    };
+    if let Some(p) = problem {
+        sink.at(
+            f,
+            I::ArgRange,
+            b,
+            Some(k),
+            format!("{name} {n} needs {p} (it reads the tuple without a check)"),
         );
     }
 }

@@ -29,7 +29,7 @@ use crate::opcodes::{Count, Makes, Needs, OpTable};
 use crate::stackdepth;
 
 /// One slot's possible kinds, as bits (a join is their union).
-pub(super) type Kind = u16;
+pub(super) type Kind = u32;
 const OBJ: Kind = 1;
 const ITER: Kind = 2;
 const NULL: Kind = 4;
@@ -58,6 +58,15 @@ pub(super) const DICT: Kind = 1024;
 /// a tuple made only of cells: a closure.
 pub(super) const CELL: Kind = 2048;
 pub(super) const CLOSURE: Kind = 4096;
+/// An object loaded from a plain local slot: what the compiler hands over
+/// through a hidden local (3.12+ generic functions' `.defaults`), which no
+/// local rule can prove a container.
+pub(super) const LOCAL: Kind = 32768;
+/// A function object (what `MAKE_FUNCTION` makes; generator and
+/// comprehension functions carry this bit too).
+pub(super) const FUNCTION: Kind = 65536;
+/// Any of the function kinds.
+pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
 /// `co_localspluskinds` bits of cell and free slots.
 const CO_FAST_CELL_OR_FREE: u8 = 0x40 | 0x80;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
@@ -82,6 +91,8 @@ fn describe(k: Kind) -> String {
         (DICT, "a dict"),
         (CELL, "a cell"),
         (CLOSURE, "a tuple of cells (a closure)"),
+        (LOCAL, "an object from a local"),
+        (FUNCTION, "a function"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
         (COMP_CODE, "a comprehension's code object"),
@@ -352,7 +363,7 @@ impl Walk<'_> {
         for i in (kept..reads as usize).filter(|_| !passes_through) {
             let v = s[base + i];
             if v & COMP_FN != 0
-                && v & !(COMP_FN | GEN_FN) == 0
+                && v & !(COMP_FN | GEN_FN | FUNCTION) == 0
                 && s.get(base + i + 1).filter(|_| i + 1 < reads as usize) != Some(&ITER)
             {
                 report(k, Invariant::StackKind, format!("{} takes a comprehension function without its iterator right above it (the comprehension advances its `.0` argument unchecked)", info.name));
@@ -363,7 +374,7 @@ impl Walk<'_> {
                 k,
                 Invariant::StackKind,
                 format!(
-                    "{} needs {} {} deep in the stack, but it holds {} here (it is cast without a check)",
+                    "{} needs {} {} deep in the stack, but it may hold {} here (it is cast without a check)",
                     info.name,
                     describe(want),
                     d as usize - base - i,
@@ -502,17 +513,28 @@ impl Walk<'_> {
             Makes::NullAbove if new.len() >= 2 => new[new.len() - 1] = NULL | OBJ,
             Makes::NullAboveIfBit0 if bit0 && new.len() >= 2 => new[new.len() - 1] = NULL | OBJ,
             Makes::Local => {
-                if let (Some(top), Arg::Local(i)) = (new.last_mut(), ins.arg) {
-                    if Some(i) == self.iter_local {
-                        *top = ITER;
+                // NB: a pair load pushes both slots; STORE_FAST_LOAD_FAST
+                // pushes its second.
+                let slots = match ins.arg {
+                    Arg::Local(i) => vec![i],
+                    Arg::LocalPair(a, b) if new.len() >= 2 => vec![a, b],
+                    Arg::LocalPair(_, b) => vec![b],
+                    _ => vec![],
+                };
+                let at = new.len().saturating_sub(slots.len());
+                for (v, i) in new[at..].iter_mut().zip(slots) {
+                    *v = if Some(i) == self.iter_local {
+                        ITER
                     } else if self
                         .f
                         .localspluskinds
                         .get(i as usize)
                         .is_some_and(|k| k & CO_FAST_CELL_OR_FREE != 0)
                     {
-                        *top = CELL;
-                    }
+                        CELL
+                    } else {
+                        LOCAL
+                    };
                 }
             }
             Makes::SavedState => new.fill(EXC),
@@ -523,7 +545,7 @@ impl Walk<'_> {
             }
             _ => {
                 if let (Some(c), Some(v)) = (callable, new.last_mut()) {
-                    if c & GEN_FN != 0 && c & !(GEN_FN | COMP_FN) == 0 {
+                    if c & GEN_FN != 0 && c & !(GEN_FN | COMP_FN | FUNCTION) == 0 {
                         *v = ITER;
                     }
                 }
@@ -533,7 +555,15 @@ impl Walk<'_> {
             if let Some(top) = s.last_mut() {
                 // NB: a tuple made of cells only is a closure.
                 let closure = shape == crate::opcodes::Shape::Tuple && consumed == CELL;
-                *top = if closure { CLOSURE } else { shapes::bit(shape) };
+                // NB: a function keeps the generator/comprehension bits
+                // Makes::Function gave it.
+                *top = if closure {
+                    CLOSURE
+                } else if shape == crate::opcodes::Shape::Function {
+                    *top & (GEN_FN | COMP_FN) | FUNCTION
+                } else {
+                    shapes::bit(shape)
+                };
             }
         }
         Some(s)

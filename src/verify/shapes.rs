@@ -9,7 +9,7 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, CLOSURE, DICT, LIST, TUPLE};
+use super::kinds::{Kind, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, TUPLE};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// The kind bit of a shape.
@@ -18,12 +18,13 @@ pub(super) fn bit(s: Shape) -> Kind {
         Shape::Tuple => TUPLE,
         Shape::List => LIST,
         Shape::Dict => DICT,
+        Shape::Function => ANY_FUNCTION,
     }
 }
 
 /// The operands `need` asks of `read` (the values an instruction reads,
-/// deepest first) with argument `raw`, as (index in `read`, the kind it
-/// must surely be), each one that is not.
+/// deepest first) with argument `raw`, as (index in `read`, the kinds it
+/// may be), each one that may be something else.
 pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Vec<(usize, Kind)> {
     let n = read.len();
     let need = match need {
@@ -55,20 +56,28 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
                 let Some(i) = at.and_then(|a| a.checked_sub(1)) else {
                     break;
                 };
-                // NB: defaults (1) are read as a tuple too, but 3.12+
-                // generic functions pass them in from a parameter
-                // (`.defaults`), which no local rule can prove a tuple.
+                // NB: defaults (1) are read as a tuple too (the call reads
+                // them with PyTuple_GET_SIZE), but 3.12+ generic functions
+                // pass them in from a parameter (`.defaults`), which no
+                // local rule can prove a tuple: a local is let through.
                 if flag == 8 {
                     want.push((i, CLOSURE));
+                } else if flag == 1 {
+                    want.push((i, TUPLE | CLOSURE | LOCAL));
                 }
                 at = Some(i);
             }
         }
-        ShapeNeed::FunctionAttribute if n >= 2 && raw == 8 => {
-            want.push((n - 2, CLOSURE));
+        ShapeNeed::FunctionAttribute if n >= 2 => {
+            want.push((n - 1, ANY_FUNCTION));
+            match raw {
+                8 => want.push((n - 2, CLOSURE)),
+                1 => want.push((n - 2, TUPLE | CLOSURE | LOCAL)),
+                _ => {}
+            }
         }
         _ => {}
     }
-    want.retain(|&(i, k)| read[i] != k);
+    want.retain(|&(i, k)| read[i] == 0 || read[i] & !k != 0);
     want
 }

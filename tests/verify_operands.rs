@@ -1,0 +1,281 @@
+//! Rules found by the seed-9001 mutants (docs/verifier.md), each broken on
+//! every version it applies to: what a raising instruction leaves for its
+//! handler (the `unwind` column), `INTERPRETER_EXIT`, the tuple constants
+//! `BUILD_CONST_KEY_MAP` and keyword calls trust (the `operand` column),
+//! a function's defaults and the function that `SET_FUNCTION_ATTRIBUTE`
+//! and the type-parameter intrinsic cast (the `shapes` column). That every
+//! function CPython compiled still verifies is
+//! tests/verify.rs::cpython_code_verifies_clean.
+
+mod support;
+
+use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
+use pyrewrite::marshal::{Marshal, Value};
+use pyrewrite::opcodes::{self, OpTable};
+use pyrewrite::verify::{self, Invariant};
+use pyrewrite::PyVersion;
+
+fn code(t: &OpTable, name: &str) -> Option<u8> {
+    t.by_name(name).map(|i| i.code)
+}
+
+fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
+    Instr::new(code(t, name).unwrap(), arg)
+}
+
+fn errors(m: &Marshal, g: &Function, inv: Invariant) -> Vec<String> {
+    verify::verify_in(g, m)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.invariant == inv)
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn versions() -> Vec<PyVersion> {
+    PyVersion::SUPPORTED
+        .into_iter()
+        .filter(|&v| !support::corpus_pyc_files(v).is_empty())
+        .collect()
+}
+
+/// Corpus functions of `v` that verify.
+fn clean(v: PyVersion) -> Vec<(Marshal, Function)> {
+    support::corpus_functions(v)
+        .into_iter()
+        .filter(|(m, f)| verify::verify_in(f, m).is_ok())
+        .collect()
+}
+
+/// `f` with `seq` inserted after RESUME (3.11+) or at the start, and
+/// `co_stacksize` recomputed.
+fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
+    let mut g = f.clone();
+    let at = f.blocks[0]
+        .instrs
+        .iter()
+        .rposition(|i| t.get(i.op).is_some_and(|o| o.name == "RESUME"))
+        .map_or(0, |k| k + 1);
+    g.blocks[0].instrs.splice(at..at, seq);
+    g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    g
+}
+
+/// A verifying function with a code-object constant without free
+/// variables and a `None` constant: (marshal, function, code index, None index).
+fn with_code_const(v: PyVersion) -> (Marshal, Function, ConstIdx, ConstIdx) {
+    for (m, f) in clean(v) {
+        let find = |want: &dyn Fn(&Value) -> bool| {
+            f.consts
+                .iter()
+                .position(|&c| want(m.get(c)))
+                .map(|i| ConstIdx(i as u32))
+        };
+        let code = find(&|x| match x {
+            Value::Code(c) => {
+                c.freevars.map_or(true, |fv| m.items(fv).is_empty())
+                    && c.localspluskinds
+                        .and_then(|k| m.bytes(k))
+                        .map_or(true, |k| k.iter().all(|&b| b & 0x80 == 0))
+            }
+            _ => false,
+        });
+        let none = find(&|x| matches!(x, Value::None));
+        if let (Some(code), Some(none)) = (code, none) {
+            return (m, f, code, none);
+        }
+    }
+    panic!("{v}: no function with a code constant and None");
+}
+
+/// 3.11+: a `POP_TOP` (which cannot raise) under a handler as deep as the
+/// stack it leaves, replaced by a `BINARY_OP` (same net effect, but it
+/// pops both operands before it raises): the handler would read below
+/// the stack. Found as crashes of `with` and `except` bodies.
+#[test]
+fn a_raising_instruction_leaves_the_handler_its_depth() {
+    for v in versions().into_iter().filter(|v| v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        let (pop, binop) = (code(t, "POP_TOP").unwrap(), code(t, "BINARY_OP").unwrap());
+        let mut refused = 0;
+        for (m, f) in clean(v) {
+            let (d, _) = pyrewrite::stackdepth::analyze(&f).unwrap();
+            for (b, blk) in f.blocks.iter().enumerate() {
+                for (k, x) in blk.instrs.iter().enumerate() {
+                    let (Some(h), Some(before)) = (x.handler, d.before(b, k)) else {
+                        continue;
+                    };
+                    if x.op != pop || before - 1 != h.depth as i32 || before < 2 {
+                        continue;
+                    }
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[k] = Instr {
+                        op: binop,
+                        arg: Arg::BinaryOp(0),
+                        ..*x
+                    };
+                    let errs = errors(&m, &g, Invariant::Handler);
+                    assert!(
+                        errs.iter()
+                            .any(|e| e.contains("BINARY_OP leaves when it raises")),
+                        "{v}: {errs:?}"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no POP_TOP at its handler's depth + 1 in the corpus"
+        );
+    }
+}
+
+#[test]
+fn interpreter_exit_is_never_in_a_code_object() {
+    for v in versions().into_iter().filter(|v| v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        if code(t, "INTERPRETER_EXIT").is_none() {
+            continue; // NB: not a dis-visible opcode of this version.
+        }
+        let (m, f, _, none) = with_code_const(v);
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                ins(t, "LOAD_CONST", Arg::Const(none)),
+                ins(t, "INTERPRETER_EXIT", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::NotBaseOpcode);
+        assert!(
+            errs.iter().any(|e| e.contains("INTERPRETER_EXIT")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+/// The `LOAD_CONST` right before each `BUILD_CONST_KEY_MAP` (3.12+) and
+/// keyword call made to load `None`, and the key map asked for one key
+/// more than its tuple has.
+#[test]
+fn key_maps_and_keyword_calls_get_their_tuple() {
+    for v in versions() {
+        let t = opcodes::table(v).unwrap();
+        let load = code(t, "LOAD_CONST").unwrap();
+        let users: Vec<u8> = ["BUILD_CONST_KEY_MAP", "CALL_KW", "CALL_FUNCTION_KW"]
+            .iter()
+            .filter_map(|n| code(t, n))
+            .filter(|&c| t.facts(c).operand != opcodes::ConstOperand::None)
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let mut refused = 0;
+        for (m, f) in clean(v) {
+            let Some(none) = f
+                .consts
+                .iter()
+                .position(|&c| matches!(m.get(c), Value::None))
+            else {
+                continue;
+            };
+            for (b, blk) in f.blocks.iter().enumerate() {
+                for k in 1..blk.instrs.len() {
+                    let x = blk.instrs[k];
+                    if !users.contains(&x.op) || blk.instrs[k - 1].op != load {
+                        continue;
+                    }
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[k - 1].arg = Arg::Const(ConstIdx(none as u32));
+                    let errs = errors(&m, &g, Invariant::ArgRange);
+                    assert!(
+                        errs.iter()
+                            .any(|e| e.contains("needs a LOAD_CONST of a tuple right before it")),
+                        "{v}: {errs:?}"
+                    );
+                    if let (Arg::Int(n), "BUILD_CONST_KEY_MAP") = (x.arg, t.get(x.op).unwrap().name)
+                    {
+                        let mut g = f.clone();
+                        g.blocks[b].instrs[k].arg = Arg::Int(n + 1);
+                        let errs = errors(&m, &g, Invariant::ArgRange);
+                        assert!(
+                            errs.iter().any(|e| e.contains("keys, but its tuple has")),
+                            "{v}: {errs:?}"
+                        );
+                    }
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "{v}: no key map or keyword call in the corpus");
+    }
+}
+
+/// A function made with `None` as its defaults (read as a tuple when it
+/// is called), on every version.
+#[test]
+fn defaults_are_a_tuple() {
+    for v in versions() {
+        let t = opcodes::table(v).unwrap();
+        let (m, f, code_const, none) = with_code_const(v);
+        let c = |i| ins(t, "LOAD_CONST", Arg::Const(i));
+        let mut seq = vec![c(none), c(code_const)];
+        if !v.at_least(11) {
+            seq.push(c(none)); // NB: the qualified name, before 3.11.
+        }
+        if v.at_least(13) {
+            seq.push(ins(t, "MAKE_FUNCTION", Arg::None));
+            seq.push(ins(t, "SET_FUNCTION_ATTRIBUTE", Arg::Int(1)));
+        } else {
+            seq.push(ins(t, "MAKE_FUNCTION", Arg::Int(1)));
+        }
+        seq.push(ins(t, "POP_TOP", Arg::None));
+        let g = with_prefix(&f, t, seq);
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter().any(|e| e.contains("needs a tuple or")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+/// 3.13+ `SET_FUNCTION_ATTRIBUTE` on something else than a function, and
+/// 3.12+ `INTRINSIC_SET_FUNCTION_TYPE_PARAMS` likewise: both cast it to
+/// `PyFunctionObject *`.
+#[test]
+fn function_attributes_go_on_a_function() {
+    for v in versions().into_iter().filter(|v| v.at_least(12)) {
+        let t = opcodes::table(v).unwrap();
+        let (m, f, _, none) = with_code_const(v);
+        let c = || ins(t, "LOAD_CONST", Arg::Const(none));
+        let type_params = t
+            .intrinsic2
+            .iter()
+            .position(|&n| n == "INTRINSIC_SET_FUNCTION_TYPE_PARAMS")
+            .unwrap() as u32;
+        let mut cases = vec![vec![
+            c(),
+            c(),
+            ins(t, "CALL_INTRINSIC_2", Arg::Int(type_params)),
+            ins(t, "POP_TOP", Arg::None),
+        ]];
+        if v.at_least(13) {
+            cases.push(vec![
+                c(),
+                c(),
+                ins(t, "SET_FUNCTION_ATTRIBUTE", Arg::Int(2)),
+                ins(t, "POP_TOP", Arg::None),
+            ]);
+        }
+        for seq in cases {
+            let g = with_prefix(&f, t, seq);
+            let errs = errors(&m, &g, Invariant::StackKind);
+            assert!(
+                errs.iter().any(|e| e.contains("needs a function")),
+                "{v}: {errs:?}"
+            );
+        }
+    }
+}
