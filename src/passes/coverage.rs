@@ -1,12 +1,13 @@
 //! `coverage`: records each executed line in a dict of the runtime, with a probe per line start and no call.
 
 use super::params::{ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo, RuntimeImport};
+use super::emit::{name_index, new_const, op};
+use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
 use crate::cfg::{self, Cfg};
-use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Block, ConstIdx, Function, Instr, Loc, NameIdx};
-use crate::marshal::{Marshal, Value};
-use crate::opcodes::{OpTable, Opcode, Opcode as O};
+use crate::error::Result;
+use crate::ir::{Arg, Block, Function, Instr, Loc};
+use crate::marshal::Value;
+use crate::opcodes::Opcode as O;
 
 /// Registry entry.
 pub const INFO: PassInfo = PassInfo { name: "coverage", doc: DOC, params: PARAMS, build };
@@ -56,8 +57,7 @@ const PARAMS: &[ParamSpec] = &[
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
     let global = p.text("global");
-    let mut cs = global.chars();
-    if !(cs.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && cs.all(|c| c == '_' || c.is_alphanumeric())) {
+    if !emit::is_identifier(global) {
         return Err(format!("global {global:?} is not an identifier"));
     }
     if p.bool("branch") {
@@ -75,44 +75,10 @@ pub struct Coverage {
 const RUNTIME: &str = "pyrewrite.coverage";
 const HITS: &str = "HITS";
 
-fn op(t: &OpTable, op: Opcode) -> Result<u8> {
-    t.code(op).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("{} on Python {}", op.name(), t.version))))
-}
-
-fn name_index(m: &mut Marshal, f: &mut Function, s: &str) -> NameIdx {
-    match f.names.iter().position(|&n| m.str(n).is_some_and(|x| x == s)) {
-        Some(i) => NameIdx(i as u32),
-        None => {
-            let id = m.push(Value::Str(s.as_bytes().into()));
-            f.add_name(id)
-        }
-    }
-}
-
-fn new_const(m: &mut Marshal, f: &mut Function, v: Value) -> ConstIdx {
-    let id = m.push(v);
-    f.add_const(id)
-}
-
 impl Coverage {
     /// `from pyrewrite.coverage import HITS` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
-        let t = cx.table;
-        let level = new_const(cx.m, f, Value::Int(0));
-        let attr = cx.m.push(Value::Str(HITS.as_bytes().into()));
-        let fromlist = new_const(cx.m, f, Value::Tuple(vec![attr].into()));
-        let name = |index| Arg::Name { index, flags: 0 };
-        let module = name_index(cx.m, f, RUNTIME);
-        let hits = name_index(cx.m, f, HITS);
-        let global = name_index(cx.m, f, &self.global);
-        Ok(vec![
-            Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
-            Instr::new(op(t, O::LoadConst)?, Arg::Const(fromlist)),
-            Instr::new(op(t, O::ImportName)?, name(module)),
-            Instr::new(op(t, O::ImportFrom)?, name(hits)),
-            Instr::new(op(t, O::StoreGlobal)?, name(global)),
-            Instr::new(op(t, O::PopTop)?, Arg::None),
-        ])
+        emit::import_into_global(cx.table, cx.m, f, RUNTIME, HITS, &self.global, false)
     }
 
     /// The probe for `line`, located like `next` (the instruction it precedes).

@@ -1,12 +1,12 @@
 //! `inject-hook`: calls `module:function` with the qualified name at the entry of every function.
 
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo, RuntimeImport};
+use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
 use crate::cfg::{self, Cfg};
-use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Block, ConstIdx, Function, Instr, Loc, NameIdx};
-use crate::marshal::{Marshal, ObjId, Value};
-use crate::opcodes::{OpTable, Opcode, Opcode as O};
+use crate::error::Result;
+use crate::ir::{Arg, Block, Function, Instr, Loc};
+use crate::marshal::Value;
+use crate::opcodes::Opcode as O;
 
 /// Registry entry.
 pub const INFO: PassInfo = PassInfo { name: "inject-hook", doc: DOC, params: PARAMS, build };
@@ -86,49 +86,44 @@ const PARAMS: &[ParamSpec] = &[
 
 /// One argument passed to the hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum HookArg {
+pub(super) enum HookArg {
     Qualname,
     Name,
     Filename,
     FirstLineNo,
 }
 
-fn is_identifier(s: &str) -> bool {
-    let mut cs = s.chars();
-    cs.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && cs.all(|c| c == '_' || c.is_alphanumeric())
-}
-
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let hook = p.text("hook");
-    let Some((module, function)) = hook.split_once(':') else {
-        return Err(format!("hook {hook:?}: expected module:function"));
-    };
-    if !module.split('.').all(is_identifier) || !is_identifier(function) {
-        return Err(format!("hook {hook:?}: expected a dotted module name, ':', and a function name"));
-    }
+    let (module, function) = emit::hook_ref("hook", p.text("hook"))?;
     let global = p.text("global");
-    if !is_identifier(global) {
+    if !emit::is_identifier(global) {
         return Err(format!("global {global:?} is not an identifier"));
     }
-    let mut args = Vec::new();
-    for a in p.text("args").split(',').map(str::trim).filter(|a| !a.is_empty()) {
-        args.push(match a {
-            "qualname" => HookArg::Qualname,
-            "name" => HookArg::Name,
-            "filename" => HookArg::Filename,
-            "firstlineno" => HookArg::FirstLineNo,
-            _ => return Err(format!("args: unknown argument {a:?} (use qualname, name, filename, firstlineno)")),
-        });
-    }
+    let args = hook_args("args", p.text("args"))?;
     Ok(Box::new(InjectHook {
-        module: module.to_string(),
-        function: function.to_string(),
+        module,
+        function,
         global: global.to_string(),
         args,
         qualname: p.glob("qualname").clone(),
         classes: p.bool("classes"),
         builtins: p.bool("builtins"),
     }))
+}
+
+/// The constant hook arguments named in `text` (comma-separated).
+pub(super) fn hook_args(param: &str, text: &str) -> std::result::Result<Vec<HookArg>, String> {
+    let mut args = Vec::new();
+    for a in text.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        args.push(match a {
+            "qualname" => HookArg::Qualname,
+            "name" => HookArg::Name,
+            "filename" => HookArg::Filename,
+            "firstlineno" => HookArg::FirstLineNo,
+            _ => return Err(format!("{param}: unknown argument {a:?} (use qualname, name, filename, firstlineno)")),
+        });
+    }
+    Ok(args)
 }
 
 /// The configured pass.
@@ -146,103 +141,40 @@ pub struct InjectHook {
 /// generators, coroutines; not on module or class bodies.
 const CO_NEWLOCALS: u32 = 0x0002;
 
-fn op(t: &OpTable, op: Opcode) -> Result<u8> {
-    t.code(op).ok_or_else(|| Error::new(ErrorKind::Unsupported(format!("{} on Python {}", op.name(), t.version))))
-}
-
-/// Index of the name `s` in `co_names`, appended when missing.
-fn name_index(m: &mut Marshal, f: &mut Function, s: &str) -> NameIdx {
-    match f.names.iter().position(|&n| m.str(n).is_some_and(|x| x == s)) {
-        Some(i) => NameIdx(i as u32),
-        None => {
-            let id = m.push(Value::Str(s.as_bytes().into()));
-            f.add_name(id)
-        }
-    }
-}
-
-/// Appends constant `v` (always a fresh node: constants are never shared
-/// with other code objects, so editing one cannot change another).
-fn new_const(m: &mut Marshal, f: &mut Function, v: Value) -> ConstIdx {
-    let id: ObjId = m.push(v);
-    f.add_const(id)
-}
-
 impl InjectHook {
     /// `from MODULE import FUNCTION` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
-        let t = cx.table;
-        let level = new_const(cx.m, f, Value::Int(0));
-        let func = cx.m.push(Value::Str(self.function.as_bytes().into()));
-        let fromlist = new_const(cx.m, f, Value::Tuple(vec![func].into()));
-        let module = name_index(cx.m, f, &self.module);
-        let function = name_index(cx.m, f, &self.function);
-        let global = name_index(cx.m, f, &self.global);
-        let name = |index| Arg::Name { index, flags: 0 };
-        let mut seq = vec![
-            Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
-            Instr::new(op(t, O::LoadConst)?, Arg::Const(fromlist)),
-            Instr::new(op(t, O::ImportName)?, name(module)),
-            Instr::new(op(t, O::ImportFrom)?, name(function)),
-        ];
-        if self.builtins {
-            // NB: `builtins.GLOBAL = func`: LOAD_GLOBAL falls back to the
-            // builtins, so functions created with foreign globals find it.
-            let none = new_const(cx.m, f, Value::None);
-            let builtins = name_index(cx.m, f, "builtins");
-            seq.extend([
-                Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
-                Instr::new(op(t, O::LoadConst)?, Arg::Const(none)),
-                Instr::new(op(t, O::ImportName)?, name(builtins)),
-                Instr::new(op(t, O::StoreAttr)?, name(global)),
-            ]);
-        } else {
-            // NB: STORE_GLOBAL, not STORE_NAME: a module exec'd with separate
-            // locals still puts the hook where LOAD_GLOBAL looks.
-            seq.push(Instr::new(op(t, O::StoreGlobal)?, name(global)));
-        }
-        seq.push(Instr::new(op(t, O::PopTop)?, Arg::None));
-        Ok(seq)
+        emit::import_into_global(cx.table, cx.m, f, &self.module, &self.function, &self.global, self.builtins)
     }
 
     /// `hook(args...)` with the result dropped, in this version's call form.
     fn call(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
         let t = cx.table;
-        let global = name_index(cx.m, f, &self.global);
-        // NB: 3.11+ LOAD_GLOBAL with bit 0 set also pushes the NULL the
-        // call protocol expects (below the callable on 3.11/3.12, above it
-        // on 3.13+: the opcode knows, the sequence is the same).
-        let flags = u8::from(t.info(O::LoadGlobal).is_some_and(|i| i.facts.name_shift > 0));
-        let mut seq = vec![Instr::new(op(t, O::LoadGlobal)?, Arg::Name { index: global, flags })];
+        let mut seq = vec![emit::load_callable(t, cx.m, f, &self.global)?];
         for a in &self.args {
-            let value = match a {
-                HookArg::Qualname => Value::Str(cx.qualname.as_bytes().into()),
-                HookArg::Name => Value::Str(cx.m.str(f.name).unwrap_or_default().as_bytes().into()),
-                HookArg::Filename => Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()),
-                HookArg::FirstLineNo => Value::Int(i64::from(f.firstlineno)),
-            };
-            let c = new_const(cx.m, f, value);
-            seq.push(Instr::new(op(t, O::LoadConst)?, Arg::Const(c)));
+            let value = const_arg(cx, f, *a);
+            seq.push(emit::load_const(t, cx.m, f, value)?);
         }
-        let n = Arg::Int(self.args.len() as u32);
-        // NB: CALL replaced CALL_FUNCTION in 3.11, which also needs PRECALL first.
-        if let Some(call) = t.code(O::Call) {
-            if let Some(precall) = t.code(O::Precall) {
-                seq.push(Instr::new(precall, n));
-            }
-            seq.push(Instr::new(call, n));
-        } else {
-            seq.push(Instr::new(op(t, O::CallFunction)?, n));
-        }
-        seq.push(Instr::new(op(t, O::PopTop)?, Arg::None));
+        seq.extend(emit::call(t, self.args.len() as u32)?);
+        seq.push(emit::ins(t, O::PopTop, Arg::None)?);
         Ok(seq)
+    }
+}
+
+/// The constant passed for `a`.
+pub(super) fn const_arg(cx: &Cx<'_>, f: &Function, a: HookArg) -> Value {
+    match a {
+        HookArg::Qualname => Value::Str(cx.qualname.as_bytes().into()),
+        HookArg::Name => Value::Str(cx.m.str(f.name).unwrap_or_default().as_bytes().into()),
+        HookArg::Filename => Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()),
+        HookArg::FirstLineNo => Value::Int(i64::from(f.firstlineno)),
     }
 }
 
 /// Puts `seq` where the body starts on the first resumption
 /// ([`cfg::body_start`]), giving it no location (3.10+) or the body's first
 /// line record (3.8/3.9), and on 3.11+ the handler of the prologue.
-fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
+pub(super) fn insert_at_entry(f: &mut Function, mut seq: Vec<Instr>) -> Result<()> {
     let graph = Cfg::new(f)?;
     let start = cfg::body_start(f, &graph)?;
     let bi = start.at.block.index();

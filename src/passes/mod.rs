@@ -8,6 +8,7 @@
 //! runs, verifies, recomputes `co_stacksize` and assembles; see docs/passes.md.
 
 pub mod config;
+mod emit;
 pub mod literal;
 pub mod manager;
 pub mod params;

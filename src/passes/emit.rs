@@ -1,0 +1,156 @@
+//! Instruction sequences the instrumenting passes share (inject-hook,
+//! coverage, wrap): table lookups, constants and names, a module prologue
+//! that imports a runtime object into a reserved global, and a call of a
+//! global in this version's calling convention. Each is chosen by what the
+//! version's opcode table has, not by version number.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{Arg, ConstIdx, Function, Instr, NameIdx};
+use crate::marshal::{Marshal, ObjId, Value};
+use crate::opcodes::{OpTable, Opcode, Opcode as O};
+
+/// The byte of `op` in this version, or an "unsupported" error.
+pub(super) fn op(t: &OpTable, op: Opcode) -> Result<u8> {
+    t.code(op).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "{} on Python {}",
+            op.name(),
+            t.version
+        )))
+    })
+}
+
+/// `op` with `arg`.
+pub(super) fn ins(t: &OpTable, o: Opcode, arg: Arg) -> Result<Instr> {
+    Ok(Instr::new(op(t, o)?, arg))
+}
+
+/// A Python identifier (ASCII letters, digits, `_`, or any alphabetic).
+pub(super) fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && cs.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// `module:function` with a dotted module, split.
+pub(super) fn hook_ref(what: &str, hook: &str) -> std::result::Result<(String, String), String> {
+    let Some((module, function)) = hook.split_once(':') else {
+        return Err(format!("{what} {hook:?}: expected module:function"));
+    };
+    if !module.split('.').all(is_identifier) || !is_identifier(function) {
+        return Err(format!(
+            "{what} {hook:?}: expected a dotted module name, ':', and a function name"
+        ));
+    }
+    Ok((module.to_string(), function.to_string()))
+}
+
+/// Index of the name `s` in `co_names`, appended when missing.
+pub(super) fn name_index(m: &mut Marshal, f: &mut Function, s: &str) -> NameIdx {
+    match f
+        .names
+        .iter()
+        .position(|&n| m.str(n).is_some_and(|x| x == s))
+    {
+        Some(i) => NameIdx(i as u32),
+        None => {
+            let id = m.push(Value::Str(s.as_bytes().into()));
+            f.add_name(id)
+        }
+    }
+}
+
+/// Appends constant `v` (always a fresh node: constants are never shared
+/// with other code objects, so editing one cannot change another).
+pub(super) fn new_const(m: &mut Marshal, f: &mut Function, v: Value) -> ConstIdx {
+    let id: ObjId = m.push(v);
+    f.add_const(id)
+}
+
+/// `LOAD_CONST v`.
+pub(super) fn load_const(
+    t: &OpTable,
+    m: &mut Marshal,
+    f: &mut Function,
+    v: Value,
+) -> Result<Instr> {
+    let c = new_const(m, f, v);
+    ins(t, O::LoadConst, Arg::Const(c))
+}
+
+/// `from MODULE import ATTR` stored into the global `global` (or, with
+/// `builtins`, as an attribute of the `builtins` module, where
+/// `LOAD_GLOBAL` falls back to).
+pub(super) fn import_into_global(
+    t: &OpTable,
+    m: &mut Marshal,
+    f: &mut Function,
+    module: &str,
+    attr: &str,
+    global: &str,
+    builtins: bool,
+) -> Result<Vec<Instr>> {
+    let level = new_const(m, f, Value::Int(0));
+    let a = m.push(Value::Str(attr.as_bytes().into()));
+    let fromlist = new_const(m, f, Value::Tuple(vec![a].into()));
+    let module = name_index(m, f, module);
+    let attr = name_index(m, f, attr);
+    let global = name_index(m, f, global);
+    let name = |index| Arg::Name { index, flags: 0 };
+    let mut seq = vec![
+        ins(t, O::LoadConst, Arg::Const(level))?,
+        ins(t, O::LoadConst, Arg::Const(fromlist))?,
+        ins(t, O::ImportName, name(module))?,
+        ins(t, O::ImportFrom, name(attr))?,
+    ];
+    if builtins {
+        let none = new_const(m, f, Value::None);
+        let b = name_index(m, f, "builtins");
+        seq.extend([
+            ins(t, O::LoadConst, Arg::Const(level))?,
+            ins(t, O::LoadConst, Arg::Const(none))?,
+            ins(t, O::ImportName, name(b))?,
+            ins(t, O::StoreAttr, name(global))?,
+        ]);
+    } else {
+        // NB: STORE_GLOBAL, not STORE_NAME: a module exec'd with separate
+        // locals still puts it where LOAD_GLOBAL looks.
+        seq.push(ins(t, O::StoreGlobal, name(global))?);
+    }
+    seq.push(ins(t, O::PopTop, Arg::None)?);
+    Ok(seq)
+}
+
+/// `LOAD_GLOBAL global`, pushing the NULL of the call protocol too where
+/// the version has it in `LOAD_GLOBAL`'s bit 0 (3.11+: below the callable
+/// on 3.11/3.12, above it on 3.13+; the opcode knows).
+pub(super) fn load_callable(
+    t: &OpTable,
+    m: &mut Marshal,
+    f: &mut Function,
+    global: &str,
+) -> Result<Instr> {
+    let index = name_index(m, f, global);
+    let flags = u8::from(
+        t.info(O::LoadGlobal)
+            .is_some_and(|i| i.facts.name_shift > 0),
+    );
+    ins(t, O::LoadGlobal, Arg::Name { index, flags })
+}
+
+/// The call of `n` arguments pushed after [`load_callable`]: `PRECALL n;
+/// CALL n` (3.11), `CALL n` (3.12+) or `CALL_FUNCTION n` (before).
+pub(super) fn call(t: &OpTable, n: u32) -> Result<Vec<Instr>> {
+    let n = Arg::Int(n);
+    Ok(match t.code(O::Call) {
+        Some(call) => {
+            let mut seq = Vec::new();
+            if let Some(precall) = t.code(O::Precall) {
+                seq.push(Instr::new(precall, n));
+            }
+            seq.push(Instr::new(call, n));
+            seq
+        }
+        None => vec![ins(t, O::CallFunction, n)?],
+    })
+}
