@@ -534,6 +534,20 @@ def operand_rule(minor, name):
     return "None"
 
 
+# How many exception handlers are around a yield, as the compiler records it
+# for `close()` (genobject.c gen_close: with only the generator's own
+# StopIteration wrapper around the yield it finishes the generator without
+# throwing GeneratorExit in): 3.12 YIELD_VALUE's argument is that count
+# (flowgraph.c sets it from the except stack's depth); 3.13+ the RESUME after
+# a yield has RESUME_OPARG_DEPTH1_MASK (4) set when it is exactly one.
+def handler_depth_rule(minor, name):
+    if name == "YIELD_VALUE" and minor == 12:
+        return "Arg"
+    if name == "RESUME" and minor >= 13:
+        return "Depth1Bit"
+    return "None"
+
+
 # Stack value kinds (src/verify/kinds.rs; each rule and the CPython fact
 # behind it in docs/verifier.md): (keep, needs, makes) per row, as Rust
 # expressions. `keep` counts the values read (pushes - net) that stay as
@@ -865,6 +879,7 @@ def row_facts(f, ops):
             "shapes": shapes_rule(minor, name),
             "unwind": unwind_rule(minor, name),
             "operand": operand_rule(minor, name),
+            "handler_depth": handler_depth_rule(minor, name),
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -979,7 +994,7 @@ def emit(f, ops, effects):
       % (major, minor, full))
     w("")
     w("#[allow(unused_imports)]")
-    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind, ConstOperand};")
+    w("use super::{ArgKind, ArgRepr, BlockUse, Count, Jump, JumpUse, LocalUse, Makes, Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind, ConstOperand, HandlerDepth};")
     w("use crate::version::PyVersion;")
     w("")
     w("/// The opcode table of CPython %d.%d (facts from CPython %s)." % (major, minor, full))
@@ -1034,7 +1049,8 @@ def emit(f, ops, effects):
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
         w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s,"
           % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"], x["block"]))
-        w("            shapes: %s, unwind: Unwind::%s, operand: ConstOperand::%s } })," % (x["shapes"], x["unwind"], x["operand"]))
+        w("            shapes: %s, unwind: Unwind::%s, operand: ConstOperand::%s, handler_depth: HandlerDepth::%s } }),"
+          % (x["shapes"], x["unwind"], x["operand"], x["handler_depth"]))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

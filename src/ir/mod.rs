@@ -10,6 +10,7 @@
 //! edits 3.11 code uses 3.11 opcodes.
 
 mod display;
+mod locals;
 
 use crate::marshal::ObjId;
 use crate::version::PyVersion;

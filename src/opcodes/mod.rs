@@ -108,6 +108,22 @@ pub struct OpFacts {
     /// The tuple constant loaded right before it, which it trusts
     /// (src/verify/consts.rs).
     pub operand: ConstOperand,
+    /// How it records the exception handlers around a yield, which
+    /// `close()` reads (a pass adding a handler around a generator's body
+    /// updates it).
+    pub handler_depth: HandlerDepth,
+}
+
+/// Where the count of exception handlers around a yield is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandlerDepth {
+    /// Nowhere.
+    None,
+    /// 3.12 `YIELD_VALUE`: its argument is the count.
+    Arg,
+    /// 3.13+ `RESUME` after a yield: bit 4 of the argument says the count
+    /// is exactly one (the generator's own StopIteration wrapper).
+    Depth1Bit,
 }
 
 /// A tuple constant an instruction takes from the `LOAD_CONST` right
@@ -382,6 +398,7 @@ impl OpFacts {
         shapes: Shapes::NONE,
         unwind: Unwind::Consumed,
         operand: ConstOperand::None,
+        handler_depth: HandlerDepth::None,
     };
 }
 

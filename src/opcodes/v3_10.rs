@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
-    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, HandlerDepth, Jump, JumpUse, LocalUse, Makes,
+    Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -194,6 +194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -226,6 +227,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -258,6 +260,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -290,6 +293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -322,6 +326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -354,6 +359,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 7
@@ -384,6 +390,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -412,6 +419,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -440,6 +448,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -468,6 +477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 13
@@ -498,6 +508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -526,6 +537,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -554,6 +566,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 18
@@ -583,6 +596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -611,6 +625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 21
@@ -640,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -668,6 +684,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -696,6 +713,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -724,6 +742,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -752,6 +771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -780,6 +800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -808,6 +829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -836,6 +858,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -868,6 +891,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -900,6 +924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -932,6 +957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -967,6 +993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -995,6 +1022,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 35
@@ -1041,6 +1069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1069,6 +1098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1101,6 +1131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1129,6 +1160,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 53
@@ -1162,6 +1194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1190,6 +1223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1218,6 +1252,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1246,6 +1281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 58
@@ -1275,6 +1311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1303,6 +1340,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1331,6 +1369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1359,6 +1398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1387,6 +1427,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1415,6 +1456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1443,6 +1485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1471,6 +1514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1499,6 +1543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1531,6 +1576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1563,6 +1609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1591,6 +1638,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1619,6 +1667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1651,6 +1700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1683,6 +1733,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1711,6 +1762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1739,6 +1791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1820,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1795,6 +1849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1823,6 +1878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1851,6 +1907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 80
@@ -1884,6 +1941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1940,6 +1999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1968,6 +2028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1996,6 +2057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2024,6 +2086,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 88
@@ -2057,6 +2120,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2085,6 +2149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2113,6 +2178,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2141,6 +2207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2177,6 +2244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2205,6 +2273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2233,6 +2302,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2261,6 +2331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2289,6 +2360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2317,6 +2389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2349,6 +2422,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2381,6 +2455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2409,6 +2484,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2516,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2471,6 +2548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2499,6 +2577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2530,6 +2609,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2558,6 +2638,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2586,6 +2667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2614,6 +2696,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2646,6 +2729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2678,6 +2762,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2710,6 +2795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2742,6 +2828,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2774,6 +2861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2806,6 +2894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2838,6 +2927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2866,6 +2956,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2894,6 +2985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2922,6 +3014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2954,6 +3047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 120
@@ -2987,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3019,6 +3114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 123
@@ -3052,6 +3148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3084,6 +3181,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3112,6 +3210,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 127
@@ -3142,6 +3241,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3170,6 +3270,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3198,6 +3299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3233,6 +3335,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3261,6 +3364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 134
@@ -3294,6 +3398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3322,6 +3427,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3350,6 +3456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3378,6 +3485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 139
@@ -3408,6 +3516,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3436,6 +3545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3468,6 +3578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3496,6 +3607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3531,6 +3643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3563,6 +3676,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3598,6 +3712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3626,6 +3741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 149
@@ -3657,6 +3773,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 153
@@ -3690,6 +3807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3718,6 +3836,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3749,6 +3868,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3777,6 +3897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 158
@@ -3811,6 +3932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3843,6 +3965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3878,6 +4001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3910,6 +4034,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3942,6 +4067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3974,6 +4100,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 166

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
-    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, HandlerDepth, Jump, JumpUse, LocalUse, Makes,
+    Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -346,6 +346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -374,6 +375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -406,6 +408,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -434,6 +437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -462,6 +466,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -490,6 +495,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -518,6 +524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -546,6 +553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -574,6 +582,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -602,6 +611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -630,6 +640,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -658,6 +669,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -686,6 +698,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -714,6 +727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -742,6 +756,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -770,6 +785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -798,6 +814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -826,6 +843,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -854,6 +872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -882,6 +901,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -910,6 +930,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -938,6 +959,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -966,6 +988,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -994,6 +1017,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1022,6 +1046,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1050,6 +1075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1078,6 +1104,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1106,6 +1133,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1134,6 +1162,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1162,6 +1191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1194,6 +1224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1226,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1258,6 +1290,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1293,6 +1326,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1321,6 +1355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1353,6 +1388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1385,6 +1421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1417,6 +1454,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1449,6 +1487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1477,6 +1516,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1505,6 +1545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1533,6 +1574,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1561,6 +1603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1589,6 +1632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1617,6 +1661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1645,6 +1690,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1673,6 +1719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1701,6 +1748,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1729,6 +1777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1761,6 +1810,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1789,6 +1839,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1821,6 +1872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1849,6 +1901,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1877,6 +1930,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1909,6 +1963,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1937,6 +1992,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1965,6 +2021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1993,6 +2050,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2021,6 +2079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2049,6 +2108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2077,6 +2137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2105,6 +2166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2133,6 +2195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2161,6 +2224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2189,6 +2253,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2217,6 +2282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2245,6 +2311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2273,6 +2340,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2305,6 +2373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2337,6 +2406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2365,6 +2435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2393,6 +2464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2421,6 +2493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2449,6 +2522,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2477,6 +2551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2509,6 +2584,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2537,6 +2613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2565,6 +2642,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2593,6 +2671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2621,6 +2700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2649,6 +2729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2677,6 +2758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2790,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2736,6 +2819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2764,6 +2848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2792,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2820,6 +2906,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::KeepsAll,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2848,6 +2935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2883,6 +2971,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2915,6 +3004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2943,6 +3033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2971,6 +3062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2999,6 +3091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3035,6 +3128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3063,6 +3157,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3091,6 +3186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3119,6 +3215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3147,6 +3244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3175,6 +3273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3207,6 +3306,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3239,6 +3339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3267,6 +3368,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3298,6 +3400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3329,6 +3432,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3357,6 +3461,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3388,6 +3493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3416,6 +3522,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3444,6 +3551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3472,6 +3580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3504,6 +3613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3536,6 +3646,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3568,6 +3679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3600,6 +3712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3628,6 +3741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3660,6 +3774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3692,6 +3807,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3724,6 +3840,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3752,6 +3869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3780,6 +3898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3812,6 +3931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3844,6 +3964,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3872,6 +3993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3900,6 +4022,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3936,6 +4059,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3968,6 +4092,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4000,6 +4125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4028,6 +4154,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4056,6 +4183,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4088,6 +4216,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4120,6 +4249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4148,6 +4278,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4180,6 +4311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4215,6 +4347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4243,6 +4376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4275,6 +4409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4303,6 +4438,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4335,6 +4471,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4363,6 +4500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4391,6 +4529,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4419,6 +4558,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4451,6 +4591,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4479,6 +4620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4511,6 +4653,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4539,6 +4682,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4567,6 +4711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4602,6 +4747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4634,6 +4780,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4669,6 +4816,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4697,6 +4845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4725,6 +4874,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4753,6 +4903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4781,6 +4932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4809,6 +4961,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4837,6 +4990,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4865,6 +5019,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4893,6 +5048,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4924,6 +5080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4952,6 +5109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4980,6 +5138,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5008,6 +5167,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5040,6 +5200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5068,6 +5229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5103,6 +5265,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5135,6 +5298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5167,6 +5331,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5199,6 +5364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5227,6 +5393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5255,6 +5422,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5283,6 +5451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5311,6 +5480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5339,6 +5509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5371,6 +5542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5399,6 +5571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5431,6 +5604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5463,6 +5637,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5495,6 +5670,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5527,6 +5703,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5555,6 +5732,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5583,6 +5761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5611,6 +5790,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5639,6 +5819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 181

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
-    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, HandlerDepth, Jump, JumpUse, LocalUse, Makes,
+    Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -389,6 +389,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -417,6 +418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -449,6 +451,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -477,6 +480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -505,6 +509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -533,6 +538,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -561,6 +567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -589,6 +596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -617,6 +625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -645,6 +654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -673,6 +683,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -701,6 +712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -729,6 +741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -757,6 +770,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -785,6 +799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -813,6 +828,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -841,6 +857,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -869,6 +886,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -897,6 +915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -925,6 +944,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -953,6 +973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -981,6 +1002,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1009,6 +1031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1037,6 +1060,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1065,6 +1089,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1093,6 +1118,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1121,6 +1147,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1149,6 +1176,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1177,6 +1205,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1205,6 +1234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1237,6 +1267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1269,6 +1300,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1301,6 +1333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1336,6 +1369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1364,6 +1398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1396,6 +1431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1428,6 +1464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1460,6 +1497,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1488,6 +1526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1516,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1544,6 +1584,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1572,6 +1613,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1600,6 +1642,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1628,6 +1671,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1656,6 +1700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1684,6 +1729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1712,6 +1758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1740,6 +1787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1768,6 +1816,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1800,6 +1849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1828,6 +1878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1860,6 +1911,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1888,6 +1940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1916,6 +1969,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1948,6 +2002,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1980,6 +2035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2008,6 +2064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2036,6 +2093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2064,6 +2122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2092,6 +2151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2120,6 +2180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2148,6 +2209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2180,6 +2242,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2275,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2244,6 +2308,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2276,6 +2341,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2304,6 +2370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2332,6 +2399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2364,6 +2432,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2396,6 +2465,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2424,6 +2494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2452,6 +2523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2480,6 +2552,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2508,6 +2581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2536,6 +2610,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2568,6 +2643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2596,6 +2672,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2624,6 +2701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2652,6 +2730,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2680,6 +2759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2708,6 +2788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2736,6 +2817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2764,6 +2846,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2792,6 +2875,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2820,6 +2904,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2848,6 +2933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2876,6 +2962,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2904,6 +2991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2964,6 +3053,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2992,6 +3082,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3020,6 +3111,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3048,6 +3140,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3084,6 +3177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3112,6 +3206,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3140,6 +3235,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3168,6 +3264,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3196,6 +3293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3224,6 +3322,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3256,6 +3355,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3288,6 +3388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3316,6 +3417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3347,6 +3449,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3378,6 +3481,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3406,6 +3510,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3437,6 +3542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3469,6 +3575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3497,6 +3604,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3525,6 +3633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3557,6 +3666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3589,6 +3699,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3617,6 +3728,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3645,6 +3757,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3673,6 +3786,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3705,6 +3819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3737,6 +3852,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3769,6 +3885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3797,6 +3914,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3825,6 +3943,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3857,6 +3976,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3889,6 +4009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3917,6 +4038,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3945,6 +4067,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3981,6 +4104,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4013,6 +4137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4045,6 +4170,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4073,6 +4199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4105,6 +4232,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4137,6 +4265,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4169,6 +4298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4197,6 +4327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4229,6 +4360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4264,6 +4396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4292,6 +4425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4324,6 +4458,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4352,6 +4487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4384,6 +4520,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4412,6 +4549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4440,6 +4578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4468,6 +4607,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4500,6 +4640,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4532,6 +4673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4564,6 +4706,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4596,6 +4739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4624,6 +4768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4659,6 +4804,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4691,6 +4837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4726,6 +4873,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4754,6 +4902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4782,6 +4931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4810,6 +4960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::KeepsAll,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::Arg,
         },
     }),
     Some(OpInfo {
@@ -4838,6 +4989,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4866,6 +5018,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4894,6 +5047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4922,6 +5076,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4950,6 +5105,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4981,6 +5137,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::KeysOfArg,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5009,6 +5166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5037,6 +5195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5065,6 +5224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5093,6 +5253,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5121,6 +5282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5156,6 +5318,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5188,6 +5351,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5220,6 +5384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5252,6 +5417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5280,6 +5446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5308,6 +5475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5340,6 +5508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 169
@@ -5374,6 +5543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5402,6 +5572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5437,6 +5608,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5472,6 +5644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5500,6 +5673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5528,6 +5702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 177
@@ -5616,6 +5791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5644,6 +5820,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5672,6 +5849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5700,6 +5878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5728,6 +5907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5756,6 +5936,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5784,6 +5965,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5812,6 +5994,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5840,6 +6023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5868,6 +6052,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5896,6 +6081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5924,6 +6110,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5952,6 +6139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5980,6 +6168,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6008,6 +6197,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6036,6 +6226,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6064,6 +6255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6092,6 +6284,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 255

@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
-    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, HandlerDepth, Jump, JumpUse, LocalUse, Makes,
+    Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -420,6 +420,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -448,6 +449,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -476,6 +478,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -504,6 +507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -532,6 +536,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -560,6 +565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -592,6 +598,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -624,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -656,6 +664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -684,6 +693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -716,6 +726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -744,6 +755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -772,6 +784,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -800,6 +813,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -828,6 +842,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -856,6 +871,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -884,6 +900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -912,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -944,6 +962,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -976,6 +995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1008,6 +1028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1040,6 +1061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1068,6 +1090,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1096,6 +1119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1124,6 +1148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1152,6 +1177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1187,6 +1213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1222,6 +1249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1254,6 +1282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1286,6 +1315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1314,6 +1344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1346,6 +1377,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1374,6 +1406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1406,6 +1439,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1438,6 +1472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1470,6 +1505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1498,6 +1534,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1526,6 +1563,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1554,6 +1592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1582,6 +1621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1610,6 +1650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1638,6 +1679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1666,6 +1708,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1694,6 +1737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1726,6 +1770,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1754,6 +1799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1785,6 +1831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::KeysOfArg,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1816,6 +1863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1847,6 +1895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1875,6 +1924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1903,6 +1953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1931,6 +1982,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1962,6 +2014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1994,6 +2047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2026,6 +2080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2061,6 +2116,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2096,6 +2152,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2128,6 +2185,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2156,6 +2214,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2184,6 +2243,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2272,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2244,6 +2305,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2272,6 +2334,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2300,6 +2363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2328,6 +2392,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2356,6 +2421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2384,6 +2450,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2412,6 +2479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2444,6 +2512,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2476,6 +2545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2504,6 +2574,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2532,6 +2603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2568,6 +2640,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2600,6 +2673,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2632,6 +2706,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2660,6 +2735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2688,6 +2764,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2720,6 +2797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2752,6 +2830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2784,6 +2863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2819,6 +2899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2854,6 +2935,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2886,6 +2968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2918,6 +3001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2946,6 +3030,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2978,6 +3063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3010,6 +3096,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3042,6 +3129,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3074,6 +3162,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3102,6 +3191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3130,6 +3220,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3162,6 +3253,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3190,6 +3282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3222,6 +3315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3250,6 +3344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3285,6 +3380,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3313,6 +3409,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3345,6 +3442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3377,6 +3475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3409,6 +3508,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3441,6 +3541,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3469,6 +3570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3501,6 +3603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3529,6 +3632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3565,6 +3669,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3597,6 +3702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3632,6 +3738,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3664,6 +3771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3692,6 +3800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3720,6 +3829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3752,6 +3862,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3784,6 +3895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3816,6 +3928,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3844,6 +3957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3872,6 +3986,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3904,6 +4019,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3932,6 +4048,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3960,6 +4077,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3988,6 +4106,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::KeepsAll,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 119
@@ -4046,6 +4165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::Depth1Bit,
         },
     }),
     Some(OpInfo {
@@ -4074,6 +4194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4102,6 +4223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4130,6 +4252,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4158,6 +4281,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4186,6 +4310,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4214,6 +4339,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4242,6 +4368,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4270,6 +4397,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4298,6 +4426,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4326,6 +4455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4354,6 +4484,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4382,6 +4513,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4410,6 +4542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4438,6 +4571,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4466,6 +4600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4494,6 +4629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4522,6 +4658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4550,6 +4687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4578,6 +4716,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4606,6 +4745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4634,6 +4774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4662,6 +4803,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4690,6 +4832,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4718,6 +4861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4746,6 +4890,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4774,6 +4919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4802,6 +4948,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4830,6 +4977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4858,6 +5006,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4886,6 +5035,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4914,6 +5064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4942,6 +5093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4970,6 +5122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -4998,6 +5151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5026,6 +5180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5054,6 +5209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5082,6 +5238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5114,6 +5271,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5146,6 +5304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5178,6 +5337,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5210,6 +5370,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5238,6 +5399,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5266,6 +5428,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5294,6 +5457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5322,6 +5486,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5350,6 +5515,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5378,6 +5544,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5406,6 +5573,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5434,6 +5602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5462,6 +5631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5490,6 +5660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5518,6 +5689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5546,6 +5718,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5574,6 +5747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5602,6 +5776,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5630,6 +5805,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5658,6 +5834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5686,6 +5863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5718,6 +5896,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5746,6 +5925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5774,6 +5954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5802,6 +5983,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5830,6 +6012,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5858,6 +6041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5886,6 +6070,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5914,6 +6099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5942,6 +6128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5970,6 +6157,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -5998,6 +6186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6026,6 +6215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6054,6 +6244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6082,6 +6273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6110,6 +6302,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 223
@@ -6151,6 +6344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6179,6 +6373,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6207,6 +6402,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6235,6 +6431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6263,6 +6460,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6291,6 +6489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6319,6 +6518,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6347,6 +6547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6375,6 +6576,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6403,6 +6605,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6431,6 +6634,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6459,6 +6663,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6487,6 +6692,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6515,6 +6721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6543,6 +6750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6571,6 +6779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6599,6 +6808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6627,6 +6837,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -6655,6 +6866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 255

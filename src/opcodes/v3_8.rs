@@ -2,8 +2,8 @@
 
 #[allow(unused_imports)]
 use super::{
-    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, Jump, JumpUse, LocalUse, Makes, Needs,
-    OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
+    ArgKind, ArgRepr, BlockUse, ConstOperand, Count, HandlerDepth, Jump, JumpUse, LocalUse, Makes,
+    Needs, OpFacts, OpInfo, OpKind, OpTable, Opcode, Shape, ShapeNeed, Shapes, StackKinds, Unwind,
 };
 use crate::version::PyVersion;
 
@@ -200,6 +200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -232,6 +233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -264,6 +266,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -296,6 +299,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -328,6 +332,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -360,6 +365,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 7
@@ -390,6 +396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -418,6 +425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -446,6 +454,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -474,6 +483,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 13
@@ -504,6 +514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -532,6 +543,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -560,6 +572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 18
@@ -589,6 +602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -617,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 21
@@ -646,6 +661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -674,6 +690,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -702,6 +719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -730,6 +748,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -758,6 +777,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -786,6 +806,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -814,6 +835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -842,6 +864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 30
@@ -890,6 +913,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -922,6 +946,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -950,6 +975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -982,6 +1008,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1014,6 +1041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1042,6 +1070,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1070,6 +1099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1098,6 +1128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 58
@@ -1127,6 +1158,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1155,6 +1187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1183,6 +1216,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1211,6 +1245,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1239,6 +1274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1267,6 +1303,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1295,6 +1332,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1323,6 +1361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1351,6 +1390,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1383,6 +1423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1415,6 +1456,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1443,6 +1485,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1471,6 +1514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1503,6 +1547,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1535,6 +1580,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 74
@@ -1564,6 +1610,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1592,6 +1639,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1620,6 +1668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1648,6 +1697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1676,6 +1726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 80
@@ -1709,6 +1760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1741,6 +1793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1769,6 +1822,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1797,6 +1851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1825,6 +1880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1853,6 +1909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1881,6 +1938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1913,6 +1971,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1945,6 +2004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -1973,6 +2033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2001,6 +2062,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2029,6 +2091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2065,6 +2128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2093,6 +2157,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2121,6 +2186,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2149,6 +2215,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2177,6 +2244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2205,6 +2273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 99
@@ -2238,6 +2307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2266,6 +2336,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2297,6 +2368,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2328,6 +2400,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2356,6 +2429,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2387,6 +2461,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2415,6 +2490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2443,6 +2519,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2471,6 +2548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2503,6 +2581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2535,6 +2614,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Never,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2567,6 +2647,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2599,6 +2680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2631,6 +2713,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2663,6 +2746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2695,6 +2779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2723,6 +2808,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 117
@@ -2760,6 +2846,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 123
@@ -2793,6 +2880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2825,6 +2913,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2853,6 +2942,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 127
@@ -2884,6 +2974,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2912,6 +3003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2947,6 +3039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -2975,6 +3068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 134
@@ -3008,6 +3102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3036,6 +3131,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3064,6 +3160,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3092,6 +3189,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 139
@@ -3122,6 +3220,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3150,6 +3249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3182,6 +3282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3210,6 +3311,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3245,6 +3347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3277,6 +3380,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3312,6 +3416,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3340,6 +3445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3371,6 +3477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3402,6 +3509,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3437,6 +3545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3468,6 +3577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3496,6 +3606,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3528,6 +3639,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3556,6 +3668,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3587,6 +3700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3615,6 +3729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3650,6 +3765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 159
@@ -3683,6 +3799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3715,6 +3832,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3751,6 +3869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     Some(OpInfo {
@@ -3783,6 +3902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             shapes: Shapes::NONE,
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
+            handler_depth: HandlerDepth::None,
         },
     }),
     None, // 164

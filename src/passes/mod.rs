@@ -267,6 +267,7 @@ declare_passes! {
     inject_hook,
     fold_constants,
     coverage,
+    wrap,
     python,
 }
 

@@ -16,6 +16,8 @@ pub enum ParamKind {
     Bool,
     /// Free text (operator symbols, opcode names, ...).
     Text,
+    /// Free text that may be left empty (unset): an optional hook.
+    OptText,
     /// A non-negative integer (`line`, `occurrence`; 0 usually means "any").
     Int,
 }
@@ -28,6 +30,7 @@ impl ParamKind {
             ParamKind::Glob => "glob",
             ParamKind::Bool => "bool",
             ParamKind::Text => "text",
+            ParamKind::OptText => "text or empty",
             ParamKind::Int => "integer",
         }
     }
@@ -151,6 +154,16 @@ impl Params {
         }
     }
 
+    /// The optional text parameter `name` ([`ParamKind::OptText`]): `None`
+    /// when empty.
+    pub fn opt_text(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            ParamValue::Text(t) if t.is_empty() => None,
+            ParamValue::Text(t) => Some(t),
+            other => panic!("parameter {name} is {other:?}, not text"),
+        }
+    }
+
     /// The integer parameter `name`.
     pub fn int(&self, name: &str) -> u64 {
         match self.get(name) {
@@ -207,6 +220,7 @@ fn check(spec: &ParamSpec, raw: &RawValue) -> Result<ParamValue, String> {
             "false" | "False" | "0" | "no" => false,
             _ => return Err(format!("expected true or false, found {text:?}")),
         }),
+        ParamKind::OptText => ParamValue::Text(text.trim().to_string()),
         ParamKind::Text => {
             if text.trim().is_empty() {
                 return Err("empty value".into());
