@@ -1,0 +1,113 @@
+//! The `wrap` pass on real interpreters: tests/wrap/fixture.py compiled by
+//! each CPython (3.8-3.13 native, 3.14 through pyodide), wrapped with
+//! recording hooks (tests/wrap/wrap_hooks.py) and run. Its output must be
+//! the unwrapped run's (results, tracebacks with their lines), and the
+//! recorded events must be tests/wrap/expected_events.txt exactly.
+
+mod support;
+
+use pyrewrite::passes::{Pipeline, RawValue};
+use pyrewrite::pyc::Pyc;
+use pyrewrite::PyVersion;
+use std::path::Path;
+
+fn pipeline(params: &[(&str, &str)]) -> Result<Pipeline, String> {
+    let raw = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))
+        .collect();
+    Pipeline::from_specs(&[("wrap".to_string(), raw)])
+}
+
+/// The events `v` must record: the file's lines, with those marked `<3.12`
+/// only before 3.12.
+fn expected(v: PyVersion) -> Vec<String> {
+    let text = std::fs::read_to_string(support::repo_root().join("tests/wrap/expected_events.txt"))
+        .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| match l.strip_prefix("<3.12 ") {
+            Some(rest) => (!v.at_least(12)).then(|| rest.to_string()),
+            None => Some(l.to_string()),
+        })
+        .collect()
+}
+
+fn compile(interp: &pyrewrite::oracle::Interpreter, src: &Path, out: &Path) {
+    let script = support::repo_root().join("tools/oracle/compile_tree.py");
+    let o = interp
+        .run_script(&script, &[src.as_os_str(), out.as_os_str()])
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
+    let pl = pipeline(&[
+        ("enter", "wrap_hooks:enter"),
+        ("exit", "wrap_hooks:exit"),
+        ("error", "wrap_hooks:error"),
+    ])
+    .unwrap();
+    let mut ran = 0;
+    for v in PyVersion::SUPPORTED {
+        let Some(interp) = support::oracle_for(v) else {
+            continue;
+        };
+        let work = tempfile::tempdir().unwrap();
+        let (plain, wrapped) = (work.path().join("plain"), work.path().join("wrapped"));
+        compile(&interp, &support::repo_root().join("tests/wrap"), &plain);
+        std::fs::create_dir_all(&wrapped).unwrap();
+        std::fs::copy(plain.join("wrap_hooks.pyc"), wrapped.join("wrap_hooks.pyc")).unwrap();
+        let src = plain.join("fixture.pyc");
+        let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
+        pl.run(&mut p, &src).unwrap_or_else(|e| panic!("{v}: {e}"));
+        std::fs::write(wrapped.join("fixture.pyc"), p.to_bytes().unwrap()).unwrap();
+        let run = |root: &Path| {
+            let out = support::run_many(&interp, root, &[root.join("fixture.pyc")]).unwrap();
+            out.into_values().next().unwrap()
+        };
+        let (before, after) = (run(&plain), run(&wrapped));
+        let (events, rest): (Vec<&str>, Vec<&str>) =
+            after.lines().partition(|l| l.starts_with("event "));
+        assert!(
+            !before.contains("!exit"),
+            "{v}: the unwrapped fixture failed:\n{before}"
+        );
+        assert_eq!(
+            rest,
+            before.lines().collect::<Vec<_>>(),
+            "{v}: the wrapped program's output differs"
+        );
+        assert_eq!(events, expected(v), "{v}: the recorded events differ");
+        ran += 1;
+    }
+    assert!(ran > 0, "no interpreter to run the wrap fixture on");
+}
+
+#[test]
+fn parameters_are_checked() {
+    let err = |p: &[(&str, &str)]| pipeline(p).err().unwrap_or_default();
+    assert!(err(&[]).contains("at least one of enter, exit, error"));
+    assert!(err(&[("enter", "nocolon")]).contains("expected module:function"));
+    assert!(err(&[("exit", "m:f"), ("extra", "bogus")]).contains("unknown argument \"bogus\""));
+    assert!(
+        err(&[("exit", "m:f"), ("local", "not an identifier")]).contains("is not an identifier")
+    );
+    assert!(pipeline(&[("error", "m:f")]).is_ok());
+}
+
+/// Wrapping twice is refused: the hidden local exists already.
+#[test]
+fn wrapping_twice_is_refused() {
+    let v = PyVersion::new(3, 12);
+    let files = support::corpus_pyc_files(v);
+    let Some(file) = files.iter().find(|f| f.ends_with("closures.pyc")) else {
+        return;
+    };
+    let pl = pipeline(&[("exit", "m:f")]).unwrap();
+    let mut p = Pyc::parse(&std::fs::read(file).unwrap()).unwrap();
+    pl.run(&mut p, file).unwrap();
+    let e = pl.run(&mut p, file).unwrap_err().to_string();
+    assert!(e.contains("already has a local"), "{e}");
+}
