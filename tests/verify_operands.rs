@@ -279,3 +279,205 @@ fn function_attributes_go_on_a_function() {
         }
     }
 }
+
+/// Seed 31337 rules below (docs/verifier.md).
+
+/// The position of the first instruction with opcode `name`.
+fn find(f: &Function, t: &OpTable, name: &str) -> Option<(usize, usize)> {
+    let op = code(t, name)?;
+    f.blocks
+        .iter()
+        .enumerate()
+        .find_map(|(b, blk)| blk.instrs.iter().position(|x| x.op == op).map(|k| (b, k)))
+}
+
+#[test]
+fn generator_code_starts_with_return_generator() {
+    for v in versions().into_iter().filter(|v| v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        let nop = code(t, "NOP").unwrap();
+        let (m, f) = clean(v)
+            .into_iter()
+            .find(|(_, f)| f.flags & 0x20 != 0)
+            .unwrap_or_else(|| panic!("{v}: no generator in the corpus"));
+        let (b, k) = find(&f, t, "RETURN_GENERATOR").unwrap();
+        let mut g = f.clone();
+        g.blocks[b].instrs[k] = Instr::new(nop, Arg::None);
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter().any(|e| e.contains("has no RETURN_GENERATOR")),
+            "{v}: {errs:?}"
+        );
+        let mut g = f.clone();
+        g.flags &= !0x20;
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("RETURN_GENERATOR in code that co_flags do not mark")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn no_jump_into_the_prologue() {
+    for v in versions().into_iter().filter(|v| v.at_least(10)) {
+        let t = opcodes::table(v).unwrap();
+        let mut refused = 0;
+        for (m, f) in clean(v).into_iter().filter(|(_, f)| f.flags & 0x20 != 0) {
+            // NB: a generator's first block holds its prologue (GEN_START,
+            // or up to RESUME) and, after it, the start of the body.
+            let Some((b, k)) = f.blocks.iter().enumerate().skip(1).find_map(|(b, blk)| {
+                blk.instrs
+                    .iter()
+                    .position(|x| matches!(x.arg, Arg::Jump(_)) && t.facts(x.op).jump_use.is_some())
+                    .map(|k| (b, k))
+            }) else {
+                continue;
+            };
+            let mut g = f.clone();
+            g.blocks[b].instrs[k].arg = Arg::Jump(f.blocks[0].label);
+            let errs = errors(&m, &g, Invariant::JumpTarget);
+            if errs.iter().any(|e| e.contains("is in the prologue")) {
+                refused += 1;
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no generator jump retargeted into its prologue was refused"
+        );
+    }
+}
+
+#[test]
+fn comparison_placeholder_bad_is_refused() {
+    let v = PyVersion::new(3, 8);
+    if !versions().contains(&v) {
+        return;
+    }
+    let t = opcodes::table(v).unwrap();
+    let bad = t.cmp_op.iter().position(|&c| c == "BAD").unwrap() as u32;
+    let (m, f) = clean(v)
+        .into_iter()
+        .find(|(_, f)| find(f, t, "COMPARE_OP").is_some())
+        .unwrap();
+    let (b, k) = find(&f, t, "COMPARE_OP").unwrap();
+    let mut g = f.clone();
+    g.blocks[b].instrs[k].arg = Arg::Compare(bad);
+    let errs = errors(&m, &g, Invariant::ArgRange);
+    assert!(
+        errs.iter().any(|e| e.contains("placeholder BAD")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn match_class_needs_a_tuple_of_names() {
+    for v in versions().into_iter().filter(|v| v.at_least(10)) {
+        let t = opcodes::table(v).unwrap();
+        let load = code(t, "LOAD_CONST").unwrap();
+        let mut refused = 0;
+        for (m, f) in clean(v) {
+            let Some(none) = f
+                .consts
+                .iter()
+                .position(|&c| matches!(m.get(c), Value::None))
+            else {
+                continue;
+            };
+            let Some((b, k)) = find(&f, t, "MATCH_CLASS") else {
+                continue;
+            };
+            if k == 0 || f.blocks[b].instrs[k - 1].op != load {
+                continue;
+            }
+            let mut g = f.clone();
+            g.blocks[b].instrs[k - 1].arg = Arg::Const(ConstIdx(none as u32));
+            let errs = errors(&m, &g, Invariant::StackKind);
+            assert!(
+                errs.iter().any(|e| e.contains("MATCH_CLASS needs a tuple")),
+                "{v}: {errs:?}"
+            );
+            refused += 1;
+        }
+        assert!(refused > 0, "{v}: no MATCH_CLASS in the corpus");
+    }
+}
+
+#[test]
+fn make_function_needs_a_code_object() {
+    for v in versions() {
+        let t = opcodes::table(v).unwrap();
+        let (m, f, _, none) = with_code_const(v);
+        let c = || ins(t, "LOAD_CONST", Arg::Const(none));
+        let mut seq = vec![c()];
+        if !v.at_least(11) {
+            seq.push(c());
+        }
+        let arg = if v.at_least(13) {
+            Arg::None
+        } else {
+            Arg::Int(0)
+        };
+        seq.extend([ins(t, "MAKE_FUNCTION", arg), ins(t, "POP_TOP", Arg::None)]);
+        let g = with_prefix(&f, t, seq);
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("MAKE_FUNCTION needs a code object")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+/// 3.13+ `STORE_FAST_LOAD_FAST` pops one value and pushes one: net 0, so
+/// only its push count shows that it reads the stack.
+#[test]
+fn store_fast_load_fast_reads_a_value() {
+    for v in versions().into_iter().filter(|v| v.at_least(13)) {
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = clean(v)
+            .into_iter()
+            .find(|(_, f)| f.argcount >= 1 && f.flags & 0x1A0 == 0)
+            .unwrap();
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                ins(t, "STORE_FAST_LOAD_FAST", Arg::LocalPair(0, 0)),
+                ins(t, "POP_TOP", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::Stack);
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("STORE_FAST_LOAD_FAST reads 1 stack value")),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn load_classderef_reads_a_free_variable() {
+    for v in versions().into_iter().filter(|v| !v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        let (m, f) = clean(v)
+            .into_iter()
+            .find(|(_, f)| !f.cellvars.is_empty())
+            .unwrap();
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                ins(t, "LOAD_CLASSDEREF", Arg::Free(0)),
+                ins(t, "POP_TOP", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::FreeIndex);
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("is a cell; it reads free variables only")),
+            "{v}: {errs:?}"
+        );
+    }
+}

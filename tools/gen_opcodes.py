@@ -400,6 +400,17 @@ def pushes_rule(minor, name):
     # reads the receiver under it.
     if name in ("CALL", "CALL_KW") and minor >= 11:
         return "Count::Fixed(1)"
+    # NB: these read values their net effect hides (seed 31337 mutants:
+    # STORE_FAST_LOAD_FAST on an empty stack): (value -- value2),
+    # (val -- wrapped), (orig, excs -- res) 3.11, (sub_iter, last_sent_val,
+    # exc_value -- none, value), (subject, keys -- subject, rest) 3.10,
+    # (mgr -- exit, res) and (res -- res) before 3.11, (owner -- attr,
+    # self_or_null) and the 3.14 template builders (... -- obj).
+    one = ("STORE_FAST_LOAD_FAST ASYNC_GEN_WRAP PREP_RERAISE_STAR BUILD_INTERPOLATION BUILD_TEMPLATE").split()
+    if name in one or (name == "SETUP_ASYNC_WITH" and minor <= 10):
+        return "Count::Fixed(1)"
+    if name in ("CLEANUP_THROW", "COPY_DICT_WITHOUT_KEYS", "LOAD_SPECIAL") or (name == "SETUP_WITH" and minor <= 10):
+        return "Count::Fixed(2)"
     if name == "YIELD_FROM":
         return "Count::Fixed(1)"
     if name in ("LOAD_METHOD DUP_TOP GET_LEN MATCH_MAPPING MATCH_SEQUENCE IMPORT_FROM GET_ANEXT "
@@ -738,12 +749,18 @@ def shapes_rule(minor, name):
         needs = "Top(Shape::List)"
     elif name == "MAKE_FUNCTION" and minor <= 12:
         needs = "FunctionParts { above: %d }" % (1 if minor >= 11 else 2)
+    elif name == "MAKE_FUNCTION":
+        needs = "Top(Shape::Code)"
     elif name == "SET_FUNCTION_ATTRIBUTE":
         needs = "FunctionAttribute"
     elif name == "PREP_RERAISE_STAR":
         needs = "Top(Shape::List)"
     elif name in ("CALL_INTRINSIC_1", "CALL_INTRINSIC_2"):
         needs = "Intrinsic" + name[-1]
+    elif name == "MATCH_CLASS":
+        # NB: match_class() reads the keyword attribute names with
+        # PyTuple_GET_SIZE/GET_ITEM (ceval.c 3.10, bytecodes.c: an assert).
+        needs = "Top(Shape::Tuple)"
     if makes is None and needs == "None":
         return "Shapes::NONE"
     return "Shapes { makes: %s, needs: ShapeNeed::%s }" % ("Some(Shape::%s)" % makes if makes else "None", needs)

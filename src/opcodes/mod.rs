@@ -166,6 +166,9 @@ pub enum Shape {
     /// `SET_FUNCTION_ATTRIBUTE` and the type-parameter intrinsic cast to
     /// `PyFunctionObject *`.
     Function,
+    /// A code object, which `MAKE_FUNCTION` hands to the function
+    /// constructor as `PyCodeObject *` (only an assert checks it).
+    Code,
 }
 
 /// What container types an instruction makes and needs: the interpreter

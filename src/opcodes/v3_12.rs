@@ -2020,7 +2020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds {
@@ -5015,7 +5015,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: &[],
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::Tuple),
+            },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,

@@ -649,7 +649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(2)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds {
@@ -1209,7 +1209,7 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: Some(Shape::Function),
-                needs: ShapeNeed::None,
+                needs: ShapeNeed::Top(Shape::Code),
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
@@ -3406,7 +3406,10 @@ static OPS: [Option<OpInfo>; 256] = [
             locals: LocalUse::None,
             lands_after: &[],
             block: BlockUse::None,
-            shapes: Shapes::NONE,
+            shapes: Shapes {
+                makes: None,
+                needs: ShapeNeed::Top(Shape::Tuple),
+            },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
@@ -3880,7 +3883,7 @@ static OPS: [Option<OpInfo>; 256] = [
             terminator: false,
             jump_use: None,
             argrepr: ArgRepr::Kind,
-            pushes: None,
+            pushes: Some(Count::Fixed(1)),
             fresh_pushes: None,
             retarget: None,
             kinds: StackKinds {

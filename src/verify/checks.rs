@@ -54,6 +54,7 @@ pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
         }
     }
     targets(f, t, sink);
+    prologue_entries(f, sink);
     send_handlers(f, t, sink);
     stack(f, sink);
     code_size(f, t, limits, sink);
@@ -264,14 +265,19 @@ fn argument_range(
                 err(I::ArgRange, m);
             }
         }
-        Arg::Compare(n) => {
-            if t.compare_op(n).is_none() {
-                err(
-                    I::ArgRange,
-                    format!("{name}: comparison argument {n} names no operator"),
-                );
-            }
-        }
+        Arg::Compare(n) => match t.compare_op(n) {
+            None => err(
+                I::ArgRange,
+                format!("{name}: comparison argument {n} names no operator"),
+            ),
+            // NB: 3.8's table ends with the placeholder "BAD", on which
+            // ceval.c's cmp_outcome aborts.
+            Some(("BAD", _)) => err(
+                I::ArgRange,
+                format!("{name}: comparison argument {n} names the placeholder BAD"),
+            ),
+            Some(_) => {}
+        },
         Arg::Const(c) => {
             if let Some(m) = ranged("constant", c.0, f.consts.len()) {
                 err(I::ConstIndex, m);
@@ -313,12 +319,12 @@ fn argument_range(
                 }
             }
         }
-        Arg::Free(i) => free_index(f, name, i, err),
+        Arg::Free(i) => free_index(f, name, info.op, i, err),
         Arg::None | Arg::Jump(_) => {}
     }
 }
 
-fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String)) {
+fn free_index(f: &Function, name: &str, op: Opcode, i: u32, err: &mut impl FnMut(I, String)) {
     if f.version.localsplus_layout() {
         match f.localspluskinds.get(i as usize) {
             None => err(
@@ -340,6 +346,14 @@ fn free_index(f: &Function, name: &str, i: u32, err: &mut impl FnMut(I, String))
             err(
                 I::FreeIndex,
                 format!("{name}: variable {i} out of range ({n} cell and free variables)"),
+            );
+        } else if op == Opcode::LoadClassderef && (i as usize) < f.cellvars.len() {
+            // NB: ceval.c takes its name from co_freevars[i - ncells] with
+            // only an assert that i names a free variable (a seed 31337
+            // mutant on 3.8 read co_freevars[-1]).
+            err(
+                I::FreeIndex,
+                format!("{name}: variable {i} is a cell; it reads free variables only"),
             );
         }
     }
@@ -437,6 +451,37 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                 n.checked_sub(1),
                 "the last block does not end in a return, raise or unconditional jump".into(),
             );
+        }
+    }
+}
+
+/// No jump or handler leads into the prologue (3.10 `GEN_START`, 3.11+
+/// everything up to the first `RESUME`: `MAKE_CELL`, `COPY_FREE_VARS`,
+/// `RETURN_GENERATOR`): CPython runs it once, on entry. A loop back into
+/// it re-runs `RETURN_GENERATOR` inside the generator it made, or
+/// `MAKE_CELL` over a live cell (a seed 31337 mutant: a generator
+/// expression's `JUMP_BACKWARD` retargeted to offset 0).
+fn prologue_entries(f: &Function, sink: &mut Sink) {
+    let Ok(graph) = Cfg::new(f) else { return };
+    let Ok(start) = crate::cfg::body_start(f, &graph) else {
+        return;
+    };
+    let (sb, si) = (start.at.block.index(), start.at.instr);
+    let in_prologue = |l: Label| {
+        f.block_index(l)
+            .is_some_and(|b| b < sb || (b == sb && si > 0))
+    };
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (k, ins) in b.instrs.iter().enumerate() {
+            let jump = match ins.arg {
+                Arg::Jump(l) => Some(l),
+                _ => None,
+            };
+            for l in jump.into_iter().chain(ins.handler.map(|h| h.target)) {
+                if in_prologue(l) {
+                    sink.at(f, I::JumpTarget, bi, Some(k), format!("{l} is in the prologue, which runs once on entry (before the body's first instruction)"));
+                }
+            }
         }
     }
 }

@@ -65,6 +65,11 @@ pub(super) const LOCAL: Kind = 32768;
 /// A function object (what `MAKE_FUNCTION` makes; generator and
 /// comprehension functions carry this bit too).
 pub(super) const FUNCTION: Kind = 65536;
+/// A code object constant (generator and comprehension code carry their
+/// own bits too).
+pub(super) const CODE: Kind = 131072;
+/// Any code object kind.
+pub(super) const ANY_CODE: Kind = CODE | GEN_CODE | COMP_CODE;
 /// Any of the function kinds.
 pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
 /// `co_localspluskinds` bits of cell and free slots.
@@ -93,6 +98,7 @@ fn describe(k: Kind) -> String {
         (CLOSURE, "a tuple of cells (a closure)"),
         (LOCAL, "an object from a local"),
         (FUNCTION, "a function"),
+        (CODE, "a code object"),
         (GEN_CODE, "a generator's code object"),
         (GEN_FN, "a generator function"),
         (COMP_CODE, "a comprehension's code object"),
@@ -119,6 +125,35 @@ fn is_object(k: Kind) -> bool {
     k != 0 && k & (NULL | EXC | ABSENT) == 0
 }
 
+/// 3.11+: code whose `co_flags` make calling it create a generator,
+/// coroutine or async generator starts with `RETURN_GENERATOR` (before its
+/// `RESUME`), and other code has none. Calling such code runs its prologue
+/// in an ordinary frame; without `RETURN_GENERATOR` the body's first yield
+/// then suspends a frame that belongs to no generator (a debug-build
+/// assert, an abort or a crash), and `RETURN_GENERATOR` in other code
+/// makes a generator of the wrong type (seed 31337 mutants on 3.13).
+fn generator_prologue(f: &Function, t: &crate::opcodes::OpTable, sink: &mut Sink) {
+    use crate::opcodes::Opcode as O;
+    let Some(rg) = t.code(O::ReturnGenerator) else {
+        return;
+    };
+    let resume = t.code(O::Resume);
+    let prologue = f.blocks[0]
+        .instrs
+        .iter()
+        .take_while(|i| Some(i.op) != resume);
+    let has = prologue.clone().any(|i| i.op == rg);
+    let wants = f.flags & CO_GENERATOR_LIKE != 0;
+    if has != wants {
+        let msg = if wants {
+            "co_flags mark generator, coroutine or async generator code, but its prologue (before RESUME) has no RETURN_GENERATOR"
+        } else {
+            "RETURN_GENERATOR in code that co_flags do not mark as a generator, coroutine or async generator"
+        };
+        sink.func(Invariant::StackKind, msg.into());
+    }
+}
+
 /// Runs the kind analysis over `f` (lifted from `m`) and reports every
 /// instruction whose needs are not met.
 pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
@@ -140,6 +175,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         iter_local: implicit_iterator(f, m),
         exact_blocks,
     };
+    generator_prologue(f, t, sink);
     let mut entry: Vec<Option<State>> = vec![None; f.blocks.len()];
     // NB: 3.10 counts the value GEN_START pops, pushed on the first
     // resumption before any instruction runs; 3.11/3.12 count it from the
@@ -487,6 +523,8 @@ impl Walk<'_> {
                         *top = comp;
                     } else if self.tuple_const(c.0 as usize) {
                         *top = TUPLE;
+                    } else if self.code_const(c.0 as usize) {
+                        *top = CODE;
                     }
                 }
             }
@@ -635,6 +673,14 @@ impl Walk<'_> {
                 .and_then(|n| self.m.str(n))
                 .as_deref()
                 == Some(".0")
+    }
+
+    /// Whether constant `i` is a code object.
+    fn code_const(&self, i: usize) -> bool {
+        let Some(&id) = self.f.consts.get(i) else {
+            return false;
+        };
+        matches!(self.m.get(id), crate::marshal::Value::Code(_))
     }
 
     /// Whether constant `i` is a tuple.

@@ -9,7 +9,7 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, TUPLE};
+use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, TUPLE};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// The kind bit of a shape.
@@ -19,6 +19,7 @@ pub(super) fn bit(s: Shape) -> Kind {
         Shape::List => LIST,
         Shape::Dict => DICT,
         Shape::Function => ANY_FUNCTION,
+        Shape::Code => ANY_CODE,
     }
 }
 
@@ -48,6 +49,11 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
         ShapeNeed::FunctionParts { above } => {
             // NB: under the code object: closure (8), annotations (4),
             // keyword defaults (2), defaults (1), in that order downwards.
+            // NB: the code object itself: `above` deep (3.8-3.10: under
+            // the qualified name).
+            if let Some(i) = n.checked_sub(usize::from(above)) {
+                want.push((i, ANY_CODE));
+            }
             let mut at = n.checked_sub(usize::from(above));
             for flag in [8u32, 4, 2, 1] {
                 if raw & flag == 0 {
