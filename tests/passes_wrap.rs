@@ -2,7 +2,9 @@
 //! each CPython (3.8-3.13 native, 3.14 through pyodide), wrapped with
 //! recording hooks (tests/wrap/wrap_hooks.py) and run. Its output must be
 //! the unwrapped run's (results, tracebacks with their lines), and the
-//! recorded events must be tests/wrap/expected_events.txt exactly.
+//! recorded events must be tests/wrap/expected_events.txt exactly, with
+//! and without the off switch (tests/wrap/wrap_switch.py, turned off for a
+//! few calls by the fixture).
 
 mod support;
 
@@ -20,12 +22,16 @@ fn pipeline(params: &[(&str, &str)]) -> Result<Pipeline, String> {
 }
 
 /// The events `v` must record: the file's lines, with those marked `<3.12`
-/// only before 3.12.
-fn expected(v: PyVersion) -> Vec<String> {
+/// only before 3.12 and those marked `[no switch]` only without a switch.
+fn expected(v: PyVersion, switch: bool) -> Vec<String> {
     let text = std::fs::read_to_string(support::repo_root().join("tests/wrap/expected_events.txt"))
         .unwrap();
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| match l.strip_prefix("[no switch] ") {
+            Some(rest) => (!switch).then_some(rest),
+            None => Some(l),
+        })
         .filter_map(|l| match l.strip_prefix("<3.12 ") {
             Some(rest) => (!v.at_least(12)).then(|| rest.to_string()),
             None => Some(l.to_string()),
@@ -43,43 +49,55 @@ fn compile(interp: &pyrewrite::oracle::Interpreter, src: &Path, out: &Path) {
 
 #[test]
 fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
-    let pl = pipeline(&[
+    let hooks = [
         ("enter", "wrap_hooks:enter"),
         ("exit", "wrap_hooks:exit"),
         ("error", "wrap_hooks:error"),
-    ])
-    .unwrap();
+    ];
+    let plain_pl = pipeline(&hooks).unwrap();
+    let switched = pipeline(&[hooks[0], hooks[1], hooks[2], ("switch", "wrap_switch:ON")]).unwrap();
     let mut ran = 0;
     for v in PyVersion::SUPPORTED {
         let Some(interp) = support::oracle_for(v) else {
             continue;
         };
         let work = tempfile::tempdir().unwrap();
-        let (plain, wrapped) = (work.path().join("plain"), work.path().join("wrapped"));
+        let plain = work.path().join("plain");
         compile(&interp, &support::repo_root().join("tests/wrap"), &plain);
-        std::fs::create_dir_all(&wrapped).unwrap();
-        std::fs::copy(plain.join("wrap_hooks.pyc"), wrapped.join("wrap_hooks.pyc")).unwrap();
-        let src = plain.join("fixture.pyc");
-        let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
-        pl.run(&mut p, &src).unwrap_or_else(|e| panic!("{v}: {e}"));
-        std::fs::write(wrapped.join("fixture.pyc"), p.to_bytes().unwrap()).unwrap();
         let run = |root: &Path| {
             let out = support::run_many(&interp, root, &[root.join("fixture.pyc")]).unwrap();
             out.into_values().next().unwrap()
         };
-        let (before, after) = (run(&plain), run(&wrapped));
-        let (events, rest): (Vec<&str>, Vec<&str>) =
-            after.lines().partition(|l| l.starts_with("event "));
+        let before = run(&plain);
         assert!(
             !before.contains("!exit"),
             "{v}: the unwrapped fixture failed:\n{before}"
         );
-        assert_eq!(
-            rest,
-            before.lines().collect::<Vec<_>>(),
-            "{v}: the wrapped program's output differs"
-        );
-        assert_eq!(events, expected(v), "{v}: the recorded events differ");
+        for (switch, pl) in [(false, &plain_pl), (true, &switched)] {
+            let wrapped = work.path().join(format!("wrapped-{switch}"));
+            std::fs::create_dir_all(&wrapped).unwrap();
+            for m in ["wrap_hooks.pyc", "wrap_switch.pyc"] {
+                std::fs::copy(plain.join(m), wrapped.join(m)).unwrap();
+            }
+            let src = plain.join("fixture.pyc");
+            let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
+            pl.run(&mut p, &src)
+                .unwrap_or_else(|e| panic!("{v} (switch: {switch}): {e}"));
+            std::fs::write(wrapped.join("fixture.pyc"), p.to_bytes().unwrap()).unwrap();
+            let after = run(&wrapped);
+            let (events, rest): (Vec<&str>, Vec<&str>) =
+                after.lines().partition(|l| l.starts_with("event "));
+            assert_eq!(
+                rest,
+                before.lines().collect::<Vec<_>>(),
+                "{v} (switch: {switch}): the wrapped program's output differs"
+            );
+            assert_eq!(
+                events,
+                expected(v, switch),
+                "{v} (switch: {switch}): the recorded events differ"
+            );
+        }
         ran += 1;
     }
     assert!(ran > 0, "no interpreter to run the wrap fixture on");

@@ -159,7 +159,9 @@ class Pipeline:
         (or in ``builtins`` for passes configured so)."""
         for s in self._engine():
             for name, module, attr, in_builtins in s.runtime_imports():
-                value = getattr(importlib.import_module(module), attr)
+                mod = importlib.import_module(module)
+                # NB: an empty attr names the module itself (an off switch).
+                value = getattr(mod, attr) if attr else mod
                 if in_builtins:
                     setattr(builtins, name, value)
                 else:

@@ -154,3 +154,202 @@ pub(super) fn call(t: &OpTable, n: u32) -> Result<Vec<Instr>> {
         None => vec![ins(t, O::CallFunction, n)?],
     })
 }
+
+/// `import MODULE` (the leaf module: a non-empty fromlist makes
+/// `IMPORT_NAME` return it) stored into the global `global`: the module
+/// whose attribute an off switch reads at run time.
+pub(super) fn import_module_into_global(
+    t: &OpTable,
+    m: &mut Marshal,
+    f: &mut Function,
+    module: &str,
+    attr: &str,
+    global: &str,
+) -> Result<Vec<Instr>> {
+    let level = new_const(m, f, Value::Int(0));
+    let a = m.push(Value::Str(attr.as_bytes().into()));
+    let fromlist = new_const(m, f, Value::Tuple(vec![a].into()));
+    let module = name_index(m, f, module);
+    let global = name_index(m, f, global);
+    let name = |index| Arg::Name { index, flags: 0 };
+    Ok(vec![
+        ins(t, O::LoadConst, Arg::Const(level))?,
+        ins(t, O::LoadConst, Arg::Const(fromlist))?,
+        ins(t, O::ImportName, name(module))?,
+        ins(t, O::StoreGlobal, name(global))?,
+    ])
+}
+
+/// `if not GLOBAL.ATTR: goto off` (3.13+ converts with `TO_BOOL` first:
+/// their conditional jumps take only exact bools).
+pub(super) fn switch_test(
+    t: &OpTable,
+    m: &mut Marshal,
+    f: &mut Function,
+    global: &str,
+    attr: &str,
+    off: crate::ir::Label,
+) -> Result<Vec<Instr>> {
+    let g = name_index(m, f, global);
+    let a = name_index(m, f, attr);
+    let mut seq = vec![
+        ins(t, O::LoadGlobal, Arg::Name { index: g, flags: 0 })?,
+        ins(t, O::LoadAttr, Arg::Name { index: a, flags: 0 })?,
+    ];
+    if let Some(to_bool) = t.code(O::ToBool) {
+        seq.push(Instr::new(to_bool, Arg::None));
+    }
+    seq.push(Instr::new(cond_jump(t, false)?, Arg::Jump(off)));
+    Ok(seq)
+}
+
+/// `POP_JUMP_IF_TRUE`/`_FALSE` (3.11: the forward form; the assembler
+/// turns it around when the target lies behind).
+pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<u8> {
+    let (a, b) = if on_true {
+        (O::PopJumpIfTrue, O::PopJumpForwardIfTrue)
+    } else {
+        (O::PopJumpIfFalse, O::PopJumpForwardIfFalse)
+    };
+    t.code(a).or_else(|| t.code(b)).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported(format!(
+            "a conditional jump on Python {}",
+            t.version
+        )))
+    })
+}
+
+/// Pushes `local is CONST` (`IS_OP` 3.9+, `COMPARE_OP is` before).
+pub(super) fn local_is_const(t: &OpTable, local: u32, c: ConstIdx) -> Result<Vec<Instr>> {
+    let test = match t.code(O::IsOp) {
+        Some(is) => Instr::new(is, Arg::Int(0)),
+        None => {
+            let i = t.cmp_op.iter().position(|&c| c == "is").ok_or_else(|| {
+                Error::new(ErrorKind::Unsupported(format!(
+                    "`is` on Python {}",
+                    t.version
+                )))
+            })?;
+            ins(t, O::CompareOp, Arg::Compare(i as u32))?
+        }
+    };
+    Ok(vec![
+        ins(t, O::LoadFast, Arg::Local(local))?,
+        ins(t, O::LoadConst, Arg::Const(c))?,
+        test,
+    ])
+}
+
+/// An off switch at a function's entry: `test` jumps to `off_label` when
+/// the switch is off, where `off` runs (in a block of its own at the end)
+/// before jumping to the body; when on, the entry code runs and falls into
+/// the body. With `off` empty, `off_label` must be `None`: the test jumps
+/// straight to the body.
+pub(super) struct Switch {
+    /// The test ([`switch_test`]), jumping to `off_label`.
+    pub test: Vec<Instr>,
+    /// Where the test jumps; `None`: to the body.
+    pub off_label: Option<crate::ir::Label>,
+    /// What the off path runs before the body.
+    pub off: Vec<Instr>,
+}
+
+/// Puts `on` where the body starts on the first resumption, guarded by
+/// `switch` when given. The added code has no location (3.10+) or joins
+/// the line record of the body's first instruction (3.8/3.9), and on 3.11+
+/// the handler of the prologue's last instruction, like inject-hook's call.
+pub(super) fn place_entry(
+    t: &OpTable,
+    f: &mut Function,
+    on: Vec<Instr>,
+    switch: Option<Switch>,
+) -> Result<()> {
+    use crate::cfg::{self, Cfg};
+    use crate::ir::{Block, Loc};
+    let Some(sw) = switch else {
+        return super::inject_hook::insert_at_entry(f, on);
+    };
+    let graph = Cfg::new(f)?;
+    let start = cfg::body_start(f, &graph)?;
+    let (sb, si) = (start.at.block.index(), start.at.instr);
+    let handler = if f.version.localsplus_layout() && si > 0 {
+        f.blocks[sb].instrs[si - 1].handler
+    } else {
+        None
+    };
+    // The body gets a block (and a label) of its own.
+    let body = if si > 0 {
+        let rest = f.blocks[sb].instrs.split_off(si);
+        let label = f.new_label();
+        f.blocks.insert(
+            sb + 1,
+            Block {
+                label,
+                instrs: rest,
+            },
+        );
+        sb + 1
+    } else {
+        sb
+    };
+    let body_label = f.blocks[body].label;
+    let first = f.blocks[body..]
+        .iter()
+        .flat_map(|b| b.instrs.first())
+        .next()
+        .copied();
+    let mut test = sw.test;
+    let target = sw.off_label.unwrap_or(body_label);
+    if let Some(last) = test.last_mut() {
+        last.arg = Arg::Jump(target);
+    }
+    let mut off = sw.off;
+    if sw.off_label.is_some() {
+        off.push(ins(t, O::JumpForward, Arg::Jump(body_label))?);
+    }
+    let lnotab = f.version.lnotab();
+    let mut on = on;
+    for i in test.iter_mut().chain(on.iter_mut()).chain(off.iter_mut()) {
+        i.handler = handler;
+        i.loc = if lnotab {
+            Loc {
+                line: first.and_then(|x| x.loc.line),
+                ..Loc::default()
+            }
+        } else {
+            Loc::default()
+        };
+    }
+    if lnotab {
+        if let (Some(fi), Some(t0)) = (first, test.first_mut()) {
+            t0.starts_line = fi.starts_line;
+            t0.ghosts = fi.ghosts;
+            if let Some(b) = f.blocks[body..].iter_mut().find(|b| !b.instrs.is_empty()) {
+                b.instrs[0].starts_line = false;
+                b.instrs[0].ghosts = None;
+            }
+        }
+    }
+    let (e, o) = (f.new_label(), f.new_label());
+    f.blocks.insert(
+        body,
+        Block {
+            label: o,
+            instrs: on,
+        },
+    );
+    f.blocks.insert(
+        body,
+        Block {
+            label: e,
+            instrs: test,
+        },
+    );
+    if let Some(l) = sw.off_label {
+        f.blocks.push(Block {
+            label: l,
+            instrs: off,
+        });
+    }
+    Ok(())
+}

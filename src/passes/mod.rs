@@ -178,7 +178,8 @@ pub struct RuntimeImport {
     pub name: String,
     /// The module it comes from (dotted).
     pub module: String,
-    /// The attribute of that module.
+    /// The attribute of that module; empty: the module itself (an off
+    /// switch, whose flag the code reads at each call).
     pub attr: String,
     /// True when it is bound in `builtins` rather than the module's globals.
     pub builtins: bool,

@@ -42,6 +42,14 @@ or are exhausted, `exit(token, None)` when they are closed (the
 `GeneratorExit` that `close()` throws in), and `error` for any other
 exception that escapes; suspensions and resumptions are not events.
 
+With `switch = "module:NAME"`, each call first reads `module.NAME` (the
+module is imported into a reserved global by each module's code): while
+it is false no hook runs, and the call costs that test, a store of the
+token and, at each return, a test of the token (3.8-3.10 also keep their
+`SETUP_FINALLY`). The flag can be flipped at any time; a call that started
+with it on ends with its `exit` or `error` event even when it is turned
+off meanwhile, and one that started with it off records nothing.
+
 The hooks are imported by each module's code into reserved globals
 (`global` prefix, default `__pyrewrite_wrap`: `__pyrewrite_wrap_enter__`
 and so on), like inject-hook's. The added instructions carry the location
@@ -87,6 +95,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
     ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_wrap"), help: "prefix of the reserved globals holding the hooks" },
     ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_token__"), help: "the hidden local holding the token" },
+    ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME, a flag read at each call: while false no hook runs" },
 ];
 
 /// One configured hook and the global it is bound to.
@@ -105,6 +114,7 @@ pub struct Wrap {
     args: bool,
     qualname: Glob,
     local: String,
+    switch: Option<Hook>,
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
@@ -135,6 +145,13 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         args: p.bool("args"),
         qualname: p.glob("qualname").clone(),
         local: local.to_string(),
+        switch: match p.opt_text("switch") {
+            Some(text) => {
+                let (module, function) = emit::hook_ref("switch", text)?;
+                Some(Hook { module, function, global: format!("{prefix}_switch__") })
+            }
+            None => None,
+        },
     }))
 }
 
@@ -287,14 +304,11 @@ impl Wrap {
         }
         if let Some(marker) = marker {
             // NB: raised before the entry ran (a throw() into a generator
-            // not started yet): no hook, as no enter was seen.
+            // not started yet) or with the switch off: no hook, as no
+            // enter was seen.
             let quiet = f.new_label();
-            head.extend([
-                ins(t, O::LoadFast, Arg::Local(tok))?,
-                ins(t, O::LoadConst, Arg::Const(marker))?,
-                ins(t, O::IsOp, Arg::Int(0))?,
-                Instr::new(cond_jump(true)?, Arg::Jump(quiet)),
-            ]);
+            head.extend(emit::local_is_const(t, tok, marker)?);
+            head.push(Instr::new(cond_jump(true)?, Arg::Jump(quiet)));
             tail.push(Block { label: quiet, instrs: vec![reraise()?] });
         }
         let mut err = Vec::new();
@@ -398,30 +412,42 @@ impl Wrap {
                 }
             }
         }
-        self.exits(cx, f, &u, tok, sb, si, needs_handler, h_label)?;
         // NB: 3.12+ generators: the StopIteration wrapper covers the
         // prologue's RESUME too, and the region covers the wrapper, so the
-        // handler can run before the entry: the token starts as a marker.
+        // handler can run before the entry: the token starts as a marker
+        // meaning "no hooks for this call", which the off switch sets too.
         let prologue_covered = needs_handler
             && f.blocks.iter().enumerate().take(sb + 1).any(|(bi, b)| {
                 b.instrs.iter().take(if bi == sb { si } else { usize::MAX }).any(|i| i.handler.is_some())
             });
-        let marker = if prologue_covered {
-            let s = cx.m.push(Value::Str(b"pyrewrite: not entered".as_slice().into()));
-            let c = emit::new_const(cx.m, f, Value::Tuple(vec![s].into()));
-            let first = f.blocks.iter().position(|b| !b.instrs.is_empty()).unwrap_or(0);
-            let init = [ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
-            f.blocks[first].instrs.splice(0..0, init);
-            Some(c)
+        let marker = if prologue_covered || self.switch.is_some() {
+            let s = cx.m.push(Value::Str(b"pyrewrite: no hooks".as_slice().into()));
+            Some(emit::new_const(cx.m, f, Value::Tuple(vec![s].into())))
         } else {
             None
         };
+        self.exits(cx, f, &u, tok, sb, si, needs_handler, h_label, marker)?;
+        if let (true, Some(c)) = (prologue_covered, marker) {
+            let first = f.blocks.iter().position(|b| !b.instrs.is_empty()).unwrap_or(0);
+            let init = [ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
+            f.blocks[first].instrs.splice(0..0, init);
+        }
         let handler = if needs_handler { self.handler(cx, f, &u, tok, h_label, marker)? } else { Vec::new() };
         let mut seq = self.entry(cx, f, tok)?;
-        if needs_handler && !u.table {
-            seq.push(ins(t, O::SetupFinally, Arg::Jump(h_label))?);
-        }
-        insert_at_entry(f, seq)?;
+        // NB: only 3.8-3.10 have SETUP_FINALLY (a block-stack region).
+        let setup = if needs_handler && !u.table { Some(ins(t, O::SetupFinally, Arg::Jump(h_label))?) } else { None };
+        seq.extend(setup);
+        let switch = match (&self.switch, marker) {
+            (Some(sw), Some(c)) => {
+                let off_label = f.new_label();
+                let test = emit::switch_test(t, cx.m, f, &sw.global, &sw.function, off_label)?;
+                let mut off = vec![ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
+                off.extend(setup);
+                Some(emit::Switch { test, off_label: Some(off_label), off })
+            }
+            _ => None,
+        };
+        emit::place_entry(t, f, seq, switch)?;
         f.blocks.extend(handler);
         if u.table && needs_handler && generator {
             one_more_handler_around_yields(t, f);
@@ -432,10 +458,11 @@ impl Wrap {
     /// Each return of the body: `exit(token, value)` before it, outside
     /// the handler region (3.8-3.10: after a POP_BLOCK closing it).
     #[allow(clippy::too_many_arguments)]
-    fn exits(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, tok: u32, sb: usize, si: usize, region: bool, h: Label) -> Result<()> {
+    fn exits(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, tok: u32, sb: usize, si: usize, region: bool, h: Label, marker: Option<ConstIdx>) -> Result<()> {
         let t = cx.table;
         let (ret, ret_const) = (t.code(O::ReturnValue), t.code(O::ReturnConst));
-        for bi in sb..f.blocks.len() {
+        let mut bi = sb;
+        while bi < f.blocks.len() {
             let mut k = if bi == sb { si } else { 0 };
             while k < f.blocks[bi].instrs.len() {
                 let r = f.blocks[bi].instrs[k];
@@ -452,11 +479,25 @@ impl Wrap {
                 if region && !u.table {
                     seq.push(ins(t, O::PopBlock, Arg::None)?);
                 }
+                let mut call = Vec::new();
                 if let Some(exit) = &self.exit {
-                    seq.extend(self.call_with_top(cx, f, u, exit, tok)?);
+                    call = self.call_with_top(cx, f, u, exit, tok)?;
                 }
+                // NB: with a marker, `if token is marker: skip the call`.
+                let skip = match (marker, call.is_empty()) {
+                    (Some(c), false) => {
+                        seq.extend(emit::local_is_const(t, tok, c)?);
+                        let l = f.new_label();
+                        seq.push(Instr::new(emit::cond_jump(t, true)?, Arg::Jump(l)));
+                        Some(l)
+                    }
+                    _ => {
+                        seq.append(&mut call);
+                        None
+                    }
+                };
                 let mut back = Instr { op: ret.ok_or_else(|| unsupported("RETURN_VALUE".into()))?, arg: Arg::None, handler, ext: 0, ..r };
-                for i in &mut seq {
+                for i in seq.iter_mut().chain(call.iter_mut()) {
                     i.loc = r.loc;
                     i.handler = handler;
                 }
@@ -466,11 +507,25 @@ impl Wrap {
                     back.starts_line = false;
                     back.ghosts = None;
                 }
-                seq.push(back);
-                let n = seq.len();
-                f.blocks[bi].instrs.splice(k..=k, seq);
-                k += n;
+                match skip {
+                    None => {
+                        seq.push(back);
+                        let n = seq.len();
+                        f.blocks[bi].instrs.splice(k..=k, seq);
+                        k += n;
+                    }
+                    Some(l) => {
+                        // NB: a return ends its block: [.. test, jump] [call] [return].
+                        f.blocks[bi].instrs.splice(k..=k, seq);
+                        let lc = f.new_label();
+                        f.blocks.insert(bi + 1, Block { label: lc, instrs: call });
+                        f.blocks.insert(bi + 2, Block { label: l, instrs: vec![back] });
+                        bi += 2;
+                        break;
+                    }
+                }
             }
+            bi += 1;
         }
         Ok(())
     }
@@ -499,9 +554,15 @@ impl Pass for Wrap {
     }
 
     fn runtime_imports(&self) -> Vec<RuntimeImport> {
-        self.hooks()
+        let mut out: Vec<RuntimeImport> = self
+            .hooks()
             .map(|h| RuntimeImport { name: h.global.clone(), module: h.module.clone(), attr: h.function.clone(), builtins: false })
-            .collect()
+            .collect();
+        if let Some(sw) = &self.switch {
+            // NB: the module itself (attr ""): the flag is read at each call.
+            out.push(RuntimeImport { name: sw.global.clone(), module: sw.module.clone(), attr: String::new(), builtins: false });
+        }
+        out
     }
 
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
@@ -509,6 +570,9 @@ impl Pass for Wrap {
             let mut seq = Vec::new();
             for h in self.hooks() {
                 seq.extend(emit::import_into_global(cx.table, cx.m, f, &h.module, &h.function, &h.global, false)?);
+            }
+            if let Some(sw) = &self.switch {
+                seq.extend(emit::import_module_into_global(cx.table, cx.m, f, &sw.module, &sw.function, &sw.global)?);
             }
             insert_at_entry(f, seq)?;
             return Ok(Changed::Yes);

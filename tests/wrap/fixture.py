@@ -3,6 +3,7 @@ import sys
 import traceback
 
 import wrap_hooks as H
+import wrap_switch
 
 
 def add(a, b):
@@ -115,6 +116,14 @@ def main():
         quits()
     except SystemExit as e:
         print("exit", e.code)
+    wrap_switch.ON = False
+    print(add(5, 6), list(gen(1)), rec(2))
+    try:
+        boom(2)
+    except ValueError:
+        print("boom while off")
+    wrap_switch.ON = True
+    print(add(7, 8))
     for e in H.EVENTS:
         print("event", *e)
 
