@@ -103,6 +103,44 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
     assert!(ran > 0, "no interpreter to run the wrap fixture on");
 }
 
+/// inject-hook with the same switch: its calls are exactly wrap's enter
+/// events (the same fixture, the same first-resumption rule).
+#[test]
+fn inject_hook_switch_skips_the_hook_while_off() {
+    let raw = [("hook", "wrap_hooks:enter"), ("switch", "wrap_switch:ON")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))
+        .collect();
+    let pl = Pipeline::from_specs(&[("inject-hook".to_string(), raw)]).unwrap();
+    let mut ran = 0;
+    for v in PyVersion::SUPPORTED {
+        let Some(interp) = support::oracle_for(v) else {
+            continue;
+        };
+        let work = tempfile::tempdir().unwrap();
+        let (plain, hooked) = (work.path().join("plain"), work.path().join("hooked"));
+        compile(&interp, &support::repo_root().join("tests/wrap"), &plain);
+        std::fs::create_dir_all(&hooked).unwrap();
+        for m in ["wrap_hooks.pyc", "wrap_switch.pyc"] {
+            std::fs::copy(plain.join(m), hooked.join(m)).unwrap();
+        }
+        let src = plain.join("fixture.pyc");
+        let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
+        pl.run(&mut p, &src).unwrap_or_else(|e| panic!("{v}: {e}"));
+        std::fs::write(hooked.join("fixture.pyc"), p.to_bytes().unwrap()).unwrap();
+        let out = support::run_many(&interp, &hooked, &[hooked.join("fixture.pyc")]).unwrap();
+        let out = out.into_values().next().unwrap();
+        let events: Vec<&str> = out.lines().filter(|l| l.starts_with("event ")).collect();
+        let want: Vec<String> = expected(v, true)
+            .into_iter()
+            .filter(|l| l.starts_with("event enter"))
+            .collect();
+        assert_eq!(events, want, "{v}: inject-hook with a switch");
+        ran += 1;
+    }
+    assert!(ran > 0);
+}
+
 #[test]
 fn parameters_are_checked() {
     let err = |p: &[(&str, &str)]| pipeline(p).err().unwrap_or_default();

@@ -31,7 +31,10 @@ foreign globals (`types.FunctionType(code, {})`). Neither placement
 survives every stage of interpreter shutdown: a `__del__` or weakref
 callback entering a hooked function after CPython cleared the module's
 globals (or the builtins) fails there with "'NoneType' object is not
-callable" (or a NameError) where the original ran. `qualname` (glob) selects code objects by qualified name (`co_qualname`
+callable" (or a NameError) where the original ran. With `switch = "module:NAME"` each entry first reads `module.NAME` (the
+module is bound to a reserved global next to the hook's): while it is
+false the hook is not called, and the entry costs only that test.
+`qualname` (glob) selects code objects by qualified name (`co_qualname`
 on 3.11+, computed from the nesting as `__qualname__` would be before).
 `args` lists what is passed, in order, from `qualname`, `name` (co_name),
 `filename` (co_filename) and `firstlineno` (co_firstlineno): default
@@ -77,6 +80,12 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_hook__"), help: "the reserved global holding the hook" },
     ParamSpec { name: "classes", kind: ParamKind::Bool, default: Some("false"), help: "also hook class bodies" },
     ParamSpec {
+        name: "switch",
+        kind: ParamKind::OptText,
+        default: Some(""),
+        help: "module:NAME, a flag read at each entry: while false the hook is not called",
+    },
+    ParamSpec {
         name: "builtins",
         kind: ParamKind::Bool,
         default: Some("false"),
@@ -108,6 +117,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         qualname: p.glob("qualname").clone(),
         classes: p.bool("classes"),
         builtins: p.bool("builtins"),
+        switch: p.opt_text("switch").map(|s| emit::hook_ref("switch", s)).transpose()?,
     }))
 }
 
@@ -135,6 +145,8 @@ pub struct InjectHook {
     qualname: Glob,
     classes: bool,
     builtins: bool,
+    /// The off switch: module, flag name.
+    switch: Option<(String, String)>,
 }
 
 /// `co_flags` CO_NEWLOCALS: set on functions, lambdas, comprehensions,
@@ -142,6 +154,11 @@ pub struct InjectHook {
 const CO_NEWLOCALS: u32 = 0x0002;
 
 impl InjectHook {
+    /// The reserved global holding the switch's module.
+    fn switch_global(&self) -> String {
+        format!("{}_switch", self.global)
+    }
+
     /// `from MODULE import FUNCTION` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
         emit::import_into_global(cx.table, cx.m, f, &self.module, &self.function, &self.global, self.builtins)
@@ -218,17 +235,25 @@ impl Pass for InjectHook {
     }
 
     fn runtime_imports(&self) -> Vec<RuntimeImport> {
-        vec![RuntimeImport {
+        let mut out = vec![RuntimeImport {
             name: self.global.clone(),
             module: self.module.clone(),
             attr: self.function.clone(),
             builtins: self.builtins,
-        }]
+        }];
+        if let Some((module, _)) = &self.switch {
+            out.push(RuntimeImport { name: self.switch_global(), module: module.clone(), attr: String::new(), builtins: self.builtins });
+        }
+        out
     }
 
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
         let seq = if cx.is_module {
-            self.prologue(cx, f)?
+            let mut seq = self.prologue(cx, f)?;
+            if let Some((module, flag)) = &self.switch {
+                seq.extend(emit::import_module_into_global(cx.table, cx.m, f, module, flag, &self.switch_global())?);
+            }
+            seq
         } else {
             let function_like = f.flags & CO_NEWLOCALS != 0;
             if !(function_like || self.classes) || !self.qualname.matches(cx.qualname) {
@@ -237,7 +262,15 @@ impl Pass for InjectHook {
             // NB: a site is a hooked entry; the module prologue only serves them.
             cx.sites.matched += 1;
             cx.sites.changed += 1;
-            self.call(cx, f)?
+            let call = self.call(cx, f)?;
+            if let Some((_, flag)) = &self.switch {
+                // NB: while off, the test jumps straight to the body.
+                let body = f.new_label();
+                let test = emit::switch_test(cx.table, cx.m, f, &self.switch_global(), flag, body)?;
+                emit::place_entry(cx.table, f, call, Some(emit::Switch { test, off_label: None, off: Vec::new() }))?;
+                return Ok(Changed::Yes);
+            }
+            call
         };
         insert_at_entry(f, seq)?;
         Ok(Changed::Yes)
