@@ -93,7 +93,7 @@ fn text(pass: &str, key: &str, kind: Option<ParamKind>, v: &Bound<'_, PyAny>) ->
         },
         // NB: an unknown key: any text will do, Params::parse refuses the key.
         None => Ok(v.str()?.to_string()),
-        Some(ParamKind::Glob) | Some(ParamKind::Text) => {
+        Some(ParamKind::Glob) | Some(ParamKind::Text) | Some(ParamKind::OptText) => {
             if let Ok(s) = v.extract::<String>() {
                 Ok(s)
             } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
