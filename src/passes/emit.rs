@@ -241,17 +241,14 @@ pub(super) fn local_is_const(t: &OpTable, local: u32, c: ConstIdx) -> Result<Vec
 }
 
 /// An off switch at a function's entry: `test` jumps to `off_label` when
-/// the switch is off, where `off` runs (in a block of its own at the end)
-/// before jumping to the body; when on, the entry code runs and falls into
-/// the body. With `off` empty, `off_label` must be `None`: the test jumps
-/// straight to the body.
+/// the switch is off (`None`: straight to the body; wrap gives the label
+/// of an untouched copy of the body it adds itself). When on, the entry
+/// code runs and falls into the body.
 pub(super) struct Switch {
-    /// The test ([`switch_test`]), jumping to `off_label`.
+    /// The test ([`switch_test`]), whose jump is set to the target here.
     pub test: Vec<Instr>,
     /// Where the test jumps; `None`: to the body.
     pub off_label: Option<crate::ir::Label>,
-    /// What the off path runs before the body.
-    pub off: Vec<Instr>,
 }
 
 /// Puts `on` where the body starts on the first resumption, guarded by
@@ -259,7 +256,6 @@ pub(super) struct Switch {
 /// the line record of the body's first instruction (3.8/3.9), and on 3.11+
 /// the handler of the prologue's last instruction, like inject-hook's call.
 pub(super) fn place_entry(
-    t: &OpTable,
     f: &mut Function,
     on: Vec<Instr>,
     switch: Option<Switch>,
@@ -303,13 +299,9 @@ pub(super) fn place_entry(
     if let Some(last) = test.last_mut() {
         last.arg = Arg::Jump(target);
     }
-    let mut off = sw.off;
-    if sw.off_label.is_some() {
-        off.push(ins(t, O::JumpForward, Arg::Jump(body_label))?);
-    }
     let lnotab = f.version.lnotab();
     let mut on = on;
-    for i in test.iter_mut().chain(on.iter_mut()).chain(off.iter_mut()) {
+    for i in test.iter_mut().chain(on.iter_mut()) {
         i.handler = handler;
         i.loc = if lnotab {
             Loc {
@@ -345,11 +337,5 @@ pub(super) fn place_entry(
             instrs: test,
         },
     );
-    if let Some(l) = sw.off_label {
-        f.blocks.push(Block {
-            label: l,
-            instrs: off,
-        });
-    }
     Ok(())
 }

@@ -267,7 +267,7 @@ impl Pass for InjectHook {
                 // NB: while off, the test jumps straight to the body.
                 let body = f.new_label();
                 let test = emit::switch_test(cx.table, cx.m, f, &self.switch_global(), flag, body)?;
-                emit::place_entry(cx.table, f, call, Some(emit::Switch { test, off_label: None, off: Vec::new() }))?;
+                emit::place_entry(f, call, Some(emit::Switch { test, off_label: None }))?;
                 return Ok(Changed::Yes);
             }
             call

@@ -399,6 +399,9 @@ impl Wrap {
         let graph = Cfg::new(f)?;
         let start = cfg::body_start(f, &graph)?;
         let (sb, si) = (start.at.block.index(), start.at.instr);
+        // NB: switched off, a call runs an untouched copy of the body: it
+        // costs the test alone (taken before anything here edits the body).
+        let copy = self.switch.as_ref().map(|_| clone_body(f, sb, si));
         let h_label = f.new_label();
         // 3.11+: the handler covers what no `try` of the body covers.
         if u.table && needs_handler {
@@ -420,13 +423,13 @@ impl Wrap {
             && f.blocks.iter().enumerate().take(sb + 1).any(|(bi, b)| {
                 b.instrs.iter().take(if bi == sb { si } else { usize::MAX }).any(|i| i.handler.is_some())
             });
-        let marker = if prologue_covered || self.switch.is_some() {
-            let s = cx.m.push(Value::Str(b"pyrewrite: no hooks".as_slice().into()));
+        let marker = if prologue_covered {
+            let s = cx.m.push(Value::Str(b"pyrewrite: not entered".as_slice().into()));
             Some(emit::new_const(cx.m, f, Value::Tuple(vec![s].into())))
         } else {
             None
         };
-        self.exits(cx, f, &u, tok, sb, si, needs_handler, h_label, marker)?;
+        self.exits(cx, f, &u, tok, sb, si, needs_handler, h_label)?;
         if let (true, Some(c)) = (prologue_covered, marker) {
             let first = f.blocks.iter().position(|b| !b.instrs.is_empty()).unwrap_or(0);
             let init = [ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
@@ -435,22 +438,23 @@ impl Wrap {
         let handler = if needs_handler { self.handler(cx, f, &u, tok, h_label, marker)? } else { Vec::new() };
         let mut seq = self.entry(cx, f, tok)?;
         // NB: only 3.8-3.10 have SETUP_FINALLY (a block-stack region).
-        let setup = if needs_handler && !u.table { Some(ins(t, O::SetupFinally, Arg::Jump(h_label))?) } else { None };
-        seq.extend(setup);
-        let switch = match (&self.switch, marker) {
-            (Some(sw), Some(c)) => {
-                let off_label = f.new_label();
-                let test = emit::switch_test(t, cx.m, f, &sw.global, &sw.function, off_label)?;
-                let mut off = vec![ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
-                off.extend(setup);
-                Some(emit::Switch { test, off_label: Some(off_label), off })
+        if needs_handler && !u.table {
+            seq.push(ins(t, O::SetupFinally, Arg::Jump(h_label))?);
+        }
+        let switch = match (&self.switch, &copy) {
+            (Some(sw), Some((_, entry))) => {
+                let test = emit::switch_test(t, cx.m, f, &sw.global, &sw.function, *entry)?;
+                Some(emit::Switch { test, off_label: Some(*entry) })
             }
             _ => None,
         };
-        emit::place_entry(t, f, seq, switch)?;
+        emit::place_entry(f, seq, switch)?;
         f.blocks.extend(handler);
         if u.table && needs_handler && generator {
             one_more_handler_around_yields(t, f);
+        }
+        if let Some((blocks, _)) = copy {
+            f.blocks.extend(blocks);
         }
         Ok(())
     }
@@ -458,7 +462,7 @@ impl Wrap {
     /// Each return of the body: `exit(token, value)` before it, outside
     /// the handler region (3.8-3.10: after a POP_BLOCK closing it).
     #[allow(clippy::too_many_arguments)]
-    fn exits(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, tok: u32, sb: usize, si: usize, region: bool, h: Label, marker: Option<ConstIdx>) -> Result<()> {
+    fn exits(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, tok: u32, sb: usize, si: usize, region: bool, h: Label) -> Result<()> {
         let t = cx.table;
         let (ret, ret_const) = (t.code(O::ReturnValue), t.code(O::ReturnConst));
         let mut bi = sb;
@@ -479,25 +483,11 @@ impl Wrap {
                 if region && !u.table {
                     seq.push(ins(t, O::PopBlock, Arg::None)?);
                 }
-                let mut call = Vec::new();
                 if let Some(exit) = &self.exit {
-                    call = self.call_with_top(cx, f, u, exit, tok)?;
+                    seq.extend(self.call_with_top(cx, f, u, exit, tok)?);
                 }
-                // NB: with a marker, `if token is marker: skip the call`.
-                let skip = match (marker, call.is_empty()) {
-                    (Some(c), false) => {
-                        seq.extend(emit::local_is_const(t, tok, c)?);
-                        let l = f.new_label();
-                        seq.push(Instr::new(emit::cond_jump(t, true)?, Arg::Jump(l)));
-                        Some(l)
-                    }
-                    _ => {
-                        seq.append(&mut call);
-                        None
-                    }
-                };
                 let mut back = Instr { op: ret.ok_or_else(|| unsupported("RETURN_VALUE".into()))?, arg: Arg::None, handler, ext: 0, ..r };
-                for i in seq.iter_mut().chain(call.iter_mut()) {
+                for i in &mut seq {
                     i.loc = r.loc;
                     i.handler = handler;
                 }
@@ -507,28 +497,43 @@ impl Wrap {
                     back.starts_line = false;
                     back.ghosts = None;
                 }
-                match skip {
-                    None => {
-                        seq.push(back);
-                        let n = seq.len();
-                        f.blocks[bi].instrs.splice(k..=k, seq);
-                        k += n;
-                    }
-                    Some(l) => {
-                        // NB: a return ends its block: [.. test, jump] [call] [return].
-                        f.blocks[bi].instrs.splice(k..=k, seq);
-                        let lc = f.new_label();
-                        f.blocks.insert(bi + 1, Block { label: lc, instrs: call });
-                        f.blocks.insert(bi + 2, Block { label: l, instrs: vec![back] });
-                        bi += 2;
-                        break;
-                    }
-                }
+                seq.push(back);
+                let n = seq.len();
+                f.blocks[bi].instrs.splice(k..=k, seq);
+                k += n;
             }
             bi += 1;
         }
         Ok(())
     }
+}
+
+/// A copy of the body (from `sb`/`si` to the end) with fresh labels, and
+/// the label of its first block: jumps and handlers inside it lead to the
+/// copy. (Nothing leads into the prologue, the verifier's rule.)
+fn clone_body(f: &mut Function, sb: usize, si: usize) -> (Vec<Block>, Label) {
+    let mut map = std::collections::HashMap::new();
+    let mut blocks = Vec::new();
+    for bi in sb..f.blocks.len() {
+        let label = f.new_label();
+        // NB: the first block's label names the prologue when the body
+        // starts inside it: not mapped.
+        if bi > sb || si == 0 {
+            map.insert(f.blocks[bi].label, label);
+        }
+        let from = if bi == sb { si } else { 0 };
+        blocks.push(Block { label, instrs: f.blocks[bi].instrs[from..].to_vec() });
+    }
+    for i in blocks.iter_mut().flat_map(|b| b.instrs.iter_mut()) {
+        if let Arg::Jump(l) = i.arg {
+            i.arg = Arg::Jump(*map.get(&l).unwrap_or(&l));
+        }
+        if let Some(h) = &mut i.handler {
+            h.target = *map.get(&h.target).unwrap_or(&h.target);
+        }
+    }
+    let entry = blocks[0].label;
+    (blocks, entry)
 }
 
 /// Every yield of the body now has one more handler around it: tell

@@ -124,12 +124,15 @@ def monitored(m):
         mon.register_callback(tool, e, nothing)
     codes = [v.__code__ for v in vars(m).values() if isinstance(v, types.FunctionType)]
     codes += [f.__code__ for f in vars(m.Box).values() if isinstance(f, types.FunctionType)]
+    # NB: RAISE is a global event only (sys.monitoring refuses it locally).
+    mon.set_events(tool, ev.RAISE)
     for c in codes:
-        mon.set_local_events(tool, c, ev.PY_START | ev.PY_RETURN | ev.RAISE)
+        mon.set_local_events(tool, c, ev.PY_START | ev.PY_RETURN)
 
     def done():
         for c in codes:
             mon.set_local_events(tool, c, 0)
+        mon.set_events(tool, 0)
         mon.free_tool_id(tool)
 
     return m, done
