@@ -44,11 +44,11 @@ exception that escapes; suspensions and resumptions are not events.
 
 With `switch = "module:NAME"`, each call first reads `module.NAME` (the
 module is imported into a reserved global by each module's code): while
-it is false no hook runs, and the call costs that test, a store of the
-token and, at each return, a test of the token (3.8-3.10 also keep their
-`SETUP_FINALLY`). The flag can be flipped at any time; a call that started
-with it on ends with its `exit` or `error` event even when it is turned
-off meanwhile, and one that started with it off records nothing.
+it is false the call runs an untouched copy of the body, so it costs that
+test alone (the code object holds the body twice). The flag can be
+flipped at any time; a call that started with it on ends with its `exit`
+or `error` event even when it is turned off meanwhile, and one that
+started with it off records nothing.
 
 The hooks are imported by each module's code into reserved globals
 (`global` prefix, default `__pyrewrite_wrap`: `__pyrewrite_wrap_enter__`
