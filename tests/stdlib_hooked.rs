@@ -5,7 +5,10 @@
 //! test_heapq` runs; the tests must pass, `json` must come from the
 //! instrumented copy, and the hook counts written at exit must show the
 //! instrumented json code ran. tools/hook/stdlib_regression.sh is the
-//! same check for any list of tests.
+//! same check for any list of tests. The same runs with the `wrap` pass
+//! and counting hooks (tools/hook/pyrewrite_wrap_count.py) must also end
+//! with as many enter events as exit plus error events for every function
+//! that is not a generator or coroutine (those may be suspended at exit).
 
 mod support;
 
@@ -20,16 +23,21 @@ const TESTS: &[&str] = &["test_json", "test_textwrap", "test_heapq"];
 
 /// Instruments the cached stdlib of `interp` into `out`; returns the number
 /// of files written.
-fn instrument_stdlib(interp: &Interpreter, out: &Path) -> usize {
+fn instrument_stdlib(interp: &Interpreter, out: &Path, wrap: bool) -> usize {
     let files = support::stdlib_pycs(interp).expect("stdlib cache");
     let base = support::oracle_cache_dir()
         .join(interp.version.to_string())
         .join("stdlib");
-    let raw = vec![(
-        "hook".to_string(),
-        RawValue::Text("pyrewrite_hook_count:hook".into()),
-    )];
-    let pl = Pipeline::from_specs(&[("inject-hook".to_string(), raw)]).unwrap();
+    let (pass, module, params): (&str, &str, &[&str]) = if wrap {
+        ("wrap", "pyrewrite_wrap_count", &["enter", "exit", "error"])
+    } else {
+        ("inject-hook", "pyrewrite_hook_count", &["hook"])
+    };
+    let raw = params
+        .iter()
+        .map(|k| (k.to_string(), RawValue::Text(format!("{module}:{k}"))))
+        .collect();
+    let pl = Pipeline::from_specs(&[(pass.to_string(), raw)]).unwrap();
     let mut n = 0;
     for pyc in files {
         let rel = pyc.strip_prefix(&base).unwrap();
@@ -45,8 +53,8 @@ fn instrument_stdlib(interp: &Interpreter, out: &Path) -> usize {
         std::fs::write(&dest, p.to_bytes().unwrap()).unwrap();
         n += 1;
     }
-    let hook = support::repo_root().join("tools/hook/pyrewrite_hook_count.py");
-    std::fs::copy(hook, out.join("pyrewrite_hook_count.py")).unwrap();
+    let hook = support::repo_root().join(format!("tools/hook/{module}.py"));
+    std::fs::copy(hook, out.join(format!("{module}.py"))).unwrap();
     n
 }
 
@@ -62,19 +70,29 @@ fn python(interp: &Interpreter, hooked: &Path, counts: &Path) -> std::process::C
     c
 }
 
-/// Sum of the per-process `count<TAB>qualname` files.
-fn read_counts(dir: &Path) -> BTreeMap<String, u64> {
-    let mut totals = BTreeMap::new();
+/// Sum of the per-process files: `count<TAB>qualname` lines (inject-hook)
+/// or `enter<TAB>exit<TAB>error<TAB>generator<TAB>qualname` (wrap), as
+/// [enter, exit, error, generator] per qualname.
+fn read_counts(dir: &Path) -> BTreeMap<String, [u64; 4]> {
+    let mut totals: BTreeMap<String, [u64; 4]> = BTreeMap::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         for line in std::fs::read_to_string(e.path()).unwrap().lines() {
-            let (n, q) = line.split_once('\t').expect("count<TAB>qualname");
-            *totals.entry(q.to_string()).or_insert(0) += n.parse::<u64>().unwrap();
+            let fields: Vec<&str> = line.split('\t').collect();
+            let (nums, q) = fields.split_at(fields.len() - 1);
+            let t = totals.entry(q[0].to_string()).or_default();
+            for (i, n) in nums.iter().enumerate() {
+                if i == 3 {
+                    t[3] = n.parse().unwrap();
+                } else {
+                    t[i] += n.parse::<u64>().unwrap();
+                }
+            }
         }
     }
     totals
 }
 
-fn check(minor: u8) {
+fn check(minor: u8, wrap: bool) {
     let v = PyVersion::new(3, minor);
     let Some(interp) = support::oracle_for(v) else {
         eprintln!("skip {v}: no interpreter");
@@ -84,7 +102,7 @@ fn check(minor: u8) {
     let hooked = work.path().join("hooked");
     let counts = work.path().join("counts");
     std::fs::create_dir_all(&counts).unwrap();
-    let n = instrument_stdlib(&interp, &hooked);
+    let n = instrument_stdlib(&interp, &hooked, wrap);
 
     let out = python(&interp, &hooked, &counts)
         .args([
@@ -123,7 +141,7 @@ fn check(minor: u8) {
         "{v}: regression tests failed on the instrumented stdlib:\n{log}"
     );
     let totals = read_counts(&counts);
-    let entries: u64 = totals.values().sum();
+    let entries: u64 = totals.values().map(|t| t[0]).sum();
     eprintln!(
         "{v}: {n} instrumented files; {} passed; {entries} hook entries, {} qualnames",
         TESTS.join(" "),
@@ -137,33 +155,76 @@ fn check(minor: u8) {
         "TextWrapper.wrap",
     ] {
         assert!(
-            totals.get(q).copied().unwrap_or(0) > 0,
+            totals.get(q).map_or(0, |t| t[0]) > 0,
             "{v}: no hook entry for {q}"
         );
+    }
+    if wrap {
+        // NB: every call that ended was seen to end; only a generator or
+        // coroutine may still be suspended when the process exits.
+        let mut open = 0;
+        for (q, [enter, exit, error, generator]) in &totals {
+            let ended = exit + error;
+            assert!(ended <= *enter, "{v}: {q}: {ended} ends of {enter} calls");
+            if *generator == 0 {
+                assert_eq!(
+                    *enter, ended,
+                    "{v}: {q}: {enter} enter events, {exit} exit + {error} error"
+                );
+            } else {
+                open += enter - ended;
+            }
+        }
+        let ends: u64 = totals.values().map(|t| t[1] + t[2]).sum();
+        eprintln!("{v}: wrap: {entries} enter, {ends} exit + error events; {open} generator calls open at exit");
     }
 }
 
 #[test]
 fn stdlib_hooked_3_8() {
-    check(8);
+    check(8, false);
 }
 #[test]
 fn stdlib_hooked_3_9() {
-    check(9);
+    check(9, false);
 }
 #[test]
 fn stdlib_hooked_3_10() {
-    check(10);
+    check(10, false);
 }
 #[test]
 fn stdlib_hooked_3_11() {
-    check(11);
+    check(11, false);
 }
 #[test]
 fn stdlib_hooked_3_12() {
-    check(12);
+    check(12, false);
 }
 #[test]
 fn stdlib_hooked_3_13() {
-    check(13);
+    check(13, false);
+}
+#[test]
+fn stdlib_wrapped_3_8() {
+    check(8, true);
+}
+#[test]
+fn stdlib_wrapped_3_9() {
+    check(9, true);
+}
+#[test]
+fn stdlib_wrapped_3_10() {
+    check(10, true);
+}
+#[test]
+fn stdlib_wrapped_3_11() {
+    check(11, true);
+}
+#[test]
+fn stdlib_wrapped_3_12() {
+    check(12, true);
+}
+#[test]
+fn stdlib_wrapped_3_13() {
+    check(13, true);
 }

@@ -255,11 +255,7 @@ pub(super) struct Switch {
 /// `switch` when given. The added code has no location (3.10+) or joins
 /// the line record of the body's first instruction (3.8/3.9), and on 3.11+
 /// the handler of the prologue's last instruction, like inject-hook's call.
-pub(super) fn place_entry(
-    f: &mut Function,
-    on: Vec<Instr>,
-    switch: Option<Switch>,
-) -> Result<()> {
+pub(super) fn place_entry(f: &mut Function, on: Vec<Instr>, switch: Option<Switch>) -> Result<()> {
     use crate::cfg::{self, Cfg};
     use crate::ir::{Block, Loc};
     let Some(sw) = switch else {
