@@ -141,6 +141,84 @@ fn inject_hook_switch_skips_the_hook_while_off() {
     assert!(ran > 0);
 }
 
+/// `resumes = true`: suspend before every yield, resume after it; on
+/// 3.11+ also inside an `await` (a SEND loop of YIELD_VALUEs), which
+/// 3.8-3.10 run as one YIELD_FROM instruction.
+#[test]
+fn resumes_records_every_suspension() {
+    let raw = [
+        ("enter", "wrap_hooks:enter"),
+        ("exit", "wrap_hooks:exit"),
+        ("resumes", "true"),
+        ("suspend", "wrap_hooks:suspend"),
+        ("resume", "wrap_hooks:resume"),
+    ];
+    let pl = pipeline(&raw).unwrap();
+    let mut ran = 0;
+    for v in PyVersion::SUPPORTED {
+        let Some(interp) = support::oracle_for(v) else {
+            continue;
+        };
+        let work = tempfile::tempdir().unwrap();
+        let (plain, wrapped) = (work.path().join("plain"), work.path().join("wrapped"));
+        compile(&interp, &support::repo_root().join("tests/wrap"), &plain);
+        std::fs::create_dir_all(&wrapped).unwrap();
+        std::fs::copy(plain.join("wrap_hooks.pyc"), wrapped.join("wrap_hooks.pyc")).unwrap();
+        let src = plain.join("resumes.pyc");
+        let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
+        pl.run(&mut p, &src).unwrap_or_else(|e| panic!("{v}: {e}"));
+        std::fs::write(wrapped.join("resumes.pyc"), p.to_bytes().unwrap()).unwrap();
+        let run = |root: &Path| {
+            support::run_many(&interp, root, &[root.join("resumes.pyc")])
+                .unwrap()
+                .into_values()
+                .next()
+                .unwrap()
+        };
+        let (before, after) = (run(&plain), run(&wrapped));
+        let (events, rest): (Vec<&str>, Vec<&str>) =
+            after.lines().partition(|l| l.starts_with("event "));
+        assert_eq!(
+            rest,
+            before.lines().collect::<Vec<_>>(),
+            "{v}: output differs"
+        );
+        let mut want = vec!["event enter gen", "event suspend gen 0", "event resume gen"];
+        want.extend([
+            "event suspend gen 1",
+            "event resume gen",
+            "event suspend gen 2",
+            "event resume gen",
+        ]);
+        want.extend(["event exit gen 'done'", "event enter coro"]);
+        if v.at_least(11) {
+            want.extend([
+                "event enter Pause.__await__",
+                "event suspend Pause.__await__ 'paused'",
+            ]);
+            want.extend([
+                "event suspend coro 'paused'",
+                "event resume coro",
+                "event resume Pause.__await__",
+            ]);
+            want.extend(["event exit Pause.__await__ None", "event exit coro 1"]);
+        } else {
+            want.extend([
+                "event enter Pause.__await__",
+                "event suspend Pause.__await__ 'paused'",
+            ]);
+            want.extend([
+                "event resume Pause.__await__",
+                "event exit Pause.__await__ None",
+                "event exit coro 1",
+            ]);
+        }
+        assert_eq!(events, want, "{v}: events");
+        ran += 1;
+    }
+    assert!(ran > 0);
+}
+
 #[test]
 fn parameters_are_checked() {
     let err = |p: &[(&str, &str)]| pipeline(p).err().unwrap_or_default();
@@ -151,6 +229,8 @@ fn parameters_are_checked() {
         err(&[("exit", "m:f"), ("local", "not an identifier")]).contains("is not an identifier")
     );
     assert!(pipeline(&[("error", "m:f")]).is_ok());
+    assert!(err(&[("exit", "m:f"), ("resumes", "true")]).contains("needs a suspend or resume hook"));
+    assert!(err(&[("exit", "m:f"), ("suspend", "m:g")]).contains("only with resumes = true"));
 }
 
 /// Wrapping twice is refused: the hidden local exists already.

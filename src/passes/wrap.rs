@@ -40,7 +40,12 @@ propagates without an `error` call. Generators, coroutines and async
 generators call `enter` on their first resumption, `exit` when they return
 or are exhausted, `exit(token, None)` when they are closed (the
 `GeneratorExit` that `close()` throws in), and `error` for any other
-exception that escapes; suspensions and resumptions are not events.
+exception that escapes. With `resumes = true`, `suspend(token, value)` is
+also called before each `yield` (and each suspension of an `await`, 3.11+)
+and `resume(token)` when the generator is resumed there, so time spent
+suspended can be told apart; on 3.8-3.10 an `await` or `yield from`
+suspends inside one instruction, so its suspensions are not events there
+(plain `yield`s are).
 
 With `switch = "module:NAME"`, each call first reads `module.NAME` (the
 module is imported into a reserved global by each module's code): while
@@ -95,6 +100,9 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
     ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_wrap"), help: "prefix of the reserved globals holding the hooks" },
     ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_token__"), help: "the hidden local holding the token" },
+    ParamSpec { name: "resumes", kind: ParamKind::Bool, default: Some("false"), help: "also call suspend and resume around every yield of generators and coroutines" },
+    ParamSpec { name: "suspend", kind: ParamKind::OptText, default: Some(""), help: "module:function called as suspend(token, value) before each yield (resumes = true)" },
+    ParamSpec { name: "resume", kind: ParamKind::OptText, default: Some(""), help: "module:function called as resume(token) when execution comes back after a yield (resumes = true)" },
     ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME, a flag read at each call: while false no hook runs" },
 ];
 
@@ -115,6 +123,8 @@ pub struct Wrap {
     qualname: Glob,
     local: String,
     switch: Option<Hook>,
+    suspend: Option<Hook>,
+    resume: Option<Hook>,
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
@@ -130,6 +140,12 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         Ok(Some(Hook { module, function, global: format!("{prefix}_{which}__") }))
     };
     let (enter, exit, error) = (hook("enter")?, hook("exit")?, hook("error")?);
+    let (suspend, resume) = (hook("suspend")?, hook("resume")?);
+    match (p.bool("resumes"), suspend.is_some() || resume.is_some()) {
+        (true, false) => return Err("resumes = true needs a suspend or resume hook".to_string()),
+        (false, true) => return Err("suspend and resume are called only with resumes = true".to_string()),
+        _ => {}
+    }
     if enter.is_none() && exit.is_none() && error.is_none() {
         return Err("give at least one of enter, exit, error".to_string());
     }
@@ -152,6 +168,8 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
             }
             None => None,
         },
+        suspend,
+        resume,
     }))
 }
 
@@ -178,7 +196,7 @@ struct Unwinding {
 
 impl Wrap {
     fn hooks(&self) -> impl Iterator<Item = &Hook> {
-        [&self.enter, &self.exit, &self.error].into_iter().flatten()
+        [&self.enter, &self.exit, &self.error, &self.suspend, &self.resume].into_iter().flatten()
     }
 
     /// The instructions that push the parameters as a dict, name to value.
@@ -430,6 +448,9 @@ impl Wrap {
             None
         };
         self.exits(cx, f, &u, tok, sb, si, needs_handler, h_label)?;
+        if generator {
+            self.yields(cx, f, &u, tok, sb, si)?;
+        }
         if let (true, Some(c)) = (prologue_covered, marker) {
             let first = f.blocks.iter().position(|b| !b.instrs.is_empty()).unwrap_or(0);
             let init = [ins(t, O::LoadConst, Arg::Const(c))?, ins(t, O::StoreFast, Arg::Local(tok))?];
@@ -455,6 +476,68 @@ impl Wrap {
         }
         if let Some((blocks, _)) = copy {
             f.blocks.extend(blocks);
+        }
+        Ok(())
+    }
+
+    /// With `resumes`: `suspend(token, value)` before each `YIELD_VALUE`
+    /// of the body and `resume(token)` once control is back (after the
+    /// `RESUME` that follows it, 3.11+), in the yield's own region. 3.8-3.10
+    /// `YIELD_FROM` (`await`, `yield from`) suspends inside one
+    /// instruction, so those suspensions are not events there.
+    fn yields(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, tok: u32, sb: usize, si: usize) -> Result<()> {
+        let t = cx.table;
+        let (Some(yv), resume_op) = (t.code(O::YieldValue), t.code(O::Resume)) else {
+            return Ok(());
+        };
+        if self.suspend.is_none() && self.resume.is_none() {
+            return Ok(());
+        }
+        for bi in sb..f.blocks.len() {
+            let mut k = if bi == sb { si } else { 0 };
+            while k < f.blocks[bi].instrs.len() {
+                let y = f.blocks[bi].instrs[k];
+                if y.op != yv {
+                    k += 1;
+                    continue;
+                }
+                let mut before = match &self.suspend {
+                    Some(h) => self.call_with_top(cx, f, u, h, tok)?,
+                    None => Vec::new(),
+                };
+                for i in &mut before {
+                    i.loc = y.loc;
+                    i.handler = y.handler;
+                }
+                if !before.is_empty() && f.version.lnotab() {
+                    before[0].starts_line = y.starts_line;
+                    before[0].ghosts = y.ghosts;
+                    let orig = &mut f.blocks[bi].instrs[k];
+                    orig.starts_line = false;
+                    orig.ghosts = None;
+                }
+                let n = before.len();
+                f.blocks[bi].instrs.splice(k..k, before);
+                k += n + 1;
+                // NB: 3.11+ the RESUME after the yield stays right after it.
+                let next = f.blocks[bi].instrs.get(k).copied();
+                if next.is_some_and(|x| Some(x.op) == resume_op) {
+                    k += 1;
+                }
+                if let Some(h) = &self.resume {
+                    let like = next.unwrap_or(y);
+                    let mut after = vec![load_callable(t, cx.m, f, &h.global)?, ins(t, O::LoadFast, Arg::Local(tok))?];
+                    after.extend(emit::call(t, 1)?);
+                    after.push(ins(t, O::PopTop, Arg::None)?);
+                    for i in &mut after {
+                        i.loc = if f.version.lnotab() { Loc { line: like.loc.line, ..Loc::default() } } else { like.loc };
+                        i.handler = like.handler;
+                    }
+                    let n = after.len();
+                    f.blocks[bi].instrs.splice(k..k, after);
+                    k += n;
+                }
+            }
         }
         Ok(())
     }

@@ -13,3 +13,11 @@ def exit(token, value):
 
 def error(token, exc):
     EVENTS.append(("error", token, type(exc).__name__))
+
+
+def suspend(token, value):
+    EVENTS.append(("suspend", token, repr(value)[:40]))
+
+
+def resume(token):
+    EVENTS.append(("resume", token))
