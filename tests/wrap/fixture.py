@@ -94,6 +94,10 @@ def quits():
     sys.exit(3)
 
 
+def interrupted():
+    raise KeyboardInterrupt
+
+
 def main():
     print(add(1, 2))
     try:
@@ -116,6 +120,10 @@ def main():
         quits()
     except SystemExit as e:
         print("exit", e.code)
+    try:
+        interrupted()
+    except KeyboardInterrupt:
+        print("interrupted")
     wrap_switch.ON = False
     print(add(5, 6), list(gen(1)), rec(2))
     try:
