@@ -569,7 +569,7 @@ impl Wrap {
                 if let Some(exit) = &self.exit {
                     seq.extend(self.call_with_top(cx, f, u, exit, tok)?);
                 }
-                let mut back = Instr { op: ret.ok_or_else(|| unsupported("RETURN_VALUE".into()))?, arg: Arg::None, handler, ext: 0, ..r };
+                let mut back = Instr { op: ret.ok_or_else(|| unsupported(O::ReturnValue.name().into()))?, arg: Arg::None, handler, ext: 0, ..r };
                 for i in &mut seq {
                     i.loc = r.loc;
                     i.handler = handler;
