@@ -481,3 +481,50 @@ fn load_classderef_reads_a_free_variable() {
         );
     }
 }
+
+/// Seed 2718 (3.8): `WITH_CLEANUP_START` over a plain object, and
+/// `BUILD_LIST_UNPACK n` reading more values than the stack holds.
+#[test]
+fn with_cleanup_start_needs_a_finally_state_and_unpacks_count_their_reads() {
+    let v = PyVersion::new(3, 8);
+    if !versions().contains(&v) {
+        return;
+    }
+    let t = opcodes::table(v).unwrap();
+    let (m, f, _, none) = with_code_const(v);
+    let c = || ins(t, "LOAD_CONST", Arg::Const(none));
+    let g = with_prefix(
+        &f,
+        t,
+        vec![
+            c(),
+            c(),
+            ins(t, "WITH_CLEANUP_START", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+            ins(t, "POP_TOP", Arg::None),
+        ],
+    );
+    let errs = errors(&m, &g, Invariant::StackKind);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("WITH_CLEANUP_START needs a `finally` entry's state")),
+        "{errs:?}"
+    );
+    let g = with_prefix(
+        &f,
+        t,
+        vec![
+            c(),
+            ins(t, "BUILD_LIST_UNPACK", Arg::Int(2)),
+            ins(t, "POP_TOP", Arg::None),
+        ],
+    );
+    let errs = errors(&m, &g, Invariant::Stack);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("BUILD_LIST_UNPACK reads 2 stack value(s)")),
+        "{errs:?}"
+    );
+}

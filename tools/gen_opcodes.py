@@ -405,12 +405,18 @@ def pushes_rule(minor, name):
     # (val -- wrapped), (orig, excs -- res) 3.11, (sub_iter, last_sent_val,
     # exc_value -- none, value), (subject, keys -- subject, rest) 3.10,
     # (mgr -- exit, res) and (res -- res) before 3.11, (owner -- attr,
-    # self_or_null) and the 3.14 template builders (... -- obj).
-    one = ("STORE_FAST_LOAD_FAST ASYNC_GEN_WRAP PREP_RERAISE_STAR BUILD_INTERPOLATION BUILD_TEMPLATE").split()
+    # self_or_null), the 3.14 template builders and 3.8's BUILD_*_UNPACK
+    # (... -- obj; seed 2718: BUILD_LIST_UNPACK 2 over one value).
+    one = ("STORE_FAST_LOAD_FAST ASYNC_GEN_WRAP PREP_RERAISE_STAR BUILD_INTERPOLATION BUILD_TEMPLATE "
+           "BUILD_LIST_UNPACK BUILD_TUPLE_UNPACK BUILD_SET_UNPACK BUILD_MAP_UNPACK").split()
     if name in one or (name == "SETUP_ASYNC_WITH" and minor <= 10):
         return "Count::Fixed(1)"
     if name in ("CLEANUP_THROW", "COPY_DICT_WITHOUT_KEYS", "LOAD_SPECIAL") or (name == "SETUP_WITH" and minor <= 10):
         return "Count::Fixed(2)"
+    # NB: 3.8 WITH_CLEANUP_START reads the `finally` state on top, keeps
+    # it and pushes a copy of it and the exit function's result.
+    if name == "WITH_CLEANUP_START" and minor == 8:
+        return "Count::Fixed(3)"
     if name == "YIELD_FROM":
         return "Count::Fixed(1)"
     if name in ("LOAD_METHOD DUP_TOP GET_LEN MATCH_MAPPING MATCH_SEQUENCE IMPORT_FROM GET_ANEXT "
@@ -599,6 +605,8 @@ def kinds_rule(minor, name, facts=None):
         keep = "Count::Fixed(2)"
     elif name == "WITH_EXCEPT_START" and minor >= 9:
         keep = "Count::Fixed(%d)" % with_except_start_reads(minor)
+    elif name == "WITH_CLEANUP_START" and minor == 8:
+        keep = "Count::Fixed(1)"
     needs = "Objects"
     if name in ("WITH_EXCEPT_START", "RERAISE") and minor in (9, 10):
         # NB: ceval.c pops (or peeks) type, value, traceback from the top
@@ -619,6 +627,12 @@ def kinds_rule(minor, name, facts=None):
     elif name == "POP_EXCEPT" and minor in (9, 10):
         # NB: ceval.c restores exc_info from the three values it pops.
         needs = "SavedState"
+    elif name == "WITH_CLEANUP_START" and minor == 8:
+        # NB: ceval.c tells `finally` entries apart by the top value: None
+        # (BEGIN_FINALLY's NULL), an exception type (the unwinder's), and
+        # finds the exit function under them; over a plain object it reads
+        # a triple and an exit function that are not there.
+        needs = "FinallyTop"
     elif name in _NEEDS_ANYTHING or name == "RETURN_GENERATOR" or (name == "POP_TOP" and minor >= 14):
         # NB: 3.14's POP_TOP closes its value with PyStackRef_XCLOSE (NULL-safe).
         needs = "Anything"

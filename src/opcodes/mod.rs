@@ -322,6 +322,11 @@ pub enum Needs {
     /// exception state a handler's entry pushed; it puts them back as the
     /// thread's current exception (type, value, traceback) unchecked.
     SavedState,
+    /// 3.8 `WITH_CLEANUP_START`: the top value is a `finally` entry's
+    /// state (`BEGIN_FINALLY`'s NULL or the unwinder's exception), which it
+    /// tells apart to find the exit function under it; the rest may be
+    /// anything.
+    FinallyTop,
 }
 
 /// What an instruction pushes (after the kept values), or how it

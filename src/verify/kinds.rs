@@ -761,6 +761,15 @@ impl Walk<'_> {
                 }
                 return;
             }
+            Needs::FinallyTop => {
+                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(EXC | EXN) != 0) {
+                    bad(
+                        n - 1,
+                        "a `finally` entry's state (BEGIN_FINALLY's, or the unwinder's exception)",
+                    );
+                }
+                return;
+            }
             Needs::NullDeepest => Some(0),
             Needs::NullSecond => Some(1),
             Needs::ExceptionTop => {
