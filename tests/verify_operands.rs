@@ -528,3 +528,57 @@ fn with_cleanup_start_needs_a_finally_state_and_unpacks_count_their_reads() {
         "{errs:?}"
     );
 }
+
+/// Seed 2718 (3.11+): a parameter that is also a cell holds the argument
+/// until MAKE_CELL wraps it, so removing its MAKE_CELL leaves its deref
+/// ops reading a non-cell; and CHECK_EG_MATCH splits only an exception.
+#[test]
+fn parameter_cells_need_make_cell_and_eg_match_an_exception() {
+    for v in versions().into_iter().filter(|v| v.at_least(11)) {
+        let t = opcodes::table(v).unwrap();
+        let (make_cell, nop) = (code(t, "MAKE_CELL").unwrap(), code(t, "NOP").unwrap());
+        let mut refused = 0;
+        for (m, f) in clean(v) {
+            let params = f.argcount.max(0) as usize;
+            let Some((b, k)) = f.blocks.iter().enumerate().find_map(|(b, blk)| {
+                blk.instrs
+                    .iter()
+                    .position(|x| {
+                        x.op == make_cell
+                            && matches!(x.arg, Arg::Free(i) | Arg::Int(i) if (i as usize) < params)
+                    })
+                    .map(|k| (b, k))
+            }) else {
+                continue;
+            };
+            let mut g = f.clone();
+            g.blocks[b].instrs[k] = Instr::new(nop, Arg::None);
+            if !errors(&m, &g, Invariant::UnboundLocal).is_empty() {
+                refused += 1;
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no parameter cell's MAKE_CELL removal was refused"
+        );
+        let (m, f, _, none) = with_code_const(v);
+        let c = || ins(t, "LOAD_CONST", Arg::Const(none));
+        let g = with_prefix(
+            &f,
+            t,
+            vec![
+                c(),
+                c(),
+                ins(t, "CHECK_EG_MATCH", Arg::None),
+                ins(t, "POP_TOP", Arg::None),
+                ins(t, "POP_TOP", Arg::None),
+            ],
+        );
+        let errs = errors(&m, &g, Invariant::StackKind);
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("CHECK_EG_MATCH needs an exception")),
+            "{v}: {errs:?}"
+        );
+    }
+}

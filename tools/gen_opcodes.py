@@ -627,6 +627,11 @@ def kinds_rule(minor, name, facts=None):
     elif name == "POP_EXCEPT" and minor in (9, 10):
         # NB: ceval.c restores exc_info from the three values it pops.
         needs = "SavedState"
+    elif name == "CHECK_EG_MATCH":
+        # NB: bytecodes.c hands exc_value to the except* matching with only
+        # an assert that it is an exception; a non-exception comes back as
+        # `rest`, which PREP_RERAISE_STAR and RERAISE then raise (seed 2718).
+        needs = "ExceptionDeepest"
     elif name == "WITH_CLEANUP_START" and minor == 8:
         # NB: ceval.c tells `finally` entries apart by the top value: None
         # (BEGIN_FINALLY's NULL), an exception type (the unwinder's), and

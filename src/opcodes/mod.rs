@@ -322,6 +322,9 @@ pub enum Needs {
     /// exception state a handler's entry pushed; it puts them back as the
     /// thread's current exception (type, value, traceback) unchecked.
     SavedState,
+    /// 3.11+ `CHECK_EG_MATCH`: the deepest value read (the exception it
+    /// splits) is an exception the unwinder or its kin made.
+    ExceptionDeepest,
     /// 3.8 `WITH_CLEANUP_START`: the top value is a `finally` entry's
     /// state (`BEGIN_FINALLY`'s NULL or the unwinder's exception), which it
     /// tells apart to find the exit function under it; the rest may be

@@ -588,7 +588,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::Objects,
+                needs: Needs::ExceptionDeepest,
                 makes: Makes::Exceptions,
             },
             generator_only: false,

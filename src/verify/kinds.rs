@@ -761,6 +761,12 @@ impl Walk<'_> {
                 }
                 return;
             }
+            Needs::ExceptionDeepest => {
+                if n > 0 && read[0] != EXN {
+                    bad(0, "an exception (pushed by the unwinder or PUSH_EXC_INFO)");
+                }
+                return;
+            }
             Needs::FinallyTop => {
                 if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(EXC | EXN) != 0) {
                     bad(

@@ -30,6 +30,9 @@ const CO_VARKEYWORDS: u32 = 0x08;
 
 /// The slots that may be unbound when the code starts: all but the
 /// parameters. Empty when the version's loads all check (nothing to track).
+/// `co_localspluskinds` bit of a cell (3.11+).
+const CO_FAST_CELL: u8 = 0x40;
+
 pub(super) fn at_entry(f: &Function, tracked: bool) -> Vec<bool> {
     if !tracked {
         return Vec::new();
@@ -39,7 +42,15 @@ pub(super) fn at_entry(f: &Function, tracked: bool) -> Vec<bool> {
         + f.kwonlyargcount.max(0) as usize
         + usize::from(f.flags & CO_VARARGS != 0)
         + usize::from(f.flags & CO_VARKEYWORDS != 0);
-    (0..n).map(|i| i >= params).collect()
+    // NB: a parameter that is also a cell holds the argument, not a cell,
+    // until MAKE_CELL wraps it (3.11+ prologue): deref ops need that first
+    // (seed 2718: a MAKE_CELL replaced by COPY_FREE_VARS 0 on 3.11).
+    let cell = |i: usize| {
+        f.localspluskinds
+            .get(i)
+            .is_some_and(|k| k & CO_FAST_CELL != 0)
+    };
+    (0..n).map(|i| i >= params || cell(i)).collect()
 }
 
 /// Applies one instruction's [`LocalUse`] to `unbound`; `popped` are the
