@@ -9,29 +9,13 @@
 
 mod support;
 
+use support::edit::{code, errors, ins, with_prefix};
+
 use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
 use pyrewrite::marshal::{Marshal, Value};
 use pyrewrite::opcodes::{self, OpTable};
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::PyVersion;
-
-fn code(t: &OpTable, name: &str) -> Option<u8> {
-    t.by_name(name).map(|i| i.code)
-}
-
-fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
-    Instr::new(code(t, name).unwrap(), arg)
-}
-
-fn errors(m: &Marshal, g: &Function, inv: Invariant) -> Vec<String> {
-    verify::verify_in(g, m)
-        .err()
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.invariant == inv)
-        .map(|e| e.to_string())
-        .collect()
-}
 
 fn versions() -> Vec<PyVersion> {
     PyVersion::SUPPORTED
@@ -46,20 +30,6 @@ fn clean(v: PyVersion) -> Vec<(Marshal, Function)> {
         .into_iter()
         .filter(|(m, f)| verify::verify_in(f, m).is_ok())
         .collect()
-}
-
-/// `f` with `seq` inserted after RESUME (3.11+) or at the start, and
-/// `co_stacksize` recomputed.
-fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
-    let mut g = f.clone();
-    let at = f.blocks[0]
-        .instrs
-        .iter()
-        .rposition(|i| t.get(i.op).is_some_and(|o| o.name == "RESUME"))
-        .map_or(0, |k| k + 1);
-    g.blocks[0].instrs.splice(at..at, seq);
-    g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
-    g
 }
 
 /// A verifying function with a code-object constant without free

@@ -7,18 +7,16 @@
 
 mod support;
 
+use support::edit::{code, errors, ins, with_prefix};
+
 use pyrewrite::ir::{Arg, ConstIdx, Function};
 use pyrewrite::marshal::{Marshal, Value};
-use pyrewrite::opcodes::{self, OpTable};
+use pyrewrite::opcodes;
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::PyVersion;
 
 fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
     support::corpus_functions(v)
-}
-
-fn code(t: &OpTable, name: &str) -> Option<u8> {
-    t.by_name(name).map(|i| i.code)
 }
 
 /// Every instruction with opcode `op`, as (block, index).
@@ -32,16 +30,6 @@ fn sites(f: &Function, op: u8) -> Vec<(usize, usize)> {
         }
     }
     out
-}
-
-fn errors(m: &Marshal, g: &Function, inv: Invariant) -> Vec<String> {
-    verify::verify_in(g, m)
-        .err()
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.invariant == inv)
-        .map(|e| e.to_string())
-        .collect()
 }
 
 /// Replaces each `from` (with argument 0, so both have no stack effect
@@ -218,23 +206,6 @@ fn kw_names_needs_a_tuple_of_strings() {
         }
         assert!(refused > 0, "{v}: no KW_NAMES in the corpus");
     }
-}
-
-/// `f` with `seq` inserted after RESUME (3.11+) or at the start.
-fn with_prefix(f: &Function, t: &OpTable, seq: Vec<pyrewrite::ir::Instr>) -> Function {
-    let mut g = f.clone();
-    let at = f.blocks[0]
-        .instrs
-        .iter()
-        .rposition(|i| t.get(i.op).is_some_and(|o| o.name == "RESUME"))
-        .map_or(0, |k| k + 1);
-    g.blocks[0].instrs.splice(at..at, seq);
-    g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
-    g
-}
-
-fn ins(t: &OpTable, name: &str, arg: Arg) -> pyrewrite::ir::Instr {
-    pyrewrite::ir::Instr::new(code(t, name).unwrap(), arg)
 }
 
 /// A plain function of `v` with a constant that verifies.

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests (`mod support;`): corpus files, oracle interpreters, batch oracle scripts.
 #![allow(dead_code)]
 
+pub mod edit;
+
 use pyrewrite::oracle::{self, Interpreter};
 use pyrewrite::PyVersion;
 use std::collections::BTreeMap;

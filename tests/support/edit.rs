@@ -1,0 +1,42 @@
+//! Editing lifted functions in the verifier tests: opcodes by name, a
+//! prefix after `RESUME`, and the problems of one invariant.
+
+use pyrewrite::ir::{Arg, Function, Instr};
+use pyrewrite::marshal::Marshal;
+use pyrewrite::opcodes::OpTable;
+use pyrewrite::verify::{self, Invariant};
+
+/// The byte of opcode `name` in this version.
+pub fn code(t: &OpTable, name: &str) -> Option<u8> {
+    t.by_name(name).map(|i| i.code)
+}
+
+/// `name` with `arg` (the opcode must exist).
+pub fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
+    Instr::new(code(t, name).unwrap(), arg)
+}
+
+/// The verifier's messages for `inv` on `g`.
+pub fn errors(m: &Marshal, g: &Function, inv: Invariant) -> Vec<String> {
+    verify::verify_in(g, m)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.invariant == inv)
+        .map(|e| e.to_string())
+        .collect()
+}
+
+/// `f` with `seq` inserted after RESUME (3.11+) or at the start, and
+/// `co_stacksize` recomputed.
+pub fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
+    let mut g = f.clone();
+    let at = f.blocks[0]
+        .instrs
+        .iter()
+        .rposition(|i| t.get(i.op).is_some_and(|o| o.name == "RESUME"))
+        .map_or(0, |k| k + 1);
+    g.blocks[0].instrs.splice(at..at, seq);
+    g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    g
+}
