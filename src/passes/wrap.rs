@@ -310,10 +310,6 @@ impl Wrap {
                 ins(t, O::RaiseVarargs, Arg::Int(0))
             }
         };
-        let cond_jump = |on_true: bool| -> Result<u8> {
-            let (a, b) = if on_true { (O::PopJumpIfTrue, O::PopJumpForwardIfTrue) } else { (O::PopJumpIfFalse, O::PopJumpForwardIfFalse) };
-            t.code(a).or_else(|| t.code(b)).ok_or_else(|| unsupported(format!("a conditional jump on Python {}", t.version)))
-        };
         // Layout: the entry block, then the ones it jumps to.
         let mut head = Vec::new();
         let mut tail = Vec::new();
@@ -326,7 +322,7 @@ impl Wrap {
             // enter was seen.
             let quiet = f.new_label();
             head.extend(emit::local_is_const(t, tok, marker)?);
-            head.push(Instr::new(cond_jump(true)?, Arg::Jump(quiet)));
+            head.push(Instr::new(emit::cond_jump(t, true)?, Arg::Jump(quiet)));
             tail.push(Block { label: quiet, instrs: vec![reraise()?] });
         }
         let mut err = Vec::new();
@@ -336,7 +332,7 @@ impl Wrap {
             let ge = name_index(cx.m, f, "GeneratorExit");
             let load_ge = ins(t, O::LoadGlobal, Arg::Name { index: ge, flags: 0 })?;
             if let Some(check) = t.code(O::CheckExcMatch) {
-                head.extend([load_ge, Instr::new(check, Arg::None), Instr::new(cond_jump(false)?, Arg::Jump(err_label))]);
+                head.extend([load_ge, Instr::new(check, Arg::None), Instr::new(emit::cond_jump(t, false)?, Arg::Jump(err_label))]);
             } else if let Some(jump) = t.code(O::JumpIfNotExcMatch) {
                 head.extend([ins(t, O::DupTop, Arg::None)?, load_ge, Instr::new(jump, Arg::Jump(err_label))]);
             } else {
@@ -349,7 +345,7 @@ impl Wrap {
                     ins(t, O::DupTop, Arg::None)?,
                     load_ge,
                     ins(t, O::CompareOp, Arg::Compare(matches as u32))?,
-                    Instr::new(cond_jump(false)?, Arg::Jump(err_label)),
+                    Instr::new(emit::cond_jump(t, false)?, Arg::Jump(err_label)),
                 ]);
             }
             head.extend(self.call_with_none(cx, f, exit, tok)?);
