@@ -55,7 +55,16 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
         ("error", "wrap_hooks:error"),
     ];
     let plain_pl = pipeline(&hooks).unwrap();
-    let switched = pipeline(&[hooks[0], hooks[1], hooks[2], ("switch", "wrap_switch:ON")]).unwrap();
+    // The two places an off switch can live: a module attribute, a builtin.
+    let by_module =
+        pipeline(&[hooks[0], hooks[1], hooks[2], ("switch", "wrap_switch:ON")]).unwrap();
+    let by_builtin = pipeline(&[
+        hooks[0],
+        hooks[1],
+        hooks[2],
+        ("switch", "builtins:__wrap_test_on__"),
+    ])
+    .unwrap();
     let mut ran = 0;
     for v in PyVersion::SUPPORTED {
         let Some(interp) = support::oracle_for(v) else {
@@ -73,8 +82,13 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
             !before.contains("!exit"),
             "{v}: the unwrapped fixture failed:\n{before}"
         );
-        for (switch, pl) in [(false, &plain_pl), (true, &switched)] {
-            let wrapped = work.path().join(format!("wrapped-{switch}"));
+        for (name, pl) in [
+            ("none", &plain_pl),
+            ("module", &by_module),
+            ("builtin", &by_builtin),
+        ] {
+            let switch = name != "none";
+            let wrapped = work.path().join(format!("wrapped-{name}"));
             std::fs::create_dir_all(&wrapped).unwrap();
             for m in ["wrap_hooks.pyc", "wrap_switch.pyc"] {
                 std::fs::copy(plain.join(m), wrapped.join(m)).unwrap();
@@ -82,7 +96,7 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
             let src = plain.join("fixture.pyc");
             let mut p = Pyc::parse(&std::fs::read(&src).unwrap()).unwrap();
             pl.run(&mut p, &src)
-                .unwrap_or_else(|e| panic!("{v} (switch: {switch}): {e}"));
+                .unwrap_or_else(|e| panic!("{v} (switch: {name}): {e}"));
             std::fs::write(wrapped.join("fixture.pyc"), p.to_bytes().unwrap()).unwrap();
             let after = run(&wrapped);
             let (events, rest): (Vec<&str>, Vec<&str>) =
@@ -90,12 +104,12 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
             assert_eq!(
                 rest,
                 before.lines().collect::<Vec<_>>(),
-                "{v} (switch: {switch}): the wrapped program's output differs"
+                "{v} (switch: {name}): the wrapped program's output differs"
             );
             assert_eq!(
                 events,
                 expected(v, switch),
-                "{v} (switch: {switch}): the recorded events differ"
+                "{v} (switch: {name}): the recorded events differ"
             );
         }
         ran += 1;
@@ -107,7 +121,13 @@ fn wrapped_functions_run_as_before_and_record_the_predicted_events() {
 /// events (the same fixture, the same first-resumption rule).
 #[test]
 fn inject_hook_switch_skips_the_hook_while_off() {
-    let raw = [("hook", "wrap_hooks:enter"), ("switch", "wrap_switch:ON")]
+    for switch in ["wrap_switch:ON", "builtins:__wrap_test_on__"] {
+        inject_hook_switch(switch);
+    }
+}
+
+fn inject_hook_switch(switch: &str) {
+    let raw = [("hook", "wrap_hooks:enter"), ("switch", switch)]
         .iter()
         .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))
         .collect();
@@ -135,7 +155,7 @@ fn inject_hook_switch_skips_the_hook_while_off() {
             .into_iter()
             .filter(|l| l.starts_with("event enter"))
             .collect();
-        assert_eq!(events, want, "{v}: inject-hook with a switch");
+        assert_eq!(events, want, "{v}: inject-hook with the switch {switch}");
         ran += 1;
     }
     assert!(ran > 0);

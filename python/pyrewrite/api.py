@@ -160,6 +160,12 @@ class Pipeline:
         for s in self._engine():
             for name, module, attr, in_builtins in s.runtime_imports():
                 mod = importlib.import_module(module)
+                if mod is builtins and attr == name:
+                    # NB: a `builtins:NAME` off switch: the flag itself,
+                    # created off when missing (as each module's prologue does).
+                    if not hasattr(builtins, name):
+                        setattr(builtins, name, False)
+                    continue
                 # NB: an empty attr names the module itself (an off switch).
                 value = getattr(mod, attr) if attr else mod
                 if in_builtins:

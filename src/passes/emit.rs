@@ -155,54 +155,6 @@ pub(super) fn call(t: &OpTable, n: u32) -> Result<Vec<Instr>> {
     })
 }
 
-/// `import MODULE` (the leaf module: a non-empty fromlist makes
-/// `IMPORT_NAME` return it) stored into the global `global`: the module
-/// whose attribute an off switch reads at run time.
-pub(super) fn import_module_into_global(
-    t: &OpTable,
-    m: &mut Marshal,
-    f: &mut Function,
-    module: &str,
-    attr: &str,
-    global: &str,
-) -> Result<Vec<Instr>> {
-    let level = new_const(m, f, Value::Int(0));
-    let a = m.push(Value::Str(attr.as_bytes().into()));
-    let fromlist = new_const(m, f, Value::Tuple(vec![a].into()));
-    let module = name_index(m, f, module);
-    let global = name_index(m, f, global);
-    let name = |index| Arg::Name { index, flags: 0 };
-    Ok(vec![
-        ins(t, O::LoadConst, Arg::Const(level))?,
-        ins(t, O::LoadConst, Arg::Const(fromlist))?,
-        ins(t, O::ImportName, name(module))?,
-        ins(t, O::StoreGlobal, name(global))?,
-    ])
-}
-
-/// `if not GLOBAL.ATTR: goto off` (3.13+ converts with `TO_BOOL` first:
-/// their conditional jumps take only exact bools).
-pub(super) fn switch_test(
-    t: &OpTable,
-    m: &mut Marshal,
-    f: &mut Function,
-    global: &str,
-    attr: &str,
-    off: crate::ir::Label,
-) -> Result<Vec<Instr>> {
-    let g = name_index(m, f, global);
-    let a = name_index(m, f, attr);
-    let mut seq = vec![
-        ins(t, O::LoadGlobal, Arg::Name { index: g, flags: 0 })?,
-        ins(t, O::LoadAttr, Arg::Name { index: a, flags: 0 })?,
-    ];
-    if let Some(to_bool) = t.code(O::ToBool) {
-        seq.push(Instr::new(to_bool, Arg::None));
-    }
-    seq.push(Instr::new(cond_jump(t, false)?, Arg::Jump(off)));
-    Ok(seq)
-}
-
 /// `POP_JUMP_IF_TRUE`/`_FALSE` (3.11: the forward form; the assembler
 /// turns it around when the target lies behind).
 pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<u8> {
@@ -245,7 +197,7 @@ pub(super) fn local_is_const(t: &OpTable, local: u32, c: ConstIdx) -> Result<Vec
 /// of an untouched copy of the body it adds itself). When on, the entry
 /// code runs and falls into the body.
 pub(super) struct Switch {
-    /// The test ([`switch_test`]), whose jump is set to the target here.
+    /// The test ([`super::switch::OffSwitch::test`]), whose jump is set to the target here.
     pub test: Vec<Instr>,
     /// Where the test jumps; `None`: to the body.
     pub off_label: Option<crate::ir::Label>,

@@ -2,6 +2,7 @@
 
 use super::params::{Glob, ParamKind, ParamSpec, Params};
 use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
+use super::switch::OffSwitch;
 use crate::cfg::{self, Cfg};
 use crate::error::Result;
 use crate::ir::{Arg, Block, Function, Instr, Loc};
@@ -33,7 +34,10 @@ callback entering a hooked function after CPython cleared the module's
 globals (or the builtins) fails there with "'NoneType' object is not
 callable" (or a NameError) where the original ran. With `switch = "module:NAME"` each entry first reads `module.NAME` (the
 module is bound to a reserved global next to the hook's): while it is
-false the hook is not called, and the entry costs only that test.
+false the hook is not called, and the entry costs only that test. With
+`switch = "builtins:NAME"` the flag is the builtin `NAME`, read with one
+`LOAD_GLOBAL` and created as `False` by each module's code when missing
+(as in wrap).
 `qualname` (glob) selects code objects by qualified name (`co_qualname`
 on 3.11+, computed from the nesting as `__qualname__` would be before).
 `args` lists what is passed, in order, from `qualname`, `name` (co_name),
@@ -83,7 +87,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "switch",
         kind: ParamKind::OptText,
         default: Some(""),
-        help: "module:NAME, a flag read at each entry: while false the hook is not called",
+        help: "module:NAME (or builtins:NAME), a flag read at each entry: while false the hook is not called",
     },
     ParamSpec {
         name: "builtins",
@@ -117,7 +121,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         qualname: p.glob("qualname").clone(),
         classes: p.bool("classes"),
         builtins: p.bool("builtins"),
-        switch: p.opt_text("switch").map(|s| emit::hook_ref("switch", s)).transpose()?,
+        switch: p.opt_text("switch").map(|s| OffSwitch::parse(s, format!("{global}_switch"))).transpose()?,
     }))
 }
 
@@ -145,8 +149,8 @@ pub struct InjectHook {
     qualname: Glob,
     classes: bool,
     builtins: bool,
-    /// The off switch: module, flag name.
-    switch: Option<(String, String)>,
+    /// The off switch.
+    switch: Option<OffSwitch>,
 }
 
 /// `co_flags` CO_NEWLOCALS: set on functions, lambdas, comprehensions,
@@ -154,11 +158,6 @@ pub struct InjectHook {
 const CO_NEWLOCALS: u32 = 0x0002;
 
 impl InjectHook {
-    /// The reserved global holding the switch's module.
-    fn switch_global(&self) -> String {
-        format!("{}_switch", self.global)
-    }
-
     /// `from MODULE import FUNCTION` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
         emit::import_into_global(cx.table, cx.m, f, &self.module, &self.function, &self.global, self.builtins)
@@ -241,8 +240,8 @@ impl Pass for InjectHook {
             attr: self.function.clone(),
             builtins: self.builtins,
         }];
-        if let Some((module, _)) = &self.switch {
-            out.push(RuntimeImport { name: self.switch_global(), module: module.clone(), attr: String::new(), builtins: self.builtins });
+        if let Some(sw) = &self.switch {
+            out.push(sw.runtime_import(self.builtins));
         }
         out
     }
@@ -250,8 +249,8 @@ impl Pass for InjectHook {
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
         let seq = if cx.is_module {
             let mut seq = self.prologue(cx, f)?;
-            if let Some((module, flag)) = &self.switch {
-                seq.extend(emit::import_module_into_global(cx.table, cx.m, f, module, flag, &self.switch_global())?);
+            if let Some(sw) = &self.switch {
+                seq.extend(sw.prologue(cx.table, cx.m, f)?);
             }
             seq
         } else {
@@ -263,10 +262,10 @@ impl Pass for InjectHook {
             cx.sites.matched += 1;
             cx.sites.changed += 1;
             let call = self.call(cx, f)?;
-            if let Some((_, flag)) = &self.switch {
+            if let Some(sw) = &self.switch {
                 // NB: while off, the test jumps straight to the body.
                 let body = f.new_label();
-                let test = emit::switch_test(cx.table, cx.m, f, &self.switch_global(), flag, body)?;
+                let test = sw.test(cx.table, cx.m, f, body)?;
                 emit::place_entry(f, call, Some(emit::Switch { test, off_label: None }))?;
                 return Ok(Changed::Yes);
             }

@@ -12,6 +12,7 @@ mod emit;
 pub mod literal;
 pub mod manager;
 pub mod params;
+mod switch;
 
 use crate::error::Result;
 use crate::ir::Function;

@@ -4,6 +4,7 @@ use super::emit::{self, ins, load_callable, load_const, name_index};
 use super::inject_hook::{const_arg, hook_args, insert_at_entry, HookArg};
 use super::params::{Glob, ParamKind, ParamSpec, Params};
 use super::{Changed, Cx, Pass, PassInfo, RuntimeImport};
+use super::switch::OffSwitch;
 use crate::cfg::{self, Cfg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc};
@@ -50,7 +51,12 @@ suspends inside one instruction, so its suspensions are not events there
 With `switch = "module:NAME"`, each call first reads `module.NAME` (the
 module is imported into a reserved global by each module's code): while
 it is false the call runs an untouched copy of the body, so it costs that
-test alone (the code object holds the body twice). The flag can be
+test alone (the code object holds the body twice). With `switch =
+"builtins:NAME"` the flag is the builtin `NAME` instead (`builtins.NAME =
+True` turns it on): one flag for the whole process, read with a single
+`LOAD_GLOBAL`, the cheapest test there is; each module's code creates it
+as `False` when it is missing, and a module global of that name would
+shadow it. The flag can be
 flipped at any time; a call that started with it on ends with its `exit`
 or `error` event even when it is turned off meanwhile, and one that
 started with it off records nothing.
@@ -103,7 +109,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "resumes", kind: ParamKind::Bool, default: Some("false"), help: "also call suspend and resume around every yield of generators and coroutines" },
     ParamSpec { name: "suspend", kind: ParamKind::OptText, default: Some(""), help: "module:function called as suspend(token, value) before each yield (resumes = true)" },
     ParamSpec { name: "resume", kind: ParamKind::OptText, default: Some(""), help: "module:function called as resume(token) when execution comes back after a yield (resumes = true)" },
-    ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME, a flag read at each call: while false no hook runs" },
+    ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME (or builtins:NAME), a flag read at each call: while false no hook runs" },
 ];
 
 /// One configured hook and the global it is bound to.
@@ -122,7 +128,7 @@ pub struct Wrap {
     args: bool,
     qualname: Glob,
     local: String,
-    switch: Option<Hook>,
+    switch: Option<OffSwitch>,
     suspend: Option<Hook>,
     resume: Option<Hook>,
 }
@@ -161,13 +167,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         args: p.bool("args"),
         qualname: p.glob("qualname").clone(),
         local: local.to_string(),
-        switch: match p.opt_text("switch") {
-            Some(text) => {
-                let (module, function) = emit::hook_ref("switch", text)?;
-                Some(Hook { module, function, global: format!("{prefix}_switch__") })
-            }
-            None => None,
-        },
+        switch: p.opt_text("switch").map(|s| OffSwitch::parse(s, format!("{prefix}_switch__"))).transpose()?,
         suspend,
         resume,
     }))
@@ -460,7 +460,7 @@ impl Wrap {
         }
         let switch = match (&self.switch, &copy) {
             (Some(sw), Some((_, entry))) => {
-                let test = emit::switch_test(t, cx.m, f, &sw.global, &sw.function, *entry)?;
+                let test = sw.test(t, cx.m, f, *entry)?;
                 Some(emit::Switch { test, off_label: Some(*entry) })
             }
             _ => None,
@@ -643,8 +643,7 @@ impl Pass for Wrap {
             .map(|h| RuntimeImport { name: h.global.clone(), module: h.module.clone(), attr: h.function.clone(), builtins: false })
             .collect();
         if let Some(sw) = &self.switch {
-            // NB: the module itself (attr ""): the flag is read at each call.
-            out.push(RuntimeImport { name: sw.global.clone(), module: sw.module.clone(), attr: String::new(), builtins: false });
+            out.push(sw.runtime_import(false));
         }
         out
     }
@@ -656,7 +655,7 @@ impl Pass for Wrap {
                 seq.extend(emit::import_into_global(cx.table, cx.m, f, &h.module, &h.function, &h.global, false)?);
             }
             if let Some(sw) = &self.switch {
-                seq.extend(emit::import_module_into_global(cx.table, cx.m, f, &sw.module, &sw.function, &sw.global)?);
+                seq.extend(sw.prologue(cx.table, cx.m, f)?);
             }
             insert_at_entry(f, seq)?;
             return Ok(Changed::Yes);

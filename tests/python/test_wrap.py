@@ -69,6 +69,48 @@ def test_switch_off_records_nothing():
     assert h.events == [("enter", q), ("exit", q, 4)]
 
 
+def test_builtin_switch_starts_off_and_is_one_global():
+    import builtins
+
+    h = hooks()
+    flag = "__pyrewrite_test_wrap_on__"
+    assert not hasattr(builtins, flag)
+
+    def add(a, b):
+        return a + b
+
+    try:
+        pyrewrite.patch(add, [("wrap", dict(HOOKS, switch="builtins:" + flag))])
+        # NB: patching creates the missing flag off: no NameError, no events.
+        assert getattr(builtins, flag) is False
+        assert add(1, 2) == 3
+        setattr(builtins, flag, True)
+        assert add(2, 2) == 4
+        q = add.__qualname__
+        assert h.events == [("enter", q), ("exit", q, 4)]
+        # The test is the flag itself: the switch module is not loaded.
+        assert flag in add.__code__.co_names
+        assert "builtins" not in add.__code__.co_names
+    finally:
+        delattr(builtins, flag)
+
+
+def test_builtin_switch_module_prologue_creates_the_flag(tmp_path):
+    import builtins
+
+    hooks()
+    flag = "__pyrewrite_test_wrap_on2__"
+    src = "def f():\n    return 5\nRESULT = f()\n"
+    code = pyrewrite.rewrite(compile(src, "m.py", "exec"), [("wrap", dict(HOOKS, switch="builtins:" + flag))])
+    ns = {}
+    try:
+        exec(code, ns)
+        assert ns["RESULT"] == 5
+        assert getattr(builtins, flag) is False
+    finally:
+        delattr(builtins, flag)
+
+
 def test_bad_parameters_raise_value_error():
     def f():
         return 1

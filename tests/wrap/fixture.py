@@ -124,13 +124,13 @@ def main():
         interrupted()
     except KeyboardInterrupt:
         print("interrupted")
-    wrap_switch.ON = False
+    wrap_switch.set(False)
     print(add(5, 6), list(gen(1)), rec(2))
     try:
         boom(2)
     except ValueError:
         print("boom while off")
-    wrap_switch.ON = True
+    wrap_switch.set(True)
     print(add(7, 8))
     for e in H.EVENTS:
         print("event", *e)
