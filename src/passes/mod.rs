@@ -9,6 +9,7 @@
 
 pub mod config;
 mod emit;
+mod frame;
 pub mod literal;
 pub mod manager;
 pub mod params;
