@@ -1,6 +1,9 @@
-"""Executed lines of the `coverage` pass against coverage.py, file by file.
+"""Executed lines (or arcs) of the `coverage` pass against coverage.py, file by file.
 
-usage: VENV/bin/python tools/coverage_compare.py PYREWRITE_BIN FILE.py...
+usage: VENV/bin/python tools/coverage_compare.py [--branch] PYREWRITE_BIN FILE.py...
+
+With --branch, coverage.py runs with `--branch` and the pass with
+`branch=true`, and the measured arcs are compared instead of the lines.
 
 VENV has coverage.py 7.x. Each FILE runs twice as a script in a scratch
 directory: once under `coverage run`, once compiled, rewritten with
@@ -29,7 +32,7 @@ def run(cmd, cwd, env=None):
     return subprocess.run(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
 
 
-def compare(binary, path, scratch):
+def compare(binary, path, scratch, branch=False):
     name = os.path.basename(path)
     src = os.path.join(scratch, "src")
     inp = os.path.join(scratch, "in")
@@ -52,8 +55,8 @@ def compare(binary, path, scratch):
     for d in (d1, d2):
         if os.path.exists(d):
             os.remove(d)
-    r1 = run([sys.executable, "-m", "coverage", "run", "--data-file=" + d1, script], src)
-    rw = run([binary, "--pass", "coverage", inp, out], scratch)
+    r1 = run([sys.executable, "-m", "coverage", "run"] + (["--branch"] if branch else []) + ["--data-file=" + d1, script], src)
+    rw = run([binary, "--pass", "coverage"] + (["--param", "branch=true"] if branch else []) + [inp, out], scratch)
     if rw.returncode != 0:
         return "rewrite failed: " + rw.stdout.decode(errors="replace").strip().splitlines()[-1]
     r2 = run([sys.executable, os.path.join(out, name + "c")], src, {"PYTHONPATH": os.path.dirname(rt), "COVERAGE_FILE": d2})
@@ -62,21 +65,25 @@ def compare(binary, path, scratch):
             r1.returncode, r2.returncode, r2.stdout.decode(errors="replace")[-300:])
     c2 = CoverageData(d2)
     c2.read()
-    b = set(c2.lines(script) or ())
     cd1 = CoverageData(d1)
     cd1.read()
-    a = set(cd1.lines(script) or ())
+    measured = (lambda d: d.arcs(script)) if branch else (lambda d: d.lines(script))
+    a = set(measured(cd1) or ())
+    b = set(measured(c2) or ())
     if a == b:
         return None
     return "only coverage.py: %s; only probes: %s" % (sorted(a - b), sorted(b - a))
 
 
 def main(argv):
+    branch = argv[:1] == ["--branch"]
+    if branch:
+        argv = argv[1:]
     binary, files = os.path.abspath(argv[0]), argv[1:]
     scratch = tempfile.mkdtemp(prefix="covcmp")
     equal, different = 0, 0
     for f in files:
-        why = compare(binary, os.path.abspath(f), scratch)
+        why = compare(binary, os.path.abspath(f), scratch, branch)
         if why is None:
             equal += 1
             print("equal     %s" % f)
@@ -84,7 +91,8 @@ def main(argv):
             different += 1
             print("DIFFERENT %s: %s" % (f, why))
     v = sys.version.split()[0]
-    print("python %s: %d files compared, %d equal, %d different" % (v, len(files), equal, different))
+    what = "arcs" if branch else "lines"
+    print("python %s (%s): %d files compared, %d equal, %d different" % (v, what, len(files), equal, different))
     shutil.rmtree(scratch, ignore_errors=True)
     return 1 if different else 0
 

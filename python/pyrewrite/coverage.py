@@ -1,25 +1,64 @@
-"""Runtime of the ``coverage`` pass: the hits dict the probes store into.
+"""Runtime of the ``coverage`` pass: the dicts the probes store into.
 
-Rewritten code runs ``HITS[(filename, line)] = None`` at each line start
-(no call). At exit (and on ``flush()``) the hits go to coverage.py's data
-file through its public ``CoverageData`` API when coverage.py is
-importable, at the path it would use (``COVERAGE_FILE``, default
-``.coverage``); otherwise to ``<that path>.lcov`` and ``<that path>.json``.
-Only builtins are imported at import time; a crash or ``os._exit`` loses
-the hits since the last flush.
+Rewritten code runs ``HITS[(filename, line)] = None`` at each line start,
+or with ``branch = true`` ``ARCS[(filename, last, line)] = None`` (the arc
+from the frame's previous line; ``-co_firstlineno`` on entry and exit, as
+coverage.py records them). No call on the hot path. At exit (and on
+``flush()``) they go to coverage.py's data file through its public
+``CoverageData`` API when coverage.py is importable, at the path it would
+use (``COVERAGE_FILE``, default ``.coverage``); otherwise to ``<that
+path>.lcov`` and ``<that path>.json``. A data file holds lines or arcs,
+not both: when a process has both, the arcs are written and the files
+with lines only are named on stderr and left out. Only builtins are imported at import
+time; a crash or ``os._exit`` loses the hits since the last flush.
 """
 
 import atexit
+import sys
 
 HITS = {}
+ARCS = {}
 
 
 def lines():
-    """The hits so far as ``{filename: sorted lines}``."""
+    """The executed lines so far as ``{filename: sorted lines}`` (from the
+    arcs too: an arc's end is an executed line)."""
     out = {}
     for (filename, line) in list(HITS):
         out.setdefault(filename, set()).add(line)
+    for (filename, _, line) in list(ARCS):
+        if line > 0:
+            out.setdefault(filename, set()).add(line)
     return {f: sorted(ls) for f, ls in out.items()}
+
+
+# NB: coverage.py's tracer starts the arc of an exception thrown into a
+# suspended generator at -co_firstlineno on 3.11, at the yield's line
+# elsewhere.
+_THROWN_FROM_ENTRY = sys.version_info[:2] == (3, 11)
+
+
+def _arc(a, b):
+    """The arc a probe recorded, as coverage.py's tracer records it; None
+    for none. A tuple ``a`` is ``(yield line, -co_firstlineno)``: the frame
+    was suspended there and an exception was thrown in."""
+    if type(a) is not tuple:
+        return (a, b)
+    if b < 0:
+        # NB: it left the frame straight from the yield: the tracer sees
+        # the yield as its last instruction, not a return.
+        return None
+    return (a[1] if _THROWN_FROM_ENTRY else a[0], b)
+
+
+def arcs():
+    """The arcs so far as ``{filename: sorted (from, to) pairs}``."""
+    out = {}
+    for (filename, a, b) in list(ARCS):
+        arc = _arc(a, b)
+        if arc is not None:
+            out.setdefault(filename, set()).add(arc)
+    return {f: sorted(s) for f, s in out.items()}
 
 
 def _path():
@@ -29,8 +68,8 @@ def _path():
 
 
 def flush():
-    """Write the hits so far; returns the path written."""
-    data = lines()
+    """Write what was recorded so far; returns the path written."""
+    data, pairs = lines(), arcs()
     path = _path()
     try:
         from coverage import CoverageData
@@ -38,13 +77,19 @@ def flush():
         CoverageData = None
     if CoverageData is not None:
         cd = CoverageData(basename=path)
-        cd.add_lines({f: set(ls) for f, ls in data.items()})
+        if pairs:
+            lost = sorted(f for (f, _) in HITS if f not in pairs)
+            if lost:
+                sys.stderr.write("pyrewrite.coverage: lines of %d file(s) without arcs left out of %s\n" % (len(set(lost)), path))
+            cd.add_arcs({f: set(a) for f, a in pairs.items()})
+        else:
+            cd.add_lines({f: set(ls) for f, ls in data.items()})
         cd.write()
         return path
     import json
 
     with open(path + ".json", "w") as fh:
-        json.dump({"lines": data}, fh, indent=1, sort_keys=True)
+        json.dump({"lines": data, "arcs": {f: [list(a) for a in s] for f, s in pairs.items()}}, fh, indent=1, sort_keys=True)
     with open(path + ".lcov", "w") as fh:
         for f in sorted(data):
             fh.write("SF:%s\n" % f)
@@ -56,7 +101,7 @@ def flush():
 
 def _at_exit():
     # NB: a process that imported the runtime but ran no probe leaves no file.
-    if HITS:
+    if HITS or ARCS:
         flush()
 
 

@@ -2,12 +2,14 @@
 
 use super::params::{ParamKind, ParamSpec, Params};
 use super::emit::{name_index, new_const, op};
+use super::frame::{self, Event, FrameEvents, Unwinding};
 use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
-use crate::cfg::{self, Cfg};
+use crate::cfg::{self, BlockId, Cfg, EdgeKind};
+use std::collections::HashMap;
 use crate::error::Result;
-use crate::ir::{Arg, Block, Function, Instr, Loc};
+use crate::ir::{Arg, Block, Function, Instr, Label, Loc};
 use crate::marshal::Value;
-use crate::opcodes::Opcode as O;
+use crate::opcodes::{OpTable, Opcode as O};
 
 /// Registry entry.
 pub const INFO: PassInfo = PassInfo { name: "coverage", doc: DOC, params: PARAMS, build };
@@ -52,7 +54,8 @@ name = "coverage"
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_cov__"), help: "the reserved global holding the hits dict" },
-    ParamSpec { name: "branch", kind: ParamKind::Bool, default: Some("false"), help: "also record arcs (not yet supported)" },
+    ParamSpec { name: "branch", kind: ParamKind::Bool, default: Some("false"), help: "record arcs between lines (coverage.py's branch data) instead of lines" },
+    ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_last__"), help: "the hidden local holding the last line (branch = true)" },
 ];
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
@@ -60,30 +63,56 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
     if !emit::is_identifier(global) {
         return Err(format!("global {global:?} is not an identifier"));
     }
-    if p.bool("branch") {
-        return Err("branch = true: arcs are not implemented yet".to_string());
+    let local = p.text("local");
+    if !emit::is_identifier(local) {
+        return Err(format!("local {local:?} is not an identifier"));
     }
-    Ok(Box::new(Coverage { global: global.to_string() }))
+    Ok(Box::new(Coverage { global: global.to_string(), branch: p.bool("branch"), local: local.to_string() }))
 }
 
 /// The configured pass.
 pub struct Coverage {
     global: String,
+    branch: bool,
+    local: String,
 }
 
 /// The runtime module and the dict it exports.
 const RUNTIME: &str = "pyrewrite.coverage";
 const HITS: &str = "HITS";
+const ARCS: &str = "ARCS";
 
 impl Coverage {
     /// `from pyrewrite.coverage import HITS` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
-        emit::import_into_global(cx.table, cx.m, f, RUNTIME, HITS, &self.global, false)
+        emit::import_into_global(cx.table, cx.m, f, RUNTIME, self.container(), &self.global, false)
+    }
+
+    /// What the reserved global holds: the hits (lines) or the arcs.
+    fn container(&self) -> &'static str {
+        if self.branch {
+            ARCS
+        } else {
+            HITS
+        }
     }
 
     /// The probe for `line`, located like `next` (the instruction it precedes).
-    fn probe(&self, cx: &mut Cx<'_>, f: &mut Function, line: i32, next: &Instr) -> Result<Vec<Instr>> {
+    fn probe(&self, cx: &mut Cx<'_>, f: &mut Function, line: i32, next: &Instr, last: Option<u32>) -> Result<Vec<Instr>> {
         let t = cx.table;
+        if let Some(last) = last {
+            // NB: ARCS[(filename, last, line)] = None; last = line.
+            let mut seq = record_arc(cx, f, &self.global, Arg::Local(last), line)?;
+            let l = new_const(cx.m, f, Value::Int(i64::from(line)));
+            seq.push(Instr::new(op(t, O::LoadConst)?, Arg::Const(l)));
+            seq.push(Instr::new(op(t, O::StoreFast)?, Arg::Local(last)));
+            let loc = line_loc(f, Some(line));
+            for ins in &mut seq {
+                ins.loc = loc;
+                ins.handler = next.handler;
+            }
+            return Ok(seq);
+        }
         let none = new_const(cx.m, f, Value::None);
         let file = cx.m.push(Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
         let l = cx.m.push(Value::Int(i64::from(line)));
@@ -105,7 +134,7 @@ impl Coverage {
 
     // NB: indices, not iterators: the loop splices probes into f.blocks.
     #[allow(clippy::needless_range_loop)]
-    fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<usize> {
+    fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function, last: Option<u32>) -> Result<usize> {
         let graph = Cfg::new(f)?;
         let start = cfg::body_start(f, &graph)?;
         let (sb, si) = (start.at.block.index(), start.at.instr);
@@ -126,8 +155,13 @@ impl Coverage {
                 }
             }
         }
+        let plans = match last {
+            Some(_) => arc_plans(cx.table, f, &graph, sb, si),
+            None => HashMap::new(),
+        };
         let mut n = 0;
-        for bi in sb..f.blocks.len() {
+        let mut bi = sb;
+        while bi < f.blocks.len() {
             let mut k = if bi == sb { si } else { 0 };
             // NB: the body's first instruction always counts as a line start
             // (3.11+ an empty module runs RESUME and RETURN both at line 0).
@@ -141,7 +175,13 @@ impl Coverage {
                 // backward jump into the middle of a record; 3.10+ at a line
                 // change or a jump target. Falling into a probed block start
                 // re-records a line already recorded.
-                let starts = (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line };
+                let plan = if k == 0 && !(body_first && k == si) { plans.get(&f.blocks[bi].label).copied() } else { None };
+                let starts = match plan {
+                    Some(p) => p != Plan::Silent,
+                    None => {
+                        (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line }
+                    }
+                };
                 prev = ins.loc.line;
                 // NB: FOR_ITER leaves the loop past the END_FOR at its target
                 // (3.12; 3.13: past END_FOR and the POP_TOP after it), so
@@ -155,7 +195,33 @@ impl Coverage {
                     k += 1;
                     continue;
                 };
-                let mut seq = self.probe(cx, f, l, &ins)?;
+                let mut seq = self.probe(cx, f, l, &ins, last)?;
+                if let (Some(Plan::Guarded { record, body }), Some(last)) = (plan, last) {
+                    // NB: [guard (the block's label)] [record] [body]: the
+                    // guard skips the record when the frame's last line is
+                    // this one (no line event there); jumps known to fire
+                    // go to the record, those known not to, to the body.
+                    let t = cx.table;
+                    let eq = t.cmp_op.iter().position(|&c| c == "==").unwrap_or(2) as u32;
+                    let lc = new_const(cx.m, f, Value::Int(i64::from(l)));
+                    let mut guard = vec![
+                        Instr::new(op(t, O::LoadFast)?, Arg::Local(last)),
+                        Instr::new(op(t, O::LoadConst)?, Arg::Const(lc)),
+                        Instr::new(op(t, O::CompareOp)?, Arg::Compare(super::replace_op::compare_arg(t, eq, true))),
+                        Instr::new(emit::cond_jump(t, true)?, Arg::Jump(body)),
+                    ];
+                    for g in &mut guard {
+                        g.loc = seq[0].loc;
+                        g.handler = ins.handler;
+                    }
+                    let rest = std::mem::replace(&mut f.blocks[bi].instrs, guard);
+                    f.blocks.insert(bi + 1, Block { label: record, instrs: seq });
+                    f.blocks.insert(bi + 2, Block { label: body, instrs: rest });
+                    bi += 2;
+                    k = 1;
+                    n += 1;
+                    continue;
+                }
                 if lnotab && ins.starts_line {
                     seq[0].starts_line = true;
                     seq[0].ghosts = ins.ghosts;
@@ -168,8 +234,173 @@ impl Coverage {
                 k += len + 1;
                 n += 1;
             }
+            bi += 1;
         }
         Ok(n)
+    }
+}
+
+/// What an arc probe does at a block start, from how each edge into the
+/// block meets CPython's line event there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// Every way in fires the event: a plain probe.
+    Fires,
+    /// None does: no probe (it would record a `(line, line)` arc).
+    Silent,
+    /// Some do, some do not, some cannot be told apart statically: a
+    /// guard (`last != line`), then the record, then the block's body.
+    Guarded { record: Label, body: Label },
+}
+
+/// The plans of the body's block starts (by label), and the jumps into
+/// guarded blocks retargeted: to the record when the jump fires the
+/// event, to the body when it cannot. The rules, per version:
+/// - 3.8/3.9: an event fires at every line-record start, and inside a
+///   record only after a backward jump (3.9: also at an exception handler);
+/// - 3.10+: when the line differs from the previous instruction's (or it
+///   had none), or after a backward jump (3.12+ `sys.settrace` keeps this
+///   through a `JUMP` event whose two ends share a line).
+///
+/// The previous instruction of an exception edge is unknown: guarded.
+fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize) -> HashMap<Label, Plan> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Meets {
+        Fires,
+        Silent,
+        Unknown,
+    }
+    let lnotab = f.version.lnotab();
+    let minor = f.version.minor;
+    let mut plans = HashMap::new();
+    let mut retarget = Vec::new();
+    for bi in sb..f.blocks.len() {
+        let Some(first) = f.blocks[bi].instrs.first() else { continue };
+        let Some(line) = first.loc.line.filter(|&l| l >= 0) else { continue };
+        if bi == sb && si > 0 {
+            continue;
+        }
+        let mut edges = Vec::new();
+        if bi == sb {
+            // NB: the call itself (the body's first instruction).
+            edges.push((None, Meets::Fires));
+        }
+        for (p, e) in graph.predecessors(BlockId(bi as u32)) {
+            let p = p.index();
+            let src = match e.kind {
+                EdgeKind::Fallthrough => f.blocks[p].instrs.last(),
+                EdgeKind::Jump => f.blocks[p].instrs.get(e.instr),
+                EdgeKind::Exception => None,
+            };
+            // NB: 3.11+ the `await`/`yield from` loop jumps back to its SEND
+            // with JUMP_BACKWARD_NO_INTERRUPT: no event (3.11 skips a
+            // backward jump to SEND; 3.12+ has no JUMP event for it).
+            let no_interrupt = src.is_some_and(|i| Some(i.op) == t.code(O::JumpBackwardNoInterrupt));
+            let backward = e.kind == EdgeKind::Jump && p >= bi && !no_interrupt;
+            let meets = if lnotab {
+                if first.starts_line || backward || (e.kind == EdgeKind::Exception && minor == 9) {
+                    Meets::Fires
+                } else {
+                    Meets::Silent
+                }
+            } else if e.kind == EdgeKind::Exception {
+                Meets::Unknown
+            } else {
+                let from = src.and_then(|i| i.loc.line).filter(|&l| l >= 0);
+                if from != Some(line) || backward {
+                    Meets::Fires
+                } else {
+                    Meets::Silent
+                }
+            };
+            let jump = (e.kind == EdgeKind::Jump).then_some((p, e.instr));
+            edges.push((jump, meets));
+        }
+        let plan = if edges.iter().all(|e| e.1 == Meets::Fires) {
+            Plan::Fires
+        } else if edges.iter().all(|e| e.1 == Meets::Silent) {
+            Plan::Silent
+        } else {
+            let (record, body) = (f.new_label(), f.new_label());
+            for (jump, meets) in &edges {
+                if let (Some(j), Meets::Fires | Meets::Silent) = (jump, meets) {
+                    retarget.push((*j, if *meets == Meets::Fires { record } else { body }));
+                }
+            }
+            Plan::Guarded { record, body }
+        };
+        plans.insert(f.blocks[bi].label, plan);
+    }
+    for ((p, i), to) in retarget {
+        f.blocks[p].instrs[i].arg = Arg::Jump(to);
+    }
+    plans
+}
+
+/// `ARCS[(filename, <from>, line)] = None`, `from` pushed by `from`
+/// (`Arg::Local`: a local; `Arg::Const`: a constant).
+fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: i32) -> Result<Vec<Instr>> {
+    let t = cx.table;
+    let none = new_const(cx.m, f, Value::None);
+    let file = new_const(cx.m, f, Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
+    let to = new_const(cx.m, f, Value::Int(i64::from(line)));
+    let g = name_index(cx.m, f, global);
+    let load_from = match from {
+        Arg::Local(_) => Instr::new(op(t, O::LoadFast)?, from),
+        _ => Instr::new(op(t, O::LoadConst)?, from),
+    };
+    Ok(vec![
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(none)),
+        Instr::new(op(t, O::LoadGlobal)?, Arg::Name { index: g, flags: 0 }),
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(file)),
+        load_from,
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(to)),
+        Instr::new(op(t, O::BuildTuple)?, Arg::Int(3)),
+        Instr::new(op(t, O::StoreSubscr)?, Arg::None),
+    ])
+}
+
+/// The frame events of branch coverage, as coverage.py's tracer sees
+/// them: a call enters from line `-co_firstlineno`, a return or an
+/// escaping exception leaves to it. A generator suspended at a `yield`
+/// is not left, and nor is one that an exception thrown in there
+/// (`throw()`, `close()`) leaves right away: the tracer sees the `yield`
+/// as the last instruction then.
+struct Exits<'a> {
+    global: &'a str,
+}
+
+impl FrameEvents for Exits<'_> {
+    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>> {
+        let first = new_const(cx.m, f, Value::Int(-i64::from(f.firstlineno)));
+        Ok(vec![Instr::new(op(cx.table, O::LoadConst)?, Arg::Const(first)), Instr::new(op(cx.table, O::StoreFast)?, Arg::Local(tok))])
+    }
+
+    fn has(&self, _e: Event) -> bool {
+        true
+    }
+
+    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, _u: &Unwinding, e: Event, tok: u32, line: Option<i32>) -> Result<Vec<Instr>> {
+        let t = cx.table;
+        let first = -i64::from(f.firstlineno);
+        let line = i64::from(line.unwrap_or(f.firstlineno));
+        let set = |cx: &mut Cx<'_>, f: &mut Function, v: Value| -> Result<Vec<Instr>> {
+            let c = new_const(cx.m, f, v);
+            Ok(vec![Instr::new(op(t, O::LoadConst)?, Arg::Const(c)), Instr::new(op(t, O::StoreFast)?, Arg::Local(tok))])
+        };
+        match e {
+            Event::Return | Event::Error | Event::Close => record_arc(cx, f, self.global, Arg::Local(tok), -f.firstlineno),
+            // NB: suspended, the last line is `(yield line, -first)`: an
+            // exception thrown in there starts its arc at the yield's line
+            // (3.11: at -first), and one that leaves the frame straight
+            // from the yield is no exit (the runtime decodes both).
+            Event::Suspend => {
+                let (a, b) = (cx.m.push(Value::Int(line)), cx.m.push(Value::Int(first)));
+                set(cx, f, Value::Tuple(vec![a, b].into()))
+            }
+            // NB: resumed by next()/send(): coverage.py's last line is the yield's.
+            Event::Resume => set(cx, f, Value::Int(line)),
+        }
     }
 }
 
@@ -214,11 +445,16 @@ impl Pass for Coverage {
     }
 
     fn runtime_imports(&self) -> Vec<RuntimeImport> {
-        vec![RuntimeImport { name: self.global.clone(), module: RUNTIME.to_string(), attr: HITS.to_string(), builtins: false }]
+        vec![RuntimeImport { name: self.global.clone(), module: RUNTIME.to_string(), attr: self.container().to_string(), builtins: false }]
     }
 
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
-        let n = self.add_probes(cx, f)?;
+        let last = if self.branch { Some(frame::hidden_local(cx, f, &self.local)?) } else { None };
+        let n = self.add_probes(cx, f, last)?;
+        if let Some(last) = last {
+            let ev = Exits { global: &self.global };
+            frame::wrap_frame(&ev, cx, f, last, None)?;
+        }
         cx.sites.matched += n;
         cx.sites.changed += n;
         if cx.is_module {

@@ -41,7 +41,8 @@ pub(super) trait FrameEvents {
     /// Whether anything runs at `e`.
     fn has(&self, e: Event) -> bool;
     /// The code of `e` (asked only when [`FrameEvents::has`] it): it
-    /// leaves the stack as it found it.
+    /// leaves the stack as it found it. `line`: the line of the `return`
+    /// or `yield` it goes with (none for the handler's events).
     fn code(
         &self,
         cx: &mut Cx<'_>,
@@ -49,6 +50,7 @@ pub(super) trait FrameEvents {
         u: &Unwinding,
         e: Event,
         tok: u32,
+        line: Option<i32>,
     ) -> Result<Vec<Instr>>;
 }
 
@@ -271,7 +273,7 @@ fn handler(
                 Instr::new(emit::cond_jump(t, false)?, Arg::Jump(err_label)),
             ]);
         }
-        head.extend(ev.code(cx, f, u, Event::Close, tok)?);
+        head.extend(ev.code(cx, f, u, Event::Close, tok, None)?);
         head.push(reraise()?);
     } else {
         // NB: no test: the error path is the entry block itself.
@@ -282,7 +284,7 @@ fn handler(
         if !u.table {
             err.push(ins(t, O::RotTwo, Arg::None)?);
         }
-        err.extend(ev.code(cx, f, u, Event::Error, tok)?);
+        err.extend(ev.code(cx, f, u, Event::Error, tok, None)?);
         if !u.table {
             err.push(ins(t, O::RotTwo, Arg::None)?);
         }
@@ -373,7 +375,7 @@ fn yields(
                 continue;
             }
             let mut before = if ev.has(Event::Suspend) {
-                ev.code(cx, f, u, Event::Suspend, tok)?
+                ev.code(cx, f, u, Event::Suspend, tok, y.loc.line)?
             } else {
                 Vec::new()
             };
@@ -398,7 +400,7 @@ fn yields(
             }
             if ev.has(Event::Resume) {
                 let like = next.unwrap_or(y);
-                let mut after = ev.code(cx, f, u, Event::Resume, tok)?;
+                let mut after = ev.code(cx, f, u, Event::Resume, tok, y.loc.line)?;
                 for i in &mut after {
                     i.loc = if f.version.lnotab() {
                         Loc {
@@ -454,7 +456,7 @@ fn exits(
                 seq.push(ins(t, O::PopBlock, Arg::None)?);
             }
             if ev.has(Event::Return) {
-                seq.extend(ev.code(cx, f, u, Event::Return, tok)?);
+                seq.extend(ev.code(cx, f, u, Event::Return, tok, r.loc.line)?);
             }
             let mut back = Instr {
                 op: ret.ok_or_else(|| unsupported(O::ReturnValue.name().into()))?,

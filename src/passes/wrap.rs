@@ -301,7 +301,7 @@ impl FrameEvents for Wrap {
         self.hook(e).is_some()
     }
 
-    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, e: Event, tok: u32) -> Result<Vec<Instr>> {
+    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, e: Event, tok: u32, _line: Option<i32>) -> Result<Vec<Instr>> {
         let h = self.hook(e).ok_or_else(|| unsupported(format!("no hook for {e:?}")))?;
         match e {
             Event::Return | Event::Error | Event::Suspend => self.call_with_top(cx, f, u, h, tok),
