@@ -5,7 +5,7 @@ use super::emit::{name_index, new_const, op};
 use super::frame::{self, Event, FrameEvents, Unwinding};
 use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
 use crate::cfg::{self, BlockId, Cfg, EdgeKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use crate::error::Result;
 use crate::ir::{Arg, Block, Function, Instr, Label, Loc};
 use crate::marshal::Value;
@@ -155,14 +155,17 @@ impl Coverage {
                 }
             }
         }
+        let fake = if last.is_some() && lnotab { fake_record_starts(f) } else { HashSet::new() };
         let plans = match last {
-            Some(_) => arc_plans(cx.table, f, &graph, sb, si),
+            Some(_) => arc_plans(cx.table, f, &graph, sb, si, &fake),
             None => HashMap::new(),
         };
         let mut n = 0;
         let mut bi = sb;
         while bi < f.blocks.len() {
             let mut k = if bi == sb { si } else { 0 };
+            // NB: where `k` was before probes went in (for `fake`).
+            let (orig_label, mut inserted) = (f.blocks[bi].label, 0);
             // NB: the body's first instruction always counts as a line start
             // (3.11+ an empty module runs RESUME and RETURN both at line 0).
             let mut prev: Option<i32> = None;
@@ -179,7 +182,8 @@ impl Coverage {
                 let starts = match plan {
                     Some(p) => p != Plan::Silent,
                     None => {
-                        (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { ins.starts_line } else { prev != ins.loc.line }
+                        let record_start = ins.starts_line && !fake.contains(&(orig_label, k - inserted));
+                        (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { record_start } else { prev != ins.loc.line }
                     }
                 };
                 prev = ins.loc.line;
@@ -219,6 +223,7 @@ impl Coverage {
                     f.blocks.insert(bi + 2, Block { label: body, instrs: rest });
                     bi += 2;
                     k = 1;
+                    inserted = 0;
                     n += 1;
                     continue;
                 }
@@ -232,12 +237,32 @@ impl Coverage {
                 let len = seq.len();
                 f.blocks[bi].instrs.splice(k..k, seq);
                 k += len + 1;
+                inserted += len;
                 n += 1;
             }
             bi += 1;
         }
         Ok(n)
     }
+}
+
+/// The line-table entries of 3.8/3.9 that repeat the line before them:
+/// no record starts there (CPython's line bounds move only on a line
+/// change), so no line event fires there. By block label and index.
+fn fake_record_starts(f: &Function) -> HashSet<(Label, usize)> {
+    let mut line = Some(f.firstlineno);
+    let mut out = HashSet::new();
+    for b in &f.blocks {
+        for (k, i) in b.instrs.iter().enumerate() {
+            if i.starts_line {
+                if i.loc.line == line {
+                    out.insert((b.label, k));
+                }
+                line = i.loc.line;
+            }
+        }
+    }
+    out
 }
 
 /// What an arc probe does at a block start, from how each edge into the
@@ -263,7 +288,7 @@ enum Plan {
 ///   through a `JUMP` event whose two ends share a line).
 ///
 /// The previous instruction of an exception edge is unknown: guarded.
-fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize) -> HashMap<Label, Plan> {
+fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize, fake: &HashSet<(Label, usize)>) -> HashMap<Label, Plan> {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Meets {
         Fires,
@@ -296,9 +321,13 @@ fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize) -
             // with JUMP_BACKWARD_NO_INTERRUPT: no event (3.11 skips a
             // backward jump to SEND; 3.12+ has no JUMP event for it).
             let no_interrupt = src.is_some_and(|i| Some(i.op) == t.code(O::JumpBackwardNoInterrupt));
-            let backward = e.kind == EdgeKind::Jump && p >= bi && !no_interrupt;
+            // NB: 3.8's CALL_FINALLY "falls" into its next block when the
+            // finally body's END_FINALLY jumps back there: a backward jump.
+            let from_finally = e.kind == EdgeKind::Fallthrough && src.is_some_and(|i| Some(i.op) == t.code(O::CallFinally));
+            let backward = (e.kind == EdgeKind::Jump && p >= bi && !no_interrupt) || from_finally;
             let meets = if lnotab {
-                if first.starts_line || backward || (e.kind == EdgeKind::Exception && minor == 9) {
+                let record_start = first.starts_line && !fake.contains(&(f.blocks[bi].label, 0));
+                if record_start || backward || (e.kind == EdgeKind::Exception && minor == 9) {
                     Meets::Fires
                 } else {
                     Meets::Silent
