@@ -42,7 +42,18 @@ foreign globals (`types.FunctionType(code, {})`) fails on the first probe
 with a NameError. Hits since the last flush are lost on a crash or
 `os._exit`.
 
-Not yet: `branch = true` (arcs) is refused.
+With `branch = true` it records arcs instead, the `(from, to)` line pairs
+coverage.py's tracer records, into `pyrewrite.coverage.ARCS`: each
+probe stores `(filename, last, line)` and sets a hidden local (`local`)
+to its line; the function's entry sets it to `-co_firstlineno`, and each
+return and each exception leaving the frame records the exit arc to
+`-co_firstlineno` (through a handler region, as `wrap` builds it). A
+line event does not fire on every way into a block: where some ways in
+fire it and some do not (same line, no backward jump), the probe is
+guarded by `last != line` and jumps known either way skip the guard.
+Around each `yield` the local says where the generator is suspended, so
+an exception thrown in there starts its arc where coverage.py starts it,
+and one that leaves straight from the `yield` records no exit.
 
 ## Example
 

@@ -82,31 +82,81 @@ def test_probes_do_not_change_line_table():
 # at exit through coverage.py's CoverageData.
 PROBED_MAIN = """
 import sys, pyrewrite
-path = sys.argv[1]
-sys.argv = sys.argv[1:]
-code = pyrewrite.rewrite(compile(open(path).read(), path, "exec"), ["coverage"])
+branch = sys.argv[1] == "branch"
+path = sys.argv[2]
+sys.argv = sys.argv[2:]
+code = pyrewrite.rewrite(compile(open(path).read(), path, "exec"), [("coverage", {"branch": branch})])
 exec(code, {"__name__": "__main__", "__file__": path})
 """
 
 
-@pytest.mark.parametrize("path", CORPUS, ids=os.path.basename)
-def test_lines_equal_coverage_py(path, tmp_path):
-    """The oracle is coverage.py itself, run on the same program."""
+def measure_both(path, tmp_path, branch):
+    """coverage.py's measurement of `path` and the pass's, as sets of
+    lines (or arcs with `branch`), from the data files both write."""
     coverage = pytest.importorskip("coverage")
     # NB: renamed so that a corpus file cannot shadow a stdlib module (numbers.py).
     script = str(tmp_path / ("t_" + os.path.basename(path)))
     shutil.copy(path, script)
     theirs, ours = str(tmp_path / "theirs"), str(tmp_path / "ours")
     env = dict(os.environ, COVERAGE_FILE=ours)
-    r1 = subprocess.run([sys.executable, "-m", "coverage", "run", "--data-file=" + theirs, script],
+    flag = ["--branch"] if branch else []
+    r1 = subprocess.run([sys.executable, "-m", "coverage", "run"] + flag + ["--data-file=" + theirs, script],
                         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    r2 = subprocess.run([sys.executable, "-c", PROBED_MAIN, script],
+    r2 = subprocess.run([sys.executable, "-c", PROBED_MAIN, "branch" if branch else "lines", script],
                         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert r1.returncode == r2.returncode, r2.stdout.decode(errors="replace")[-500:]
     measured = []
     for f in (theirs, ours):
         data = coverage.CoverageData(f)
         data.read()
-        measured.append(set(data.lines(script) or ()))
-    assert measured[1] == measured[0]
-    assert measured[0], "coverage.py measured nothing"
+        measured.append(set((data.arcs(script) if branch else data.lines(script)) or ()))
+    return measured
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=os.path.basename)
+def test_lines_equal_coverage_py(path, tmp_path):
+    """The oracle is coverage.py itself, run on the same program."""
+    theirs, ours = measure_both(path, tmp_path, branch=False)
+    assert ours == theirs
+    assert theirs, "coverage.py measured nothing"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=os.path.basename)
+def test_arcs_equal_coverage_py_branch(path, tmp_path):
+    """`branch = true` against `coverage run --branch` on the same program."""
+    theirs, ours = measure_both(path, tmp_path, branch=True)
+    assert sorted(ours - theirs) == [] and sorted(theirs - ours) == []
+    assert theirs, "coverage.py measured nothing"
+
+
+def test_runtime_decodes_arcs_of_thrown_in_exceptions():
+    # A tuple start is "(yield line, -co_firstlineno)": suspended there.
+    assert runtime._arc(5, 6) == (5, 6)
+    assert runtime._arc((5, -3), -3) is None
+    expect = -3 if sys.version_info[:2] == (3, 11) else 5
+    assert runtime._arc((5, -3), 7) == (expect, 7)
+
+
+def test_branch_probes_keep_results_and_tracebacks():
+    src = (
+        "def f(n):\n"
+        "    t = 0\n"
+        "    for i in range(n):\n"
+        "        if i % 2: t += i\n"
+        "    return t\n"
+        "def g():\n"
+        "    return 1 // 0\n"
+    )
+    code = compile(src, "arcs_t.py", "exec")
+    ns = {}
+    exec(pyrewrite.rewrite(code, [("coverage", {"branch": True})]), ns)
+    runtime.ARCS.clear()
+    assert ns["f"](5) == 4
+    with pytest.raises(ZeroDivisionError) as info:
+        ns["g"]()
+    assert info.traceback[-1].lineno + 1 == 7
+    arcs = runtime.arcs()["arcs_t.py"]
+    assert (-1, 2) in arcs and (5, -1) in arcs and (4, 3) in arcs
+    # An exception leaving g is an exit too, as coverage.py records it.
+    assert (7, -6) in arcs
+    runtime.ARCS.clear()
