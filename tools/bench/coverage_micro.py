@@ -2,9 +2,11 @@
 
 usage: VENV/bin/python tools/bench/coverage_micro.py
 VENV has coverage.py 7.x and the pyrewrite wheel. Runs this file's
-workload three ways in one run, each best of 3 wall times: plain,
-`coverage run` (lines), `python -m pyrewrite run --config
-passes/coverage.toml` (lines), and prints the times and ratios.
+workload five ways in one run, each best of 3 wall times: plain,
+`coverage run` and `python -m pyrewrite run --config
+passes/coverage.toml` (lines), `coverage run --branch` and `python -m
+pyrewrite run --config passes/coverage-branch.toml` (arcs), and prints
+the times and ratios.
 """
 
 import os
@@ -31,6 +33,7 @@ print(sum(loop(20000) for _ in range(300)))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "..", "..", "passes", "coverage.toml")
+BRANCH = os.path.join(HERE, "..", "..", "passes", "coverage-branch.toml")
 
 
 def best(cmd, cwd):
@@ -49,11 +52,12 @@ def main():
         f.write(WORK)
     py = sys.executable
     plain = best([py, prog], d)
-    cov = best([py, "-m", "coverage", "run", prog], d)
-    probes = best([py, "-m", "pyrewrite", "run", "--no-cache", "--config", CONFIG, prog], d)
     v = sys.version.split()[0]
-    print("python %s micro (lines): plain %.3fs, coverage.py %.3fs (%.2fx), probes %.3fs (%.2fx plain, %.2fx coverage.py)"
-          % (v, plain, cov, cov / plain, probes, probes / plain, probes / cov))
+    for what, flags, config in (("lines", [], CONFIG), ("arcs", ["--branch"], BRANCH)):
+        cov = best([py, "-m", "coverage", "run"] + flags + [prog], d)
+        probes = best([py, "-m", "pyrewrite", "run", "--no-cache", "--config", config, prog], d)
+        print("| %s | %s | %.3f s | %.3f s | %.3f s | %.2fx | %.2fx |"
+              % (v, what, plain, cov, probes, probes / plain, probes / cov))
 
 
 if __name__ == "__main__":
