@@ -157,7 +157,7 @@ def main():
     results = []
     # NB: interleaved rounds, so load changes hit every variant alike.
     times = {name: [] for name, _ in variants}
-    for _ in range(3):
+    for _ in range(7):
         for name, m in variants:
             t, out = timed(m.run, iters)
             assert out == expect, name
