@@ -48,6 +48,10 @@ def _arc(a, b):
         # NB: it left the frame straight from the yield: the tracer sees
         # the yield as its last instruction, not a return.
         return None
+    if b == a[0]:
+        # NB: handled on the yield's own line (`yield from`'s
+        # CLEANUP_THROW): the line did not change, no line event.
+        return None
     return (a[1] if _THROWN_FROM_ENTRY else a[0], b)
 
 

@@ -167,8 +167,9 @@ impl Coverage {
             }
         }
         let fake = if last.is_some() && lnotab { fake_record_starts(f) } else { HashSet::new() };
+        let skipped = skipped_at_targets(t, f);
         let plans = match last {
-            Some(_) => arc_plans(cx.table, f, &graph, sb, si, &fake),
+            Some(_) => arc_plans(cx.table, f, &graph, sb, si, &fake, &skipped),
             None => HashMap::new(),
         };
         let mut n = 0;
@@ -198,14 +199,7 @@ impl Coverage {
                     }
                 };
                 prev = ins.loc.line;
-                // NB: FOR_ITER leaves the loop past the END_FOR at its target
-                // (3.12; 3.13: past END_FOR and the POP_TOP after it), so
-                // nothing may go there: those two carry the `for` line,
-                // recorded by the loop head already.
-                let end_for = t.code(O::EndFor);
-                let after_end_for =
-                    k > 0 && Some(f.blocks[bi].instrs[k - 1].op) == end_for && Some(ins.op) == t.code(O::PopTop);
-                let starts = starts && Some(ins.op) != end_for && !after_end_for;
+                let starts = starts && !skipped.contains(&(orig_label, k - inserted));
                 let Some(l) = line.filter(|_| starts) else {
                     k += 1;
                     continue;
@@ -257,6 +251,24 @@ impl Coverage {
     }
 }
 
+/// The instructions a jump lands past (the row's `lands_after`: 3.12+
+/// FOR_ITER skips the END_FOR at its target, 3.13+ and the POP_TOP after
+/// it), by block label and index: no probe may go there, it would be
+/// skipped too (they carry the `for` line, which the loop head records).
+/// NB: 3.12's instruction after END_FOR is the next statement's: it gets
+/// a probe.
+fn skipped_at_targets(t: &OpTable, f: &Function) -> HashSet<(Label, usize)> {
+    let mut out = HashSet::new();
+    for i in f.blocks.iter().flat_map(|b| b.instrs.iter()) {
+        if let Arg::Jump(l) = i.arg {
+            for k in 0..t.facts(i.op).lands_after.len() {
+                out.insert((l, k));
+            }
+        }
+    }
+    out
+}
+
 /// The line-table entries of 3.8/3.9 that repeat the line before them:
 /// no record starts there (CPython's line bounds move only on a line
 /// change), so no line event fires there. By block label and index.
@@ -293,13 +305,25 @@ enum Plan {
 /// guarded blocks retargeted: to the record when the jump fires the
 /// event, to the body when it cannot. The rules, per version:
 /// - 3.8/3.9: an event fires at every line-record start, and inside a
-///   record only after a backward jump (3.9: also at an exception handler);
+///   record only after a backward jump (3.9: also at an exception handler,
+///   which CPython 3.9 fires unless the raising instruction was the first
+///   of its record, e.g. the `RAISE_VARARGS` of a multi-line `raise`: that
+///   case, which only the raising instruction tells, is a known
+///   difference);
 /// - 3.10+: when the line differs from the previous instruction's (or it
 ///   had none), or after a backward jump (3.12+ `sys.settrace` keeps this
 ///   through a `JUMP` event whose two ends share a line).
 ///
 /// The previous instruction of an exception edge is unknown: guarded.
-fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize, fake: &HashSet<(Label, usize)>) -> HashMap<Label, Plan> {
+fn arc_plans(
+    t: &OpTable,
+    f: &mut Function,
+    graph: &Cfg,
+    sb: usize,
+    si: usize,
+    fake: &HashSet<(Label, usize)>,
+    skipped: &HashSet<(Label, usize)>,
+) -> HashMap<Label, Plan> {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Meets {
         Fires,
@@ -313,7 +337,7 @@ fn arc_plans(t: &OpTable, f: &mut Function, graph: &Cfg, sb: usize, si: usize, f
     for bi in sb..f.blocks.len() {
         let Some(first) = f.blocks[bi].instrs.first() else { continue };
         let Some(line) = first.loc.line.filter(|&l| l >= 0) else { continue };
-        if bi == sb && si > 0 {
+        if (bi == sb && si > 0) || skipped.contains(&(f.blocks[bi].label, 0)) {
             continue;
         }
         let mut edges = Vec::new();
