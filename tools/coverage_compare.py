@@ -63,6 +63,8 @@ def compare(binary, path, scratch, branch=False):
     if r1.returncode != r2.returncode:
         return "exit status %d under coverage.py, %d probed: %s" % (
             r1.returncode, r2.returncode, r2.stdout.decode(errors="replace")[-300:])
+    if not os.path.exists(d2):
+        return "the probed run wrote no data file: " + r2.stdout.decode(errors="replace")[-300:]
     c2 = CoverageData(d2)
     c2.read()
     cd1 = CoverageData(d1)

@@ -26,9 +26,10 @@ def lines():
     out = {}
     for (filename, line) in list(HITS):
         out.setdefault(filename, set()).add(line)
-    for (filename, _, line) in list(ARCS):
-        if line > 0:
-            out.setdefault(filename, set()).add(line)
+    for filename, pairs in arcs().items():
+        for (_, line) in pairs:
+            if line > 0:
+                out.setdefault(filename, set()).add(line)
     return {f: sorted(ls) for f, ls in out.items()}
 
 
@@ -36,21 +37,27 @@ def lines():
 # suspended generator at -co_firstlineno on 3.11, at the yield's line
 # elsewhere.
 _THROWN_FROM_ENTRY = sys.version_info[:2] == (3, 11)
+_SAME_LINE_AFTER_THROW = sys.version_info >= (3, 13)
 
 
 def _arc(a, b):
     """The arc a probe recorded, as coverage.py's tracer records it; None
     for none. A tuple ``a`` is ``(yield line, -co_firstlineno)``: the frame
-    was suspended there and an exception was thrown in."""
+    was suspended there and an exception was thrown in (or raised inside
+    the suspending instruction). A tuple ``b`` is ``(-co_firstlineno,)``:
+    an exception left the frame."""
+    if type(b) is tuple:
+        if type(a) is tuple:
+            # NB: it left the frame straight from the yield: the tracer
+            # sees the yield as its last instruction, not a return.
+            return None
+        return (a, b[0])
     if type(a) is not tuple:
         return (a, b)
-    if b < 0:
-        # NB: it left the frame straight from the yield: the tracer sees
-        # the yield as its last instruction, not a return.
-        return None
-    if b == a[0]:
+    if b == a[0] and not _SAME_LINE_AFTER_THROW:
         # NB: handled on the yield's own line (`yield from`'s
-        # CLEANUP_THROW): the line did not change, no line event.
+        # CLEANUP_THROW): the line did not change, no line event (3.13+
+        # fires one there).
         return None
     return (a[1] if _THROWN_FROM_ENTRY else a[0], b)
 

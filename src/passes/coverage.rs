@@ -113,7 +113,7 @@ impl Coverage {
         let t = cx.table;
         if let Some(last) = last {
             // NB: ARCS[(filename, last, line)] = None; last = line.
-            let mut seq = record_arc(cx, f, &self.global, Arg::Local(last), line)?;
+            let mut seq = record_arc(cx, f, &self.global, Arg::Local(last), line, false)?;
             let l = new_const(cx.m, f, Value::Int(i64::from(line)));
             seq.push(Instr::new(op(t, O::LoadConst)?, Arg::Const(l)));
             seq.push(Instr::new(op(t, O::StoreFast)?, Arg::Local(last)));
@@ -401,13 +401,20 @@ fn arc_plans(
     plans
 }
 
-/// `ARCS[(filename, <from>, line)] = None`, `from` pushed by `from`
-/// (`Arg::Local`: a local; `Arg::Const`: a constant).
-fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: i32) -> Result<Vec<Instr>> {
+/// `ARCS[(filename, <from>, to)] = None`, `from` pushed by `from`
+/// (`Arg::Local`: a local; `Arg::Const`: a constant), `to` the line, or
+/// with `by_exception` the 1-tuple `(line,)`: the frame is left by an
+/// exception (the runtime tells those exits apart, see its `_arc`).
+fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: i32, by_exception: bool) -> Result<Vec<Instr>> {
     let t = cx.table;
     let none = new_const(cx.m, f, Value::None);
     let file = new_const(cx.m, f, Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
-    let to = new_const(cx.m, f, Value::Int(i64::from(line)));
+    let to = if by_exception {
+        let l = cx.m.push(Value::Int(i64::from(line)));
+        new_const(cx.m, f, Value::Tuple(vec![l].into()))
+    } else {
+        new_const(cx.m, f, Value::Int(i64::from(line)))
+    };
     let g = name_index(cx.m, f, global);
     let load_from = match from {
         Arg::Local(_) => Instr::new(op(t, O::LoadFast)?, from),
@@ -444,6 +451,12 @@ impl FrameEvents for Exits<'_> {
         true
     }
 
+    // NB: coverage.py's tracer sees a generator suspended in a YIELD_FROM
+    // (3.8-3.10) as suspended at a yield.
+    fn yield_from_suspends(&self) -> bool {
+        true
+    }
+
     fn code(&self, cx: &mut Cx<'_>, f: &mut Function, _u: &Unwinding, e: Event, tok: u32, line: Option<i32>) -> Result<Vec<Instr>> {
         let t = cx.table;
         let first = -i64::from(f.firstlineno);
@@ -453,7 +466,8 @@ impl FrameEvents for Exits<'_> {
             Ok(vec![Instr::new(op(t, O::LoadConst)?, Arg::Const(c)), Instr::new(op(t, O::StoreFast)?, Arg::Local(tok))])
         };
         match e {
-            Event::Return | Event::Error | Event::Close => record_arc(cx, f, self.global, Arg::Local(tok), -f.firstlineno),
+            Event::Return => record_arc(cx, f, self.global, Arg::Local(tok), -f.firstlineno, false),
+            Event::Error | Event::Close => record_arc(cx, f, self.global, Arg::Local(tok), -f.firstlineno, true),
             // NB: suspended, the last line is `(yield line, -first)`: an
             // exception thrown in there starts its arc at the yield's line
             // (3.11: at -first), and one that leaves the frame straight

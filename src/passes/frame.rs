@@ -40,6 +40,12 @@ pub(super) trait FrameEvents {
     fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>>;
     /// Whether anything runs at `e`.
     fn has(&self, e: Event) -> bool;
+    /// Whether 3.8-3.10's `YIELD_FROM` (`await`, `yield from`) counts as
+    /// a suspension too: Suspend before it, Resume after it (it suspends
+    /// inside the one instruction, so Resume runs once, when it is done).
+    fn yield_from_suspends(&self) -> bool {
+        false
+    }
     /// The code of `e` (asked only when [`FrameEvents::has`] it): it
     /// leaves the stack as it found it. `line`: the line of the `return`
     /// or `yield` it goes with (none for the handler's events).
@@ -363,6 +369,7 @@ fn yields(
     let (Some(yv), resume_op) = (t.code(O::YieldValue), t.code(O::Resume)) else {
         return Ok(());
     };
+    let yf = t.code(O::YieldFrom).filter(|_| ev.yield_from_suspends());
     if !ev.has(Event::Suspend) && !ev.has(Event::Resume) {
         return Ok(());
     }
@@ -370,7 +377,7 @@ fn yields(
         let mut k = if bi == sb { si } else { 0 };
         while k < f.blocks[bi].instrs.len() {
             let y = f.blocks[bi].instrs[k];
-            if y.op != yv {
+            if y.op != yv && Some(y.op) != yf {
                 k += 1;
                 continue;
             }
