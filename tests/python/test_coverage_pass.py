@@ -129,10 +129,32 @@ def test_arcs_equal_coverage_py_branch(path, tmp_path):
     assert theirs, "coverage.py measured nothing"
 
 
+KNOWN_DIR = os.path.join(os.path.dirname(__file__), "coverage_known")
+
+# The differences docs/passes.md explains, per version: file -> (arcs only
+# coverage.py measures, arcs only the probes measure). Each file says why.
+KNOWN_ARCS = {
+    "unstarted_close.py": {v: ({(-3, -3)}, set()) for v in ((3, 8), (3, 9), (3, 10), (3, 11))},
+    "raise_record_start.py": {(3, 9): ({(10, -4)}, {(10, 14)})},
+    "call_inlined.py": {(3, 12): ({(7, 7)}, set())},
+}
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_ARCS))
+def test_known_arc_differences_are_exactly_these(name, tmp_path):
+    theirs, ours = measure_both(os.path.join(KNOWN_DIR, name), tmp_path, branch=True)
+    want = KNOWN_ARCS[name].get(sys.version_info[:2], (set(), set()))
+    assert (theirs - ours, ours - theirs) == want
+
+
 def test_runtime_decodes_arcs_of_thrown_in_exceptions():
     # A tuple start is "(yield line, -co_firstlineno)": suspended there.
     assert runtime._arc(5, 6) == (5, 6)
-    assert runtime._arc((5, -3), -3) is None
+    # A 1-tuple end: the frame was left by an exception.
+    assert runtime._arc(5, (-3,)) == (5, -3)
+    assert runtime._arc((5, -3), (-3,)) is None
+    # A return after an exception raised inside the suspension point.
+    assert runtime._arc((5, -3), -3) == (-3 if sys.version_info[:2] == (3, 11) else 5, -3)
     expect = -3 if sys.version_info[:2] == (3, 11) else 5
     assert runtime._arc((5, -3), 7) == (expect, 7)
 
