@@ -3,7 +3,8 @@
 # `pip install .` runs), then for each CPython 3.8-3.13 found (tools/python_for.sh)
 # makes a fresh venv, installs that wheel, pytest and coverage.py (the oracle of
 # the coverage pass), and runs tests/python.
-# The third-party check (tools/thirdparty_test.sh) runs on 3.8 and 3.12.
+# The third-party checks (tools/thirdparty_test.sh, tools/coverage_thirdparty.sh)
+# run on 3.8 and 3.12.
 #   PYREWRITE_PY_VERSIONS="3.12"  limit the versions
 #   PYREWRITE_REQUIRE_ORACLES     a missing interpreter fails the run (CI)
 #   extra arguments go to pytest (e.g. -k dis)
@@ -39,7 +40,9 @@ for v in $versions; do
   fi
   case "$v" in
     3.8|3.12)
-      if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && ! tools/thirdparty_test.sh "$venv"; then failed+=("$v third-party"); fi ;;
+      if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && ! tools/thirdparty_test.sh "$venv"; then failed+=("$v third-party"); fi
+      # NB: the coverage pass's lines against coverage.py's on that suite.
+      if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && ! tools/coverage_thirdparty.sh "$venv" | grep -v '^equal'; then failed+=("$v coverage third-party"); fi ;;
   esac
 done
 if [ ${#missing[@]} -gt 0 ]; then
