@@ -9,6 +9,9 @@
 //! and counting hooks (tools/hook/pyrewrite_wrap_count.py) must also end
 //! with as many enter events as exit plus error events for every function
 //! that is not a generator or coroutine (those may be suspended at exit).
+//! And with the `coverage` pass (`branch = true`) and its pure-Python
+//! runtime beside the stdlib: the tests pass, and the arcs written at exit
+//! cover json's decoder and textwrap.
 
 mod support;
 
@@ -21,22 +24,33 @@ use std::path::Path;
 
 const TESTS: &[&str] = &["test_json", "test_textwrap", "test_heapq"];
 
+/// What the stdlib is instrumented with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Hook,
+    Wrap,
+    Coverage,
+}
+
 /// Instruments the cached stdlib of `interp` into `out`; returns the number
 /// of files written.
-fn instrument_stdlib(interp: &Interpreter, out: &Path, wrap: bool) -> usize {
+fn instrument_stdlib(interp: &Interpreter, out: &Path, mode: Mode) -> usize {
     let files = support::stdlib_pycs(interp).expect("stdlib cache");
     let base = support::oracle_cache_dir()
         .join(interp.version.to_string())
         .join("stdlib");
-    let (pass, module, params): (&str, &str, &[&str]) = if wrap {
-        ("wrap", "pyrewrite_wrap_count", &["enter", "exit", "error"])
-    } else {
-        ("inject-hook", "pyrewrite_hook_count", &["hook"])
+    let (pass, module, params): (&str, &str, &[&str]) = match mode {
+        Mode::Wrap => ("wrap", "pyrewrite_wrap_count", &["enter", "exit", "error"]),
+        Mode::Hook => ("inject-hook", "pyrewrite_hook_count", &["hook"]),
+        Mode::Coverage => ("coverage", "", &[]),
     };
-    let raw = params
+    let mut raw: Vec<(String, RawValue)> = params
         .iter()
         .map(|k| (k.to_string(), RawValue::Text(format!("{module}:{k}"))))
         .collect();
+    if mode == Mode::Coverage {
+        raw.push(("branch".to_string(), RawValue::Text("true".to_string())));
+    }
     let pl = Pipeline::from_specs(&[(pass.to_string(), raw)]).unwrap();
     let mut n = 0;
     for pyc in files {
@@ -52,6 +66,18 @@ fn instrument_stdlib(interp: &Interpreter, out: &Path, wrap: bool) -> usize {
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::write(&dest, p.to_bytes().unwrap()).unwrap();
         n += 1;
+    }
+    if mode == Mode::Coverage {
+        // NB: the runtime alone (no compiled extension), as a package.
+        let pkg = out.join("pyrewrite");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(pkg.join("__init__.py"), "").unwrap();
+        std::fs::copy(
+            support::repo_root().join("python/pyrewrite/coverage.py"),
+            pkg.join("coverage.py"),
+        )
+        .unwrap();
+        return n;
     }
     let hook = support::repo_root().join(format!("tools/hook/{module}.py"));
     std::fs::copy(hook, out.join(format!("{module}.py"))).unwrap();
@@ -92,7 +118,8 @@ fn read_counts(dir: &Path) -> BTreeMap<String, [u64; 4]> {
     totals
 }
 
-fn check(minor: u8, wrap: bool) {
+fn check(minor: u8, mode: Mode) {
+    let wrap = mode == Mode::Wrap;
     let v = PyVersion::new(3, minor);
     let Some(interp) = support::oracle_for(v) else {
         eprintln!("skip {v}: no interpreter");
@@ -102,7 +129,7 @@ fn check(minor: u8, wrap: bool) {
     let hooked = work.path().join("hooked");
     let counts = work.path().join("counts");
     std::fs::create_dir_all(&counts).unwrap();
-    let n = instrument_stdlib(&interp, &hooked, wrap);
+    let n = instrument_stdlib(&interp, &hooked, mode);
 
     let out = python(&interp, &hooked, &counts)
         .args([
@@ -129,7 +156,9 @@ fn check(minor: u8, wrap: bool) {
     let _ = std::fs::remove_dir_all(&counts);
     std::fs::create_dir_all(&counts).unwrap();
 
+    let data = work.path().join("coverage-data");
     let out = python(&interp, &hooked, &counts)
+        .env("COVERAGE_FILE", &data)
         .args(["-m", "test"])
         .args(TESTS)
         .output()
@@ -140,6 +169,33 @@ fn check(minor: u8, wrap: bool) {
         out.status.success() && log.contains("SUCCESS"),
         "{v}: regression tests failed on the instrumented stdlib:\n{log}"
     );
+    if mode == Mode::Coverage {
+        // NB: no coverage.py in the bare interpreter: the runtime writes
+        // its JSON (the last process to exit, the test runner, wins).
+        let json = std::fs::read_to_string(data.with_extension("json"))
+            .unwrap_or_else(|e| panic!("{v}: no coverage data written: {e}\n{log}"));
+        let data: serde_json::Value = serde_json::from_str(&json).unwrap();
+        // NB: co_filename is where the interpreter's own Lib has the file.
+        let arcs_of = |file: &str| -> usize {
+            data["arcs"]
+                .as_object()
+                .and_then(|m| m.iter().find(|(k, _)| k.ends_with(file)))
+                .and_then(|(_, a)| a.as_array())
+                .map_or(0, |a| a.len())
+        };
+        for file in ["json/decoder.py", "textwrap.py"] {
+            assert!(
+                arcs_of(file) > 10,
+                "{v}: no arcs recorded for {file}: {}",
+                arcs_of(file)
+            );
+        }
+        eprintln!(
+            "{v}: {n} files with coverage probes; {} passed",
+            TESTS.join(" ")
+        );
+        return;
+    }
     let totals = read_counts(&counts);
     let entries: u64 = totals.values().map(|t| t[0]).sum();
     eprintln!(
@@ -182,49 +238,73 @@ fn check(minor: u8, wrap: bool) {
 
 #[test]
 fn stdlib_hooked_3_8() {
-    check(8, false);
+    check(8, Mode::Hook);
 }
 #[test]
 fn stdlib_hooked_3_9() {
-    check(9, false);
+    check(9, Mode::Hook);
 }
 #[test]
 fn stdlib_hooked_3_10() {
-    check(10, false);
+    check(10, Mode::Hook);
 }
 #[test]
 fn stdlib_hooked_3_11() {
-    check(11, false);
+    check(11, Mode::Hook);
 }
 #[test]
 fn stdlib_hooked_3_12() {
-    check(12, false);
+    check(12, Mode::Hook);
 }
 #[test]
 fn stdlib_hooked_3_13() {
-    check(13, false);
+    check(13, Mode::Hook);
 }
 #[test]
 fn stdlib_wrapped_3_8() {
-    check(8, true);
+    check(8, Mode::Wrap);
 }
 #[test]
 fn stdlib_wrapped_3_9() {
-    check(9, true);
+    check(9, Mode::Wrap);
 }
 #[test]
 fn stdlib_wrapped_3_10() {
-    check(10, true);
+    check(10, Mode::Wrap);
 }
 #[test]
 fn stdlib_wrapped_3_11() {
-    check(11, true);
+    check(11, Mode::Wrap);
 }
 #[test]
 fn stdlib_wrapped_3_12() {
-    check(12, true);
+    check(12, Mode::Wrap);
 }
 #[test]
 fn stdlib_wrapped_3_13() {
-    check(13, true);
+    check(13, Mode::Wrap);
+}
+#[test]
+fn stdlib_covered_3_8() {
+    check(8, Mode::Coverage);
+}
+#[test]
+fn stdlib_covered_3_9() {
+    check(9, Mode::Coverage);
+}
+#[test]
+fn stdlib_covered_3_10() {
+    check(10, Mode::Coverage);
+}
+#[test]
+fn stdlib_covered_3_11() {
+    check(11, Mode::Coverage);
+}
+#[test]
+fn stdlib_covered_3_12() {
+    check(12, Mode::Coverage);
+}
+#[test]
+fn stdlib_covered_3_13() {
+    check(13, Mode::Coverage);
 }
