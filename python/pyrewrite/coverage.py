@@ -113,7 +113,14 @@ def flush():
 def _at_exit():
     # NB: a process that imported the runtime but ran no probe leaves no file.
     if HITS or ARCS:
-        flush()
+        try:
+            flush()
+        except Exception as e:  # noqa: BLE001 - reported, the exit goes on
+            # NB: one line, not an atexit traceback: what was lost and why.
+            sys.stderr.write(
+                "pyrewrite.coverage: cannot write the coverage data to %s: %s: %s (%d line hits, %d arcs lost)\n"
+                % (_path(), type(e).__name__, e, len(HITS), len(ARCS))
+            )
 
 
 atexit.register(_at_exit)

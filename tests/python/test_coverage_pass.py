@@ -182,3 +182,19 @@ def test_branch_probes_keep_results_and_tracebacks():
     # An exception leaving g is an exit too, as coverage.py records it.
     assert (7, -6) in arcs
     runtime.ARCS.clear()
+
+
+def test_unwritable_data_file_is_one_clear_line(tmp_path):
+    """A data file that cannot be written: the program's own exit status,
+    and one line on stderr saying where and what was lost."""
+    script = tmp_path / "p.py"
+    script.write_text("x = 1\nprint(x)\n")
+    bad = str(tmp_path / "no" / "such" / "dir" / ".coverage")
+    env = dict(os.environ, COVERAGE_FILE=bad)
+    r = subprocess.run([sys.executable, "-c", PROBED_MAIN, "lines", str(script)],
+                       cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert r.returncode == 0
+    err = r.stderr.decode()
+    assert "pyrewrite.coverage: cannot write the coverage data to " + bad in err, err
+    assert "Traceback" not in err
+    assert not os.path.exists(bad)
