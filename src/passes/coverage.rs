@@ -166,12 +166,13 @@ impl Coverage {
                 }
             }
         }
-        let fake = if last.is_some() && lnotab { fake_record_starts(f) } else { HashSet::new() };
+        let fake = if lnotab { fake_record_starts(f) } else { HashSet::new() };
         let skipped = skipped_at_targets(t, f);
-        let plans = match last {
-            Some(_) => arc_plans(cx.table, f, &graph, sb, si, &fake, &skipped),
-            None => HashMap::new(),
-        };
+        // NB: lines use the same plans: a block start where no line event
+        // fires gets no probe (3.9: the implicit return a forward jump
+        // reaches in the middle of the last line's record); a guarded one
+        // a plain probe (a line seen twice is one line).
+        let plans = arc_plans(cx.table, f, &graph, sb, si, &fake, &skipped, last.is_some());
         let mut n = 0;
         let mut bi = sb;
         while bi < f.blocks.len() {
@@ -323,6 +324,7 @@ fn arc_plans(
     si: usize,
     fake: &HashSet<(Label, usize)>,
     skipped: &HashSet<(Label, usize)>,
+    retarget_jumps: bool,
 ) -> HashMap<Label, Plan> {
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Meets {
@@ -395,7 +397,7 @@ fn arc_plans(
         };
         plans.insert(f.blocks[bi].label, plan);
     }
-    for ((p, i), to) in retarget {
+    for ((p, i), to) in retarget.into_iter().filter(|_| retarget_jumps) {
         f.blocks[p].instrs[i].arg = Arg::Jump(to);
     }
     plans
