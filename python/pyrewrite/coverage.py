@@ -18,6 +18,9 @@ import sys
 
 HITS = {}
 ARCS = {}
+# NB: filename -> the lines its code objects can run (line-table starts),
+# registered by each probed module's code when it starts.
+EXECUTABLE = {}
 
 
 def lines():
@@ -99,15 +102,31 @@ def flush():
         return path
     import json
 
+    executable = {f: sorted(ls) for f, ls in list(EXECUTABLE.items())}
     with open(path + ".json", "w") as fh:
-        json.dump({"lines": data, "arcs": {f: [list(a) for a in s] for f, s in pairs.items()}}, fh, indent=1, sort_keys=True)
+        json.dump({"lines": data, "arcs": {f: [list(a) for a in s] for f, s in pairs.items()},
+                   "executable": executable}, fh, indent=1, sort_keys=True)
     with open(path + ".lcov", "w") as fh:
-        for f in sorted(data):
+        # NB: a line that can run and did not is DA:n,0 (modules without
+        # source too: the lines come from the line tables).
+        for f in sorted(set(data) | set(executable)):
+            hit = set(data.get(f, ()))
+            every = sorted(hit | set(executable.get(f, ())))
             fh.write("SF:%s\n" % f)
-            for line in data[f]:
-                fh.write("DA:%d,1\n" % line)
-            fh.write("end_of_record\n")
+            for line in every:
+                fh.write("DA:%d,%d\n" % (line, 1 if line in hit else 0))
+            fh.write("LF:%d\nLH:%d\nend_of_record\n" % (len(every), len(hit)))
     return path + ".lcov"
+
+
+def missing():
+    """``{filename: sorted lines that can run and did not}`` for every
+    probed module, from its line tables (no source needed)."""
+    data = lines()
+    out = {}
+    for f, every in list(EXECUTABLE.items()):
+        out[f] = sorted(set(every) - set(data.get(f, ())))
+    return out
 
 
 def _at_exit():

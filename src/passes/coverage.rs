@@ -30,7 +30,10 @@ that is `HITS[(filename, line)] = None` into the dict
 prologue. The runtime (python/pyrewrite/coverage.py, pure Python) writes
 the hits at exit to coverage.py's data file through `CoverageData` when
 coverage.py is installed (`COVERAGE_FILE`, default `.coverage`), else
-LCOV and JSON.
+LCOV and JSON. The module prologue also registers the file's executable
+lines, every line a code object of the file starts in its line table
+(`pyrewrite.coverage.EXECUTABLE`), so the lines that never ran are known
+without source: `missing()`, and `DA:n,0` in the LCOV file.
 
 The probe takes the line of the instruction it precedes and joins its
 line record (3.8/3.9: the record starts at the probe), so no new line
@@ -92,11 +95,14 @@ pub struct Coverage {
 const RUNTIME: &str = "pyrewrite.coverage";
 const HITS: &str = "HITS";
 const ARCS: &str = "ARCS";
+const EXECUTABLE: &str = "EXECUTABLE";
 
 impl Coverage {
     /// `from pyrewrite.coverage import HITS` stored into the reserved global.
     fn prologue(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
-        emit::import_into_global(cx.table, cx.m, f, RUNTIME, self.container(), &self.global, false)
+        let mut seq = emit::import_into_global(cx.table, cx.m, f, RUNTIME, self.container(), &self.global, false)?;
+        seq.extend(register_executable(cx, f)?);
+        Ok(seq)
     }
 
     /// What the reserved global holds: the hits (lines) or the arcs.
@@ -482,6 +488,43 @@ impl FrameEvents for Exits<'_> {
             Event::Resume => set(cx, f, Value::Int(line)),
         }
     }
+}
+
+/// `EXECUTABLE[filename] = (lines...)` in the runtime: every line some
+/// code object of the file starts in its line table (`dis.findlinestarts`),
+/// so reports can name the lines that never ran, also without source.
+fn register_executable(cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> {
+    let t = cx.table;
+    let mut lines = std::collections::BTreeSet::new();
+    for (id, _) in cx.m.code_objects() {
+        let view = crate::dis::CodeView::new(cx.m, id)?;
+        lines.extend(view.line_starts()?.into_iter().filter_map(|(_, l)| l).filter(|&l| l >= 0));
+    }
+    let items = lines.into_iter().map(|l| cx.m.push(Value::Int(i64::from(l)))).collect::<Vec<_>>();
+    let lines = new_const(cx.m, f, Value::Tuple(items.into()));
+    let file = new_const(cx.m, f, Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
+    let level = new_const(cx.m, f, Value::Int(0));
+    let a = cx.m.push(Value::Str(EXECUTABLE.as_bytes().into()));
+    let fromlist = new_const(cx.m, f, Value::Tuple(vec![a].into()));
+    let module = name_index(cx.m, f, RUNTIME);
+    let attr = name_index(cx.m, f, EXECUTABLE);
+    let name = |index| Arg::Name { index, flags: 0 };
+    // NB: [lines, module, dict] -> [lines, dict]: ROT_TWO, 3.11+ SWAP 2.
+    let swap = match t.code(O::RotTwo) {
+        Some(rot) => Instr::new(rot, Arg::None),
+        None => Instr::new(op(t, O::Swap)?, Arg::Int(2)),
+    };
+    Ok(vec![
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(lines)),
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(level)),
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(fromlist)),
+        Instr::new(op(t, O::ImportName)?, name(module)),
+        Instr::new(op(t, O::ImportFrom)?, name(attr)),
+        swap,
+        Instr::new(op(t, O::PopTop)?, Arg::None),
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(file)),
+        Instr::new(op(t, O::StoreSubscr)?, Arg::None),
+    ])
 }
 
 /// A location with a line and no columns (3.11+ tables also want the end line).

@@ -198,3 +198,43 @@ def test_unwritable_data_file_is_one_clear_line(tmp_path):
     assert "pyrewrite.coverage: cannot write the coverage data to " + bad in err, err
     assert "Traceback" not in err
     assert not os.path.exists(bad)
+
+
+def test_executable_lines_come_from_the_line_tables(tmp_path):
+    """Each probed module registers the lines its code can run, so the
+    lines that did not run are known without source (LCOV DA:n,0)."""
+    src = "def f(x):\n    if x:\n        return 1\n    return 2\n\nf(1)\n"
+    name = str(tmp_path / "m_exec.py")
+    code = compile(src, name, "exec")
+    runtime.HITS.clear()
+    runtime.EXECUTABLE.pop(name, None)
+    exec(pyrewrite.rewrite(code, ["coverage"]), {"__name__": "m_exec"})
+    assert {2, 3, 4, 6} <= set(runtime.EXECUTABLE[name])
+    assert 4 in runtime.missing()[name] and 3 not in runtime.missing()[name]
+    runtime.HITS.clear()
+    runtime.EXECUTABLE.pop(name, None)
+
+
+def test_without_coverage_py_lcov_names_the_lines_that_did_not_run(tmp_path):
+    """No coverage.py (python -S: no site-packages), the runtime alone on
+    PYTHONPATH, the module run from its marshalled code (no source): the
+    LCOV file has DA:n,0 for the line that never ran."""
+    import marshal
+
+    src = "def f(x):\n    if x:\n        return 1\n    return 2\n\nf(1)\n"
+    name = str(tmp_path / "gone.py")  # NB: never written: no source.
+    code = pyrewrite.rewrite(compile(src, name, "exec"), ["coverage"])
+    blob = tmp_path / "gone.bin"
+    blob.write_bytes(marshal.dumps(code))
+    rt = tmp_path / "rt" / "pyrewrite"
+    rt.mkdir(parents=True)
+    (rt / "__init__.py").write_text("")
+    shutil.copy(runtime.__file__, str(rt / "coverage.py"))
+    data = str(tmp_path / ".coverage")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "rt"), COVERAGE_FILE=data)
+    run = "import marshal; exec(marshal.loads(open(%r, 'rb').read()), {'__name__': '__main__'})" % str(blob)
+    r = subprocess.run([sys.executable, "-S", "-c", run], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert r.returncode == 0, r.stdout
+    lcov = open(data + ".lcov").read()
+    assert "SF:%s\n" % name in lcov
+    assert "DA:4,0\n" in lcov and "DA:3,1\n" in lcov and "DA:6,1\n" in lcov
