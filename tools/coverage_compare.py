@@ -1,9 +1,13 @@
 """Executed lines (or arcs) of the `coverage` pass against coverage.py, file by file.
 
-usage: VENV/bin/python tools/coverage_compare.py [--branch] PYREWRITE_BIN FILE.py...
+usage: VENV/bin/python tools/coverage_compare.py [--branch] [--pyodide DIR] PYREWRITE_BIN FILE.py...
 
 With --branch, coverage.py runs with `--branch` and the pass with
 `branch=true`, and the measured arcs are compared instead of the lines.
+With --pyodide DIR (DIR: an unpacked pure-Python coverage.py wheel), both
+runs and the compilation happen in CPython 3.14 under pyodide
+(tools/pyodide/run.mjs) instead of VENV's interpreter; VENV only reads the
+data files.
 
 VENV has coverage.py 7.x. Each FILE runs twice as a script in a scratch
 directory: once under `coverage run`, once compiled, rewritten with
@@ -32,7 +36,15 @@ def run(cmd, cwd, env=None):
     return subprocess.run(cmd, cwd=cwd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
 
 
-def compare(binary, path, scratch, branch=False):
+RUN_MJS = os.path.join(HERE, "pyodide", "run.mjs")
+
+
+def in_pyodide(code, *args):
+    """The command that runs `code` (Python source) in pyodide's 3.14."""
+    return ["node", RUN_MJS, "-c", code] + list(args)
+
+
+def compare(binary, path, scratch, branch=False, pyodide=None):
     name = os.path.basename(path)
     src = os.path.join(scratch, "src")
     inp = os.path.join(scratch, "in")
@@ -49,29 +61,64 @@ def compare(binary, path, scratch, branch=False):
     script = os.path.join(src, name)
     shutil.copy(path, script)
     pyc = os.path.join(inp, name + "c")
-    py_compile.compile(script, cfile=pyc, doraise=True)
+    if pyodide:
+        c = run(in_pyodide("import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", script, pyc), src)
+        if c.returncode != 0:
+            return "pyodide could not compile it: " + c.stdout.decode(errors="replace")[-300:]
+    else:
+        py_compile.compile(script, cfile=pyc, doraise=True)
     d1 = os.path.join(scratch, "orig.coverage")
     d2 = os.path.join(scratch, "probe.coverage")
     for d in (d1, d2):
         if os.path.exists(d):
             os.remove(d)
-    r1 = run([sys.executable, "-m", "coverage", "run"] + (["--branch"] if branch else []) + ["--data-file=" + d1, script], src)
+    flags = (["--branch"] if branch else []) + ["--data-file=" + d1, script]
+    if pyodide:
+        r1 = run(in_pyodide("import sys; sys.path.insert(0, sys.argv[1]); from coverage.cmdline import main; "
+                            "sys.argv = ['coverage']; sys.exit(main(['run'] + sys.argv_rest))".replace(
+                                "sys.argv_rest", repr(flags)), pyodide), src)
+    else:
+        r1 = run([sys.executable, "-m", "coverage", "run"] + flags, src)
     rw = run([binary, "--pass", "coverage"] + (["--param", "branch=true"] if branch else []) + [inp, out], scratch)
     if rw.returncode != 0:
         return "rewrite failed: " + rw.stdout.decode(errors="replace").strip().splitlines()[-1]
-    r2 = run([sys.executable, os.path.join(out, name + "c")], src, {"PYTHONPATH": os.path.dirname(rt), "COVERAGE_FILE": d2})
+    if pyodide:
+        # NB: the runtime alone (no coverage.py on the path): it writes its JSON.
+        # NB: pyodide's runner runs no atexit handlers: flush at the end.
+        probed_main = "\n".join([
+            "import sys, marshal",
+            "sys.path.insert(0, sys.argv[1])",
+            "pyc, sys.argv = sys.argv[2], sys.argv[3:]",
+            "code = marshal.loads(open(pyc, 'rb').read()[16:])",
+            "try:",
+            "    exec(code, {'__name__': '__main__', '__file__': sys.argv[0]})",
+            "finally:",
+            "    import pyrewrite.coverage as rt",
+            "    rt.flush()",
+        ])
+        r2 = run(in_pyodide(probed_main, os.path.dirname(rt), os.path.join(out, name + "c"), script), src, {"COVERAGE_FILE": d2})
+    else:
+        r2 = run([sys.executable, os.path.join(out, name + "c")], src, {"PYTHONPATH": os.path.dirname(rt), "COVERAGE_FILE": d2})
     if r1.returncode != r2.returncode:
         return "exit status %d under coverage.py, %d probed: %s" % (
             r1.returncode, r2.returncode, r2.stdout.decode(errors="replace")[-300:])
-    if not os.path.exists(d2):
-        return "the probed run wrote no data file: " + r2.stdout.decode(errors="replace")[-300:]
-    c2 = CoverageData(d2)
-    c2.read()
     cd1 = CoverageData(d1)
     cd1.read()
     measured = (lambda d: d.arcs(script)) if branch else (lambda d: d.lines(script))
     a = set(measured(cd1) or ())
-    b = set(measured(c2) or ())
+    if pyodide:
+        import json
+
+        if not os.path.exists(d2 + ".json"):
+            return "the probed run wrote no data file: " + r2.stdout.decode(errors="replace")[-300:]
+        j = json.load(open(d2 + ".json"))
+        b = set(tuple(x) for x in j["arcs"].get(script, ())) if branch else set(j["lines"].get(script, ()))
+    else:
+        if not os.path.exists(d2):
+            return "the probed run wrote no data file: " + r2.stdout.decode(errors="replace")[-300:]
+        c2 = CoverageData(d2)
+        c2.read()
+        b = set(measured(c2) or ())
     if a == b:
         return None
     return "only coverage.py: %s; only probes: %s" % (sorted(a - b), sorted(b - a))
@@ -81,18 +128,21 @@ def main(argv):
     branch = argv[:1] == ["--branch"]
     if branch:
         argv = argv[1:]
+    pyodide = None
+    if argv[:1] == ["--pyodide"]:
+        pyodide, argv = os.path.abspath(argv[1]), argv[2:]
     binary, files = os.path.abspath(argv[0]), argv[1:]
     scratch = tempfile.mkdtemp(prefix="covcmp")
     equal, different = 0, 0
     for f in files:
-        why = compare(binary, os.path.abspath(f), scratch, branch)
+        why = compare(binary, os.path.abspath(f), scratch, branch, pyodide)
         if why is None:
             equal += 1
             print("equal     %s" % f)
         else:
             different += 1
             print("DIFFERENT %s: %s" % (f, why))
-    v = sys.version.split()[0]
+    v = "3.14 (pyodide)" if pyodide else sys.version.split()[0]
     what = "arcs" if branch else "lines"
     print("python %s (%s): %d files compared, %d equal, %d different" % (v, what, len(files), equal, different))
     shutil.rmtree(scratch, ignore_errors=True)
