@@ -45,6 +45,11 @@ for v in $versions; do
       if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && ! tools/coverage_thirdparty.sh "$venv" | grep -v '^equal'; then failed+=("$v coverage third-party"); fi ;;
   esac
 done
+# NB: 3.14 has no native interpreter here: the coverage pass is compared
+# with coverage.py under pyodide (slow: three pyodide starts per file).
+if [ -z "${PYREWRITE_SKIP_THIRDPARTY:-}" ] && [ -x "$work/venv-3.12/bin/python" ] && [ -f node_modules/py314/package.json ]; then
+  if ! tools/coverage_314.sh "$work/venv-3.12"; then failed+=("3.14 coverage (pyodide)"); fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test_python: no interpreter for: ${missing[*]}" >&2
   if [ -n "${PYREWRITE_REQUIRE_ORACLES:-}" ]; then exit 1; fi

@@ -41,6 +41,7 @@ def lines():
 # elsewhere.
 _THROWN_FROM_ENTRY = sys.version_info[:2] == (3, 11)
 _SAME_LINE_AFTER_THROW = sys.version_info >= (3, 13)
+_EXIT_FROM_YIELD = sys.version_info >= (3, 14)
 
 
 def _arc(a, b):
@@ -52,8 +53,9 @@ def _arc(a, b):
     if type(b) is tuple:
         if type(a) is tuple:
             # NB: it left the frame straight from the yield: the tracer
-            # sees the yield as its last instruction, not a return.
-            return None
+            # sees the yield as its last instruction, not a return (3.14:
+            # it does see a return there).
+            return (a[0], b[0]) if _EXIT_FROM_YIELD else None
         return (a, b[0])
     if type(a) is not tuple:
         return (a, b)

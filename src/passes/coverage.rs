@@ -573,9 +573,11 @@ impl Pass for Coverage {
 
     fn run(&self, cx: &mut Cx<'_>, f: &mut Function) -> Result<Changed> {
         // NB: 3.14+ compiles deferred annotations into `__annotate__`
-        // functions; coverage.py's sys.monitoring core (3.14's default)
-        // ignores them, so no probe goes there.
-        if f.version.at_least(14) && cx.m.str(f.name).is_some_and(|n| n == "__annotate__") {
+        // functions; coverage.py's sys.monitoring core (3.14's default for
+        // lines) ignores them, so no line probe goes there. Its arcs take
+        // another form on 3.14; arcs follow its settrace core, which
+        // records them.
+        if !self.branch && f.version.at_least(14) && cx.m.str(f.name).is_some_and(|n| n == "__annotate__") {
             return Ok(Changed::No);
         }
         let last = if self.branch { Some(frame::hidden_local(cx, f, &self.local)?) } else { None };
