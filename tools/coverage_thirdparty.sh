@@ -11,16 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="$1"
 branch="${2:-}"
-ver=10.5.0
-work=target/py/thirdparty
-mkdir -p "$work"
-"$venv/bin/pip" install -q --disable-pip-version-check "more-itertools==$ver" pytest coverage
-if [ ! -d "$work/more-itertools-$ver/tests" ]; then
-  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: "more-itertools==$ver" -d "$work"
-  tar xzf "$work/more-itertools-$ver.tar.gz" -C "$work" "more-itertools-$ver/tests"
-fi
-run="$work/cov-$(basename "$venv")"
-rm -rf "$run" && mkdir -p "$run" && cp -r "$work/more-itertools-$ver/tests" "$run/"
+run="$(tools/thirdparty_prepare.sh "$venv" cov)"
 py="$PWD/$venv/bin/python"
 config="$PWD/passes/coverage.toml"
 flag=()

@@ -8,15 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="$1"
 ver=10.5.0
-work=target/py/thirdparty
-mkdir -p "$work"
-"$venv/bin/pip" install -q --disable-pip-version-check "more-itertools==$ver"
-if [ ! -d "$work/more-itertools-$ver/tests" ]; then
-  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: "more-itertools==$ver" -d "$work"
-  tar xzf "$work/more-itertools-$ver.tar.gz" -C "$work" "more-itertools-$ver/tests"
-fi
-run="$work/run-$(basename "$venv")"
-rm -rf "$run" && mkdir -p "$run" && cp -r "$work/more-itertools-$ver/tests" "$run/"
+run="$(tools/thirdparty_prepare.sh "$venv" run)"
 counts="$PWD/$run/counts.json"
 py="$PWD/$venv/bin/python"
 echo "thirdparty: more-itertools $ver tests under python -m pyrewrite run (inject-hook), $("$py" -c 'import sys; print(sys.version.split()[0])')"

@@ -355,7 +355,8 @@ fn handler(
 /// of the body and `resume(token)` once control is back (after the
 /// `RESUME` that follows it, 3.11+), in the yield's own region. 3.8-3.10
 /// `YIELD_FROM` (`await`, `yield from`) suspends inside one
-/// instruction, so those suspensions are not events there.
+/// instruction: it counts only where the pass asks for it
+/// ([`FrameEvents::yield_from_suspends`]).
 fn yields(
     ev: &dyn FrameEvents,
     cx: &mut Cx<'_>,
