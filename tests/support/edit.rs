@@ -27,6 +27,16 @@ pub fn errors(m: &Marshal, g: &Function, inv: Invariant) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that the verifier refuses `g` for `inv` with a message that
+/// contains `needle`; `ctx` (e.g. the version) leads the failure message.
+pub fn assert_refused(m: &Marshal, g: &Function, inv: Invariant, needle: &str, ctx: &str) {
+    let errs = errors(m, g, inv);
+    assert!(
+        errs.iter().any(|e| e.contains(needle)),
+        "{ctx}: {needle:?} not among {errs:?}"
+    );
+}
+
 /// `f` with `seq` inserted after RESUME (3.11+) or at the start, and
 /// `co_stacksize` recomputed.
 pub fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
