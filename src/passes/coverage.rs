@@ -150,28 +150,12 @@ impl Coverage {
     }
 
     // NB: indices, not iterators: the loop splices probes into f.blocks.
-    #[allow(clippy::needless_range_loop)]
     fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function, last: Option<u32>) -> Result<usize> {
         let graph = Cfg::new(f)?;
         let start = cfg::body_start(f, &graph)?;
         let (sb, si) = (start.at.block.index(), start.at.instr);
         let lnotab = f.version.lnotab();
         let t = cx.table;
-        // NB: inside a record, 3.8 fires a line event only after a
-        // backward jump: a forward jump (an exception handler after its
-        // `try`) into a record's middle fires none. 3.9 also fires one
-        // after an exception is handled (measured on the corpus).
-        let only_backward = f.version.major == 3 && f.version.minor == 8;
-        let mut back = vec![!only_backward; f.blocks.len()];
-        for (src, b) in f.blocks.iter().enumerate() {
-            for ins in &b.instrs {
-                if let Arg::Jump(l) = ins.arg {
-                    if let Some(dst) = f.block_index(l) {
-                        back[dst] |= dst <= src;
-                    }
-                }
-            }
-        }
         let fake = if lnotab { fake_record_starts(f) } else { HashSet::new() };
         let skipped = skipped_at_targets(t, f);
         // NB: lines use the same plans: a block start where no line event
@@ -202,7 +186,7 @@ impl Coverage {
                     Some(p) => p != Plan::Silent,
                     None => {
                         let record_start = ins.starts_line && !fake.contains(&(orig_label, k - inserted));
-                        (k == 0 && (!lnotab || back[bi])) || (body_first && k == si) || if lnotab { record_start } else { prev != ins.loc.line }
+                        (body_first && k == si) || if lnotab { record_start } else { prev != ins.loc.line }
                     }
                 };
                 prev = ins.loc.line;
@@ -322,6 +306,7 @@ enum Plan {
 ///   through a `JUMP` event whose two ends share a line).
 ///
 /// The previous instruction of an exception edge is unknown: guarded.
+#[allow(clippy::too_many_arguments)]
 fn arc_plans(
     t: &OpTable,
     f: &mut Function,
