@@ -23,13 +23,14 @@ ARCS = {}
 EXECUTABLE = {}
 
 
-def lines():
+def lines(pairs=None):
     """The executed lines so far as ``{filename: sorted lines}`` (from the
-    arcs too: an arc's end is an executed line)."""
+    arcs too: an arc's end is an executed line); ``pairs``: ``arcs()``
+    when the caller has it already."""
     out = {}
     for (filename, line) in list(HITS):
         out.setdefault(filename, set()).add(line)
-    for filename, pairs in arcs().items():
+    for filename, pairs in (arcs() if pairs is None else pairs).items():
         for (_, line) in pairs:
             if line > 0:
                 out.setdefault(filename, set()).add(line)
@@ -85,7 +86,8 @@ def _path():
 
 def flush():
     """Write what was recorded so far; returns the path written."""
-    data, pairs = lines(), arcs()
+    pairs = arcs()
+    data = lines(pairs)
     path = _path()
     try:
         from coverage import CoverageData
