@@ -1,7 +1,7 @@
 """Type hints for the compiled core (``pyrewrite._pyrewrite``). Use the
 public API in ``pyrewrite`` instead; these are its building blocks."""
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 __version__: str
 SUPPORTED_VERSIONS: List[Tuple[int, int]]
@@ -45,3 +45,40 @@ def dis_code(
 def info_code_json(data: bytes, version: Tuple[int, int]) -> str: ...
 def pass_list() -> List[Tuple[str, str, List[Tuple[str, str, Optional[str], str]]]]: ...
 def cli_main(argv: List[str]) -> int: ...
+
+class _Unset: ...
+
+UNSET: _Unset
+
+class Label:
+    """A place in the instruction list: jump targets and handlers point at it."""
+
+    def __init__(self) -> None: ...
+
+class Instr:
+    """One instruction (see ``pyrewrite.bytecode``)."""
+
+    name: str
+    arg: Any
+    lineno: Optional[int]
+    end_lineno: Optional[int]
+    col_offset: Optional[int]
+    end_col_offset: Optional[int]
+    handler: Any
+    _extra: Tuple[bool, int, Optional[int], Optional[int]]
+    def __init__(
+        self,
+        name: str,
+        arg: Any = ...,
+        *,
+        lineno: Optional[int] = None,
+        end_lineno: Optional[int] = None,
+        col_offset: Optional[int] = None,
+        end_col_offset: Optional[int] = None,
+        handler: Any = None,
+    ) -> None: ...
+    @property
+    def location(self) -> Tuple[Optional[int], Optional[int], Optional[int], Optional[int]]: ...
+
+def lift_into(target: List[Any], data: bytes, consts: Tuple[Any, ...], compare: Any, handler: Any) -> None: ...
+def assemble_list(items: List[Any], template: Any, consts: List[Any], const_index: Callable[[Any], int], compare: Any) -> bytes: ...

@@ -203,3 +203,35 @@ def test_python_pass_in_the_import_hook(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert (r.returncode, r.stdout) == (0, "ww\n"), r.stderr
+
+
+def test_instr_and_label_read_as_the_bytecode_library_s():
+    a = Instr("LOAD_CONST", 1, lineno=3)
+    assert (a.name, a.arg, a.lineno, a.location) == ("LOAD_CONST", 1, 3, (3, None, None, None))
+    assert a == Instr("LOAD_CONST", 1, lineno=3) and a != Instr("LOAD_CONST", 2, lineno=3)
+    assert hash(a) == hash(Instr("LOAD_CONST", 1, lineno=3)) and a != "LOAD_CONST"
+    assert repr(a) == "<LOAD_CONST 1 lineno=3>" and repr(Instr("NOP")) == "<NOP lineno=None>"
+    assert Instr("NOP").arg is pyrewrite.bytecode.UNSET and Instr("LOAD_CONST", None).arg is None
+    a.name = "LOAD_FAST"
+    assert a.name == "LOAD_FAST"
+    with pytest.raises(pyrewrite.UsageError, match="no opcode 'NOPE'"):
+        a.name = "NOPE"
+    assert a.name == "LOAD_FAST"
+    with pytest.raises(TypeError):
+        a.lineno = "3"
+
+    class Tagged(Instr):
+        tag = "mine"
+
+    assert Tagged("NOP").tag == "mine" and isinstance(Label(), Label) and repr(Label()).startswith("<Label 0x")
+
+
+def test_items_that_are_not_instructions_name_their_index():
+    b = Bytecode(prologue() + ["LOAD_CONST", Instr("RETURN_VALUE")])
+    with pytest.raises(pyrewrite.UsageError, match="item %d is a str" % len(prologue())) as e:
+        b.to_code()
+    assert e.value.instruction == len(prologue())
+    if V >= (3, 11):
+        b = Bytecode(prologue() + [Instr("LOAD_CONST", None, handler=Handler("nowhere", 0)), Instr("RETURN_VALUE")])
+        with pytest.raises(pyrewrite.UsageError, match="target must be a Label"):
+            b.to_code()

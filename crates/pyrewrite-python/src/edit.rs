@@ -7,15 +7,15 @@
 //! the library; Python sees names, not opcode bytes or indices.
 
 use super::errors;
+use super::instr::{self, Kind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyList, PyString, PyTuple};
 use pyrewrite::ir::{
     Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx,
 };
 use pyrewrite::marshal::{self, Marshal, ObjId, Value};
-use pyrewrite::opcodes::{self, ArgKind, OpTable};
-use pyrewrite::PyVersion;
+use pyrewrite::opcodes::OpTable;
 use std::collections::HashMap;
 
 // NB: 3.11+ localspluskinds bits (Include/internal/pycore_code.h).
@@ -23,8 +23,12 @@ const CO_FAST_LOCAL: u8 = 0x20;
 const CO_FAST_CELL: u8 = 0x40;
 const CO_FAST_FREE: u8 = 0x80;
 
-fn table(v: PyVersion) -> PyResult<&'static OpTable> {
-    opcodes::table(v).ok_or_else(|| errors::unsupported(format!("no opcode table for Python {v}")))
+/// The UTF-8 bytes of a str node (names compare without decoding).
+fn str_bytes(m: &Marshal, id: ObjId) -> Option<&[u8]> {
+    match m.get(id) {
+        Value::Str(b) => Some(b),
+        _ => None,
+    }
 }
 
 fn str_of(m: &Marshal, id: ObjId) -> String {
@@ -41,178 +45,412 @@ fn free_space(f: &Function) -> Vec<ObjId> {
     }
 }
 
-/// The IR of the marshalled code object `data` as a list: `("label", n)`
-/// at each block that is a jump or handler target, and per instruction
-/// `(name, kind, value, (line, end_line, col, end_col), handler, extra)`:
-/// kind is how `value` reads (`none`, `int`, `const` (a `co_consts`
-/// index), `name` (`(name, flags, flag_bits)`), `local`, `localpair`,
-/// `free`, `compare`, `binop`, `jump` (a label number)); handler is
-/// `(label, depth, lasti)` (3.11+) or None; extra is `(starts_line, ext,
-/// index, ghosts)`: the round-trip details of 3.8/3.9 line tables,
-/// EXTENDED_ARG, a variable's index (used while the name still matches)
-/// and the 3.8/3.9 empty line records before the instruction.
+/// Lifts the marshalled code object `data` into `target` (a list): a
+/// `Label` at each block that is a jump or handler target, then its
+/// `Instr`s. Constants are the very objects of `consts` (the live code
+/// object's `co_consts`); comparisons read as `compare(k)` (the `Compare`
+/// enum) when writing the symbol back gives the same argument, else as the
+/// raw number; handlers are `handler(label, depth, lasti)` (3.11+).
 #[pyfunction]
-pub fn lift_items(py: Python<'_>, data: &[u8], version: (u8, u8)) -> PyResult<Vec<Py<PyAny>>> {
-    let v = PyVersion::new(version.0, version.1);
-    let m = marshal::read::read(data, v).map_err(|e| errors::to_py(py, &e))?;
+pub fn lift_into(
+    py: Python<'_>,
+    target: &Bound<'_, PyList>,
+    data: &[u8],
+    consts: &Bound<'_, PyTuple>,
+    compare: &Bound<'_, PyAny>,
+    handler: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let t = instr::host_table(py)?;
+    let m = marshal::read::read(data, t.version).map_err(|e| errors::to_py(py, &e))?;
     let f = pyrewrite::lift::lift(&m, m.root).map_err(|e| errors::to_py(py, &e))?;
-    let t = table(v)?;
-    let mut targets = std::collections::HashSet::new();
+    let mut labels: HashMap<Label, Py<instr::Label>> = HashMap::new();
     for i in f.instrs() {
-        if let Arg::Jump(l) = i.arg {
-            targets.insert(l);
-        }
-        if let Some(h) = i.handler {
-            targets.insert(h.target);
+        let jump = match i.arg {
+            Arg::Jump(l) => Some(l),
+            _ => None,
+        };
+        for l in jump.into_iter().chain(i.handler.map(|h| h.target)) {
+            if let std::collections::hash_map::Entry::Vacant(e) = labels.entry(l) {
+                e.insert(Py::new(py, instr::Label)?);
+            }
         }
     }
+    // NB: one Python string per distinct name, opcode and variable.
+    let mut strings: HashMap<ObjId, Py<PyString>> = HashMap::new();
+    let mut string = |id: ObjId| -> Py<PyString> {
+        strings
+            .entry(id)
+            .or_insert_with(|| PyString::intern(py, &str_of(&m, id)).unbind())
+            .clone_ref(py)
+    };
+    let mut opnames: HashMap<u8, Py<PyString>> = HashMap::new();
+    let mut handlers: HashMap<(Label, u32, bool), Py<PyAny>> = HashMap::new();
+    let mut compares: HashMap<u32, Py<PyAny>> = HashMap::new();
     let free = free_space(&f);
-    let mut out = Vec::new();
+    let none = || py.None();
+    let unset = instr::unset(py);
     for b in &f.blocks {
-        if targets.contains(&b.label) {
-            out.push(("label", b.label.0).into_pyobject(py)?.into_any().unbind());
+        if let Some(l) = labels.get(&b.label) {
+            target.append(l)?;
         }
         for i in &b.instrs {
-            let name = t.get(i.op).map_or("<unknown>", |o| o.name);
-            let (kind, value): (&str, Py<PyAny>) = match i.arg {
-                Arg::None => ("none", py.None()),
-                Arg::Int(n) => ("int", n.into_pyobject(py)?.into_any().unbind()),
-                Arg::Const(c) => ("const", c.0.into_pyobject(py)?.into_any().unbind()),
+            let var = |space: &[ObjId], n: u32, s: &mut dyn FnMut(ObjId) -> Py<PyString>| {
+                space
+                    .get(n as usize)
+                    .map_or_else(none, |&x| s(x).into_any())
+            };
+            let arg: Py<PyAny> = match i.arg {
+                Arg::None => unset.clone_ref(py).into_any(),
+                Arg::Int(n) => n.into_pyobject(py)?.into_any().unbind(),
+                Arg::Const(c) => consts.get_item(c.0 as usize)?.unbind(),
                 Arg::Name { index, flags } => {
                     let bits = t.facts(i.op).name_shift;
                     let s = f
                         .names
                         .get(index.0 as usize)
-                        .map(|&n| str_of(&m, n))
-                        .unwrap_or_default();
-                    (
-                        "name",
-                        (s, flags, bits).into_pyobject(py)?.into_any().unbind(),
-                    )
-                }
-                Arg::Local(n) => (
-                    "local",
-                    f.localsplus
-                        .get(n as usize)
-                        .map(|&x| str_of(&m, x))
-                        .into_pyobject(py)?
-                        .into_any()
-                        .unbind(),
-                ),
-                Arg::LocalPair(a, b2) => {
-                    let get = |n: u32| f.localsplus.get(n as usize).map(|&x| str_of(&m, x));
-                    (
-                        "localpair",
-                        (get(a), get(b2)).into_pyobject(py)?.into_any().unbind(),
-                    )
-                }
-                Arg::Free(n) => (
-                    "free",
-                    free.get(n as usize)
-                        .map(|&x| str_of(&m, x))
-                        .into_pyobject(py)?
-                        .into_any()
-                        .unbind(),
-                ),
-                // NB: a comparison reads as its symbol when writing the symbol
-                // back gives the same argument, else as the raw number.
-                Arg::Compare(n) => match t.compare_op(n) {
-                    Some((sym, false))
-                        if pyrewrite::passes::replace_op::compare_arg(
-                            t,
-                            cmp_index(t, sym),
-                            false,
-                        ) == n =>
-                    {
-                        ("compare", sym.into_pyobject(py)?.into_any().unbind())
+                        .map_or_else(|| PyString::new(py, "").unbind(), |&n| string(n));
+                    if bits == 0 {
+                        s.into_any()
+                    } else {
+                        let mut parts: Vec<Py<PyAny>> = (0..bits)
+                            .map(|b| {
+                                PyBool::new(py, flags >> b & 1 == 1)
+                                    .to_owned()
+                                    .into_any()
+                                    .unbind()
+                            })
+                            .collect();
+                        parts.push(s.into_any());
+                        PyTuple::new(py, parts)?.into_any().unbind()
                     }
-                    _ => ("compare", n.into_pyobject(py)?.into_any().unbind()),
+                }
+                Arg::Local(n) => var(&f.localsplus, n, &mut string),
+                Arg::LocalPair(a, b2) => {
+                    let pair = (
+                        var(&f.localsplus, a, &mut string),
+                        var(&f.localsplus, b2, &mut string),
+                    );
+                    pair.into_pyobject(py)?.into_any().unbind()
+                }
+                Arg::Free(n) => var(&free, n, &mut string),
+                Arg::Compare(n) => match compare_symbol(t, n) {
+                    Some(k) if k <= CMP_GE => match compares.get(&k) {
+                        Some(x) => x.clone_ref(py),
+                        None => {
+                            let x = compare.call1((k,))?.unbind();
+                            compares.insert(k, x.clone_ref(py));
+                            x
+                        }
+                    },
+                    // NB: 3.8's cmp_op also has in, is, "exception match":
+                    // those stay symbols.
+                    Some(k) => PyString::new(py, t.cmp_op[k as usize]).into_any().unbind(),
+                    None => n.into_pyobject(py)?.into_any().unbind(),
                 },
-                Arg::BinaryOp(n) => ("binop", n.into_pyobject(py)?.into_any().unbind()),
-                Arg::Jump(l) => ("jump", l.0.into_pyobject(py)?.into_any().unbind()),
+                Arg::BinaryOp(n) => n.into_pyobject(py)?.into_any().unbind(),
+                Arg::Jump(l) => labels[&l].clone_ref(py).into_any(),
             };
-            let loc = (i.loc.line, i.loc.end_line, i.loc.col, i.loc.end_col);
-            let handler = i.handler.map(|h| (h.target.0, h.depth, h.lasti));
+            let h = match i.handler {
+                None => none(),
+                Some(h) => match handlers.get(&(h.target, h.depth, h.lasti)) {
+                    Some(x) => x.clone_ref(py),
+                    None => {
+                        let x = handler
+                            .call1((labels[&h.target].clone_ref(py), h.depth, h.lasti))?
+                            .unbind();
+                        handlers.insert((h.target, h.depth, h.lasti), x.clone_ref(py));
+                        x
+                    }
+                },
+            };
             // NB: a name can appear twice in the local space (a cell that is
             // also an argument before 3.11); the index tells them apart.
             let hint = match i.arg {
                 Arg::Local(n) | Arg::Free(n) => Some(n),
                 _ => None,
             };
-            let ghosts = i.ghosts.map(|g| g.0);
-            let item = (
+            let name = opnames
+                .entry(i.op)
+                .or_insert_with(|| {
+                    let s = t.get(i.op).map_or("<unknown>", |o| o.name);
+                    PyString::intern(py, s).unbind()
+                })
+                .clone_ref(py);
+            let ins = instr::Instr {
+                op: i.op,
                 name,
-                kind,
-                value,
-                loc,
-                handler,
-                (i.starts_line, i.ext, hint, ghosts),
-            );
-            out.push(item.into_pyobject(py)?.into_any().unbind());
+                arg,
+                lineno: i.loc.line,
+                end_lineno: i.loc.end_line,
+                col_offset: i.loc.col,
+                end_col_offset: i.loc.end_col,
+                handler: h,
+                extra: (i.starts_line, i.ext, hint, i.ghosts.map(|g| g.0)),
+            };
+            target.append(Bound::new(py, ins)?)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// `{opname: kind}` for every opcode of `version`: how `Instr.arg` reads
-/// for it (the kinds of [`lift_items`]).
-#[pyfunction]
-pub fn arg_kinds(version: (u8, u8)) -> PyResult<HashMap<&'static str, &'static str>> {
-    let t = table(PyVersion::new(version.0, version.1))?;
-    let mut out = HashMap::new();
-    for info in t.ops.iter().flatten() {
-        let has_arg = if t.version.at_least(12) {
-            info.has_arg
-        } else {
-            info.code >= t.have_argument
-        };
-        let kind = match info.arg {
-            _ if !has_arg => "none",
-            _ if info.jump.is_some() => "jump",
-            ArgKind::Const => "const",
-            ArgKind::Name => "name",
-            ArgKind::Local if t.facts(info.code).local_pair => "localpair",
-            ArgKind::Local => "local",
-            ArgKind::Free => "free",
-            ArgKind::Compare => "compare",
-            ArgKind::BinaryOp => "binop",
-            ArgKind::Jump => "jump",
-            _ => "int",
-        };
-        out.insert(info.name, kind);
-    }
-    Ok(out)
+/// The index in `cmp_op` of comparison argument `n` when writing that
+/// symbol back gives `n` again.
+fn compare_symbol(t: &OpTable, n: u32) -> Option<u32> {
+    let (sym, false) = t.compare_op(n)? else {
+        return None;
+    };
+    let k = cmp_index(t, sym);
+    (pyrewrite::passes::replace_op::compare_arg(t, k, false) == n).then_some(k)
 }
+
+/// `Compare.GE`: the last comparison the `Compare` enum has.
+const CMP_GE: u32 = 5;
 
 fn cmp_index(t: &OpTable, sym: &str) -> u32 {
     t.cmp_op.iter().position(|&c| c == sym).unwrap_or(0) as u32
 }
 
-/// One instruction as Python gives it back.
-struct InItem<'py> {
-    name: String,
-    kind: String,
-    value: Bound<'py, PyAny>,
-    loc: (Option<i32>, Option<i32>, Option<i32>, Option<i32>),
-    handler: Option<(u32, u32, bool)>,
-    extra: (bool, u8, Option<u32>, Option<u32>),
+/// An instruction argument read from Python, before the tables exist.
+enum PArg {
+    None,
+    Int(u32),
+    Const(u32),
+    Name(String, u8),
+    Local(String),
+    LocalPair(String, String),
+    Free(String),
+    Compare(u32),
+    BinOp(u32),
+    Jump(u32),
 }
 
-/// Assembles `items` (the form [`lift_items`] gives, with `const` values
-/// indexing `consts`) into the code object. `data` is the marshalled
-/// `(template, consts)`: the template code object supplies every field the
-/// list does not (names, locals, flags, ...); new names and locals are
-/// appended. The result is verified, its stack size computed, and it is
-/// returned marshalled. Errors name the item index.
-#[pyfunction]
-pub fn assemble_items<'py>(
+/// One item of the list as read from Python.
+enum Item {
+    Label(u32),
+    Instr {
+        op: u8,
+        arg: PArg,
+        loc: Loc,
+        handler: Option<(u32, u32, bool)>,
+        extra: instr::Extra,
+    },
+}
+
+/// Reads the list's items (phase 1, Python objects only): labels are
+/// numbered by identity, constants become indices into `consts` (the very
+/// object first, else `const_index(value)`, which appends to `consts` when
+/// no equal entry exists).
+struct Reader<'a, 'py> {
     py: Python<'py>,
-    data: &[u8],
-    version: (u8, u8),
-    items: Vec<Bound<'py, PyAny>>,
+    t: &'static OpTable,
+    consts: HashMap<usize, u32>,
+    const_index: &'a Bound<'py, PyAny>,
+    compare: &'a Bound<'py, PyAny>,
+    labels: HashMap<usize, u32>,
+}
+
+impl<'py> Reader<'_, 'py> {
+    fn label(&mut self, x: &Bound<'py, PyAny>) -> u32 {
+        let n = self.labels.len() as u32;
+        *self.labels.entry(x.as_ptr() as usize).or_insert(n)
+    }
+
+    fn item(&mut self, k: usize, x: &Bound<'py, PyAny>) -> PyResult<Item> {
+        if x.is_instance_of::<instr::Label>() {
+            return Ok(Item::Label(self.label(x)));
+        }
+        let Ok(ins) = x.cast::<instr::Instr>() else {
+            let ty = x.get_type().name()?;
+            return Err(errors::usage_at(
+                self.py,
+                format!("item {k} is a {ty}, not an Instr or a Label"),
+                k,
+            ));
+        };
+        let ins = ins.try_borrow()?;
+        let at = |py: Python<'_>, e: PyErr| {
+            errors::usage_at(py, format!("item {k}: {}", e.value(py)), k)
+        };
+        let handler = match ins.handler.bind(self.py) {
+            h if h.is_none() => None,
+            h => {
+                let (target, depth, lasti): (Bound<'py, PyAny>, u32, bool) =
+                    h.extract().map_err(|e| at(self.py, e))?;
+                if !target.is_instance_of::<instr::Label>() {
+                    return Err(errors::usage_at(
+                        self.py,
+                        format!("item {k}: a handler's target must be a Label"),
+                        k,
+                    ));
+                }
+                Some((self.label(&target), depth, lasti))
+            }
+        };
+        let arg = self.arg(&ins).map_err(|e| at(self.py, e))?;
+        Ok(Item::Instr {
+            op: ins.op,
+            arg,
+            loc: Loc {
+                line: ins.lineno,
+                end_line: ins.end_lineno,
+                col: ins.col_offset,
+                end_col: ins.end_col_offset,
+            },
+            handler,
+            extra: ins.extra,
+        })
+    }
+
+    /// NB: whether the argument fits the opcode is the assembler's and the
+    /// verifier's to say (their errors name the instruction).
+    fn arg(&mut self, ins: &instr::Instr) -> PyResult<PArg> {
+        let py = self.py;
+        let v = ins.arg.bind(py);
+        let name = || ins.name.bind(py).to_string();
+        let unset = v.is(instr::unset(py));
+        Ok(match Kind::of(self.t, ins.op) {
+            Kind::None if unset || v.is_none() => PArg::None,
+            Kind::None | Kind::Int if !unset => PArg::Int(v.extract()?),
+            Kind::Const if !unset => {
+                let key = v.as_ptr() as usize;
+                match self.consts.get(&key) {
+                    Some(&i) => PArg::Const(i),
+                    None => {
+                        let i: u32 = self.const_index.call1((v,))?.extract()?;
+                        self.consts.insert(key, i);
+                        PArg::Const(i)
+                    }
+                }
+            }
+            Kind::Name if !unset => match v.cast::<PyTuple>() {
+                Ok(parts) if !parts.is_empty() => {
+                    let n = parts.len() - 1;
+                    let mut flags = 0u8;
+                    for b in 0..n {
+                        if parts.get_item(b)?.is_truthy()? {
+                            flags |= 1 << b;
+                        }
+                    }
+                    PArg::Name(parts.get_item(n)?.extract()?, flags)
+                }
+                _ => PArg::Name(v.extract()?, 0),
+            },
+            Kind::Local if !unset => PArg::Local(v.extract()?),
+            Kind::LocalPair if !unset => {
+                let (a, b): (String, String) = v.extract()?;
+                PArg::LocalPair(a, b)
+            }
+            Kind::Free if !unset => PArg::Free(v.extract()?),
+            Kind::Compare if !unset => PArg::Compare(if v.is_instance(self.compare)? {
+                let k: u32 = v.extract()?;
+                pyrewrite::passes::replace_op::compare_arg(self.t, k, false)
+            } else {
+                match v.extract::<String>() {
+                    Ok(sym) => {
+                        let idx =
+                            self.t
+                                .cmp_op
+                                .iter()
+                                .position(|&c| c == sym)
+                                .ok_or_else(|| {
+                                    PyValueError::new_err(format!(
+                                        "unknown comparison {sym:?}; use one of {}",
+                                        self.t.cmp_op.join(" ")
+                                    ))
+                                })?;
+                        pyrewrite::passes::replace_op::compare_arg(self.t, idx as u32, false)
+                    }
+                    Err(_) => v.extract()?,
+                }
+            }),
+            Kind::BinOp if !unset => PArg::BinOp(match v.extract::<String>() {
+                Ok(sym) => self
+                    .t
+                    .nb_ops
+                    .iter()
+                    .position(|&(name, s)| s == sym || name == sym)
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = self.t.nb_ops.iter().map(|p| p.1).collect();
+                        PyValueError::new_err(format!(
+                            "unknown binary operator {sym:?}; use one of {}",
+                            all.join(" ")
+                        ))
+                    })? as u32,
+                Err(_) => v.extract()?,
+            }),
+            Kind::Jump => {
+                if !v.is_instance_of::<instr::Label>() {
+                    return Err(PyValueError::new_err(format!(
+                        "{} needs a Label, got {}",
+                        name(),
+                        v.repr()?
+                    )));
+                }
+                PArg::Jump(self.label(v))
+            }
+            Kind::Const => {
+                return Err(PyValueError::new_err(format!(
+                    "{} needs a constant",
+                    name()
+                )))
+            }
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "{} needs an argument",
+                    name()
+                )))
+            }
+        })
+    }
+}
+
+/// Assembles the list `items` (`Instr`s and `Label`s) into a code object,
+/// returned marshalled. `template` supplies every field the list does not
+/// (names, locals, flags, ...); new names and locals are appended.
+/// `consts` starts as the template's constants and grows with new ones
+/// (`const_index(value)` finds or appends an entry); `compare` is the
+/// `Compare` enum. The result is verified, its stack size computed. Errors
+/// name the item index.
+#[pyfunction]
+pub fn assemble_list<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    template: &Bound<'py, PyAny>,
+    consts: &Bound<'py, PyList>,
+    const_index: &Bound<'py, PyAny>,
+    compare: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let v = PyVersion::new(version.0, version.1);
-    let mut m = marshal::read::read(data, v).map_err(|e| errors::to_py(py, &e))?;
+    let t = instr::host_table(py)?;
+    let mut known = HashMap::new();
+    for (i, c) in consts.iter().enumerate() {
+        known.entry(c.as_ptr() as usize).or_insert(i as u32);
+    }
+    let mut r = Reader {
+        py,
+        t,
+        consts: known,
+        const_index,
+        compare,
+        labels: HashMap::new(),
+    };
+    let read: Vec<Item> = items
+        .iter()
+        .enumerate()
+        .map(|(k, x)| r.item(k, &x))
+        .collect::<PyResult<_>>()?;
+    let payload = (template, PyTuple::new(py, consts)?);
+    let data = match py.import("marshal")?.call_method1("dumps", (payload,)) {
+        Ok(d) => d.cast_into::<PyBytes>()?,
+        Err(e) if e.is_instance_of::<PyValueError>(py) => {
+            return Err(errors::usage(format!(
+                "a constant cannot be stored in a code object: {}",
+                e.value(py)
+            )))
+        }
+        Err(e) => return Err(e),
+    };
+    let mut m =
+        marshal::read::read(data.as_bytes(), t.version).map_err(|e| errors::to_py(py, &e))?;
     let (code_id, consts_id) = match m.items(m.root) {
         [c, k] => (*c, *k),
         _ => {
@@ -221,11 +459,16 @@ pub fn assemble_items<'py>(
             ))
         }
     };
-    let t = table(v)?;
     let mut f = pyrewrite::lift::lift(&m, code_id).map_err(|e| errors::to_py(py, &e))?;
     f.consts = m.items(consts_id).to_vec();
     let mut b = Builder {
         t,
+        names: f
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (str_of(&m, n), NameIdx(i as u32)))
+            .collect(),
         f: &mut f,
         m: &mut m,
         labels: HashMap::new(),
@@ -233,7 +476,7 @@ pub fn assemble_items<'py>(
         blocks: Vec::new(),
         origin: Vec::new(),
     };
-    for (k, item) in items.iter().enumerate() {
+    for (k, item) in read.into_iter().enumerate() {
         b.item(k, item).map_err(|e| at_item(k, e))?;
     }
     let Builder { blocks, origin, .. } = b;
@@ -277,6 +520,8 @@ struct Builder<'a> {
     t: &'static OpTable,
     f: &'a mut Function,
     m: &'a mut Marshal,
+    /// `co_names` by name.
+    names: HashMap<String, NameIdx>,
     /// Python label number -> IR label.
     labels: HashMap<u32, Label>,
     /// The next IR label number.
@@ -329,55 +574,36 @@ impl Builder<'_> {
         self.origin.push(Vec::new());
     }
 
-    fn item(&mut self, k: usize, item: &Bound<'_, PyAny>) -> PyResult<()> {
-        let tuple = item
-            .cast::<PyTuple>()
-            .map_err(|_| PyValueError::new_err("expected a tuple"))?;
-        if tuple.len() == 2 {
-            self.start_block(Some(tuple.get_item(1)?.extract()?));
-            return Ok(());
-        }
-        let it = InItem {
-            name: tuple.get_item(0)?.extract()?,
-            kind: tuple.get_item(1)?.extract()?,
-            value: tuple.get_item(2)?,
-            loc: tuple.get_item(3)?.extract()?,
-            handler: tuple.get_item(4)?.extract()?,
-            extra: tuple.get_item(5)?.extract()?,
+    fn item(&mut self, k: usize, item: Item) -> PyResult<()> {
+        let (op, arg, loc, handler, extra) = match item {
+            Item::Label(n) => {
+                self.start_block(Some(n));
+                return Ok(());
+            }
+            Item::Instr {
+                op,
+                arg,
+                loc,
+                handler,
+                extra,
+            } => (op, arg, loc, handler, extra),
         };
-        let info = self.t.by_name(&it.name).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "no opcode {:?} in Python {}",
-                it.name, self.t.version
-            ))
-        })?;
-        let op = info.code;
-        let arg = self.arg(&it)?;
-        let handler = match it.handler {
-            Some((n, depth, lasti)) => Some(Handler {
-                target: self.label(n),
-                depth,
-                lasti,
-            }),
-            None => None,
-        };
-        let (line, end_line, col, end_col) = it.loc;
+        let arg = self.arg(arg, extra.2)?;
+        let handler = handler.map(|(n, depth, lasti)| Handler {
+            target: self.label(n),
+            depth,
+            lasti,
+        });
         let ins = Instr {
             op,
             arg,
-            loc: Loc {
-                line,
-                end_line,
-                col,
-                end_col,
-            },
+            loc,
             handler,
-            ext: it.extra.1,
-            starts_line: it.extra.0,
+            ext: extra.1,
+            starts_line: extra.0,
             // NB: 3.8/3.9 empty line records kept from the lifted code (the
             // template's own, re-lifted with the same numbering).
-            ghosts: it
-                .extra
+            ghosts: extra
                 .3
                 .filter(|&g| (g as usize) < self.f.ghost_lines.len())
                 .map(GhostLines),
@@ -392,15 +618,19 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// NB: whether the argument fits the opcode is the assembler's and the
-    /// verifier's to say (their errors name the instruction).
-    fn arg(&mut self, it: &InItem<'_>) -> PyResult<Arg> {
-        let v = &it.value;
-        Ok(match it.kind.as_str() {
-            "none" => Arg::None,
-            "int" => Arg::Int(v.extract()?),
-            "const" => {
-                let i: u32 = v.extract()?;
+    /// The IR argument; `hint` is the variable index the lifted instruction
+    /// had, used while it still names the same variable.
+    fn arg(&mut self, arg: PArg, hint: Option<u32>) -> PyResult<Arg> {
+        let m = &*self.m;
+        let names = |space: &[ObjId], h: u32, s: &str| {
+            space
+                .get(h as usize)
+                .is_some_and(|&n| str_bytes(m, n) == Some(s.as_bytes()))
+        };
+        Ok(match arg {
+            PArg::None => Arg::None,
+            PArg::Int(n) => Arg::Int(n),
+            PArg::Const(i) => {
                 if i as usize >= self.f.consts.len() {
                     return Err(PyValueError::new_err(format!(
                         "constant index {i} out of range"
@@ -408,96 +638,34 @@ impl Builder<'_> {
                 }
                 Arg::Const(ConstIdx(i))
             }
-            "name" => {
-                let (name, flags): (String, u8) = v.extract()?;
-                Arg::Name {
-                    index: self.name(&name),
-                    flags,
-                }
-            }
-            "local" => {
-                let s: String = v.extract()?;
-                match it.extra.2.filter(|&h| {
-                    self.f
-                        .localsplus
-                        .get(h as usize)
-                        .is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))
-                }) {
-                    Some(h) => Arg::Local(h),
-                    None => Arg::Local(self.local(&s)),
-                }
-            }
-            "localpair" => {
-                let (a, b): (String, String) = v.extract()?;
-                Arg::LocalPair(self.local(&a), self.local(&b))
-            }
-            "free" => {
-                let s: String = v.extract()?;
-                let space = free_space(self.f);
-                match it.extra.2.filter(|&h| {
-                    space
-                        .get(h as usize)
-                        .is_some_and(|&n| self.m.str(n).is_some_and(|x| x == s))
-                }) {
-                    Some(h) => Arg::Free(h),
-                    None => Arg::Free(self.free(&s)?),
-                }
-            }
-            "compare" => Arg::Compare(match v.extract::<String>() {
-                Ok(sym) => {
-                    let idx = self
-                        .t
-                        .cmp_op
-                        .iter()
-                        .position(|&c| c == sym)
-                        .ok_or_else(|| {
-                            PyValueError::new_err(format!(
-                                "unknown comparison {sym:?}; use one of {}",
-                                self.t.cmp_op.join(" ")
-                            ))
-                        })?;
-                    pyrewrite::passes::replace_op::compare_arg(self.t, idx as u32, false)
-                }
-                Err(_) => v.extract()?,
-            }),
-            "binop" => Arg::BinaryOp(match v.extract::<String>() {
-                Ok(sym) => self
-                    .t
-                    .nb_ops
-                    .iter()
-                    .position(|&(name, s)| s == sym || name == sym)
-                    .ok_or_else(|| {
-                        let all: Vec<&str> = self.t.nb_ops.iter().map(|p| p.1).collect();
-                        PyValueError::new_err(format!(
-                            "unknown binary operator {sym:?}; use one of {}",
-                            all.join(" ")
-                        ))
-                    })? as u32,
-                Err(_) => v.extract()?,
-            }),
-            "jump" => Arg::Jump(self.label(v.extract()?)),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown argument kind {other:?}"
-                )))
-            }
+            PArg::Name(name, flags) => Arg::Name {
+                index: self.name(&name),
+                flags,
+            },
+            PArg::Local(s) => match hint.filter(|&h| names(&self.f.localsplus, h, &s)) {
+                Some(h) => Arg::Local(h),
+                None => Arg::Local(self.local(&s)),
+            },
+            PArg::LocalPair(a, b) => Arg::LocalPair(self.local(&a), self.local(&b)),
+            PArg::Free(s) => match hint.filter(|&h| names(&free_space(self.f), h, &s)) {
+                Some(h) => Arg::Free(h),
+                None => Arg::Free(self.free(&s)?),
+            },
+            PArg::Compare(n) => Arg::Compare(n),
+            PArg::BinOp(n) => Arg::BinaryOp(n),
+            PArg::Jump(n) => Arg::Jump(self.label(n)),
         })
     }
 
     /// Index of `s` in `co_names`, appended when missing.
     fn name(&mut self, s: &str) -> NameIdx {
-        match self
-            .f
-            .names
-            .iter()
-            .position(|&n| self.m.str(n).is_some_and(|x| x == s))
-        {
-            Some(i) => NameIdx(i as u32),
-            None => {
-                let id = self.m.push(Value::Str(s.as_bytes().into()));
-                self.f.add_name(id)
-            }
+        if let Some(&i) = self.names.get(s) {
+            return i;
         }
+        let id = self.m.push(Value::Str(s.as_bytes().into()));
+        let i = self.f.add_name(id);
+        self.names.insert(s.to_string(), i);
+        i
     }
 
     /// Index of local `s`, added as a plain local when missing (before the
@@ -507,7 +675,7 @@ impl Builder<'_> {
             .f
             .localsplus
             .iter()
-            .position(|&n| self.m.str(n).is_some_and(|x| x == s))
+            .position(|&n| str_bytes(self.m, n) == Some(s.as_bytes()))
         {
             return i as u32;
         }
@@ -538,7 +706,7 @@ impl Builder<'_> {
         let space = free_space(self.f);
         let found = space
             .iter()
-            .position(|&n| self.m.str(n).is_some_and(|x| x == s));
+            .position(|&n| str_bytes(self.m, n) == Some(s.as_bytes()));
         let ok = |i: usize| {
             !self.f.version.at_least(11)
                 || self

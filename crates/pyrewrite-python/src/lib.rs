@@ -10,6 +10,7 @@
 
 mod edit;
 mod errors;
+mod instr;
 mod params;
 mod pypass;
 
@@ -344,9 +345,11 @@ fn _pyrewrite(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info_code_json, m)?)?;
     m.add_function(wrap_pyfunction!(pass_list, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
-    m.add_function(wrap_pyfunction!(edit::lift_items, m)?)?;
-    m.add_function(wrap_pyfunction!(edit::arg_kinds, m)?)?;
-    m.add_function(wrap_pyfunction!(edit::assemble_items, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::lift_into, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::assemble_list, m)?)?;
+    m.add_class::<instr::Instr>()?;
+    m.add_class::<instr::Label>()?;
+    m.add("UNSET", instr::unset(m.py()).clone_ref(m.py()))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let supported: Vec<(u8, u8)> = PyVersion::SUPPORTED
         .iter()
