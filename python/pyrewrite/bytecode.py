@@ -81,6 +81,8 @@ class Bytecode(list):
         self.freevars: List[str] = []
         self._template: Optional[types.CodeType] = None
         self._consts: List[Any] = []
+        # NB: the items as lifted, to tell an untouched list (see to_code).
+        self._lifted: Tuple[Any, ...] = ()
 
     @classmethod
     def from_code(cls, code: types.CodeType) -> "Bytecode":
@@ -103,7 +105,8 @@ class Bytecode(list):
         self.argnames = list(code.co_varnames[:nargs])
         self.cellvars = list(code.co_cellvars)
         self.freevars = list(code.co_freevars)
-        _pyrewrite.lift_into(self, marshal.dumps(code), code.co_consts, Compare, Handler)
+        _pyrewrite.lift_into(self, marshal.dumps(code), code.co_consts, code.co_names, Compare, Handler)
+        self._lifted = tuple(self)
         return self
 
     def _template_code(self) -> types.CodeType:
@@ -144,7 +147,16 @@ class Bytecode(list):
         Raises :class:`pyrewrite.VerifyError` (with ``instruction``, the
         index of the offending item) for code that could crash the
         interpreter, and :class:`pyrewrite.UsageError` for an argument that
-        does not fit its instruction."""
+        does not fit its instruction.
+
+        A list still exactly as ``from_code`` lifted it (same items, no
+        instruction or attribute changed) gives back the code object it was
+        lifted from: there is nothing to assemble, and a Python pass that
+        changes a few functions of a module pays only for those."""
+        if self._template is not None and _pyrewrite.untouched(self, self._lifted):
+            template = self._template_code()
+            if template is self._template:
+                return template
         consts = list(self._consts)
         keys: List[Any] = []
 

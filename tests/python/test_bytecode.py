@@ -235,3 +235,32 @@ def test_items_that_are_not_instructions_name_their_index():
         b = Bytecode(prologue() + [Instr("LOAD_CONST", None, handler=Handler("nowhere", 0)), Instr("RETURN_VALUE")])
         with pytest.raises(pyrewrite.UsageError, match="target must be a Label"):
             b.to_code()
+
+
+def test_an_untouched_list_gives_back_its_code_object_and_any_change_assembles():
+    def f(x):
+        return [x + 1 for _ in range(2)]
+
+    code = f.__code__
+    assert Bytecode.from_code(code).to_code() is code
+    b = Bytecode.from_code(code)
+    b.append(b.pop())  # the same items again
+    assert b.to_code() is code
+    for touch in (
+        lambda b: setattr(b[-1], "lineno", b[-1].lineno),
+        lambda b: setattr(b[-1], "arg", b[-1].arg),
+        lambda b: setattr(b[-1], "name", b[-1].name),
+        lambda b: b.insert(0, Label()),
+        lambda b: b.insert(len(b) - 1, Instr("NOP")),
+        lambda b: setattr(b, "name", "g"),
+    ):
+        b = Bytecode.from_code(code)
+        touch(b)
+        new = b.to_code()
+        assert new is not code and new.co_code.replace(bytes([dis_nop()]) + b"\0", b"") == code.co_code
+
+
+def dis_nop():
+    import dis
+
+    return dis.opmap["NOP"]

@@ -48,7 +48,8 @@ fn free_space(f: &Function) -> Vec<ObjId> {
 /// Lifts the marshalled code object `data` into `target` (a list): a
 /// `Label` at each block that is a jump or handler target, then its
 /// `Instr`s. Constants are the very objects of `consts` (the live code
-/// object's `co_consts`); comparisons read as `compare(k)` (the `Compare`
+/// object's `co_consts`) and names the very strings of `names` (its
+/// `co_names`); comparisons read as `compare(k)` (the `Compare`
 /// enum) when writing the symbol back gives the same argument, else as the
 /// raw number; handlers are `handler(label, depth, lasti)` (3.11+).
 #[pyfunction]
@@ -57,6 +58,7 @@ pub fn lift_into(
     target: &Bound<'_, PyList>,
     data: &[u8],
     consts: &Bound<'_, PyTuple>,
+    names: &Bound<'_, PyTuple>,
     compare: &Bound<'_, PyAny>,
     handler: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
@@ -75,15 +77,16 @@ pub fn lift_into(
             }
         }
     }
-    // NB: one Python string per distinct name, opcode and variable.
+    // NB: one Python string per variable (names and opcode names exist
+    // already: the code object's and the table's).
     let mut strings: HashMap<ObjId, Py<PyString>> = HashMap::new();
     let mut string = |id: ObjId| -> Py<PyString> {
         strings
             .entry(id)
-            .or_insert_with(|| PyString::intern(py, &str_of(&m, id)).unbind())
+            .or_insert_with(|| PyString::new(py, &str_of(&m, id)).unbind())
             .clone_ref(py)
     };
-    let mut opnames: HashMap<u8, Py<PyString>> = HashMap::new();
+    let opnames = instr::opnames(py)?;
     let mut handlers: HashMap<(Label, u32, bool), Py<PyAny>> = HashMap::new();
     let mut compares: HashMap<u32, Py<PyAny>> = HashMap::new();
     let free = free_space(&f);
@@ -105,10 +108,13 @@ pub fn lift_into(
                 Arg::Const(c) => consts.get_item(c.0 as usize)?.unbind(),
                 Arg::Name { index, flags } => {
                     let bits = t.facts(i.op).name_shift;
-                    let s = f
-                        .names
-                        .get(index.0 as usize)
-                        .map_or_else(|| PyString::new(py, "").unbind(), |&n| string(n));
+                    let s = match names.get_item(index.0 as usize) {
+                        Ok(s) => s.cast_into::<PyString>()?.unbind(),
+                        Err(_) => f
+                            .names
+                            .get(index.0 as usize)
+                            .map_or_else(|| PyString::new(py, "").unbind(), |&n| string(n)),
+                    };
                     if bits == 0 {
                         s.into_any()
                     } else {
@@ -169,13 +175,7 @@ pub fn lift_into(
                 Arg::Local(n) | Arg::Free(n) => Some(n),
                 _ => None,
             };
-            let name = opnames
-                .entry(i.op)
-                .or_insert_with(|| {
-                    let s = t.get(i.op).map_or("<unknown>", |o| o.name);
-                    PyString::intern(py, s).unbind()
-                })
-                .clone_ref(py);
+            let name = opnames[i.op as usize].clone_ref(py);
             let ins = instr::Instr {
                 op: i.op,
                 name,
@@ -186,6 +186,7 @@ pub fn lift_into(
                 end_col_offset: i.loc.end_col,
                 handler: h,
                 extra: (i.starts_line, i.ext, hint, i.ghosts.map(|g| g.0)),
+                pristine: true,
             };
             target.append(Bound::new(py, ins)?)?;
         }
@@ -201,6 +202,27 @@ fn compare_symbol(t: &OpTable, n: u32) -> Option<u32> {
     };
     let k = cmp_index(t, sym);
     (pyrewrite::passes::replace_op::compare_arg(t, k, false) == n).then_some(k)
+}
+
+/// Whether `items` is still the list `lifted` (a snapshot taken right
+/// after [`lift_into`]): the same objects in the same order, no `Instr`
+/// changed since. Then the code object it came from is the result.
+#[pyfunction]
+pub fn untouched(items: &Bound<'_, PyList>, lifted: &Bound<'_, PyTuple>) -> PyResult<bool> {
+    if items.len() != lifted.len() {
+        return Ok(false);
+    }
+    for (x, y) in items.iter().zip(lifted.iter()) {
+        if !x.is(&y) {
+            return Ok(false);
+        }
+        if let Ok(ins) = x.cast::<instr::Instr>() {
+            if !ins.try_borrow()?.pristine {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// `Compare.GE`: the last comparison the `Compare` enum has.

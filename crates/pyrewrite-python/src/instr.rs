@@ -80,6 +80,18 @@ pub fn host_table(py: Python<'_>) -> PyResult<&'static OpTable> {
     .copied()
 }
 
+/// Every host opcode's name as one shared Python string, by opcode
+/// (`<unknown>` where the table has none).
+pub fn opnames(py: Python<'_>) -> PyResult<&'static [Py<PyString>]> {
+    static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+    let t = host_table(py)?;
+    Ok(NAMES.get_or_init(py, || {
+        (0..=255u8)
+            .map(|op| PyString::intern(py, t.get(op).map_or("<unknown>", |o| o.name)).unbind())
+            .collect()
+    }))
+}
+
 /// The argument of an instruction that takes none.
 #[pyclass(module = "pyrewrite", name = "_Unset", frozen)]
 pub struct Unset;
@@ -134,26 +146,18 @@ pub struct Instr {
     pub op: u8,
     pub name: Py<PyString>,
     /// The argument, as a Python value.
-    #[pyo3(get, set)]
     pub arg: Py<PyAny>,
-    /// The first line, or None.
-    #[pyo3(get, set)]
     pub lineno: Option<i32>,
-    /// The last line (3.11+), or None.
-    #[pyo3(get, set)]
     pub end_lineno: Option<i32>,
-    /// The first column (3.11+), or None.
-    #[pyo3(get, set)]
     pub col_offset: Option<i32>,
-    /// The end column (3.11+), or None.
-    #[pyo3(get, set)]
     pub end_col_offset: Option<i32>,
     /// The covering `Handler` (3.11+), or None.
-    #[pyo3(get, set)]
     pub handler: Py<PyAny>,
     /// Round-trip details of lifted code (see [`Extra`]).
-    #[pyo3(get, set, name = "_extra")]
     pub extra: Extra,
+    /// True while the instruction is as the lifter made it: every setter
+    /// clears it, so `to_code` knows an untouched list.
+    pub pristine: bool,
 }
 
 /// The host opcode called `name`, or a `UsageError`.
@@ -203,6 +207,7 @@ impl Instr {
             end_col_offset,
             handler: handler.unwrap_or_else(|| py.None()),
             extra: (false, 0, None, None),
+            pristine: false,
         })
     }
 
@@ -216,7 +221,93 @@ impl Instr {
     fn set_name(&mut self, py: Python<'_>, name: Bound<'_, PyString>) -> PyResult<()> {
         self.op = opcode_named(py, &name.to_cow()?)?;
         self.name = name.unbind();
+        self.pristine = false;
         Ok(())
+    }
+
+    /// The argument, as a Python value.
+    #[getter]
+    fn arg(&self, py: Python<'_>) -> Py<PyAny> {
+        self.arg.clone_ref(py)
+    }
+
+    #[setter]
+    fn set_arg(&mut self, arg: Py<PyAny>) {
+        self.arg = arg;
+        self.pristine = false;
+    }
+
+    /// The first line, or None.
+    #[getter]
+    fn lineno(&self) -> Option<i32> {
+        self.lineno
+    }
+
+    #[setter]
+    fn set_lineno(&mut self, v: Option<i32>) {
+        self.lineno = v;
+        self.pristine = false;
+    }
+
+    /// The last line (3.11+), or None.
+    #[getter]
+    fn end_lineno(&self) -> Option<i32> {
+        self.end_lineno
+    }
+
+    #[setter]
+    fn set_end_lineno(&mut self, v: Option<i32>) {
+        self.end_lineno = v;
+        self.pristine = false;
+    }
+
+    /// The first column (3.11+), or None.
+    #[getter]
+    fn col_offset(&self) -> Option<i32> {
+        self.col_offset
+    }
+
+    #[setter]
+    fn set_col_offset(&mut self, v: Option<i32>) {
+        self.col_offset = v;
+        self.pristine = false;
+    }
+
+    /// The end column (3.11+), or None.
+    #[getter]
+    fn end_col_offset(&self) -> Option<i32> {
+        self.end_col_offset
+    }
+
+    #[setter]
+    fn set_end_col_offset(&mut self, v: Option<i32>) {
+        self.end_col_offset = v;
+        self.pristine = false;
+    }
+
+    /// The covering `Handler` (3.11+), or None.
+    #[getter]
+    fn handler(&self, py: Python<'_>) -> Py<PyAny> {
+        self.handler.clone_ref(py)
+    }
+
+    #[setter]
+    fn set_handler(&mut self, v: Py<PyAny>) {
+        self.handler = v;
+        self.pristine = false;
+    }
+
+    /// Round-trip details of lifted code: (starts_line, EXTENDED_ARG
+    /// count, variable index, 3.8/3.9 empty line records).
+    #[getter(_extra)]
+    fn extra(&self) -> Extra {
+        self.extra
+    }
+
+    #[setter(_extra)]
+    fn set_extra(&mut self, v: Extra) {
+        self.extra = v;
+        self.pristine = false;
     }
 
     /// `(lineno, end_lineno, col_offset, end_col_offset)`.

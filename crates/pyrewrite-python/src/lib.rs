@@ -347,6 +347,7 @@ fn _pyrewrite(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(edit::lift_into, m)?)?;
     m.add_function(wrap_pyfunction!(edit::assemble_list, m)?)?;
+    m.add_function(wrap_pyfunction!(edit::untouched, m)?)?;
     m.add_class::<instr::Instr>()?;
     m.add_class::<instr::Label>()?;
     m.add("UNSET", instr::unset(m.py()).clone_ref(m.py()))?;
