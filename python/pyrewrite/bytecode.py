@@ -81,8 +81,10 @@ class Bytecode(list):
         self.freevars: List[str] = []
         self._template: Optional[types.CodeType] = None
         self._consts: List[Any] = []
-        # NB: the items as lifted, to tell an untouched list (see to_code).
+        # NB: the items and attributes as lifted, to tell an untouched list
+        # (see to_code).
         self._lifted: Tuple[Any, ...] = ()
+        self._lifted_attrs: Tuple[Any, ...] = ()
 
     @classmethod
     def from_code(cls, code: types.CodeType) -> "Bytecode":
@@ -107,7 +109,13 @@ class Bytecode(list):
         self.freevars = list(code.co_freevars)
         _pyrewrite.lift_into(self, marshal.dumps(code), code.co_consts, code.co_names, Compare, Handler)
         self._lifted = tuple(self)
+        self._lifted_attrs = self._attrs()
         return self
+
+    def _attrs(self) -> Tuple[Any, ...]:
+        """The attributes a code object takes from this list's fields."""
+        return (self.name, self.qualname, self.filename, self.first_lineno, self.argcount, self.posonlyargcount,
+                self.kwonlyargcount, self.flags, tuple(self.argnames), tuple(self.cellvars), tuple(self.freevars))
 
     def _template_code(self) -> types.CodeType:
         """The code object supplying what the list does not: the lifted one,
@@ -153,10 +161,8 @@ class Bytecode(list):
         instruction or attribute changed) gives back the code object it was
         lifted from: there is nothing to assemble, and a Python pass that
         changes a few functions of a module pays only for those."""
-        if self._template is not None and _pyrewrite.untouched(self, self._lifted):
-            template = self._template_code()
-            if template is self._template:
-                return template
+        if self._template is not None and self._attrs() == self._lifted_attrs and _pyrewrite.untouched(self, self._lifted):
+            return self._template
         consts = list(self._consts)
         keys: List[Any] = []
 
