@@ -584,3 +584,79 @@ fn an_unpack_with_nothing_to_unpack_is_rejected() {
         );
     }
 }
+
+#[test]
+fn a_finally_state_taken_by_anything_but_end_finally_is_rejected() {
+    // 3.8 only: the one version with CALL_FINALLY.
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let call_finally = op(t, "CALL_FINALLY");
+    let (m, f) = corpus_function(v, &|f, _| {
+        f.instrs().any(|i| i.op == call_finally) && f.blocks.iter().all(|b| !b.instrs.is_empty())
+    })
+    .expect("a 3.8 function with a `finally` that a return leaves through");
+    let target = f
+        .instrs()
+        .find_map(|i| match i.arg {
+            Arg::Jump(l) if i.op == call_finally => f.block_index(l),
+            _ => None,
+        })
+        .unwrap();
+    // ROT_TWO at the body's start swaps two slots of its state: run after
+    // CALL_FINALLY, END_FINALLY would find the value under the return
+    // address (a SIGSEGV, seed 5150).
+    let mut g = f.clone();
+    g.blocks[target].instrs.insert(0, ins(t, "ROT_TWO", Arg::None));
+    expect_rejected(v, "ROT_TWO over a finally state", &m, &f, &g, "a `finally` body's state");
+    // Control: a value pushed over the state and swapped with another is
+    // not the state's.
+    let mut g = f.clone();
+    let seq = [
+        ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+        ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+        ins(t, "ROT_TWO", Arg::None),
+        ins(t, "POP_TOP", Arg::None),
+        ins(t, "POP_TOP", Arg::None),
+    ];
+    g.blocks[target].instrs.splice(0..0, seq);
+    g.stacksize += 2;
+    expect_accepted(v, "ROT_TWO over two fresh values", &m, &f, &g);
+}
+
+#[test]
+fn an_async_comprehensions_argument_is_no_iterator() {
+    let mut checked = 0;
+    for v in support::corpus_versions() {
+        let t = opcodes::table(v).unwrap();
+        // An async comprehension or generator expression: `.0` first, and
+        // a GET_ANEXT with no GET_AITER (its outermost loop is async).
+        let Some((m, f)) = corpus_function(v, &|f, t| {
+            let has = |n: &str| f.instrs().any(|i| name_is(t, i, n));
+            f.argcount >= 1 && has("GET_ANEXT") && !has("GET_AITER")
+        }) else {
+            continue;
+        };
+        let (b, i) = f
+            .blocks
+            .iter()
+            .enumerate()
+            .find_map(|(b, blk)| {
+                blk.instrs
+                    .iter()
+                    .position(|x| name_is(t, x, "GET_ANEXT"))
+                    .map(|i| (b, i))
+            })
+            .unwrap();
+        // GET_ANEXT made DUP_TOP/COPY 1: the awaited value is now `.0`
+        // itself, an async iterator (seed 5150, SIGSEGV on 3.9).
+        let mut g = f.clone();
+        g.blocks[b].instrs[i] = if t.by_name("DUP_TOP").is_some() {
+            ins(t, "DUP_TOP", Arg::None)
+        } else {
+            ins(t, "COPY", Arg::Int(1))
+        };
+        expect_rejected(v, "an async iterator awaited", &m, &f, &g, "needs an iterator");
+        checked += 1;
+    }
+    assert!(checked >= 3, "async comprehensions checked on {checked} versions");
+}

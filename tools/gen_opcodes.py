@@ -727,6 +727,8 @@ def block_use_rule(minor, name):
         return "Push"
     if name in ("POP_BLOCK", "POP_EXCEPT", "END_ASYNC_FOR"):
         return "Pop"
+    if minor == 8 and name in ("END_FINALLY", "POP_FINALLY"):
+        return "PopIfException"
     return "None"
 
 

@@ -233,6 +233,10 @@ pub enum BlockUse {
     /// Pops one (`POP_BLOCK`, `POP_EXCEPT`, `END_ASYNC_FOR` when it ends
     /// the loop); with none there the interpreter aborts.
     Pop,
+    /// 3.8 `END_FINALLY` and `POP_FINALLY`: pop the `EXCEPT_HANDLER` block
+    /// the unwinder pushed when the `finally` state they take is its
+    /// exception (ceval.c `UNWIND_EXCEPT_HANDLER`), nothing otherwise.
+    PopIfException,
 }
 
 /// What an instruction does to the local slot(s) its argument names: the

@@ -34,6 +34,16 @@ use crate::opcodes::BlockUse;
 /// `CO_MAXBLOCKS` (code.h).
 pub(super) const MAX_BLOCKS: usize = 20;
 
+/// Marks a level as an `EXCEPT_HANDLER` block's (the one a handler runs
+/// in). 3.8's `with` cleanup takes `__exit__` from under that level
+/// (`WITH_CLEANUP_START`), so there only the blocks `SETUP_*` opened
+/// bind the level rule.
+const HANDLER: u32 = 1 << 31;
+
+fn level_of(entry: u32) -> u32 {
+    entry & !HANDLER
+}
+
 /// One instruction's effect on `blocks` (the value-stack level of each
 /// open block, innermost last). `d` is the depth before it, `pops` how
 /// many values it takes off (read and not kept), `handler_depth` the depth
@@ -53,12 +63,25 @@ pub(super) fn step(
             "{name} pops a block, and the block stack is empty here (the interpreter aborts: block stack underflow)"
         ));
     }
-    if let Some(&level) = blocks.last().filter(|_| exact) {
+    // NB: on 3.8 the last known block is surely open (the count is a lower
+    // bound), and no inner one sits lower: its level still binds, when a
+    // SETUP_* opened it.
+    if let Some(&entry) = blocks.last().filter(|&&e| exact || e & HANDLER == 0) {
+        let level = level_of(entry);
         if d - pops < level as i32 {
             return Err(format!(
                 "{name} pops {pops} value(s) at depth {d}, below the level {level} of the enclosing try/with block (its handler would get a shorter stack than it was built for)"
             ));
         }
+    }
+    // NB: the state they take sits right over the level of the handler
+    // block its exception entry pushed: that entry is this `finally`'s own
+    // (an outer handler's is lower), and no path goes on with it, since
+    // END_FINALLY re-raises an exception and POP_FINALLY pops its block.
+    if use_ == BlockUse::PopIfException
+        && blocks.last() == Some(&((d - pops).max(0) as u32 | HANDLER))
+    {
+        blocks.pop();
     }
     if use_ != BlockUse::Push {
         return Ok(None);
@@ -75,7 +98,7 @@ pub(super) fn step(
     let mut at_handler = blocks.clone();
     // NB: the handler runs inside the EXCEPT_HANDLER block that replaces
     // this one, at the same level.
-    at_handler.push(level);
+    at_handler.push(level | HANDLER);
     blocks.push(level);
     Ok(Some(at_handler))
 }

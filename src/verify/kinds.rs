@@ -25,7 +25,7 @@ use super::{Invariant, Sink};
 use crate::cfg::flow::{self, JumpUse};
 use crate::ir::{Arg, Function, Instr, LabelIndex};
 use crate::marshal::Marshal;
-use crate::opcodes::{Count, Makes, Needs, OpTable};
+use crate::opcodes::{Count, Makes, Needs, OpTable, Opcode};
 use crate::stackdepth;
 
 /// One slot's possible kinds, as bits (a join is their union).
@@ -72,6 +72,14 @@ pub(super) const CODE: Kind = 131072;
 pub(super) const ANY_CODE: Kind = CODE | GEN_CODE | COMP_CODE;
 /// Any of the function kinds.
 pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
+/// 3.8: a slot of a `finally` body's state, the six values at its top on
+/// entry. CPython models them as six, but only the unwinder pushes six
+/// (the exception triple over the saved state) and BEGIN_FINALLY six
+/// NULLs; CALL_FINALLY enters with one return address (an int), which
+/// END_FINALLY and POP_FINALLY tell apart at run time. So only they may
+/// take these slots: a ROT_TWO there hands END_FINALLY the value under the
+/// address (seed 5150, SIGSEGV).
+const FIN: Kind = 262144;
 /// `co_localspluskinds` bits of cell and free slots.
 const CO_FAST_CELL_OR_FREE: u8 = 0x40 | 0x80;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
@@ -106,6 +114,10 @@ fn describe(k: Kind) -> String {
         (
             ABSENT,
             "nothing yet (the value a generator's first resumption pushes)",
+        ),
+        (
+            FIN,
+            "a `finally` body's state (one return address or six values)",
         ),
     ] {
         if k & bit != 0 {
@@ -167,12 +179,22 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     // find an exception, so there the block count is a lower bound (see
     // blocks.rs); 3.9/3.10 follow the block stack exactly.
     let exact_blocks = t.code(crate::opcodes::Opcode::BeginFinally).is_none();
+    let by_label = LabelIndex::new(&f.blocks).0;
+    let mut finally_bodies = vec![false; f.blocks.len()];
+    for ins in f.instrs() {
+        if let (Arg::Jump(l), Some(JumpUse::CallFinally)) = (ins.arg, flow::jump_use(t, ins.op)) {
+            if let Some(b) = by_label.get(l) {
+                finally_bodies[b] = true;
+            }
+        }
+    }
     let w = Walk {
         f,
         m,
         t,
-        by_label: LabelIndex::new(&f.blocks).0,
-        iter_local: implicit_iterator(f, m),
+        by_label,
+        finally_bodies,
+        iter_local: implicit_iterator(f, m, t),
         exact_blocks,
     };
     generator_prologue(f, t, sink);
@@ -289,9 +311,18 @@ impl State {
 
 /// The local holding a comprehension's or generator expression's implicit
 /// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c).
-fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
+/// Not when its outermost loop is `async for`: then the caller made `.0`
+/// with `GET_AITER`, an async iterator, which is no iterator (YIELD_FROM
+/// over it calls its missing `tp_iternext`: seed 5150, SIGSEGV on 3.9).
+/// compile.c emits `GET_AITER` for every inner async loop and none for
+/// the outermost, and each async loop has a `GET_ANEXT` and an
+/// `END_ASYNC_FOR`: more of either than `GET_AITER`s tells it.
+fn implicit_iterator(f: &Function, m: &Marshal, t: &OpTable) -> Option<u32> {
     let first = *f.localsplus.first()?;
-    (f.argcount >= 1 && m.str(first).as_deref() == Some(".0")).then_some(0)
+    let count = |op| f.instrs().filter(|i| t.is(i.op, op)).count();
+    let aiters = count(Opcode::GetAiter);
+    let async_outer = count(Opcode::GetAnext) > aiters || count(Opcode::EndAsyncFor) > aiters;
+    (f.argcount >= 1 && m.str(first).as_deref() == Some(".0") && !async_outer).then_some(0)
 }
 
 struct Walk<'f> {
@@ -299,6 +330,8 @@ struct Walk<'f> {
     m: &'f Marshal,
     t: &'static OpTable,
     by_label: LabelIndex,
+    /// 3.8: the blocks CALL_FINALLY enters ([`FIN`]).
+    finally_bodies: Vec<bool>,
     iter_local: Option<u32>,
     /// Follow the 3.9/3.10 block stack exactly, 3.8's as a lower bound ([`blocks`]).
     exact_blocks: bool,
@@ -317,6 +350,12 @@ impl Walk<'_> {
             mut stack,
             mut frame,
         } = st;
+        if self.finally_bodies[bi] {
+            let n = stack.len();
+            for x in &mut stack[n.saturating_sub(6)..] {
+                *x |= FIN;
+            }
+        }
         for (k, ins) in b.instrs.iter().enumerate() {
             match self.instr(k, ins, stack, &mut frame, &mut out, report) {
                 Some(s) => stack = s,
@@ -378,6 +417,14 @@ impl Walk<'_> {
             return None;
         }
         let base = (d - reads) as usize;
+        if let Some(i) = s[base..].iter().position(|&x| x & FIN != 0) {
+            let top = reads as usize - 1;
+            let takes_state = t.is(ins.op, Opcode::EndFinally)
+                || (t.is(ins.op, Opcode::PopFinally) && (raw == 0 || s[base + top] & FIN == 0));
+            if !takes_state {
+                report(k, Invariant::StackKind, format!("{} takes {} deep in the stack, a slot of a `finally` body's state, which CALL_FINALLY makes one return address instead of six values: only END_FINALLY and POP_FINALLY may take it", info.name, d as usize - base - i));
+            }
+        }
         // NB: a shuffle only moves values (and copies one, checked there).
         if let Some(ok) = self.shuffle(&kinds.makes, raw, &mut s, report, k, info.name) {
             return ok.then_some(s);
