@@ -606,8 +606,17 @@ fn a_finally_state_taken_by_anything_but_end_finally_is_rejected() {
     // CALL_FINALLY, END_FINALLY would find the value under the return
     // address (a SIGSEGV, seed 5150).
     let mut g = f.clone();
-    g.blocks[target].instrs.insert(0, ins(t, "ROT_TWO", Arg::None));
-    expect_rejected(v, "ROT_TWO over a finally state", &m, &f, &g, "a `finally` body's state");
+    g.blocks[target]
+        .instrs
+        .insert(0, ins(t, "ROT_TWO", Arg::None));
+    expect_rejected(
+        v,
+        "ROT_TWO over a finally state",
+        &m,
+        &f,
+        &g,
+        "a `finally` body's state",
+    );
     // Control: a value pushed over the state and swapped with another is
     // not the state's.
     let mut g = f.clone();
@@ -655,8 +664,18 @@ fn an_async_comprehensions_argument_is_no_iterator() {
         } else {
             ins(t, "COPY", Arg::Int(1))
         };
-        expect_rejected(v, "an async iterator awaited", &m, &f, &g, "needs an iterator");
+        expect_rejected(
+            v,
+            "an async iterator awaited",
+            &m,
+            &f,
+            &g,
+            "needs an iterator",
+        );
         checked += 1;
     }
-    assert!(checked >= 3, "async comprehensions checked on {checked} versions");
+    assert!(
+        checked >= 3,
+        "async comprehensions checked on {checked} versions"
+    );
 }

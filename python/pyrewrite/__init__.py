@@ -19,7 +19,7 @@ See docs/python.md.
 from ._pyrewrite import SUPPORTED_VERSIONS, __version__
 from .api import Pipeline, PassSpec, PythonPass, Pyc, code_of_pyc, dis, info, passes, patch, read_pyc, rewrite, write_pyc
 from .errors import Error, ParseError, PassError, UnsupportedError, UsageError, VerifyError
-from .bytecode import Bytecode, Compare, Handler, Instr, Label
+from .bytecode import UNSET, Bytecode, Compare, Handler, Instr, Label
 from .importhook import Installation, install
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Handler",
     "Instr",
     "Label",
+    "UNSET",
     "Error",
     "Installation",
     "ParseError",

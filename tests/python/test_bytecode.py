@@ -264,3 +264,28 @@ def dis_nop():
     import dis
 
     return dis.opmap["NOP"]
+
+
+def test_instructions_copy_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    def f(x):
+        for i in range(x):
+            if i:
+                return i
+        return None
+
+    b = Bytecode.from_code(f.__code__)
+    c = copy.deepcopy(b)
+    assert [type(x) for x in c] == [type(x) for x in b] and all(x is not y for x, y in zip(b, c) if isinstance(x, Instr))
+    assert [(x.name, x.lineno) for x in c if isinstance(x, Instr)] == [(x.name, x.lineno) for x in b if isinstance(x, Instr)]
+    # The copy's jumps name the copy's labels.
+    labels = {id(x) for x in c if isinstance(x, Label)}
+    assert labels and all(id(x.arg) in labels for x in c if isinstance(x, Instr) and isinstance(x.arg, Label))
+    assert types.FunctionType(c.to_code(), {})(3) == 1
+    ins = Instr("LOAD_CONST", (1, "a"), lineno=4)
+    for twin in (copy.copy(ins), pickle.loads(pickle.dumps(ins))):
+        assert twin == ins and twin is not ins and twin.location == ins.location
+    nop = pickle.loads(pickle.dumps(Instr("NOP")))
+    assert nop.arg is pyrewrite.UNSET

@@ -101,6 +101,11 @@ impl Unset {
     fn __repr__(&self) -> &'static str {
         "UNSET"
     }
+
+    /// Copies and pickles as the one `pyrewrite.UNSET` (a global name).
+    fn __reduce__(&self) -> &'static str {
+        "UNSET"
+    }
 }
 
 /// The one `UNSET` object.
@@ -122,6 +127,14 @@ impl Label {
 
     fn __repr__(slf: &Bound<'_, Self>) -> String {
         format!("<Label {:#x}>", slf.as_ptr() as usize)
+    }
+
+    /// A copy is a new label (`copy.deepcopy` of a list keeps its jumps
+    /// and their labels together through its memo).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyType>, Bound<'py, PyTuple>)> {
+        Ok((slf.get_type(), PyTuple::empty(slf.py())))
     }
 }
 
@@ -342,6 +355,57 @@ impl Instr {
             CompareOp::Ne => (!eq).into_pyobject(py)?.to_owned().into_any().unbind(),
             _ => py.NotImplemented(),
         })
+    }
+
+    /// Copies and pickles field by field (`copy.copy`, `copy.deepcopy`,
+    /// `pickle`); a copy is no longer as lifted.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(
+        Bound<'py, pyo3::types::PyType>,
+        Bound<'py, PyTuple>,
+        Bound<'py, PyTuple>,
+    )> {
+        let py = slf.py();
+        let me = slf.try_borrow()?;
+        let arg = me.arg.bind(py);
+        let args = if arg.is(unset(py)) {
+            PyTuple::new(py, [me.name.bind(py).clone().into_any()])?
+        } else {
+            PyTuple::new(py, [me.name.bind(py).clone().into_any(), arg.clone()])?
+        };
+        let state = (
+            me.lineno,
+            me.end_lineno,
+            me.col_offset,
+            me.end_col_offset,
+            me.handler.clone_ref(py),
+            me.extra,
+        )
+            .into_pyobject(py)?;
+        Ok((slf.get_type(), args, state))
+    }
+
+    fn __setstate__(
+        &mut self,
+        state: (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Py<PyAny>,
+            Extra,
+        ),
+    ) {
+        (
+            self.lineno,
+            self.end_lineno,
+            self.col_offset,
+            self.end_col_offset,
+            self.handler,
+            self.extra,
+        ) = state;
+        self.pristine = false;
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
