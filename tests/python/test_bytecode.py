@@ -283,7 +283,7 @@ def test_instructions_copy_deepcopy_and_pickle():
     # The copy's jumps name the copy's labels.
     labels = {id(x) for x in c if isinstance(x, Label)}
     assert labels and all(id(x.arg) in labels for x in c if isinstance(x, Instr) and isinstance(x.arg, Label))
-    assert types.FunctionType(c.to_code(), {})(3) == 1
+    assert types.FunctionType(c.to_code(), f.__globals__)(3) == 1
     ins = Instr("LOAD_CONST", (1, "a"), lineno=4)
     for twin in (copy.copy(ins), pickle.loads(pickle.dumps(ins))):
         assert twin == ins and twin is not ins and twin.location == ins.location
