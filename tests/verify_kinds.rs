@@ -38,6 +38,16 @@ fn name_is(t: &OpTable, ins: &Instr, name: &str) -> bool {
     t.get(ins.op).is_some_and(|i| i.name == name)
 }
 
+/// (block, index) of the first `name` instruction of `f`.
+fn first_position(f: &Function, t: &OpTable, name: &str) -> Option<(usize, usize)> {
+    f.blocks.iter().enumerate().find_map(|(b, blk)| {
+        blk.instrs
+            .iter()
+            .position(|i| name_is(t, i, name))
+            .map(|k| (b, k))
+    })
+}
+
 /// `name`'s opcode byte in `t`.
 fn op(t: &OpTable, name: &str) -> u8 {
     t.by_name(name)
@@ -244,17 +254,7 @@ fn for_iter_on_a_non_iterator_is_rejected() {
         };
         // The loop's GET_ITER becomes a NOP: FOR_ITER gets the iterable.
         let mut g = f.clone();
-        let (b, k) = g
-            .blocks
-            .iter()
-            .enumerate()
-            .find_map(|(b, blk)| {
-                blk.instrs
-                    .iter()
-                    .position(|i| name_is(t, i, "GET_ITER"))
-                    .map(|k| (b, k))
-            })
-            .unwrap();
+        let (b, k) = first_position(&g, t, "GET_ITER").unwrap();
         g.blocks[b].instrs[k] = Instr {
             op: op(t, "NOP"),
             arg: Arg::None,
@@ -645,17 +645,7 @@ fn an_async_comprehensions_argument_is_no_iterator() {
         }) else {
             continue;
         };
-        let (b, i) = f
-            .blocks
-            .iter()
-            .enumerate()
-            .find_map(|(b, blk)| {
-                blk.instrs
-                    .iter()
-                    .position(|x| name_is(t, x, "GET_ANEXT"))
-                    .map(|i| (b, i))
-            })
-            .unwrap();
+        let (b, i) = first_position(&f, t, "GET_ANEXT").unwrap();
         // GET_ANEXT made DUP_TOP/COPY 1: the awaited value is now `.0`
         // itself, an async iterator (seed 5150, SIGSEGV on 3.9).
         let mut g = f.clone();
