@@ -200,7 +200,7 @@ fn compare_symbol(t: &OpTable, n: u32) -> Option<u32> {
     let (sym, false) = t.compare_op(n)? else {
         return None;
     };
-    let k = cmp_index(t, sym);
+    let k = cmp_index(t, sym)?;
     (pyrewrite::passes::replace_op::compare_arg(t, k, false) == n).then_some(k)
 }
 
@@ -228,8 +228,9 @@ pub fn untouched(items: &Bound<'_, PyList>, lifted: &Bound<'_, PyTuple>) -> PyRe
 /// `Compare.GE`: the last comparison the `Compare` enum has.
 const CMP_GE: u32 = 5;
 
-fn cmp_index(t: &OpTable, sym: &str) -> u32 {
-    t.cmp_op.iter().position(|&c| c == sym).unwrap_or(0) as u32
+/// The index of comparison `sym` in the version's `cmp_op`.
+fn cmp_index(t: &OpTable, sym: &str) -> Option<u32> {
+    t.cmp_op.iter().position(|&c| c == sym).map(|i| i as u32)
 }
 
 /// An instruction argument read from Python, before the tables exist.
@@ -369,18 +370,13 @@ impl<'py> Reader<'_, 'py> {
             } else {
                 match v.extract::<String>() {
                     Ok(sym) => {
-                        let idx =
-                            self.t
-                                .cmp_op
-                                .iter()
-                                .position(|&c| c == sym)
-                                .ok_or_else(|| {
-                                    PyValueError::new_err(format!(
-                                        "unknown comparison {sym:?}; use one of {}",
-                                        self.t.cmp_op.join(" ")
-                                    ))
-                                })?;
-                        pyrewrite::passes::replace_op::compare_arg(self.t, idx as u32, false)
+                        let idx = cmp_index(self.t, &sym).ok_or_else(|| {
+                            PyValueError::new_err(format!(
+                                "unknown comparison {sym:?}; use one of {}",
+                                self.t.cmp_op.join(" ")
+                            ))
+                        })?;
+                        pyrewrite::passes::replace_op::compare_arg(self.t, idx, false)
                     }
                     Err(_) => v.extract()?,
                 }
