@@ -87,7 +87,11 @@ def report(cov_dir, source, theirs, ours_json, out):
 def without_lines(summary, lines):
     """A report with `lines` and the branch arcs into them left out."""
     executed, taken, missed = summary
-    drop = lambda by_line: [[k, [d for d in v if d not in lines]] for k, v in by_line if [d for d in v if d not in lines]]
+
+    def drop(by_line):
+        kept = ([k, [d for d in v if d not in lines]] for k, v in by_line)
+        return [[k, v] for k, v in kept if v]
+
     return [[l for l in executed if l not in lines], drop(taken), drop(missed)]
 
 
