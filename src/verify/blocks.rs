@@ -24,10 +24,13 @@
 //! 3.8's `POP_FINALLY` and `END_FINALLY` pop the handler's block only when
 //! they find an exception, which no static count can tell. There the walk
 //! keeps a lower bound instead: a handler's entry counts its block, those
-//! two pop nothing, paths meet at the smaller count, and only the first
-//! rule is checked (a pop needs a block on every path). A `finally` body
-//! entered normally has exactly the count, entered by an exception one
-//! more, so the bound is exact where it matters.
+//! two pop it only when the state they take sits right over its level
+//! (their own `finally`'s exception entry), and paths meet at the smaller
+//! count. The first rule is checked (a pop needs a block on every path),
+//! and the second for the last known block when a `SETUP_*` opened it
+//! (surely open, and no inner block sits lower); the third is not. A
+//! `finally` body entered normally has exactly the count, entered by an
+//! exception one more, so the bound is exact where it matters.
 
 use crate::opcodes::BlockUse;
 
@@ -48,7 +51,8 @@ fn level_of(entry: u32) -> u32 {
 /// open block, innermost last). `d` is the depth before it, `pops` how
 /// many values it takes off (read and not kept), `handler_depth` the depth
 /// its handler starts at (a `SETUP_*`'s jump); `exact`: false for 3.8's
-/// lower bound (levels and the maximum are not checked). Returns the
+/// lower bound (only the levels of `SETUP_*` blocks are checked, not the
+/// maximum). Returns the
 /// blocks its handler starts with, or what is wrong.
 pub(super) fn step(
     use_: BlockUse,
