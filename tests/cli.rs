@@ -640,6 +640,49 @@ fn output_never_overwrites_input_without_in_place() {
     );
 }
 
+/// OUT's subdirectory is a link to IN's: the files that would replace
+/// their inputs fail (one check per directory, not per file), the others
+/// are written, and a file renamed into its input's directory is fine.
+#[cfg(unix)]
+#[test]
+fn an_output_directory_that_is_the_input_directory_fails_only_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = fs::read(corpus(PyVersion::new(3, 10)).join("closures.pyc")).unwrap();
+    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    fs::create_dir_all(input.join("sub")).unwrap();
+    fs::write(input.join("a.pyc"), &bytes).unwrap();
+    fs::write(input.join("sub/b.pyc"), &bytes).unwrap();
+    fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(input.join("sub"), out.join("sub")).unwrap();
+    let before = fs::metadata(input.join("sub/b.pyc"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let o = run(&[
+        &"--pass",
+        &"swap-const",
+        &"--param",
+        &"from=1",
+        &"--param",
+        &"to=2",
+        &input,
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is the input file"), "{}", stderr(&o));
+    assert!(out.join("a.pyc").is_file());
+    let after = fs::metadata(input.join("sub/b.pyc"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(after, before, "the input was not replaced");
+    assert_eq!(fs::read(input.join("sub/b.pyc")).unwrap(), bytes);
+
+    let o = run(&[&input.join("a.pyc"), &input.join("c.pyc")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fs::read(input.join("c.pyc")).unwrap(), bytes);
+}
+
 #[test]
 fn passes_and_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();

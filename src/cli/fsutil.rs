@@ -27,14 +27,16 @@ pub fn is_pyc(p: &Path) -> bool {
 /// it lies inside the input) is left out.
 // NB: walkdir gives the sorted, error-reporting, symlink-safe walk that was
 // hand-written here before.
-pub fn walk(root: &Path, skip: Option<&Path>) -> Walk {
+pub fn walk(root: &Path, skip: Option<FileId>) -> Walk {
     let mut w = Walk::default();
     let entries = walkdir::WalkDir::new(root)
         .follow_links(false)
         .into_iter()
+        // NB: the skipped directory is recognised by its identity (one
+        // lstat per directory), not by canonicalising every path.
         .filter_entry(|e| {
             !(e.file_type().is_dir()
-                && skip.is_some_and(|s| fs::canonicalize(e.path()).is_ok_and(|c| c == s)))
+                && skip.is_some_and(|s| e.metadata().is_ok_and(|m| FileId::of(&m) == s)))
         });
     for entry in entries {
         let entry = match entry {
@@ -127,45 +129,129 @@ pub fn orphan_cache_file(out: &Path) -> bool {
         .exists()
 }
 
+/// What makes a file or directory itself, whatever path reaches it: the
+/// device and inode on Unix (one `stat`, no path canonicalisation).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FileId(u64, u64);
+
+impl FileId {
+    #[cfg(unix)]
+    pub fn of(m: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId(m.dev(), m.ino())
+    }
+
+    // NB: elsewhere std gives no identity; size and mtime stand in (same
+    // file => same id; a rare false match only refuses a legitimate OUT).
+    #[cfg(not(unix))]
+    pub fn of(m: &fs::Metadata) -> FileId {
+        let t = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        FileId(m.len(), t)
+    }
+
+    /// The identity of what `p` names (symbolic links followed), if it exists.
+    pub fn of_path(p: &Path) -> Option<FileId> {
+        fs::metadata(p).ok().map(|m| FileId::of(&m))
+    }
+}
+
 /// True when both paths exist and are the same file.
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (fs::canonicalize(a), fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
+    match (FileId::of_path(a), FileId::of_path(b)) {
+        (Some(x), Some(y)) => x == y,
         _ => false,
     }
+}
+
+/// An input file's bytes and the permissions its output gets.
+pub struct Input {
+    pub data: Vec<u8>,
+    pub permissions: fs::Permissions,
+}
+
+/// Reads `path` with one open and one `fstat` (the size for the buffer and
+/// the permissions for the output come from the same call).
+pub fn read_input(path: &Path) -> Result<Input, Error> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::from(e).in_file(path);
+    let mut f = fs::File::open(path).map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
+    // NB: a plain read loop: `File::read_to_end` asks the size again
+    // (fstat + lseek) although `meta` has it.
+    let mut data = vec![0; meta.len() as usize + 1];
+    let mut n = 0;
+    loop {
+        if n == data.len() {
+            data.resize(2 * n, 0);
+        }
+        match f.read(&mut data[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    data.truncate(n);
+    Ok(Input {
+        data,
+        permissions: meta.permissions(),
+    })
+}
+
+/// Creates every directory in `dirs` once (a run calls this before writing
+/// any file, so writes never probe or create directories). Returns the
+/// directories that could not be created, with the reason.
+pub fn create_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<(PathBuf, Error)> {
+    let mut failed = Vec::new();
+    for d in dirs {
+        if d.as_os_str().is_empty() {
+            continue;
+        }
+        if let Err(e) = fs::create_dir_all(d) {
+            failed.push((
+                d.to_path_buf(),
+                Error::new(ErrorKind::Io(format!("cannot create the directory: {e}"))).in_file(d),
+            ));
+        }
+    }
+    failed
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `data` to `target` atomically: a temporary file in the target's
-/// directory, then a rename over the target. Creates missing parent
-/// directories. Copies `permissions_from`'s permissions when given. On
-/// failure the temporary file is removed and `target` is untouched.
+/// directory, then a rename over the target, with `permissions` when given.
+/// The directory must exist ([`create_dirs`]). On failure the temporary
+/// file is removed and `target` is untouched. Syscalls: open, write,
+/// fchmod, close, rename.
 pub fn write_atomic(
     target: &Path,
     data: &[u8],
-    permissions_from: Option<&Path>,
+    permissions: Option<fs::Permissions>,
 ) -> Result<(), Error> {
     let io = |e: std::io::Error, p: &Path| Error::new(ErrorKind::Io(e.to_string())).in_file(p);
     let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.pyrewrite-{}-{n}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.pyrewrite-{}-{n}.tmp", pid()));
     let result = (|| {
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
         f.write_all(data)?;
-        if let Some(src) = permissions_from {
-            f.set_permissions(fs::metadata(src)?.permissions())?;
+        if let Some(p) = permissions {
+            f.set_permissions(p)?;
         }
         // NB: no fsync: the rename makes the file appear whole to other
         // processes; surviving a power cut is not promised (5x slower).
@@ -176,6 +262,12 @@ pub fn write_atomic(
         let _ = fs::remove_file(&tmp);
         io(e, target)
     })
+}
+
+/// This process's id, asked once (temporary names carry it per file).
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// Removes the temporary files an earlier run killed mid-write left in

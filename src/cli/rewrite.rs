@@ -1,7 +1,8 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
 use super::fsutil::{
-    module_name, orphan_cache_file, same_file, sourceless_rel, walk, write_atomic,
+    create_dirs, module_name, orphan_cache_file, read_input, same_file, sourceless_rel, walk,
+    write_atomic, FileId, Input,
 };
 use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::passes::params::Glob;
@@ -13,7 +14,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -167,8 +168,10 @@ pub fn run(args: RewriteArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    // Temporary files of an earlier run that was killed mid-write: once
-    // per output directory, before writing.
+    // Once per output directory, before writing: create it, check it is
+    // not the input's directory, sweep temporary files of an earlier run
+    // that was killed mid-write. Files bound for a failed one fail alone.
+    let dirs = OutputDirs::prepare(&jobs, args.in_place);
     let mut swept = 0;
     let out_dirs: std::collections::BTreeSet<&Path> = jobs
         .iter()
@@ -186,9 +189,12 @@ pub fn run(args: RewriteArgs) -> i32 {
     let results: Vec<Result<Outcome, Error>> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
-                let r = report::guard(&job.input, || {
-                    process(job, &pipeline, args.in_place, args.diff, args.check)
-                });
+                let r = match dirs.refuse(job) {
+                    Some(e) => Err(e),
+                    None => report::guard(&job.input, || {
+                        process(job, &pipeline, args.in_place, args.diff, args.check)
+                    }),
+                };
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
@@ -476,8 +482,8 @@ fn plan(args: &RewriteArgs, input: &Path, runtime: &[String]) -> Result<Plan, Pl
             )));
         }
     }
-    let skip = output.and_then(|o| std::fs::canonicalize(o).ok());
-    let w = walk(input, skip.as_deref());
+    let skip = output.and_then(FileId::of_path);
+    let w = walk(input, skip);
     let include: Vec<Glob> = args.include.iter().map(|g| Glob::new(g)).collect();
     let exclude: Vec<Glob> = args.exclude.iter().map(|g| Glob::new(g)).collect();
     let mut ignored = w.ignored;
@@ -527,10 +533,10 @@ fn process(
     check: bool,
 ) -> Result<Outcome, Error> {
     let path = &job.input;
-    let data = std::fs::read(path).map_err(|e| Error::from(e).in_file(path))?;
+    let Input { data, permissions } = read_input(path)?;
     if job.runtime {
         if let (Some(out), false) = (&job.output, in_place) {
-            write_atomic(out, &data, Some(path))?;
+            write_atomic(out, &data, Some(permissions))?;
         }
         return Ok(Outcome::default());
     }
@@ -577,15 +583,84 @@ fn process(
     let Some(out) = &job.output else {
         return Ok(outcome);
     };
-    if !in_place && same_file(path, out) {
-        return Err(Error::new(ErrorKind::Invalid(format!(
-            "output {} is the input file; use --in-place to overwrite it",
-            out.display()
-        )))
-        .in_file(path));
-    }
-    write_atomic(out, &bytes, Some(path))?;
+    // NB: that `out` is not the input was checked before the run
+    // (`OutputDirs::refuse`).
+    write_atomic(out, &bytes, Some(permissions))?;
     Ok(outcome)
+}
+
+/// The directory a file is written in (`.` for a bare name).
+fn parent_dir(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The output directories of a run, prepared once each before any file is
+/// written (so writes never probe or create directories, and no path is
+/// canonicalised per file).
+struct OutputDirs {
+    /// Directories that could not be created, with the reason.
+    failed: HashMap<PathBuf, String>,
+    /// (output directory, input directory) pairs that are one directory.
+    same: BTreeSet<(PathBuf, PathBuf)>,
+}
+
+impl OutputDirs {
+    /// Creates the output directories of `jobs` and, unless `in_place`,
+    /// finds those that are their inputs' directory: one `stat` per
+    /// directory.
+    fn prepare(jobs: &[Job], in_place: bool) -> OutputDirs {
+        let mut pairs: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+        for j in jobs {
+            if let Some(o) = &j.output {
+                pairs
+                    .entry(parent_dir(o))
+                    .or_default()
+                    .insert(parent_dir(&j.input));
+            }
+        }
+        let failed = create_dirs(pairs.keys().map(PathBuf::as_path))
+            .into_iter()
+            .map(|(d, e)| (d, e.to_string()))
+            .collect();
+        let mut same = BTreeSet::new();
+        if !in_place {
+            for (out_dir, in_dirs) in &pairs {
+                let id = FileId::of_path(out_dir);
+                for d in in_dirs {
+                    if id.is_some() && FileId::of_path(d) == id {
+                        same.insert((out_dir.clone(), d.clone()));
+                    }
+                }
+            }
+        }
+        OutputDirs { failed, same }
+    }
+
+    /// Why `job` must not be processed, if it must not: its directory
+    /// could not be created, or its output would replace its input (the
+    /// same name in the same directory; the rename replaces a directory
+    /// entry, so no other output can reach an input).
+    fn refuse(&self, job: &Job) -> Option<Error> {
+        let out = job.output.as_deref()?;
+        let dir = parent_dir(out);
+        if let Some(msg) = self.failed.get(&dir) {
+            return Some(Error::new(ErrorKind::Io(msg.clone())).in_file(&job.input));
+        }
+        let same_dir = self.same.contains(&(dir, parent_dir(&job.input)));
+        if same_dir && out.file_name() == job.input.file_name() {
+            return Some(
+                Error::new(ErrorKind::Invalid(format!(
+                    "output {} is the input file; use --in-place to overwrite it",
+                    out.display()
+                )))
+                .in_file(&job.input),
+            );
+        }
+        None
+    }
 }
 
 /// Every problem [`crate::verify::verify_module`] finds in the input, as
