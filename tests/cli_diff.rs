@@ -240,3 +240,77 @@ fn dis_takes_a_directory() {
     assert_eq!(j.as_array().unwrap().len(), 4);
     assert!(j[0]["code_objects"].as_array().unwrap().len() > 1);
 }
+
+/// `dis`, `info` and `verify` of a tree run in one process on several
+/// threads; the output is the files' in path order whatever the number of
+/// jobs, and a file that fails is reported without stopping the others.
+#[test]
+fn a_tree_is_shown_in_path_order_whatever_the_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    for v in VERSIONS {
+        let to = tree.join(v);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(corpus(v)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "pyc") {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let good = std::fs::read(corpus("3.12/closures.pyc")).unwrap();
+    std::fs::write(tree.join("3.12/m_broken.pyc"), &good[..good.len() / 2]).unwrap();
+    for cmd in [
+        &["dis"][..],
+        &["dis", "--json"],
+        &["info"],
+        &["info", "--json"],
+        &["verify"],
+    ] {
+        let mut outs = Vec::new();
+        for jobs in ["1", "3"] {
+            let mut args: Vec<&std::ffi::OsStr> = cmd.iter().map(|s| os(s)).collect();
+            args.extend([os("-j"), os(jobs), tree.as_os_str()]);
+            let o = run(&args);
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            assert_eq!(o.status.code(), Some(1), "{cmd:?} -j{jobs}: {err}");
+            assert!(err.contains("m_broken.pyc"), "{cmd:?}: {err}");
+            outs.push(String::from_utf8(o.stdout).unwrap());
+        }
+        assert_eq!(outs[0], outs[1], "{cmd:?}: -j1 and -j3 differ");
+        let text = &outs[0];
+        if cmd.contains(&"--json") {
+            let j: serde_json::Value = serde_json::from_str(text).unwrap();
+            let files: Vec<&str> = j
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["file"].as_str().unwrap())
+                .collect();
+            let mut sorted = files.clone();
+            sorted.sort();
+            assert_eq!(files, sorted, "{cmd:?}");
+            assert!(files.len() > 200, "{}", files.len());
+        } else if cmd[0] != "verify" {
+            let head = if cmd[0] == "dis" {
+                "# "
+            } else {
+                "file:         "
+            };
+            let files: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix(head)).collect();
+            let mut sorted = files.clone();
+            sorted.sort();
+            assert_eq!(files, sorted, "{cmd:?}");
+            assert!(files.len() > 200, "{}", files.len());
+            // Each file's block is exactly what the command prints for that file alone.
+            let one = tree.join("3.9/closures.pyc");
+            let o = run(&[os(cmd[0]), one.as_os_str()]);
+            let alone = String::from_utf8(o.stdout).unwrap();
+            let block = if cmd[0] == "dis" {
+                format!("# {}\n{alone}", one.display())
+            } else {
+                alone
+            };
+            assert!(text.contains(&block), "{cmd:?}");
+        }
+    }
+}

@@ -1,6 +1,5 @@
 //! The inspection subcommands: `info`, `dis` (and `dis --ir`), `diff`, `passes`.
 
-use super::fsutil::walk;
 use super::{cfgdot, disdiff, passes, report, CfgFormat, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::code::qualnames;
 use crate::inspect::{diff::FileDiff, info::FileInfo, instr};
@@ -37,27 +36,88 @@ fn to_json(v: &impl Serialize) -> String {
     s
 }
 
-/// `pyrewrite info FILE [--json]`.
-pub fn info(path: &Path, json: bool) -> i32 {
+/// `pyrewrite info PATH [--json]`: a file, or every `.pyc` of a directory
+/// (text: one block per file; `--json`: an array).
+pub fn info(path: &Path, json: bool, jobs: Option<usize>) -> i32 {
     #[derive(Serialize)]
     struct Out<'a> {
         file: String,
         #[serde(flatten)]
         info: &'a FileInfo,
     }
-    let r = read(path)
-        .and_then(|p| report::guard(path, || FileInfo::of(&p)))
-        .map(|info| {
-            if json {
-                to_json(&Out {
-                    file: path.display().to_string(),
-                    info: &info,
-                })
+    let one = |file: &Path| {
+        read(file)
+            .and_then(|p| report::guard(file, || FileInfo::of(&p)))
+            .map(|info| {
+                if json {
+                    to_json(&Out {
+                        file: file.display().to_string(),
+                        info: &info,
+                    })
+                } else {
+                    format!("file:         {}\n{}", file.display(), info.to_text())
+                }
+            })
+    };
+    if !path.is_dir() {
+        return emit_or_report(path, one(path));
+    }
+    over_tree(path, jobs, json, one, |_, text| text)
+}
+
+/// Runs `one` over every `.pyc` of the directory `path` and prints the
+/// results in path order: text as `shape(file, text)` with a blank line
+/// between files, JSON as one array. Exit 1 when a file failed.
+fn over_tree(
+    path: &Path,
+    jobs: Option<usize>,
+    json: bool,
+    one: impl Fn(&Path) -> Result<String, Error> + Sync,
+    shape: impl Fn(&Path, String) -> String,
+) -> i32 {
+    let Some(files) = super::tree::files(path) else {
+        return EXIT_FAILED;
+    };
+    let (mut failed, mut first) = (false, true);
+    if json {
+        report::emit("[");
+    }
+    let run = super::tree::in_order(&files, jobs, one, |file, r| match r {
+        Ok(text) => {
+            let sep = if first {
+                ""
+            } else if json {
+                ","
             } else {
-                format!("file:         {}\n{}", path.display(), info.to_text())
+                "\n"
+            };
+            first = false;
+            if json {
+                report::emit(&format!(
+                    "{sep}\n  {}",
+                    text.trim_end().replace('\n', "\n  ")
+                ));
+            } else {
+                report::emit(&format!("{sep}{}", shape(file, text)));
             }
-        });
-    emit_or_report(path, r)
+        }
+        Err(e) => {
+            report::error(file, &e);
+            failed = true;
+        }
+    });
+    if let Err(msg) = run {
+        report::usage(&msg);
+        return super::EXIT_USAGE;
+    }
+    if json {
+        report::emit(if first { "]\n" } else { "\n]\n" });
+    }
+    if failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// What `pyrewrite dis` prints.
@@ -71,6 +131,8 @@ pub struct DisOptions<'a> {
     pub qualname: Option<&'a str>,
     /// `--show-caches`, `--show-offsets`.
     pub show: crate::dis::Options,
+    /// `--jobs` (a directory).
+    pub jobs: Option<usize>,
 }
 
 /// `pyrewrite dis PATH [--json] [--ir] [--qualname GLOB]`: a file, or
@@ -79,40 +141,13 @@ pub fn dis(path: &Path, opts: DisOptions<'_>) -> i32 {
     if !path.is_dir() {
         return emit_or_report(path, dis_file(path, opts));
     }
-    let w = walk(path, None);
-    let mut failed = !w.errors.is_empty();
-    for (p, e) in &w.errors {
-        report::error(p, e);
-    }
-    let mut parts = Vec::new();
-    for rel in &w.pyc {
-        let file = path.join(rel);
-        match dis_file(&file, opts) {
-            Ok(text) if opts.json => parts.push(text.trim_end().to_string()),
-            Ok(text) => report::emit(&format!(
-                "{}# {}\n{text}",
-                if parts.is_empty() { "" } else { "\n" },
-                file.display()
-            )),
-            Err(e) => {
-                report::error(&file, &e);
-                failed = true;
-                continue;
-            }
-        }
-        if !opts.json {
-            parts.push(String::new());
-        }
-    }
-    if opts.json {
-        let items: Vec<String> = parts.iter().map(|p| p.replace('\n', "\n  ")).collect();
-        report::emit(&format!("[\n  {}\n]\n", items.join(",\n  ")));
-    }
-    if failed {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    }
+    over_tree(
+        path,
+        opts.jobs,
+        opts.json,
+        |file| dis_file(file, opts),
+        |file, text| format!("# {}\n{text}", file.display()),
+    )
 }
 
 fn dis_file(path: &Path, opts: DisOptions<'_>) -> Result<String, Error> {

@@ -7,6 +7,7 @@ mod fsutil;
 pub mod passes;
 mod report;
 mod rewrite;
+mod tree;
 mod verifycmd;
 
 use clap::{Args, Parser, Subcommand};
@@ -50,8 +51,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Show the header and every code object of a .pyc
-    Info(FileArgs),
+    /// Show the header and every code object of a .pyc (or of every .pyc of a tree)
+    Info(InfoArgs),
     /// Disassemble a .pyc as that version's `dis.dis` prints it (--ir: the lifted IR)
     Dis(DisArgs),
     /// Compare two .pyc files: a unified diff of their disassembly, then attribute by attribute (exit 0 same, 1 different, 2 error)
@@ -106,12 +107,15 @@ pub enum CfgFormat {
 }
 
 #[derive(Args, Debug)]
-struct FileArgs {
-    /// The .pyc file
-    file: PathBuf,
-    /// Print JSON instead of text
+struct InfoArgs {
+    /// The .pyc file, or a directory (every .pyc below it, in path order)
+    path: PathBuf,
+    /// Print JSON instead of text (a directory: an array, one object per file)
     #[arg(long)]
     json: bool,
+    /// Worker threads for a directory (default: one per CPU); the output is in path order
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +140,9 @@ struct DisArgs {
     /// LINE:COL-ENDLINE:ENDCOL instead of line numbers, as 3.14's `python -m dis -P` (3.13+ files)
     #[arg(short = 'P', long, conflicts_with_all = ["json", "ir"])]
     show_positions: bool,
+    /// Worker threads for a directory (default: one per CPU); the output is in path order
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -148,6 +155,9 @@ struct VerifyArgs {
     /// No progress bar and no summary line
     #[arg(short, long)]
     quiet: bool,
+    /// Worker threads for a directory (default: one per CPU); the output is in path order
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -190,7 +200,7 @@ where
         }
     };
     match cli.command {
-        Some(Command::Info(a)) => commands::info(&a.file, a.json),
+        Some(Command::Info(a)) => commands::info(&a.path, a.json, a.jobs),
         Some(Command::Dis(a)) => commands::dis(
             &a.path,
             commands::DisOptions {
@@ -202,6 +212,7 @@ where
                     show_offsets: a.show_offsets,
                     show_positions: a.show_positions,
                 },
+                jobs: a.jobs,
             },
         ),
         Some(Command::Diff(a)) => commands::diff(&a.a, &a.b, a.json, a.all, a.ignore_header),
@@ -212,7 +223,7 @@ where
             a.max_lines,
             (a.config.as_deref(), &a.passes, &a.params),
         ),
-        Some(Command::Verify(a)) => verifycmd::verify(&a.path, a.json, a.quiet),
+        Some(Command::Verify(a)) => verifycmd::verify(&a.path, a.json, a.quiet, a.jobs),
         Some(Command::Passes) => commands::passes(),
         Some(Command::Completions { shell }) => {
             // NB: clap_complete/clap_mangen derive both from the same clap

@@ -1,13 +1,12 @@
 //! `pyrewrite verify PATH`: the verifier on every code object of a file or
 //! tree, changed or not; one line per problem with its location.
 
-use super::fsutil::walk;
 use super::{report, EXIT_FAILED, EXIT_OK};
 use crate::pyc::Pyc;
 use crate::verify::{verify_module, CodeProblem};
 use crate::Error;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Serialize)]
 struct JsonProblem {
@@ -30,27 +29,18 @@ fn verify_file(path: &Path) -> Result<(usize, Vec<CodeProblem>), Error> {
 
 /// Runs the verifier over `path` (a `.pyc` or a directory). Exit 0 when
 /// every file reads and verifies, 1 otherwise.
-pub fn verify(path: &Path, json: bool, quiet: bool) -> i32 {
-    let files: Vec<PathBuf> = if path.is_dir() {
-        let w = walk(path, None);
-        for (p, e) in &w.errors {
-            report::error(p, e);
-        }
-        if !w.errors.is_empty() {
-            return EXIT_FAILED;
-        }
-        w.pyc.iter().map(|r| path.join(r)).collect()
-    } else {
-        vec![path.to_path_buf()]
+pub fn verify(path: &Path, json: bool, quiet: bool, jobs: Option<usize>) -> i32 {
+    let Some(files) = super::tree::files(path) else {
+        return EXIT_FAILED;
     };
     let bar = super::rewrite::progress_bar(files.len(), quiet || json);
     let (mut code_objects, mut problems, mut bad_files, mut unreadable) = (0, 0, 0, 0);
     let mut out = Vec::new();
-    for file in &files {
+    let run = super::tree::in_order(&files, jobs, verify_file, |file, r| {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        match verify_file(file) {
+        match r {
             Err(e) => {
                 let line = report::line(file, &e);
                 match &bar {
@@ -85,6 +75,10 @@ pub fn verify(path: &Path, json: bool, quiet: bool) -> i32 {
                 }
             }
         }
+    });
+    if let Err(msg) = run {
+        report::usage(&msg);
+        return super::EXIT_USAGE;
     }
     if let Some(b) = bar {
         b.finish_and_clear();
