@@ -10,7 +10,10 @@
 //! for the breakdown (not run unless asked for with `--phase`):
 //! `parse+write` (no lifting), `parse+lift` (parse and lift every code
 //! object, nothing else), `parse+lift+cfg`, `parse+lift+depth` and
-//! `parse+lift+asm` (lift, then only that one step). Env `PYREWRITE_BENCH_FILES` names
+//! `parse+lift+asm` (lift, then only that one step), and `inject-hook`
+//! (parse, the inject-hook pass through the pass manager, which verifies
+//! what it changed, then write: what tools/bench/engine.py compares with
+//! CPython's `marshal.loads`+`dumps`). Env `PYREWRITE_BENCH_FILES` names
 //! a file listing the relative paths to keep (one a line): the files the
 //! Python side could round-trip.
 
@@ -29,7 +32,7 @@ use pyrewrite::pyc::Pyc;
 use pyrewrite::{asm, cfg, lift, stackdepth, Result};
 
 const USAGE: &str =
-    "cargo bench --bench lift -- DIR [--iters N] [--warmup N] [--phase roundtrip|parse+write|parse+lift|parse+lift+cfg|parse+lift+depth|parse+lift+asm]... [--json]";
+    "cargo bench --bench lift -- DIR [--iters N] [--warmup N] [--phase roundtrip|parse+write|parse+lift|parse+lift+cfg|parse+lift+depth|parse+lift+asm|inject-hook]... [--json]";
 
 /// Lift, CFG, stack depth and assemble every code object of `m`, in place.
 /// Returns the number of code objects and how many had a recomputed
@@ -93,6 +96,7 @@ fn main() {
         "parse+lift+cfg",
         "parse+lift+depth",
         "parse+lift+asm",
+        "inject-hook",
     ]);
     let mut corpus = Corpus::load(&args.dir, ".pyc").unwrap_or_else(|e| {
         eprintln!("{}: {e}", args.dir.display());
@@ -181,6 +185,36 @@ fn main() {
                 move |b| parse_lift(b, step).unwrap_or(0),
             ));
         }
+    }
+
+    if named("inject-hook") {
+        let pipeline = pyrewrite::passes::config::pipeline(
+            None,
+            &["inject-hook".to_string()],
+            &["hook=hooks:on_entry".to_string()],
+        )
+        .expect("a valid pipeline");
+        let path = std::path::Path::new("bench.pyc");
+        let run = |b: &&[u8]| -> usize {
+            let mut pyc = match Pyc::parse(b) {
+                Ok(p) => p,
+                Err(_) => return 0,
+            };
+            match pipeline.run_counted(&mut pyc, path) {
+                Ok(_) => pyc.to_bytes().map(|v| v.len()).unwrap_or(0),
+                Err(_) => 0,
+            }
+        };
+        // Untimed: every file goes through (a failure would time less work).
+        let failed = corpus
+            .files
+            .iter()
+            .filter(|f| run(&&f.bytes[..]) == 0)
+            .count();
+        if failed > 0 {
+            eprintln!("warning: inject-hook failed on {failed} file(s)");
+        }
+        results.push(measure("inject-hook", &corpus, s, |f| &f.bytes[..], run));
     }
 
     let meta = serde_json::json!({

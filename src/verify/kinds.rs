@@ -222,27 +222,31 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     let mut work = vec![0usize];
     let mut queued = vec![false; f.blocks.len()];
     queued[0] = true;
+    let mut st = State::default();
     while let Some(bi) = work.pop() {
         queued[bi] = false;
-        let start = entry[bi].clone().expect("queued blocks have a state");
-        for (to, state) in w.block(bi, start, &mut |_, _, _| {}) {
-            let merged = match &entry[to] {
-                None => Some(state),
-                Some(old) if old.stack.len() != state.stack.len() => None, // NB: a depth mismatch: the stack check reports it
-                Some(old) if exact_blocks && old.frame.blocks != state.frame.blocks => {
+        // NB: one scratch state for every visit (clone_from reuses its
+        // buffers); the edges are joined into the entries in place, so a
+        // visit allocates only for a block reached the first time.
+        st.clone_from(entry[bi].as_ref().expect("queued blocks have a state"));
+        w.block(bi, &mut st, &mut |_, _, _| {}, &mut |to, e: Edge<'_>| {
+            let changed = match &mut entry[to] {
+                slot @ None => {
+                    *slot = Some(e.to_state());
+                    true
+                }
+                Some(old) if old.stack.len() != e.len() => false, // NB: a depth mismatch: the stack check reports it
+                Some(old) if exact_blocks && old.frame.blocks != e.frame.blocks => {
                     mixed_blocks[to] = true;
-                    None
+                    false
                 }
-                Some(old) => old.join(&state),
+                Some(old) => old.join(&e),
             };
-            if let Some(s) = merged {
-                entry[to] = Some(s);
-                if !queued[to] {
-                    queued[to] = true;
-                    work.push(to);
-                }
+            if changed && !queued[to] {
+                queued[to] = true;
+                work.push(to);
             }
-        }
+        });
     }
     for (bi, _) in mixed_blocks.iter().enumerate().filter(|(_, m)| **m) {
         sink.at(
@@ -255,16 +259,20 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     }
     for (bi, state) in entry.iter().enumerate() {
         if let Some(s) = state {
-            w.block(bi, s.clone(), &mut |k, inv, msg| {
-                sink.at(f, inv, bi, Some(k), msg)
-            });
+            st.clone_from(s);
+            w.block(
+                bi,
+                &mut st,
+                &mut |k, inv, msg| sink.at(f, inv, bi, Some(k), msg),
+                &mut |_, _| {},
+            );
         }
     }
 }
 
 /// What the walk knows at a point: the stack's kinds (bottom first) and
 /// the rest of the frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct State {
     stack: Vec<Kind>,
     frame: Frame,
@@ -272,40 +280,85 @@ struct State {
 
 /// Per localsplus slot, whether it may be unbound ([`locals`]); the levels
 /// of the open 3.9/3.10 blocks, innermost last ([`blocks`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Frame {
     unbound: Vec<bool>,
     blocks: Vec<u32>,
 }
 
-impl State {
-    /// The union of `self` and `other`, or `None` when it is `self`.
-    fn join(&self, other: &State) -> Option<State> {
-        let u = State {
-            stack: self
-                .stack
-                .iter()
-                .zip(&other.stack)
-                .map(|(a, b)| a | b)
-                .collect(),
+/// A state handed to another block, borrowed from the walk instead of
+/// built: the stack is `prefix`, then `pad` plain objects, then `tail`.
+/// (Handlers and jumps keep a prefix of the stack and push a few fixed
+/// kinds; building each as a `State` was the verifier's main allocation.)
+struct Edge<'a> {
+    prefix: &'a [Kind],
+    pad: usize,
+    tail: &'static [Kind],
+    frame: FrameRef<'a>,
+}
+
+/// A frame borrowed for an [`Edge`]; `blocks` may differ from the walk's
+/// (a SETUP jump enters its handler with the handler's block stack).
+#[derive(Clone, Copy)]
+struct FrameRef<'a> {
+    unbound: &'a [bool],
+    blocks: &'a [u32],
+}
+
+impl<'a> FrameRef<'a> {
+    fn of(f: &'a Frame) -> Self {
+        FrameRef {
+            unbound: &f.unbound,
+            blocks: &f.blocks,
+        }
+    }
+}
+
+impl Edge<'_> {
+    fn len(&self) -> usize {
+        self.prefix.len() + self.pad + self.tail.len()
+    }
+
+    fn stack(&self) -> impl Iterator<Item = Kind> + '_ {
+        let pad = std::iter::repeat_n(OBJ, self.pad);
+        self.prefix
+            .iter()
+            .copied()
+            .chain(pad)
+            .chain(self.tail.iter().copied())
+    }
+
+    fn to_state(&self) -> State {
+        State {
+            stack: self.stack().collect(),
             frame: Frame {
-                unbound: self
-                    .frame
-                    .unbound
-                    .iter()
-                    .zip(&other.frame.unbound)
-                    .map(|(a, b)| *a || *b)
-                    .collect(),
-                // NB: a lower bound (3.8) keeps the fewer blocks; exact
-                // block stacks that differ are reported by the caller.
-                blocks: if other.frame.blocks.len() < self.frame.blocks.len() {
-                    other.frame.blocks.clone()
-                } else {
-                    self.frame.blocks.clone()
-                },
+                unbound: self.frame.unbound.to_vec(),
+                blocks: self.frame.blocks.to_vec(),
             },
-        };
-        (u != *self).then_some(u)
+        }
+    }
+}
+
+impl State {
+    /// Joins `e` (of the same depth) into `self`; whether `self` changed.
+    fn join(&mut self, e: &Edge<'_>) -> bool {
+        let mut changed = false;
+        for (a, b) in self.stack.iter_mut().zip(e.stack()) {
+            changed |= *a | b != *a;
+            *a |= b;
+        }
+        for (a, &b) in self.frame.unbound.iter_mut().zip(e.frame.unbound) {
+            changed |= b && !*a;
+            *a |= b;
+        }
+        // NB: a lower bound (3.8) keeps the fewer blocks; exact block
+        // stacks that differ are reported by the caller.
+        if e.frame.blocks.len() < self.frame.blocks.len() {
+            self.frame.blocks.clear();
+            self.frame.blocks.extend_from_slice(e.frame.blocks);
+            changed = true;
+        }
+        changed
     }
 }
 
@@ -340,39 +393,55 @@ struct Walk<'f> {
 type Report<'r> = dyn FnMut(usize, Invariant, String) + 'r;
 
 impl Walk<'_> {
-    /// Walks block `bi` from `stack`; returns the states it hands to other
-    /// blocks (jumps, handlers, fall-through). `report(instr, message)` gets
-    /// each unmet need.
-    fn block(&self, bi: usize, st: State, report: &mut Report<'_>) -> Vec<(usize, State)> {
+    /// Walks block `bi` from `st` (left as the state at its end), handing
+    /// the states it gives other blocks (jumps, handlers, fall-through) to
+    /// `edge`. `report(instr, message)` gets each unmet need.
+    fn block(
+        &self,
+        bi: usize,
+        st: &mut State,
+        report: &mut Report<'_>,
+        edge: &mut dyn FnMut(usize, Edge<'_>),
+    ) {
         let b = &self.f.blocks[bi];
-        let mut out = Vec::new();
-        let State {
-            mut stack,
-            mut frame,
-        } = st;
+        let mut stack = std::mem::take(&mut st.stack);
         if self.finally_bodies[bi] {
             let n = stack.len();
             for x in &mut stack[n.saturating_sub(6)..] {
                 *x |= FIN;
             }
         }
+        let mut falls = bi + 1 < self.f.blocks.len();
         for (k, ins) in b.instrs.iter().enumerate() {
-            match self.instr(k, ins, stack, &mut frame, &mut out, report) {
-                Some(s) => stack = s,
-                None => return out,
+            match self.instr(k, ins, stack, &mut st.frame, edge, report) {
+                Ok(s) => stack = s,
+                Err(s) => {
+                    stack = s;
+                    falls = false;
+                    break;
+                }
             }
             if flow::ends_flow(self.t, ins.op) {
-                return out;
+                falls = false;
+                break;
             }
         }
-        if bi + 1 < self.f.blocks.len() {
-            out.push((bi + 1, State { stack, frame }));
+        if falls {
+            edge(
+                bi + 1,
+                Edge {
+                    prefix: &stack,
+                    pad: 0,
+                    tail: &[],
+                    frame: FrameRef::of(&st.frame),
+                },
+            );
         }
-        out
+        st.stack = stack;
     }
 
     /// One instruction: checks its needs, hands states to its handler and
-    /// jump target, and returns the stack after it (`None`: the walk stops,
+    /// jump target, and returns the stack after it (`Err`: the walk stops,
     /// an unknown opcode or depth that other checks report).
     fn instr(
         &self,
@@ -380,27 +449,30 @@ impl Walk<'_> {
         ins: &Instr,
         mut s: Vec<Kind>,
         frame: &mut Frame,
-        out: &mut Vec<(usize, State)>,
+        edge: &mut dyn FnMut(usize, Edge<'_>),
         report: &mut Report<'_>,
-    ) -> Option<Vec<Kind>> {
+    ) -> Result<Vec<Kind>, Vec<Kind>> {
         let t = self.t;
-        let info = t.get(ins.op)?;
+        let Some(info) = t.get(ins.op) else {
+            return Err(s);
+        };
         let raw = stackdepth::raw_arg(t, ins.op, ins.arg);
-        let effect = t.stack_effect(ins.op, raw, Some(false))?;
+        let Some(effect) = t.stack_effect(ins.op, raw, Some(false)) else {
+            return Err(s);
+        };
         let d = s.len() as i32;
         // 3.11+: the unwinder pops to the handler's depth, pushes lasti and the exception (objects).
         if let Some(h) = ins.handler {
             if let Some(to) = self.by_label.get(h.target).filter(|_| h.depth as i32 <= d) {
-                let mut hs = s[..h.depth as usize].to_vec();
-                hs.extend(std::iter::repeat_n(OBJ, usize::from(h.lasti)));
-                hs.push(EXN);
-                out.push((
+                edge(
                     to,
-                    State {
-                        stack: hs,
-                        frame: frame.clone(),
+                    Edge {
+                        prefix: &s[..h.depth as usize],
+                        pad: usize::from(h.lasti),
+                        tail: &[EXN],
+                        frame: FrameRef::of(frame),
                     },
-                ));
+                );
             }
         }
         let kinds = info.facts.kinds;
@@ -414,7 +486,7 @@ impl Walk<'_> {
             .map_or(effect.max(0), |c| c.of(raw) as i32);
         let reads = pushes - effect;
         if reads < 0 || reads > d {
-            return None;
+            return Err(s);
         }
         let base = (d - reads) as usize;
         if let Some(i) = s[base..].iter().position(|&x| x & FIN != 0) {
@@ -427,7 +499,7 @@ impl Walk<'_> {
         }
         // NB: a shuffle only moves values (and copies one, checked there).
         if let Some(ok) = self.shuffle(&kinds.makes, raw, &mut s, report, k, info.name) {
-            return ok.then_some(s);
+            return if ok { Ok(s) } else { Err(s) };
         }
         self.check(
             info.name,
@@ -510,22 +582,23 @@ impl Walk<'_> {
                 let fresh_top = if u == JumpUse::Setup { 6 } else { 0 };
                 let keep_to = ((jd - fresh_top).max(0) as usize).min(base);
                 if jd >= fresh_top {
-                    let mut js = s[..keep_to].to_vec();
-                    js.resize(keep_to.max((jd - fresh_top) as usize), OBJ);
-                    if fresh_top > 0 {
-                        js.extend([EXC, EXC, EXC, EXN, EXN, EXN]);
-                    }
-                    let mut jf = frame.clone();
-                    if let Some(hb) = handler_blocks.take() {
+                    let mut jf = FrameRef::of(frame);
+                    if let Some(hb) = &handler_blocks {
                         jf.blocks = hb;
                     }
-                    out.push((
+                    edge(
                         to,
-                        State {
-                            stack: js,
+                        Edge {
+                            prefix: &s[..keep_to],
+                            pad: ((jd - fresh_top) as usize).saturating_sub(keep_to),
+                            tail: if fresh_top > 0 {
+                                &[EXC, EXC, EXC, EXN, EXN, EXN]
+                            } else {
+                                &[]
+                            },
                             frame: jf,
                         },
-                    ));
+                    );
                 }
             }
         }
@@ -600,14 +673,18 @@ impl Walk<'_> {
             Makes::Local => {
                 // NB: a pair load pushes both slots; STORE_FAST_LOAD_FAST
                 // pushes its second.
-                let slots = match ins.arg {
-                    Arg::Local(i) => vec![i],
-                    Arg::LocalPair(a, b) if new.len() >= 2 => vec![a, b],
-                    Arg::LocalPair(_, b) => vec![b],
-                    _ => vec![],
+                let pair;
+                let slots: &[u32] = match ins.arg {
+                    Arg::Local(ref i) => std::slice::from_ref(i),
+                    Arg::LocalPair(a, b) if new.len() >= 2 => {
+                        pair = [a, b];
+                        &pair
+                    }
+                    Arg::LocalPair(_, ref b) => std::slice::from_ref(b),
+                    _ => &[],
                 };
                 let at = new.len().saturating_sub(slots.len());
-                for (v, i) in new[at..].iter_mut().zip(slots) {
+                for (v, &i) in new[at..].iter_mut().zip(slots) {
                     *v = if Some(i) == self.iter_local {
                         ITER
                     } else if self
@@ -651,7 +728,7 @@ impl Walk<'_> {
                 };
             }
         }
-        Some(s)
+        Ok(s)
     }
 
     /// Rules on where an instruction may stand in the code, from how the
