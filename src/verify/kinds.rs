@@ -219,34 +219,47 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
     });
     // Blocks whose paths in disagree about the block stack (3.9/3.10).
     let mut mixed_blocks = vec![false; f.blocks.len()];
-    let mut work = vec![0usize];
+    // NB: the lowest queued block first: blocks are laid out in source
+    // order, so most are walked once, after all their forward predecessors.
+    let mut work = std::collections::BinaryHeap::from([std::cmp::Reverse(0usize)]);
     let mut queued = vec![false; f.blocks.len()];
     queued[0] = true;
+    // A block's problems as its latest walk found them: the last walk of a
+    // block starts from its final entry state (a later change would queue
+    // it again), so these are its problems, without a second walk.
+    let mut problems: Vec<Vec<(usize, Invariant, String)>> = vec![Vec::new(); f.blocks.len()];
     let mut st = State::default();
-    while let Some(bi) = work.pop() {
+    while let Some(std::cmp::Reverse(bi)) = work.pop() {
         queued[bi] = false;
         // NB: one scratch state for every visit (clone_from reuses its
         // buffers); the edges are joined into the entries in place, so a
         // visit allocates only for a block reached the first time.
         st.clone_from(entry[bi].as_ref().expect("queued blocks have a state"));
-        w.block(bi, &mut st, &mut |_, _, _| {}, &mut |to, e: Edge<'_>| {
-            let changed = match &mut entry[to] {
-                slot @ None => {
-                    *slot = Some(e.to_state());
-                    true
+        let found = &mut problems[bi];
+        found.clear();
+        w.block(
+            bi,
+            &mut st,
+            &mut |k, inv, msg| found.push((k, inv, msg)),
+            &mut |to, e: Edge<'_>| {
+                let changed = match &mut entry[to] {
+                    slot @ None => {
+                        *slot = Some(e.to_state());
+                        true
+                    }
+                    Some(old) if old.stack.len() != e.len() => false, // NB: a depth mismatch: the stack check reports it
+                    Some(old) if exact_blocks && old.frame.blocks != e.frame.blocks => {
+                        mixed_blocks[to] = true;
+                        false
+                    }
+                    Some(old) => old.join(&e),
+                };
+                if changed && !queued[to] {
+                    queued[to] = true;
+                    work.push(std::cmp::Reverse(to));
                 }
-                Some(old) if old.stack.len() != e.len() => false, // NB: a depth mismatch: the stack check reports it
-                Some(old) if exact_blocks && old.frame.blocks != e.frame.blocks => {
-                    mixed_blocks[to] = true;
-                    false
-                }
-                Some(old) => old.join(&e),
-            };
-            if changed && !queued[to] {
-                queued[to] = true;
-                work.push(to);
-            }
-        });
+            },
+        );
     }
     for (bi, _) in mixed_blocks.iter().enumerate().filter(|(_, m)| **m) {
         sink.at(
@@ -257,15 +270,9 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             "paths into this block have different block stacks (try/with blocks open)".into(),
         );
     }
-    for (bi, state) in entry.iter().enumerate() {
-        if let Some(s) = state {
-            st.clone_from(s);
-            w.block(
-                bi,
-                &mut st,
-                &mut |k, inv, msg| sink.at(f, inv, bi, Some(k), msg),
-                &mut |_, _| {},
-            );
+    for (bi, found) in problems.into_iter().enumerate() {
+        for (k, inv, msg) in found {
+            sink.at(f, inv, bi, Some(k), msg);
         }
     }
 }
