@@ -307,6 +307,7 @@ fn lift_units(m: &Marshal, root: Option<&str>) -> Result<Vec<Unit>> {
             qualname,
             f,
             changed: false,
+            sized: false,
         });
     }
     Ok(units)
@@ -353,6 +354,7 @@ fn run_step(
         if changed == Changed::Yes {
             st.changed += 1;
             u.changed = true;
+            u.sized = false;
             if let Some(problems) = verify_unit(u, m, st) {
                 let msg = format!(
                     "after pass {name}: {} is invalid: {}",
@@ -371,8 +373,10 @@ fn run_step(
 fn assemble_changed(units: &mut [Unit], m: &mut Marshal) -> Result<()> {
     for u in units.iter_mut().filter(|u| u.changed) {
         let q = &u.qualname;
-        u.f.stacksize =
-            stackdepth::stacksize(&u.f).map_err(|e| e.context(format!("stack depth of {q}")))?;
+        if !u.sized {
+            u.f.stacksize = stackdepth::stacksize(&u.f)
+                .map_err(|e| e.context(format!("stack depth of {q}")))?;
+        }
         asm::assemble(&u.f, m, u.id).map_err(|e| e.context(format!("assembling {q}")))?;
         u.changed = false;
     }
@@ -426,12 +430,15 @@ fn run_module_step(
 /// Recomputes a changed unit's stack size and verifies it; the problems, if any.
 fn verify_unit(u: &mut Unit, m: &Marshal, st: &mut PassStats) -> Option<Vec<String>> {
     let t1 = Instant::now();
-    // NB: the verifier checks co_stacksize covers the code, so
-    // recompute it first (a failure shows up as a stack problem).
-    if let Ok(n) = stackdepth::stacksize(&u.f) {
+    // NB: the verifier checks co_stacksize covers the code, so recompute
+    // it first (a failure shows up as a stack problem); one depth
+    // analysis serves both, and assembling reuses the size.
+    let depths = stackdepth::analyze(&u.f);
+    if let Some(n) = stackdepth::stacksize_of(&depths) {
         u.f.stacksize = n;
+        u.sized = true;
     }
-    let v = crate::verify::verify_in(&u.f, m)
+    let v = crate::verify::verify_in_analyzed(&u.f, m, &depths)
         .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
     st.verify_time += t1.elapsed();
     v.err()
@@ -443,6 +450,9 @@ struct Unit {
     qualname: String,
     f: Function,
     changed: bool,
+    /// `f.stacksize` was computed from `f` as it is (by the verification
+    /// after the pass that last changed it).
+    sized: bool,
 }
 
 fn dump_path(prefix: &Path, k: usize, name: &str, when: &str) -> PathBuf {

@@ -132,10 +132,22 @@ fn table(f: &Function) -> Result<&'static OpTable> {
     })
 }
 
+/// What [`analyze`] finds: the depths and every problem, or why there is
+/// no analysis (no opcode table for the version).
+pub type Analysis = Result<(StackDepths, Vec<DepthError>)>;
+
+/// The stack size [`analyze`] found, when it found no problem.
+pub fn stacksize_of(a: &Analysis) -> Option<i32> {
+    match a {
+        Ok((d, errors)) if errors.is_empty() => Some(d.max),
+        _ => None,
+    }
+}
+
 /// Runs the analysis and returns the depths together with every problem
 /// found (propagation goes on past problems, keeping the first depth a
 /// block got).
-pub fn analyze(f: &Function) -> Result<(StackDepths, Vec<DepthError>)> {
+pub fn analyze(f: &Function) -> Analysis {
     let t = table(f)?;
     let n = f.blocks.len();
     let mut w = Walk {

@@ -30,7 +30,7 @@ fn never_on_disk(op: Opcode) -> bool {
     )
 }
 
-pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
+pub(super) fn run(f: &Function, limits: &Limits, depths: &stackdepth::Analysis, sink: &mut Sink) {
     let Some(t) = opcodes::table(f.version) else {
         sink.func(
             I::UnknownOpcode,
@@ -56,7 +56,7 @@ pub(super) fn run(f: &Function, limits: &Limits, sink: &mut Sink) {
     targets(f, t, sink);
     prologue_entries(f, sink);
     send_handlers(f, t, sink);
-    stack(f, sink);
+    stack(f, depths, sink);
     code_size(f, t, limits, sink);
 }
 
@@ -523,14 +523,14 @@ fn send_handlers(f: &Function, t: &OpTable, sink: &mut Sink) {
     }
 }
 
-fn stack(f: &Function, sink: &mut Sink) {
-    let Ok((d, errors)) = stackdepth::analyze(f) else {
+fn stack(f: &Function, depths: &stackdepth::Analysis, sink: &mut Sink) {
+    let Ok((d, errors)) = depths else {
         return;
     };
     for e in errors {
         // NB: missing targets are reported by `targets` already.
         if e.kind != DepthErrorKind::MissingTarget {
-            sink.at(f, I::Stack, e.block, Some(e.instr), e.message);
+            sink.at(f, I::Stack, e.block, Some(e.instr), e.message.clone());
         }
     }
     if d.max > f.stacksize {
@@ -542,8 +542,8 @@ fn stack(f: &Function, sink: &mut Sink) {
             ),
         );
     }
-    reads_and_arguments(f, &d, sink);
-    handler_depths(f, &d, sink);
+    reads_and_arguments(f, d, sink);
+    handler_depths(f, d, sink);
 }
 
 /// The unwinder pops down to the handler's depth, and it starts from the

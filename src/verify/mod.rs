@@ -259,7 +259,7 @@ pub fn verify(f: &Function) -> Result<(), Vec<VerifierError>> {
 /// problem found, in block order.
 pub fn verify_with(f: &Function, limits: &Limits) -> Result<(), Vec<VerifierError>> {
     let mut sink = Sink { errors: Vec::new() };
-    checks::run(f, limits, &mut sink);
+    checks::run(f, limits, &crate::stackdepth::analyze(f), &mut sink);
     locs::run(f, &mut sink);
     finish(f, sink)
 }
@@ -269,8 +269,19 @@ pub fn verify_with(f: &Function, limits: &Limits) -> Result<(), Vec<VerifierErro
 /// with a closure exactly when that code has free variables). This is what
 /// the pass manager runs.
 pub fn verify_in(f: &Function, m: &Marshal) -> Result<(), Vec<VerifierError>> {
+    verify_in_analyzed(f, m, &crate::stackdepth::analyze(f))
+}
+
+/// [`verify_in`] given `depths`, the stack-depth analysis of `f`
+/// ([`crate::stackdepth::analyze`]): the pass manager makes it once for
+/// both `co_stacksize` and the checks.
+pub fn verify_in_analyzed(
+    f: &Function,
+    m: &Marshal,
+    depths: &crate::stackdepth::Analysis,
+) -> Result<(), Vec<VerifierError>> {
     let mut sink = Sink { errors: Vec::new() };
-    checks::run(f, &Limits::CPYTHON, &mut sink);
+    checks::run(f, &Limits::CPYTHON, depths, &mut sink);
     locs::run(f, &mut sink);
     consts::run(f, m, &mut sink);
     kinds::run(f, m, &mut sink);
