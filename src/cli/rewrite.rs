@@ -207,7 +207,8 @@ pub fn run(args: RewriteArgs) -> i32 {
     }
     let mut ok = 0usize;
     let mut files_json = Vec::new();
-    let mut written = Vec::new();
+    let check_orphans = !args.in_place && args.layout == Layout::Mirror;
+    let mut orphans = 0usize;
     for (job, r) in jobs.iter().zip(results) {
         match r {
             Ok(outcome) => {
@@ -217,13 +218,19 @@ pub fn run(args: RewriteArgs) -> i32 {
                 if let Some(d) = &outcome.diff {
                     print!("{d}");
                 }
-                if let Some(o) = &job.output {
-                    written.push(o.clone());
+                // NB: only what the run's end needs is kept per file (a
+                // site-packages tree has 10^5 files).
+                if let (Some(o), true) = (&job.output, check_orphans) {
+                    orphans += usize::from(orphan_cache_file(o));
                 }
-                files_json.push(FileJson::new(job, Some(&outcome), None));
+                if args.json {
+                    files_json.push(FileJson::new(job, Some(&outcome), None));
+                }
             }
             Err(e) => {
-                files_json.push(FileJson::new(job, None, Some(report::line(&job.input, &e))));
+                if args.json {
+                    files_json.push(FileJson::new(job, None, Some(report::line(&job.input, &e))));
+                }
                 failures.push((job.input.clone(), e));
             }
         }
@@ -231,16 +238,13 @@ pub fn run(args: RewriteArgs) -> i32 {
     for (path, e) in &failures {
         report::error(path, e);
     }
-    if !args.in_place && args.layout == Layout::Mirror {
-        let orphans = written.iter().filter(|o| orphan_cache_file(o)).count();
-        if orphans > 0 {
-            report::warning(&format!(
-                "wrote {orphans} file(s) into __pycache__ directories without their .py sources: Python loads \
-                 __pycache__/*.pyc only for a source file next to it (and recompiles it when that source's \
-                 mtime or size differs from the .pyc header), so it will not run this code; use --layout \
-                 sourceless to write pkg/mod.pyc files that `PYTHONPATH=OUT python` imports directly"
-            ));
-        }
+    if orphans > 0 {
+        report::warning(&format!(
+            "wrote {orphans} file(s) into __pycache__ directories without their .py sources: Python loads \
+             __pycache__/*.pyc only for a source file next to it (and recompiles it when that source's \
+             mtime or size differs from the .pyc header), so it will not run this code; use --layout \
+             sourceless to write pkg/mod.pyc files that `PYTHONPATH=OUT python` imports directly"
+        ));
     }
     let totals = pipeline.stats();
     let processed = jobs.iter().filter(|j| !j.runtime).count();
