@@ -1,6 +1,7 @@
 """The engine's own cost (issue 15), side by side in one run per version.
 
     python3 tools/bench/engine.py [3.X ...] [--rounds R] [--save FILE] [--write-docs]
+    python3 tools/bench/engine.py --load FILE [--write-docs]
 
 Default versions 3.8 3.12 3.13. Per version, the interpreter comes from
 tools/python_for.sh and its whole standard library is compiled once with
@@ -24,8 +25,9 @@ and lift.sh use. Then R rounds (default 2) of, alternating sides:
   syscalls    strace -c of the one-thread rewrite into a directory, per file
               (when strace is installed)
 
-Each figure is the best round. --save writes the JSON, --write-docs
-replaces the table between the `engine-bench` markers of docs/benchmarks.md.
+Each figure is the best round. --save writes the JSON (--load prints the
+table of a saved run instead of measuring), --write-docs replaces the
+table between the `engine-bench` markers of docs/benchmarks.md.
 """
 
 import json
@@ -234,10 +236,12 @@ def table(results):
 
 
 def main(argv):
-    versions, rounds, save, write_docs = [], 2, None, False
+    versions, rounds, save, load, write_docs = [], 2, None, None, False
     it = iter(argv)
     for a in it:
-        if a == "--rounds":
+        if a == "--load":
+            load = next(it)
+        elif a == "--rounds":
             rounds = max(1, int(next(it)))
         elif a == "--save":
             save = next(it)
@@ -248,11 +252,16 @@ def main(argv):
         else:
             sys.exit(__doc__)
     versions = versions or ["3.8", "3.12", "3.13"]
-    cli, lift = build()
-    try:
-        results = [bench_version(v, rounds, cli, lift) for v in versions]
-    finally:
-        shutil.rmtree(os.path.dirname(cli), ignore_errors=True)
+    if load:
+        with open(load) as f:
+            results = json.load(f)
+        rounds = len(next(iter(results[0]["rounds"].values())))
+    else:
+        cli, lift = build()
+        try:
+            results = [bench_version(v, rounds, cli, lift) for v in versions]
+        finally:
+            shutil.rmtree(os.path.dirname(cli), ignore_errors=True)
     text = table(results)
     print(text)
     if save:
@@ -264,8 +273,9 @@ def main(argv):
             sys.exit("docs/benchmarks.md has no %s ... %s block" % (START, END))
         head, rest = doc.split(START, 1)
         _, tail = rest.split(END, 1)
-        stamp = "%s, %d round(s), `python3 tools/bench/engine.py %s`" % (
-            time.strftime("%Y-%m-%d"), rounds, " ".join(argv))
+        stamp = "CPython %s, %d round(s) each, `python3 tools/bench/engine.py %s`:" % (
+            ", ".join(x["python"] for x in results), rounds,
+            " ".join(x["python"].rsplit(".", 1)[0] for x in results))
         with open(DOCS, "w") as f:
             f.write("%s%s\n%s\n\n%s\n%s%s" % (head, START, stamp, text, END, tail))
     return 0
