@@ -669,3 +669,36 @@ fn an_async_comprehensions_argument_is_no_iterator() {
         "async comprehensions checked on {checked} versions"
     );
 }
+
+/// 3.8 `WITH_CLEANUP_START` takes any non-NULL top for the unwinder's
+/// exception type and reads six values and the exit function under it,
+/// and the block stack: only `BEGIN_FINALLY`'s NULL or a handler entry's
+/// exception may be there. In an `except` body, after the exception's
+/// three values are popped, the top is the saved exception state that
+/// `POP_EXCEPT` restores (seed 6061: POP_EXCEPT -> WITH_CLEANUP_START,
+/// SIGSEGV).
+#[test]
+fn with_cleanup_start_over_an_except_bodys_saved_state_is_rejected() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (pop_except, cleanup) = (op(t, "POP_EXCEPT"), op(t, "WITH_CLEANUP_START"));
+    let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == pop_except))
+        .expect("a 3.8 function with an except body");
+    let (b, k) = first_position(&f, t, "POP_EXCEPT").unwrap();
+    let mut g = f.clone();
+    g.blocks[b].instrs[k].op = cleanup;
+    g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    expect_rejected(
+        v,
+        "WITH_CLEANUP_START over a saved exception state",
+        &m,
+        &f,
+        &g,
+        "a `finally` entry's state",
+    );
+    // Control: every `with` of the corpus (BEGIN_FINALLY's NULL on the
+    // normal exit, the unwinder's exception on the other) verifies.
+    let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == cleanup))
+        .expect("a 3.8 function with a `with`");
+    expect_accepted(v, "a compiled `with`", &m, &f, &f);
+}

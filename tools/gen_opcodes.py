@@ -668,7 +668,7 @@ def kinds_rule(minor, name, facts=None):
     elif name == "LOAD_CLOSURE":
         makes = "Cell"
     elif name == "BEGIN_FINALLY":
-        makes = "SavedState"
+        makes = "FinallyNull"
     elif name == "MAKE_FUNCTION":
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":

@@ -359,8 +359,9 @@ pub enum Makes {
     NullAboveIfBit0,
     /// The state of a 3.8 `finally` entered normally: `BEGIN_FINALLY`
     /// pushes one NULL where the compiler counts six slots; none of them
-    /// is an object.
-    SavedState,
+    /// is an object, and none is the exception state a handler saves
+    /// (`WITH_CLEANUP_START` tells the two apart by the NULL).
+    FinallyNull,
     /// A cell (`LOAD_CLOSURE` 3.8-3.12): a `BUILD_TUPLE` of cells only is
     /// a closure.
     Cell,

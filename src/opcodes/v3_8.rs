@@ -999,7 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::Anything,
-                makes: Makes::SavedState,
+                makes: Makes::FinallyNull,
             },
             generator_only: false,
             locals: LocalUse::None,

@@ -362,10 +362,8 @@ fn free_index(f: &Function, name: &str, op: Opcode, i: u32, err: &mut impl FnMut
 /// Jump and handler targets: an existing block from which an instruction
 /// is reached in layout order.
 fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
-    let mut index: HashMap<Label, usize> = HashMap::new();
-    for (i, b) in f.blocks.iter().enumerate() {
-        index.entry(b.label).or_insert(i);
-    }
+    // NB: the first block of a label wins, as in the assembler.
+    let index = crate::ir::LabelIndex::new(&f.blocks).0;
     // NB: an empty block's label means the next instruction laid out.
     let mut leads_to_code = vec![false; f.blocks.len()];
     let mut any = false;
@@ -373,13 +371,13 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
         any |= !f.blocks[i].instrs.is_empty();
         leads_to_code[i] = any;
     }
-    // The first instruction control reaches at label `l`.
-    // The instructions control reaches at label `l`, in layout order.
-    let resolve = |l: Label| -> Result<Box<dyn Iterator<Item = &Instr> + '_>, String> {
-        match index.get(&l) {
+    // The block control reaches at label `l` (its instructions, then the
+    // next blocks', are what runs there, in layout order).
+    let resolve = |l: Label| -> Result<usize, String> {
+        match index.get(l) {
             None => Err(format!("{l} is no block")),
-            Some(&i) if !leads_to_code[i] => Err(format!("{l} is past the last instruction")),
-            Some(&i) => Ok(Box::new(f.blocks[i..].iter().flat_map(|b| b.instrs.iter()))),
+            Some(i) if !leads_to_code[i] => Err(format!("{l} is past the last instruction")),
+            Some(i) => Ok(i),
         }
     };
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -394,8 +392,9 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                         Some(k),
                         format!("{name} jumps to {m}"),
                     ),
-                    Ok(mut at) => {
+                    Ok(i) => {
                         // NB: the instructions it skips must be these, in order.
+                        let mut at = f.blocks[i..].iter().flat_map(|b| b.instrs.iter());
                         for &want in t.facts(ins.op).lands_after {
                             let there = at.next().map(|i| i.op);
                             if there.and_then(|o| t.opcode(o)) == Some(want) {
@@ -416,7 +415,7 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
                 }
             }
             if let Some(h) = ins.handler {
-                if let Err(m) = resolve(h.target).map(|_| ()) {
+                if let Err(m) = resolve(h.target) {
                     sink.at(f, I::Handler, bi, Some(k), format!("handler {m}"));
                 }
                 let need = i64::from(h.depth) + 1 + i64::from(h.lasti);

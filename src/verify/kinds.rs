@@ -706,7 +706,9 @@ impl Walk<'_> {
                     };
                 }
             }
-            Makes::SavedState => new.fill(EXC),
+            // NB: surely NULL (no OBJ bit): the only value that makes
+            // WITH_CLEANUP_START take its normal-exit path.
+            Makes::FinallyNull => new.fill(NULL),
             Makes::Cell => {
                 if let Some(top) = new.last_mut() {
                     *top = CELL;
@@ -899,7 +901,11 @@ impl Walk<'_> {
                 return;
             }
             Needs::FinallyTop => {
-                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(EXC | EXN) != 0) {
+                // NB: not the saved state under an except body's exception
+                // (EXC): ceval.c takes any non-NULL top for the unwinder's
+                // exception type and reads 7 deep and the block stack
+                // (seed 6061: POP_EXCEPT -> WITH_CLEANUP_START, SIGSEGV).
+                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(NULL | EXN) != 0) {
                     bad(
                         n - 1,
                         "a `finally` entry's state (BEGIN_FINALLY's, or the unwinder's exception)",
