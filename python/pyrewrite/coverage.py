@@ -1,9 +1,11 @@
 """Runtime of the ``coverage`` pass: the dicts the probes store into.
 
 Rewritten code runs ``HITS[(filename, line)] = None`` at each line start,
-or with ``branch = true`` ``ARCS[(filename, last, line)] = None`` (the arc
-from the frame's previous line; ``-co_firstlineno`` on entry and exit, as
-coverage.py records them). No call on the hot path. At exit (and on
+or with ``branch = true`` ``ARCS[(filename, line, qualname)][last] = None``
+(the arc from the frame's previous line; ``-co_firstlineno`` on entry and
+exit, as coverage.py records them). No call on the hot path, and no key
+is built or compared there: the site key and ``last`` are constants of the
+code object, found by identity. At exit (and on
 ``flush()``) they go to coverage.py's data file through its public
 ``CoverageData`` API when coverage.py is importable, at the path it would
 use (``COVERAGE_FILE``, default ``.coverage``); otherwise to ``<that
@@ -17,7 +19,20 @@ import atexit
 import sys
 
 HITS = {}
-ARCS = {}
+
+
+class _Sites(dict):
+    """``{(filename, line, qualname): {last: None}}``: a probe site's dict
+    is made on its first use."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        inner = self[key] = {}
+        return inner
+
+
+ARCS = _Sites()
 # NB: filename -> the lines its code objects can run (line-table starts),
 # registered by each probed module's code when it starts.
 EXECUTABLE = {}
@@ -71,10 +86,11 @@ def _arc(a, b):
 def arcs():
     """The arcs so far as ``{filename: sorted (from, to) pairs}``."""
     out = {}
-    for (filename, a, b) in list(ARCS):
-        arc = _arc(a, b)
-        if arc is not None:
-            out.setdefault(filename, set()).add(arc)
+    for (filename, b, _), inner in list(ARCS.items()):
+        for a in list(inner):
+            arc = _arc(a, b)
+            if arc is not None:
+                out.setdefault(filename, set()).add(arc)
     return {f: sorted(s) for f, s in out.items()}
 
 
@@ -142,7 +158,7 @@ def _at_exit():
             # NB: one line, not an atexit traceback: what was lost and why.
             sys.stderr.write(
                 "pyrewrite.coverage: cannot write the coverage data to %s: %s: %s (%d line hits, %d arcs lost)\n"
-                % (_path(), type(e).__name__, e, len(HITS), len(ARCS))
+                % (_path(), type(e).__name__, e, len(HITS), sum(len(d) for d in list(ARCS.values())))
             )
 
 

@@ -47,8 +47,10 @@ with a NameError. Hits since the last flush are lost on a crash or
 
 With `branch = true` it records arcs instead, the `(from, to)` line pairs
 coverage.py's tracer records, into `pyrewrite.coverage.ARCS`: each
-probe stores `(filename, last, line)` and sets a hidden local (`local`)
-to its line; the function's entry sets it to `-co_firstlineno`, and each
+probe stores `last` into the dict of its site, `(filename, line,
+qualname)`, and sets a hidden local (`local`) to its line (both keys are
+constants of the code object, found by identity: no tuple is built and
+no key compared, so a probe near the recursion limit raises nothing); the function's entry sets it to `-co_firstlineno`, and each
 return and each exception leaving the frame records the exit arc to
 `-co_firstlineno` (through a handler region, as `wrap` builds it). A
 line event does not fire on every way into a block: where some ways in
@@ -118,7 +120,7 @@ impl Coverage {
     fn probe(&self, cx: &mut Cx<'_>, f: &mut Function, line: i32, next: &Instr, last: Option<u32>) -> Result<Vec<Instr>> {
         let t = cx.table;
         if let Some(last) = last {
-            // NB: ARCS[(filename, last, line)] = None; last = line.
+            // NB: ARCS[(filename, line, qualname)][last] = None; last = line.
             let mut seq = record_arc(cx, f, &self.global, Arg::Local(last), line, false)?;
             let l = new_const(cx.m, f, Value::Int(i64::from(line)));
             seq.push(Instr::new(op(t, O::LoadConst)?, Arg::Const(l)));
@@ -394,20 +396,24 @@ fn arc_plans(
     plans
 }
 
-/// `ARCS[(filename, <from>, to)] = None`, `from` pushed by `from`
-/// (`Arg::Local`: a local; `Arg::Const`: a constant), `to` the line, or
-/// with `by_exception` the 1-tuple `(line,)`: the frame is left by an
-/// exception (the runtime tells those exits apart, see its `_arc`).
+/// `ARCS[(filename, to, qualname)][<from>] = None`, `from` pushed by
+/// `from` (`Arg::Local`: a local; `Arg::Const`: a constant), `to` the
+/// line, or with `by_exception` the 1-tuple `(line,)`: the frame is left
+/// by an exception (the runtime tells those exits apart, see its `_arc`).
+// NB: the site's key is one constant of this code object and `from` is
+// always one of its constants, so both lookups find their key by identity:
+// no tuple is built per probe, and no key is compared, which would enter
+// the interpreter's recursion check (a RecursionError "in comparison"
+// from a probe near the recursion limit). The runtime's `ARCS` makes a
+// site's dict on first use (`__missing__`).
 fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: i32, by_exception: bool) -> Result<Vec<Instr>> {
     let t = cx.table;
     let none = new_const(cx.m, f, Value::None);
-    let file = new_const(cx.m, f, Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
-    let to = if by_exception {
-        let l = cx.m.push(Value::Int(i64::from(line)));
-        new_const(cx.m, f, Value::Tuple(vec![l].into()))
-    } else {
-        new_const(cx.m, f, Value::Int(i64::from(line)))
-    };
+    let file = cx.m.push(Value::Str(cx.m.str(f.filename).unwrap_or_default().as_bytes().into()));
+    let l = cx.m.push(Value::Int(i64::from(line)));
+    let to = if by_exception { cx.m.push(Value::Tuple(vec![l].into())) } else { l };
+    let qualname = cx.m.push(Value::Str(cx.qualname.as_bytes().into()));
+    let site = new_const(cx.m, f, Value::Tuple(vec![file, to, qualname].into()));
     let g = name_index(cx.m, f, global);
     let load_from = match from {
         Arg::Local(_) => Instr::new(op(t, O::LoadFast)?, from),
@@ -416,12 +422,23 @@ fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: 
     Ok(vec![
         Instr::new(op(t, O::LoadConst)?, Arg::Const(none)),
         Instr::new(op(t, O::LoadGlobal)?, Arg::Name { index: g, flags: 0 }),
-        Instr::new(op(t, O::LoadConst)?, Arg::Const(file)),
+        Instr::new(op(t, O::LoadConst)?, Arg::Const(site)),
+        subscript(t)?,
         load_from,
-        Instr::new(op(t, O::LoadConst)?, Arg::Const(to)),
-        Instr::new(op(t, O::BuildTuple)?, Arg::Int(3)),
         Instr::new(op(t, O::StoreSubscr)?, Arg::None),
     ])
+}
+
+/// `TOS1[TOS]`: `BINARY_SUBSCR`, or 3.14's `BINARY_OP` with the `[]`
+/// operator.
+fn subscript(t: &OpTable) -> Result<Instr> {
+    if t.code(O::BinarySubscr).is_some() {
+        return Ok(Instr::new(op(t, O::BinarySubscr)?, Arg::None));
+    }
+    let n = t.nb_ops.iter().position(|(_, sym)| *sym == "[]").ok_or_else(|| {
+        crate::error::Error::new(crate::error::ErrorKind::Unsupported(format!("a subscript on Python {}", t.version)))
+    })?;
+    Ok(Instr::new(op(t, O::BinaryOp)?, Arg::BinaryOp(n as u32)))
 }
 
 /// The frame events of branch coverage, as coverage.py's tracer sees

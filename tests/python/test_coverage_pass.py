@@ -184,6 +184,44 @@ def test_branch_probes_keep_results_and_tracebacks():
     runtime.ARCS.clear()
 
 
+def test_branch_probes_raise_nothing_near_the_recursion_limit():
+    """An arc probe finds its keys by identity, so once its site has run
+    it raises no RecursionError of its own at the recursion limit ("in
+    comparison", from comparing a freshly built key, as the probes did
+    before): the program fails where it fails without probes. A site's
+    first run makes its dict with a Python call, which the limit can
+    refuse; the warm-up runs every site first. Lines past 256: their ints
+    are no shared small ints."""
+    src = "\n" * 300 + (
+        "def f(n, stop):\n"
+        "    if n is stop:\n"
+        "        raise RecursionError('stop')\n"
+        "    return f(n + 1, stop)\n"
+    )
+    code = compile(src, "deep_t.py", "exec")
+
+    def message(c):
+        ns = {}
+        exec(c, ns)
+        with pytest.raises(RecursionError, match="stop"):
+            ns["f"](0, 3)
+        with pytest.raises(RecursionError) as info:
+            ns["f"](0, None)
+        return str(info.value)
+
+    plain = message(code)
+    runtime.ARCS.clear()
+    probed = message(pyrewrite.rewrite(code, [("coverage", {"branch": True})]))
+    assert "comparison" not in probed, probed
+    if sys.version_info >= (3, 12):
+        # NB: before 3.12 the limit also counts C-level calls, and where
+        # it is hit can move by a frame (the message says which call).
+        assert probed == plain
+    arcs = runtime.arcs()["deep_t.py"]
+    assert (-301, 302) in arcs and (302, 304) in arcs and (304, -301) in arcs
+    runtime.ARCS.clear()
+
+
 def test_unwritable_data_file_is_one_clear_line(tmp_path):
     """A data file that cannot be written: the program's own exit status,
     and one line on stderr saying where and what was lost."""
