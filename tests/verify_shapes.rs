@@ -368,8 +368,10 @@ fn finally_state_of_3_8_is_no_object() {
     let c = Arg::Const(ConstIdx(0));
     let begin = || ins(t, "BEGIN_FINALLY", Arg::None);
     let pop = || ins(t, "POP_TOP", Arg::None);
+    // NB: BEGIN_FINALLY's slots are NULL of their own kind (not the saved
+    // exception state, which WITH_CLEANUP_START must tell apart).
     let bad = with_prefix(&f, t, vec![begin(), pop()]);
-    assert_refused(&m, &bad, Invariant::StackKind, "saved exception state", "");
+    assert_refused(&m, &bad, Invariant::StackKind, "holds NULL", "");
     // NB: POP_FINALLY 1 keeps the top: here one of BEGIN_FINALLY's slots.
     let bad = with_prefix(
         &f,

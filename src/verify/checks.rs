@@ -53,8 +53,12 @@ pub(super) fn run(f: &Function, limits: &Limits, depths: &stackdepth::Analysis, 
             instruction(f, t, bi, k, ins, sink);
         }
     }
-    targets(f, t, sink);
-    prologue_entries(f, sink);
+    // NB: one graph for both checks that need it.
+    let graph = Cfg::new(f).ok();
+    targets(f, t, graph.as_ref(), sink);
+    if let Some(g) = &graph {
+        prologue_entries(f, g, sink);
+    }
     send_handlers(f, t, sink);
     stack(f, depths, sink);
     code_size(f, t, limits, sink);
@@ -361,7 +365,7 @@ fn free_index(f: &Function, name: &str, op: Opcode, i: u32, err: &mut impl FnMut
 
 /// Jump and handler targets: an existing block from which an instruction
 /// is reached in layout order.
-fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
+fn targets(f: &Function, t: &OpTable, graph: Option<&Cfg>, sink: &mut Sink) {
     // NB: the first block of a label wins, as in the assembler.
     let index = crate::ir::LabelIndex::new(&f.blocks).0;
     // NB: an empty block's label means the next instruction laid out.
@@ -437,7 +441,7 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
             }
         }
     }
-    if let Ok(cfg) = Cfg::new(f) {
+    if let Some(cfg) = graph {
         // NB: only reachable code counts: 3.8 leaves dead code such as
         // END_FINALLY; POP_TOP after the last return of a `finally`.
         if cfg.falls_off_end() && cfg.reachable().last().copied().unwrap_or(false) {
@@ -460,9 +464,8 @@ fn targets(f: &Function, t: &OpTable, sink: &mut Sink) {
 /// it re-runs `RETURN_GENERATOR` inside the generator it made, or
 /// `MAKE_CELL` over a live cell (a seed 31337 mutant: a generator
 /// expression's `JUMP_BACKWARD` retargeted to offset 0).
-fn prologue_entries(f: &Function, sink: &mut Sink) {
-    let Ok(graph) = Cfg::new(f) else { return };
-    let Ok(start) = crate::cfg::body_start(f, &graph) else {
+fn prologue_entries(f: &Function, graph: &Cfg, sink: &mut Sink) {
+    let Ok(start) = crate::cfg::body_start(f, graph) else {
         return;
     };
     let (sb, si) = (start.at.block.index(), start.at.instr);
