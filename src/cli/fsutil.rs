@@ -221,6 +221,14 @@ pub fn create_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<(PathBuf
     failed
 }
 
+/// The directory a file is in (`.` for a bare name).
+pub fn parent_dir(p: &Path) -> &Path {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `data` to `target` atomically: a temporary file in the target's
@@ -234,10 +242,7 @@ pub fn write_atomic(
     permissions: Option<fs::Permissions>,
 ) -> Result<(), Error> {
     let io = |e: std::io::Error, p: &Path| Error::new(ErrorKind::Io(e.to_string())).in_file(p);
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(target);
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

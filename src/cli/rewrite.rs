@@ -1,8 +1,8 @@
 //! The rewrite mode: `pyrewrite [--pass NAME ...] IN OUT` over a file or a directory tree, in parallel.
 
 use super::fsutil::{
-    create_dirs, module_name, orphan_cache_file, read_input, same_file, sourceless_rel, walk,
-    write_atomic, FileId, Input,
+    create_dirs, module_name, orphan_cache_file, parent_dir, read_input, same_file, sourceless_rel,
+    walk, write_atomic, FileId, Input,
 };
 use super::{disdiff, report, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::passes::params::Glob;
@@ -593,14 +593,6 @@ fn process(
     Ok(outcome)
 }
 
-/// The directory a file is written in (`.` for a bare name).
-fn parent_dir(p: &Path) -> PathBuf {
-    match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// The output directories of a run, prepared once each before any file is
 /// written (so writes never probe or create directories, and no path is
 /// canonicalised per file).
@@ -620,9 +612,9 @@ impl OutputDirs {
         for j in jobs {
             if let Some(o) = &j.output {
                 pairs
-                    .entry(parent_dir(o))
+                    .entry(parent_dir(o).to_path_buf())
                     .or_default()
-                    .insert(parent_dir(&j.input));
+                    .insert(parent_dir(&j.input).to_path_buf());
             }
         }
         let failed = create_dirs(pairs.keys().map(PathBuf::as_path))
@@ -649,11 +641,13 @@ impl OutputDirs {
     /// entry, so no other output can reach an input).
     fn refuse(&self, job: &Job) -> Option<Error> {
         let out = job.output.as_deref()?;
-        let dir = parent_dir(out);
+        let dir = parent_dir(out).to_path_buf();
         if let Some(msg) = self.failed.get(&dir) {
             return Some(Error::new(ErrorKind::Io(msg.clone())).in_file(&job.input));
         }
-        let same_dir = self.same.contains(&(dir, parent_dir(&job.input)));
+        let same_dir = self
+            .same
+            .contains(&(dir, parent_dir(&job.input).to_path_buf()));
         if same_dir && out.file_name() == job.input.file_name() {
             return Some(
                 Error::new(ErrorKind::Invalid(format!(

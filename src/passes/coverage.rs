@@ -423,22 +423,12 @@ fn record_arc(cx: &mut Cx<'_>, f: &mut Function, global: &str, from: Arg, line: 
         Instr::new(op(t, O::LoadConst)?, Arg::Const(none)),
         Instr::new(op(t, O::LoadGlobal)?, Arg::Name { index: g, flags: 0 }),
         Instr::new(op(t, O::LoadConst)?, Arg::Const(site)),
-        subscript(t)?,
+        // NB: BINARY_SUBSCR, or 3.14's BINARY_OP [].
+        super::replace_op::binary_instr(t, "[]")
+            .map_err(|e| crate::error::Error::new(crate::error::ErrorKind::Unsupported(e)))?,
         load_from,
         Instr::new(op(t, O::StoreSubscr)?, Arg::None),
     ])
-}
-
-/// `TOS1[TOS]`: `BINARY_SUBSCR`, or 3.14's `BINARY_OP` with the `[]`
-/// operator.
-fn subscript(t: &OpTable) -> Result<Instr> {
-    if t.code(O::BinarySubscr).is_some() {
-        return Ok(Instr::new(op(t, O::BinarySubscr)?, Arg::None));
-    }
-    let n = t.nb_ops.iter().position(|(_, sym)| *sym == "[]").ok_or_else(|| {
-        crate::error::Error::new(crate::error::ErrorKind::Unsupported(format!("a subscript on Python {}", t.version)))
-    })?;
-    Ok(Instr::new(op(t, O::BinaryOp)?, Arg::BinaryOp(n as u32)))
 }
 
 /// The frame events of branch coverage, as coverage.py's tracer sees

@@ -137,6 +137,16 @@ enum Form {
     Opcode(u8),
 }
 
+/// The instruction of binary operator `sym` (`+`, `[]`, ...) on `t`'s
+/// version: its own opcode, or `BINARY_OP` with its argument.
+pub(super) fn binary_instr(t: &OpTable, sym: &str) -> std::result::Result<Instr, String> {
+    match resolve(t, sym)? {
+        Form::Plain(op) => Ok(Instr::new(op, Arg::None)),
+        Form::BinaryOp(op, n) => Ok(Instr::new(op, Arg::BinaryOp(n))),
+        _ => Err(format!("{sym} is no binary operator")),
+    }
+}
+
 /// Resolves `spec` for table `t`.
 fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
     let v = t.version;
