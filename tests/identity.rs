@@ -370,7 +370,7 @@ fn padded_jumps_still_run() {
             continue;
         };
         let t = pyrewrite::opcodes::table(v).unwrap();
-        let nop = t.by_name("NOP").unwrap().code;
+        let nop = t.by_name("NOP").unwrap().op;
         let dir = tempfile::tempdir().unwrap();
         let mut files = Vec::new();
         let mut grown = 0usize;
@@ -438,7 +438,7 @@ fn padded_jumps_still_run() {
 fn move_block_to_end(f: &pyrewrite::ir::Function, i: usize) -> pyrewrite::ir::Function {
     use pyrewrite::ir::{self, Arg, Instr};
     let t = pyrewrite::opcodes::table(f.version).unwrap();
-    let jump = t.by_name("JUMP_FORWARD").unwrap().code;
+    let jump = t.by_name("JUMP_FORWARD").unwrap().op;
     let falls = |b: &ir::Block| {
         b.instrs
             .last()
@@ -527,7 +527,7 @@ fn moved_blocks_still_run() {
                             flipped += g
                                 .instrs()
                                 .zip(&a.ops)
-                                .filter(|(ins, &op)| ins.op != op)
+                                .filter(|(ins, &op)| t.code(ins.op) != Some(op))
                                 .count();
                             moved += 1;
                             if std::env::var("PYREWRITE_MOVE_DEBUG")

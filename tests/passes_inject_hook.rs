@@ -196,7 +196,7 @@ fn parameters_are_checked() {
         let e = pipeline(params)
             .err()
             .unwrap_or_else(|| panic!("{params:?} accepted"));
-        assert!(e.contains(needle), "{params:?}: {e}");
+        assert!(e.to_string().contains(needle), "{params:?}: {e}");
     }
     assert!(pipeline(&[
         ("hook", "pkg.mod:fn"),

@@ -67,7 +67,7 @@ struct Counts {
 fn insert_nops(f: &mut Function, mode: Mode, c: &mut Counts) -> Vec<bool> {
     let v = f.version;
     let t = opcodes::table(v).unwrap();
-    let nop = t.by_name("NOP").unwrap().code;
+    let nop = t.by_name("NOP").unwrap().op;
     let name = |ins: &Instr| t.get(ins.op).map_or("?", |o| o.name);
     // NB: on 3.12+ FOR_ITER's label is the END_FOR, but an exhausted
     // iterator lands after it (3.12, 3.14) or after END_FOR + POP_TOP

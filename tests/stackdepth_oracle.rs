@@ -341,7 +341,7 @@ fn cfg_of_a_hand_built_function() {
         return;
     };
     let t = pyrewrite::opcodes::table(v).unwrap();
-    let i = |name: &str, arg: Arg| Instr::new(t.by_name(name).unwrap().code, arg);
+    let i = |name: &str, arg: Arg| Instr::new(t.by_name(name).unwrap().op, arg);
     let l = Label;
     f.blocks = vec![
         Block {

@@ -12,7 +12,7 @@ use pyrewrite::cfg::{self, Cfg, EdgeKind};
 use pyrewrite::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, NameIdx};
 use pyrewrite::lift;
 use pyrewrite::marshal::{Marshal, Value};
-use pyrewrite::opcodes::{self, OpKind};
+use pyrewrite::opcodes::{self, OpKind, Opcode};
 use pyrewrite::pyc::Pyc;
 use pyrewrite::verify::{self, Invariant, Limits};
 use pyrewrite::{stackdepth, PyVersion};
@@ -101,8 +101,8 @@ fn corpus_function(v: PyVersion, pick: &dyn Fn(&Function) -> bool) -> Option<(Ma
     None
 }
 
-fn op(v: PyVersion, name: &str) -> Option<u8> {
-    opcodes::table(v)?.by_name(name).map(|i| i.code)
+fn op(v: PyVersion, name: &str) -> Option<Opcode> {
+    opcodes::table(v)?.by_name(name).map(|i| i.op)
 }
 
 fn name_of(f: &Function, ins: &Instr) -> &'static str {
@@ -216,9 +216,10 @@ fn broken_functions_are_rejected() {
 
         // unknown and non-base opcodes
         let (b, i) = find(&f, |ins| name_of(&f, ins) == "POP_TOP").expect("a POP_TOP");
-        let undefined = (0..=255u8)
+        let undefined = Opcode::ALL
+            .into_iter()
             .find(|&o| t.get(o).is_none())
-            .expect("an unused opcode byte");
+            .expect("an opcode this version lacks");
         let mut g = f.clone();
         g.blocks[b].instrs[i].op = undefined;
         expect(
@@ -235,9 +236,9 @@ fn broken_functions_are_rejected() {
             .iter()
             .flatten()
             .find(|o| o.kind == OpKind::Specialized && !o.has_arg)
-            .map(|o| o.code);
+            .map(|o| o.op);
         let mut g = f.clone();
-        g.blocks[b].instrs[i].op = special.unwrap_or(t.extended_arg);
+        g.blocks[b].instrs[i].op = special.unwrap_or(Opcode::ExtendedArg);
         g.blocks[b].instrs[i].arg = if special.is_some() {
             Arg::None
         } else {
@@ -699,7 +700,7 @@ fn reads_below_the_stack_and_trusted_arguments_are_rejected() {
     let mut checked = 0;
     for v in support::corpus_versions() {
         let t = opcodes::table(v).expect("table");
-        let op = |n: &str| t.by_name(n).unwrap_or_else(|| panic!("{v}: no {n}")).code;
+        let op = |n: &str| t.by_name(n).unwrap_or_else(|| panic!("{v}: no {n}")).op;
         let is = |f: &Function, ins: &Instr, n: &str| name_of(f, ins) == n;
 
         // A value-reading, stack-neutral instruction where the stack is empty.
@@ -833,7 +834,7 @@ fn make_function_closure_must_match_the_code_object() {
     let mut checked = 0;
     for v in support::corpus_versions() {
         let t = opcodes::table(v).expect("table");
-        let set_attr = t.by_name("SET_FUNCTION_ATTRIBUTE").map(|i| i.code);
+        let set_attr = t.by_name("SET_FUNCTION_ATTRIBUTE").map(|i| i.op);
         let pick = |f: &Function| {
             f.instrs().any(|ins| match set_attr {
                 Some(s) => ins.op == s && ins.arg == Arg::Int(8),
@@ -861,14 +862,14 @@ fn make_function_closure_must_match_the_code_object() {
         // NB: 3.13+ drops the SET_FUNCTION_ATTRIBUTE 8 and its closure tuple
         // (the closure tuple is pushed before it: pop it there instead);
         // before, the flag goes and the tuple is popped just before.
-        let pop = Instr::new(t.by_name("POP_TOP").unwrap().code, Arg::None);
+        let pop = Instr::new(t.by_name("POP_TOP").unwrap().op, Arg::None);
         let at = if set_attr.is_some() {
             g.blocks[b].instrs.remove(i);
             // the closure tuple sits under the function: swap it up and pop it
             g.blocks[b].instrs.insert(i, pop);
             g.blocks[b]
                 .instrs
-                .insert(i, Instr::new(t.by_name("SWAP").unwrap().code, Arg::Int(2)));
+                .insert(i, Instr::new(t.by_name("SWAP").unwrap().op, Arg::Int(2)));
             let (mb, mi) = (0..=i)
                 .rev()
                 .find_map(|k| {

@@ -9,7 +9,7 @@ mod support;
 
 use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
 use pyrewrite::marshal::Marshal;
-use pyrewrite::opcodes::{self, OpTable};
+use pyrewrite::opcodes::{self, OpTable, Opcode};
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::{stackdepth, PyVersion};
 
@@ -20,7 +20,7 @@ fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
 }
 
 fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
-    Instr::new(t.by_name(name).unwrap().code, arg)
+    Instr::new(t.by_name(name).unwrap().op, arg)
 }
 
 fn block_errors(m: &Marshal, g: &Function) -> Vec<String> {
@@ -36,7 +36,7 @@ fn block_errors(m: &Marshal, g: &Function) -> Vec<String> {
     }
 }
 
-fn positions(f: &Function, op: u8) -> Vec<(usize, usize)> {
+fn positions(f: &Function, op: Opcode) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (b, blk) in f.blocks.iter().enumerate() {
         for (i, x) in blk.instrs.iter().enumerate() {
@@ -78,7 +78,7 @@ fn popping_below_an_open_blocks_level_is_refused() {
     // `with` block's level, and its cleanup called what lay below).
     for v in [PyVersion::new(3, 8), VERSIONS[0], VERSIONS[1]] {
         let t = opcodes::table(v).unwrap();
-        let setup = t.by_name("SETUP_FINALLY").unwrap().code;
+        let setup = t.by_name("SETUP_FINALLY").unwrap().op;
         let mut found = 0;
         for (m, f) in functions(v) {
             for (b, i) in positions(&f, setup) {
@@ -110,7 +110,7 @@ fn popping_below_an_open_blocks_level_is_refused() {
 fn paths_with_different_block_stacks_are_refused() {
     for v in VERSIONS {
         let t = opcodes::table(v).unwrap();
-        let pop_block = t.by_name("POP_BLOCK").unwrap().code;
+        let pop_block = t.by_name("POP_BLOCK").unwrap().op;
         let mut found = 0;
         for (m, f) in functions(v) {
             let Some(&(b, i)) = positions(&f, pop_block).first() else {

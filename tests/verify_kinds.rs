@@ -49,10 +49,10 @@ fn first_position(f: &Function, t: &OpTable, name: &str) -> Option<(usize, usize
 }
 
 /// `name`'s opcode byte in `t`.
-fn op(t: &OpTable, name: &str) -> u8 {
+fn op(t: &OpTable, name: &str) -> opcodes::Opcode {
     t.by_name(name)
         .unwrap_or_else(|| panic!("{name} in {}", t.version))
-        .code
+        .op
 }
 
 fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {

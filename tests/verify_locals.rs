@@ -40,7 +40,7 @@ fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
     Instr::new(
         t.by_name(name)
             .unwrap_or_else(|| panic!("{name} in {}", t.version))
-            .code,
+            .op,
         arg,
     )
 }
@@ -238,12 +238,12 @@ fn cpythons_checked_loads_made_unchecked_are_refused() {
         let Some(check) = t.by_name("LOAD_FAST_CHECK") else {
             continue;
         };
-        let fast = t.by_name("LOAD_FAST").unwrap().code;
+        let fast = t.by_name("LOAD_FAST").unwrap().op;
         let mut n = 0;
         for (m, f) in functions(v) {
             for (bi, b) in f.blocks.iter().enumerate() {
                 for (k, i) in b.instrs.iter().enumerate() {
-                    if i.op != check.code {
+                    if i.op != check.op {
                         continue;
                     }
                     let mut g = f.clone();
@@ -269,10 +269,10 @@ fn cpythons_checked_loads_made_unchecked_are_refused() {
 fn deref_needs_its_cell_slot_bound() {
     for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(11)) {
         let Some(t) = opcodes::table(v) else { continue };
-        let Some(copy) = t.by_name("COPY_FREE_VARS").map(|i| i.code) else {
+        let Some(copy) = t.by_name("COPY_FREE_VARS").map(|i| i.op) else {
             continue;
         };
-        let nop = t.by_name("NOP").unwrap().code;
+        let nop = t.by_name("NOP").unwrap().op;
         let mut refused = 0;
         for (m, f) in functions(v) {
             if verify::verify_in(&f, &m).is_err() {

@@ -137,7 +137,7 @@ fn key_maps_and_keyword_calls_get_their_tuple() {
     for v in versions() {
         let t = opcodes::table(v).unwrap();
         let load = code(t, "LOAD_CONST").unwrap();
-        let users: Vec<u8> = ["BUILD_CONST_KEY_MAP", "CALL_KW", "CALL_FUNCTION_KW"]
+        let users: Vec<opcodes::Opcode> = ["BUILD_CONST_KEY_MAP", "CALL_KW", "CALL_FUNCTION_KW"]
             .iter()
             .filter_map(|n| code(t, n))
             .filter(|&c| t.facts(c).operand != opcodes::ConstOperand::None)

@@ -20,7 +20,7 @@ fn functions(v: PyVersion) -> Vec<(Marshal, Function)> {
 }
 
 /// Every instruction with opcode `op`, as (block, index).
-fn sites(f: &Function, op: u8) -> Vec<(usize, usize)> {
+fn sites(f: &Function, op: pyrewrite::opcodes::Opcode) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (b, blk) in f.blocks.iter().enumerate() {
         for (i, x) in blk.instrs.iter().enumerate() {

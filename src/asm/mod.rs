@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Label, LabelIndex};
 use crate::lift;
 use crate::marshal::{Marshal, ObjId, Value};
-use crate::opcodes::{self, OpTable};
+use crate::opcodes::{self, OpKey, OpTable};
 
 pub use tables::{exception_table, line_table};
 
@@ -52,7 +52,7 @@ pub fn prefixes_needed(arg: u32) -> u8 {
 }
 
 /// The number CPython stores for a non-jump argument of opcode `op`.
-pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
+pub fn encode_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> Result<u32> {
     match raw_arg(t, op, arg) {
         Some(n) => Ok(n),
         None => Err(arg_error(t, op, arg)),
@@ -62,7 +62,7 @@ pub fn encode_arg(t: &OpTable, op: u8, arg: Arg) -> Result<u32> {
 /// [`encode_arg`] without the reason: `None` where it fails. The hot
 /// paths (assembler, stack depth) call this and build errors only on failure.
 #[inline]
-pub fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> Option<u32> {
+pub fn raw_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> Option<u32> {
     Some(match arg {
         Arg::None => 0,
         Arg::Int(n) | Arg::Local(n) | Arg::Free(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
@@ -85,7 +85,7 @@ pub fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> Option<u32> {
 }
 
 #[cold]
-fn arg_error(t: &OpTable, op: u8, arg: Arg) -> Error {
+fn arg_error(t: &OpTable, op: impl OpKey, arg: Arg) -> Error {
     match arg {
         Arg::Name { flags, .. } => {
             let name = t.get(op).map_or("", |i| i.name);
@@ -96,7 +96,10 @@ fn arg_error(t: &OpTable, op: u8, arg: Arg) -> Error {
             invalid(format!("local pair ({a}, {b}) does not fit in 4 bits each"))
         }
         Arg::Jump(l) => invalid(format!("jump to {l} outside the assembler's jump pass")),
-        _ => invalid(format!("argument {arg:?} of opcode {op}")),
+        _ => invalid(format!(
+            "argument {arg:?} of opcode {}",
+            t.get(op).map_or("?", |i| i.name)
+        )),
     }
 }
 
@@ -180,18 +183,28 @@ pub fn assemble_bytes(f: &Function) -> Result<Assembled> {
     // allocations per code object (docs/benchmarks.md).
     let mut slots: Vec<Slot> = Vec::with_capacity(n);
     for ins in f.instrs() {
-        if ins.op == t.extended_arg || t.get(ins.op).is_none() {
-            return Err(invalid(format!(
-                "opcode {} cannot be assembled as an instruction",
-                ins.op
-            )));
-        }
+        let op = match t.code(ins.op) {
+            Some(b) if b != t.extended_arg => b,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "{} cannot be assembled as an instruction",
+                    ins.op.name()
+                )))
+            }
+            None => {
+                return Err(invalid(format!(
+                    "{} does not exist in Python {}",
+                    ins.op.name(),
+                    f.version
+                )))
+            }
+        };
         let (arg, target) = match ins.arg {
             Arg::Jump(l) => (0, index_of(l)? as u32),
-            a => (encode_arg(t, ins.op, a)?, NO_JUMP),
+            a => (encode_arg(t, op, a)?, NO_JUMP),
         };
         slots.push(Slot {
-            op: ins.op,
+            op,
             ext: ins.ext.max(prefixes_needed(arg)),
             arg,
             target,

@@ -371,11 +371,11 @@ pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
         )));
     };
     // NB: RESUME exists from 3.11 and GEN_START only in 3.10.
-    let at = if let Some(resume) = t.code(Opcode::Resume) {
+    let at = if t.code(Opcode::Resume).is_some() {
         let found = f.blocks.iter().enumerate().find_map(|(bi, b)| {
             b.instrs
                 .iter()
-                .position(|i| i.op == resume)
+                .position(|i| i.op == Opcode::Resume)
                 .map(|k| Position {
                     block: BlockId(bi as u32),
                     instr: k + 1,
@@ -386,7 +386,7 @@ pub fn body_start(f: &Function, cfg: &Cfg) -> Result<BodyStart> {
                 "3.11+ code without a RESUME instruction".into(),
             ))
         })?
-    } else if t.is(f.blocks[first].instrs[0].op, Opcode::GenStart) {
+    } else if f.blocks[first].instrs[0].op == Opcode::GenStart {
         Position {
             block: BlockId(first as u32),
             instr: 1,

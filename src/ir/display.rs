@@ -15,7 +15,7 @@
 
 use super::{Arg, Function, Instr, Loc};
 use crate::marshal::Marshal;
-use crate::opcodes::{self, OpTable};
+use crate::opcodes::{self, OpTable, Opcode};
 use crate::pyrepr;
 use std::fmt::Write;
 
@@ -66,10 +66,11 @@ pub fn write_function(f: &Function, m: &Marshal, out: &mut String) {
     }
 }
 
-fn op_name(table: Option<&OpTable>, op: u8) -> String {
+/// The opcode's name; one this version lacks is shown as `<NAME?>`.
+fn op_name(table: Option<&OpTable>, op: Opcode) -> String {
     match table.and_then(|t| t.get(op)) {
         Some(i) => i.name.to_string(),
-        None => format!("<{op}>"),
+        None => format!("<{}?>", op.name()),
     }
 }
 

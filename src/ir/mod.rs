@@ -5,14 +5,17 @@
 //! [`crate::asm`] turns it back into `co_code`, the line table, the exception
 //! table and the constant/name/local tuples. See docs/ir.md.
 //!
-//! NB: opcodes stay the version's own bytes (`op`), looked up through
-//! [`crate::opcodes::table`]; the IR never renumbers opcodes, so a pass that
-//! edits 3.11 code uses 3.11 opcodes.
+//! NB: an instruction holds the version-independent [`Opcode`]; the
+//! function's version decides its byte and row ([`crate::opcodes::table`],
+//! which takes either as a key). The lifter only makes opcodes the version
+//! has, passes check theirs when they build them, and the verifier and the
+//! assembler refuse any other.
 
 mod display;
 mod locals;
 
 use crate::marshal::ObjId;
+use crate::opcodes::Opcode;
 use crate::version::PyVersion;
 
 pub use display::{write_function, Show};
@@ -111,8 +114,8 @@ pub struct Handler {
 /// instructions of their own: they are part of the one they belong to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Instr {
-    /// This version's opcode byte (never `EXTENDED_ARG` or `CACHE`).
-    pub op: u8,
+    /// The opcode (never `EXTENDED_ARG` or `CACHE`).
+    pub op: Opcode,
     /// The argument.
     pub arg: Arg,
     /// Source location (covers the prefixes and caches too).
@@ -141,7 +144,7 @@ pub struct GhostLines(pub u32);
 
 impl Instr {
     /// A new instruction with no location, handler or forced prefixes.
-    pub fn new(op: u8, arg: Arg) -> Self {
+    pub fn new(op: Opcode, arg: Arg) -> Self {
         Instr {
             op,
             arg,

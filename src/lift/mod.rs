@@ -394,7 +394,8 @@ fn build_blocks(
             None => arg_of(t, r.op, r.arg),
         };
         let ins = Instr {
-            op: r.op,
+            // NB: `decode` refused bytes this version does not define.
+            op: t.opcode(r.op).expect("decoded"),
             arg,
             loc,
             handler,

@@ -13,6 +13,29 @@ use crate::version::PyVersion;
 
 pub use opcode::Opcode;
 
+/// A key into a version's table: that version's opcode byte (what `co_code`
+/// holds; `dis` and the decoders use these) or the version-independent
+/// [`Opcode`] (what the IR holds). Lookups take either, so the IR never
+/// converts by hand.
+pub trait OpKey: Copy {
+    /// This key's byte in `t`, or `None` when `t`'s version lacks the opcode.
+    fn byte(self, t: &OpTable) -> Option<u8>;
+}
+
+impl OpKey for u8 {
+    #[inline]
+    fn byte(self, _: &OpTable) -> Option<u8> {
+        Some(self)
+    }
+}
+
+impl OpKey for Opcode {
+    #[inline]
+    fn byte(self, t: &OpTable) -> Option<u8> {
+        t.codes[self as usize]
+    }
+}
+
 mod opcode;
 mod v3_10;
 mod v3_11;
@@ -604,15 +627,17 @@ pub struct OpTable {
 }
 
 impl OpTable {
-    /// The opcode `op`, if this version defines it.
-    pub fn get(&self, op: u8) -> Option<&OpInfo> {
-        self.ops[op as usize].as_ref()
+    /// The row of `op`, if this version defines it.
+    #[inline]
+    pub fn get(&self, op: impl OpKey) -> Option<&OpInfo> {
+        self.ops[op.byte(self)? as usize].as_ref()
     }
 
-    /// The row facts of byte `op` ([`OpFacts::UNDEFINED`] for unused bytes).
+    /// The row facts of `op` ([`OpFacts::UNDEFINED`] for unused bytes and
+    /// opcodes this version lacks).
     #[inline]
-    pub fn facts(&self, op: u8) -> &OpFacts {
-        match &self.ops[op as usize] {
+    pub fn facts(&self, op: impl OpKey) -> &OpFacts {
+        match self.get(op) {
             Some(i) => &i.facts,
             None => &OpFacts::UNDEFINED,
         }
@@ -630,15 +655,21 @@ impl OpTable {
         self.codes[op as usize]
     }
 
+    /// `op`, if this version has it (for building instructions).
+    #[inline]
+    pub fn have(&self, op: Opcode) -> Option<Opcode> {
+        self.code(op).map(|_| op)
+    }
+
     /// The row of `op`, if this version has it.
     pub fn info(&self, op: Opcode) -> Option<&OpInfo> {
         self.get(self.code(op)?)
     }
 
-    /// True when byte `op` is opcode `want` in this version.
+    /// True when `op` is opcode `want` and this version has it.
     #[inline]
-    pub fn is(&self, op: u8, want: Opcode) -> bool {
-        self.code(want) == Some(op)
+    pub fn is(&self, op: impl OpKey, want: Opcode) -> bool {
+        self.code(want).is_some_and(|c| op.byte(self) == Some(c))
     }
 
     /// The opcode called `name` (base, specialized or instrumented).
@@ -649,7 +680,10 @@ impl OpTable {
     /// Whether byte `op` uses its argument byte, as `dis` decides (see
     /// [`OpTable::arg_by_threshold`]); false for unused bytes from 3.12.
     #[inline]
-    pub fn takes_arg(&self, op: u8) -> bool {
+    pub fn takes_arg(&self, op: impl OpKey) -> bool {
+        let Some(op) = op.byte(self) else {
+            return false;
+        };
         if self.arg_by_threshold {
             op >= self.have_argument
         } else {
@@ -681,14 +715,14 @@ impl OpTable {
 
     /// `dis.stack_effect(op, oparg if it has one else None, jump=jump)`;
     /// `None` where CPython raises `ValueError`.
-    pub fn stack_effect(&self, op: u8, oparg: u32, jump: Option<bool>) -> Option<i32> {
-        (self.stack_effect)(op, oparg, jump)
+    pub fn stack_effect(&self, op: impl OpKey, oparg: u32, jump: Option<bool>) -> Option<i32> {
+        (self.stack_effect)(op.byte(self)?, oparg, jump)
     }
 
     /// Byte offset `dis` reports as the target of jump `op` with (full,
     /// EXTENDED_ARG-merged) argument `arg` at byte `offset`; `None` when
     /// `op` is no jump. May be negative or past the end for bogus input.
-    pub fn jump_target(&self, op: u8, arg: u32, offset: u32) -> Option<i64> {
+    pub fn jump_target(&self, op: impl OpKey, arg: u32, offset: u32) -> Option<i64> {
         let info = self.get(op)?;
         let j = info.jump?;
         let dist = i64::from(arg) * i64::from(j.unit_bytes);
@@ -713,8 +747,11 @@ impl OpTable {
 
     /// Decodes the argument of a `hasname` opcode `op` (by the opcode it
     /// deoptimizes to); see [`NameArg`].
-    pub fn name_arg(&self, op: u8, arg: u32) -> NameArg {
-        NameArg::split(self.facts(self.deopt(op)).name_shift, arg)
+    pub fn name_arg(&self, op: impl OpKey, arg: u32) -> NameArg {
+        let shift = op
+            .byte(self)
+            .map_or(0, |b| self.facts(self.deopt(b)).name_shift);
+        NameArg::split(shift, arg)
     }
 }
 

@@ -164,7 +164,7 @@ impl Coverage {
         // fires gets no probe (3.9: the implicit return a forward jump
         // reaches in the middle of the last line's record); a guarded one
         // a plain probe (a line seen twice is one line).
-        let plans = arc_plans(cx.table, f, &graph, sb, si, &fake, &skipped, last.is_some());
+        let plans = arc_plans(f, &graph, sb, si, &fake, &skipped, last.is_some());
         let mut n = 0;
         let mut bi = sb;
         while bi < f.blocks.len() {
@@ -310,7 +310,6 @@ enum Plan {
 /// The previous instruction of an exception edge is unknown: guarded.
 #[allow(clippy::too_many_arguments)]
 fn arc_plans(
-    t: &OpTable,
     f: &mut Function,
     graph: &Cfg,
     sb: usize,
@@ -350,10 +349,10 @@ fn arc_plans(
             // NB: 3.11+ the `await`/`yield from` loop jumps back to its SEND
             // with JUMP_BACKWARD_NO_INTERRUPT: no event (3.11 skips a
             // backward jump to SEND; 3.12+ has no JUMP event for it).
-            let no_interrupt = src.is_some_and(|i| Some(i.op) == t.code(O::JumpBackwardNoInterrupt));
+            let no_interrupt = src.is_some_and(|i| i.op == O::JumpBackwardNoInterrupt);
             // NB: 3.8's CALL_FINALLY "falls" into its next block when the
             // finally body's END_FINALLY jumps back there: a backward jump.
-            let from_finally = e.kind == EdgeKind::Fallthrough && src.is_some_and(|i| Some(i.op) == t.code(O::CallFinally));
+            let from_finally = e.kind == EdgeKind::Fallthrough && src.is_some_and(|i| i.op == O::CallFinally);
             let backward = (e.kind == EdgeKind::Jump && p >= bi && !no_interrupt) || from_finally;
             let meets = if lnotab {
                 let record_start = first.starts_line && !fake.contains(&(f.blocks[bi].label, 0));
@@ -502,7 +501,7 @@ fn register_executable(cx: &mut Cx<'_>, f: &mut Function) -> Result<Vec<Instr>> 
     let attr = name_index(cx.m, f, EXECUTABLE);
     let name = |index| Arg::Name { index, flags: 0 };
     // NB: [lines, module, dict] -> [lines, dict]: ROT_TWO, 3.11+ SWAP 2.
-    let swap = match t.code(O::RotTwo) {
+    let swap = match t.have(O::RotTwo) {
         Some(rot) => Instr::new(rot, Arg::None),
         None => Instr::new(op(t, O::Swap)?, Arg::Int(2)),
     };

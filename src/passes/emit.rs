@@ -9,9 +9,9 @@ use crate::ir::{Arg, ConstIdx, Function, Instr, NameIdx};
 use crate::marshal::{Marshal, ObjId, Value};
 use crate::opcodes::{OpTable, Opcode, Opcode as O};
 
-/// The byte of `op` in this version, or an "unsupported" error.
-pub(super) fn op(t: &OpTable, op: Opcode) -> Result<u8> {
-    t.code(op).ok_or_else(|| {
+/// `op` when this version has it, or an "unsupported" error.
+pub(super) fn op(t: &OpTable, op: Opcode) -> Result<Opcode> {
+    t.code(op).map(|_| op).ok_or_else(|| {
         Error::new(ErrorKind::Unsupported(format!(
             "{} on Python {}",
             op.name(),
@@ -142,10 +142,10 @@ pub(super) fn load_callable(
 /// CALL n` (3.11), `CALL n` (3.12+) or `CALL_FUNCTION n` (before).
 pub(super) fn call(t: &OpTable, n: u32) -> Result<Vec<Instr>> {
     let n = Arg::Int(n);
-    Ok(match t.code(O::Call) {
+    Ok(match t.have(O::Call) {
         Some(call) => {
             let mut seq = Vec::new();
-            if let Some(precall) = t.code(O::Precall) {
+            if let Some(precall) = t.have(O::Precall) {
                 seq.push(Instr::new(precall, n));
             }
             seq.push(Instr::new(call, n));
@@ -157,13 +157,13 @@ pub(super) fn call(t: &OpTable, n: u32) -> Result<Vec<Instr>> {
 
 /// `POP_JUMP_IF_TRUE`/`_FALSE` (3.11: the forward form; the assembler
 /// turns it around when the target lies behind).
-pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<u8> {
+pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<Opcode> {
     let (a, b) = if on_true {
         (O::PopJumpIfTrue, O::PopJumpForwardIfTrue)
     } else {
         (O::PopJumpIfFalse, O::PopJumpForwardIfFalse)
     };
-    t.code(a).or_else(|| t.code(b)).ok_or_else(|| {
+    t.have(a).or_else(|| t.have(b)).ok_or_else(|| {
         Error::new(ErrorKind::Unsupported(format!(
             "a conditional jump on Python {}",
             t.version
@@ -173,7 +173,7 @@ pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<u8> {
 
 /// Pushes `local is CONST` (`IS_OP` 3.9+, `COMPARE_OP is` before).
 pub(super) fn local_is_const(t: &OpTable, local: u32, c: ConstIdx) -> Result<Vec<Instr>> {
-    let test = match t.code(O::IsOp) {
+    let test = match t.have(O::IsOp) {
         Some(is) => Instr::new(is, Arg::Int(0)),
         None => {
             let i = t.cmp_op.iter().position(|&c| c == "is").ok_or_else(|| {

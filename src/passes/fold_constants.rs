@@ -145,14 +145,14 @@ enum Op {
 /// The opcodes of one version the folder needs.
 struct Ops {
     t: &'static OpTable,
-    load_const: u8,
-    small_int: Option<u8>,
+    /// 3.14's `LOAD_SMALL_INT`, where the version has it.
+    small_int: Option<Opcode>,
 }
 
 impl Ops {
     fn classify(&self, m: &Marshal, f: &Function, ins: &Instr) -> Option<Op> {
         use Opcode as O;
-        let op = self.t.opcode(ins.op)?;
+        let op = ins.op;
         Some(match (op, ins.arg) {
             (O::LoadConst, Arg::Const(c)) => Op::Load(value_of(m, *f.consts.get(c.0 as usize)?)?),
             (O::LoadSmallInt, Arg::Int(v)) => Op::Load(K::Int(i128::from(v))),
@@ -271,7 +271,7 @@ impl FoldConstants {
             },
             (None, None) => return None,
         };
-        ins.op = ops.load_const;
+        ins.op = Opcode::LoadConst;
         ins.arg = Arg::Const(idx);
         Some((n, ins))
     }
@@ -289,8 +289,7 @@ impl Pass for FoldConstants {
         let t = cx.table;
         let ops = Ops {
             t,
-            load_const: t.code(Opcode::LoadConst).expect("every version has LOAD_CONST"),
-            small_int: t.code(Opcode::LoadSmallInt),
+            small_int: t.have(Opcode::LoadSmallInt),
         };
         let mut changed = false;
         for bi in 0..f.blocks.len() {

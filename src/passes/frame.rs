@@ -214,7 +214,7 @@ fn handler(
             ins(t, O::Reraise, Arg::Int(2))
         } else if let Some(r) = t.info(O::Reraise) {
             Ok(Instr::new(
-                r.code,
+                r.op,
                 if r.has_arg { Arg::Int(0) } else { Arg::None },
             ))
         } else {
@@ -252,13 +252,13 @@ fn handler(
                 flags: 0,
             },
         )?;
-        if let Some(check) = t.code(O::CheckExcMatch) {
+        if let Some(check) = t.have(O::CheckExcMatch) {
             head.extend([
                 load_ge,
                 Instr::new(check, Arg::None),
                 Instr::new(emit::cond_jump(t, false)?, Arg::Jump(err_label)),
             ]);
-        } else if let Some(jump) = t.code(O::JumpIfNotExcMatch) {
+        } else if let Some(jump) = t.have(O::JumpIfNotExcMatch) {
             head.extend([
                 ins(t, O::DupTop, Arg::None)?,
                 load_ge,
@@ -367,10 +367,10 @@ fn yields(
     si: usize,
 ) -> Result<()> {
     let t = cx.table;
-    let (Some(yv), resume_op) = (t.code(O::YieldValue), t.code(O::Resume)) else {
+    let (Some(yv), resume_op) = (t.have(O::YieldValue), t.have(O::Resume)) else {
         return Ok(());
     };
-    let yf = t.code(O::YieldFrom).filter(|_| ev.yield_from_suspends());
+    let yf = t.have(O::YieldFrom).filter(|_| ev.yield_from_suspends());
     if !ev.has(Event::Suspend) && !ev.has(Event::Resume) {
         return Ok(());
     }
@@ -444,7 +444,7 @@ fn exits(
     h: Label,
 ) -> Result<()> {
     let t = cx.table;
-    let (ret, ret_const) = (t.code(O::ReturnValue), t.code(O::ReturnConst));
+    let (ret, ret_const) = (t.have(O::ReturnValue), t.have(O::ReturnConst));
     let mut bi = sb;
     while bi < f.blocks.len() {
         let mut k = if bi == sb { si } else { 0 };

@@ -126,15 +126,15 @@ pub fn compare_arg(t: &OpTable, idx: u32, to_bool: bool) -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
     /// An opcode that means the operation by itself (`BINARY_ADD`).
-    Plain(u8),
+    Plain(Opcode),
     /// `BINARY_OP` with this `nb_ops` index.
-    BinaryOp(u8, u32),
+    BinaryOp(Opcode, u32),
     /// `COMPARE_OP` with this `cmp_op` index.
-    Compare(u8, u32),
+    Compare(Opcode, u32),
     /// `CONTAINS_OP` / `IS_OP` with this invert bit.
-    Flag(u8, u32),
+    Flag(Opcode, u32),
     /// An opcode given by name, whatever its argument.
-    Opcode(u8),
+    Opcode(Opcode),
 }
 
 /// The instruction of binary operator `sym` (`+`, `[]`, ...) on `t`'s
@@ -150,7 +150,7 @@ pub(super) fn binary_instr(t: &OpTable, sym: &str) -> std::result::Result<Instr,
 /// Resolves `spec` for table `t`.
 fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
     let v = t.version;
-    let op = |o: Opcode| t.info(o).filter(|i| i.kind == OpKind::Base).map(|i| i.code);
+    let op = |o: Opcode| t.info(o).filter(|i| i.kind == OpKind::Base).map(|i| i.op);
     // NB: NB_* names are version-independent aliases of the symbols.
     let nb_alias = opcodes::table(PyVersion::new(3, 14))
         .and_then(|t14| t14.nb_ops.iter().find(|(n, _)| *n == spec))
@@ -191,10 +191,10 @@ fn resolve(t: &OpTable, spec: &str) -> std::result::Result<Form, String> {
             // NB: `BINARY_ADD` names the operation; route it like `+` so
             // `from=BINARY_ADD to=-` works where both are opcodes.
             if info.arg == ArgKind::None {
-                return resolve(t, sym).or(Ok(Form::Opcode(info.code)));
+                return resolve(t, sym).or(Ok(Form::Opcode(info.op)));
             }
         }
-        return Ok(Form::Opcode(info.code));
+        return Ok(Form::Opcode(info.op));
     }
     if let Some((sym, _)) = BINARY.iter().find(|(_, n)| n.name() == spec) {
         return Err(format!("opcode {spec} does not exist in Python {v}; write the operator {sym} instead"));
@@ -254,16 +254,16 @@ fn compare_index(t: &OpTable, arg: u32) -> u32 {
 
 /// True when the instruction's result is an exact bool on 3.13+ (where
 /// `POP_JUMP_IF_*` and `UNARY_NOT` require one).
-fn bool_result(t: &OpTable, op: u8, arg: Arg) -> bool {
-    match (t.opcode(op), arg) {
-        (Some(Opcode::ContainsOp | Opcode::IsOp), _) => true,
-        (Some(Opcode::CompareOp), Arg::Compare(a)) => t.compare_bool_bit && a & 16 != 0,
+fn bool_result(t: &OpTable, op: Opcode, arg: Arg) -> bool {
+    match (op, arg) {
+        (Opcode::ContainsOp | Opcode::IsOp, _) => true,
+        (Opcode::CompareOp, Arg::Compare(a)) => t.compare_bool_bit && a & 16 != 0,
         _ => false,
     }
 }
 
 /// The replacement of `ins` by form `to`, or why it is impossible.
-fn rewrite(t: &OpTable, ins: &Instr, to: Form) -> std::result::Result<(u8, Arg), String> {
+fn rewrite(t: &OpTable, ins: &Instr, to: Form) -> std::result::Result<(Opcode, Arg), String> {
     let old_name = t.get(ins.op).map_or("?", |i| i.name);
     let (op, arg) = match to {
         Form::Plain(op) => (op, Arg::None),
@@ -295,7 +295,7 @@ fn rewrite(t: &OpTable, ins: &Instr, to: Form) -> std::result::Result<(u8, Arg),
             "{old_name} produces a bool that 3.13+ conditional jumps and `not` require; {new_name} does not"
         ));
     }
-    let effect = |op: u8, arg: Arg| -> Option<i32> {
+    let effect = |op: Opcode, arg: Arg| -> Option<i32> {
         let raw = asm::encode_arg(t, op, arg).ok()?;
         t.stack_effect(op, raw, None)
     };

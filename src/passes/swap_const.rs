@@ -149,9 +149,9 @@ impl Pass for SwapConst {
             }
         }
         // NB: 3.14 loads ints 0..255 with LOAD_SMALL_INT and drops them from co_consts.
-        let small = cx.table.code(crate::opcodes::Opcode::LoadSmallInt);
+        let small = cx.table.have(crate::opcodes::Opcode::LoadSmallInt);
         if let (Some(lsi), Some(from)) = (small, self.from.as_i64()) {
-            let load_const = cx.table.code(crate::opcodes::Opcode::LoadConst).expect("every version has LOAD_CONST");
+            let load_const = cx.table.have(crate::opcodes::Opcode::LoadConst).expect("every version has LOAD_CONST");
             let to_small = self.to.as_i64().filter(|v| (0..=255).contains(v));
             let mut to_const: Option<ConstIdx> = None;
             for bi in 0..f.blocks.len() {
@@ -187,8 +187,8 @@ impl SwapConst {
     /// `line`/`occurrence` mode: instructions loading the constant are the
     /// sites; the selected ones load a new constant instead.
     fn run_sites(&self, cx: &mut Cx<'_>, f: &mut Function) -> Changed {
-        let small = cx.table.code(Opcode::LoadSmallInt);
-        let load_const = cx.table.code(Opcode::LoadConst).expect("every version has LOAD_CONST");
+        let small = cx.table.have(Opcode::LoadSmallInt);
+        let load_const = cx.table.have(Opcode::LoadConst).expect("every version has LOAD_CONST");
         let from_small = self.from.as_i64().filter(|v| (0..=255).contains(v));
         let mut changed = false;
         for bi in 0..f.blocks.len() {

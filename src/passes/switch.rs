@@ -138,7 +138,7 @@ impl OffSwitch {
                 vec![ins(t, O::LoadGlobal, Arg::Name { index: g, flags: 0 })?]
             }
         };
-        if let Some(to_bool) = t.code(O::ToBool) {
+        if let Some(to_bool) = t.have(O::ToBool) {
             seq.push(Instr::new(to_bool, Arg::None));
         }
         seq.push(Instr::new(cond_jump(t, false)?, Arg::Jump(off)));

@@ -16,7 +16,7 @@ pub mod peephole;
 use crate::cfg::flow::{self, JumpUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Instr, Label, LabelIndex};
-use crate::opcodes::{self, OpTable, Opcode};
+use crate::opcodes::{self, OpKey, OpTable, Opcode};
 
 /// The result of the analysis.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -383,12 +383,12 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
     let b = &f.blocks[i];
     // NB: a pass may put stack-neutral NOPs in front of a handler's first
     // instruction; the shape recognised below starts after them.
-    let lead = leading_nops(t, b);
+    let lead = leading_nops(b);
     let first = b.instrs.get(lead)?;
-    if t.is(first.op, Opcode::PushExcInfo) {
+    if first.op == Opcode::PushExcInfo {
         return first.handler.map(|h| h.depth as i32);
     }
-    if let Some(d) = named_cleanup_start(f, t, i, out) {
+    if let Some(d) = named_cleanup_start(f, i, out) {
         return Some(d);
     }
     let start_of = |l: Label| f.block_index(l).and_then(|j| out.block(j)).map(|d| d[0]);
@@ -416,18 +416,18 @@ fn orphan_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Optio
 }
 
 /// How many NOPs open block `b`.
-fn leading_nops(t: &OpTable, b: &crate::ir::Block) -> usize {
+fn leading_nops(b: &crate::ir::Block) -> usize {
     b.instrs
         .iter()
-        .take_while(|ins| t.is(ins.op, Opcode::Nop))
+        .take_while(|ins| ins.op == Opcode::Nop)
         .count()
 }
 
 /// [`orphan_start`] for `except ... as name` cleanups.
-fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -> Option<i32> {
+fn named_cleanup_start(f: &Function, i: usize, out: &StackDepths) -> Option<i32> {
     let b = &f.blocks[i];
-    let lead = leading_nops(t, b);
-    let op = |k: usize| b.instrs.get(lead + k).and_then(|ins| t.opcode(ins.op));
+    let lead = leading_nops(b);
+    let op = |k: usize| b.instrs.get(lead + k).map(|ins| ins.op);
     let stores = op(1).is_some_and(|o| o.name().starts_with("STORE_"));
     if op(0) != Some(Opcode::LoadConst) || !stores {
         return None;
@@ -445,7 +445,7 @@ fn named_cleanup_start(f: &Function, t: &OpTable, i: usize, out: &StackDepths) -
 
 /// The number `stack_effect` takes for `arg` of `op` (what the assembler
 /// would write; jump distances do not matter to any effect).
-pub(crate) fn raw_arg(t: &OpTable, op: u8, arg: Arg) -> u32 {
+pub(crate) fn raw_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> u32 {
     match arg {
         Arg::Jump(_) => 0,
         a => crate::asm::raw_arg(t, op, a).unwrap_or(0),

@@ -59,7 +59,7 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     let mut loads = Vec::new();
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
-            if let (true, Arg::Const(c)) = (ins.op == load_const, ins.arg) {
+            if let (true, Arg::Const(c)) = (ins.op == Opcode::LoadConst, ins.arg) {
                 loads.push((bi, k, c.0 as usize));
             }
         }

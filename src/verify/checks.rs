@@ -156,7 +156,7 @@ fn instruction(f: &Function, t: &OpTable, bi: usize, k: usize, ins: &Instr, sink
     let Some(info) = t.get(ins.op) else {
         err(
             I::UnknownOpcode,
-            format!("opcode {} does not exist in Python {}", ins.op, f.version),
+            format!("{} does not exist in Python {}", ins.op.name(), f.version),
         );
         return;
     };
@@ -401,7 +401,7 @@ fn targets(f: &Function, t: &OpTable, graph: Option<&Cfg>, sink: &mut Sink) {
                         let mut at = f.blocks[i..].iter().flat_map(|b| b.instrs.iter());
                         for &want in t.facts(ins.op).lands_after {
                             let there = at.next().map(|i| i.op);
-                            if there.and_then(|o| t.opcode(o)) == Some(want) {
+                            if there == Some(want) {
                                 continue;
                             }
                             let there = there.and_then(|o| t.get(o)).map_or("nothing", |i| i.name);
@@ -496,13 +496,13 @@ fn send_handlers(f: &Function, t: &OpTable, sink: &mut Sink) {
     if !f.version.at_least(13) {
         return;
     }
-    let Some(send) = t.code(Opcode::Send) else {
+    if t.code(Opcode::Send).is_none() {
         return;
-    };
+    }
     let mut prev: Option<&Instr> = None;
     for (bi, b) in f.blocks.iter().enumerate() {
         for (k, ins) in b.instrs.iter().enumerate() {
-            if ins.op == send {
+            if ins.op == Opcode::Send {
                 let before = prev.and_then(|p| p.handler).map(|h| h.target);
                 if prev.is_some_and(|p| p.handler != ins.handler) {
                     let show = |l: Option<Label>| l.map_or("none".to_string(), |l| l.to_string());
@@ -646,7 +646,7 @@ fn reads_and_arguments(f: &Function, d: &stackdepth::StackDepths, sink: &mut Sin
 /// prefixes they carry, so no valid function is rejected).
 fn code_size(f: &Function, t: &OpTable, limits: &Limits, sink: &mut Sink) {
     // NB: rows carry no caches before 3.11.
-    let caches = |op: u8| t.get(op).map_or(0, |i| u64::from(i.cache_entries));
+    let caches = |op: Opcode| t.get(op).map_or(0, |i| u64::from(i.cache_entries));
     let mut units = 0u64;
     for ins in f.instrs() {
         let needed = match ins.arg {

@@ -31,10 +31,10 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
                 .enumerate()
                 .map(move |(k, ins)| (b, k, ins))
         })
-        .filter(|(_, _, ins)| !t.is(ins.op, Opcode::Nop))
+        .filter(|(_, _, ins)| ins.op != Opcode::Nop)
         .collect();
     for (p, &(b, k, ins)) in flat.iter().enumerate() {
-        if t.is(ins.op, Opcode::KwNames) {
+        if ins.op == Opcode::KwNames {
             kw_names(f, m, b, k, ins, sink);
             continue;
         }
@@ -44,7 +44,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             operand(f, m, t, want, before, b, k, ins, sink);
             continue;
         }
-        if !t.is(ins.op, Opcode::MakeFunction) {
+        if ins.op != Opcode::MakeFunction {
             continue;
         }
         // NB: the shape itself is `reach::argument_rule`'s to report.
@@ -76,11 +76,11 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             code.freevars.map_or(0, |x| m.items(x).len())
         };
         let free = nfree > 0;
-        let closure = if let Some(set_attr) = t.code(Opcode::SetFunctionAttribute) {
+        let closure = if t.code(Opcode::SetFunctionAttribute).is_some() {
             // 3.13+: the flags come as SET_FUNCTION_ATTRIBUTE right after.
             flat[p + 1..]
                 .iter()
-                .take_while(|(_, _, x)| x.op == set_attr)
+                .take_while(|(_, _, x)| x.op == Opcode::SetFunctionAttribute)
                 .any(|(_, _, x)| matches!(x.arg, Arg::Int(a) if a == CLOSURE))
         } else {
             matches!(ins.arg, Arg::Int(a) if a & CLOSURE != 0)
@@ -110,7 +110,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             let built = (p + 1)
                 .checked_sub(back + 2)
                 .and_then(|q| flat.get(q))
-                .filter(|(_, _, x)| t.is(x.op, Opcode::BuildTuple))
+                .filter(|(_, _, x)| x.op == Opcode::BuildTuple)
                 .map(|(_, _, x)| x.arg);
             if built != Some(Arg::Int(nfree as u32)) {
                 sink.at(
@@ -165,7 +165,7 @@ fn operand(
 ) {
     let name = t.get(ins.op).map_or("?", |i| i.name);
     let Arg::Int(n) = ins.arg else { return };
-    let items = match before.map(|x| (t.is(x.op, Opcode::LoadConst), x.arg)) {
+    let items = match before.map(|x| (x.op == Opcode::LoadConst, x.arg)) {
         Some((true, Arg::Const(c))) => match f.consts.get(c.0 as usize).map(|&id| m.get(id)) {
             Some(Value::Tuple(items)) => Some(items),
             None => return, // NB: the index itself is ConstIndex's to report.

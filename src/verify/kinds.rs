@@ -146,15 +146,11 @@ fn is_object(k: Kind) -> bool {
 /// makes a generator of the wrong type (seed 31337 mutants on 3.13).
 fn generator_prologue(f: &Function, t: &crate::opcodes::OpTable, sink: &mut Sink) {
     use crate::opcodes::Opcode as O;
-    let Some(rg) = t.code(O::ReturnGenerator) else {
+    if t.code(O::ReturnGenerator).is_none() {
         return;
-    };
-    let resume = t.code(O::Resume);
-    let prologue = f.blocks[0]
-        .instrs
-        .iter()
-        .take_while(|i| Some(i.op) != resume);
-    let has = prologue.clone().any(|i| i.op == rg);
+    }
+    let prologue = f.blocks[0].instrs.iter().take_while(|i| i.op != O::Resume);
+    let has = prologue.clone().any(|i| i.op == O::ReturnGenerator);
     let wants = f.flags & CO_GENERATOR_LIKE != 0;
     if has != wants {
         let msg = if wants {
@@ -194,7 +190,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         t,
         by_label,
         finally_bodies,
-        iter_local: implicit_iterator(f, m, t),
+        iter_local: implicit_iterator(f, m),
         exact_blocks,
     };
     generator_prologue(f, t, sink);
@@ -377,9 +373,9 @@ impl State {
 /// compile.c emits `GET_AITER` for every inner async loop and none for
 /// the outermost, and each async loop has a `GET_ANEXT` and an
 /// `END_ASYNC_FOR`: more of either than `GET_AITER`s tells it.
-fn implicit_iterator(f: &Function, m: &Marshal, t: &OpTable) -> Option<u32> {
+fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
     let first = *f.localsplus.first()?;
-    let count = |op| f.instrs().filter(|i| t.is(i.op, op)).count();
+    let count = |op| f.instrs().filter(|i| i.op == op).count();
     let aiters = count(Opcode::GetAiter);
     let async_outer = count(Opcode::GetAnext) > aiters || count(Opcode::EndAsyncFor) > aiters;
     (f.argcount >= 1 && m.str(first).as_deref() == Some(".0") && !async_outer).then_some(0)
@@ -498,8 +494,8 @@ impl Walk<'_> {
         let base = (d - reads) as usize;
         if let Some(i) = s[base..].iter().position(|&x| x & FIN != 0) {
             let top = reads as usize - 1;
-            let takes_state = t.is(ins.op, Opcode::EndFinally)
-                || (t.is(ins.op, Opcode::PopFinally) && (raw == 0 || s[base + top] & FIN == 0));
+            let takes_state = ins.op == Opcode::EndFinally
+                || (ins.op == Opcode::PopFinally && (raw == 0 || s[base + top] & FIN == 0));
             if !takes_state {
                 report(k, Invariant::StackKind, format!("{} takes {} deep in the stack, a slot of a `finally` body's state, which CALL_FINALLY makes one return address instead of six values: only END_FINALLY and POP_FINALLY may take it", info.name, d as usize - base - i));
             }
@@ -748,7 +744,8 @@ impl Walk<'_> {
     /// once, before `RESUME` (3.11+ compiler prologue).
     fn frame_rules(&self, k: usize, ins: &Instr, raw: u32, name: &str, report: &mut Report<'_>) {
         use crate::opcodes::Opcode as O;
-        let Some(op) = self.t.opcode(ins.op) else {
+        // NB: an opcode this version lacks is the unknown-opcode check's report.
+        let Some(op) = self.t.have(ins.op) else {
             return;
         };
         let wraps = op == O::AsyncGenWrap
@@ -769,11 +766,7 @@ impl Walk<'_> {
             let before_resume = entry
                 .iter()
                 .position(|i| std::ptr::eq(i, ins))
-                .is_some_and(|at| {
-                    entry[..at]
-                        .iter()
-                        .all(|i| self.t.opcode(i.op) != Some(O::Resume))
-                });
+                .is_some_and(|at| entry[..at].iter().all(|i| i.op != O::Resume));
             if !before_resume {
                 report(
                     k,

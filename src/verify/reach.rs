@@ -11,13 +11,13 @@
 //! rejects good code. Found by running mutated corpus code that the
 //! verifier accepted (docs/verifier.md, "Mutants").
 
-use crate::opcodes::{OpTable, Opcode};
+use crate::opcodes::{OpKey, OpTable, Opcode};
 
 /// How many stack values instruction `op` with raw argument `arg` reads
 /// (no-jump path) given its net effect `net`: at least `-net`, and
 /// `pushes - net` where the row knows what it pushes
 /// ([`crate::opcodes::OpFacts::pushes`]).
-pub(super) fn reads(t: &OpTable, op: u8, arg: u32, net: i32) -> i64 {
+pub(super) fn reads(t: &OpTable, op: impl OpKey, arg: u32, net: i32) -> i64 {
     let floor = i64::from(-net).max(0);
     match t.facts(op).pushes {
         Some(p) => (i64::from(p.of(arg)) - i64::from(net)).max(floor),

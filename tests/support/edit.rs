@@ -3,12 +3,12 @@
 
 use pyrewrite::ir::{Arg, Function, Instr};
 use pyrewrite::marshal::Marshal;
-use pyrewrite::opcodes::OpTable;
+use pyrewrite::opcodes::{OpTable, Opcode};
 use pyrewrite::verify::{self, Invariant};
 
-/// The byte of opcode `name` in this version.
-pub fn code(t: &OpTable, name: &str) -> Option<u8> {
-    t.by_name(name).map(|i| i.code)
+/// Opcode `name`, if this version has it.
+pub fn code(t: &OpTable, name: &str) -> Option<Opcode> {
+    t.by_name(name).map(|i| i.op)
 }
 
 /// `name` with `arg` (the opcode must exist).

@@ -15,7 +15,7 @@ use pyrewrite::ir::{
     Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx,
 };
 use pyrewrite::marshal::{self, Marshal, ObjId, Value};
-use pyrewrite::opcodes::OpTable;
+use pyrewrite::opcodes::{OpTable, Opcode};
 use std::collections::HashMap;
 
 // NB: 3.11+ localspluskinds bits (Include/internal/pycore_code.h).
@@ -86,7 +86,7 @@ pub fn lift_into(
             .or_insert_with(|| PyString::new(py, &str_of(&m, id)).unbind())
             .clone_ref(py)
     };
-    let opnames = instr::opnames(py)?;
+    let opnames = instr::opnames(py);
     let mut handlers: HashMap<(Label, u32, bool), Py<PyAny>> = HashMap::new();
     let mut compares: HashMap<u32, Py<PyAny>> = HashMap::new();
     let free = free_space(&f);
@@ -251,7 +251,7 @@ enum PArg {
 enum Item {
     Label(u32),
     Instr {
-        op: u8,
+        op: Opcode,
         arg: PArg,
         loc: Loc,
         handler: Option<(u32, u32, bool)>,

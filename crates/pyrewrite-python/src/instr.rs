@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyString, PyTuple};
-use pyrewrite::opcodes::{self, ArgKind, OpTable};
+use pyrewrite::opcodes::{self, ArgKind, OpTable, Opcode};
 use pyrewrite::PyVersion;
 
 /// How an instruction's `arg` reads in Python, per opcode.
@@ -41,17 +41,12 @@ pub enum Kind {
 
 impl Kind {
     /// The kind of opcode `code` in `t`.
-    pub fn of(t: &OpTable, code: u8) -> Kind {
-        let Some(info) = t.get(code) else {
+    pub fn of(t: &OpTable, op: Opcode) -> Kind {
+        let Some(info) = t.get(op) else {
             return Kind::None;
         };
-        let has_arg = if t.version.at_least(12) {
-            info.has_arg
-        } else {
-            info.code >= t.have_argument
-        };
         match info.arg {
-            _ if !has_arg => Kind::None,
+            _ if !t.takes_arg(op) => Kind::None,
             _ if info.jump.is_some() => Kind::Jump,
             ArgKind::Const => Kind::Const,
             ArgKind::Name => Kind::Name,
@@ -80,16 +75,15 @@ pub fn host_table(py: Python<'_>) -> PyResult<&'static OpTable> {
     .copied()
 }
 
-/// Every host opcode's name as one shared Python string, by opcode
-/// (`<unknown>` where the table has none).
-pub fn opnames(py: Python<'_>) -> PyResult<&'static [Py<PyString>]> {
+/// Every opcode's name as one shared Python string, indexed by [`Opcode`].
+pub fn opnames(py: Python<'_>) -> &'static [Py<PyString>] {
     static NAMES: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
-    let t = host_table(py)?;
-    Ok(NAMES.get_or_init(py, || {
-        (0..=255u8)
-            .map(|op| PyString::intern(py, t.get(op).map_or("<unknown>", |o| o.name)).unbind())
+    NAMES.get_or_init(py, || {
+        Opcode::ALL
+            .iter()
+            .map(|op| PyString::intern(py, op.name()).unbind())
             .collect()
-    }))
+    })
 }
 
 /// The argument of an instruction that takes none.
@@ -156,7 +150,7 @@ pub type Extra = (bool, u8, Option<u32>, Option<u32>);
 #[pyclass(module = "pyrewrite", subclass)]
 pub struct Instr {
     /// The host opcode `name` spells (kept in step by the setter).
-    pub op: u8,
+    pub op: Opcode,
     pub name: Py<PyString>,
     /// The argument, as a Python value.
     pub arg: Py<PyAny>,
@@ -174,10 +168,10 @@ pub struct Instr {
 }
 
 /// The host opcode called `name`, or a `UsageError`.
-fn opcode_named(py: Python<'_>, name: &str) -> PyResult<u8> {
+fn opcode_named(py: Python<'_>, name: &str) -> PyResult<Opcode> {
     let t = host_table(py)?;
     t.by_name(name)
-        .map(|i| i.code)
+        .map(|i| i.op)
         .ok_or_else(|| super::errors::usage(format!("no opcode '{name}' in Python {}", t.version)))
 }
 
