@@ -4,11 +4,12 @@ Every error of the engine is a :class:`Error` and says where it happened:
 ``path`` (the file, when there is one), ``offset`` (the byte offset in the
 marshalled data), ``pass_name`` and ``code_object`` (the pass and the
 qualified name of the code object it was working on), ``instruction`` (the
-index in a :class:`pyrewrite.Bytecode` list). Attributes that do not
+index in a :class:`pyrewrite.Bytecode` list), ``valid`` (for an unknown
+pass or parameter, the names that exist). Attributes that do not
 apply are ``None``. Whatever raised, the object you passed is unchanged.
 """
 
-from typing import Optional
+from typing import Optional, Tuple
 
 __all__ = ["Error", "ParseError", "PassError", "VerifyError", "UnsupportedError", "UsageError"]
 
@@ -25,6 +26,7 @@ class Error(Exception):
         pass_name: Optional[str] = None,
         code_object: Optional[str] = None,
         instruction: Optional[int] = None,
+        valid: Optional[Tuple[str, ...]] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -35,6 +37,9 @@ class Error(Exception):
         #: For code built from a :class:`pyrewrite.Bytecode`: the index of
         #: the offending item in it.
         self.instruction = instruction
+        #: For an unknown pass or parameter (:class:`UsageError`): the
+        #: names that would have been accepted.
+        self.valid = valid
 
 
 class ParseError(Error):

@@ -310,7 +310,7 @@ pub fn cfg(
         match crate::passes::config::pipeline(config, names, params) {
             Ok(p) => Some(p),
             Err(msg) => {
-                report::usage(&msg);
+                report::usage(&msg.to_string());
                 return EXIT_USAGE;
             }
         }

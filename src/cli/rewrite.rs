@@ -106,7 +106,7 @@ pub fn run(args: RewriteArgs) -> i32 {
     let mut pipeline = match config::pipeline(args.config.as_deref(), &args.passes, &args.params) {
         Ok(p) => p,
         Err(msg) => {
-            report::usage(&msg);
+            report::usage(&msg.to_string());
             return EXIT_USAGE;
         }
     };

@@ -12,49 +12,53 @@
 //! in Python (`name = "python"`, `function = ...`; see [`super::python`]).
 
 use super::manager::Pipeline;
-use super::RawValue;
+use super::{ConfigError, RawValue};
 use std::path::Path;
 
 /// Pass names with their raw parameters, in run order.
 pub type Specs = Vec<(String, Vec<(String, RawValue)>)>;
 
 /// Parses config text; `origin` names it in errors.
-pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        format!("{origin}: invalid TOML: {}", e.to_string().trim_end())
-    })?;
+pub fn parse(text: &str, origin: &str) -> Result<Specs, ConfigError> {
+    let bad = |message: String| ConfigError::Config {
+        origin: origin.to_string(),
+        message,
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| bad(format!("invalid TOML: {}", e.to_string().trim_end())))?;
     let mut specs = Vec::new();
     for (key, value) in doc {
         if key != "pass" {
-            return Err(format!(
-                "{origin}: unknown top-level key {key:?} (a pipeline is a list of [[pass]] tables)"
-            ));
+            return Err(bad(format!(
+                "unknown top-level key {key:?} (a pipeline is a list of [[pass]] tables)"
+            )));
         }
         let toml::Value::Array(items) = value else {
-            return Err(format!(
-                "{origin}: `pass` must be an array of tables: write [[pass]], not [pass]"
+            return Err(bad(
+                "`pass` must be an array of tables: write [[pass]], not [pass]".into(),
             ));
         };
         for (i, item) in items.into_iter().enumerate() {
             let toml::Value::Table(t) = item else {
-                return Err(format!("{origin}: pass #{} is not a table", i + 1));
+                return Err(bad(format!("pass #{} is not a table", i + 1)));
             };
             let mut name = None;
             let mut raw = Vec::new();
             for (k, v) in t {
                 if k == "name" || k == "python" {
                     let toml::Value::String(s) = v else {
-                        return Err(format!(
-                            "{origin}: pass #{}: {k} must be a string, found {}",
+                        return Err(bad(format!(
+                            "pass #{}: {k} must be a string, found {}",
                             i + 1,
                             v.type_str()
-                        ));
+                        )));
                     };
                     if name.is_some() {
-                        return Err(format!(
-                            "{origin}: pass #{}: give name or python, not both",
+                        return Err(bad(format!(
+                            "pass #{}: give name or python, not both",
                             i + 1
-                        ));
+                        )));
                     }
                     if k == "python" {
                         name = Some(super::python::INFO.name.to_string());
@@ -70,10 +74,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
                 }
             }
             let Some(name) = name else {
-                return Err(format!(
-                    "{origin}: pass #{} has no name (add name = \"...\")",
+                return Err(bad(format!(
+                    "pass #{} has no name (add name = \"...\")",
                     i + 1
-                ));
+                )));
             };
             specs.push((name, raw));
         }
@@ -82,26 +86,31 @@ pub fn parse(text: &str, origin: &str) -> Result<Specs, String> {
 }
 
 /// Reads and parses a config file.
-pub fn load(path: &Path) -> Result<Specs, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn load(path: &Path) -> Result<Specs, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     parse(&text, &path.display().to_string())
 }
 
 /// The passes of `--pass NAME` (in order) with their `--param KEY=VALUE`
 /// options. With one pass, `KEY=VALUE` belongs to it; with several, write
 /// `NAME.KEY=VALUE` (a name given twice needs a config file).
-pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
+pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, ConfigError> {
     let mut specs: Specs = names.iter().map(|n| (n.clone(), Vec::new())).collect();
     for p in params {
         let Some((key, value)) = p.split_once('=') else {
-            return Err(format!("--param {p:?}: expected KEY=VALUE"));
+            return Err(ConfigError::Cli(format!(
+                "--param {p:?}: expected KEY=VALUE"
+            )));
         };
         let key = key.trim();
         let slot = match specs.len() {
             0 => {
-                return Err(format!(
+                return Err(ConfigError::Cli(format!(
                 "--param {p:?} without --pass (parameters of config passes go in the config file)"
-            ))
+            )))
             }
             1 if !key.contains('.') || !names.iter().any(|n| key.starts_with(&format!("{n}."))) => {
                 0
@@ -111,10 +120,10 @@ pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
                     .split_once('.')
                     .filter(|(pass, _)| names.iter().any(|n| n == pass))
                 else {
-                    return Err(format!(
+                    return Err(ConfigError::Cli(format!(
                         "--param {p:?}: with several --pass options write PASS.KEY=VALUE (passes: {})",
                         names.join(", ")
-                    ));
+                    )));
                 };
                 let hits: Vec<usize> = names
                     .iter()
@@ -123,9 +132,9 @@ pub fn from_cli(names: &[String], params: &[String]) -> Result<Specs, String> {
                     .map(|(i, _)| i)
                     .collect();
                 if hits.len() > 1 {
-                    return Err(format!(
+                    return Err(ConfigError::Cli(format!(
                         "--param {p:?}: pass {pass} is given twice; use --config for that pipeline"
-                    ));
+                    )));
                 }
                 hits[0]
             }
@@ -147,7 +156,7 @@ pub fn pipeline(
     config: Option<&Path>,
     names: &[String],
     params: &[String],
-) -> Result<Pipeline, String> {
+) -> Result<Pipeline, ConfigError> {
     let mut specs = match config {
         Some(p) => load(p)?,
         None => Vec::new(),
@@ -163,13 +172,13 @@ mod tests {
     #[test]
     fn config_errors_are_clear() {
         let e = parse("[pass]\nname = 'x'", "c.toml").unwrap_err();
-        assert!(e.contains("write [[pass]]"), "{e}");
+        assert!(e.to_string().contains("write [[pass]]"), "{e}");
         let e = parse("[[pass]]\nfrom = 1", "c.toml").unwrap_err();
-        assert!(e.contains("pass #1 has no name"), "{e}");
+        assert!(e.to_string().contains("pass #1 has no name"), "{e}");
         let e = parse("passes = []", "c.toml").unwrap_err();
-        assert!(e.contains("unknown top-level key"), "{e}");
+        assert!(e.to_string().contains("unknown top-level key"), "{e}");
         let e = parse("[[pass]\n", "c.toml").unwrap_err();
-        assert!(e.contains("invalid TOML"), "{e}");
+        assert!(e.to_string().contains("invalid TOML"), "{e}");
         let s = parse(
             "[[pass]]\nname = 'swap-const'\nfrom = 42\nto = '99'\n[[pass]]\nname = 'replace-op'",
             "c",
@@ -183,14 +192,16 @@ mod tests {
             matches!(&s[0].1[0], (k, RawValue::Toml(toml::Value::String(f))) if k == "function" && f == "m:f")
         );
         let e = parse("[[pass]]\npython = 'm:f'\nname = 'swap-const'", "c").unwrap_err();
-        assert!(e.contains("not both"), "{e}");
+        assert!(e.to_string().contains("not both"), "{e}");
         let e = Pipeline::from_specs(&parse("[[pass]]\nname = 'nope'", "c").unwrap())
             .err()
             .unwrap();
+        assert!(e.to_string().contains("unknown pass \"nope\""), "{e}");
         assert!(
-            e.contains("unknown pass \"nope\"") && e.contains("swap-const"),
-            "{e}"
+            matches!(&e, ConfigError::UnknownPass { name, valid } if name == "nope" && valid.contains(&"swap-const")),
+            "{e:?}"
         );
+        assert_eq!(e.pass_name(), None);
     }
 
     #[test]
@@ -213,7 +224,7 @@ mod tests {
             &["from=+".into()],
         )
         .unwrap_err();
-        assert!(e.contains("PASS.KEY=VALUE"), "{e}");
+        assert!(e.to_string().contains("PASS.KEY=VALUE"), "{e}");
         assert!(from_cli(&[], &["from=1".into()]).is_err());
     }
 }

@@ -86,7 +86,7 @@ impl Pipeline {
     /// (unknown names list the valid ones).
     pub fn from_specs(
         specs: &[(String, Vec<(String, RawValue)>)],
-    ) -> std::result::Result<Self, String> {
+    ) -> std::result::Result<Self, super::ConfigError> {
         let mut steps = Vec::new();
         for (name, raw) in specs {
             let info = super::lookup(name)?;

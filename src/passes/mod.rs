@@ -9,6 +9,7 @@
 
 pub mod config;
 mod emit;
+mod error;
 mod frame;
 pub mod literal;
 pub mod manager;
@@ -21,6 +22,7 @@ use crate::marshal::{Marshal, ObjId};
 use crate::opcodes::OpTable;
 use crate::version::PyVersion;
 
+pub use error::ConfigError;
 pub use manager::{PassStats, Pipeline};
 pub use params::{ParamKind, ParamSpec, Params, RawValue};
 
@@ -220,9 +222,12 @@ impl PassInfo {
     pub fn configure(
         &self,
         raw: &[(String, RawValue)],
-    ) -> std::result::Result<Box<dyn Pass>, String> {
+    ) -> std::result::Result<Box<dyn Pass>, ConfigError> {
         let p = Params::parse(self.name, self.params, raw)?;
-        (self.build)(&p).map_err(|e| format!("pass {}: {e}", self.name))
+        (self.build)(&p).map_err(|message| ConfigError::Invalid {
+            pass: self.name,
+            message,
+        })
     }
 
     /// The text `pyrewrite passes` prints for this pass: name, parameters
@@ -275,16 +280,13 @@ declare_passes! {
 }
 
 /// The pass called `name`, or an error listing the valid names.
-pub fn lookup(name: &str) -> std::result::Result<&'static PassInfo, String> {
+pub fn lookup(name: &str) -> std::result::Result<&'static PassInfo, ConfigError> {
     PASSES
         .iter()
         .copied()
         .find(|p| p.name == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
-            format!(
-                "unknown pass {name:?}; available passes: {}",
-                names.join(", ")
-            )
+        .ok_or_else(|| ConfigError::UnknownPass {
+            name: name.to_string(),
+            valid: PASSES.iter().map(|p| p.name).collect(),
         })
 }

@@ -3,6 +3,7 @@
 //! and how a pass reads them back.
 
 use super::literal::Lit;
+use super::ConfigError;
 use std::collections::BTreeMap;
 
 /// The type of a parameter; decides how its text is parsed.
@@ -84,27 +85,30 @@ impl Params {
     /// values that do not parse are errors naming the pass and the key;
     /// defaults fill in the rest.
     pub fn parse(
-        pass: &str,
+        pass: &'static str,
         specs: &[ParamSpec],
         raw: &[(String, RawValue)],
-    ) -> Result<Params, String> {
+    ) -> Result<Params, ConfigError> {
         let mut values = BTreeMap::new();
         for (key, value) in raw {
             let Some(spec) = specs.iter().find(|s| s.name == key) else {
-                let valid: Vec<&str> = specs.iter().map(|s| s.name).collect();
-                let valid = if valid.is_empty() {
-                    "(it takes none)".to_string()
-                } else {
-                    valid.join(", ")
-                };
-                return Err(format!(
-                    "pass {pass}: unknown parameter {key:?}; valid parameters: {valid}"
-                ));
+                return Err(ConfigError::UnknownParam {
+                    pass,
+                    key: key.clone(),
+                    valid: specs.iter().map(|s| s.name).collect(),
+                });
             };
             if values.contains_key(spec.name) {
-                return Err(format!("pass {pass}: parameter {key:?} given twice"));
+                return Err(ConfigError::DuplicateParam {
+                    pass,
+                    key: key.clone(),
+                });
             }
-            let v = check(spec, value).map_err(|e| format!("pass {pass}: parameter {key}: {e}"))?;
+            let v = check(spec, value).map_err(|message| ConfigError::BadValue {
+                pass,
+                key: spec.name,
+                message,
+            })?;
             values.insert(spec.name, v);
         }
         for spec in specs {
@@ -112,13 +116,17 @@ impl Params {
                 continue;
             }
             let Some(d) = spec.default else {
-                return Err(format!(
-                    "pass {pass}: missing required parameter {:?} ({})",
-                    spec.name, spec.help
-                ));
+                return Err(ConfigError::MissingParam {
+                    pass,
+                    key: spec.name,
+                    help: spec.help,
+                });
             };
-            let v = check(spec, &RawValue::Text(d.to_string()))
-                .map_err(|e| format!("pass {pass}: default of {}: {e}", spec.name))?;
+            let v =
+                check(spec, &RawValue::Text(d.to_string())).map_err(|e| ConfigError::Invalid {
+                    pass,
+                    message: format!("default of {}: {e}", spec.name),
+                })?;
             values.insert(spec.name, v);
         }
         Ok(Params { values })
@@ -327,23 +335,30 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         let e = Params::parse("p", SPECS, &[]).unwrap_err();
-        assert!(e.contains("missing required parameter \"from\""), "{e}");
+        assert!(
+            e.to_string()
+                .contains("missing required parameter \"from\""),
+            "{e}"
+        );
         let e =
             Params::parse("p", SPECS, &[("form".into(), RawValue::Text("1".into()))]).unwrap_err();
         assert!(
-            e.contains("unknown parameter \"form\"") && e.contains("from, qualname, nested"),
+            e.to_string().contains("unknown parameter \"form\"")
+                && e.to_string().contains("from, qualname, nested"),
             "{e}"
         );
+        assert_eq!(e.pass_name(), Some("p"));
+        assert_eq!(e.valid(), ["from", "qualname", "nested"]);
         let e = Params::parse("p", SPECS, &[("from".into(), RawValue::Text("abc".into()))])
             .unwrap_err();
-        assert!(e.contains("parameter from:"), "{e}");
+        assert!(e.to_string().contains("parameter from:"), "{e}");
         let e = Params::parse(
             "p",
             SPECS,
             &[("from".into(), RawValue::Toml(toml::Value::Array(vec![])))],
         )
         .unwrap_err();
-        assert!(e.contains("found TOML array"), "{e}");
+        assert!(e.to_string().contains("found TOML array"), "{e}");
         let p = Params::parse(
             "p",
             SPECS,

@@ -118,9 +118,9 @@ mod tests {
     #[test]
     fn without_the_python_package_it_names_the_command_that_runs_it() {
         let e = INFO.configure(&[("function".into(), super::super::RawValue::Text("m:f".into()))]).err().unwrap();
-        assert!(e.contains("python -m pyrewrite"), "{e}");
+        assert!(e.to_string().contains("python -m pyrewrite"), "{e}");
         let e = INFO.configure(&[("function".into(), super::super::RawValue::Text("nocolon".into()))]).err().unwrap();
-        assert!(e.contains("expected module:function"), "{e}");
+        assert!(e.to_string().contains("expected module:function"), "{e}");
         assert!(INFO.configure(&[]).is_err());
     }
 }

@@ -222,6 +222,8 @@ def test_unknown_pass_lists_the_valid_ones():
     with pytest.raises(ValueError, match="available passes: swap-const, replace-op") as e:
         pyrewrite.patch(f, [("swap-konst", {})])
     assert isinstance(e.value, pyrewrite.UsageError) and isinstance(e.value, pyrewrite.Error)
+    assert "swap-const" in e.value.valid and "swap-konst" not in e.value.valid
+    assert e.value.pass_name is None
     assert f.__code__ is code
 
 
@@ -229,10 +231,13 @@ def test_bad_parameter_names_the_pass_and_key():
     def f():
         return 1
 
-    with pytest.raises(ValueError, match='unknown parameter "form"; valid parameters: from, to'):
+    with pytest.raises(ValueError, match='unknown parameter "form"; valid parameters: from, to') as e:
         pyrewrite.patch(f, [("swap-const", {"form": 1, "to": 2})])
-    with pytest.raises(ValueError, match="missing required parameter"):
+    assert e.value.pass_name == "swap-const"
+    assert e.value.valid[:2] == ("from", "to")
+    with pytest.raises(ValueError, match="missing required parameter") as e:
         pyrewrite.patch(f, [("swap-const", {"from": 1})])
+    assert e.value.pass_name == "swap-const" and e.value.valid is None
     with pytest.raises(ValueError, match="must be a bool"):
         pyrewrite.patch(f, [("swap-const", {"from": 1, "to": 2, "nested": "yes"})])
     with pytest.raises(ValueError, match="expected module:function"):

@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyString};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 use pyrewrite::{Error, ErrorKind};
 
 /// Instantiates `pyrewrite.errors.<class>(message, **attrs)`.
@@ -52,6 +52,25 @@ pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
         ("code_object", site.map(|x| s(&x.code_object))),
     ];
     make(py, class, e.to_string(), &attrs)
+}
+
+/// A pipeline that cannot be built: a `UsageError` with `pass_name` (the
+/// pass a parameter belongs to) and `valid` (the names an unknown pass or
+/// parameter could have been; None otherwise).
+pub fn config(e: &pyrewrite::passes::ConfigError) -> PyErr {
+    Python::attach(|py| {
+        let s = |v: &str| PyString::new(py, v).into_any().unbind();
+        let valid = match e.valid() {
+            [] => None,
+            names => PyTuple::new(py, names).ok().map(|t| t.into_any().unbind()),
+        };
+        make(
+            py,
+            "UsageError",
+            e.to_string(),
+            &[("pass_name", e.pass_name().map(s)), ("valid", valid)],
+        )
+    })
 }
 
 /// A usage error (unknown pass, bad parameter, bad config): a

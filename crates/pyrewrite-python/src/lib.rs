@@ -51,11 +51,11 @@ impl Pipeline {
             }
             (Some(p), None) => params::specs(p, text)?,
             (None, Some(text)) => {
-                config::parse(text, origin.unwrap_or("<config>")).map_err(errors::usage)?
+                config::parse(text, origin.unwrap_or("<config>")).map_err(|e| errors::config(&e))?
             }
             (None, None) => Vec::new(),
         };
-        let inner = passes::Pipeline::from_specs(&specs).map_err(errors::usage)?;
+        let inner = passes::Pipeline::from_specs(&specs).map_err(|e| errors::config(&e))?;
         Ok(Pipeline { inner })
     }
 

@@ -42,7 +42,7 @@ pub fn specs(passes: &Bound<'_, PyAny>, as_text: bool) -> PyResult<Specs> {
                     type_name(&item)
                 )));
             };
-        let info = passes::lookup(&name).map_err(errors::usage)?;
+        let info = passes::lookup(&name).map_err(|e| errors::config(&e))?;
         let mut raw = Vec::new();
         if let Some(p) = params.filter(|p| !p.is_none()) {
             let d = p.cast::<PyDict>().map_err(|_| {
