@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 const HOOK_MODULE: &str = "pyrewrite_hook_print";
 const GLOBAL: &str = "__pyrewrite_hook__";
 
-fn pipeline(params: &[(&str, &str)]) -> std::result::Result<Pipeline, String> {
+fn pipeline(
+    params: &[(&str, &str)],
+) -> std::result::Result<Pipeline, pyrewrite::passes::ConfigError> {
     let raw = params
         .iter()
         .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))

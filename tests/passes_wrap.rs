@@ -13,7 +13,7 @@ use pyrewrite::pyc::Pyc;
 use pyrewrite::PyVersion;
 use std::path::Path;
 
-fn pipeline(params: &[(&str, &str)]) -> Result<Pipeline, String> {
+fn pipeline(params: &[(&str, &str)]) -> Result<Pipeline, pyrewrite::passes::ConfigError> {
     let raw = params
         .iter()
         .map(|(k, v)| (k.to_string(), RawValue::Text(v.to_string())))
@@ -241,7 +241,7 @@ fn resumes_records_every_suspension() {
 
 #[test]
 fn parameters_are_checked() {
-    let err = |p: &[(&str, &str)]| pipeline(p).err().unwrap_or_default();
+    let err = |p: &[(&str, &str)]| pipeline(p).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err(&[]).contains("at least one of enter, exit, error"));
     assert!(err(&[("enter", "nocolon")]).contains("expected module:function"));
     assert!(err(&[("exit", "m:f"), ("extra", "bogus")]).contains("unknown argument \"bogus\""));
