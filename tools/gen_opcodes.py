@@ -1056,6 +1056,7 @@ def emit(f, ops, effects):
     w("    stack_effect,")
     tf = table_facts(f, ops)
     w("    codes: &CODES,")
+    w("    rows: &ROWS,")
     w("    compare_shift: %d," % tf["compare_shift"])
     w("    compare_bool_bit: %s," % rs_bool(tf["compare_bool_bit"]))
     w("    null_after_name: %s," % rs_bool(tf["null_after_name"]))
@@ -1070,6 +1071,9 @@ def emit(f, ops, effects):
         w("    c[Opcode::%s as usize] = Some(%d);" % (variant(ops[code]["name"]), code))
     w("    c")
     w("};")
+    w("")
+    w("/// The row of each [`Opcode`] (IR lookups: one load, not two).")
+    w("static ROWS: [Option<&OpInfo>; Opcode::COUNT] = super::rows_by_opcode(&OPS, &CODES);")
     w("")
     w("static OPS: [Option<OpInfo>; 256] = [")
     for code in range(256):

@@ -20,12 +20,20 @@ pub use opcode::Opcode;
 pub trait OpKey: Copy {
     /// This key's byte in `t`, or `None` when `t`'s version lacks the opcode.
     fn byte(self, t: &OpTable) -> Option<u8>;
+
+    /// This key's row in `t`.
+    fn row(self, t: &OpTable) -> Option<&OpInfo>;
 }
 
 impl OpKey for u8 {
     #[inline]
     fn byte(self, _: &OpTable) -> Option<u8> {
         Some(self)
+    }
+
+    #[inline]
+    fn row(self, t: &OpTable) -> Option<&OpInfo> {
+        t.ops[self as usize].as_ref()
     }
 }
 
@@ -34,6 +42,28 @@ impl OpKey for Opcode {
     fn byte(self, t: &OpTable) -> Option<u8> {
         t.codes[self as usize]
     }
+
+    #[inline]
+    fn row(self, t: &OpTable) -> Option<&OpInfo> {
+        t.rows[self as usize]
+    }
+}
+
+/// [`OpTable::rows`] from the byte-indexed rows and the opcode bytes
+/// (evaluated when the tables are compiled).
+pub(crate) const fn rows_by_opcode(
+    ops: &'static [Option<OpInfo>; 256],
+    codes: &[Option<u8>; Opcode::COUNT],
+) -> [Option<&'static OpInfo>; Opcode::COUNT] {
+    let mut out = [None; Opcode::COUNT];
+    let mut i = 0;
+    while i < Opcode::COUNT {
+        if let Some(b) = codes[i] {
+            out[i] = ops[b as usize].as_ref();
+        }
+        i += 1;
+    }
+    out
 }
 
 mod opcode;
@@ -609,6 +639,9 @@ pub struct OpTable {
     pub stack_effect: fn(u8, u32, Option<bool>) -> Option<i32>,
     /// The byte of each [`Opcode`] (`None`: not in this version).
     pub codes: &'static [Option<u8>; Opcode::COUNT],
+    /// The row of each [`Opcode`] (`ops[codes[op]]`, precomputed: the IR
+    /// looks rows up by opcode on every instruction).
+    pub rows: &'static [Option<&'static OpInfo>; Opcode::COUNT],
     /// A `hascompare` argument holds the `cmp_op` index `arg >> compare_shift`
     /// (0 before 3.12, 4 on 3.12, 5 from 3.13; from `dis`'s rendering).
     pub compare_shift: u8,
@@ -630,7 +663,7 @@ impl OpTable {
     /// The row of `op`, if this version defines it.
     #[inline]
     pub fn get(&self, op: impl OpKey) -> Option<&OpInfo> {
-        self.ops[op.byte(self)? as usize].as_ref()
+        op.row(self)
     }
 
     /// The row facts of `op` ([`OpFacts::UNDEFINED`] for unused bytes and

@@ -125,6 +125,7 @@ pub static TABLE: OpTable = OpTable {
     ],
     stack_effect,
     codes: &CODES,
+    rows: &ROWS,
     compare_shift: 0,
     compare_bool_bit: false,
     null_after_name: false,
@@ -318,6 +319,9 @@ static CODES: [Option<u8>; Opcode::COUNT] = {
     c[Opcode::UnpackSequenceTwoTuple as usize] = Some(180);
     c
 };
+
+/// The row of each [`Opcode`] (IR lookups: one load, not two).
+static ROWS: [Option<&OpInfo>; Opcode::COUNT] = super::rows_by_opcode(&OPS, &CODES);
 
 static OPS: [Option<OpInfo>; 256] = [
     Some(OpInfo {

@@ -156,6 +156,7 @@ pub static TABLE: OpTable = OpTable {
     ],
     stack_effect,
     codes: &CODES,
+    rows: &ROWS,
     compare_shift: 4,
     compare_bool_bit: false,
     null_after_name: false,
@@ -361,6 +362,9 @@ static CODES: [Option<u8>; Opcode::COUNT] = {
     c[Opcode::InstrumentedLine as usize] = Some(254);
     c
 };
+
+/// The row of each [`Opcode`] (IR lookups: one load, not two).
+static ROWS: [Option<&OpInfo>; Opcode::COUNT] = super::rows_by_opcode(&OPS, &CODES);
 
 static OPS: [Option<OpInfo>; 256] = [
     Some(OpInfo {

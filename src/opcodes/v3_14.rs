@@ -191,6 +191,7 @@ pub static TABLE: OpTable = OpTable {
     ],
     stack_effect,
     codes: &CODES,
+    rows: &ROWS,
     compare_shift: 5,
     compare_bool_bit: true,
     null_after_name: true,
@@ -430,6 +431,9 @@ static CODES: [Option<u8>; Opcode::COUNT] = {
     c[Opcode::EnterExecutor as usize] = Some(255);
     c
 };
+
+/// The row of each [`Opcode`] (IR lookups: one load, not two).
+static ROWS: [Option<&OpInfo>; Opcode::COUNT] = super::rows_by_opcode(&OPS, &CODES);
 
 static OPS: [Option<OpInfo>; 256] = [
     Some(OpInfo {

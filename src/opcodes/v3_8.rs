@@ -39,6 +39,7 @@ pub static TABLE: OpTable = OpTable {
     deopt: &[],
     stack_effect,
     codes: &CODES,
+    rows: &ROWS,
     compare_shift: 0,
     compare_bool_bit: false,
     null_after_name: false,
@@ -171,6 +172,9 @@ static CODES: [Option<u8>; Opcode::COUNT] = {
     c[Opcode::PopFinally as usize] = Some(163);
     c
 };
+
+/// The row of each [`Opcode`] (IR lookups: one load, not two).
+static ROWS: [Option<&OpInfo>; Opcode::COUNT] = super::rows_by_opcode(&OPS, &CODES);
 
 static OPS: [Option<OpInfo>; 256] = [
     None, // 0
