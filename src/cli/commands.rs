@@ -82,30 +82,35 @@ fn over_tree(
     if json {
         report::emit("[");
     }
-    let run = super::tree::in_order(&files, jobs, one, |file, r| match r {
-        Ok(text) => {
-            let sep = if first {
-                ""
-            } else if json {
-                ","
-            } else {
-                "\n"
-            };
-            first = false;
-            if json {
-                report::emit(&format!(
-                    "{sep}\n  {}",
-                    text.trim_end().replace('\n', "\n  ")
-                ));
-            } else {
-                report::emit(&format!("{sep}{}", shape(file, text)));
+    let run = super::tree::in_order(
+        &files,
+        jobs,
+        |f| one(f),
+        |file, r| match r {
+            Ok(text) => {
+                let sep = if first {
+                    ""
+                } else if json {
+                    ","
+                } else {
+                    "\n"
+                };
+                first = false;
+                if json {
+                    report::emit(&format!(
+                        "{sep}\n  {}",
+                        text.trim_end().replace('\n', "\n  ")
+                    ));
+                } else {
+                    report::emit(&format!("{sep}{}", shape(file, text)));
+                }
             }
-        }
-        Err(e) => {
-            report::error(file, &e);
-            failed = true;
-        }
-    });
+            Err(e) => {
+                report::error(file, &e);
+                failed = true;
+            }
+        },
+    );
     if let Err(msg) = run {
         report::usage(&msg);
         return super::EXIT_USAGE;

@@ -205,20 +205,13 @@ pub fn read_input(path: &Path) -> Result<Input, Error> {
 /// Creates every directory in `dirs` once (a run calls this before writing
 /// any file, so writes never probe or create directories). Returns the
 /// directories that could not be created, with the reason.
-pub fn create_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<(PathBuf, Error)> {
-    let mut failed = Vec::new();
-    for d in dirs {
-        if d.as_os_str().is_empty() {
-            continue;
-        }
-        if let Err(e) = fs::create_dir_all(d) {
-            failed.push((
-                d.to_path_buf(),
-                Error::new(ErrorKind::Io(format!("cannot create the directory: {e}"))).in_file(d),
-            ));
-        }
-    }
-    failed
+pub fn create_dirs<'a>(
+    dirs: impl IntoIterator<Item = &'a Path>,
+) -> Vec<(PathBuf, std::io::Error)> {
+    dirs.into_iter()
+        .filter(|d| !d.as_os_str().is_empty())
+        .filter_map(|d| fs::create_dir_all(d).err().map(|e| (d.to_path_buf(), e)))
+        .collect()
 }
 
 /// The directory a file is in (`.` for a bare name).

@@ -12,7 +12,6 @@ use crate::{Error, ErrorKind, PyVersion};
 use clap::Args;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
@@ -93,6 +92,12 @@ struct Job {
     runtime: bool,
 }
 
+impl AsRef<Path> for Job {
+    fn as_ref(&self) -> &Path {
+        &self.input
+    }
+}
+
 /// What became of one file.
 #[derive(Default)]
 struct Outcome {
@@ -158,16 +163,6 @@ pub fn run(args: RewriteArgs) -> i32 {
             report::note(&format!("module {m} (imported by the rewritten code) is not in IN: it must be importable when the code runs"));
         }
     }
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            report::usage(&format!("cannot start worker threads: {e}"));
-            return EXIT_USAGE;
-        }
-    };
     // Once per output directory, before writing: create it, check it is
     // not the input's directory, sweep temporary files of an earlier run
     // that was killed mid-write. Files bound for a failed one fail alone.
@@ -186,37 +181,32 @@ pub fn run(args: RewriteArgs) -> i32 {
         ));
     }
     let bar = progress_bar(jobs.len(), args.quiet || args.json);
-    let results: Vec<Result<Outcome, Error>> = pool.install(|| {
-        jobs.par_iter()
-            .map(|job| {
-                let r = match dirs.refuse(job) {
-                    Some(e) => Err(e),
-                    None => report::guard(&job.input, || {
-                        process(job, &pipeline, args.in_place, args.diff, args.check)
-                    }),
-                };
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-                r
-            })
-            .collect()
-    });
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
     let mut ok = 0usize;
     let mut files_json = Vec::new();
     let check_orphans = !args.in_place && args.layout == Layout::Mirror;
     let mut orphans = 0usize;
-    for (job, r) in jobs.iter().zip(results) {
+    let work = |job: &Job| match dirs.refuse(job) {
+        Some(e) => Err(e),
+        None => report::guard(&job.input, || {
+            process(job, &pipeline, args.in_place, args.diff, args.check)
+        }),
+    };
+    // NB: results arrive in input order (tree::in_order), so diffs and
+    // errors do not depend on scheduling, and only a window of them waits
+    // in memory.
+    let run = super::tree::in_order(&jobs, args.jobs, work, |job, r| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
         match r {
             Ok(outcome) => {
                 ok += 1;
-                // NB: printed in input order after the parallel run, so the
-                // output does not depend on scheduling.
                 if let Some(d) = &outcome.diff {
-                    print!("{d}");
+                    // NB: the progress bar (stderr) steps aside while the diff prints.
+                    match &bar {
+                        Some(b) => b.suspend(|| print!("{d}")),
+                        None => print!("{d}"),
+                    }
                 }
                 // NB: only what the run's end needs is kept per file (a
                 // site-packages tree has 10^5 files).
@@ -234,6 +224,13 @@ pub fn run(args: RewriteArgs) -> i32 {
                 failures.push((job.input.clone(), e));
             }
         }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Err(msg) = run {
+        report::usage(&msg);
+        return EXIT_FAILED;
     }
     for (path, e) in &failures {
         report::error(path, e);
@@ -598,7 +595,7 @@ fn process(
 /// canonicalised per file).
 struct OutputDirs {
     /// Directories that could not be created, with the reason.
-    failed: HashMap<PathBuf, String>,
+    failed: HashMap<PathBuf, std::io::Error>,
     /// (output directory, input directory) pairs that are one directory.
     same: BTreeSet<(PathBuf, PathBuf)>,
 }
@@ -619,7 +616,6 @@ impl OutputDirs {
         }
         let failed = create_dirs(pairs.keys().map(PathBuf::as_path))
             .into_iter()
-            .map(|(d, e)| (d, e.to_string()))
             .collect();
         let mut same = BTreeSet::new();
         if !in_place {
@@ -642,8 +638,9 @@ impl OutputDirs {
     fn refuse(&self, job: &Job) -> Option<Error> {
         let out = job.output.as_deref()?;
         let dir = parent_dir(out).to_path_buf();
-        if let Some(msg) = self.failed.get(&dir) {
-            return Some(Error::new(ErrorKind::Io(msg.clone())).in_file(&job.input));
+        if let Some(e) = self.failed.get(&dir) {
+            let msg = format!("cannot create the directory {}: {e}", dir.display());
+            return Some(Error::new(ErrorKind::Io(msg)).in_file(&job.input));
         }
         let same_dir = self
             .same

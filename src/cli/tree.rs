@@ -26,18 +26,20 @@ pub fn files(path: &Path) -> Option<Vec<PathBuf>> {
         .then(|| w.pyc.iter().map(|r| path.join(r)).collect())
 }
 
-/// Runs `work` on every file on `jobs` threads (default: one per CPU) and
-/// gives each result to `take` on the calling thread, in the order of
-/// `files`. A single file or one job runs on the calling thread alone.
+/// Runs `work` on every file (a path, or a rewrite job naming its input)
+/// on `jobs` threads (default: one per CPU) and gives each result to
+/// `take` on the calling thread, in the order of `files`. A single file or
+/// one job runs on the calling thread alone. Every tree command (`dis`,
+/// `info`, `verify` and the rewrite itself) runs through here.
 // NB: workers take the next file from a counter but never run more than
 // `window` files ahead of the last one handed to `take`, so at most
 // `window` results wait in memory (a dis of a whole stdlib is hundreds of
 // MB of text) and no worker idles at a barrier behind one large file.
-pub fn in_order<T: Send>(
-    files: &[PathBuf],
+pub fn in_order<F: AsRef<Path> + Sync, T: Send>(
+    files: &[F],
     jobs: Option<usize>,
-    work: impl Fn(&Path) -> T + Sync,
-    mut take: impl FnMut(&Path, T),
+    work: impl Fn(&F) -> T + Sync,
+    mut take: impl FnMut(&F, T),
 ) -> Result<(), String> {
     let threads = match jobs {
         Some(0) | None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -94,7 +96,7 @@ pub fn in_order<T: Send>(
                     handed.1.notify_all();
                     return Err(format!(
                         "{}: internal error (a worker panicked); please report",
-                        files[k].display()
+                        files[k].as_ref().display()
                     ));
                 };
                 take(&files[k], r);

@@ -36,46 +36,51 @@ pub fn verify(path: &Path, json: bool, quiet: bool, jobs: Option<usize>) -> i32 
     let bar = super::rewrite::progress_bar(files.len(), quiet || json);
     let (mut code_objects, mut problems, mut bad_files, mut unreadable) = (0, 0, 0, 0);
     let mut out = Vec::new();
-    let run = super::tree::in_order(&files, jobs, verify_file, |file, r| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-        match r {
-            Err(e) => {
-                let line = report::line(file, &e);
-                match &bar {
-                    Some(b) => b.println(line),
-                    None => eprintln!("{line}"),
-                }
-                unreadable += 1;
+    let run = super::tree::in_order(
+        &files,
+        jobs,
+        |f| verify_file(f),
+        |file, r| {
+            if let Some(b) = &bar {
+                b.inc(1);
             }
-            Ok((n, ps)) => {
-                code_objects += n;
-                if !ps.is_empty() {
-                    bad_files += 1;
-                    problems += ps.len();
-                }
-                for p in &ps {
-                    if json {
-                        out.push(JsonProblem {
-                            file: file.display().to_string(),
-                            qualname: p.qualname.clone(),
-                            firstlineno: p.firstlineno,
-                            offset: p.offset,
-                            invariant: p.invariant.map_or("lift", |i| i.name()),
-                            message: p.message.clone(),
-                        });
-                        continue;
-                    }
-                    let line = format!("{}: {p}\n", file.display());
+            match r {
+                Err(e) => {
+                    let line = report::line(file, &e);
                     match &bar {
-                        Some(b) => b.suspend(|| report::emit(&line)),
-                        None => report::emit(&line),
+                        Some(b) => b.println(line),
+                        None => eprintln!("{line}"),
+                    }
+                    unreadable += 1;
+                }
+                Ok((n, ps)) => {
+                    code_objects += n;
+                    if !ps.is_empty() {
+                        bad_files += 1;
+                        problems += ps.len();
+                    }
+                    for p in &ps {
+                        if json {
+                            out.push(JsonProblem {
+                                file: file.display().to_string(),
+                                qualname: p.qualname.clone(),
+                                firstlineno: p.firstlineno,
+                                offset: p.offset,
+                                invariant: p.invariant.map_or("lift", |i| i.name()),
+                                message: p.message.clone(),
+                            });
+                            continue;
+                        }
+                        let line = format!("{}: {p}\n", file.display());
+                        match &bar {
+                            Some(b) => b.suspend(|| report::emit(&line)),
+                            None => report::emit(&line),
+                        }
                     }
                 }
             }
-        }
-    });
+        },
+    );
     if let Err(msg) = run {
         report::usage(&msg);
         return super::EXIT_USAGE;
