@@ -430,16 +430,10 @@ fn run_module_step(
 /// Recomputes a changed unit's stack size and verifies it; the problems, if any.
 fn verify_unit(u: &mut Unit, m: &Marshal, st: &mut PassStats) -> Option<Vec<String>> {
     let t1 = Instant::now();
-    // NB: the verifier checks co_stacksize covers the code, so recompute
-    // it first (a failure shows up as a stack problem); one depth
-    // analysis serves both, and assembling reuses the size.
-    let depths = stackdepth::analyze(&u.f);
-    if let Some(n) = stackdepth::stacksize_of(&depths) {
-        u.f.stacksize = n;
-        u.sized = true;
-    }
-    let v = crate::verify::verify_in_analyzed(&u.f, m, &depths)
-        .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    // NB: assembling reuses the size computed here.
+    let (sized, v) = crate::verify::resize_and_verify(&mut u.f, m);
+    u.sized |= sized;
+    let v = v.map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
     st.verify_time += t1.elapsed();
     v.err()
 }

@@ -272,10 +272,27 @@ pub fn verify_in(f: &Function, m: &Marshal) -> Result<(), Vec<VerifierError>> {
     verify_in_analyzed(f, m, &crate::stackdepth::analyze(f))
 }
 
+/// What an edited function needs before it is assembled: `co_stacksize`
+/// recomputed from its code (the verifier checks it covers the code, so it
+/// comes first; kept as it was when the depths cannot be known, and then
+/// reported), then [`verify_in`]. One stack-depth analysis serves both.
+/// Returns whether the size was recomputed, and the verdict. The pass
+/// manager and the Python package's `Bytecode.to_code` both end here.
+pub fn resize_and_verify(
+    f: &mut Function,
+    m: &Marshal,
+) -> (bool, Result<(), Vec<VerifierError>>) {
+    let depths = crate::stackdepth::analyze(f);
+    let size = crate::stackdepth::stacksize_of(&depths);
+    if let Some(n) = size {
+        f.stacksize = n;
+    }
+    (size.is_some(), verify_in_analyzed(f, m, &depths))
+}
+
 /// [`verify_in`] given `depths`, the stack-depth analysis of `f`
-/// ([`crate::stackdepth::analyze`]): the pass manager makes it once for
-/// both `co_stacksize` and the checks.
-pub fn verify_in_analyzed(
+/// ([`crate::stackdepth::analyze`]).
+fn verify_in_analyzed(
     f: &Function,
     m: &Marshal,
     depths: &crate::stackdepth::Analysis,

@@ -500,13 +500,7 @@ pub fn assemble_list<'py>(
     let Builder { blocks, origin, .. } = b;
     f.blocks = blocks;
     f.next_label = f.blocks.iter().map(|b| b.label.0 + 1).max().unwrap_or(0);
-    // NB: the verifier checks co_stacksize covers the code: compute it
-    // first, with the one depth analysis the checks reuse.
-    let depths = pyrewrite::stackdepth::analyze(&f);
-    if let Some(n) = pyrewrite::stackdepth::stacksize_of(&depths) {
-        f.stacksize = n;
-    }
-    if let Err(errs) = pyrewrite::verify::verify_in_analyzed(&f, &m, &depths) {
+    if let (_, Err(errs)) = pyrewrite::verify::resize_and_verify(&mut f, &m) {
         let first = &errs[0];
         let index = first
             .location
