@@ -684,3 +684,72 @@ fn call_function_ex_calls_an_object() {
         );
     }
 }
+
+/// A coroutine comprehension whose outermost loop is a plain `for`
+/// (`[await x for x in y]` in an `async def`, 3.8-3.11, where list
+/// comprehensions are functions) is called with GET_ITER's iterator too:
+/// its own FOR_ITER trusts `.0` like any comprehension's (seed 5150 left
+/// this open: the caller-side rule skipped code with coroutine flags).
+#[test]
+fn a_coroutine_comprehension_with_a_plain_outer_loop_gets_an_iterator() {
+    const CO_COROUTINE: u32 = 0x80;
+    for v in (8..=11).map(|m| PyVersion::new(3, m)) {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let (get_iter, nop) = (code(t, "GET_ITER").unwrap(), code(t, "NOP").unwrap());
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            // The coroutine comprehension constants of `f`.
+            let coro: Vec<u32> = (0..f.consts.len() as u32)
+                .filter(|&i| match m.get(f.consts[i as usize]) {
+                    Value::Code(c) => {
+                        c.flags & CO_COROUTINE != 0
+                            && m.items(c.varnames)
+                                .first()
+                                .and_then(|&n| m.str(n))
+                                .as_deref()
+                                == Some(".0")
+                    }
+                    _ => false,
+                })
+                .collect();
+            if coro.is_empty() || verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, get_iter) {
+                // NB: only the GET_ITER that feeds such a comprehension: the
+                // code constant is the latest one loaded before it.
+                let loaded = f.blocks[b].instrs[..i]
+                    .iter()
+                    .rev()
+                    .find_map(|x| match x.arg {
+                        Arg::Const(ConstIdx(c))
+                            if matches!(m.get(f.consts[c as usize]), Value::Code(_)) =>
+                        {
+                            Some(c)
+                        }
+                        _ => None,
+                    });
+                if !loaded.is_some_and(|c| coro.contains(&c)) {
+                    continue;
+                }
+                let mut g = f.clone();
+                g.blocks[b].instrs[i].op = nop;
+                assert_refused(
+                    &m,
+                    &g,
+                    Invariant::StackKind,
+                    "comprehension function",
+                    &format!("{v}"),
+                );
+                refused += 1;
+            }
+        }
+        assert!(
+            refused > 0,
+            "{v}: no coroutine comprehension call found in the corpus"
+        );
+    }
+}

@@ -205,9 +205,7 @@ pub fn read_input(path: &Path) -> Result<Input, Error> {
 /// Creates every directory in `dirs` once (a run calls this before writing
 /// any file, so writes never probe or create directories). Returns the
 /// directories that could not be created, with the reason.
-pub fn create_dirs<'a>(
-    dirs: impl IntoIterator<Item = &'a Path>,
-) -> Vec<(PathBuf, std::io::Error)> {
+pub fn create_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<(PathBuf, std::io::Error)> {
     dirs.into_iter()
         .filter(|d| !d.as_os_str().is_empty())
         .filter_map(|d| fs::create_dir_all(d).err().map(|e| (d.to_path_buf(), e)))

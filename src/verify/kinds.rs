@@ -366,19 +366,34 @@ impl State {
 }
 
 /// The local holding a comprehension's or generator expression's implicit
-/// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c).
-/// Not when its outermost loop is `async for`: then the caller made `.0`
-/// with `GET_AITER`, an async iterator, which is no iterator (YIELD_FROM
-/// over it calls its missing `tp_iternext`: seed 5150, SIGSEGV on 3.9).
-/// compile.c emits `GET_AITER` for every inner async loop and none for
-/// the outermost, and each async loop has a `GET_ANEXT` and an
-/// `END_ASYNC_FOR`: more of either than `GET_AITER`s tells it.
+/// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
+/// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
 fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
     let first = *f.localsplus.first()?;
-    let count = |op| f.instrs().filter(|i| i.op == op).count();
-    let aiters = count(Opcode::GetAiter);
-    let async_outer = count(Opcode::GetAnext) > aiters || count(Opcode::EndAsyncFor) > aiters;
+    let async_outer = outer_loop_is_async(f.instrs().map(|i| i.op));
     (f.argcount >= 1 && m.str(first).as_deref() == Some(".0") && !async_outer).then_some(0)
+}
+
+/// Whether a comprehension's outermost loop is `async for`, from its
+/// opcodes: then the caller made `.0` with `GET_AITER`, an async iterator,
+/// which is no iterator (YIELD_FROM over it calls its missing
+/// `tp_iternext`: seed 5150, SIGSEGV on 3.9), and `GET_ANEXT` checks it.
+/// compile.c emits `GET_AITER` for every inner async loop and none for
+/// the outermost, and each async loop has a `GET_ANEXT` and an
+/// `END_ASYNC_FOR`: more of either than `GET_AITER`s tells it. The
+/// coroutine flags do not: `[await x for x in y]` is a coroutine whose
+/// outermost loop is a plain `for` over GET_ITER's iterator.
+fn outer_loop_is_async(ops: impl Iterator<Item = Opcode>) -> bool {
+    let (mut aiters, mut anexts, mut ends) = (0, 0, 0);
+    for op in ops {
+        match op {
+            Opcode::GetAiter => aiters += 1,
+            Opcode::GetAnext => anexts += 1,
+            Opcode::EndAsyncFor => ends += 1,
+            _ => {}
+        }
+    }
+    anexts > aiters || ends > aiters
 }
 
 struct Walk<'f> {
@@ -777,9 +792,10 @@ impl Walk<'_> {
         }
     }
 
-    /// Whether constant `i` is the code object of a (not async)
-    /// comprehension or generator expression: its first argument is the
-    /// implicit `.0`.
+    /// Whether constant `i` is the code object of a comprehension or
+    /// generator expression whose outermost loop is a plain `for`: its
+    /// first argument is the implicit `.0`, an iterator it advances
+    /// unchecked ([`implicit_iterator`] on the callee's side).
     fn comprehension_code(&self, i: usize) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
@@ -787,10 +803,7 @@ impl Walk<'_> {
         let crate::marshal::Value::Code(c) = self.m.get(id) else {
             return false;
         };
-        // NB: an async comprehension's `.0` comes from GET_AITER and is
-        // advanced by GET_ANEXT, which checks it: not this rule's concern.
-        c.argcount >= 1
-            && c.flags & (0x80 | 0x100 | 0x200) == 0
+        let dot0 = c.argcount >= 1
             && self
                 .m
                 .items(c.varnames)
@@ -798,7 +811,18 @@ impl Walk<'_> {
                 .copied()
                 .and_then(|n| self.m.str(n))
                 .as_deref()
-                == Some(".0")
+                == Some(".0");
+        if !dot0 {
+            return false;
+        }
+        // NB: an async comprehension's `.0` comes from GET_AITER and is
+        // advanced by GET_ANEXT, which checks it: not this rule's concern.
+        // Code that does not decode is refused where it is verified itself.
+        let t = self.t;
+        match self.m.bytes(c.code).map(|b| crate::lift::decode(t, b)) {
+            Some(Ok(raw)) => !outer_loop_is_async(raw.iter().filter_map(|r| t.opcode(r.op))),
+            _ => false,
+        }
     }
 
     /// Whether constant `i` is a code object.

@@ -278,10 +278,7 @@ pub fn verify_in(f: &Function, m: &Marshal) -> Result<(), Vec<VerifierError>> {
 /// reported), then [`verify_in`]. One stack-depth analysis serves both.
 /// Returns whether the size was recomputed, and the verdict. The pass
 /// manager and the Python package's `Bytecode.to_code` both end here.
-pub fn resize_and_verify(
-    f: &mut Function,
-    m: &Marshal,
-) -> (bool, Result<(), Vec<VerifierError>>) {
+pub fn resize_and_verify(f: &mut Function, m: &Marshal) -> (bool, Result<(), Vec<VerifierError>>) {
     let depths = crate::stackdepth::analyze(f);
     let size = crate::stackdepth::stacksize_of(&depths);
     if let Some(n) = size {
