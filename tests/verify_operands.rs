@@ -569,3 +569,54 @@ fn parameter_cells_need_make_cell_and_eg_match_an_exception() {
         );
     }
 }
+
+/// 3.8-3.10 `END_ASYNC_FOR` ends its loop with `JUMPBY(oparg)` although
+/// `dis` gives it no argument (the `reads_arg_byte` column): a stray byte
+/// there is refused, while 3.11+ (which ignore it) and other argument-less
+/// opcodes keep CPython 3.10's stray-byte allowance.
+#[test]
+fn end_async_for_with_an_argument_byte_is_refused_where_it_jumps() {
+    for v in versions() {
+        let t = opcodes::table(v).unwrap();
+        // NB: 3.14's END_ASYNC_FOR is a jump with a real argument.
+        let Some(eaf) = code(t, "END_ASYNC_FOR").filter(|&o| !t.takes_arg(o)) else {
+            continue;
+        };
+        let (mut refused, mut accepted) = (0, 0);
+        for (m, f) in clean(v) {
+            for (b, blk) in f.blocks.iter().enumerate() {
+                for (i, x) in blk.instrs.iter().enumerate() {
+                    if x.op != eaf {
+                        continue;
+                    }
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[i].arg = Arg::Int(28);
+                    if v.minor <= 10 {
+                        assert_refused(
+                            &m,
+                            &g,
+                            Invariant::ArgKind,
+                            "JUMPBY(oparg)",
+                            &format!("{v}"),
+                        );
+                        refused += 1;
+                    } else {
+                        assert!(errors(&m, &g, Invariant::ArgKind).is_empty(), "{v}");
+                        accepted += 1;
+                    }
+                    // Control: a NOP with the same byte (CPython 3.10
+                    // leaves such) is a stray byte the interpreter ignores.
+                    let mut h = f.clone();
+                    let nop = code(t, "NOP").unwrap();
+                    h.blocks[b].instrs.insert(i, Instr::new(nop, Arg::Int(28)));
+                    assert!(errors(&m, &h, Invariant::ArgKind).is_empty(), "{v}: NOP 28");
+                }
+            }
+        }
+        eprintln!("{v}: END_ASYNC_FOR 28 refused {refused}, accepted {accepted}");
+        assert!(
+            refused + accepted > 0,
+            "{v}: no async for loop in the corpus"
+        );
+    }
+}

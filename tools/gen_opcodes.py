@@ -918,6 +918,9 @@ def row_facts(f, ops):
             "unwind": unwind_rule(minor, name),
             "operand": operand_rule(minor, name),
             "handler_depth": handler_depth_rule(minor, name),
+            # NB: 3.8-3.10 ceval's END_ASYNC_FOR ends the loop with
+            # JUMPBY(oparg), though dis gives it no argument (the compiler writes 0).
+            "reads_arg_byte": name == "END_ASYNC_FOR" and minor <= 10 and not o["has_arg"],
         }
         # NB: what stays in place must be among what is read and pushed back.
         keep = kinds_rule(minor, name, f)[0]
@@ -1091,8 +1094,8 @@ def emit(f, ops, effects):
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
         w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s,"
           % (x["kinds"], rs_bool(x["generator_only"]), x["locals"], x["lands_after"], x["block"]))
-        w("            shapes: %s, unwind: Unwind::%s, operand: ConstOperand::%s, handler_depth: HandlerDepth::%s } }),"
-          % (x["shapes"], x["unwind"], x["operand"], x["handler_depth"]))
+        w("            shapes: %s, unwind: Unwind::%s, operand: ConstOperand::%s, handler_depth: HandlerDepth::%s, reads_arg_byte: %s } }),"
+          % (x["shapes"], x["unwind"], x["operand"], x["handler_depth"], rs_bool(x["reads_arg_byte"])))
     w("];")
     w("")
     w("/// `dis.stack_effect(opcode, oparg, jump=jump)` of CPython %d.%d; `None` where it raises" % (major, minor))

@@ -165,6 +165,11 @@ pub struct OpFacts {
     /// `close()` reads (a pass adding a handler around a generator's body
     /// updates it).
     pub handler_depth: HandlerDepth,
+    /// The interpreter reads the argument byte though `dis` gives the
+    /// opcode no argument: 3.8-3.10 `END_ASYNC_FOR` ends its loop with
+    /// `JUMPBY(oparg)` (ceval.c; the compiler writes 0), so a stray byte
+    /// there is a hidden jump.
+    pub reads_arg_byte: bool,
 }
 
 /// Where the count of exception handlers around a yield is written.
@@ -468,6 +473,7 @@ impl OpFacts {
         unwind: Unwind::Consumed,
         operand: ConstOperand::None,
         handler_depth: HandlerDepth::None,
+        reads_arg_byte: false,
     };
 }
 

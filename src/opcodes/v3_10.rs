@@ -199,6 +199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -232,6 +233,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -265,6 +267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -298,6 +301,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -331,6 +335,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -364,6 +369,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 7
@@ -395,6 +401,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -424,6 +431,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -453,6 +461,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -482,6 +491,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 13
@@ -513,6 +523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -542,6 +553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -571,6 +583,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 18
@@ -601,6 +614,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -630,6 +644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 21
@@ -660,6 +675,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -689,6 +705,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -718,6 +735,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -747,6 +765,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -776,6 +795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -805,6 +825,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -834,6 +855,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -863,6 +885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -896,6 +919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -929,6 +953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -962,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -998,6 +1024,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1027,6 +1054,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 35
@@ -1074,6 +1102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1103,6 +1132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1136,6 +1166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1165,6 +1196,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 53
@@ -1199,6 +1231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: true,
         },
     }),
     Some(OpInfo {
@@ -1228,6 +1261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1257,6 +1291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1286,6 +1321,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 58
@@ -1316,6 +1352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1345,6 +1382,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1374,6 +1412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1403,6 +1442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1432,6 +1472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1461,6 +1502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1490,6 +1532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1519,6 +1562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1548,6 +1592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1581,6 +1626,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1614,6 +1660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1643,6 +1690,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1672,6 +1720,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1705,6 +1754,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1738,6 +1788,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1767,6 +1818,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1796,6 +1848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1825,6 +1878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1854,6 +1908,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1883,6 +1938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1912,6 +1968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 80
@@ -1946,6 +2003,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1975,6 +2033,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2004,6 +2063,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2033,6 +2093,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2123,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2091,6 +2153,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 88
@@ -2125,6 +2188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2154,6 +2218,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2183,6 +2248,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2212,6 +2278,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2249,6 +2316,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2278,6 +2346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2307,6 +2376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2336,6 +2406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2365,6 +2436,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2394,6 +2466,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2427,6 +2500,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2460,6 +2534,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2489,6 +2564,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2521,6 +2597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2553,6 +2630,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2582,6 +2660,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2614,6 +2693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2643,6 +2723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2672,6 +2753,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2701,6 +2783,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2734,6 +2817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2767,6 +2851,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2800,6 +2885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2833,6 +2919,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2866,6 +2953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2899,6 +2987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2932,6 +3021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2961,6 +3051,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2990,6 +3081,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3019,6 +3111,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3052,6 +3145,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 120
@@ -3086,6 +3180,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3119,6 +3214,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 123
@@ -3153,6 +3249,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3186,6 +3283,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3215,6 +3313,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 127
@@ -3246,6 +3345,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3275,6 +3375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3304,6 +3405,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3340,6 +3442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3369,6 +3472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 134
@@ -3403,6 +3507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3432,6 +3537,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3461,6 +3567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3490,6 +3597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 139
@@ -3521,6 +3629,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3550,6 +3659,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3583,6 +3693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3612,6 +3723,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3648,6 +3760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3681,6 +3794,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3717,6 +3831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3746,6 +3861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 149
@@ -3781,6 +3897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 153
@@ -3815,6 +3932,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3844,6 +3962,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3876,6 +3995,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3905,6 +4025,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 158
@@ -3940,6 +4061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3973,6 +4095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4009,6 +4132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4042,6 +4166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4075,6 +4200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4108,6 +4234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 166

@@ -351,6 +351,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -380,6 +381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -413,6 +415,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -442,6 +445,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -471,6 +475,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -500,6 +505,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -529,6 +535,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -558,6 +565,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -587,6 +595,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -616,6 +625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -645,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -674,6 +685,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -703,6 +715,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -732,6 +745,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -761,6 +775,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -790,6 +805,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -819,6 +835,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -848,6 +865,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -877,6 +895,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -906,6 +925,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -935,6 +955,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -964,6 +985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -993,6 +1015,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1022,6 +1045,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1051,6 +1075,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1080,6 +1105,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1109,6 +1135,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1138,6 +1165,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1167,6 +1195,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1196,6 +1225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1229,6 +1259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1262,6 +1293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1295,6 +1327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1331,6 +1364,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1360,6 +1394,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1393,6 +1428,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1426,6 +1462,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1459,6 +1496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1492,6 +1530,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1521,6 +1560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1550,6 +1590,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1579,6 +1620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1608,6 +1650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1637,6 +1680,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1666,6 +1710,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1695,6 +1740,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1724,6 +1770,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1753,6 +1800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1782,6 +1830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1815,6 +1864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1844,6 +1894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1877,6 +1928,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1906,6 +1958,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1935,6 +1988,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1968,6 +2022,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1997,6 +2052,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2026,6 +2082,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2055,6 +2112,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2084,6 +2142,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2113,6 +2172,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2142,6 +2202,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2171,6 +2232,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2200,6 +2262,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2229,6 +2292,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2258,6 +2322,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2287,6 +2352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2316,6 +2382,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2345,6 +2412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2378,6 +2446,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2411,6 +2480,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2440,6 +2510,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2469,6 +2540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2498,6 +2570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2527,6 +2600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2556,6 +2630,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2589,6 +2664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2618,6 +2694,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2647,6 +2724,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2676,6 +2754,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2705,6 +2784,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2734,6 +2814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2763,6 +2844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2795,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2824,6 +2907,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2853,6 +2937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2882,6 +2967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2911,6 +2997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::KeepsAll,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2940,6 +3027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2976,6 +3064,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3009,6 +3098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3038,6 +3128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3067,6 +3158,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3096,6 +3188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3133,6 +3226,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3162,6 +3256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3191,6 +3286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3220,6 +3316,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3249,6 +3346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3278,6 +3376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3311,6 +3410,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3344,6 +3444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3373,6 +3474,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3405,6 +3507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3437,6 +3540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3466,6 +3570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3498,6 +3603,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3527,6 +3633,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3556,6 +3663,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3585,6 +3693,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3618,6 +3727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3651,6 +3761,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3684,6 +3795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3717,6 +3829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3746,6 +3859,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3779,6 +3893,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3812,6 +3927,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3845,6 +3961,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3874,6 +3991,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3903,6 +4021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3936,6 +4055,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3969,6 +4089,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3998,6 +4119,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4027,6 +4149,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4064,6 +4187,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4097,6 +4221,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4130,6 +4255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4159,6 +4285,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4188,6 +4315,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4221,6 +4349,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4254,6 +4383,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4283,6 +4413,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4316,6 +4447,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4352,6 +4484,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4381,6 +4514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4414,6 +4548,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4443,6 +4578,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4476,6 +4612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4505,6 +4642,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4534,6 +4672,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4563,6 +4702,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4596,6 +4736,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4625,6 +4766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4658,6 +4800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4687,6 +4830,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4716,6 +4860,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4752,6 +4897,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4785,6 +4931,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4821,6 +4968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4850,6 +4998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4879,6 +5028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4908,6 +5058,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4937,6 +5088,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4969,6 +5121,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4998,6 +5151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5027,6 +5181,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5056,6 +5211,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5088,6 +5244,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5117,6 +5274,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5146,6 +5304,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5175,6 +5334,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5208,6 +5368,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5237,6 +5398,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5273,6 +5435,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5306,6 +5469,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5339,6 +5503,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5372,6 +5537,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5401,6 +5567,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5430,6 +5597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5459,6 +5627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5488,6 +5657,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5517,6 +5687,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5550,6 +5721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5579,6 +5751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5612,6 +5785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5645,6 +5819,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5678,6 +5853,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5711,6 +5887,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5740,6 +5917,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5769,6 +5947,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5798,6 +5977,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5827,6 +6007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 181

@@ -463,6 +463,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -492,6 +493,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -521,6 +523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -550,6 +553,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -583,6 +587,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -616,6 +621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -649,6 +655,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -682,6 +689,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -711,6 +719,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -740,6 +749,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -769,6 +779,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -798,6 +809,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -827,6 +839,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -856,6 +869,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -885,6 +899,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -918,6 +933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -951,6 +967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -980,6 +997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1013,6 +1031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1046,6 +1065,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1075,6 +1095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1125,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1133,6 +1155,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1169,6 +1192,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1205,6 +1229,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1238,6 +1263,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1271,6 +1297,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1300,6 +1327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1329,6 +1357,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1362,6 +1391,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1391,6 +1421,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1424,6 +1455,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1457,6 +1489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1490,6 +1523,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1523,6 +1557,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1552,6 +1587,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1581,6 +1617,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1610,6 +1647,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1639,6 +1677,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1668,6 +1707,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1697,6 +1737,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1726,6 +1767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1755,6 +1797,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1788,6 +1831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1817,6 +1861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1846,6 +1891,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1878,6 +1924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1910,6 +1957,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1939,6 +1987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1968,6 +2017,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1997,6 +2047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2029,6 +2080,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2062,6 +2114,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2098,6 +2151,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2134,6 +2188,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2167,6 +2222,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2196,6 +2252,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2225,6 +2282,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2254,6 +2312,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2287,6 +2346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2316,6 +2376,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2345,6 +2406,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2374,6 +2436,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2403,6 +2466,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2432,6 +2496,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2461,6 +2526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2494,6 +2560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2527,6 +2594,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2564,6 +2632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2593,6 +2662,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2630,6 +2700,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2663,6 +2734,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2696,6 +2768,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2725,6 +2798,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2754,6 +2828,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2787,6 +2862,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2820,6 +2896,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2853,6 +2930,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2889,6 +2967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2925,6 +3004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2958,6 +3038,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2987,6 +3068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3020,6 +3102,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3049,6 +3132,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3082,6 +3166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3115,6 +3200,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3148,6 +3234,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3181,6 +3268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3214,6 +3302,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3247,6 +3336,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3276,6 +3366,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3305,6 +3396,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3338,6 +3430,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3367,6 +3460,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3396,6 +3490,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3429,6 +3524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3462,6 +3558,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3491,6 +3588,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3527,6 +3625,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3559,6 +3658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3592,6 +3692,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3625,6 +3726,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3658,6 +3760,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3691,6 +3794,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3720,6 +3824,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3753,6 +3858,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3790,6 +3896,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3823,6 +3930,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3859,6 +3967,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3892,6 +4001,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3921,6 +4031,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3950,6 +4061,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3983,6 +4095,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4016,6 +4129,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4049,6 +4163,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4078,6 +4193,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4107,6 +4223,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4140,6 +4257,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4169,6 +4287,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4198,6 +4317,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4227,6 +4347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::KeepsAll,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 121
@@ -4263,6 +4384,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::Depth1Bit,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4292,6 +4414,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4321,6 +4444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4350,6 +4474,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4379,6 +4504,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4408,6 +4534,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4437,6 +4564,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4466,6 +4594,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4495,6 +4624,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4524,6 +4654,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4553,6 +4684,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4582,6 +4714,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4611,6 +4744,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4640,6 +4774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4669,6 +4804,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4698,6 +4834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4727,6 +4864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4756,6 +4894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4785,6 +4924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4814,6 +4954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4843,6 +4984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4872,6 +5014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4901,6 +5044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4930,6 +5074,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4959,6 +5104,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -4988,6 +5134,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5017,6 +5164,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5046,6 +5194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5075,6 +5224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5104,6 +5254,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5133,6 +5284,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5162,6 +5314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5191,6 +5344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5220,6 +5374,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5249,6 +5404,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5278,6 +5434,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5307,6 +5464,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5336,6 +5494,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5365,6 +5524,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5394,6 +5554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5423,6 +5584,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5452,6 +5614,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5481,6 +5644,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5514,6 +5678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5547,6 +5712,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5580,6 +5746,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5613,6 +5780,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5646,6 +5814,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5679,6 +5848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5708,6 +5878,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5737,6 +5908,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5766,6 +5938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5795,6 +5968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5824,6 +5998,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5853,6 +6028,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5882,6 +6058,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5911,6 +6088,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5940,6 +6118,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5969,6 +6148,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -5998,6 +6178,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6027,6 +6208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6056,6 +6238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6085,6 +6268,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6114,6 +6298,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6143,6 +6328,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6172,6 +6358,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6201,6 +6388,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6230,6 +6418,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6259,6 +6448,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6292,6 +6482,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6321,6 +6512,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6350,6 +6542,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6379,6 +6572,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6408,6 +6602,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6437,6 +6632,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6466,6 +6662,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6495,6 +6692,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6524,6 +6722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6553,6 +6752,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6582,6 +6782,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6611,6 +6812,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6640,6 +6842,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6669,6 +6872,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6698,6 +6902,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 212
@@ -6749,6 +6954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6778,6 +6984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6807,6 +7014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6840,6 +7048,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6869,6 +7078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6898,6 +7108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6927,6 +7138,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6956,6 +7168,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -6985,6 +7198,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7014,6 +7228,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7043,6 +7258,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7072,6 +7288,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7101,6 +7318,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7130,6 +7348,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7163,6 +7382,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7192,6 +7412,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7221,6 +7442,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7250,6 +7472,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7279,6 +7502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7308,6 +7532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7337,6 +7562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -7366,6 +7592,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
 ];

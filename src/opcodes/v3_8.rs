@@ -205,6 +205,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -238,6 +239,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -271,6 +273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -304,6 +307,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -337,6 +341,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -370,6 +375,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 7
@@ -401,6 +407,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -430,6 +437,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -459,6 +467,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -488,6 +497,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 13
@@ -519,6 +529,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -548,6 +559,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -577,6 +589,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 18
@@ -607,6 +620,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -636,6 +650,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 21
@@ -666,6 +681,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -695,6 +711,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -724,6 +741,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -753,6 +771,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -782,6 +801,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -811,6 +831,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -840,6 +861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -869,6 +891,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 30
@@ -918,6 +941,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -951,6 +975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -980,6 +1005,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1013,6 +1039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1046,6 +1073,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: true,
         },
     }),
     Some(OpInfo {
@@ -1075,6 +1103,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1104,6 +1133,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1133,6 +1163,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 58
@@ -1163,6 +1194,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1192,6 +1224,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1221,6 +1254,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1250,6 +1284,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1279,6 +1314,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1308,6 +1344,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1337,6 +1374,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1366,6 +1404,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1395,6 +1434,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1428,6 +1468,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1461,6 +1502,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1490,6 +1532,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1519,6 +1562,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1552,6 +1596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1585,6 +1630,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 74
@@ -1615,6 +1661,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1644,6 +1691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1673,6 +1721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1702,6 +1751,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1731,6 +1781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 80
@@ -1765,6 +1816,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1798,6 +1850,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1827,6 +1880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1856,6 +1910,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1885,6 +1940,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1914,6 +1970,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1943,6 +2000,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1976,6 +2034,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2009,6 +2068,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2038,6 +2098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2067,6 +2128,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2096,6 +2158,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2133,6 +2196,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2162,6 +2226,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2191,6 +2256,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2220,6 +2286,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2249,6 +2316,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2278,6 +2346,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 99
@@ -2312,6 +2381,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2341,6 +2411,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2373,6 +2444,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2405,6 +2477,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2434,6 +2507,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2466,6 +2540,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2495,6 +2570,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2524,6 +2600,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2553,6 +2630,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2586,6 +2664,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2619,6 +2698,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2652,6 +2732,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2685,6 +2766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2718,6 +2800,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2751,6 +2834,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2784,6 +2868,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2813,6 +2898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 117
@@ -2851,6 +2937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 123
@@ -2885,6 +2972,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2918,6 +3006,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2947,6 +3036,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 127
@@ -2979,6 +3069,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3008,6 +3099,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3044,6 +3136,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3073,6 +3166,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 134
@@ -3107,6 +3201,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3136,6 +3231,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3165,6 +3261,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3194,6 +3291,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 139
@@ -3225,6 +3323,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3254,6 +3353,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3287,6 +3387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3316,6 +3417,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3352,6 +3454,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3385,6 +3488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3421,6 +3525,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3450,6 +3555,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3482,6 +3588,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3514,6 +3621,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3550,6 +3658,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3582,6 +3691,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3611,6 +3721,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3644,6 +3755,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3673,6 +3785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3705,6 +3818,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3734,6 +3848,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3770,6 +3885,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 159
@@ -3804,6 +3920,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3837,6 +3954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3874,6 +3992,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3907,6 +4026,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 164

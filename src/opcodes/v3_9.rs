@@ -191,6 +191,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -224,6 +225,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -257,6 +259,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -290,6 +293,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -323,6 +327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -356,6 +361,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 7
@@ -387,6 +393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -416,6 +423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -445,6 +453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -474,6 +483,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 13
@@ -505,6 +515,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -534,6 +545,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -563,6 +575,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 18
@@ -593,6 +606,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -622,6 +636,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 21
@@ -652,6 +667,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -681,6 +697,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -710,6 +727,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -739,6 +757,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -768,6 +787,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -797,6 +817,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -826,6 +847,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -855,6 +877,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 30
@@ -906,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -939,6 +963,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -968,6 +993,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1001,6 +1027,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1030,6 +1057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 53
@@ -1064,6 +1092,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: true,
         },
     }),
     Some(OpInfo {
@@ -1093,6 +1122,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1122,6 +1152,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1151,6 +1182,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 58
@@ -1181,6 +1213,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1210,6 +1243,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1239,6 +1273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1268,6 +1303,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1297,6 +1333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1326,6 +1363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1355,6 +1393,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1384,6 +1423,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1413,6 +1453,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1446,6 +1487,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1479,6 +1521,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1508,6 +1551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1537,6 +1581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1570,6 +1615,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1603,6 +1649,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1632,6 +1679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1661,6 +1709,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1690,6 +1739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1719,6 +1769,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1748,6 +1799,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1777,6 +1829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 80
@@ -1811,6 +1864,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1840,6 +1894,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1869,6 +1924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1898,6 +1954,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1927,6 +1984,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -1956,6 +2014,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 88
@@ -1990,6 +2049,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2019,6 +2079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2048,6 +2109,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2077,6 +2139,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2114,6 +2177,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2143,6 +2207,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2172,6 +2237,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2201,6 +2267,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2230,6 +2297,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2259,6 +2327,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 99
@@ -2293,6 +2362,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2322,6 +2392,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2354,6 +2425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2386,6 +2458,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2415,6 +2488,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2447,6 +2521,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2476,6 +2551,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2505,6 +2581,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2534,6 +2611,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2567,6 +2645,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2600,6 +2679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Never,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2633,6 +2713,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2666,6 +2747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2699,6 +2781,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2732,6 +2815,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2765,6 +2849,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2794,6 +2879,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2823,6 +2909,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2852,6 +2939,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 119
@@ -2887,6 +2975,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2920,6 +3009,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 123
@@ -2954,6 +3044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -2987,6 +3078,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3016,6 +3108,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 127
@@ -3048,6 +3141,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3077,6 +3171,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3113,6 +3208,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3142,6 +3238,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 134
@@ -3176,6 +3273,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3205,6 +3303,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3234,6 +3333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3263,6 +3363,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 139
@@ -3294,6 +3395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::KwNamesWithinArg,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3323,6 +3425,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3356,6 +3459,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3385,6 +3489,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3421,6 +3526,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3454,6 +3560,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3490,6 +3597,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3519,6 +3627,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 149
@@ -3557,6 +3666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3586,6 +3696,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3618,6 +3729,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3647,6 +3759,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 158
@@ -3682,6 +3795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3715,6 +3829,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3751,6 +3866,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3784,6 +3900,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3817,6 +3934,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     Some(OpInfo {
@@ -3850,6 +3968,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
             handler_depth: HandlerDepth::None,
+            reads_arg_byte: false,
         },
     }),
     None, // 166

@@ -224,9 +224,16 @@ fn argument_kind(t: &OpTable, info: &OpInfo, ins: &Instr, err: &mut impl FnMut(I
     // NB: CPython 3.10 leaves stray argument bytes on argument-less
     // opcodes (ROT_TWO 2 where it rewrote a SWAP, NOP n where it removed
     // an instruction); the interpreter ignores that byte, so a small Int
-    // without prefixes is accepted there.
+    // without prefixes is accepted there, except where it reads it.
     let stray_byte =
         expected == ["none"] && matches!(ins.arg, Arg::Int(n) if n <= 0xff) && ins.ext == 0;
+    if stray_byte && info.facts.reads_arg_byte {
+        err(
+            I::ArgKind,
+            format!("{name} carries {:?}: dis shows no argument, but the interpreter jumps that far when the loop ends (JUMPBY(oparg))", ins.arg),
+        );
+        return false;
+    }
     if !expected.contains(&found) && !stray_byte {
         let msg = if expected == ["none"] {
             format!("{name} takes no argument but carries {:?}", ins.arg)
