@@ -702,3 +702,161 @@ fn with_cleanup_start_over_an_except_bodys_saved_state_is_rejected() {
         .expect("a 3.8 function with a `with`");
     expect_accepted(v, "a compiled `with`", &m, &f, &f);
 }
+
+/// 3.8 `WITH_CLEANUP_FINISH` finds under the exit function's result the
+/// copy `WITH_CLEANUP_START` pushed (None or the exception type); with
+/// anything else but None and a true result it pops an `EXCEPT_HANDLER`
+/// block that is not there (seeds 31337 and 9999: a `CALL_FUNCTION` and a
+/// `POP_EXCEPT` made `WITH_CLEANUP_FINISH`, SIGABRT/SIGSEGV).
+#[test]
+fn with_cleanup_finish_takes_only_with_cleanup_starts_copy() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (call, finish) = (op(t, "CALL_FUNCTION"), op(t, "WITH_CLEANUP_FINISH"));
+    // A call of one argument has the same stack effect (-1).
+    let (m, f) = corpus_function(v, &|f, _| {
+        f.instrs().any(|i| i.op == call && i.arg == Arg::Int(1))
+    })
+    .expect("a 3.8 function with a one-argument call");
+    let (b, k) = f
+        .blocks
+        .iter()
+        .enumerate()
+        .find_map(|(b, blk)| {
+            blk.instrs
+                .iter()
+                .position(|i| i.op == call && i.arg == Arg::Int(1))
+                .map(|k| (b, k))
+        })
+        .unwrap();
+    let mut g = f.clone();
+    g.blocks[b].instrs[k] = Instr::new(finish, Arg::None);
+    g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    expect_rejected(
+        v,
+        "WITH_CLEANUP_FINISH for a call",
+        &m,
+        &f,
+        &g,
+        "WITH_CLEANUP_START's copy",
+    );
+    // The result and the copy swapped: the result is no copy.
+    let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == finish))
+        .expect("a 3.8 function with a `with`");
+    let (b, k) = first_position(&f, t, "WITH_CLEANUP_FINISH").unwrap();
+    let mut g = f.clone();
+    g.blocks[b]
+        .instrs
+        .insert(k, Instr::new(op(t, "ROT_TWO"), Arg::None));
+    expect_rejected(
+        v,
+        "WITH_CLEANUP_FINISH over a swapped pair",
+        &m,
+        &f,
+        &g,
+        "WITH_CLEANUP_START's copy",
+    );
+    // Control: the compiled `with` verifies.
+    expect_accepted(v, "a compiled `with`", &m, &f, &f);
+}
+
+/// 3.9/3.10 `WITH_EXCEPT_START` calls the value 7 deep, the exit function
+/// `SETUP_WITH` left under the saved state and the exception triple; in an
+/// `except` handler (its `DUP_TOP` then the class load) that slot is saved
+/// state, though the top three are the unwinder's (seed 9999 on 3.10:
+/// `LOAD_GLOBAL` made `WITH_EXCEPT_START`, SIGSEGV).
+#[test]
+fn with_except_start_calls_the_exit_function_seven_deep() {
+    for v in [PyVersion::new(3, 9), PyVersion::new(3, 10)] {
+        let t = opcodes::table(v).unwrap();
+        let (dup, load, start) = (
+            op(t, "DUP_TOP"),
+            op(t, "LOAD_GLOBAL"),
+            op(t, "WITH_EXCEPT_START"),
+        );
+        let at = |f: &Function| {
+            f.blocks.iter().enumerate().find_map(|(b, blk)| {
+                (1..blk.instrs.len())
+                    .find(|&k| blk.instrs[k - 1].op == dup && blk.instrs[k].op == load && k == 1)
+                    .map(|k| (b, k))
+            })
+        };
+        let (m, f) = corpus_function(v, &|f, _| at(f).is_some()).expect("an except handler");
+        let (b, k) = at(&f).unwrap();
+        let mut g = f.clone();
+        g.blocks[b].instrs[k] = Instr::new(start, Arg::None);
+        g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+        expect_rejected(
+            v,
+            "WITH_EXCEPT_START in an except handler",
+            &m,
+            &f,
+            &g,
+            "the exit function",
+        );
+        // Control: every compiled `with` of the corpus verifies.
+        let (m, f) =
+            corpus_function(v, &|f, _| f.instrs().any(|i| i.op == start)).expect("a `with`");
+        expect_accepted(v, "a compiled `with`", &m, &f, &f);
+    }
+}
+
+/// 3.8-3.10 `POP_EXCEPT` pops three values from the top and makes them the
+/// thread's exception state unchecked: they must be the saved state a
+/// handler's entry pushed (seed 9999 on 3.8: a `POP_TOP` of the handled
+/// exception made `BUILD_TUPLE_UNPACK 0`, so `POP_EXCEPT` took the
+/// exception's value and traceback, SIGSEGV later).
+#[test]
+fn pop_except_takes_the_saved_state() {
+    for v in (8..=10).map(|m| PyVersion::new(3, m)) {
+        let t = opcodes::table(v).unwrap();
+        let pop_except = op(t, "POP_EXCEPT");
+        let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == pop_except))
+            .expect("an except body");
+        let (b, k) = first_position(&f, t, "POP_EXCEPT").unwrap();
+        let mut g = f.clone();
+        // One value more on top: POP_EXCEPT takes it and two saved ones.
+        g.blocks[b]
+            .instrs
+            .insert(k, ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))));
+        g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+        expect_rejected(
+            v,
+            "POP_EXCEPT over a pushed value",
+            &m,
+            &f,
+            &g,
+            "saved exception state",
+        );
+        expect_accepted(v, "a compiled except body", &m, &f, &f);
+    }
+}
+
+/// 3.11+ `PUSH_EXC_INFO` saves the previous handled exception (None when
+/// there was none) under the new one: `POP_EXCEPT` puts it back, but
+/// `RERAISE` would raise None as an exception (seed 9999 on 3.11: a
+/// `POP_EXCEPT` made `RERAISE 0`, SIGSEGV).
+#[test]
+fn reraise_of_the_previous_exception_is_refused() {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(11))
+    {
+        let t = opcodes::table(v).unwrap();
+        let pop_except = op(t, "POP_EXCEPT");
+        let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == pop_except))
+            .expect("an except body");
+        let (b, k) = first_position(&f, t, "POP_EXCEPT").unwrap();
+        let mut g = f.clone();
+        g.blocks[b].instrs[k] = ins(t, "RERAISE", Arg::Int(0));
+        expect_rejected(
+            v,
+            "RERAISE of the previous exception",
+            &m,
+            &f,
+            &g,
+            "previous exception",
+        );
+        expect_accepted(v, "a compiled except body", &m, &f, &f);
+    }
+}

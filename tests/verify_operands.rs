@@ -620,3 +620,32 @@ fn end_async_for_with_an_argument_byte_is_refused_where_it_jumps() {
         );
     }
 }
+
+/// Intrinsic 0 is `INTRINSIC_*_INVALID`, which the compiler never emits:
+/// 3.12's binary table has no function there (`CALL_INTRINSIC_2 0`
+/// segfaults CPython 3.12.1; seed 9999 made a `CONTAINS_OP` one), so it is
+/// refused for both tables on every version that has them; the first real
+/// intrinsic is in range.
+#[test]
+fn the_invalid_intrinsic_is_refused() {
+    for v in versions() {
+        let t = opcodes::table(v).unwrap();
+        let Some((m, f)) = clean(v).into_iter().next() else {
+            continue;
+        };
+        for name in ["CALL_INTRINSIC_1", "CALL_INTRINSIC_2"] {
+            if code(t, name).is_none() {
+                continue;
+            }
+            for (arg, refused) in [(0, true), (1, false)] {
+                let g = with_prefix(&f, t, vec![ins(t, name, Arg::Int(arg))]);
+                let errs = errors(&m, &g, Invariant::ArgRange);
+                assert_eq!(
+                    errs.iter().any(|e| e.contains("INVALID placeholder")),
+                    refused,
+                    "{v} {name} {arg}: {errs:?}"
+                );
+            }
+        }
+    }
+}

@@ -613,6 +613,11 @@ def kinds_rule(minor, name, facts=None):
         # and restores them unchecked; with anything else WITH_EXCEPT_START
         # calls what lies 7 deep.
         needs = "ExceptionTriple"
+    elif name == "POP_EXCEPT" and minor >= 11:
+        # NB: it restores exc_info from the value on top, which is
+        # PUSH_EXC_INFO's saved previous exception (None when there was
+        # none) or an exception: None is fine here, unlike for RERAISE.
+        needs = "ExceptionOrPreviousTop"
     elif name in _NEEDS_EXCEPTION and minor >= 11:
         # NB: 3.9/3.10 find the unwinder's exception type on top; with
         # anything else WITH_EXCEPT_START calls what lies 7 deep.
@@ -624,7 +629,7 @@ def kinds_rule(minor, name, facts=None):
         needs = "Objects" if minor <= 10 else "NullDeepest" if minor <= 12 else "NullSecond"
     elif name == "POP_FINALLY":
         needs = "PreservedTop"
-    elif name == "POP_EXCEPT" and minor in (9, 10):
+    elif name == "POP_EXCEPT" and minor in (8, 9, 10):
         # NB: ceval.c restores exc_info from the three values it pops.
         needs = "SavedState"
     elif name == "CHECK_EG_MATCH":
@@ -632,6 +637,12 @@ def kinds_rule(minor, name, facts=None):
         # an assert that it is an exception; a non-exception comes back as
         # `rest`, which PREP_RERAISE_STAR and RERAISE then raise (seed 2718).
         needs = "ExceptionDeepest"
+    elif name == "WITH_CLEANUP_FINISH" and minor == 8:
+        # NB: ceval.c takes any second value but None for the exception
+        # WITH_CLEANUP_START copied there, and on a true result pops an
+        # EXCEPT_HANDLER block and unwinds to it (or aborts on an empty
+        # block stack): only that copy may lie under the result.
+        needs = "CleanupCopy"
     elif name == "WITH_CLEANUP_START" and minor == 8:
         # NB: ceval.c tells `finally` entries apart by the top value: None
         # (BEGIN_FINALLY's NULL), an exception type (the unwinder's), and
@@ -669,10 +680,17 @@ def kinds_rule(minor, name, facts=None):
         makes = "Cell"
     elif name == "BEGIN_FINALLY":
         makes = "FinallyNull"
+    elif name == "WITH_CLEANUP_START" and minor == 8:
+        makes = "CleanupCopy"
     elif name == "MAKE_FUNCTION":
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":
         makes = "SameAsTop"
+    elif name == "PUSH_EXC_INFO" and minor >= 11:
+        # NB: under the exception, the previous exc_info value: None when
+        # no exception was being handled, which RERAISE would raise as one
+        # (seed 9999 on 3.11: a POP_EXCEPT made RERAISE 0, SIGSEGV).
+        makes = "PreviousAndException"
     elif name in _MAKES_EXCEPTION and minor >= 11:
         makes = "Exceptions"
     elif name in ("CALL_INTRINSIC_1", "CALL_INTRINSIC_2"):

@@ -368,10 +368,14 @@ pub enum Needs {
     /// The second deepest value read may be NULL (`self_or_null` of
     /// `CALL`/`CALL_KW` 3.13+); the rest are objects.
     NullSecond,
-    /// The top value read is an exception (or None) the unwinder or its kin
-    /// made: 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` and
-    /// `POP_EXCEPT` use it as one unchecked; what lies below is not checked.
+    /// The top value read is an exception the unwinder or its kin made:
+    /// 3.11+ `PUSH_EXC_INFO`, `RERAISE`, `WITH_EXCEPT_START` use it as one
+    /// unchecked; what lies below is not checked.
     ExceptionTop,
+    /// 3.11+ `POP_EXCEPT`: the top value is an exception or the previous
+    /// exception `PUSH_EXC_INFO` saved (None when there was none), which it
+    /// puts back as the handled exception.
+    ExceptionOrPreviousTop,
     /// 3.9/3.10 `RERAISE`, `WITH_EXCEPT_START`: the top three values are
     /// the exception triple the unwinder pushed (type on top), which they
     /// restore or pass on unchecked.
@@ -392,6 +396,11 @@ pub enum Needs {
     /// tells apart to find the exit function under it; the rest may be
     /// anything.
     FinallyTop,
+    /// 3.8 `WITH_CLEANUP_FINISH`: the value under the exit function's
+    /// result is the copy `WITH_CLEANUP_START` pushed (None, or the
+    /// unwinder's exception type): with anything else but None and a true
+    /// result it pops an `EXCEPT_HANDLER` block and unwinds to it.
+    CleanupCopy,
 }
 
 /// What an instruction pushes (after the kept values), or how it
@@ -420,6 +429,10 @@ pub enum Makes {
     /// is an object, and none is the exception state a handler saves
     /// (`WITH_CLEANUP_START` tells the two apart by the NULL).
     FinallyNull,
+    /// 3.8 `WITH_CLEANUP_START`: a copy of the `finally` state's top (None
+    /// or the exception type) under the exit function's result, the pair
+    /// `WITH_CLEANUP_FINISH` takes.
+    CleanupCopy,
     /// A cell (`LOAD_CLOSURE` 3.8-3.12): a `BUILD_TUPLE` of cells only is
     /// a closure.
     Cell,
@@ -444,9 +457,12 @@ pub enum Makes {
     Swap(Count),
     /// Moves the top down to this depth (`ROT_THREE`, `ROT_FOUR`, `ROT_N`).
     Rotate(Count),
-    /// Exceptions or None (3.11+ `PUSH_EXC_INFO`: the saved and the new
-    /// one; `CHECK_EG_MATCH`: rest and match; `PREP_RERAISE_STAR`).
+    /// Exceptions or None (3.11+ `CHECK_EG_MATCH`: rest and match;
+    /// `PREP_RERAISE_STAR`).
     Exceptions,
+    /// 3.11+ `PUSH_EXC_INFO`: the previous exception (None when no
+    /// exception was being handled) under the new one.
+    PreviousAndException,
     /// An exception when the argument is this intrinsic
     /// (`CALL_INTRINSIC_1` STOPITERATION_ERROR, `CALL_INTRINSIC_2`
     /// PREP_RERAISE_STAR, 3.12+).

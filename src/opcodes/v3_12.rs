@@ -1461,7 +1461,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::ExceptionTop,
-                makes: Makes::Exceptions,
+                makes: Makes::PreviousAndException,
             },
             generator_only: false,
             locals: LocalUse::None,
@@ -3136,7 +3136,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::ExceptionTop,
+                needs: Needs::ExceptionOrPreviousTop,
                 makes: Makes::Objects,
             },
             generator_only: false,

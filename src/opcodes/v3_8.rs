@@ -1806,7 +1806,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(1),
                 needs: Needs::FinallyTop,
-                makes: Makes::Objects,
+                makes: Makes::CleanupCopy,
             },
             generator_only: false,
             locals: LocalUse::None,
@@ -1839,7 +1839,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::Anything,
+                needs: Needs::CleanupCopy,
                 makes: Makes::Objects,
             },
             generator_only: false,
@@ -2057,7 +2057,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::Anything,
+                needs: Needs::SavedState,
                 makes: Makes::Objects,
             },
             generator_only: false,

@@ -260,9 +260,20 @@ fn argument_range(
     };
     match ins.arg {
         Arg::Int(n) => {
+            // NB: index 0 is INTRINSIC_*_INVALID, which the compiler never
+            // emits: 3.12's binary table has no function there (a NULL call,
+            // SIGSEGV, seed 9999), 3.13+ raise SystemError.
+            let invalid = |n: u32| {
+                (n == 0)
+                    .then(|| format!("{name}: intrinsic 0 is the INVALID placeholder, no function"))
+            };
             let over = match info.arg {
-                ArgKind::Intrinsic1 => ranged("intrinsic", n, t.intrinsic1.len()),
-                ArgKind::Intrinsic2 => ranged("intrinsic", n, t.intrinsic2.len()),
+                ArgKind::Intrinsic1 => {
+                    invalid(n).or_else(|| ranged("intrinsic", n, t.intrinsic1.len()))
+                }
+                ArgKind::Intrinsic2 => {
+                    invalid(n).or_else(|| ranged("intrinsic", n, t.intrinsic2.len()))
+                }
                 ArgKind::SpecialMethod => ranged("special method", n, t.special_method_names.len()),
                 ArgKind::CommonConstant => ranged("common constant", n, t.common_constants.len()),
                 _ => None,

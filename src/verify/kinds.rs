@@ -80,6 +80,13 @@ pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
 /// take these slots: a ROT_TWO there hands END_FINALLY the value under the
 /// address (seed 5150, SIGSEGV).
 const FIN: Kind = 262144;
+/// 3.8: the copy of a `finally` state's top (None or the exception type)
+/// that WITH_CLEANUP_START pushes under the exit function's result; an
+/// object, and the only value WITH_CLEANUP_FINISH may find there.
+const CLEANUP: Kind = 524288;
+/// 3.11+: the previous handled exception PUSH_EXC_INFO saves under the
+/// new one: an exception or None, so only POP_EXCEPT may take it as one.
+const PREV_EXC: Kind = 1048576;
 /// `co_localspluskinds` bits of cell and free slots.
 const CO_FAST_CELL_OR_FREE: u8 = 0x40 | 0x80;
 /// `co_flags` bit of generator functions (not coroutines: no `tp_iternext`).
@@ -118,6 +125,11 @@ fn describe(k: Kind) -> String {
         (
             FIN,
             "a `finally` body's state (one return address or six values)",
+        ),
+        (CLEANUP, "WITH_CLEANUP_START's copy of the `finally` state"),
+        (
+            PREV_EXC,
+            "the previous exception PUSH_EXC_INFO saved (maybe None)",
         ),
     ] {
         if k & bit != 0 {
@@ -643,6 +655,12 @@ impl Walk<'_> {
             }
             Makes::Null => new.fill(NULL | OBJ),
             Makes::Exceptions => new.fill(EXN),
+            Makes::PreviousAndException => {
+                new.fill(EXN);
+                if let [prev, _exc] = new {
+                    *prev = PREV_EXC;
+                }
+            }
             Makes::ExceptionIfArg(a) if raw == a => {
                 if let Some(top) = new.last_mut() {
                     *top = EXN;
@@ -720,6 +738,11 @@ impl Walk<'_> {
             // NB: surely NULL (no OBJ bit): the only value that makes
             // WITH_CLEANUP_START take its normal-exit path.
             Makes::FinallyNull => new.fill(NULL),
+            Makes::CleanupCopy => {
+                if let [.., copy, _result] = new {
+                    *copy = OBJ | CLEANUP;
+                }
+            }
             Makes::Cell => {
                 if let Some(top) = new.last_mut() {
                     *top = CELL;
@@ -892,6 +915,13 @@ impl Walk<'_> {
                         );
                     }
                 }
+                // NB: 3.9/3.10 WITH_EXCEPT_START calls PEEK(7), the exit
+                // function SETUP_WITH left under the saved state; in an
+                // `except` handler that slot is saved state (seed 9999: a
+                // LOAD_GLOBAL after DUP_TOP made WITH_EXCEPT_START, SIGSEGV).
+                if n >= 7 && !is_object(read[n - 7]) {
+                    bad(n - 7, "an object (the exit function SETUP_WITH pushed)");
+                }
                 return;
             }
             Needs::PreservedTop => {
@@ -930,8 +960,30 @@ impl Walk<'_> {
                 }
                 return;
             }
+            Needs::CleanupCopy => {
+                // NB: ceval.c takes any second value but None for an
+                // exception and, on a true result, pops and unwinds an
+                // EXCEPT_HANDLER block (seeds 31337 and 9999: a call or a
+                // POP_EXCEPT made WITH_CLEANUP_FINISH, SIGSEGV/SIGABRT).
+                if n >= 2 && (read[n - 2] & CLEANUP == 0 || read[n - 2] & !(OBJ | CLEANUP) != 0) {
+                    bad(n - 2, "WITH_CLEANUP_START's copy of the `finally` state");
+                }
+                if n > 0 && !is_object(read[n - 1]) {
+                    bad(n - 1, "an object (the exit function's result)");
+                }
+                return;
+            }
             Needs::NullDeepest => Some(0),
             Needs::NullSecond => Some(1),
+            Needs::ExceptionOrPreviousTop => {
+                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(EXN | PREV_EXC) != 0) {
+                    bad(
+                        n - 1,
+                        "an exception or the previous one (pushed by PUSH_EXC_INFO)",
+                    );
+                }
+                return;
+            }
             Needs::ExceptionTop => {
                 if n > 0 && read[n - 1] != EXN {
                     bad(
