@@ -68,22 +68,32 @@ name = "coverage"
 ```
 "#;
 
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const GLOBAL: ParamSpec = ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_cov__"), help: "the reserved global holding the hits dict" };
+    pub const BRANCH: ParamSpec = ParamSpec { name: "branch", kind: ParamKind::Bool, default: Some("false"), help: "record arcs between lines (coverage.py's branch data) instead of lines" };
+    pub const LOCAL: ParamSpec = ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_last__"), help: "the hidden local holding the last line (branch = true)" };
+}
+
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_cov__"), help: "the reserved global holding the hits dict" },
-    ParamSpec { name: "branch", kind: ParamKind::Bool, default: Some("false"), help: "record arcs between lines (coverage.py's branch data) instead of lines" },
-    ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_last__"), help: "the hidden local holding the last line (branch = true)" },
+    param::GLOBAL,
+    param::BRANCH,
+    param::LOCAL,
 ];
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let global = p.text("global");
+    let global = p.text(&param::GLOBAL);
     if !emit::is_identifier(global) {
         return Err(format!("global {global:?} is not an identifier"));
     }
-    let local = p.text("local");
+    let local = p.text(&param::LOCAL);
     if !emit::is_identifier(local) {
         return Err(format!("local {local:?} is not an identifier"));
     }
-    Ok(Box::new(Coverage { global: global.to_string(), branch: p.bool("branch"), local: local.to_string() }))
+    Ok(Box::new(Coverage { global: global.to_string(), branch: p.bool(&param::BRANCH), local: local.to_string() }))
 }
 
 /// The configured pass.

@@ -50,11 +50,20 @@ qualname = "*"
 ```
 "#;
 
-const PARAMS: &[ParamSpec] =
-    &[ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" }];
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const QUALNAME: ParamSpec = ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" };
+}
+
+const PARAMS: &[ParamSpec] = &[
+    param::QUALNAME,
+];
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    Ok(Box::new(FoldConstants { qualname: p.glob("qualname").clone() }))
+    Ok(Box::new(FoldConstants { qualname: p.glob(&param::QUALNAME).clone() }))
 }
 
 /// The configured pass.

@@ -72,29 +72,28 @@ qualname = "Client.*"
 ```
 "#;
 
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const HOOK: ParamSpec = ParamSpec { name: "hook", kind: ParamKind::Text, default: None, help: "the hook as module:function (module may be dotted)" };
+    pub const QUALNAME: ParamSpec = ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" };
+    pub const ARGS: ParamSpec = ParamSpec { name: "args", kind: ParamKind::Text, default: Some("qualname"), help: "comma-separated hook arguments from qualname, name, filename, firstlineno" };
+    pub const GLOBAL: ParamSpec = ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_hook__"), help: "the reserved global holding the hook" };
+    pub const CLASSES: ParamSpec = ParamSpec { name: "classes", kind: ParamKind::Bool, default: Some("false"), help: "also hook class bodies" };
+    pub const SWITCH: ParamSpec = ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME (or builtins:NAME), a flag read at each entry: while false the hook is not called" };
+    pub const BUILTINS: ParamSpec = ParamSpec { name: "builtins", kind: ParamKind::Bool, default: Some("false"), help: "store the hook in the builtins module instead of each module's globals" };
+}
+
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "hook", kind: ParamKind::Text, default: None, help: "the hook as module:function (module may be dotted)" },
-    ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
-    ParamSpec {
-        name: "args",
-        kind: ParamKind::Text,
-        default: Some("qualname"),
-        help: "comma-separated hook arguments from qualname, name, filename, firstlineno",
-    },
-    ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_hook__"), help: "the reserved global holding the hook" },
-    ParamSpec { name: "classes", kind: ParamKind::Bool, default: Some("false"), help: "also hook class bodies" },
-    ParamSpec {
-        name: "switch",
-        kind: ParamKind::OptText,
-        default: Some(""),
-        help: "module:NAME (or builtins:NAME), a flag read at each entry: while false the hook is not called",
-    },
-    ParamSpec {
-        name: "builtins",
-        kind: ParamKind::Bool,
-        default: Some("false"),
-        help: "store the hook in the builtins module instead of each module's globals",
-    },
+    param::HOOK,
+    param::QUALNAME,
+    param::ARGS,
+    param::GLOBAL,
+    param::CLASSES,
+    param::SWITCH,
+    param::BUILTINS,
 ];
 
 /// One argument passed to the hook.
@@ -107,21 +106,21 @@ pub(super) enum HookArg {
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let (module, function) = emit::hook_ref("hook", p.text("hook"))?;
-    let global = p.text("global");
+    let (module, function) = emit::hook_ref("hook", p.text(&param::HOOK))?;
+    let global = p.text(&param::GLOBAL);
     if !emit::is_identifier(global) {
         return Err(format!("global {global:?} is not an identifier"));
     }
-    let args = hook_args("args", p.text("args"))?;
+    let args = hook_args("args", p.text(&param::ARGS))?;
     Ok(Box::new(InjectHook {
         module,
         function,
         global: global.to_string(),
         args,
-        qualname: p.glob("qualname").clone(),
-        classes: p.bool("classes"),
-        builtins: p.bool("builtins"),
-        switch: p.opt_text("switch").map(|s| OffSwitch::parse(s, format!("{global}_switch"))).transpose()?,
+        qualname: p.glob(&param::QUALNAME).clone(),
+        classes: p.bool(&param::CLASSES),
+        builtins: p.bool(&param::BUILTINS),
+        switch: p.opt_text(&param::SWITCH).map(|s| OffSwitch::parse(s, format!("{global}_switch"))).transpose()?,
     }))
 }
 

@@ -93,11 +93,11 @@ pub struct SiteFilter {
 impl SiteFilter {
     /// The `line` and `occurrence` parameters ([`SITE_PARAMS`]).
     pub fn from_params(p: &Params) -> std::result::Result<Self, String> {
-        let line = match p.int("line") {
+        let line = match p.int(&param::LINE) {
             0 => None,
             n => Some(i32::try_from(n).map_err(|_| format!("line {n} is too large"))?),
         };
-        let occurrence = match p.int("occurrence") {
+        let occurrence = match p.int(&param::OCCURRENCE) {
             0 => None,
             n => Some(n as usize),
         };
@@ -121,20 +121,25 @@ impl SiteFilter {
 }
 
 /// The parameters that build a [`SiteFilter`].
-pub const SITE_PARAMS: [ParamSpec; 2] = [
-    ParamSpec {
+pub const SITE_PARAMS: [ParamSpec; 2] = [param::LINE, param::OCCURRENCE];
+
+/// The site parameters, by name (see [`SITE_PARAMS`]).
+pub(crate) mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const LINE: ParamSpec = ParamSpec {
         name: "line",
         kind: ParamKind::Int,
         default: Some("0"),
         help: "only sites on this source line (0: any)",
-    },
-    ParamSpec {
+    };
+    pub const OCCURRENCE: ParamSpec = ParamSpec {
         name: "occurrence",
         kind: ParamKind::Int,
         default: Some("0"),
         help: "only the K-th matching site of each file, in dis order (0: all)",
-    },
-];
+    };
+}
 
 /// A configured rewrite pass, run once per code object.
 pub trait Pass: Send + Sync {

@@ -132,59 +132,61 @@ impl Params {
         Ok(Params { values })
     }
 
-    fn get(&self, name: &str) -> &ParamValue {
+    /// The value of `spec`, one of the pass's own declared parameters
+    /// (passes name them by constant, so a misspelt name does not compile).
+    fn get(&self, spec: &ParamSpec) -> &ParamValue {
         self.values
-            .get(name)
-            .unwrap_or_else(|| panic!("parameter {name} was not declared"))
+            .get(spec.name)
+            .unwrap_or_else(|| panic!("parameter {} is not one of this pass's", spec.name))
     }
 
     /// The literal parameter `name` (declared with [`ParamKind::Literal`]).
-    pub fn literal(&self, name: &str) -> &Lit {
-        match self.get(name) {
+    pub fn literal(&self, spec: &ParamSpec) -> &Lit {
+        match self.get(spec) {
             ParamValue::Literal(l) => l,
-            other => panic!("parameter {name} is {other:?}, not a literal"),
+            other => panic!("parameter {} is {other:?}, not a literal", spec.name),
         }
     }
 
     /// The glob parameter `name`.
-    pub fn glob(&self, name: &str) -> &Glob {
-        match self.get(name) {
+    pub fn glob(&self, spec: &ParamSpec) -> &Glob {
+        match self.get(spec) {
             ParamValue::Glob(g) => g,
-            other => panic!("parameter {name} is {other:?}, not a glob"),
+            other => panic!("parameter {} is {other:?}, not a glob", spec.name),
         }
     }
 
     /// The bool parameter `name`.
-    pub fn bool(&self, name: &str) -> bool {
-        match self.get(name) {
+    pub fn bool(&self, spec: &ParamSpec) -> bool {
+        match self.get(spec) {
             ParamValue::Bool(b) => *b,
-            other => panic!("parameter {name} is {other:?}, not a bool"),
+            other => panic!("parameter {} is {other:?}, not a bool", spec.name),
         }
     }
 
     /// The optional text parameter `name` ([`ParamKind::OptText`]): `None`
     /// when empty.
-    pub fn opt_text(&self, name: &str) -> Option<&str> {
-        match self.get(name) {
+    pub fn opt_text(&self, spec: &ParamSpec) -> Option<&str> {
+        match self.get(spec) {
             ParamValue::Text(t) if t.is_empty() => None,
             ParamValue::Text(t) => Some(t),
-            other => panic!("parameter {name} is {other:?}, not text"),
+            other => panic!("parameter {} is {other:?}, not text", spec.name),
         }
     }
 
     /// The integer parameter `name`.
-    pub fn int(&self, name: &str) -> u64 {
-        match self.get(name) {
+    pub fn int(&self, spec: &ParamSpec) -> u64 {
+        match self.get(spec) {
             ParamValue::Int(n) => *n,
-            other => panic!("parameter {name} is {other:?}, not an integer"),
+            other => panic!("parameter {} is {other:?}, not an integer", spec.name),
         }
     }
 
     /// The text parameter `name`.
-    pub fn text(&self, name: &str) -> &str {
-        match self.get(name) {
+    pub fn text(&self, spec: &ParamSpec) -> &str {
+        match self.get(spec) {
             ParamValue::Text(t) => t,
-            other => panic!("parameter {name} is {other:?}, not text"),
+            other => panic!("parameter {} is {other:?}, not text", spec.name),
         }
     }
 }
@@ -365,8 +367,8 @@ mod tests {
             &[("from".into(), RawValue::Toml(toml::Value::Integer(7)))],
         )
         .unwrap();
-        assert_eq!(p.literal("from").as_i64(), Some(7));
-        assert!(p.glob("qualname").matches("anything"));
-        assert!(p.bool("nested"));
+        assert_eq!(p.literal(&SPECS[0]).as_i64(), Some(7));
+        assert!(p.glob(&SPECS[1]).matches("anything"));
+        assert!(p.bool(&SPECS[2]));
     }
 }

@@ -44,12 +44,17 @@ python = "mypasses:drop_asserts"
 ```
 "#;
 
-const PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "function",
-    kind: ParamKind::Text,
-    default: None,
-    help: "the pass, as module:function (importable where it runs)",
-}];
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const FUNCTION: ParamSpec = ParamSpec { name: "function", kind: ParamKind::Text, default: None, help: "the pass, as module:function (importable where it runs)" };
+}
+
+const PARAMS: &[ParamSpec] = &[
+    param::FUNCTION,
+];
 
 /// A pass that rewrites a whole marshalled code object at once.
 pub trait ModulePass: Send + Sync {
@@ -74,7 +79,7 @@ pub fn set_resolver(r: Box<Resolver>) {
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let target = p.text("function").trim();
+    let target = p.text(&param::FUNCTION).trim();
     let valid = target.split_once(':').is_some_and(|(m, f)| !m.is_empty() && !f.is_empty());
     if !valid {
         return Err(format!("function = {target:?}: expected module:function (e.g. \"mypasses:drop_asserts\")"));

@@ -2,7 +2,7 @@
 //! `in`, or an opcode name) and mapped to each version's encoding.
 
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo, SiteFilter, SITE_PARAMS};
+use super::{Changed, Cx, Pass, PassInfo, SiteFilter};
 use crate::asm;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{Arg, Function, Instr};
@@ -53,12 +53,22 @@ to = "!="
 ```
 "#;
 
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const FROM: ParamSpec = ParamSpec { name: "from", kind: ParamKind::Text, default: None, help: "operation to replace: operator symbol or opcode name" };
+    pub const TO: ParamSpec = ParamSpec { name: "to", kind: ParamKind::Text, default: None, help: "its replacement: operator symbol or opcode name" };
+    pub const QUALNAME: ParamSpec = ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" };
+}
+
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "from", kind: ParamKind::Text, default: None, help: "operation to replace: operator symbol or opcode name" },
-    ParamSpec { name: "to", kind: ParamKind::Text, default: None, help: "its replacement: operator symbol or opcode name" },
-    ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
-    SITE_PARAMS[0],
-    SITE_PARAMS[1],
+    param::FROM,
+    param::TO,
+    param::QUALNAME,
+    super::param::LINE,
+    super::param::OCCURRENCE,
 ];
 
 /// Binary operator symbols and their 3.8-3.10 opcode names (`[]` keeps
@@ -217,7 +227,7 @@ fn known_anywhere(spec: &str) -> bool {
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let (from, to) = (p.text("from").to_string(), p.text("to").to_string());
+    let (from, to) = (p.text(&param::FROM).to_string(), p.text(&param::TO).to_string());
     for (k, s) in [("from", &from), ("to", &to)] {
         if !known_anywhere(s) {
             return Err(format!(
@@ -227,7 +237,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
             ));
         }
     }
-    Ok(Box::new(ReplaceOp { from, to, qualname: p.glob("qualname").clone(), sites: SiteFilter::from_params(p)? }))
+    Ok(Box::new(ReplaceOp { from, to, qualname: p.glob(&param::QUALNAME).clone(), sites: SiteFilter::from_params(p)? }))
 }
 
 /// The configured pass.

@@ -3,7 +3,7 @@
 use crate::opcodes::Opcode;
 use super::literal::Lit;
 use super::params::{Glob, ParamKind, ParamSpec, Params};
-use super::{Changed, Cx, Pass, PassInfo, SiteFilter, SITE_PARAMS};
+use super::{Changed, Cx, Pass, PassInfo, SiteFilter};
 use crate::error::Result;
 use crate::ir::{Arg, ConstIdx, Function};
 use crate::marshal::{Marshal, ObjId, Value};
@@ -54,21 +54,32 @@ qualname = "Client.*"
 ```
 "#;
 
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const FROM: ParamSpec = ParamSpec { name: "from", kind: ParamKind::Literal, default: None, help: "the constant to replace (Python literal)" };
+    pub const TO: ParamSpec = ParamSpec { name: "to", kind: ParamKind::Literal, default: None, help: "its replacement (Python literal)" };
+    pub const QUALNAME: ParamSpec = ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" };
+    pub const NESTED: ParamSpec = ParamSpec { name: "nested", kind: ParamKind::Bool, default: Some("true"), help: "also replace inside constant tuples and frozensets" };
+}
+
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "from", kind: ParamKind::Literal, default: None, help: "the constant to replace (Python literal)" },
-    ParamSpec { name: "to", kind: ParamKind::Literal, default: None, help: "its replacement (Python literal)" },
-    ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
-    ParamSpec { name: "nested", kind: ParamKind::Bool, default: Some("true"), help: "also replace inside constant tuples and frozensets" },
-    SITE_PARAMS[0],
-    SITE_PARAMS[1],
+    param::FROM,
+    param::TO,
+    param::QUALNAME,
+    param::NESTED,
+    super::param::LINE,
+    super::param::OCCURRENCE,
 ];
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
     Ok(Box::new(SwapConst {
-        from: p.literal("from").clone(),
-        to: p.literal("to").clone(),
-        qualname: p.glob("qualname").clone(),
-        nested: p.bool("nested"),
+        from: p.literal(&param::FROM).clone(),
+        to: p.literal(&param::TO).clone(),
+        qualname: p.glob(&param::QUALNAME).clone(),
+        nested: p.bool(&param::NESTED),
         sites: SiteFilter::from_params(p)?,
     }))
 }

@@ -97,19 +97,38 @@ def error(token, exc):
 ```
 "#;
 
+/// The parameters, by name: accessors take these, so a misspelt name
+/// does not compile.
+mod param {
+    use super::{ParamKind, ParamSpec};
+
+    pub const ENTER: ParamSpec = ParamSpec { name: "enter", kind: ParamKind::OptText, default: Some(""), help: "module:function called before the body; returns the token" };
+    pub const EXIT: ParamSpec = ParamSpec { name: "exit", kind: ParamKind::OptText, default: Some(""), help: "module:function called as exit(token, value) on return" };
+    pub const ERROR: ParamSpec = ParamSpec { name: "error", kind: ParamKind::OptText, default: Some(""), help: "module:function called as error(token, exc) when an exception escapes" };
+    pub const EXTRA: ParamSpec = ParamSpec { name: "extra", kind: ParamKind::OptText, default: Some(""), help: "constant arguments of enter after the qualname: name, filename, firstlineno" };
+    pub const ARGS: ParamSpec = ParamSpec { name: "args", kind: ParamKind::Bool, default: Some("false"), help: "also pass enter a dict of the call's parameters" };
+    pub const QUALNAME: ParamSpec = ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" };
+    pub const GLOBAL: ParamSpec = ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_wrap"), help: "prefix of the reserved globals holding the hooks" };
+    pub const LOCAL: ParamSpec = ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_token__"), help: "the hidden local holding the token" };
+    pub const RESUMES: ParamSpec = ParamSpec { name: "resumes", kind: ParamKind::Bool, default: Some("false"), help: "also call suspend and resume around every yield of generators and coroutines" };
+    pub const SUSPEND: ParamSpec = ParamSpec { name: "suspend", kind: ParamKind::OptText, default: Some(""), help: "module:function called as suspend(token, value) before each yield (resumes = true)" };
+    pub const RESUME: ParamSpec = ParamSpec { name: "resume", kind: ParamKind::OptText, default: Some(""), help: "module:function called as resume(token) when execution comes back after a yield (resumes = true)" };
+    pub const SWITCH: ParamSpec = ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME (or builtins:NAME), a flag read at each call: while false no hook runs" };
+}
+
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "enter", kind: ParamKind::OptText, default: Some(""), help: "module:function called before the body; returns the token" },
-    ParamSpec { name: "exit", kind: ParamKind::OptText, default: Some(""), help: "module:function called as exit(token, value) on return" },
-    ParamSpec { name: "error", kind: ParamKind::OptText, default: Some(""), help: "module:function called as error(token, exc) when an exception escapes" },
-    ParamSpec { name: "extra", kind: ParamKind::OptText, default: Some(""), help: "constant arguments of enter after the qualname: name, filename, firstlineno" },
-    ParamSpec { name: "args", kind: ParamKind::Bool, default: Some("false"), help: "also pass enter a dict of the call's parameters" },
-    ParamSpec { name: "qualname", kind: ParamKind::Glob, default: Some("*"), help: "only code objects whose qualified name matches" },
-    ParamSpec { name: "global", kind: ParamKind::Text, default: Some("__pyrewrite_wrap"), help: "prefix of the reserved globals holding the hooks" },
-    ParamSpec { name: "local", kind: ParamKind::Text, default: Some("__pyrewrite_token__"), help: "the hidden local holding the token" },
-    ParamSpec { name: "resumes", kind: ParamKind::Bool, default: Some("false"), help: "also call suspend and resume around every yield of generators and coroutines" },
-    ParamSpec { name: "suspend", kind: ParamKind::OptText, default: Some(""), help: "module:function called as suspend(token, value) before each yield (resumes = true)" },
-    ParamSpec { name: "resume", kind: ParamKind::OptText, default: Some(""), help: "module:function called as resume(token) when execution comes back after a yield (resumes = true)" },
-    ParamSpec { name: "switch", kind: ParamKind::OptText, default: Some(""), help: "module:NAME (or builtins:NAME), a flag read at each call: while false no hook runs" },
+    param::ENTER,
+    param::EXIT,
+    param::ERROR,
+    param::EXTRA,
+    param::ARGS,
+    param::QUALNAME,
+    param::GLOBAL,
+    param::LOCAL,
+    param::RESUMES,
+    param::SUSPEND,
+    param::RESUME,
+    param::SWITCH,
 ];
 
 /// One configured hook and the global it is bound to.
@@ -134,20 +153,21 @@ pub struct Wrap {
 }
 
 fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
-    let prefix = p.text("global");
+    let prefix = p.text(&param::GLOBAL);
     if !emit::is_identifier(prefix) {
         return Err(format!("global {prefix:?} is not an identifier"));
     }
-    let hook = |which: &str| -> std::result::Result<Option<Hook>, String> {
-        let Some(text) = p.opt_text(which) else {
+    let hook = |spec: &ParamSpec| -> std::result::Result<Option<Hook>, String> {
+        let Some(text) = p.opt_text(spec) else {
             return Ok(None);
         };
+        let which = spec.name;
         let (module, function) = emit::hook_ref(which, text)?;
         Ok(Some(Hook { module, function, global: format!("{prefix}_{which}__") }))
     };
-    let (enter, exit, error) = (hook("enter")?, hook("exit")?, hook("error")?);
-    let (suspend, resume) = (hook("suspend")?, hook("resume")?);
-    match (p.bool("resumes"), suspend.is_some() || resume.is_some()) {
+    let (enter, exit, error) = (hook(&param::ENTER)?, hook(&param::EXIT)?, hook(&param::ERROR)?);
+    let (suspend, resume) = (hook(&param::SUSPEND)?, hook(&param::RESUME)?);
+    match (p.bool(&param::RESUMES), suspend.is_some() || resume.is_some()) {
         (true, false) => return Err("resumes = true needs a suspend or resume hook".to_string()),
         (false, true) => return Err("suspend and resume are called only with resumes = true".to_string()),
         _ => {}
@@ -155,7 +175,7 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
     if enter.is_none() && exit.is_none() && error.is_none() {
         return Err("give at least one of enter, exit, error".to_string());
     }
-    let local = p.text("local");
+    let local = p.text(&param::LOCAL);
     if !emit::is_identifier(local) {
         return Err(format!("local {local:?} is not an identifier"));
     }
@@ -163,11 +183,11 @@ fn build(p: &Params) -> std::result::Result<Box<dyn Pass>, String> {
         enter,
         exit,
         error,
-        extra: hook_args("extra", p.opt_text("extra").unwrap_or(""))?,
-        args: p.bool("args"),
-        qualname: p.glob("qualname").clone(),
+        extra: hook_args("extra", p.opt_text(&param::EXTRA).unwrap_or(""))?,
+        args: p.bool(&param::ARGS),
+        qualname: p.glob(&param::QUALNAME).clone(),
         local: local.to_string(),
-        switch: p.opt_text("switch").map(|s| OffSwitch::parse(s, format!("{prefix}_switch__"))).transpose()?,
+        switch: p.opt_text(&param::SWITCH).map(|s| OffSwitch::parse(s, format!("{prefix}_switch__"))).transpose()?,
         suspend,
         resume,
     }))
