@@ -348,7 +348,7 @@ fn cfg_of_a_hand_built_function() {
             label: l(0),
             instrs: vec![
                 i("RESUME", Arg::Int(0)),
-                i("LOAD_FAST", Arg::Local(0)),
+                i("LOAD_FAST", Arg::Local(pyrewrite::ir::LocalIdx(0))),
                 i("POP_JUMP_IF_FALSE", Arg::Jump(l(2))),
             ],
         },
@@ -366,7 +366,7 @@ fn cfg_of_a_hand_built_function() {
         Block {
             label: l(3),
             instrs: vec![
-                i("LOAD_FAST", Arg::Local(0)),
+                i("LOAD_FAST", Arg::Local(pyrewrite::ir::LocalIdx(0))),
                 i("POP_JUMP_IF_TRUE", Arg::Jump(l(5))),
             ],
         },

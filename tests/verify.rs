@@ -312,7 +312,8 @@ fn broken_functions_are_rejected() {
         );
         let (lb, li) = find(&f, |ins| matches!(ins.arg, Arg::Local(_))).expect("a local op");
         let mut g = f.clone();
-        g.blocks[lb].instrs[li].arg = Arg::Local(f.localsplus.len() as u32);
+        g.blocks[lb].instrs[li].arg =
+            Arg::Local(pyrewrite::ir::LocalIdx(f.localsplus.len() as u32));
         expect(
             v,
             "local index",
@@ -325,15 +326,16 @@ fn broken_functions_are_rejected() {
         // a LOAD_CONST turned into LOAD_DEREF of a variable that is no cell
         let mut g = f.clone();
         g.blocks[cb].instrs[ci].op = op(v, "LOAD_DEREF").expect("LOAD_DEREF");
-        g.blocks[cb].instrs[ci].arg = Arg::Free(if v.at_least(11) {
+        g.blocks[cb].instrs[ci].arg = Arg::Free(pyrewrite::ir::FreeIdx(if v.at_least(11) {
             0
         } else {
             (f.cellvars.len() + f.freevars.len()) as u32
-        });
+        }));
         let is_cell0 = v.at_least(11) && f.localspluskinds.first().is_some_and(|k| k & 0xc0 != 0);
         if t.by_name("LOAD_DEREF").unwrap().arg == opcodes::ArgKind::Local {
             // NB: 3.14's dis counts LOAD_DEREF as haslocal: a localsplus index.
-            g.blocks[cb].instrs[ci].arg = Arg::Local(f.localsplus.len() as u32);
+            g.blocks[cb].instrs[ci].arg =
+                Arg::Local(pyrewrite::ir::LocalIdx(f.localsplus.len() as u32));
             expect(
                 v,
                 "deref index",

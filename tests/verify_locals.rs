@@ -9,7 +9,7 @@
 
 mod support;
 
-use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
+use pyrewrite::ir::{Arg, ConstIdx, Function, Instr, LocalIdx};
 use pyrewrite::marshal::Marshal;
 use pyrewrite::opcodes::{self, OpTable};
 use pyrewrite::verify::{self, Invariant};
@@ -30,10 +30,10 @@ fn params(f: &Function) -> usize {
 }
 
 /// A plain local slot (no cell, no free variable) that is no parameter.
-fn plain_local(f: &Function) -> Option<u32> {
+fn plain_local(f: &Function) -> Option<LocalIdx> {
     (params(f)..f.localsplus.len())
         .find(|&i| f.localspluskinds.get(i).is_none_or(|k| k & 0xC0 == 0))
-        .map(|i| i as u32)
+        .map(|i| LocalIdx(i as u32))
 }
 
 fn ins(t: &OpTable, name: &str, arg: Arg) -> Instr {
@@ -80,7 +80,7 @@ fn unbound_errors(m: &Marshal, g: &Function) -> Vec<String> {
 
 /// A corpus function of `v` without handlers in block 0, with a plain
 /// local and a constant.
-fn subject(v: PyVersion) -> (Marshal, Function, u32) {
+fn subject(v: PyVersion) -> (Marshal, Function, LocalIdx) {
     functions(v)
         .into_iter()
         .find_map(|(m, f)| {
@@ -184,11 +184,14 @@ fn superinstructions_read_both_slots() {
             Vec::<String>::new(),
             "{v}: pair of a bound local"
         );
-        let Some(j) = (i + 1..f.localsplus.len() as u32).find(|&j| {
-            f.localspluskinds
-                .get(j as usize)
-                .is_none_or(|k| k & 0xC0 == 0)
-        }) else {
+        let Some(j) = (i.0 + 1..f.localsplus.len() as u32)
+            .find(|&j| {
+                f.localspluskinds
+                    .get(j as usize)
+                    .is_none_or(|k| k & 0xC0 == 0)
+            })
+            .map(LocalIdx)
+        else {
             // NB: one plain local only: the pair reads it twice.
             let mut seq = vec![ins(t, "LOAD_FAST_LOAD_FAST", Arg::LocalPair(i, i))];
             seq.extend(pop2.clone());

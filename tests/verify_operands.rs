@@ -11,7 +11,7 @@ mod support;
 
 use support::edit::{assert_refused, code, errors, ins, with_prefix};
 
-use pyrewrite::ir::{Arg, ConstIdx, Function, Instr};
+use pyrewrite::ir::{Arg, ConstIdx, FreeIdx, Function, Instr, LocalIdx};
 use pyrewrite::marshal::{Marshal, Value};
 use pyrewrite::opcodes::{self, OpTable};
 use pyrewrite::verify::{self, Invariant};
@@ -426,7 +426,11 @@ fn store_fast_load_fast_reads_a_value() {
             &f,
             t,
             vec![
-                ins(t, "STORE_FAST_LOAD_FAST", Arg::LocalPair(0, 0)),
+                ins(
+                    t,
+                    "STORE_FAST_LOAD_FAST",
+                    Arg::LocalPair(LocalIdx(0), LocalIdx(0)),
+                ),
                 ins(t, "POP_TOP", Arg::None),
             ],
         );
@@ -452,7 +456,7 @@ fn load_classderef_reads_a_free_variable() {
             &f,
             t,
             vec![
-                ins(t, "LOAD_CLASSDEREF", Arg::Free(0)),
+                ins(t, "LOAD_CLASSDEREF", Arg::Free(FreeIdx(0))),
                 ins(t, "POP_TOP", Arg::None),
             ],
         );
@@ -531,7 +535,7 @@ fn parameter_cells_need_make_cell_and_eg_match_an_exception() {
                     .iter()
                     .position(|x| {
                         x.op == make_cell
-                            && matches!(x.arg, Arg::Free(i) | Arg::Int(i) if (i as usize) < params)
+                            && matches!(x.arg, Arg::Free(FreeIdx(i)) | Arg::Int(i) if (i as usize) < params)
                     })
                     .map(|k| (b, k))
             }) else {

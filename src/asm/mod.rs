@@ -65,7 +65,9 @@ pub fn encode_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> Result<u32> {
 pub fn raw_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> Option<u32> {
     Some(match arg {
         Arg::None => 0,
-        Arg::Int(n) | Arg::Local(n) | Arg::Free(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
+        Arg::Int(n) | Arg::Compare(n) | Arg::BinaryOp(n) => n,
+        Arg::Local(i) => i.0,
+        Arg::Free(i) => i.0,
         Arg::Const(c) => c.0,
         Arg::Name { index, flags } => {
             let s = u32::from(t.facts(op).name_shift);
@@ -75,10 +77,10 @@ pub fn raw_arg(t: &OpTable, op: impl OpKey, arg: Arg) -> Option<u32> {
             (index.0 << s) | u32::from(flags)
         }
         Arg::LocalPair(a, b) => {
-            if a > 15 || b > 15 {
+            if a.0 > 15 || b.0 > 15 {
                 return None;
             }
-            (a << 4) | b
+            (a.0 << 4) | b.0
         }
         Arg::Jump(_) => return None,
     })

@@ -107,21 +107,21 @@ fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> 
             }
             s
         }
-        Arg::Local(i) => format!("{i} ({})", name_of(&f.localsplus, i)),
+        Arg::Local(i) => format!("{i} ({})", name_of(&f.localsplus, i.0)),
         Arg::LocalPair(a, b) => {
             format!(
                 "{a},{b} ({}, {})",
-                name_of(&f.localsplus, a),
-                name_of(&f.localsplus, b)
+                name_of(&f.localsplus, a.0),
+                name_of(&f.localsplus, b.0)
             )
         }
         Arg::Free(i) => {
             // NB: before 3.11 the index space is cellvars + freevars.
             let n = if table.is_some_and(|t| t.localsplus) {
-                name_of(&f.localsplus, i)
+                name_of(&f.localsplus, i.0)
             } else {
                 let cells: Vec<_> = f.cellvars.iter().chain(&f.freevars).copied().collect();
-                name_of(&cells, i)
+                name_of(&cells, i.0)
             };
             format!("{i} ({n})")
         }

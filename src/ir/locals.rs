@@ -1,6 +1,6 @@
 //! Adding a local variable slot to a function, in either locals layout.
 
-use super::{Arg, Function};
+use super::{Arg, FreeIdx, Function, LocalIdx};
 use crate::marshal::ObjId;
 
 /// `co_localspluskinds` bit of a plain local (3.11+).
@@ -19,11 +19,11 @@ impl Function {
     /// come first: the slot goes after the last local and every slot
     /// argument at or past it moves up by one. A packed pair that would
     /// no longer fit its 4-bit fields is an error, and nothing is changed.
-    pub fn add_local(&mut self, name: ObjId) -> Result<u32, String> {
+    pub fn add_local(&mut self, name: ObjId) -> Result<LocalIdx, String> {
         if !self.version.localsplus_layout() {
             self.localsplus.push(name);
             self.nlocals += 1;
-            return Ok(self.localsplus.len() as u32 - 1);
+            return Ok(LocalIdx(self.localsplus.len() as u32 - 1));
         }
         let at = self
             .localspluskinds
@@ -31,9 +31,10 @@ impl Function {
             .position(|&k| k & CO_FAST_LOCAL == 0)
             .unwrap_or(self.localspluskinds.len()) as u32;
         let shift = |i: u32| if i >= at { i + 1 } else { i };
+        let local = |i: LocalIdx| LocalIdx(shift(i.0));
         for ins in self.blocks.iter().flat_map(|b| b.instrs.iter()) {
             if let Arg::LocalPair(a, b) = ins.arg {
-                if shift(a) >= PAIR_LIMIT || shift(b) >= PAIR_LIMIT {
+                if shift(a.0) >= PAIR_LIMIT || shift(b.0) >= PAIR_LIMIT {
                     return Err(format!(
                         "a local pair ({a}, {b}) would move past slot {}: its packed argument cannot hold it",
                         PAIR_LIMIT - 1
@@ -43,15 +44,15 @@ impl Function {
         }
         for ins in self.blocks.iter_mut().flat_map(|b| b.instrs.iter_mut()) {
             ins.arg = match ins.arg {
-                Arg::Local(i) => Arg::Local(shift(i)),
-                Arg::Free(i) => Arg::Free(shift(i)),
-                Arg::LocalPair(a, b) => Arg::LocalPair(shift(a), shift(b)),
+                Arg::Local(i) => Arg::Local(local(i)),
+                Arg::Free(i) => Arg::Free(FreeIdx(shift(i.0))),
+                Arg::LocalPair(a, b) => Arg::LocalPair(local(a), local(b)),
                 other => other,
             };
         }
         self.localsplus.insert(at as usize, name);
         self.localspluskinds.insert(at as usize, CO_FAST_LOCAL);
         self.nlocals += 1;
-        Ok(at)
+        Ok(LocalIdx(at))
     }
 }

@@ -45,6 +45,43 @@ pub struct ConstIdx(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NameIdx(pub u32);
 
+/// Index into the local variables: `co_varnames` (3.8-3.10) or the
+/// localsplus array (3.11+, where cells and free variables live too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalIdx(pub u32);
+
+/// Index of a cell or free variable in the version's index space: into
+/// cellvars + freevars before 3.11, into localsplus from 3.11.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FreeIdx(pub u32);
+
+impl LocalIdx {
+    /// The index into [`Function::localsplus`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl FreeIdx {
+    /// The index into the version's cell-and-free space.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+// NB: shown as the bare number, as `dis` shows the argument.
+impl std::fmt::Display for LocalIdx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for FreeIdx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What an instruction's argument means. The assembler turns it back into
 /// the number CPython expects for the instruction's opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,15 +104,13 @@ pub enum Arg {
         /// The packed low bits (see above).
         flags: u8,
     },
-    /// A local variable: index into `co_varnames` (3.8-3.10) or into the
-    /// localsplus array (3.11+).
-    Local(u32),
+    /// A local variable.
+    Local(LocalIdx),
     /// Two locals packed as `first << 4 | second` (3.13+ `LOAD_FAST_LOAD_FAST`
     /// and friends); `first` is used first.
-    LocalPair(u32, u32),
-    /// A cell or free variable in the version's index space: into
-    /// cellvars + freevars before 3.11, into localsplus from 3.11.
-    Free(u32),
+    LocalPair(LocalIdx, LocalIdx),
+    /// A cell or free variable.
+    Free(FreeIdx),
     /// A comparison argument, raw (its layout differs per version; decode
     /// with [`crate::opcodes::OpTable::compare_op`]).
     Compare(u32),

@@ -9,7 +9,9 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exctable;
-use crate::ir::{self, Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc, NameIdx};
+use crate::ir::{
+    self, Arg, Block, ConstIdx, FreeIdx, Function, Handler, Instr, Label, Loc, LocalIdx, NameIdx,
+};
 use crate::locations;
 use crate::marshal::{Marshal, ObjId, Value};
 use crate::opcodes::{self, ArgKind, OpTable};
@@ -124,10 +126,10 @@ pub fn arg_of(t: &OpTable, op: u8, raw: u32) -> Arg {
         }
         ArgKind::Local if facts.local_pair => {
             let (a, b) = opcodes::local_pair(raw);
-            Arg::LocalPair(a, b)
+            Arg::LocalPair(LocalIdx(a), LocalIdx(b))
         }
-        ArgKind::Local => Arg::Local(raw),
-        ArgKind::Free => Arg::Free(raw),
+        ArgKind::Local => Arg::Local(LocalIdx(raw)),
+        ArgKind::Free => Arg::Free(FreeIdx(raw)),
         ArgKind::Compare => Arg::Compare(raw),
         ArgKind::BinaryOp => Arg::BinaryOp(raw),
     }

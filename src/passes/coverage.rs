@@ -7,7 +7,7 @@ use super::{emit, Changed, Cx, Pass, PassInfo, RuntimeImport};
 use crate::cfg::{self, BlockId, Cfg, EdgeKind};
 use std::collections::{HashMap, HashSet};
 use crate::error::Result;
-use crate::ir::{Arg, Block, Function, Instr, Label, Loc};
+use crate::ir::{Arg, Block, Function, Instr, Label, Loc, LocalIdx};
 use crate::marshal::Value;
 use crate::opcodes::{OpTable, Opcode as O};
 
@@ -127,7 +127,7 @@ impl Coverage {
     }
 
     /// The probe for `line`, located like `next` (the instruction it precedes).
-    fn probe(&self, cx: &mut Cx<'_>, f: &mut Function, line: i32, next: &Instr, last: Option<u32>) -> Result<Vec<Instr>> {
+    fn probe(&self, cx: &mut Cx<'_>, f: &mut Function, line: i32, next: &Instr, last: Option<LocalIdx>) -> Result<Vec<Instr>> {
         let t = cx.table;
         if let Some(last) = last {
             // NB: ARCS[(filename, line, qualname)][last] = None; last = line.
@@ -162,7 +162,7 @@ impl Coverage {
     }
 
     // NB: indices, not iterators: the loop splices probes into f.blocks.
-    fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function, last: Option<u32>) -> Result<usize> {
+    fn add_probes(&self, cx: &mut Cx<'_>, f: &mut Function, last: Option<LocalIdx>) -> Result<usize> {
         let graph = Cfg::new(f)?;
         let start = cfg::body_start(f, &graph)?;
         let (sb, si) = (start.at.block.index(), start.at.instr);
@@ -451,7 +451,7 @@ struct Exits<'a> {
 }
 
 impl FrameEvents for Exits<'_> {
-    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>> {
+    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: LocalIdx) -> Result<Vec<Instr>> {
         let first = new_const(cx.m, f, Value::Int(-i64::from(f.firstlineno)));
         Ok(vec![Instr::new(op(cx.table, O::LoadConst)?, Arg::Const(first)), Instr::new(op(cx.table, O::StoreFast)?, Arg::Local(tok))])
     }
@@ -466,7 +466,7 @@ impl FrameEvents for Exits<'_> {
         true
     }
 
-    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, _u: &Unwinding, e: Event, tok: u32, line: Option<i32>) -> Result<Vec<Instr>> {
+    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, _u: &Unwinding, e: Event, tok: LocalIdx, line: Option<i32>) -> Result<Vec<Instr>> {
         let t = cx.table;
         let first = -i64::from(f.firstlineno);
         let line = i64::from(line.unwrap_or(f.firstlineno));

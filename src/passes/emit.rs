@@ -5,7 +5,7 @@
 //! version's opcode table has, not by version number.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, ConstIdx, Function, Instr, NameIdx};
+use crate::ir::{Arg, ConstIdx, Function, Instr, LocalIdx, NameIdx};
 use crate::marshal::{Marshal, ObjId, Value};
 use crate::opcodes::{OpTable, Opcode, Opcode as O};
 
@@ -172,7 +172,7 @@ pub(super) fn cond_jump(t: &OpTable, on_true: bool) -> Result<Opcode> {
 }
 
 /// Pushes `local is CONST` (`IS_OP` 3.9+, `COMPARE_OP is` before).
-pub(super) fn local_is_const(t: &OpTable, local: u32, c: ConstIdx) -> Result<Vec<Instr>> {
+pub(super) fn local_is_const(t: &OpTable, local: LocalIdx, c: ConstIdx) -> Result<Vec<Instr>> {
     let test = match t.have(O::IsOp) {
         Some(is) => Instr::new(is, Arg::Int(0)),
         None => {

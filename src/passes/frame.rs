@@ -11,7 +11,7 @@ use super::switch::OffSwitch;
 use super::Cx;
 use crate::cfg::{self, Cfg};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc};
+use crate::ir::{Arg, Block, ConstIdx, Function, Handler, Instr, Label, Loc, LocalIdx};
 use crate::marshal::Value;
 use crate::opcodes::{HandlerDepth, Opcode as O};
 
@@ -37,7 +37,7 @@ pub(super) enum Event {
 /// What a pass runs at a frame's events.
 pub(super) trait FrameEvents {
     /// The entry's code: it must store the token into local `tok`.
-    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>>;
+    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: LocalIdx) -> Result<Vec<Instr>>;
     /// Whether anything runs at `e`.
     fn has(&self, e: Event) -> bool;
     /// Whether 3.8-3.10's `YIELD_FROM` (`await`, `yield from`) counts as
@@ -55,7 +55,7 @@ pub(super) trait FrameEvents {
         f: &mut Function,
         u: &Unwinding,
         e: Event,
-        tok: u32,
+        tok: LocalIdx,
         line: Option<i32>,
     ) -> Result<Vec<Instr>>;
 }
@@ -66,7 +66,7 @@ fn unsupported(what: String) -> Error {
 
 /// Adds the hidden local `name` to `f` and returns its slot; refuses a
 /// code object that has it already (wrapped twice).
-pub(super) fn hidden_local(cx: &mut Cx<'_>, f: &mut Function, name: &str) -> Result<u32> {
+pub(super) fn hidden_local(cx: &mut Cx<'_>, f: &mut Function, name: &str) -> Result<LocalIdx> {
     if f.localsplus
         .iter()
         .any(|&n| cx.m.str(n).is_some_and(|s| s == name))
@@ -93,7 +93,7 @@ pub(super) fn wrap_frame(
     ev: &dyn FrameEvents,
     cx: &mut Cx<'_>,
     f: &mut Function,
-    tok: u32,
+    tok: LocalIdx,
     switch: Option<&OffSwitch>,
 ) -> Result<()> {
     let t = cx.table;
@@ -199,7 +199,7 @@ fn handler(
     cx: &mut Cx<'_>,
     f: &mut Function,
     u: &Unwinding,
-    tok: u32,
+    tok: LocalIdx,
     entry: Label,
     marker: Option<ConstIdx>,
 ) -> Result<Vec<Block>> {
@@ -362,7 +362,7 @@ fn yields(
     cx: &mut Cx<'_>,
     f: &mut Function,
     u: &Unwinding,
-    tok: u32,
+    tok: LocalIdx,
     sb: usize,
     si: usize,
 ) -> Result<()> {
@@ -437,7 +437,7 @@ fn exits(
     cx: &mut Cx<'_>,
     f: &mut Function,
     u: &Unwinding,
-    tok: u32,
+    tok: LocalIdx,
     sb: usize,
     si: usize,
     region: bool,

@@ -7,7 +7,7 @@ use super::{Changed, Cx, Pass, PassInfo, RuntimeImport};
 use super::frame::{self, Event, FrameEvents, Unwinding};
 use super::switch::OffSwitch;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ir::{Arg, Function, Instr};
+use crate::ir::{Arg, FreeIdx, Function, Instr, LocalIdx};
 use crate::marshal::Value;
 use crate::opcodes::Opcode as O;
 
@@ -235,14 +235,14 @@ impl Wrap {
             // after MAKE_CELL in its own slot, before in the cell array.
             let load = if f.version.localsplus_layout() {
                 if f.localspluskinds.get(slot).is_some_and(|k| k & CO_FAST_CELL != 0) {
-                    ins(t, O::LoadDeref, Arg::Free(slot as u32))?
+                    ins(t, O::LoadDeref, Arg::Free(FreeIdx(slot as u32)))?
                 } else {
-                    ins(t, O::LoadFast, Arg::Local(slot as u32))?
+                    ins(t, O::LoadFast, Arg::Local(LocalIdx(slot as u32)))?
                 }
             } else if let Some(cell) = f.cellvars.iter().position(|&c| cx.m.str(c) == cx.m.str(name)) {
-                ins(t, O::LoadDeref, Arg::Free(cell as u32))?
+                ins(t, O::LoadDeref, Arg::Free(FreeIdx(cell as u32)))?
             } else {
-                ins(t, O::LoadFast, Arg::Local(slot as u32))?
+                ins(t, O::LoadFast, Arg::Local(LocalIdx(slot as u32)))?
             };
             seq.push(load);
         }
@@ -251,7 +251,7 @@ impl Wrap {
     }
 
     /// `token = enter(qualname, *extra[, args])` (or `token = None`).
-    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>> {
+    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: LocalIdx) -> Result<Vec<Instr>> {
         let t = cx.table;
         let mut seq = Vec::new();
         match &self.enter {
@@ -277,7 +277,7 @@ impl Wrap {
     }
 
     /// `hook(token, <value on top>)`, leaving the value where it was.
-    fn call_with_top(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, hook: &Hook, tok: u32) -> Result<Vec<Instr>> {
+    fn call_with_top(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, hook: &Hook, tok: LocalIdx) -> Result<Vec<Instr>> {
         let t = cx.table;
         let mut seq = Vec::new();
         if u.table {
@@ -302,7 +302,7 @@ impl Wrap {
     }
 
     /// `hook(token, None)`.
-    fn call_with_none(&self, cx: &mut Cx<'_>, f: &mut Function, hook: &Hook, tok: u32) -> Result<Vec<Instr>> {
+    fn call_with_none(&self, cx: &mut Cx<'_>, f: &mut Function, hook: &Hook, tok: LocalIdx) -> Result<Vec<Instr>> {
         let t = cx.table;
         let mut seq = vec![load_callable(t, cx.m, f, &hook.global)?, ins(t, O::LoadFast, Arg::Local(tok))?];
         seq.push(load_const(t, cx.m, f, Value::None)?);
@@ -313,7 +313,7 @@ impl Wrap {
 }
 
 impl FrameEvents for Wrap {
-    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: u32) -> Result<Vec<Instr>> {
+    fn entry(&self, cx: &mut Cx<'_>, f: &mut Function, tok: LocalIdx) -> Result<Vec<Instr>> {
         Wrap::entry(self, cx, f, tok)
     }
 
@@ -321,7 +321,7 @@ impl FrameEvents for Wrap {
         self.hook(e).is_some()
     }
 
-    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, e: Event, tok: u32, _line: Option<i32>) -> Result<Vec<Instr>> {
+    fn code(&self, cx: &mut Cx<'_>, f: &mut Function, u: &Unwinding, e: Event, tok: LocalIdx, _line: Option<i32>) -> Result<Vec<Instr>> {
         let h = self.hook(e).ok_or_else(|| unsupported(format!("no hook for {e:?}")))?;
         match e {
             Event::Return | Event::Error | Event::Suspend => self.call_with_top(cx, f, u, h, tok),

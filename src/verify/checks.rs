@@ -324,24 +324,24 @@ fn argument_range(
             }
         }
         Arg::Local(i) => {
-            if let Some(m) = ranged("local", i, f.localsplus.len()) {
+            if let Some(m) = ranged("local", i.0, f.localsplus.len()) {
                 err(I::LocalIndex, m);
             }
         }
         Arg::LocalPair(a, b) => {
-            if a > 15 || b > 15 {
+            if a.0 > 15 || b.0 > 15 {
                 err(
                     I::ArgRange,
                     format!("{name}: local pair ({a}, {b}) does not fit in 4 bits each"),
                 );
             }
             for i in [a, b] {
-                if let Some(m) = ranged("local", i, f.localsplus.len()) {
+                if let Some(m) = ranged("local", i.0, f.localsplus.len()) {
                     err(I::LocalIndex, m);
                 }
             }
         }
-        Arg::Free(i) => free_index(f, name, info.op, i, err),
+        Arg::Free(i) => free_index(f, name, info.op, i.0, err),
         Arg::None | Arg::Jump(_) => {}
     }
 }

@@ -710,7 +710,7 @@ impl Walk<'_> {
                 // NB: a pair load pushes both slots; STORE_FAST_LOAD_FAST
                 // pushes its second.
                 let pair;
-                let slots: &[u32] = match ins.arg {
+                let slots: &[crate::ir::LocalIdx] = match ins.arg {
                     Arg::Local(ref i) => std::slice::from_ref(i),
                     Arg::LocalPair(a, b) if new.len() >= 2 => {
                         pair = [a, b];
@@ -721,12 +721,12 @@ impl Walk<'_> {
                 };
                 let at = new.len().saturating_sub(slots.len());
                 for (v, &i) in new[at..].iter_mut().zip(slots) {
-                    *v = if Some(i) == self.iter_local {
+                    *v = if Some(i.0) == self.iter_local {
                         ITER
                     } else if self
                         .f
                         .localspluskinds
-                        .get(i as usize)
+                        .get(i.index())
                         .is_some_and(|k| k & CO_FAST_CELL_OR_FREE != 0)
                     {
                         CELL

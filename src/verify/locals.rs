@@ -66,10 +66,11 @@ pub(super) fn step(
         return None;
     }
     let (a, b) = match arg {
-        Arg::Local(i) => (i, None),
-        Arg::LocalPair(i, j) => (i, Some(j)),
+        Arg::Local(i) => (i.0, None),
+        Arg::LocalPair(i, j) => (i.0, Some(j.0)),
         // NB: 3.11+ MAKE_CELL names a localsplus slot; COPY_FREE_VARS counts.
-        Arg::Free(i) | Arg::Int(i) => (i, None),
+        Arg::Free(i) => (i.0, None),
+        Arg::Int(i) => (i, None),
         _ => return None,
     };
     fn set(unbound: &mut [bool], i: u32, v: bool) {

@@ -12,7 +12,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyList, PyString, PyTuple};
 use pyrewrite::ir::{
-    Arg, Block, ConstIdx, Function, GhostLines, Handler, Instr, Label, Loc, NameIdx,
+    Arg, Block, ConstIdx, FreeIdx, Function, GhostLines, Handler, Instr, Label, Loc, LocalIdx,
+    NameIdx,
 };
 use pyrewrite::marshal::{self, Marshal, ObjId, Value};
 use pyrewrite::opcodes::{OpTable, Opcode};
@@ -130,15 +131,15 @@ pub fn lift_into(
                         PyTuple::new(py, parts)?.into_any().unbind()
                     }
                 }
-                Arg::Local(n) => var(&f.localsplus, n, &mut string),
+                Arg::Local(n) => var(&f.localsplus, n.0, &mut string),
                 Arg::LocalPair(a, b2) => {
                     let pair = (
-                        var(&f.localsplus, a, &mut string),
-                        var(&f.localsplus, b2, &mut string),
+                        var(&f.localsplus, a.0, &mut string),
+                        var(&f.localsplus, b2.0, &mut string),
                     );
                     pair.into_pyobject(py)?.into_any().unbind()
                 }
-                Arg::Free(n) => var(&free, n, &mut string),
+                Arg::Free(n) => var(&free, n.0, &mut string),
                 Arg::Compare(n) => match compare_symbol(t, n) {
                     Some(k) if k <= CMP_GE => match compares.get(&k) {
                         Some(x) => x.clone_ref(py),
@@ -172,7 +173,8 @@ pub fn lift_into(
             // NB: a name can appear twice in the local space (a cell that is
             // also an argument before 3.11); the index tells them apart.
             let hint = match i.arg {
-                Arg::Local(n) | Arg::Free(n) => Some(n),
+                Arg::Local(n) => Some(n.0),
+                Arg::Free(n) => Some(n.0),
                 _ => None,
             };
             let name = opnames[i.op as usize].clone_ref(py);
@@ -657,13 +659,15 @@ impl Builder<'_> {
                 flags,
             },
             PArg::Local(s) => match hint.filter(|&h| names(&self.f.localsplus, h, &s)) {
-                Some(h) => Arg::Local(h),
-                None => Arg::Local(self.local(&s)),
+                Some(h) => Arg::Local(LocalIdx(h)),
+                None => Arg::Local(LocalIdx(self.local(&s))),
             },
-            PArg::LocalPair(a, b) => Arg::LocalPair(self.local(&a), self.local(&b)),
+            PArg::LocalPair(a, b) => {
+                Arg::LocalPair(LocalIdx(self.local(&a)), LocalIdx(self.local(&b)))
+            }
             PArg::Free(s) => match hint.filter(|&h| names(&free_space(self.f), h, &s)) {
-                Some(h) => Arg::Free(h),
-                None => Arg::Free(self.free(&s)?),
+                Some(h) => Arg::Free(FreeIdx(h)),
+                None => Arg::Free(FreeIdx(self.free(&s)?)),
             },
             PArg::Compare(n) => Arg::Compare(n),
             PArg::BinOp(n) => Arg::BinaryOp(n),
@@ -763,10 +767,11 @@ fn shift_locals(blocks: &mut [Block], at: u32) {
     };
     for i in blocks.iter_mut().flat_map(|b| b.instrs.iter_mut()) {
         match &mut i.arg {
-            Arg::Local(n) | Arg::Free(n) => up(n),
+            Arg::Local(n) => up(&mut n.0),
+            Arg::Free(n) => up(&mut n.0),
             Arg::LocalPair(a, b) => {
-                up(a);
-                up(b)
+                up(&mut a.0);
+                up(&mut b.0)
             }
             _ => {}
         }
