@@ -101,10 +101,11 @@ pub fn format(v: PyVersion, op: Opcode) -> &'static [(&'static str, u8)] {
 /// `(offset, argrepr)` of each cache unit after `ins`, as `dis` lists them.
 pub fn lines(view: &CodeView, ins: &Instr) -> Vec<(u32, String)> {
     let units = ins.info.map_or(0, |i| u32::from(i.cache_entries));
-    let v = view.table.version;
-    if units == 0 || !v.at_least(11) {
+    // NB: rows carry no caches before 3.11.
+    if units == 0 {
         return Vec::new();
     }
+    let v = view.table.version;
     let fields = ins.info.map_or(&[][..], |i| format(v, i.op));
     let mut out = Vec::with_capacity(units as usize);
     let mut offset = ins.offset;
