@@ -703,7 +703,7 @@ fn a_coroutine_comprehension_with_a_plain_outer_loop_gets_an_iterator() {
         for (m, f) in functions(v) {
             // The coroutine comprehension constants of `f`.
             let coro: Vec<u32> = (0..f.consts.len() as u32)
-                .filter(|&i| match m.get(f.consts[i as usize]) {
+                .filter(|&i| match m.get(f.consts[ConstIdx(i)]) {
                     Value::Code(c) => {
                         c.flags & CO_COROUTINE != 0
                             && m.items(c.varnames)
@@ -726,7 +726,7 @@ fn a_coroutine_comprehension_with_a_plain_outer_loop_gets_an_iterator() {
                     .rev()
                     .find_map(|x| match x.arg {
                         Arg::Const(ConstIdx(c))
-                            if matches!(m.get(f.consts[c as usize]), Value::Code(_)) =>
+                            if matches!(m.get(f.consts[ConstIdx(c)]), Value::Code(_)) =>
                         {
                             Some(c)
                         }

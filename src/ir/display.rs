@@ -96,7 +96,7 @@ fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> 
     match ins.arg {
         Arg::None => String::new(),
         Arg::Int(n) => n.to_string(),
-        Arg::Const(c) => match f.consts.get(c.0 as usize) {
+        Arg::Const(c) => match f.consts.get(c) {
             Some(&id) => format!("{} ({})", c.0, pyrepr::repr(m, id)),
             None => format!("{} (<?>)", c.0),
         },

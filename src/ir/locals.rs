@@ -50,7 +50,7 @@ impl Function {
                 other => other,
             };
         }
-        self.localsplus.insert(at as usize, name);
+        self.localsplus.insert(LocalIdx(at), name);
         self.localspluskinds.insert(at as usize, CO_FAST_LOCAL);
         self.nlocals += 1;
         Ok(LocalIdx(at))

@@ -12,6 +12,7 @@
 //! assembler refuse any other.
 
 mod display;
+mod idvec;
 mod locals;
 
 use crate::marshal::ObjId;
@@ -19,6 +20,7 @@ use crate::opcodes::Opcode;
 use crate::version::PyVersion;
 
 pub use display::{write_function, Show};
+pub use idvec::{Id, IdVec};
 
 /// A jump target and block name. Displayed as `L3`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +70,20 @@ impl FreeIdx {
         self.0 as usize
     }
 }
+
+macro_rules! ids {
+    ($($t:ident),*) => {$(
+        impl Id for $t {
+            fn from_index(i: usize) -> Self {
+                $t(i as u32)
+            }
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+ids!(ConstIdx, NameIdx, LocalIdx);
 
 // NB: shown as the bare number, as `dis` shows the argument.
 impl std::fmt::Display for LocalIdx {
@@ -214,11 +230,11 @@ pub struct Function {
     /// Blocks in layout order (fall-through goes to the next one).
     pub blocks: Vec<Block>,
     /// `co_consts` items.
-    pub consts: Vec<ObjId>,
+    pub consts: IdVec<ConstIdx, ObjId>,
     /// `co_names` items (str nodes).
-    pub names: Vec<ObjId>,
+    pub names: IdVec<NameIdx, ObjId>,
     /// `co_varnames` (3.8-3.10) or `co_localsplusnames` (3.11+).
-    pub localsplus: Vec<ObjId>,
+    pub localsplus: IdVec<LocalIdx, ObjId>,
     /// `co_localspluskinds` (3.11+; empty before).
     pub localspluskinds: Vec<u8>,
     /// `co_cellvars` (3.8-3.10; empty after).
@@ -271,14 +287,12 @@ impl Function {
 
     /// Appends a constant and returns its index (existing ones keep theirs).
     pub fn add_const(&mut self, obj: ObjId) -> ConstIdx {
-        self.consts.push(obj);
-        ConstIdx(self.consts.len() as u32 - 1)
+        self.consts.push(obj)
     }
 
     /// Appends a name and returns its index.
     pub fn add_name(&mut self, obj: ObjId) -> NameIdx {
-        self.names.push(obj);
-        NameIdx(self.names.len() as u32 - 1)
+        self.names.push(obj)
     }
 
     /// The block called `label`, if any.

@@ -173,9 +173,9 @@ pub fn lift(m: &Marshal, code: ObjId) -> Result<Function> {
     let mut f = Function {
         version: v,
         blocks,
-        consts: m.items(c.consts).to_vec(),
-        names: m.items(c.names).to_vec(),
-        localsplus: m.items(c.varnames).to_vec(),
+        consts: m.items(c.consts).to_vec().into(),
+        names: m.items(c.names).to_vec().into(),
+        localsplus: m.items(c.varnames).to_vec().into(),
         localspluskinds: c
             .localspluskinds
             .and_then(|k| m.bytes(k))

@@ -163,7 +163,7 @@ impl Ops {
         use Opcode as O;
         let op = ins.op;
         Some(match (op, ins.arg) {
-            (O::LoadConst, Arg::Const(c)) => Op::Load(value_of(m, *f.consts.get(c.0 as usize)?)?),
+            (O::LoadConst, Arg::Const(c)) => Op::Load(value_of(m, *f.consts.get(c)?)?),
             (O::LoadSmallInt, Arg::Int(v)) => Op::Load(K::Int(i128::from(v))),
             (O::LoadSmallInt, Arg::None) => Op::Load(K::Int(0)),
             (O::BinaryOp, Arg::BinaryOp(n)) => Op::Binary(Bin::from_symbol(self.t.nb_ops.get(n as usize)?.1)?),
@@ -226,7 +226,7 @@ impl FoldConstants {
                 let mut ids = Vec::with_capacity(n);
                 for (j, v) in (k - n..k).zip(&args) {
                     ids.push(match f.blocks[bi].instrs[j].arg {
-                        Arg::Const(c) => f.consts[c.0 as usize],
+                        Arg::Const(c) => f.consts[c],
                         // NB: a 3.14 LOAD_SMALL_INT has no node: make one.
                         _ => node_for(cx.m, v),
                     });

@@ -5,7 +5,7 @@ use super::literal::Lit;
 use super::params::{Glob, ParamKind, ParamSpec, Params};
 use super::{Changed, Cx, Pass, PassInfo, SiteFilter};
 use crate::error::Result;
-use crate::ir::{Arg, ConstIdx, Function};
+use crate::ir::{Arg, ConstIdx, Function, Id};
 use crate::marshal::{Marshal, ObjId, Value};
 
 /// Registry entry.
@@ -147,7 +147,7 @@ impl Pass for SwapConst {
             return Ok(self.run_sites(cx, f));
         }
         let mut changed = false;
-        for i in 0..f.consts.len() {
+        for i in (0..f.consts.len()).map(ConstIdx::from_index) {
             // NB: nested code objects are constants too; they get their own run.
             if matches!(cx.m.get(f.consts[i]), Value::Code(_)) {
                 continue;
@@ -206,7 +206,7 @@ impl SwapConst {
             for k in 0..f.blocks[bi].instrs.len() {
                 let ins = f.blocks[bi].instrs[k];
                 let new = match ins.arg {
-                    Arg::Const(ci) => match f.consts.get(ci.0 as usize) {
+                    Arg::Const(ci) => match f.consts.get(ci) {
                         Some(&c) if !matches!(cx.m.get(c), Value::Code(_)) => match self.replace(cx.m, c) {
                             Some(n) => n,
                             None => continue,

@@ -228,7 +228,7 @@ impl Wrap {
             + i32::from(f.flags & CO_VARKEYWORDS != 0);
         let mut seq = Vec::new();
         for slot in 0..n.max(0) as usize {
-            let Some(&name) = f.localsplus.get(slot) else { break };
+            let Some(&name) = f.localsplus.get(LocalIdx(slot as u32)) else { break };
             let text = cx.m.str(name).unwrap_or_default().to_string();
             seq.push(load_const(t, cx.m, f, Value::Str(text.as_bytes().into()))?);
             // NB: a parameter that is also a cell lives in its cell: 3.11+

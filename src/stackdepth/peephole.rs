@@ -68,7 +68,7 @@ pub fn folded_tuples(m: &Marshal, f: &Function) -> Vec<(ConstIdx, u32)> {
     let mut out = Vec::new();
     for &(bi, k, c) in &loads {
         // NB: an index past co_consts is the verifier's to report, not ours.
-        let Some(&id) = f.consts.get(c).filter(|_| c >= tail) else {
+        let Some(&id) = f.consts.as_slice().get(c).filter(|_| c >= tail) else {
             continue;
         };
         let n = tuple_len(m, id).unwrap_or(0);
@@ -129,10 +129,10 @@ fn tail_start(m: &Marshal, f: &Function, loads: &[(usize, usize, usize)]) -> usi
     }
     let mut b = k;
     while b > 0 {
-        let Value::Tuple(items) = m.get(f.consts[b - 1]) else {
+        let Value::Tuple(items) = m.get(f.consts.as_slice()[b - 1]) else {
             break;
         };
-        let earlier = &f.consts[..b - 1];
+        let earlier = &f.consts.as_slice()[..b - 1];
         if items.is_empty()
             || refs[b - 1] > 1
             || !items

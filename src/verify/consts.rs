@@ -53,7 +53,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             continue;
         };
         let Arg::Const(c) = load.arg else { continue };
-        let Some(&id) = f.consts.get(c.0 as usize) else {
+        let Some(&id) = f.consts.get(c) else {
             continue;
         };
         let Value::Code(code) = m.get(id) else {
@@ -130,7 +130,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
 /// strings without a check (bytecodes.c); the compiler always emits one.
 fn kw_names(f: &Function, m: &Marshal, b: usize, k: usize, ins: &Instr, sink: &mut Sink) {
     let Arg::Const(c) = ins.arg else { return };
-    let Some(&id) = f.consts.get(c.0 as usize) else {
+    let Some(&id) = f.consts.get(c) else {
         return; // NB: the index itself is ConstIndex's to report.
     };
     let ok = match m.get(id) {
@@ -166,7 +166,7 @@ fn operand(
     let name = t.get(ins.op).map_or("?", |i| i.name);
     let Arg::Int(n) = ins.arg else { return };
     let items = match before.map(|x| (x.op == Opcode::LoadConst, x.arg)) {
-        Some((true, Arg::Const(c))) => match f.consts.get(c.0 as usize).map(|&id| m.get(id)) {
+        Some((true, Arg::Const(c))) => match f.consts.get(c).map(|&id| m.get(id)) {
             Some(Value::Tuple(items)) => Some(items),
             None => return, // NB: the index itself is ConstIndex's to report.
             _ => None,

@@ -572,7 +572,7 @@ impl Walk<'_> {
             let local = self
                 .f
                 .localsplus
-                .get(slot as usize)
+                .get(crate::ir::LocalIdx(slot))
                 .and_then(|&n| self.m.str(n));
             report(
                 k,
@@ -668,18 +668,18 @@ impl Walk<'_> {
             }
             Makes::Const => {
                 if let (Some(top), Arg::Const(c)) = (new.last_mut(), ins.arg) {
-                    let comp = if self.comprehension_code(c.0 as usize) {
+                    let comp = if self.comprehension_code(c) {
                         COMP_CODE
                     } else {
                         0
                     };
-                    if self.generator_code(c.0 as usize) {
+                    if self.generator_code(c) {
                         *top = GEN_CODE | comp;
                     } else if comp != 0 {
                         *top = comp;
-                    } else if self.tuple_const(c.0 as usize) {
+                    } else if self.tuple_const(c) {
                         *top = TUPLE;
-                    } else if self.code_const(c.0 as usize) {
+                    } else if self.code_const(c) {
                         *top = CODE;
                     }
                 }
@@ -819,7 +819,7 @@ impl Walk<'_> {
     /// generator expression whose outermost loop is a plain `for`: its
     /// first argument is the implicit `.0`, an iterator it advances
     /// unchecked ([`implicit_iterator`] on the callee's side).
-    fn comprehension_code(&self, i: usize) -> bool {
+    fn comprehension_code(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
         };
@@ -849,7 +849,7 @@ impl Walk<'_> {
     }
 
     /// Whether constant `i` is a code object.
-    fn code_const(&self, i: usize) -> bool {
+    fn code_const(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
         };
@@ -857,7 +857,7 @@ impl Walk<'_> {
     }
 
     /// Whether constant `i` is a tuple.
-    fn tuple_const(&self, i: usize) -> bool {
+    fn tuple_const(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
         };
@@ -865,7 +865,7 @@ impl Walk<'_> {
     }
 
     /// Whether constant `i` is the code object of a generator.
-    fn generator_code(&self, i: usize) -> bool {
+    fn generator_code(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
         };

@@ -40,7 +40,7 @@ fn str_of(m: &Marshal, id: ObjId) -> String {
 /// 3.11+, cellvars then freevars before.
 fn free_space(f: &Function) -> Vec<ObjId> {
     if f.version.at_least(11) {
-        f.localsplus.clone()
+        f.localsplus.to_vec()
     } else {
         f.cellvars.iter().chain(&f.freevars).copied().collect()
     }
@@ -113,7 +113,7 @@ pub fn lift_into(
                         Ok(s) => s.cast_into::<PyString>()?.unbind(),
                         Err(_) => f
                             .names
-                            .get(index.0 as usize)
+                            .get(index)
                             .map_or_else(|| PyString::new(py, "").unbind(), |&n| string(n)),
                     };
                     if bits == 0 {
@@ -480,7 +480,7 @@ pub fn assemble_list<'py>(
         }
     };
     let mut f = pyrewrite::lift::lift(&m, code_id).map_err(|e| errors::to_py(py, &e))?;
-    f.consts = m.items(consts_id).to_vec();
+    f.consts = m.items(consts_id).to_vec().into();
     let mut b = Builder {
         t,
         names: f
@@ -705,7 +705,7 @@ impl Builder<'_> {
                 .iter()
                 .position(|k| k & CO_FAST_LOCAL == 0)
                 .unwrap_or(self.f.localsplus.len());
-            self.f.localsplus.insert(at, id);
+            self.f.localsplus.insert(LocalIdx(at as u32), id);
             self.f.localspluskinds.insert(at, CO_FAST_LOCAL);
             // NB: indices at or after `at` moved; instructions already built
             // refer to them by index, so shift them.
