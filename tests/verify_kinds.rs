@@ -860,3 +860,51 @@ fn reraise_of_the_previous_exception_is_refused() {
         expect_accepted(v, "a compiled except body", &m, &f, &f);
     }
 }
+
+/// 3.8 `END_FINALLY` and `POP_FINALLY` tell a `finally` entry's state
+/// apart by its top value (NULL, `CALL_FINALLY`'s return address, else the
+/// unwinder's exception type, under which they read a triple): any other
+/// object there is refused (seed 31415: an exception-match jump made
+/// unconditional left the match's bool for `END_FINALLY`, and a `POP_TOP`
+/// for `WITH_CLEANUP_FINISH` left the exit copy's None for `POP_FINALLY`;
+/// both SIGSEGV).
+#[test]
+fn end_finally_and_pop_finally_take_a_finally_state() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let finish = op(t, "WITH_CLEANUP_FINISH");
+    let pop_finally = op(t, "POP_FINALLY");
+    // `with ...: return x`: WITH_CLEANUP_START; WITH_CLEANUP_FINISH; POP_FINALLY.
+    let at = |f: &Function| {
+        f.blocks.iter().enumerate().find_map(|(b, blk)| {
+            (0..blk.instrs.len().saturating_sub(1))
+                .find(|&k| blk.instrs[k].op == finish && blk.instrs[k + 1].op == pop_finally)
+                .map(|k| (b, k))
+        })
+    };
+    let (m, f) = corpus_function(v, &|f, _| at(f).is_some()).expect("a `with` that returns");
+    let (b, k) = at(&f).unwrap();
+    let mut g = f.clone();
+    g.blocks[b].instrs[k] = ins(t, "POP_TOP", Arg::None);
+    expect_rejected(v, "POP_FINALLY over the exit copy", &m, &f, &g, "a `finally` entry's state");
+    expect_accepted(v, "a compiled `with` that returns", &m, &f, &f);
+    // An exception match whose jump no longer pops its bool.
+    let (cmp, pjf) = (op(t, "COMPARE_OP"), op(t, "POP_JUMP_IF_FALSE"));
+    let at = |f: &Function| {
+        f.blocks.iter().enumerate().find_map(|(b, blk)| {
+            (1..blk.instrs.len())
+                .find(|&k| {
+                    blk.instrs[k].op == pjf
+                        && blk.instrs[k - 1].op == cmp
+                        && blk.instrs[k - 1].arg == Arg::Compare(10)
+                })
+                .map(|k| (b, k))
+        })
+    };
+    let (m, f) = corpus_function(v, &|f, _| at(f).is_some()).expect("an except clause");
+    let (b, k) = at(&f).unwrap();
+    let mut g = f.clone();
+    g.blocks[b].instrs[k].op = op(t, "JUMP_ABSOLUTE");
+    g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
+    expect_rejected(v, "END_FINALLY over a bool", &m, &f, &g, "a `finally` entry's state");
+}

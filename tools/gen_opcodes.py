@@ -637,6 +637,12 @@ def kinds_rule(minor, name, facts=None):
         # an assert that it is an exception; a non-exception comes back as
         # `rest`, which PREP_RERAISE_STAR and RERAISE then raise (seed 2718).
         needs = "ExceptionDeepest"
+    elif name == "END_FINALLY" and minor == 8:
+        # NB: ceval.c tells the entries apart by the top value: NULL (a
+        # normal exit), an int (CALL_FINALLY's return address), else the
+        # unwinder's exception type, under which it reads the triple; any
+        # other object is taken for an exception type.
+        needs = "FinallyState"
     elif name == "WITH_CLEANUP_FINISH" and minor == 8:
         # NB: ceval.c takes any second value but None for the exception
         # WITH_CLEANUP_START copied there, and on a true result pops an

@@ -381,8 +381,8 @@ pub enum Needs {
     /// restore or pass on unchecked.
     ExceptionTriple,
     /// 3.8 `POP_FINALLY`: with a nonzero argument the top value read is
-    /// an object (the value it keeps over the `finally` state it pops,
-    /// which may be NULL); the rest may be anything.
+    /// an object (the value it keeps over the `finally` state it pops);
+    /// the state under it is one, as for `END_FINALLY`.
     PreservedTop,
     /// 3.9/3.10 `POP_EXCEPT`: the three values read are the saved
     /// exception state a handler's entry pushed; it puts them back as the
@@ -396,6 +396,11 @@ pub enum Needs {
     /// tells apart to find the exit function under it; the rest may be
     /// anything.
     FinallyTop,
+    /// 3.8 `END_FINALLY`: the top value is a `finally` entry's state (NULL,
+    /// `CALL_FINALLY`'s return address, or the unwinder's exception), which
+    /// it tells apart at run time; any other object is taken for an
+    /// exception type and a triple is read under it.
+    FinallyState,
     /// 3.8 `WITH_CLEANUP_FINISH`: the value under the exit function's
     /// result is the copy `WITH_CLEANUP_START` pushed (None, or the
     /// unwinder's exception type): with anything else but None and a true

@@ -2023,7 +2023,7 @@ static OPS: [Option<OpInfo>; 256] = [
             retarget: None,
             kinds: StackKinds {
                 keep: Count::Fixed(0),
-                needs: Needs::Anything,
+                needs: Needs::FinallyState,
                 makes: Makes::Objects,
             },
             generator_only: false,

@@ -928,6 +928,18 @@ impl Walk<'_> {
                 if raw_arg_nonzero && n > 0 && !is_object(read[n - 1]) {
                     bad(n - 1, "an object (the value it keeps)");
                 }
+                // NB: under it, the state it tells apart like END_FINALLY
+                // (seed 31415: a POP_TOP for WITH_CLEANUP_FINISH left the
+                // exit copy's None there, SIGSEGV).
+                let state = n.checked_sub(1 + usize::from(raw_arg_nonzero));
+                if let Some(i) =
+                    state.filter(|&i| read[i] == 0 || read[i] & !(NULL | EXN | FIN) != 0)
+                {
+                    bad(
+                        i,
+                        "a `finally` entry's state (NULL, CALL_FINALLY's return address, or the unwinder's exception)",
+                    );
+                }
                 return;
             }
             Needs::SavedState => {
@@ -956,6 +968,18 @@ impl Walk<'_> {
                     bad(
                         n - 1,
                         "a `finally` entry's state (BEGIN_FINALLY's, or the unwinder's exception)",
+                    );
+                }
+                return;
+            }
+            Needs::FinallyState => {
+                // NB: seeds 31337 and 31415: an exception-match jump made
+                // unconditional left the match's bool there; a POP_TOP for
+                // WITH_CLEANUP_FINISH left its copy of None (SIGSEGV).
+                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(NULL | EXN | FIN) != 0) {
+                    bad(
+                        n - 1,
+                        "a `finally` entry's state (NULL, CALL_FINALLY's return address, or the unwinder's exception)",
                     );
                 }
                 return;
