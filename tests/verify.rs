@@ -971,3 +971,86 @@ fn for_iter_lands_past_its_end_for() {
     }
     assert!(checked > 0);
 }
+
+/// 3.11+ inline caches are written zeroed by CPython, and the specializing
+/// interpreter trusts what they hold: a nonzero cache byte is refused
+/// before lifting (`inline-cache`, at the instruction's offset); the
+/// untouched code verifies.
+#[test]
+fn a_nonzero_inline_cache_byte_is_refused() {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(11)) {
+        let Some(path) = support::corpus_pyc_files(v).into_iter().next() else {
+            continue;
+        };
+        let t = opcodes::table(v).unwrap();
+        let mut m = Pyc::parse(&std::fs::read(&path).unwrap()).unwrap().marshal;
+        let root = m.root;
+        assert!(verify::verify_code(&m, root).is_ok(), "{v}: untouched");
+        let Value::Code(c) = m.get(root).clone() else {
+            unreachable!()
+        };
+        let mut code = m.bytes(c.code).unwrap().to_vec();
+        let raw = lift::decode(t, &code).unwrap();
+        let r = raw
+            .iter()
+            .find(|r| r.end > r.op_offset + 2)
+            .expect("an instruction with caches");
+        code[r.op_offset as usize + 2] = 1;
+        *m.get_mut(c.code) = Value::Bytes(code.into());
+        let errs = verify::verify_code(&m, root).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.invariant == Invariant::InlineCache
+                    && e.location.offset == Some(r.op_offset)),
+            "{v}: {errs:?}"
+        );
+    }
+}
+
+/// 3.11's CALL reads what its PRECALL left: a block something jumps to may
+/// be entered from elsewhere, so the pair does not carry across its start
+/// (seed 31415: a `JUMP_BACKWARD` retargeted to a `CALL`, SIGSEGV). The
+/// block split alone (entered only by falling through) still verifies.
+#[test]
+fn a_jump_to_a_call_past_its_precall_is_refused() {
+    let v = PyVersion::new(3, 11);
+    let (call, jb) = (op(v, "CALL").unwrap(), op(v, "JUMP_BACKWARD").unwrap());
+    let functions: Vec<(Marshal, Function)> = support::corpus_functions(v);
+    let (m, f) = functions
+        .into_iter()
+        .find(|(m, f)| {
+            f.instrs().any(|i| i.op == call)
+                && f.instrs().any(|i| i.op == jb)
+                && verify::verify_in(f, m).is_ok()
+        })
+        .expect("a 3.11 function with a call and a loop");
+    let (b, k) = find(&f, |i| i.op == call).unwrap();
+    // Split the block at the CALL under a new label.
+    let mut g = f.clone();
+    let l = g.new_label();
+    let tail = g.blocks[b].instrs.split_off(k);
+    g.blocks.insert(
+        b + 1,
+        Block {
+            label: l,
+            instrs: tail,
+        },
+    );
+    assert!(
+        !verify::verify_in(&g, &m)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .any(|e| e.message.contains("PRECALL")),
+        "{v}: split only"
+    );
+    // Now a loop's backward jump goes there.
+    let (jb_b, jb_k) = find(&g, |i| i.op == jb).unwrap();
+    g.blocks[jb_b].instrs[jb_k].arg = Arg::Jump(l);
+    let errs = verify::verify_in(&g, &m).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.invariant == Invariant::ArgRange && e.message.contains("after a PRECALL")),
+        "{v}: {errs:?}"
+    );
+}

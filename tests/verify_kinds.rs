@@ -886,7 +886,14 @@ fn end_finally_and_pop_finally_take_a_finally_state() {
     let (b, k) = at(&f).unwrap();
     let mut g = f.clone();
     g.blocks[b].instrs[k] = ins(t, "POP_TOP", Arg::None);
-    expect_rejected(v, "POP_FINALLY over the exit copy", &m, &f, &g, "a `finally` entry's state");
+    expect_rejected(
+        v,
+        "POP_FINALLY over the exit copy",
+        &m,
+        &f,
+        &g,
+        "a `finally` entry's state",
+    );
     expect_accepted(v, "a compiled `with` that returns", &m, &f, &f);
     // An exception match whose jump no longer pops its bool.
     let (cmp, pjf) = (op(t, "COMPARE_OP"), op(t, "POP_JUMP_IF_FALSE"));
@@ -906,5 +913,12 @@ fn end_finally_and_pop_finally_take_a_finally_state() {
     let mut g = f.clone();
     g.blocks[b].instrs[k].op = op(t, "JUMP_ABSOLUTE");
     g.stacksize = stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
-    expect_rejected(v, "END_FINALLY over a bool", &m, &f, &g, "a `finally` entry's state");
+    expect_rejected(
+        v,
+        "END_FINALLY over a bool",
+        &m,
+        &f,
+        &g,
+        "a `finally` entry's state",
+    );
 }

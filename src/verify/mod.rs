@@ -78,6 +78,8 @@ pub enum Invariant {
     UnknownOpcode,
     /// The opcode is not a base opcode that may appear in a code object.
     NotBaseOpcode,
+    /// An inline cache (3.11+) holds nonzero bytes.
+    InlineCache,
     /// The argument is not of the kind the opcode takes.
     ArgKind,
     /// The argument does not fit the opcode's encoding.
@@ -124,6 +126,7 @@ impl Invariant {
             Invariant::DuplicateLabel => "duplicate-label",
             Invariant::LabelBeyondNext => "label-beyond-next",
             Invariant::UnknownOpcode => "unknown-opcode",
+            Invariant::InlineCache => "inline-cache",
             Invariant::NotBaseOpcode => "not-base-opcode",
             Invariant::ArgKind => "arg-kind",
             Invariant::ArgRange => "arg-range",
