@@ -922,3 +922,32 @@ fn end_finally_and_pop_finally_take_a_finally_state() {
         "a `finally` entry's state",
     );
 }
+
+/// 3.11: a cell or free slot holds its cell, which `LOAD_DEREF` reads
+/// unchecked; a `STORE_FAST` of an object there is refused (seed 31415: a
+/// `STORE_DEREF` made `STORE_FAST`, SIGSEGV at the next `LOAD_DEREF`).
+/// From 3.12 an inlined comprehension does store objects there, so the
+/// rule holds where the version has no `LOAD_FAST_AND_CLEAR`.
+#[test]
+fn an_object_stored_into_a_cell_slot_is_refused() {
+    let v = PyVersion::new(3, 11);
+    let t = opcodes::table(v).unwrap();
+    let store_deref = op(t, "STORE_DEREF");
+    let (m, f) = corpus_function(v, &|f, _| f.instrs().any(|i| i.op == store_deref))
+        .expect("a 3.11 function storing a cell");
+    let (b, k) = first_position(&f, t, "STORE_DEREF").unwrap();
+    let Arg::Free(slot) = f.blocks[b].instrs[k].arg else {
+        unreachable!()
+    };
+    let mut g = f.clone();
+    g.blocks[b].instrs[k] = ins(t, "STORE_FAST", Arg::Local(pyrewrite::ir::LocalIdx(slot.0)));
+    expect_rejected(
+        v,
+        "STORE_FAST into a cell slot",
+        &m,
+        &f,
+        &g,
+        "a cell or free variable's",
+    );
+    expect_accepted(v, "a compiled STORE_DEREF", &m, &f, &f);
+}

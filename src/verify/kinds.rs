@@ -567,6 +567,7 @@ impl Walk<'_> {
                 ),
             );
         }
+        self.cell_stores(info.facts.locals, ins.arg, &s[base..], info.name, k, report);
         if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], &mut frame.unbound)
         {
             let local = self
@@ -653,7 +654,11 @@ impl Walk<'_> {
                     *top = ITER;
                 }
             }
-            Makes::Null => new.fill(NULL | OBJ),
+            // NB: LOAD_FAST_AND_CLEAR of a cell slot saves the cell itself.
+            Makes::Null => new.fill(match ins.arg {
+                Arg::Local(i) if self.cell_slot(i) => NULL | CELL,
+                _ => NULL | OBJ,
+            }),
             Makes::Exceptions => new.fill(EXN),
             Makes::PreviousAndException => {
                 new.fill(EXN);
@@ -810,6 +815,59 @@ impl Walk<'_> {
                     k,
                     Invariant::StackKind,
                     "RETURN_GENERATOR stands only in the prologue, before RESUME".into(),
+                );
+            }
+        }
+    }
+
+    /// Whether local slot `i` is a cell or free variable's (3.11+, where
+    /// they share the localsplus array).
+    fn cell_slot(&self, i: crate::ir::LocalIdx) -> bool {
+        self.t.localsplus
+            && self
+                .f
+                .localspluskinds
+                .get(i.index())
+                .is_some_and(|k| k & CO_FAST_CELL_OR_FREE != 0)
+    }
+
+    /// A cell or free slot holds its cell, which the deref ops read as one
+    /// unchecked (`PyCell_GET`): a plain store there may only put back a
+    /// cell or NULL, never an object (seed 31415 on 3.11: a STORE_DEREF
+    /// made STORE_FAST, SIGSEGV at the next LOAD_DEREF). Only where the
+    /// version has no LOAD_FAST_AND_CLEAR: from 3.12 an inlined
+    /// comprehension whose variable is a cell outside stores plain objects
+    /// into that slot while it runs (functools._c3_mro), which this rule,
+    /// blind to what a slot holds over time, cannot tell from a mutant.
+    fn cell_stores(
+        &self,
+        use_: crate::opcodes::LocalUse,
+        arg: Arg,
+        read: &[Kind],
+        name: &str,
+        k: usize,
+        report: &mut Report<'_>,
+    ) {
+        use crate::opcodes::LocalUse;
+        if self.t.code(Opcode::LoadFastAndClear).is_some() {
+            return;
+        }
+        // (slot, depth of the value it gets: 1 = top)
+        let stores: &[(crate::ir::LocalIdx, usize)] = match (use_, arg) {
+            (LocalUse::Store | LocalUse::StoreThenRead, Arg::Local(i)) => &[(i, 1)],
+            (LocalUse::Store, Arg::LocalPair(a, b)) => &[(a, 1), (b, 2)],
+            (LocalUse::StoreThenRead, Arg::LocalPair(a, _)) => &[(a, 1)],
+            _ => return,
+        };
+        for &(slot, depth) in stores {
+            let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
+                continue;
+            };
+            if self.cell_slot(slot) && v & !(CELL | NULL) != 0 {
+                report(
+                    k,
+                    Invariant::StackKind,
+                    format!("{name} stores {} into slot {slot}, a cell or free variable's, whose cell the deref ops read unchecked", describe(v)),
                 );
             }
         }
