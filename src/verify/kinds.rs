@@ -145,6 +145,15 @@ pub(super) fn may_be_null(k: Kind) -> bool {
 }
 
 /// An object for sure: never NULL, never the saved exception state.
+/// 3.8: what END_FINALLY and POP_FINALLY tell apart at run time: NULL,
+/// CALL_FINALLY's return address (`FIN`) or the unwinder's exception.
+fn is_finally_state(k: Kind) -> bool {
+    k != 0 && k & !(NULL | EXN | FIN) == 0
+}
+
+const FINALLY_STATE: &str =
+    "a `finally` entry's state (NULL, CALL_FINALLY's return address, or the unwinder's exception)";
+
 fn is_object(k: Kind) -> bool {
     k != 0 && k & (NULL | EXC | ABSENT) == 0
 }
@@ -989,14 +998,10 @@ impl Walk<'_> {
                 // NB: under it, the state it tells apart like END_FINALLY
                 // (seed 31415: a POP_TOP for WITH_CLEANUP_FINISH left the
                 // exit copy's None there, SIGSEGV).
-                let state = n.checked_sub(1 + usize::from(raw_arg_nonzero));
-                if let Some(i) =
-                    state.filter(|&i| read[i] == 0 || read[i] & !(NULL | EXN | FIN) != 0)
-                {
-                    bad(
-                        i,
-                        "a `finally` entry's state (NULL, CALL_FINALLY's return address, or the unwinder's exception)",
-                    );
+                if let Some(i) = n.checked_sub(1 + usize::from(raw_arg_nonzero)) {
+                    if !is_finally_state(read[i]) {
+                        bad(i, FINALLY_STATE);
+                    }
                 }
                 return;
             }
@@ -1034,11 +1039,8 @@ impl Walk<'_> {
                 // NB: seeds 31337 and 31415: an exception-match jump made
                 // unconditional left the match's bool there; a POP_TOP for
                 // WITH_CLEANUP_FINISH left its copy of None (SIGSEGV).
-                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(NULL | EXN | FIN) != 0) {
-                    bad(
-                        n - 1,
-                        "a `finally` entry's state (NULL, CALL_FINALLY's return address, or the unwinder's exception)",
-                    );
+                if n > 0 && !is_finally_state(read[n - 1]) {
+                    bad(n - 1, FINALLY_STATE);
                 }
                 return;
             }
