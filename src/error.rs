@@ -134,9 +134,17 @@ pub struct PassSite {
     pub pass: &'static str,
     /// The qualified name of the code object it was working on.
     pub code_object: String,
-    /// True when the verifier rejected the pass's output; false when the
-    /// pass itself refused.
-    pub verifier: bool,
+    /// What the verifier found wrong with the pass's output, each problem
+    /// with its rule and location; empty when the pass itself refused.
+    pub problems: Vec<crate::verify::VerifierError>,
+}
+
+impl PassSite {
+    /// True when the verifier rejected the pass's output (rather than the
+    /// pass refusing).
+    pub fn is_verifier(&self) -> bool {
+        !self.problems.is_empty()
+    }
 }
 
 impl Error {
@@ -223,6 +231,10 @@ impl fmt::Display for Error {
         write!(f, "{}", self.0.kind)?;
         if let Some(o) = self.0.offset {
             write!(f, " (at offset {o:#x})")?;
+        }
+        // NB: one line per verifier problem, each with its rule and place.
+        for p in self.0.site.iter().flat_map(|s| &s.problems) {
+            write!(f, "\n  {p}")?;
         }
         for c in &self.0.context {
             write!(f, "\n  {c}")?;

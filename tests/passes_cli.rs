@@ -282,11 +282,31 @@ fn verifier_stops_a_broken_pass() {
             info: &BROKEN_INFO,
             pass: Box::new(Broken),
         }]);
-        let e = pl.run(&mut pyc, &path).unwrap_err().to_string();
+        let err = pl.run(&mut pyc, &path).unwrap_err();
+        let e = err.to_string();
         assert!(
             e.starts_with("after pass broken: <module> is invalid:"),
             "{v}: {e}"
         );
+        // NB: the problems stay data (rule and place) up to the caller.
+        let site = err.pass_site().expect("a verifier error names its pass");
+        assert_eq!(
+            (site.pass, site.code_object.as_str()),
+            ("broken", "<module>")
+        );
+        assert!(site.is_verifier(), "{v}");
+        let first = &site.problems[0];
+        assert_eq!(
+            first.invariant,
+            pyrewrite::verify::Invariant::Stack,
+            "{v}: {e}"
+        );
+        assert_eq!(
+            (first.location.instr, first.location.offset),
+            (Some(0), Some(0)),
+            "{v}: {e}"
+        );
+        assert!(e.contains(&format!("\n  {first}")), "{v}: {e}");
         // NB: nothing was assembled: the file re-encodes to its input.
         assert_eq!(pyc.to_bytes().unwrap(), data, "{v}");
     }

@@ -18,7 +18,7 @@ See docs/python.md.
 
 from ._pyrewrite import SUPPORTED_VERSIONS, __version__
 from .api import Pipeline, PassSpec, PythonPass, Pyc, code_of_pyc, dis, info, passes, patch, read_pyc, rewrite, write_pyc
-from .errors import Error, ParseError, PassError, UnsupportedError, UsageError, VerifyError
+from .errors import Error, ParseError, PassError, Problem, UnsupportedError, UsageError, VerifyError
 from .bytecode import UNSET, Bytecode, Compare, Handler, Instr, Label
 from .importhook import Installation, install
 
@@ -40,6 +40,7 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "UnsupportedError",
     "UsageError",
+    "Problem",
     "VerifyError",
     "__version__",
     "code_of_pyc",

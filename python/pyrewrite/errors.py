@@ -5,13 +5,40 @@ Every error of the engine is a :class:`Error` and says where it happened:
 marshalled data), ``pass_name`` and ``code_object`` (the pass and the
 qualified name of the code object it was working on), ``instruction`` (the
 index in a :class:`pyrewrite.Bytecode` list), ``valid`` (for an unknown
-pass or parameter, the names that exist). Attributes that do not
-apply are ``None``. Whatever raised, the object you passed is unchanged.
+pass or parameter, the names that exist), ``problems`` (for a
+:class:`VerifyError`, each :class:`Problem` the verifier found). Attributes
+that do not apply are ``None`` (``problems``: empty). Whatever raised, the
+object you passed is unchanged.
 """
 
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
-__all__ = ["Error", "ParseError", "PassError", "VerifyError", "UnsupportedError", "UsageError"]
+__all__ = [
+    "Error",
+    "ParseError",
+    "PassError",
+    "Problem",
+    "VerifyError",
+    "UnsupportedError",
+    "UsageError",
+]
+
+
+class Problem(NamedTuple):
+    """One rule the verifier found broken (see docs/verifier.md)."""
+
+    #: The rule's name, as ``pyrewrite verify`` prints it (``"stack-kind"``).
+    rule: str
+    #: What exactly is wrong.
+    message: str
+    #: Byte offset of the instruction in the code as the pass left it, when
+    #: it assembles.
+    offset: Optional[int] = None
+    #: The number of the block's label (``L3`` is 3).
+    block: Optional[int] = None
+    #: For code built from a :class:`pyrewrite.Bytecode`: the index of the
+    #: offending item in it.
+    instruction: Optional[int] = None
 
 
 class Error(Exception):
@@ -27,6 +54,7 @@ class Error(Exception):
         code_object: Optional[str] = None,
         instruction: Optional[int] = None,
         valid: Optional[Tuple[str, ...]] = None,
+        problems: Optional[Tuple[Problem, ...]] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -40,6 +68,9 @@ class Error(Exception):
         #: For an unknown pass or parameter (:class:`UsageError`): the
         #: names that would have been accepted.
         self.valid = valid
+        #: For a :class:`VerifyError`: every problem found, with its rule
+        #: and place.
+        self.problems: Tuple[Problem, ...] = tuple(problems or ())
 
 
 class ParseError(Error):
@@ -51,7 +82,10 @@ class PassError(Error):
 
 
 class VerifyError(Error):
-    """The verifier rejected what a pass produced: it could crash the interpreter."""
+    """The verifier rejected what a pass produced: it could crash the interpreter.
+
+    ``problems`` lists each rule broken (:class:`Problem`).
+    """
 
 
 class UnsupportedError(Error):

@@ -219,7 +219,7 @@ pub fn run(args: RewriteArgs) -> i32 {
             }
             Err(e) => {
                 if args.json {
-                    files_json.push(FileJson::new(job, None, Some(report::line(&job.input, &e))));
+                    files_json.push(FileJson::new(job, None, Some(&e)));
                 }
                 failures.push((job.input.clone(), e));
             }
@@ -323,10 +323,47 @@ struct FileJson {
     status: &'static str,
     passes: Vec<PassJson>,
     error: Option<String>,
+    /// When the verifier rejected a pass's output: each problem found.
+    problems: Vec<ProblemJson>,
+}
+
+/// `--json`: one verifier problem in a pass's output.
+#[derive(Serialize)]
+struct ProblemJson {
+    pass: &'static str,
+    code_object: String,
+    /// The rule's kebab-case name (`stack-kind`), as `pyrewrite verify` prints it.
+    invariant: &'static str,
+    /// The block's label number (`L3` is 3) and the instruction's index in it.
+    block: Option<u32>,
+    instr: Option<usize>,
+    /// Byte offset of the instruction in the code as the pass left it.
+    offset: Option<u32>,
+    message: String,
+}
+
+impl ProblemJson {
+    fn all(e: &Error) -> Vec<ProblemJson> {
+        let Some(site) = e.pass_site() else {
+            return Vec::new();
+        };
+        site.problems
+            .iter()
+            .map(|p| ProblemJson {
+                pass: site.pass,
+                code_object: site.code_object.clone(),
+                invariant: p.invariant.name(),
+                block: p.location.label.map(|l| l.0),
+                instr: p.location.instr,
+                offset: p.location.offset,
+                message: p.message.clone(),
+            })
+            .collect()
+    }
 }
 
 impl FileJson {
-    fn new(job: &Job, outcome: Option<&Outcome>, error: Option<String>) -> Self {
+    fn new(job: &Job, outcome: Option<&Outcome>, error: Option<&Error>) -> Self {
         let status = match (outcome, job.runtime) {
             (None, _) => "failed",
             (Some(_), true) => "copied",
@@ -339,7 +376,8 @@ impl FileJson {
             passes: outcome
                 .map(|o| o.stats.iter().map(PassJson::from).collect())
                 .unwrap_or_default(),
-            error,
+            error: error.map(|e| report::line(&job.input, e)),
+            problems: error.map(ProblemJson::all).unwrap_or_default(),
         }
     }
 }
@@ -701,4 +739,50 @@ pub(super) fn progress_bar(n: usize, quiet: bool) -> Option<ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemJson;
+    use crate::error::PassSite;
+    use crate::ir::Label;
+    use crate::verify::{Invariant, Location, VerifierError};
+    use crate::{Error, ErrorKind};
+
+    #[test]
+    fn json_problems_keep_rule_and_place() {
+        let problem = VerifierError {
+            invariant: Invariant::StackKind,
+            location: Location {
+                block: Some(1),
+                label: Some(Label(4)),
+                instr: Some(2),
+                offset: Some(18),
+            },
+            message: "NULL used as an object".into(),
+        };
+        let e = Error::new(ErrorKind::Invalid(
+            "after pass p: f is invalid: 1 problem(s)".into(),
+        ))
+        .in_pass(PassSite {
+            pass: "p",
+            code_object: "f".into(),
+            problems: vec![problem],
+        });
+        let v = serde_json::to_value(ProblemJson::all(&e)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{
+                "pass": "p", "code_object": "f", "invariant": "stack-kind",
+                "block": 4, "instr": 2, "offset": 18, "message": "NULL used as an object",
+            }])
+        );
+        // A pass that refused (no problems) gives an empty list.
+        let refused = Error::new(ErrorKind::Invalid("no".into())).in_pass(PassSite {
+            pass: "p",
+            code_object: "f".into(),
+            problems: Vec::new(),
+        });
+        assert!(ProblemJson::all(&refused).is_empty());
+    }
 }

@@ -342,26 +342,28 @@ fn run_step(
         let r = step.pass.run(&mut cx, &mut u.f);
         st.run_time += t0.elapsed();
         st.code_objects += 1;
-        let site = |u: &Unit, verifier| PassSite {
+        let site = |u: &Unit, problems| PassSite {
             pass: name,
             code_object: u.qualname.clone(),
-            verifier,
+            problems,
         };
         let changed = r.map_err(|e| {
             e.context(format!("in pass {name}, code object {}", u.qualname))
-                .in_pass(site(u, false))
+                .in_pass(site(u, Vec::new()))
         })?;
         if changed == Changed::Yes {
             st.changed += 1;
             u.changed = true;
             u.sized = false;
             if let Some(problems) = verify_unit(u, m, st) {
+                // NB: the problems themselves follow on their own lines
+                // (the error's Display) and stay data for --json and Python.
                 let msg = format!(
-                    "after pass {name}: {} is invalid: {}",
+                    "after pass {name}: {} is invalid: {} problem(s)",
                     u.qualname,
-                    problems.join("; ")
+                    problems.len()
                 );
-                return Ok(Some((msg, site(u, true))));
+                return Ok(Some((msg, site(u, problems))));
             }
         }
     }
@@ -403,7 +405,7 @@ fn run_module_step(
     let site = PassSite {
         pass: name,
         code_object: root_name,
-        verifier: false,
+        problems: Vec::new(),
     };
     let t0 = Instant::now();
     let bytes = crate::marshal::write::write(m)?;
@@ -428,12 +430,15 @@ fn run_module_step(
 }
 
 /// Recomputes a changed unit's stack size and verifies it; the problems, if any.
-fn verify_unit(u: &mut Unit, m: &Marshal, st: &mut PassStats) -> Option<Vec<String>> {
+fn verify_unit(
+    u: &mut Unit,
+    m: &Marshal,
+    st: &mut PassStats,
+) -> Option<Vec<crate::verify::VerifierError>> {
     let t1 = Instant::now();
     // NB: assembling reuses the size computed here.
     let (sized, v) = crate::verify::resize_and_verify(&mut u.f, m);
     u.sized |= sized;
-    let v = v.map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
     st.verify_time += t1.elapsed();
     v.err()
 }
@@ -469,10 +474,4 @@ fn write_dump(path: &Path, m: &Marshal, units: &[Unit]) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::from(e).in_file(dir))?;
     }
     std::fs::write(path, text).map_err(|e| Error::from(e).in_file(path))
-}
-
-/// Checks a function a pass changed with the IR verifier ([`crate::verify`]);
-/// every problem as one message.
-pub fn verify(f: &Function) -> std::result::Result<(), Vec<String>> {
-    crate::verify::verify(f).map_err(|errs| errs.iter().map(|e| e.to_string()).collect())
 }

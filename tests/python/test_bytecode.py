@@ -118,6 +118,12 @@ def test_edit_that_breaks_the_stack_names_the_instruction():
         b.to_code()
     assert e.value.instruction is not None and e.value.instruction >= k
     assert "instruction %d" % e.value.instruction in str(e.value)
+    # Each problem is data: the rule, its place in the list and the code.
+    first = e.value.problems[0]
+    assert isinstance(first, pyrewrite.Problem)
+    assert first.rule == "stack" and first.instruction == e.value.instruction
+    assert first.block is not None and first.message in str(e.value)
+    assert all(p.rule for p in e.value.problems)
     assert f(2) == 4
 
 
@@ -184,6 +190,7 @@ def test_python_pass_that_breaks_the_stack_is_a_verify_error():
     with pytest.raises(pyrewrite.VerifyError) as e:
         pyrewrite.patch(f, [drop_loads])
     assert e.value.pass_name.endswith("drop_loads") and e.value.code_object.endswith("f")
+    assert [p.rule for p in e.value.problems][:1] == ["stack"]
     assert f.__code__ is code
 
 

@@ -503,23 +503,22 @@ pub fn assemble_list<'py>(
     f.blocks = blocks;
     f.next_label = f.blocks.iter().map(|b| b.label.0 + 1).max().unwrap_or(0);
     if let (_, Err(errs)) = pyrewrite::verify::resize_and_verify(&mut f, &m) {
-        let first = &errs[0];
-        let index = first
-            .location
-            .label
-            .and_then(|l| f.blocks.iter().position(|b| b.label == l))
-            .and_then(|bi| {
-                origin
-                    .get(bi)
-                    .and_then(|o| o.get(first.location.instr.unwrap_or(0)))
-                    .copied()
-            });
+        // The `Bytecode` item each problem is at (through the block it is in).
+        let item = |p: &pyrewrite::verify::VerifierError| {
+            let bi = p
+                .location
+                .label
+                .and_then(|l| f.blocks.iter().position(|b| b.label == l))?;
+            origin.get(bi)?.get(p.location.instr.unwrap_or(0)).copied()
+        };
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        let where_ = index.map_or(String::from("the code"), |i| format!("instruction {i}"));
+        let where_ =
+            item(&errs[0]).map_or(String::from("the code"), |i| format!("instruction {i}"));
         return Err(errors::verify(
             py,
             format!("{where_}: {}", msgs.join("; ")),
-            index,
+            &errs,
+            item,
         ));
     }
     pyrewrite::asm::assemble(&f, &mut m, code_id).map_err(|e| errors::to_py(py, &e))?;

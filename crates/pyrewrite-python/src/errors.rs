@@ -4,6 +4,7 @@
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+use pyrewrite::verify::VerifierError;
 use pyrewrite::{Error, ErrorKind};
 
 /// Instantiates `pyrewrite.errors.<class>(message, **attrs)`.
@@ -35,7 +36,7 @@ fn make(
 pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
     let site = e.pass_site();
     let class = match (site, e.kind()) {
-        (Some(s), _) if s.verifier => "VerifyError",
+        (Some(s), _) if s.is_verifier() => "VerifyError",
         (Some(_), _) => "PassError",
         (None, ErrorKind::Unsupported(_)) => "UnsupportedError",
         (None, ErrorKind::Io(_)) => "Error",
@@ -50,8 +51,37 @@ pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
         ),
         ("pass_name", site.map(|x| s(x.pass))),
         ("code_object", site.map(|x| s(&x.code_object))),
+        (
+            "problems",
+            site.and_then(|x| problems(py, x.problems.iter().map(|p| (p, None)))),
+        ),
     ];
     make(py, class, e.to_string(), &attrs)
+}
+
+/// A tuple of `pyrewrite.errors.Problem`s, each with the index of its
+/// `Bytecode` item when known; `None` (the attribute's default) only when
+/// `pyrewrite.errors` is broken.
+fn problems<'a>(
+    py: Python<'_>,
+    ps: impl Iterator<Item = (&'a VerifierError, Option<usize>)>,
+) -> Option<Py<PyAny>> {
+    let build = || -> PyResult<Py<PyAny>> {
+        let cls = py.import("pyrewrite.errors")?.getattr("Problem")?;
+        let mut out = Vec::new();
+        for (p, item) in ps {
+            let l = &p.location;
+            out.push(cls.call1((
+                p.invariant.name(),
+                &p.message,
+                l.offset,
+                l.label.map(|b| b.0),
+                item,
+            ))?);
+        }
+        Ok(PyTuple::new(py, out)?.into_any().unbind())
+    };
+    build().ok()
 }
 
 /// A pipeline that cannot be built: a `UsageError` with `pass_name` (the
@@ -93,10 +123,23 @@ pub fn unsupported(message: String) -> PyErr {
 }
 
 /// The verifier rejected code built from Python: a `VerifyError` whose
-/// `instruction` is the index of the offending item, when known.
-pub fn verify(py: Python<'_>, message: String, index: Option<usize>) -> PyErr {
-    let i = index.map(|i| PyInt::new(py, i).into_any().unbind());
-    make(py, "VerifyError", message, &[("instruction", i)])
+/// `instruction` is the index of the first offending item, when known, and
+/// whose `problems` are `errs`, each with the item index `item` gives it.
+pub fn verify(
+    py: Python<'_>,
+    message: String,
+    errs: &[VerifierError],
+    item: impl Fn(&VerifierError) -> Option<usize>,
+) -> PyErr {
+    let first = errs.first().and_then(&item);
+    let i = first.map(|i| PyInt::new(py, i).into_any().unbind());
+    let ps = problems(py, errs.iter().map(|p| (p, item(p))));
+    make(
+        py,
+        "VerifyError",
+        message,
+        &[("instruction", i), ("problems", ps)],
+    )
 }
 
 /// A bad item in an instruction list: a `UsageError` naming its index.
