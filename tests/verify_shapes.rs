@@ -753,3 +753,158 @@ fn a_coroutine_comprehension_with_a_plain_outer_loop_gets_an_iterator() {
         );
     }
 }
+
+/// 3.10+: annotations are a flat tuple of (name, value) pairs, which
+/// funcobject.c walks two items at a time up to its size: one more item
+/// on the tuple that feeds `MAKE_FUNCTION`'s (3.13+:
+/// `SET_FUNCTION_ATTRIBUTE`'s) flag 4 is refused. 3.8/3.9 build a dict
+/// there, and no rule applies.
+#[test]
+fn annotations_are_pairs_from_3_10() {
+    for v in PyVersion::SUPPORTED {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let tuple = code(t, "BUILD_TUPLE").unwrap();
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            let Some(none) = f
+                .consts
+                .iter()
+                .position(|&c| matches!(m.get(c), Value::None))
+            else {
+                continue;
+            };
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, tuple) {
+                let Arg::Int(n) = f.blocks[b].instrs[i].arg else {
+                    continue;
+                };
+                if n == 0 || n % 2 != 0 {
+                    continue;
+                }
+                // One more item (None) on the tuple: same stack effect, odd length.
+                let mut g = f.clone();
+                g.blocks[b].instrs[i].arg = Arg::Int(n + 1);
+                g.blocks[b]
+                    .instrs
+                    .insert(i, ins(t, "LOAD_CONST", Arg::Const(ConstIdx(none as u32))));
+                g.stacksize += 1;
+                let errs = errors(&m, &g, Invariant::StackKind);
+                if errs
+                    .iter()
+                    .any(|e| e.contains("needs a tuple of even length or a dict"))
+                {
+                    refused += 1;
+                }
+            }
+        }
+        eprintln!("{v}: {refused} odd annotation tuples refused");
+        if v.at_least(10) && !v.at_least(14) {
+            assert!(refused > 0, "{v}: no odd annotation tuple refused");
+        } else if !v.at_least(10) {
+            assert_eq!(refused, 0, "{v}: annotations are a dict here");
+        }
+    }
+}
+
+/// 3.12+ generic classes keep their type parameters in the hidden
+/// `.type_params` cell, which `INTRINSIC_SUBSCRIPT_GENERIC` reads as a
+/// tuple unchecked: a list stored there, another cell read instead, or a
+/// plain object handed to the intrinsic is refused (seed 31415 on 3.12:
+/// INTRINSIC_TYPEVAR made SUBSCRIPT_GENERIC over the name, SIGSEGV).
+#[test]
+fn type_params_are_a_tuple() {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(12)) {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let Some(Arg::Int(subscript)) = t
+            .intrinsic1
+            .iter()
+            .position(|n| *n == "INTRINSIC_SUBSCRIPT_GENERIC")
+            .map(|i| Arg::Int(i as u32))
+        else {
+            panic!("{v}: no INTRINSIC_SUBSCRIPT_GENERIC");
+        };
+        let (call, tuple, list, store, load) = (
+            code(t, "CALL_INTRINSIC_1").unwrap(),
+            code(t, "BUILD_TUPLE").unwrap(),
+            code(t, "BUILD_LIST").unwrap(),
+            code(t, "STORE_DEREF").unwrap(),
+            code(t, "LOAD_DEREF").unwrap(),
+        );
+        let (mut generic, mut as_list, mut other_cell, mut on_name) = (0, 0, 0, 0);
+        for (m, f) in functions(v) {
+            let slot = |a: Arg| match a {
+                Arg::Free(i) => Some(i.0),
+                Arg::Local(i) => Some(i.0),
+                _ => None,
+            };
+            let name = |a: Arg| {
+                slot(a)
+                    .and_then(|s| f.localsplus.iter().nth(s as usize).copied())
+                    .and_then(|n| m.str(n))
+            };
+            let uses = sites(&f, call)
+                .into_iter()
+                .filter(|&(b, i)| f.blocks[b].instrs[i].arg == Arg::Int(subscript))
+                .collect::<Vec<_>>();
+            if uses.is_empty() || verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            generic += 1;
+            // The BUILD_TUPLE stored into `.type_params`, built as a list.
+            for (b, i) in sites(&f, tuple) {
+                let next = f.blocks[b].instrs.get(i + 1);
+                if next.is_some_and(|x| x.op == store && name(x.arg).as_deref() == Some(".type_params")) {
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[i].op = list;
+                    assert_refused(&m, &g, Invariant::StackKind, "into `.type_params`", &v.to_string());
+                    as_list += 1;
+                }
+            }
+            // The intrinsic's operand read from another cell.
+            for &(b, i) in &uses {
+                let prev = &f.blocks[b].instrs[i - 1];
+                if prev.op != load || name(prev.arg).as_deref() != Some(".type_params") {
+                    continue;
+                }
+                let other = (0..f.localsplus.len() as u32).find(|&s| {
+                    Some(s) != slot(prev.arg)
+                        && f.localspluskinds.get(s as usize).is_some_and(|k| k & 0x40 != 0)
+                });
+                if let Some(s) = other {
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[i - 1].arg = match prev.arg {
+                        Arg::Free(_) => Arg::Free(pyrewrite::ir::FreeIdx(s)),
+                        _ => Arg::Local(pyrewrite::ir::LocalIdx(s)),
+                    };
+                    assert_refused(&m, &g, Invariant::StackKind, "needs a tuple", &v.to_string());
+                    other_cell += 1;
+                }
+            }
+        }
+        // The seed-31415 mutant: a TYPEVAR intrinsic (over the name) made SUBSCRIPT_GENERIC.
+        let typevar = t.intrinsic1.iter().position(|n| *n == "INTRINSIC_TYPEVAR").unwrap() as u32;
+        for (m, f) in functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, call) {
+                if f.blocks[b].instrs[i].arg == Arg::Int(typevar) {
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[i].arg = Arg::Int(subscript);
+                    assert_refused(&m, &g, Invariant::StackKind, "needs a tuple", &v.to_string());
+                    on_name += 1;
+                }
+            }
+        }
+        eprintln!("{v}: {generic} generic class scopes; refused {as_list} list stores, {other_cell} other cells, {on_name} names");
+        assert!(generic > 0 && as_list > 0 && other_cell > 0 && on_name > 0, "{v}");
+    }
+}

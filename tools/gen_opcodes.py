@@ -627,6 +627,8 @@ def kinds_rule(minor, name, facts=None):
         # before, the function (3.11/3.12: over a NULL; 3.13: under one)
         # are objects (ceval.c calls the function unchecked).
         needs = "Objects" if minor <= 10 else "NullDeepest" if minor <= 12 else "NullSecond"
+    elif name == "STORE_DEREF":
+        needs = "CellStore"
     elif name == "POP_FINALLY":
         needs = "PreservedTop"
     elif name == "POP_EXCEPT" and minor in (8, 9, 10):
@@ -682,6 +684,11 @@ def kinds_rule(minor, name, facts=None):
         makes = "Local"
     elif name == "LOAD_CONST":
         makes = "Const"
+    elif name in ("LOAD_DEREF", "LOAD_FROM_DICT_OR_DEREF"):
+        # NB: a class nested in a class reads `.type_params` through the
+        # outer class's namespace first (LOAD_FROM_DICT_OR_DEREF): what
+        # the compiler emits, so taken for the cell's tuple.
+        makes = "CellContent"
     elif name == "LOAD_CLOSURE":
         makes = "Cell"
     elif name == "BEGIN_FINALLY":
@@ -765,11 +772,13 @@ _MAKES_SHAPE = {"Tuple": "BUILD_TUPLE BUILD_TUPLE_UNPACK BUILD_TUPLE_UNPACK_WITH
 def intrinsic_need(name):
     """What an intrinsic function needs of its top operand (intrinsics.c)."""
     # NB: each casts or reads it as this type with only a debug assert.
-    # INTRINSIC_SUBSCRIPT_GENERIC also wants a tuple, but the compiler
-    # hands it one kept in a local (.type_params), which no stack rule sees;
-    # INTRINSIC_TYPEVAR_WITH_CONSTRAINTS gets a function that evaluates
-    # the constraints lazily, not the tuple.
+    # INTRINSIC_SUBSCRIPT_GENERIC's tuple comes from the hidden
+    # .type_params cell, which the stack-kind walk knows holds one
+    # (Makes::CellContent, Needs::CellStore; seed 31415 on 3.12: a str
+    # there, SIGSEGV). INTRINSIC_TYPEVAR_WITH_CONSTRAINTS gets a function
+    # that evaluates the constraints lazily, not the tuple.
     return {"INTRINSIC_LIST_TO_TUPLE": "Top(Shape::List)",
+            "INTRINSIC_SUBSCRIPT_GENERIC": "Top(Shape::Tuple)",
             "INTRINSIC_TYPEALIAS": "Top(Shape::Tuple)",
             "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::List)",
             # NB: intrinsics.c casts the function to PyFunctionObject *.
@@ -793,7 +802,9 @@ def shapes_rule(minor, name):
     elif name == "LIST_TO_TUPLE":
         needs = "Top(Shape::List)"
     elif name == "MAKE_FUNCTION" and minor <= 12:
-        needs = "FunctionParts { above: %d }" % (1 if minor >= 11 else 2)
+        # NB: 3.10+ hand the annotations over as a flat tuple of pairs.
+        needs = "FunctionParts { above: %d, pair_annotations: %s }" % (
+            1 if minor >= 11 else 2, "true" if minor >= 10 else "false")
     elif name == "MAKE_FUNCTION":
         needs = "Top(Shape::Code)"
     elif name == "SET_FUNCTION_ATTRIBUTE":

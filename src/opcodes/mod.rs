@@ -267,10 +267,16 @@ pub enum ShapeNeed {
     FunctionParts {
         /// Values over the flagged operands.
         above: u8,
+        /// 3.10+: the annotations (flag 4) are a tuple of name, value
+        /// pairs, which `func_get_annotation_dict` (funcobject.c) walks
+        /// two items at a time up to its size with only a debug assert
+        /// that the size is even; before, the compiler builds a dict.
+        pair_annotations: bool,
     },
     /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: the top is a function; with
     /// argument 8 (closure) the value under it is a tuple of cells, with 1
-    /// (defaults) a tuple or a value from a local.
+    /// (defaults) a tuple or a value from a local, with 4 (annotations) a
+    /// tuple of even length or a dict (see `FunctionParts`).
     FunctionAttribute,
     /// `CALL_INTRINSIC_1`: what [`OpTable::intrinsic1_needs`] says for
     /// the function its argument picks.
@@ -359,6 +365,10 @@ pub enum Needs {
     /// No requirement: it handles NULL and the saved exception state
     /// (`POP_EXCEPT` 3.8-3.10, `RERAISE`, `STORE_FAST`, ...).
     Anything,
+    /// Objects, the top stored into the cell the argument names
+    /// (`STORE_DEREF`): into the hidden `.type_params` cell only a tuple,
+    /// which `INTRINSIC_SUBSCRIPT_GENERIC` reads unchecked.
+    CellStore,
     /// The deepest value read is an iterator (made by `GET_ITER` and its
     /// kin): `FOR_ITER`, `SEND`, `YIELD_FROM` call its `tp_iternext`.
     IterDeepest,
@@ -450,6 +460,10 @@ pub enum Makes {
     /// The value it consumed on top, unchanged in kind
     /// (`SET_FUNCTION_ATTRIBUTE` returns its function).
     SameAsTop,
+    /// The content of a cell (`LOAD_DEREF`, `LOAD_FROM_DICT_OR_DEREF`): a
+    /// tuple when the cell is the compiler's hidden `.type_params`
+    /// variable (3.12+), else an object.
+    CellContent,
     /// A local variable: an iterator when it is the implicit `.0` argument
     /// of a comprehension or generator expression (the caller made it with
     /// `GET_ITER`), else an object.

@@ -3437,7 +3437,10 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: Some(Shape::Function),
-                needs: ShapeNeed::FunctionParts { above: 2 },
+                needs: ShapeNeed::FunctionParts {
+                    above: 2,
+                    pair_annotations: true,
+                },
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
@@ -3528,7 +3531,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::CellContent,
+            },
             generator_only: false,
             locals: LocalUse::None,
             lands_after: &[],
@@ -3558,7 +3565,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::CellStore,
+                makes: Makes::Objects,
+            },
             generator_only: false,
             locals: LocalUse::None,
             lands_after: &[],

@@ -4479,7 +4479,10 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: Some(Shape::Function),
-                needs: ShapeNeed::FunctionParts { above: 1 },
+                needs: ShapeNeed::FunctionParts {
+                    above: 1,
+                    pair_annotations: true,
+                },
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
@@ -4633,7 +4636,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::CellContent,
+            },
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: &[],
@@ -4663,7 +4670,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: None,
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::CellStore,
+                makes: Makes::Objects,
+            },
             generator_only: false,
             locals: LocalUse::Read,
             lands_after: &[],

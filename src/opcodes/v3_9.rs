@@ -3203,7 +3203,10 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: Some(Shape::Function),
-                needs: ShapeNeed::FunctionParts { above: 2 },
+                needs: ShapeNeed::FunctionParts {
+                    above: 2,
+                    pair_annotations: false,
+                },
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,
@@ -3294,7 +3297,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: Some(Count::Fixed(1)),
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::Objects,
+                makes: Makes::CellContent,
+            },
             generator_only: false,
             locals: LocalUse::None,
             lands_after: &[],
@@ -3324,7 +3331,11 @@ static OPS: [Option<OpInfo>; 256] = [
             pushes: None,
             fresh_pushes: Some(Count::Fixed(0)),
             retarget: None,
-            kinds: StackKinds::PLAIN,
+            kinds: StackKinds {
+                keep: Count::Fixed(0),
+                needs: Needs::CellStore,
+                makes: Makes::Objects,
+            },
             generator_only: false,
             locals: LocalUse::None,
             lands_after: &[],

@@ -52,6 +52,10 @@ const ABSENT: Kind = 64;
 const EXN: Kind = 128;
 /// Surely a tuple, a list, a dict (objects; [`super::shapes`]).
 pub(super) const TUPLE: Kind = 256;
+/// A tuple of even length (`BUILD_TUPLE` of an even count, such a
+/// constant): what 3.10+ annotations must be. A tuple of unknown length
+/// is `TUPLE | PAIRS`.
+pub(super) const PAIRS: Kind = 2097152;
 pub(super) const LIST: Kind = 512;
 pub(super) const DICT: Kind = 1024;
 /// A cell (`LOAD_CLOSURE`; 3.13+ `LOAD_FAST` of a cell or free slot), and
@@ -107,6 +111,7 @@ fn describe(k: Kind) -> String {
         (EXC, "saved exception state (maybe NULL)"),
         (EXN, "an exception from the unwinder"),
         (TUPLE, "a tuple"),
+        (PAIRS, "a tuple of even length"),
         (LIST, "a list"),
         (DICT, "a dict"),
         (CELL, "a cell"),
@@ -212,6 +217,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         by_label,
         finally_bodies,
         iter_local: implicit_iterator(f, m),
+        type_params: hidden_tuple_slot(f, m),
         exact_blocks,
     };
     generator_prologue(f, t, sink);
@@ -389,6 +395,23 @@ impl State {
 /// The local holding a comprehension's or generator expression's implicit
 /// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
 /// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
+/// The slot of the compiler's hidden `.type_params` variable (3.12+ generic
+/// classes): a cell the compiler stores a `BUILD_TUPLE` of the type
+/// parameters into and `INTRINSIC_SUBSCRIPT_GENERIC` reads back as a tuple
+/// without a check (intrinsics.c). Its name cannot be written in Python,
+/// so only the compiler's own code uses it. 3.11+ layout only: the deref
+/// ops index `localsplus` there.
+fn hidden_tuple_slot(f: &Function, m: &Marshal) -> Option<u32> {
+    if !f.version.localsplus_layout() {
+        return None;
+    }
+    let at = f
+        .localsplus
+        .iter()
+        .position(|&n| m.str(n).as_deref() == Some(".type_params"))?;
+    Some(at as u32)
+}
+
 fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
     let first = *f.localsplus.first()?;
     let async_outer = outer_loop_is_async(f.instrs().map(|i| i.op));
@@ -425,6 +448,8 @@ struct Walk<'f> {
     /// 3.8: the blocks CALL_FINALLY enters ([`FIN`]).
     finally_bodies: Vec<bool>,
     iter_local: Option<u32>,
+    /// The `.type_params` slot ([`hidden_tuple_slot`]).
+    type_params: Option<u32>,
     /// Follow the 3.9/3.10 block stack exactly, 3.8's as a lower bound ([`blocks`]).
     exact_blocks: bool,
 }
@@ -577,6 +602,15 @@ impl Walk<'_> {
             );
         }
         self.cell_stores(info.facts.locals, ins.arg, &s[base..], info.name, k, report);
+        self.hidden_tuple_stores(
+            &kinds.needs,
+            info.facts.locals,
+            ins.arg,
+            &s[base..],
+            info.name,
+            k,
+            report,
+        );
         if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], &mut frame.unbound)
         {
             let local = self
@@ -691,8 +725,8 @@ impl Walk<'_> {
                         *top = GEN_CODE | comp;
                     } else if comp != 0 {
                         *top = comp;
-                    } else if self.tuple_const(c) {
-                        *top = TUPLE;
+                    } else if let Some(len) = self.tuple_const(c) {
+                        *top = if len % 2 == 0 { PAIRS } else { TUPLE };
                     } else if self.code_const(c) {
                         *top = CODE;
                     }
@@ -762,6 +796,19 @@ impl Walk<'_> {
                     *top = CELL;
                 }
             }
+            Makes::CellContent => {
+                // NB: 3.14's tables give the deref ops a local argument.
+                let slot = match ins.arg {
+                    Arg::Free(i) => Some(i.0),
+                    Arg::Local(i) => Some(i.0),
+                    _ => None,
+                };
+                if let (Some(top), true) =
+                    (new.last_mut(), slot.is_some() && slot == self.type_params)
+                {
+                    *top = TUPLE | PAIRS;
+                }
+            }
             _ => {
                 if let (Some(c), Some(v)) = (callable, new.last_mut()) {
                     if c & GEN_FN != 0 && c & !(GEN_FN | COMP_FN | FUNCTION) == 0 {
@@ -776,10 +823,14 @@ impl Walk<'_> {
                 let closure = shape == crate::opcodes::Shape::Tuple && consumed == CELL;
                 // NB: a function keeps the generator/comprehension bits
                 // Makes::Function gave it.
+                // NB: BUILD_TUPLE's length is its argument.
+                let even = ins.op == Opcode::BuildTuple && raw % 2 == 0;
                 *top = if closure {
                     CLOSURE
                 } else if shape == crate::opcodes::Shape::Function {
                     *top & (GEN_FN | COMP_FN) | FUNCTION
+                } else if even {
+                    PAIRS
                 } else {
                     shapes::bit(shape)
                 };
@@ -882,6 +933,52 @@ impl Walk<'_> {
         }
     }
 
+    /// Only a tuple may go into the hidden `.type_params` variable
+    /// ([`hidden_tuple_slot`]), through its cell or, were it a plain local,
+    /// the slot itself: every load of it is taken for one.
+    #[allow(clippy::too_many_arguments)]
+    fn hidden_tuple_stores(
+        &self,
+        needs: &Needs,
+        use_: crate::opcodes::LocalUse,
+        arg: Arg,
+        read: &[Kind],
+        name: &str,
+        k: usize,
+        report: &mut Report<'_>,
+    ) {
+        use crate::opcodes::LocalUse;
+        let Some(slot) = self.type_params else {
+            return;
+        };
+        let stored = match (needs, use_, arg) {
+            (Needs::CellStore, _, Arg::Free(i)) => i.0 == slot,
+            (Needs::CellStore, _, Arg::Local(i)) => i.0 == slot,
+            (_, LocalUse::Store | LocalUse::StoreThenRead, Arg::Local(i)) => i.0 == slot,
+            (_, LocalUse::Store, Arg::LocalPair(a, b)) => a.0 == slot || b.0 == slot,
+            (_, LocalUse::StoreThenRead, Arg::LocalPair(a, _)) => a.0 == slot,
+            _ => false,
+        };
+        if !stored {
+            return;
+        }
+        // NB: a pair store puts the top in its first slot, the next in its second.
+        let depth = match (use_, arg) {
+            (LocalUse::Store, Arg::LocalPair(a, _)) if a.0 != slot => 2,
+            _ => 1,
+        };
+        let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
+            return;
+        };
+        if v == 0 || v & !(TUPLE | PAIRS) != 0 {
+            report(
+                k,
+                Invariant::StackKind,
+                format!("{name} stores {} into `.type_params`, which INTRINSIC_SUBSCRIPT_GENERIC reads as a tuple unchecked", describe(v)),
+            );
+        }
+    }
+
     /// Whether constant `i` is the code object of a comprehension or
     /// generator expression whose outermost loop is a plain `for`: its
     /// first argument is the implicit `.0`, an iterator it advances
@@ -923,12 +1020,13 @@ impl Walk<'_> {
         matches!(self.m.get(id), crate::marshal::Value::Code(_))
     }
 
-    /// Whether constant `i` is a tuple.
-    fn tuple_const(&self, i: crate::ir::ConstIdx) -> bool {
-        let Some(&id) = self.f.consts.get(i) else {
-            return false;
-        };
-        matches!(self.m.get(id), crate::marshal::Value::Tuple(_))
+    /// The length of constant `i`, when it is a tuple.
+    fn tuple_const(&self, i: crate::ir::ConstIdx) -> Option<usize> {
+        let &id = self.f.consts.get(i)?;
+        match self.m.get(id) {
+            crate::marshal::Value::Tuple(items) => Some(items.len()),
+            _ => None,
+        }
     }
 
     /// Whether constant `i` is the code object of a generator.
@@ -966,7 +1064,7 @@ impl Walk<'_> {
         };
         let may_be_null = match needs {
             Needs::Anything => return,
-            Needs::Objects => None,
+            Needs::Objects | Needs::CellStore => None,
             Needs::IterDeepest => {
                 if n > 0 && read[0] != ITER {
                     bad(0, "an iterator (from GET_ITER or its kin)");

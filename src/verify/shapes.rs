@@ -9,13 +9,19 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, TUPLE};
+use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, PAIRS, TUPLE};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
+
+/// What 3.10+ annotations may be: a tuple of name, value pairs (what the
+/// compiler builds), which funcobject.c walks two items at a time without
+/// checking the length (seed 31415 on 3.10: an odd one, SIGSEGV), or a
+/// dict, which it takes as it is.
+const ANNOTATIONS: Kind = PAIRS | DICT;
 
 /// The kind bit of a shape.
 pub(super) fn bit(s: Shape) -> Kind {
     match s {
-        Shape::Tuple => TUPLE,
+        Shape::Tuple => TUPLE | PAIRS,
         Shape::List => LIST,
         Shape::Dict => DICT,
         Shape::Function => ANY_FUNCTION,
@@ -46,7 +52,10 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
         ShapeNeed::None => {}
         ShapeNeed::Deepest(s) if n > 0 => want.push((0, bit(s))),
         ShapeNeed::Top(s) if n > 0 => want.push((n - 1, bit(s))),
-        ShapeNeed::FunctionParts { above } => {
+        ShapeNeed::FunctionParts {
+            above,
+            pair_annotations,
+        } => {
             // NB: under the code object: closure (8), annotations (4),
             // keyword defaults (2), defaults (1), in that order downwards.
             // NB: the code object itself: `above` deep (3.8-3.10: under
@@ -69,7 +78,9 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
                 if flag == 8 {
                     want.push((i, CLOSURE));
                 } else if flag == 1 {
-                    want.push((i, TUPLE | CLOSURE | LOCAL));
+                    want.push((i, TUPLE | PAIRS | CLOSURE | LOCAL));
+                } else if flag == 4 && pair_annotations {
+                    want.push((i, ANNOTATIONS));
                 }
                 at = Some(i);
             }
@@ -78,7 +89,8 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
             want.push((n - 1, ANY_FUNCTION));
             match raw {
                 8 => want.push((n - 2, CLOSURE)),
-                1 => want.push((n - 2, TUPLE | CLOSURE | LOCAL)),
+                1 => want.push((n - 2, TUPLE | PAIRS | CLOSURE | LOCAL)),
+                4 => want.push((n - 2, ANNOTATIONS)),
                 _ => {}
             }
         }
