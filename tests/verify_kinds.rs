@@ -951,3 +951,61 @@ fn an_object_stored_into_a_cell_slot_is_refused() {
     );
     expect_accepted(v, "a compiled STORE_DEREF", &m, &f, &f);
 }
+
+/// 3.8: `BEGIN_FINALLY` pushes one NULL where the compiler counts six
+/// slots, so the state it enters a `finally` body with is taken only by
+/// `END_FINALLY`, `POP_FINALLY` and the `WITH_CLEANUP` pair: the
+/// seed-31415 mutant (an `except ... as e` cleanup's `DELETE_FAST` made
+/// `ROT_THREE`, SIGSEGV) is refused, in every such cleanup of the corpus.
+#[test]
+fn a_begin_finally_state_taken_by_anything_else_is_rejected() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (delete, end) = (op(t, "DELETE_FAST"), op(t, "END_FINALLY"));
+    let mut refused = 0;
+    for (m, f) in support::corpus_functions(v) {
+        if verify::verify_in(&f, &m).is_err() {
+            continue;
+        }
+        for (b, blk) in f.blocks.iter().enumerate() {
+            for (i, w) in blk.instrs.windows(2).enumerate() {
+                // `DELETE_FAST e; END_FINALLY`: the end of an `as e` cleanup.
+                if w[0].op != delete || w[1].op != end {
+                    continue;
+                }
+                let mut g = f.clone();
+                g.blocks[b].instrs[i] = ins(t, "ROT_THREE", Arg::None);
+                expect_rejected(
+                    v,
+                    "ROT_THREE in an except-as cleanup",
+                    &m,
+                    &f,
+                    &g,
+                    "a slot of a `finally` body's state",
+                );
+                refused += 1;
+                // Control: the same shuffle over three fresh values.
+                let mut g = f.clone();
+                let c = Arg::Const(ConstIdx(0));
+                let pop = || ins(t, "POP_TOP", Arg::None);
+                let seq = [
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "LOAD_CONST", c),
+                    ins(t, "ROT_THREE", Arg::None),
+                    pop(),
+                    pop(),
+                    pop(),
+                ];
+                g.blocks[b].instrs.splice(i..i, seq);
+                g.stacksize += 3;
+                expect_accepted(v, "ROT_THREE over fresh values", &m, &f, &g);
+            }
+        }
+    }
+    assert!(
+        refused > 0,
+        "no `except ... as e` cleanup in the 3.8 corpus"
+    );
+    eprintln!("{refused} except-as cleanups refused");
+}

@@ -861,10 +861,18 @@ fn type_params_are_a_tuple() {
             // The BUILD_TUPLE stored into `.type_params`, built as a list.
             for (b, i) in sites(&f, tuple) {
                 let next = f.blocks[b].instrs.get(i + 1);
-                if next.is_some_and(|x| x.op == store && name(x.arg).as_deref() == Some(".type_params")) {
+                if next.is_some_and(|x| {
+                    x.op == store && name(x.arg).as_deref() == Some(".type_params")
+                }) {
                     let mut g = f.clone();
                     g.blocks[b].instrs[i].op = list;
-                    assert_refused(&m, &g, Invariant::StackKind, "into `.type_params`", &v.to_string());
+                    assert_refused(
+                        &m,
+                        &g,
+                        Invariant::StackKind,
+                        "into `.type_params`",
+                        &v.to_string(),
+                    );
                     as_list += 1;
                 }
             }
@@ -876,7 +884,9 @@ fn type_params_are_a_tuple() {
                 }
                 let other = (0..f.localsplus.len() as u32).find(|&s| {
                     Some(s) != slot(prev.arg)
-                        && f.localspluskinds.get(s as usize).is_some_and(|k| k & 0x40 != 0)
+                        && f.localspluskinds
+                            .get(s as usize)
+                            .is_some_and(|k| k & 0x40 != 0)
                 });
                 if let Some(s) = other {
                     let mut g = f.clone();
@@ -884,13 +894,23 @@ fn type_params_are_a_tuple() {
                         Arg::Free(_) => Arg::Free(pyrewrite::ir::FreeIdx(s)),
                         _ => Arg::Local(pyrewrite::ir::LocalIdx(s)),
                     };
-                    assert_refused(&m, &g, Invariant::StackKind, "needs a tuple", &v.to_string());
+                    assert_refused(
+                        &m,
+                        &g,
+                        Invariant::StackKind,
+                        "needs a tuple",
+                        &v.to_string(),
+                    );
                     other_cell += 1;
                 }
             }
         }
         // The seed-31415 mutant: a TYPEVAR intrinsic (over the name) made SUBSCRIPT_GENERIC.
-        let typevar = t.intrinsic1.iter().position(|n| *n == "INTRINSIC_TYPEVAR").unwrap() as u32;
+        let typevar = t
+            .intrinsic1
+            .iter()
+            .position(|n| *n == "INTRINSIC_TYPEVAR")
+            .unwrap() as u32;
         for (m, f) in functions(v) {
             if verify::verify_in(&f, &m).is_err() {
                 continue;
@@ -899,12 +919,21 @@ fn type_params_are_a_tuple() {
                 if f.blocks[b].instrs[i].arg == Arg::Int(typevar) {
                     let mut g = f.clone();
                     g.blocks[b].instrs[i].arg = Arg::Int(subscript);
-                    assert_refused(&m, &g, Invariant::StackKind, "needs a tuple", &v.to_string());
+                    assert_refused(
+                        &m,
+                        &g,
+                        Invariant::StackKind,
+                        "needs a tuple",
+                        &v.to_string(),
+                    );
                     on_name += 1;
                 }
             }
         }
         eprintln!("{v}: {generic} generic class scopes; refused {as_list} list stores, {other_cell} other cells, {on_name} names");
-        assert!(generic > 0 && as_list > 0 && other_cell > 0 && on_name > 0, "{v}");
+        assert!(
+            generic > 0 && as_list > 0 && other_cell > 0 && on_name > 0,
+            "{v}"
+        );
     }
 }

@@ -84,6 +84,15 @@ pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
 /// take these slots: a ROT_TWO there hands END_FINALLY the value under the
 /// address (seed 5150, SIGSEGV).
 const FIN: Kind = 262144;
+/// 3.8: a slot of the `finally` state `BEGIN_FINALLY` makes: one NULL at
+/// run time where the compiler counts six slots. Like [`FIN`], only the
+/// instructions that tell the entries apart may take it (and
+/// `WITH_CLEANUP_START`, which finds the exit function under the NULL,
+/// and `WITH_CLEANUP_FINISH`, whose count of -3 takes one of the six):
+/// a ROT_THREE there hands END_FINALLY what lies under the state (seed
+/// 31415: an `except ... as e` cleanup's DELETE_FAST made ROT_THREE,
+/// SIGSEGV).
+const BEGUN: Kind = 4194304;
 /// 3.8: the copy of a `finally` state's top (None or the exception type)
 /// that WITH_CLEANUP_START pushes under the exit function's result; an
 /// object, and the only value WITH_CLEANUP_FINISH may find there.
@@ -131,6 +140,7 @@ fn describe(k: Kind) -> String {
             FIN,
             "a `finally` body's state (one return address or six values)",
         ),
+        (BEGUN, "BEGIN_FINALLY's state (one NULL or six values)"),
         (CLEANUP, "WITH_CLEANUP_START's copy of the `finally` state"),
         (
             PREV_EXC,
@@ -153,7 +163,7 @@ pub(super) fn may_be_null(k: Kind) -> bool {
 /// 3.8: what END_FINALLY and POP_FINALLY tell apart at run time: NULL,
 /// CALL_FINALLY's return address (`FIN`) or the unwinder's exception.
 fn is_finally_state(k: Kind) -> bool {
-    k != 0 && k & !(NULL | EXN | FIN) == 0
+    k != 0 && k & !(NULL | EXN | FIN | BEGUN) == 0
 }
 
 const FINALLY_STATE: &str =
@@ -561,6 +571,16 @@ impl Walk<'_> {
                 report(k, Invariant::StackKind, format!("{} takes {} deep in the stack, a slot of a `finally` body's state, which CALL_FINALLY makes one return address instead of six values: only END_FINALLY and POP_FINALLY may take it", info.name, d as usize - base - i));
             }
         }
+        if let Some(i) = s[base..].iter().position(|&x| x & BEGUN != 0) {
+            let top = reads as usize - 1;
+            let takes_state = ins.op == Opcode::EndFinally
+                || ins.op == Opcode::WithCleanupStart
+                || ins.op == Opcode::WithCleanupFinish
+                || (ins.op == Opcode::PopFinally && (raw == 0 || s[base + top] & BEGUN == 0));
+            if !takes_state {
+                report(k, Invariant::StackKind, format!("{} takes {} deep in the stack, a slot of a `finally` body's state, which BEGIN_FINALLY makes one NULL instead of six values: only END_FINALLY, POP_FINALLY and the WITH_CLEANUP pair may take it", info.name, d as usize - base - i));
+            }
+        }
         // NB: a shuffle only moves values (and copies one, checked there).
         if let Some(ok) = self.shuffle(&kinds.makes, raw, &mut s, report, k, info.name) {
             return if ok { Ok(s) } else { Err(s) };
@@ -785,7 +805,7 @@ impl Walk<'_> {
             }
             // NB: surely NULL (no OBJ bit): the only value that makes
             // WITH_CLEANUP_START take its normal-exit path.
-            Makes::FinallyNull => new.fill(NULL),
+            Makes::FinallyNull => new.fill(NULL | BEGUN),
             Makes::CleanupCopy => {
                 if let [.., copy, _result] = new {
                     *copy = OBJ | CLEANUP;
@@ -1125,7 +1145,7 @@ impl Walk<'_> {
                 // (EXC): ceval.c takes any non-NULL top for the unwinder's
                 // exception type and reads 7 deep and the block stack
                 // (seed 6061: POP_EXCEPT -> WITH_CLEANUP_START, SIGSEGV).
-                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(NULL | EXN) != 0) {
+                if n > 0 && (read[n - 1] == 0 || read[n - 1] & !(NULL | EXN | BEGUN) != 0) {
                     bad(
                         n - 1,
                         "a `finally` entry's state (BEGIN_FINALLY's, or the unwinder's exception)",
