@@ -166,3 +166,45 @@ fn more_than_co_maxblocks_is_refused() {
         }
     }
 }
+
+/// 3.8's block count is a lower bound (its `POP_FINALLY`/`END_FINALLY`
+/// pop a block only on an exception), so a loop that opens a block on
+/// every turn was not seen; the upper bound beside it stops at
+/// `CO_MAXBLOCKS` (seed 31415: a `LOAD_FAST` after `SETUP_FINALLY` made a
+/// jump back to the start, `Py_FatalError` "block stack overflow"). The
+/// same loop closing its block each turn is accepted.
+#[test]
+fn a_loop_that_opens_a_block_each_turn_is_refused_on_3_8() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (m, f) = functions(v)
+        .into_iter()
+        .find(|(m, f)| {
+            verify::verify_in(f, m).is_ok()
+                && f.blocks.len() == 1
+                && f.instrs().all(|i| !matches!(i.arg, Arg::Jump(_)))
+        })
+        .unwrap();
+    for close in [false, true] {
+        let mut g = f.clone();
+        let top = g.blocks[0].label;
+        let handler = g.new_label();
+        let mut h = g.blocks[0].clone();
+        h.label = handler;
+        h.instrs = vec![ins(t, "RETURN_VALUE", Arg::None)];
+        let mut body = vec![ins(t, "SETUP_FINALLY", Arg::Jump(handler))];
+        if close {
+            body.push(ins(t, "POP_BLOCK", Arg::None));
+        }
+        body.push(ins(t, "JUMP_ABSOLUTE", Arg::Jump(top)));
+        g.blocks[0].instrs = body;
+        g.blocks.push(h);
+        g.stacksize = g.stacksize.max(6);
+        let errs = block_errors(&m, &g);
+        assert_eq!(
+            errs.iter().any(|e| e.contains("CO_MAXBLOCKS")),
+            !close,
+            "closing the block each turn: {close}: {errs:?}"
+        );
+    }
+}

@@ -30,9 +30,26 @@
 //! and the second for the last known block when a `SETUP_*` opened it
 //! (surely open, and no inner block sits lower); the third is not. A
 //! `finally` body entered normally has exactly the count, entered by an
-//! exception one more, so the bound is exact where it matters.
+//! exception one more, so the bound is exact where it matters. An upper
+//! bound is followed beside it (paths meet at the larger count, by the
+//! same steps): it may not pass `CO_MAXBLOCKS`, which a jump back over a
+//! `SETUP_FINALLY` would (seed 31415 on 3.8: `Py_FatalError`, "block
+//! stack overflow"). Both bounds take the same steps, since the two
+//! instructions pop only their own `finally`'s handler block, which only
+//! its exception entry has.
 
 use crate::opcodes::BlockUse;
+
+/// Which block stack a walk follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Bound {
+    /// 3.9/3.10: the block stack itself.
+    Exact,
+    /// 3.8: at most as many blocks as are open (pops and levels checked).
+    Lower,
+    /// 3.8: at least as many (only `CO_MAXBLOCKS` checked).
+    Upper,
+}
 
 /// `CO_MAXBLOCKS` (code.h).
 pub(super) const MAX_BLOCKS: usize = 20;
@@ -50,19 +67,20 @@ fn level_of(entry: u32) -> u32 {
 /// One instruction's effect on `blocks` (the value-stack level of each
 /// open block, innermost last). `d` is the depth before it, `pops` how
 /// many values it takes off (read and not kept), `handler_depth` the depth
-/// its handler starts at (a `SETUP_*`'s jump); `exact`: false for 3.8's
-/// lower bound (only the levels of `SETUP_*` blocks are checked, not the
-/// maximum). Returns the
+/// its handler starts at (a `SETUP_*`'s jump); `bound`: which count
+/// `blocks` is (3.8's lower bound checks only the levels of `SETUP_*`
+/// blocks, not the maximum; its upper bound only the maximum). Returns the
 /// blocks its handler starts with, or what is wrong.
 pub(super) fn step(
     use_: BlockUse,
     name: &str,
     (d, pops): (i32, i32),
     handler_depth: Option<i32>,
-    exact: bool,
+    bound: Bound,
     blocks: &mut Vec<u32>,
 ) -> Result<Option<Vec<u32>>, String> {
-    if use_ == BlockUse::Pop && blocks.pop().is_none() {
+    let exact = bound == Bound::Exact;
+    if use_ == BlockUse::Pop && blocks.pop().is_none() && bound != Bound::Upper {
         return Err(format!(
             "{name} pops a block, and the block stack is empty here (the interpreter aborts: block stack underflow)"
         ));
@@ -70,7 +88,10 @@ pub(super) fn step(
     // NB: on 3.8 the last known block is surely open (the count is a lower
     // bound), and no inner one sits lower: its level still binds, when a
     // SETUP_* opened it.
-    if let Some(&entry) = blocks.last().filter(|&&e| exact || e & HANDLER == 0) {
+    let binding = blocks
+        .last()
+        .filter(|&&e| exact || (bound == Bound::Lower && e & HANDLER == 0));
+    if let Some(&entry) = binding {
         let level = level_of(entry);
         if d - pops < level as i32 {
             return Err(format!(
@@ -82,9 +103,14 @@ pub(super) fn step(
     // block its exception entry pushed: that entry is this `finally`'s own
     // (an outer handler's is lower), and no path goes on with it, since
     // END_FINALLY re-raises an exception and POP_FINALLY pops its block.
-    if use_ == BlockUse::PopIfException
-        && blocks.last() == Some(&((d - pops).max(0) as u32 | HANDLER))
-    {
+    // NB: a `with` cleanup's exception entry sits one lower: ceval.c's
+    // WITH_CLEANUP_START takes `__exit__` from under the state and lowers
+    // the handler block's level by one; the lower bound need not see it.
+    let at = (d - pops).max(0) as u32;
+    let own = |&e: &u32| {
+        e & HANDLER != 0 && (level_of(e) == at || (bound == Bound::Upper && level_of(e) == at + 1))
+    };
+    if use_ == BlockUse::PopIfException && blocks.last().is_some_and(own) {
         blocks.pop();
     }
     if use_ != BlockUse::Push {
@@ -93,7 +119,7 @@ pub(super) fn step(
     // NB: the unwinder pushes six values over the level (ceval.c), so the
     // level is the handler's depth less six.
     let level = handler_depth.map_or(d, |h| h - 6).max(0) as u32;
-    if exact && blocks.len() >= MAX_BLOCKS {
+    if bound != Bound::Lower && blocks.len() >= MAX_BLOCKS {
         return Err(format!(
             "{name} opens block {} (at most {MAX_BLOCKS}: CO_MAXBLOCKS; the interpreter aborts)",
             blocks.len() + 1

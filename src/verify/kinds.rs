@@ -248,6 +248,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         frame: Frame {
             unbound: locals::at_entry(f, tracked),
             blocks: Vec::new(),
+            upper: Vec::new(),
         },
     });
     // Blocks whose paths in disagree about the block stack (3.9/3.10).
@@ -319,11 +320,13 @@ struct State {
 }
 
 /// Per localsplus slot, whether it may be unbound ([`locals`]); the levels
-/// of the open 3.9/3.10 blocks, innermost last ([`blocks`]).
+/// of the open 3.9/3.10 blocks, innermost last ([`blocks`]); on 3.8
+/// `blocks` is a lower bound and `upper` an upper bound.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Frame {
     unbound: Vec<bool>,
     blocks: Vec<u32>,
+    upper: Vec<u32>,
 }
 
 /// A state handed to another block, borrowed from the walk instead of
@@ -343,6 +346,7 @@ struct Edge<'a> {
 struct FrameRef<'a> {
     unbound: &'a [bool],
     blocks: &'a [u32],
+    upper: &'a [u32],
 }
 
 impl<'a> FrameRef<'a> {
@@ -350,6 +354,7 @@ impl<'a> FrameRef<'a> {
         FrameRef {
             unbound: &f.unbound,
             blocks: &f.blocks,
+            upper: &f.upper,
         }
     }
 }
@@ -374,6 +379,7 @@ impl Edge<'_> {
             frame: Frame {
                 unbound: self.frame.unbound.to_vec(),
                 blocks: self.frame.blocks.to_vec(),
+                upper: self.frame.upper.to_vec(),
             },
         }
     }
@@ -398,13 +404,17 @@ impl State {
             self.frame.blocks.extend_from_slice(e.frame.blocks);
             changed = true;
         }
+        // NB: and the upper bound the more (it stops at CO_MAXBLOCKS, so
+        // the walk ends).
+        if e.frame.upper.len() > self.frame.upper.len() {
+            self.frame.upper.clear();
+            self.frame.upper.extend_from_slice(e.frame.upper);
+            changed = true;
+        }
         changed
     }
 }
 
-/// The local holding a comprehension's or generator expression's implicit
-/// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
-/// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
 /// The slot of the compiler's hidden `.type_params` variable (3.12+ generic
 /// classes): a cell the compiler stores a `BUILD_TUPLE` of the type
 /// parameters into and `INTRINSIC_SUBSCRIPT_GENERIC` reads back as a tuple
@@ -422,6 +432,9 @@ fn hidden_tuple_slot(f: &Function, m: &Marshal) -> Option<u32> {
     Some(at as u32)
 }
 
+/// The local holding a comprehension's or generator expression's implicit
+/// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
+/// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
 fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
     let first = *f.localsplus.first()?;
     let async_outer = outer_loop_is_async(f.instrs().map(|i| i.op));
@@ -652,17 +665,32 @@ impl Walk<'_> {
         let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
             .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
         let mut handler_blocks = None;
+        let mut handler_upper = None;
         {
-            match blocks::step(
-                info.facts.block,
-                info.name,
-                (d, reads - keep as i32),
-                setup_depth,
-                self.exact_blocks,
-                &mut frame.blocks,
-            ) {
+            let step = |bound, blocks: &mut Vec<u32>| {
+                blocks::step(
+                    info.facts.block,
+                    info.name,
+                    (d, reads - keep as i32),
+                    setup_depth,
+                    bound,
+                    blocks,
+                )
+            };
+            let bound = if self.exact_blocks {
+                blocks::Bound::Exact
+            } else {
+                blocks::Bound::Lower
+            };
+            match step(bound, &mut frame.blocks) {
                 Ok(hb) => handler_blocks = hb,
                 Err(msg) => report(k, Invariant::BlockStack, msg),
+            }
+            if !self.exact_blocks {
+                match step(blocks::Bound::Upper, &mut frame.upper) {
+                    Ok(hb) => handler_upper = hb,
+                    Err(msg) => report(k, Invariant::BlockStack, msg),
+                }
             }
         }
         if let Arg::Jump(target) = ins.arg {
@@ -679,6 +707,9 @@ impl Walk<'_> {
                     let mut jf = FrameRef::of(frame);
                     if let Some(hb) = &handler_blocks {
                         jf.blocks = hb;
+                    }
+                    if let Some(hb) = &handler_upper {
+                        jf.upper = hb;
                     }
                     edge(
                         to,
