@@ -1009,3 +1009,36 @@ fn a_begin_finally_state_taken_by_anything_else_is_rejected() {
     );
     eprintln!("{refused} except-as cleanups refused");
 }
+
+/// 3.8: when `__exit__` swallows the exception, `WITH_CLEANUP_FINISH`
+/// unwinds the handler's block and leaves one NULL for `END_FINALLY`
+/// (ceval.c), even where no `BEGIN_FINALLY` path reaches the cleanup (a
+/// `with` body that ends in `raise`). Every `WITH_CLEANUP_FINISH;
+/// END_FINALLY` of the corpus with the `END_FINALLY` made `INPLACE_OR` is
+/// refused (seed 27182: in async_basic's `async with` whose body raises,
+/// SIGSEGV).
+#[test]
+fn with_cleanup_finish_leaves_a_finally_state() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (finish, end) = (op(t, "WITH_CLEANUP_FINISH"), op(t, "END_FINALLY"));
+    let mut refused = 0;
+    for (m, f) in support::corpus_functions(v) {
+        if verify::verify_in(&f, &m).is_err() {
+            continue;
+        }
+        for (b, blk) in f.blocks.iter().enumerate() {
+            for (i, w) in blk.instrs.windows(2).enumerate() {
+                if w[0].op != finish || w[1].op != end {
+                    continue;
+                }
+                let mut g = f.clone();
+                g.blocks[b].instrs[i + 1] = ins(t, "INPLACE_OR", Arg::None);
+                expect_rejected(v, "INPLACE_OR for END_FINALLY", &m, &f, &g, "state");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "no with statement in the 3.8 corpus");
+    eprintln!("{refused} with cleanups refused");
+}

@@ -695,6 +695,11 @@ def kinds_rule(minor, name, facts=None):
         makes = "FinallyNull"
     elif name == "WITH_CLEANUP_START" and minor == 8:
         makes = "CleanupCopy"
+    elif name == "WITH_CLEANUP_FINISH" and minor == 8:
+        # NB: when __exit__ swallowed the exception, ceval.c unwinds the
+        # EXCEPT_HANDLER block and pushes one NULL for END_FINALLY (seed
+        # 27182: END_FINALLY made INPLACE_OR over it, SIGSEGV).
+        makes = "FinallyStateLeft"
     elif name == "MAKE_FUNCTION":
         makes = "Function"
     elif name == "SET_FUNCTION_ATTRIBUTE":

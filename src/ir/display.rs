@@ -116,13 +116,10 @@ fn arg_text(f: &Function, m: &Marshal, table: Option<&OpTable>, ins: &Instr) -> 
             )
         }
         Arg::Free(i) => {
-            // NB: before 3.11 the index space is cellvars + freevars.
-            let n = if table.is_some_and(|t| t.localsplus) {
-                name_of(&f.localsplus, i.0)
-            } else {
-                let cells: Vec<_> = f.cellvars.iter().chain(&f.freevars).copied().collect();
-                name_of(&cells, i.0)
-            };
+            let n = f
+                .free_name(i)
+                .and_then(|id| m.str(id))
+                .map_or("<?>".into(), |s| s.into_owned());
             format!("{i} ({n})")
         }
         Arg::Compare(raw) => match table.and_then(|t| t.compare_op(raw)) {

@@ -305,6 +305,20 @@ impl Function {
         self.blocks.iter().position(|b| b.label == label)
     }
 
+    /// The name of cell or free variable `i` in this version's index
+    /// space: `co_cellvars` then `co_freevars` before 3.11, the localsplus
+    /// array from 3.11 (where `cellvars`/`freevars` are not kept apart).
+    pub fn free_name(&self, i: FreeIdx) -> Option<ObjId> {
+        if self.version.localsplus_layout() {
+            return self.localsplus.get(LocalIdx(i.0)).copied();
+        }
+        let k = i.0 as usize;
+        match k.checked_sub(self.cellvars.len()) {
+            None => self.cellvars.get(k).copied(),
+            Some(j) => self.freevars.get(j).copied(),
+        }
+    }
+
     /// All instructions in layout order.
     pub fn instrs(&self) -> impl Iterator<Item = &Instr> {
         self.blocks.iter().flat_map(|b| b.instrs.iter())

@@ -444,6 +444,11 @@ pub enum Makes {
     /// is an object, and none is the exception state a handler saves
     /// (`WITH_CLEANUP_START` tells the two apart by the NULL).
     FinallyNull,
+    /// 3.8 `WITH_CLEANUP_FINISH`: nothing new, but the six slots it leaves
+    /// for `END_FINALLY` are a `finally` state again: one NULL when
+    /// `__exit__` swallowed the exception (ceval.c unwinds the handler's
+    /// block and pushes NULL), as `BEGIN_FINALLY` makes.
+    FinallyStateLeft,
     /// 3.8 `WITH_CLEANUP_START`: a copy of the `finally` state's top (None
     /// or the exception type) under the exit function's result, the pair
     /// `WITH_CLEANUP_FINISH` takes.

@@ -1840,7 +1840,7 @@ static OPS: [Option<OpInfo>; 256] = [
             kinds: StackKinds {
                 keep: Count::Fixed(0),
                 needs: Needs::CleanupCopy,
-                makes: Makes::Objects,
+                makes: Makes::FinallyStateLeft,
             },
             generator_only: false,
             locals: LocalUse::None,

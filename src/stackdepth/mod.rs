@@ -428,7 +428,14 @@ fn named_cleanup_start(f: &Function, i: usize, out: &StackDepths) -> Option<i32>
     let b = &f.blocks[i];
     let lead = leading_nops(b);
     let op = |k: usize| b.instrs.get(lead + k).map(|ins| ins.op);
-    let stores = op(1).is_some_and(|o| o.name().starts_with("STORE_"));
+    // NB: the name bound by `as`: a local, a cell, a module or class
+    // global, or a declared global.
+    let stores = op(1).is_some_and(|o| {
+        matches!(
+            o,
+            Opcode::StoreFast | Opcode::StoreDeref | Opcode::StoreName | Opcode::StoreGlobal
+        )
+    });
     if op(0) != Some(Opcode::LoadConst) || !stores {
         return None;
     }

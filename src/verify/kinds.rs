@@ -837,6 +837,8 @@ impl Walk<'_> {
             // NB: surely NULL (no OBJ bit): the only value that makes
             // WITH_CLEANUP_START take its normal-exit path.
             Makes::FinallyNull => new.fill(NULL | BEGUN),
+            // NB: `new` is empty; the state is what lies under it (below).
+            Makes::FinallyStateLeft => {}
             Makes::CleanupCopy => {
                 if let [.., copy, _result] = new {
                     *copy = OBJ | CLEANUP;
@@ -866,6 +868,12 @@ impl Walk<'_> {
                         *v = ITER;
                     }
                 }
+            }
+        }
+        if matches!(kinds.makes, Makes::FinallyStateLeft) {
+            let n = s.len();
+            for x in &mut s[n.saturating_sub(6)..] {
+                *x |= NULL | BEGUN;
             }
         }
         if let (Some(shape), true) = (info.facts.shapes.makes, fresh > 0) {
