@@ -221,6 +221,24 @@ fn check_ops(t: &OpTable, f: &Value, d: &mut Diffs) {
             i64::from(o.cache_entries),
             caches.get(&code).copied().unwrap_or(0),
         );
+        // The named cache fields (opcode._cache_format), in order.
+        let fields: Vec<(String, i64)> = f["cache_format"]
+            .get(code.to_string())
+            .and_then(|x| x.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_i64().unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        d.eq(
+            || format!("{v} {name} cache_fields"),
+            o.cache_fields
+                .iter()
+                .map(|(n, k)| (n.to_string(), i64::from(*k)))
+                .collect::<Vec<_>>(),
+            fields,
+        );
         let kind = if spec.contains(&code) {
             OpKind::Specialized
         } else if instr.contains(&code) {
@@ -433,6 +451,7 @@ fn check_version(minor: u8) {
         "deopt",
         "backward",
         "cache_entries",
+        "cache_format",
         "specialized",
         "instrumented",
         "sample",

@@ -323,8 +323,12 @@ def build_ops(f):
         if code in spec and code in instr:
             raise GenError("%s: %s both specialized and instrumented" % (v, name))
         kind = "Specialized" if code in spec else "Instrumented" if code in instr else "Base"
+        fields = [tuple(x) for x in f.get("cache_format", {}).get(str(code), [])]
+        if fields and sum(n for _, n in fields) != caches.get(code, 0):
+            raise GenError("%s: %s cache fields %s do not add up to its %d cache units"
+                           % (v, name, fields, caches.get(code, 0)))
         ops[code] = {"name": name, "has_arg": code in has_arg, "arg": arg, "jump": jump,
-                     "cache": caches.get(code, 0), "kind": kind}
+                     "cache": caches.get(code, 0), "cache_fields": fields, "kind": kind}
     return ops
 
 
@@ -1128,8 +1132,9 @@ def emit(f, ops, effects):
         jump = "None" if j is None else "Some(Jump { relative: %s, backward: %s, unit_bytes: %d })" % (
             "true" if j["relative"] else "false", "true" if j["backward"] else "false", j["unit"])
         x = facts[code]
-        w("    Some(OpInfo { op: Opcode::%s, name: %s, code: %d, has_arg: %s, arg: ArgKind::%s, jump: %s, cache_entries: %d, kind: OpKind::%s,"
-          % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], o["kind"]))
+        fields = "&[%s]" % ", ".join("(%s, %d)" % (rs_str(k), n) for k, n in o["cache_fields"])
+        w("    Some(OpInfo { op: Opcode::%s, name: %s, code: %d, has_arg: %s, arg: ArgKind::%s, jump: %s, cache_entries: %d, cache_fields: %s, kind: OpKind::%s,"
+          % (variant(o["name"]), rs_str(o["name"]), code, "true" if o["has_arg"] else "false", o["arg"], jump, o["cache"], fields, o["kind"]))
         w("        facts: OpFacts { name_shift: %d, local_pair: %s, terminator: %s, jump_use: %s, argrepr: ArgRepr::%s, pushes: %s, fresh_pushes: %s, retarget: %s,"
           % (x["name_shift"], rs_bool(x["local_pair"]), rs_bool(x["terminator"]), x["jump_use"], x["argrepr"], x["pushes"], x["fresh_pushes"], x["retarget"]))
         w("            kinds: %s, generator_only: %s, locals: LocalUse::%s, lands_after: %s, block: BlockUse::%s,"

@@ -96,6 +96,9 @@ pub struct OpInfo {
     /// Inline cache code units (2 bytes each) that follow the instruction
     /// (3.11+; as `dis` counts them, i.e. those of the deoptimized opcode).
     pub cache_entries: u8,
+    /// The named fields of those units, in order, with their sizes in
+    /// units (`opcode._cache_format`, 3.11+; empty when unnamed).
+    pub cache_fields: &'static [(&'static str, u8)],
     /// Base, specialized (3.11+) or instrumented (3.12+).
     pub kind: OpKind,
     /// What passes, the verifier and `dis` need beyond the above.

@@ -180,6 +180,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -210,6 +211,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -244,6 +246,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -278,6 +281,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -312,6 +316,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -346,6 +351,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -382,6 +388,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -412,6 +419,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -442,6 +450,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -472,6 +481,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -504,6 +514,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -534,6 +545,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -564,6 +576,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -595,6 +608,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -625,6 +639,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -656,6 +671,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -686,6 +702,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -716,6 +733,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -746,6 +764,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -776,6 +795,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -806,6 +826,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -836,6 +857,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -866,6 +888,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -896,6 +919,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -930,6 +954,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -964,6 +989,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -998,6 +1024,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1035,6 +1062,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1079,6 +1107,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1113,6 +1142,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1143,6 +1173,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1177,6 +1208,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1208,6 +1240,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1242,6 +1275,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1272,6 +1306,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1302,6 +1337,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1333,6 +1369,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1363,6 +1400,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1393,6 +1431,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1423,6 +1462,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1453,6 +1493,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1483,6 +1524,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1513,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1543,6 +1586,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1573,6 +1617,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1603,6 +1648,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1637,6 +1683,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1671,6 +1718,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1701,6 +1749,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1731,6 +1780,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1765,6 +1815,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1799,6 +1850,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1829,6 +1881,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1859,6 +1912,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1889,6 +1943,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1919,6 +1974,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1949,6 +2005,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1981,6 +2038,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2014,6 +2072,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2044,6 +2103,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2074,6 +2134,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2104,6 +2165,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2134,6 +2196,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2165,6 +2228,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2199,6 +2263,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2229,6 +2294,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2259,6 +2325,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2293,6 +2360,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2327,6 +2395,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2357,6 +2426,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2387,6 +2457,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2417,6 +2488,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2447,6 +2519,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2477,6 +2550,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2511,6 +2585,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2545,6 +2620,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2575,6 +2651,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2608,6 +2685,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2641,6 +2719,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2671,6 +2750,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2704,6 +2784,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2734,6 +2815,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2764,6 +2846,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2794,6 +2877,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2832,6 +2916,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2866,6 +2951,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2900,6 +2986,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2934,6 +3021,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2968,6 +3056,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3002,6 +3091,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3032,6 +3122,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3062,6 +3153,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3092,6 +3184,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3122,6 +3215,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3161,6 +3255,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3195,6 +3290,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3226,6 +3322,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3260,6 +3357,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3294,6 +3392,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3326,6 +3425,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3356,6 +3456,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3386,6 +3487,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3416,6 +3518,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3456,6 +3559,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3487,6 +3591,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3521,6 +3626,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3555,6 +3661,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3589,6 +3696,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3621,6 +3729,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3651,6 +3760,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3685,6 +3795,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3715,6 +3826,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3745,6 +3857,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3782,6 +3895,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3816,6 +3930,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3853,6 +3968,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3886,6 +4002,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3924,6 +4041,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3954,6 +4072,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3984,6 +4103,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4017,6 +4137,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4049,6 +4170,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4083,6 +4205,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4117,6 +4240,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4154,6 +4278,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4188,6 +4313,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4222,6 +4348,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,

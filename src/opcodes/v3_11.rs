@@ -332,6 +332,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -362,6 +363,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -392,6 +394,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -426,6 +429,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -456,6 +460,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -486,6 +491,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -516,6 +522,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -546,6 +553,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -576,6 +584,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -606,6 +615,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -636,6 +646,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -666,6 +677,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -696,6 +708,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -726,6 +739,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -756,6 +770,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -786,6 +801,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -816,6 +832,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -846,6 +863,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -876,6 +894,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -906,6 +925,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -936,6 +956,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -966,6 +987,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -996,6 +1018,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("func_version", 2), ("min_args", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1026,6 +1049,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("func_version", 2), ("min_args", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1056,6 +1080,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("func_version", 2), ("min_args", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1086,6 +1111,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("type_version", 2), ("func_version", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1116,6 +1142,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 2,
+        cache_fields: &[("counter", 1), ("mask", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1146,6 +1173,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 2,
+        cache_fields: &[("counter", 1), ("mask", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1176,6 +1204,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 2,
+        cache_fields: &[("counter", 1), ("mask", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1206,6 +1235,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 2,
+        cache_fields: &[("counter", 1), ("mask", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1236,6 +1266,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1270,6 +1301,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1304,6 +1336,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1338,6 +1371,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1375,6 +1409,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1405,6 +1440,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1439,6 +1475,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1473,6 +1510,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1511,6 +1549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1541,6 +1580,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1571,6 +1611,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1601,6 +1642,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1631,6 +1673,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1661,6 +1704,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1691,6 +1735,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1721,6 +1766,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1751,6 +1797,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1781,6 +1828,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 2),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1811,6 +1864,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 2),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1841,6 +1900,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1875,6 +1935,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1905,6 +1966,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1939,6 +2001,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1969,6 +2032,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1999,6 +2063,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2033,6 +2098,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 2),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2063,6 +2134,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2093,6 +2171,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2123,6 +2208,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2153,6 +2245,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2183,6 +2282,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2213,6 +2313,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2243,6 +2344,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2273,6 +2381,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2303,6 +2418,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2333,6 +2449,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2363,6 +2480,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2393,6 +2511,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2423,6 +2542,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2457,6 +2577,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2491,6 +2612,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2521,6 +2643,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2551,6 +2674,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2581,6 +2705,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2611,6 +2736,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2641,6 +2767,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2675,6 +2802,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2705,6 +2833,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2735,6 +2864,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2765,6 +2895,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2795,6 +2926,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2825,6 +2957,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2855,6 +2988,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2888,6 +3022,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2918,6 +3053,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2948,6 +3084,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2978,6 +3115,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3008,6 +3146,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3038,6 +3177,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3075,6 +3215,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3109,6 +3250,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3139,6 +3281,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3169,6 +3312,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3203,6 +3347,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3237,6 +3382,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3267,6 +3413,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3297,6 +3444,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3327,6 +3475,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3357,6 +3506,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3387,6 +3537,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3421,6 +3572,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3455,6 +3607,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3485,6 +3638,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3518,6 +3672,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3551,6 +3706,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3581,6 +3737,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3614,6 +3771,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3644,6 +3802,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 2,
+        cache_fields: &[("counter", 1), ("mask", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3674,6 +3833,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3704,6 +3864,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3742,6 +3903,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3776,6 +3938,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3810,6 +3973,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3840,6 +4004,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3874,6 +4039,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3908,6 +4074,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3938,6 +4105,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 2),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3972,6 +4145,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4002,6 +4176,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4032,6 +4207,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4066,6 +4242,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4100,6 +4277,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4130,6 +4308,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4164,6 +4343,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4198,6 +4378,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4232,6 +4413,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4266,6 +4448,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4296,6 +4479,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4330,6 +4514,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4364,6 +4549,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4394,6 +4580,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4424,6 +4611,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4458,6 +4646,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4498,6 +4687,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4532,6 +4722,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4562,6 +4753,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4592,6 +4784,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4626,6 +4819,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4660,6 +4854,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4694,6 +4889,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4728,6 +4924,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4758,6 +4955,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4788,6 +4986,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4822,6 +5021,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4852,6 +5052,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4882,6 +5083,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4919,6 +5121,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4953,6 +5156,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4990,6 +5194,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5020,6 +5225,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5050,6 +5256,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5080,6 +5287,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5110,6 +5318,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5143,6 +5352,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5173,6 +5383,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5203,6 +5414,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5233,6 +5445,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5266,6 +5479,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5296,6 +5510,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5326,6 +5541,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5356,6 +5572,13 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 10,
+        cache_fields: &[
+            ("counter", 1),
+            ("type_version", 2),
+            ("dict_offset", 1),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5390,6 +5613,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5420,6 +5644,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5457,6 +5682,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5491,6 +5717,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5525,6 +5752,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5559,6 +5787,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5589,6 +5818,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5619,6 +5849,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5649,6 +5880,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5679,6 +5911,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5709,6 +5942,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("func_version", 2), ("min_args", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5743,6 +5977,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5777,6 +6012,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5811,6 +6047,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5845,6 +6082,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5879,6 +6117,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5909,6 +6148,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5939,6 +6179,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5969,6 +6210,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5999,6 +6241,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,

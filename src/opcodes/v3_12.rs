@@ -375,6 +375,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -405,6 +406,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -435,6 +437,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -469,6 +472,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -499,6 +503,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -529,6 +534,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -559,6 +565,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -589,6 +596,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -619,6 +627,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -649,6 +658,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -679,6 +689,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -709,6 +720,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -739,6 +751,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -769,6 +782,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -799,6 +813,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -829,6 +844,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -859,6 +875,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -889,6 +906,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -919,6 +937,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -949,6 +968,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -979,6 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1009,6 +1030,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1039,6 +1061,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1069,6 +1092,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1099,6 +1123,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1129,6 +1154,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1159,6 +1185,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1189,6 +1216,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1219,6 +1247,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1249,6 +1278,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1279,6 +1309,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1313,6 +1344,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1347,6 +1379,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1381,6 +1414,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1418,6 +1452,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1448,6 +1483,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1482,6 +1518,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1516,6 +1553,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1550,6 +1588,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1580,6 +1619,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1610,6 +1650,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1640,6 +1681,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1670,6 +1712,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1700,6 +1743,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1730,6 +1774,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1760,6 +1805,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1790,6 +1836,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1820,6 +1867,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1850,6 +1898,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -1880,6 +1929,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1914,6 +1964,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1944,6 +1995,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1978,6 +2030,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2008,6 +2061,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2038,6 +2092,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2072,6 +2127,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2106,6 +2162,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2136,6 +2193,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2166,6 +2224,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2196,6 +2255,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2226,6 +2286,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2256,6 +2317,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2290,6 +2352,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2324,6 +2387,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2358,6 +2422,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2392,6 +2457,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2422,6 +2488,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2452,6 +2519,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2482,6 +2550,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2516,6 +2585,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2550,6 +2620,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2580,6 +2656,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2610,6 +2687,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2640,6 +2723,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2670,6 +2759,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2700,6 +2790,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2734,6 +2825,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2764,6 +2861,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2794,6 +2897,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2824,6 +2933,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2854,6 +2969,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2884,6 +3005,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2914,6 +3041,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -2944,6 +3077,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2974,6 +3108,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3004,6 +3139,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3034,6 +3170,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3064,6 +3201,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3094,6 +3232,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3124,6 +3263,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3158,6 +3298,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3188,6 +3329,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3218,6 +3360,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3252,6 +3395,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3286,6 +3430,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3316,6 +3461,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3346,6 +3492,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3376,6 +3523,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3406,6 +3554,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3436,6 +3585,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3470,6 +3620,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3504,6 +3655,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3534,6 +3686,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3567,6 +3720,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3600,6 +3754,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3630,6 +3785,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3663,6 +3819,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3697,6 +3859,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3727,6 +3890,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3757,6 +3921,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3795,6 +3960,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3825,6 +3991,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3855,6 +4027,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3885,6 +4063,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -3919,6 +4098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3953,6 +4133,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3983,6 +4164,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -4017,6 +4204,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4047,6 +4235,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4077,6 +4266,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4111,6 +4301,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4145,6 +4336,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4175,6 +4367,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4209,6 +4402,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4243,6 +4437,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4277,6 +4472,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4311,6 +4507,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4341,6 +4538,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4379,6 +4577,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4413,6 +4612,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4443,6 +4643,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4473,6 +4674,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4507,6 +4709,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4547,6 +4750,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4581,6 +4785,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4611,6 +4816,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4641,6 +4847,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4675,6 +4882,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4709,6 +4917,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4743,6 +4952,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4777,6 +4987,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4807,6 +5018,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 2,
@@ -4841,6 +5053,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4875,6 +5088,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4909,6 +5123,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4939,6 +5154,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4976,6 +5192,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5010,6 +5227,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5047,6 +5265,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5077,6 +5296,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5107,6 +5327,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5137,6 +5358,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5167,6 +5389,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5200,6 +5423,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5230,6 +5454,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5260,6 +5485,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5290,6 +5516,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5323,6 +5550,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5353,6 +5581,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5383,6 +5612,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5413,6 +5643,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5443,6 +5674,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5473,6 +5705,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5510,6 +5743,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5544,6 +5778,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5578,6 +5813,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5612,6 +5848,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5642,6 +5879,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5676,6 +5914,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5708,6 +5947,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5742,6 +5982,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5772,6 +6013,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic1,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5809,6 +6051,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic2,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5846,6 +6089,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5876,6 +6120,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -5970,6 +6215,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6000,6 +6246,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6030,6 +6277,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6060,6 +6308,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6090,6 +6339,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6120,6 +6370,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6150,6 +6401,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6180,6 +6432,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6210,6 +6463,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6240,6 +6494,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6270,6 +6525,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6300,6 +6556,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6330,6 +6587,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6360,6 +6618,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6390,6 +6649,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6420,6 +6680,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6450,6 +6711,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6480,6 +6742,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,

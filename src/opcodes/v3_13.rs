@@ -406,6 +406,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -436,6 +437,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -466,6 +468,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -496,6 +499,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -526,6 +530,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -556,6 +561,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -586,6 +592,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -620,6 +627,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -654,6 +662,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -688,6 +697,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -718,6 +728,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -752,6 +763,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -782,6 +794,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -812,6 +825,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -842,6 +856,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -872,6 +887,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -902,6 +918,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -932,6 +949,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -962,6 +980,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -996,6 +1015,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1030,6 +1050,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1064,6 +1085,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1098,6 +1120,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1128,6 +1151,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1158,6 +1182,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1188,6 +1213,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1218,6 +1244,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1255,6 +1282,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1292,6 +1320,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1326,6 +1355,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1360,6 +1390,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1390,6 +1421,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1424,6 +1456,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1454,6 +1487,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1488,6 +1522,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1522,6 +1557,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1556,6 +1592,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1586,6 +1623,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1616,6 +1654,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1646,6 +1685,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1676,6 +1716,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1706,6 +1747,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1736,6 +1778,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1766,6 +1809,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1796,6 +1840,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1830,6 +1875,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1860,6 +1906,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1893,6 +1940,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1926,6 +1974,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1959,6 +2008,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1989,6 +2039,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2019,6 +2070,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2049,6 +2101,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2082,6 +2135,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2116,6 +2170,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2150,6 +2205,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic1,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2187,6 +2243,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic2,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2224,6 +2281,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2258,6 +2316,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2288,6 +2347,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2318,6 +2378,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2348,6 +2409,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2382,6 +2444,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2412,6 +2475,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2442,6 +2506,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2472,6 +2537,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2502,6 +2568,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2532,6 +2599,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2562,6 +2630,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2596,6 +2665,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2630,6 +2700,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2660,6 +2731,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2694,6 +2766,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2728,6 +2801,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2762,6 +2836,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2796,6 +2871,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2826,6 +2902,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2860,6 +2937,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2894,6 +2972,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2928,6 +3007,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2958,6 +3038,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2995,6 +3076,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3032,6 +3114,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3066,6 +3154,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3100,6 +3189,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3134,6 +3224,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3168,6 +3259,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3202,6 +3294,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3236,6 +3329,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3270,6 +3364,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3304,6 +3399,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3334,6 +3430,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3368,6 +3470,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3398,6 +3501,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 2,
@@ -3432,6 +3536,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3462,6 +3567,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3499,6 +3605,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3536,6 +3643,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3570,6 +3678,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3604,6 +3713,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3638,6 +3748,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3668,6 +3779,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3698,6 +3810,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3732,6 +3845,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3766,6 +3880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3800,6 +3915,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3834,6 +3950,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3871,6 +3988,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3905,6 +4023,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3935,6 +4054,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3969,6 +4089,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4003,6 +4124,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4037,6 +4159,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4071,6 +4194,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4101,6 +4225,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4131,6 +4256,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4165,6 +4291,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4195,6 +4322,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4225,6 +4353,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4285,6 +4414,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4315,6 +4445,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4345,6 +4476,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4375,6 +4507,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4405,6 +4538,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4435,6 +4569,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4465,6 +4600,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4495,6 +4631,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4525,6 +4662,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4555,6 +4693,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4585,6 +4724,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4615,6 +4755,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4645,6 +4786,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4675,6 +4817,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4705,6 +4848,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4735,6 +4879,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4765,6 +4910,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4795,6 +4941,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4825,6 +4972,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4855,6 +5003,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4885,6 +5034,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4915,6 +5065,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4945,6 +5096,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4975,6 +5127,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5005,6 +5158,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5035,6 +5189,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5065,6 +5220,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5095,6 +5251,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5125,6 +5282,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5155,6 +5313,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5185,6 +5344,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5215,6 +5375,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5245,6 +5406,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5275,6 +5437,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5305,6 +5468,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5335,6 +5499,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5365,6 +5530,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5395,6 +5561,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5429,6 +5596,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5463,6 +5631,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5497,6 +5666,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5531,6 +5701,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5561,6 +5732,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5591,6 +5768,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5621,6 +5804,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5651,6 +5840,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5681,6 +5876,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5711,6 +5912,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5741,6 +5948,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5771,6 +5984,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5801,6 +6020,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5831,6 +6056,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5861,6 +6092,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5891,6 +6128,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5921,6 +6164,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5951,6 +6200,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5981,6 +6236,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6011,6 +6267,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6041,6 +6298,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6075,6 +6333,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6105,6 +6364,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6135,6 +6395,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6165,6 +6426,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6195,6 +6457,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6225,6 +6488,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6255,6 +6519,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6285,6 +6550,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6315,6 +6581,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6345,6 +6612,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6375,6 +6643,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6405,6 +6674,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6435,6 +6705,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6465,6 +6736,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6495,6 +6767,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6538,6 +6811,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6568,6 +6842,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6598,6 +6873,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6628,6 +6904,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6658,6 +6935,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6688,6 +6966,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6718,6 +6997,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6748,6 +7028,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6778,6 +7059,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6808,6 +7090,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6838,6 +7121,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6868,6 +7152,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6898,6 +7183,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6928,6 +7214,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6958,6 +7245,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6988,6 +7276,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7018,6 +7307,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7048,6 +7338,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7078,6 +7369,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,

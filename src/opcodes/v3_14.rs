@@ -444,6 +444,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -474,6 +475,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -504,6 +506,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -534,6 +537,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -564,6 +568,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -598,6 +603,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -632,6 +638,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -666,6 +673,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -700,6 +708,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -730,6 +739,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -760,6 +770,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -790,6 +801,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -820,6 +832,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -850,6 +863,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -880,6 +894,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -910,6 +925,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -944,6 +960,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -978,6 +995,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1008,6 +1026,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1042,6 +1061,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1076,6 +1096,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1106,6 +1127,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1136,6 +1158,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1166,6 +1189,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1203,6 +1227,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1240,6 +1265,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1274,6 +1300,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1308,6 +1335,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1338,6 +1366,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1368,6 +1397,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1402,6 +1432,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1432,6 +1463,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1466,6 +1498,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1500,6 +1533,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1534,6 +1568,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1568,6 +1603,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1598,6 +1634,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1628,6 +1665,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1658,6 +1696,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1688,6 +1727,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1718,6 +1758,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1748,6 +1789,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1778,6 +1820,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1808,6 +1851,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1842,6 +1886,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1872,6 +1917,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1902,6 +1948,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1935,6 +1982,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1968,6 +2016,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1998,6 +2047,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2028,6 +2078,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2058,6 +2109,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2091,6 +2143,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2125,6 +2178,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic1,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2162,6 +2216,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Intrinsic2,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2199,6 +2254,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2233,6 +2289,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2263,6 +2320,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2293,6 +2351,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2323,6 +2382,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2357,6 +2417,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2387,6 +2448,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2417,6 +2479,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2447,6 +2510,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2477,6 +2541,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2507,6 +2572,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2537,6 +2603,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2571,6 +2638,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2609,6 +2677,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2643,6 +2712,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2677,6 +2747,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2711,6 +2782,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2745,6 +2817,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2779,6 +2852,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2809,6 +2883,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2843,6 +2918,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2877,6 +2953,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2911,6 +2988,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2941,6 +3019,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2978,6 +3057,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3015,6 +3095,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3049,6 +3135,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::CommonConstant,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3079,6 +3166,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3113,6 +3201,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3147,6 +3236,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3181,6 +3271,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3215,6 +3306,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3249,6 +3341,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3283,6 +3376,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3317,6 +3411,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3351,6 +3446,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3385,6 +3481,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3415,6 +3512,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 1,
@@ -3449,6 +3552,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3479,6 +3583,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3509,6 +3614,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::SpecialMethod,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3543,6 +3649,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 2,
@@ -3577,6 +3684,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3607,6 +3715,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3644,6 +3753,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3681,6 +3791,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3715,6 +3826,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3749,6 +3861,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3783,6 +3896,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3813,6 +3927,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3843,6 +3958,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3881,6 +3997,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3915,6 +4032,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3949,6 +4067,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3986,6 +4105,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4020,6 +4140,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4050,6 +4171,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4084,6 +4206,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4118,6 +4241,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4152,6 +4276,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4186,6 +4311,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4216,6 +4342,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4246,6 +4373,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4280,6 +4408,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4310,6 +4439,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4340,6 +4470,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4377,6 +4508,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4407,6 +4539,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4437,6 +4570,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4467,6 +4601,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4497,6 +4632,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4527,6 +4663,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4557,6 +4694,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4587,6 +4725,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4617,6 +4756,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4647,6 +4787,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4677,6 +4818,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4707,6 +4849,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4737,6 +4880,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4767,6 +4911,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4797,6 +4942,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::BinaryOp,
         jump: None,
         cache_entries: 5,
+        cache_fields: &[("counter", 1), ("descr", 4)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4827,6 +4973,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4857,6 +5004,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4887,6 +5035,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4917,6 +5066,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4947,6 +5097,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -4977,6 +5128,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5007,6 +5159,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5037,6 +5190,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5067,6 +5221,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5097,6 +5252,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5127,6 +5283,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5157,6 +5314,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5187,6 +5345,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5217,6 +5376,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5247,6 +5407,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5277,6 +5438,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5307,6 +5469,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5337,6 +5500,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5367,6 +5531,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5397,6 +5562,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5427,6 +5593,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5457,6 +5624,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5487,6 +5655,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("func_version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5517,6 +5686,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5547,6 +5717,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5577,6 +5748,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5607,6 +5779,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5637,6 +5810,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5671,6 +5845,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5705,6 +5880,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5739,6 +5915,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5773,6 +5950,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5807,6 +5985,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5841,6 +6020,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5871,6 +6051,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5901,6 +6087,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5931,6 +6123,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5961,6 +6159,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -5991,6 +6195,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6021,6 +6231,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6051,6 +6267,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6081,6 +6303,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6111,6 +6339,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6141,6 +6375,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6171,6 +6411,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6201,6 +6447,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6231,6 +6483,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 9,
+        cache_fields: &[
+            ("counter", 1),
+            ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6261,6 +6519,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6291,6 +6550,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6321,6 +6581,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6351,6 +6617,12 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[
+            ("counter", 1),
+            ("index", 1),
+            ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
+        ],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6381,6 +6653,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6411,6 +6684,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6441,6 +6715,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6475,6 +6750,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6505,6 +6781,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6535,6 +6812,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6565,6 +6843,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 4,
+        cache_fields: &[("counter", 1), ("version", 2), ("index", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6595,6 +6874,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6625,6 +6905,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6655,6 +6936,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6685,6 +6967,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6715,6 +6998,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6745,6 +7029,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6775,6 +7060,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6805,6 +7091,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 3,
+        cache_fields: &[("counter", 1), ("version", 2)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6835,6 +7122,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6865,6 +7153,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6895,6 +7184,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 1,
+        cache_fields: &[("counter", 1)],
         kind: OpKind::Specialized,
         facts: OpFacts {
             name_shift: 0,
@@ -6947,6 +7237,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -6977,6 +7268,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7007,6 +7299,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7041,6 +7334,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7071,6 +7365,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7101,6 +7396,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7131,6 +7427,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7161,6 +7458,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7191,6 +7489,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7221,6 +7520,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7251,6 +7551,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7281,6 +7582,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7311,6 +7613,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7341,6 +7644,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7375,6 +7679,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 2,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7405,6 +7710,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7435,6 +7741,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7465,6 +7772,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7495,6 +7803,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7525,6 +7834,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7555,6 +7865,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Instrumented,
         facts: OpFacts {
             name_shift: 0,
@@ -7585,6 +7896,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,

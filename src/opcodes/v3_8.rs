@@ -186,6 +186,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -216,6 +217,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -250,6 +252,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -284,6 +287,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -318,6 +322,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -352,6 +357,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -388,6 +394,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -418,6 +425,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -448,6 +456,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -478,6 +487,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -510,6 +520,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -540,6 +551,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -570,6 +582,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -601,6 +614,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -631,6 +645,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -662,6 +677,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -692,6 +708,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -722,6 +739,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -752,6 +770,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -782,6 +801,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -812,6 +832,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -842,6 +863,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -872,6 +894,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -922,6 +945,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -952,6 +976,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -986,6 +1011,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1016,6 +1042,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1050,6 +1077,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1084,6 +1112,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1114,6 +1143,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1144,6 +1174,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1175,6 +1206,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1205,6 +1237,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1235,6 +1268,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1265,6 +1299,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1295,6 +1330,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1325,6 +1361,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1355,6 +1392,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1385,6 +1423,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1415,6 +1454,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1445,6 +1485,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1479,6 +1520,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1513,6 +1555,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1543,6 +1586,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1573,6 +1617,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1607,6 +1652,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1642,6 +1688,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1672,6 +1719,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1702,6 +1750,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1732,6 +1781,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1762,6 +1812,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1793,6 +1844,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1827,6 +1879,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1861,6 +1914,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1891,6 +1945,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1921,6 +1976,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1951,6 +2007,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1981,6 +2038,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2011,6 +2069,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2045,6 +2104,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2079,6 +2139,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2109,6 +2170,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2139,6 +2201,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2173,6 +2236,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2207,6 +2271,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2237,6 +2302,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2267,6 +2333,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2297,6 +2364,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2327,6 +2395,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2358,6 +2427,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2392,6 +2462,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2422,6 +2493,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2455,6 +2527,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2488,6 +2561,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2518,6 +2592,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2551,6 +2626,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2581,6 +2657,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2611,6 +2688,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2641,6 +2719,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2679,6 +2758,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2713,6 +2793,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2747,6 +2828,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2781,6 +2863,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2815,6 +2898,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2849,6 +2933,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2879,6 +2964,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2918,6 +3004,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2949,6 +3036,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2983,6 +3071,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3017,6 +3106,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3050,6 +3140,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3080,6 +3171,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3110,6 +3202,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3150,6 +3243,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3181,6 +3275,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3215,6 +3310,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3249,6 +3345,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3283,6 +3380,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3315,6 +3413,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3345,6 +3444,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3379,6 +3479,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3409,6 +3510,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3439,6 +3541,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3476,6 +3579,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3510,6 +3614,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3547,6 +3652,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3577,6 +3683,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3610,6 +3717,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3643,6 +3751,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3680,6 +3789,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3713,6 +3823,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3747,6 +3858,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3777,6 +3889,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3807,6 +3920,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3840,6 +3954,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3870,6 +3985,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3908,6 +4024,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3942,6 +4059,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3980,6 +4098,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -4014,6 +4133,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,

@@ -172,6 +172,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -202,6 +203,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -236,6 +238,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -270,6 +273,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -304,6 +308,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -338,6 +343,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -374,6 +380,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -404,6 +411,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -434,6 +442,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -464,6 +473,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -496,6 +506,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -526,6 +537,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -556,6 +568,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -587,6 +600,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -617,6 +631,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -648,6 +663,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -678,6 +694,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -708,6 +725,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -738,6 +756,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -768,6 +787,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -798,6 +818,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -828,6 +849,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -858,6 +880,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -906,6 +929,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -940,6 +964,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -974,6 +999,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1004,6 +1030,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1038,6 +1065,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1069,6 +1097,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1103,6 +1132,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1133,6 +1163,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1163,6 +1194,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1194,6 +1226,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1224,6 +1257,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1254,6 +1288,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1284,6 +1319,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1314,6 +1350,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1344,6 +1381,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1374,6 +1412,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1404,6 +1443,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1434,6 +1474,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1464,6 +1505,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1498,6 +1540,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1532,6 +1575,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1562,6 +1606,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1592,6 +1637,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1626,6 +1672,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1660,6 +1707,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1690,6 +1738,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1720,6 +1769,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1750,6 +1800,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1780,6 +1831,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1810,6 +1862,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1842,6 +1895,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1875,6 +1929,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1905,6 +1960,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1935,6 +1991,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1965,6 +2022,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -1995,6 +2053,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2026,6 +2085,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::None,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2060,6 +2120,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2090,6 +2151,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2120,6 +2182,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2154,6 +2217,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2188,6 +2252,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2218,6 +2283,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2248,6 +2314,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2278,6 +2345,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2308,6 +2376,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2339,6 +2408,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Const,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2373,6 +2443,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2403,6 +2474,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2436,6 +2508,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2469,6 +2542,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2499,6 +2573,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2532,6 +2607,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2562,6 +2638,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Compare,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2592,6 +2669,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2622,6 +2700,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2660,6 +2739,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2694,6 +2774,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2728,6 +2809,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2762,6 +2844,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2796,6 +2879,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2830,6 +2914,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2860,6 +2945,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2890,6 +2976,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2920,6 +3007,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2956,6 +3044,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -2990,6 +3079,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3021,6 +3111,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3055,6 +3146,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3089,6 +3181,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Local,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3122,6 +3215,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3152,6 +3246,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3182,6 +3277,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3222,6 +3318,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3253,6 +3350,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3287,6 +3385,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3321,6 +3420,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3355,6 +3455,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3387,6 +3488,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3417,6 +3519,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3451,6 +3554,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3481,6 +3585,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3511,6 +3616,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3548,6 +3654,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3582,6 +3689,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3619,6 +3727,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Free,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3658,6 +3767,7 @@ static OPS: [Option<OpInfo>; 256] = [
             unit_bytes: 1,
         }),
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3688,6 +3798,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3718,6 +3829,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3751,6 +3863,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3783,6 +3896,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Name,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3817,6 +3931,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3851,6 +3966,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3888,6 +4004,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3922,6 +4039,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,
@@ -3956,6 +4074,7 @@ static OPS: [Option<OpInfo>; 256] = [
         arg: ArgKind::Int,
         jump: None,
         cache_entries: 0,
+        cache_fields: &[],
         kind: OpKind::Base,
         facts: OpFacts {
             name_shift: 0,

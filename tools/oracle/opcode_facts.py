@@ -22,6 +22,9 @@ Output keys (absent lists are omitted, never faked):
   cache_entries      {code: n} inline cache units after each instruction as
                      dis counts them (_inline_cache_entries of the deopt
                      code); only non-zero entries
+  cache_format       {code: [[field, units], ...]} the named fields of those
+                     cache units (opcode._cache_format of the deopt code,
+                     3.11+), in order; only codes that have some
   specialized        codes of specialized instructions (3.11+)
   instrumented       codes named INSTRUMENTED_* (3.12+)
   cmp_op, nb_ops, intrinsic1, intrinsic2, special_method_names,
@@ -203,6 +206,14 @@ def main():
             if n:
                 caches[str(c)] = n
     facts["cache_entries"] = caches
+
+    fmt = getattr(opcode, "_cache_format", None) or {}
+    layouts = {}
+    for c in codes:
+        fields = fmt.get(names.get(deopt.get(c, c), ""))
+        if fields:
+            layouts[str(c)] = [[k, n] for k, n in fields.items()]
+    facts["cache_format"] = layouts
 
     spec_names = set()
     for lst in getattr(opcode, "_specializations", {}).values():
