@@ -70,9 +70,14 @@ def test_a_pass_that_raises_or_breaks_the_stack_changes_nothing(passes_dir):
     with pytest.raises(pyrewrite.Error) as e:
         pyrewrite.patch(f, config=CONFIG.replace("swap", "boom"))
     assert "tpasses:boom raised KeyError" in str(e.value) and e.value.pass_name == "python"
-    with pytest.raises(pyrewrite.Error) as e:
+    # The pass's own exception is the cause, with its traceback.
+    assert isinstance(e.value.__cause__, KeyError)
+    # A pass whose output the verifier refuses raises that VerifyError
+    # itself, with each problem.
+    with pytest.raises(pyrewrite.VerifyError) as e:
         pyrewrite.patch(f, config=CONFIG.replace("swap", "drop_loads"))
     assert "stack" in str(e.value).lower()
+    assert e.value.pass_name.endswith("drop_loads") and e.value.problems[0].rule == "stack"
     assert f.__code__ is code and f(1) == 5000
 
 

@@ -29,11 +29,54 @@ fn make(
     })
 }
 
+thread_local! {
+    /// The exception a Python pass run by the engine raised on this thread.
+    static PASS_ERROR: std::cell::RefCell<Option<PyErr>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps the exception a Python pass raised inside an engine pipeline, so
+/// that the caller gets that exception (a `VerifyError` with its problems,
+/// or the pass's own error) rather than its text.
+pub fn stash_pass_error(e: PyErr) {
+    PASS_ERROR.with(|c| *c.borrow_mut() = Some(e));
+}
+
+/// The stashed exception, when `e` is the failure of the pass that raised
+/// it: `Ok` when it is a `pyrewrite.Error` (raised as it is, with
+/// `pass_name` and `code_object` filled in when missing), `Err` for any
+/// other exception (the `PassError` gets it as its `__cause__`).
+fn stashed_for(py: Python<'_>, e: &Error) -> Option<Result<PyErr, PyErr>> {
+    let stashed = PASS_ERROR.with(|c| c.borrow_mut().take())?;
+    let site = e.pass_site().filter(|s| !s.is_verifier())?;
+    let value = stashed.value(py);
+    let is_ours = py
+        .import("pyrewrite.errors")
+        .and_then(|m| m.getattr("Error"))
+        .is_ok_and(|cls| value.is_instance(&cls).unwrap_or(false));
+    if !is_ours {
+        return Some(Err(stashed));
+    }
+    for (attr, v) in [
+        ("pass_name", site.pass),
+        ("code_object", site.code_object.as_str()),
+    ] {
+        if value.getattr(attr).is_ok_and(|x| x.is_none()) {
+            let _ = value.setattr(attr, v);
+        }
+    }
+    Some(Ok(stashed))
+}
+
 /// The exception for a library error: `VerifyError` when the verifier
 /// rejected a pass's output, `PassError` when a pass refused,
 /// `UnsupportedError` for a version or feature pyrewrite does not handle,
 /// `ParseError` for everything the reader refuses.
 pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
+    let cause = match stashed_for(py, e) {
+        Some(Ok(raised)) => return raised,
+        Some(Err(other)) => Some(other),
+        None => None,
+    };
     let site = e.pass_site();
     let class = match (site, e.kind()) {
         (Some(s), _) if s.is_verifier() => "VerifyError",
@@ -56,7 +99,9 @@ pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
             site.and_then(|x| problems(py, x.problems.iter().map(|p| (p, None)))),
         ),
     ];
-    make(py, class, e.to_string(), &attrs)
+    let err = make(py, class, e.to_string(), &attrs);
+    err.set_cause(py, cause);
+    err
 }
 
 /// A tuple of `pyrewrite.errors.Problem`s, each with the index of its

@@ -79,15 +79,22 @@ impl ModulePass for PyModulePass {
                     .extract::<Vec<u8>>()
                     .map(Some)
                     .map_err(|e| format!("{}: {}", self.target, e.value(py))),
-                Err(e) => Err(format!(
-                    "{} raised {}: {}",
-                    self.target,
-                    e.get_type(py)
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default(),
-                    e.value(py)
-                )),
+                Err(e) => {
+                    let text = format!(
+                        "{} raised {}: {}",
+                        self.target,
+                        e.get_type(py)
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default(),
+                        e.value(py)
+                    );
+                    // NB: the engine carries a message; the exception
+                    // itself is raised again where the engine's error
+                    // reaches Python (errors::to_py).
+                    crate::errors::stash_pass_error(e);
+                    Err(text)
+                }
             }
         })
     }
