@@ -937,3 +937,119 @@ fn type_params_are_a_tuple() {
         );
     }
 }
+
+/// 3.12+ generic functions with defaults: the caller passes the defaults
+/// tuple to the type-parameter scope's function as its `.defaults`
+/// parameter, which `MAKE_FUNCTION` (3.13+: `SET_FUNCTION_ATTRIBUTE 1`)
+/// stores unchecked and calls read with `PyTuple_GET_SIZE`. A non-tuple
+/// passed by the caller, or anything but `.defaults` stored as defaults,
+/// is refused; the compiled code verifies. Compiled by each 3.12+
+/// interpreter found (the corpus has no generic function with defaults).
+#[test]
+fn generic_defaults_are_a_tuple() {
+    let src = "def f[T](x=1, y=2):\n    return (x, y)\n";
+    let mut checked = 0;
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(12)) {
+        let Some(py) = support::oracle_for(v) else {
+            eprintln!("{v}: no interpreter, skipped");
+            continue;
+        };
+        let script = format!(
+            "import marshal, sys; sys.stdout.write(marshal.dumps(compile({src:?}, 's', 'exec')).hex())"
+        );
+        let out = py.run_code(&script, &[] as &[&str]).unwrap();
+        assert!(
+            out.status.success(),
+            "{v}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hex = String::from_utf8(out.stdout).unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let m = pyrewrite::marshal::read::read(&bytes, v).unwrap();
+        let t = opcodes::table(v).unwrap();
+        let funcs: Vec<Function> = m
+            .code_objects()
+            .into_iter()
+            .map(|(id, _)| pyrewrite::lift::lift(&m, id).unwrap())
+            .collect();
+        for f in &funcs {
+            assert_eq!(
+                errors(&m, f, Invariant::StackKind),
+                Vec::<String>::new(),
+                "{v}: compiled code"
+            );
+        }
+        let first_name = |f: &Function| {
+            f.localsplus
+                .iter()
+                .next()
+                .and_then(|&n| m.str(n))
+                .map(|s| s.into_owned())
+        };
+        let load_const = code(t, "LOAD_CONST").unwrap();
+        // Caller: the defaults tuple constant replaced by an int.
+        let caller = funcs
+            .iter()
+            .find(|f| first_name(f).as_deref() != Some(".defaults") && f.argcount == 0)
+            .unwrap();
+        let int = caller
+            .consts
+            .iter()
+            .position(|&c| matches!(m.get(c), Value::Int(_)))
+            .or_else(|| {
+                caller
+                    .consts
+                    .iter()
+                    .position(|&c| matches!(m.get(c), Value::None))
+            })
+            .unwrap();
+        let (b, i) = sites(caller, load_const)
+            .into_iter()
+            .find(|&(b, i)| {
+                matches!(caller.blocks[b].instrs[i].arg, Arg::Const(c)
+                    if matches!(m.get(caller.consts[c]), Value::Tuple(items) if items.len() == 2))
+            })
+            .expect("the defaults tuple");
+        let mut g = caller.clone();
+        g.blocks[b].instrs[i].arg = Arg::Const(ConstIdx(int as u32));
+        assert_refused(
+            &m,
+            &g,
+            Invariant::StackKind,
+            "without a tuple of defaults",
+            &v.to_string(),
+        );
+        // Callee: the `.defaults` load replaced by a constant string ('T').
+        let callee = funcs
+            .iter()
+            .find(|f| first_name(f).as_deref() == Some(".defaults"))
+            .unwrap();
+        let s = callee
+            .consts
+            .iter()
+            .position(|&c| matches!(m.get(c), Value::Str(_)))
+            .expect("a str constant");
+        let (b, i) = callee
+            .blocks
+            .iter()
+            .enumerate()
+            .flat_map(|(b, blk)| blk.instrs.iter().enumerate().map(move |(i, x)| (b, i, x)))
+            .find(|(_, _, x)| x.arg == Arg::Local(pyrewrite::ir::LocalIdx(0)))
+            .map(|(b, i, _)| (b, i))
+            .expect("the `.defaults` load");
+        let mut g = callee.clone();
+        g.blocks[b].instrs[i] = ins(t, "LOAD_CONST", Arg::Const(ConstIdx(s as u32)));
+        assert_refused(
+            &m,
+            &g,
+            Invariant::StackKind,
+            "needs a tuple",
+            &v.to_string(),
+        );
+        checked += 1;
+    }
+    eprintln!("{checked} versions checked");
+}

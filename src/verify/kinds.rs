@@ -62,9 +62,8 @@ pub(super) const DICT: Kind = 1024;
 /// a tuple made only of cells: a closure.
 pub(super) const CELL: Kind = 2048;
 pub(super) const CLOSURE: Kind = 4096;
-/// An object loaded from a plain local slot: what the compiler hands over
-/// through a hidden local (3.12+ generic functions' `.defaults`), which no
-/// local rule can prove a container.
+/// An object loaded from a plain local slot (no container rule trusts it;
+/// the compiler's hidden tuples are told apart: `.defaults`, `.type_params`).
 pub(super) const LOCAL: Kind = 32768;
 /// A function object (what `MAKE_FUNCTION` makes; generator and
 /// comprehension functions carry this bit too).
@@ -72,10 +71,16 @@ pub(super) const FUNCTION: Kind = 65536;
 /// A code object constant (generator and comprehension code carry their
 /// own bits too).
 pub(super) const CODE: Kind = 131072;
+/// The code object of a 3.12+ generic function's type-parameter scope
+/// with defaults (its first parameter is `.defaults`, a tuple the caller
+/// passes: the function it makes reads it unchecked), and a function
+/// made from one.
+const DEF_CODE: Kind = 8388608;
+const DEF_FN: Kind = 16777216;
 /// Any code object kind.
-pub(super) const ANY_CODE: Kind = CODE | GEN_CODE | COMP_CODE;
+pub(super) const ANY_CODE: Kind = CODE | GEN_CODE | COMP_CODE | DEF_CODE;
 /// Any of the function kinds.
-pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN;
+pub(super) const ANY_FUNCTION: Kind = FUNCTION | GEN_FN | COMP_FN | DEF_FN;
 /// 3.8: a slot of a `finally` body's state, the six values at its top on
 /// entry. CPython models them as six, but only the unwinder pushes six
 /// (the exception triple over the saved state) and BEGIN_FINALLY six
@@ -132,6 +137,14 @@ fn describe(k: Kind) -> String {
         (GEN_FN, "a generator function"),
         (COMP_CODE, "a comprehension's code object"),
         (COMP_FN, "a comprehension function"),
+        (
+            DEF_CODE,
+            "a generic function's type-parameter code (takes `.defaults`)",
+        ),
+        (
+            DEF_FN,
+            "a generic function's type-parameter function (takes `.defaults`)",
+        ),
         (
             ABSENT,
             "nothing yet (the value a generator's first resumption pushes)",
@@ -227,6 +240,7 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
         by_label,
         finally_bodies,
         iter_local: implicit_iterator(f, m),
+        defaults_local: defaults_parameter(f, m),
         type_params: hidden_tuple_slot(f, m),
         exact_blocks,
     };
@@ -432,6 +446,16 @@ fn hidden_tuple_slot(f: &Function, m: &Marshal) -> Option<u32> {
     Some(at as u32)
 }
 
+/// The `.defaults` parameter of a 3.12+ generic function's type-parameter
+/// scope: the tuple of the function's defaults, which the caller passes
+/// (checked there: [`DEF_FN`]) and `MAKE_FUNCTION` (3.13+:
+/// `SET_FUNCTION_ATTRIBUTE 1`) stores unchecked. Its name cannot be
+/// written in Python.
+fn defaults_parameter(f: &Function, m: &Marshal) -> Option<u32> {
+    let first = *f.localsplus.first()?;
+    (f.argcount >= 1 && m.str(first).as_deref() == Some(".defaults")).then_some(0)
+}
+
 /// The local holding a comprehension's or generator expression's implicit
 /// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
 /// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
@@ -471,6 +495,8 @@ struct Walk<'f> {
     /// 3.8: the blocks CALL_FINALLY enters ([`FIN`]).
     finally_bodies: Vec<bool>,
     iter_local: Option<u32>,
+    /// The `.defaults` parameter ([`defaults_parameter`]).
+    defaults_local: Option<u32>,
     /// The `.type_params` slot ([`hidden_tuple_slot`]).
     type_params: Option<u32>,
     /// Follow the 3.9/3.10 block stack exactly, 3.8's as a lower bound ([`blocks`]).
@@ -619,6 +645,18 @@ impl Walk<'_> {
                 && s.get(base + i + 1).filter(|_| i + 1 < reads as usize) != Some(&ITER)
             {
                 report(k, Invariant::StackKind, format!("{} takes a comprehension function without its iterator right above it (the comprehension advances its `.0` argument unchecked)", info.name));
+            }
+        }
+        // Likewise a generic function's type-parameter function is only
+        // called with its `.defaults` tuple right above it.
+        for i in (kept..reads as usize).filter(|_| !passes_through) {
+            let v = s[base + i];
+            let arg = s.get(base + i + 1).filter(|_| i + 1 < reads as usize);
+            if v & DEF_FN != 0
+                && v & !ANY_FUNCTION == 0
+                && !arg.is_some_and(|&a| a != 0 && a & !(TUPLE | PAIRS) == 0)
+            {
+                report(k, Invariant::StackKind, format!("{} takes a generic function's type-parameter function without a tuple of defaults right above it (it stores its `.defaults` argument unchecked)", info.name));
             }
         }
         for (i, want) in shapes::unmet(t, info.facts.shapes.needs, raw, &s[base..]) {
@@ -778,6 +816,8 @@ impl Walk<'_> {
                         *top = comp;
                     } else if let Some(len) = self.tuple_const(c) {
                         *top = if len % 2 == 0 { PAIRS } else { TUPLE };
+                    } else if self.defaults_code(c) {
+                        *top = DEF_CODE;
                     } else if self.code_const(c) {
                         *top = CODE;
                     }
@@ -793,6 +833,9 @@ impl Walk<'_> {
                             0
                         };
                         *top = gen | comp;
+                    }
+                    if consumed & DEF_CODE != 0 && consumed & (NULL | EXC) == 0 {
+                        *top = DEF_FN;
                     }
                 }
             }
@@ -822,6 +865,8 @@ impl Walk<'_> {
                 for (v, &i) in new[at..].iter_mut().zip(slots) {
                     *v = if Some(i.0) == self.iter_local {
                         ITER
+                    } else if Some(i.0) == self.defaults_local {
+                        TUPLE | PAIRS
                     } else if self
                         .f
                         .localspluskinds
@@ -887,7 +932,7 @@ impl Walk<'_> {
                 *top = if closure {
                     CLOSURE
                 } else if shape == crate::opcodes::Shape::Function {
-                    *top & (GEN_FN | COMP_FN) | FUNCTION
+                    *top & (GEN_FN | COMP_FN | DEF_FN) | FUNCTION
                 } else if even {
                     PAIRS
                 } else {
@@ -1072,6 +1117,26 @@ impl Walk<'_> {
     }
 
     /// Whether constant `i` is a code object.
+    /// Whether constant `i` is a generic function's type-parameter code
+    /// that takes `.defaults` ([`defaults_parameter`] on its side).
+    fn defaults_code(&self, i: crate::ir::ConstIdx) -> bool {
+        let Some(&id) = self.f.consts.get(i) else {
+            return false;
+        };
+        let crate::marshal::Value::Code(c) = self.m.get(id) else {
+            return false;
+        };
+        c.argcount >= 1
+            && self
+                .m
+                .items(c.varnames)
+                .first()
+                .copied()
+                .and_then(|n| self.m.str(n))
+                .as_deref()
+                == Some(".defaults")
+    }
+
     fn code_const(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;

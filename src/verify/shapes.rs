@@ -9,7 +9,7 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, LOCAL, PAIRS, TUPLE};
+use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, PAIRS, TUPLE};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// What 3.10+ annotations may be: a tuple of name, value pairs (what the
@@ -72,13 +72,13 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
                     break;
                 };
                 // NB: defaults (1) are read as a tuple too (the call reads
-                // them with PyTuple_GET_SIZE), but 3.12+ generic functions
-                // pass them in from a parameter (`.defaults`), which no
-                // local rule can prove a tuple: a local is let through.
+                // them with PyTuple_GET_SIZE); 3.12+ generic functions pass
+                // them in through their `.defaults` parameter, which the
+                // caller is checked to pass a tuple (kinds::DEF_FN).
                 if flag == 8 {
                     want.push((i, CLOSURE));
                 } else if flag == 1 {
-                    want.push((i, TUPLE | PAIRS | CLOSURE | LOCAL));
+                    want.push((i, TUPLE | PAIRS | CLOSURE));
                 } else if flag == 4 && pair_annotations {
                     want.push((i, ANNOTATIONS));
                 }
@@ -89,7 +89,7 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
             want.push((n - 1, ANY_FUNCTION));
             match raw {
                 8 => want.push((n - 2, CLOSURE)),
-                1 => want.push((n - 2, TUPLE | PAIRS | CLOSURE | LOCAL)),
+                1 => want.push((n - 2, TUPLE | PAIRS | CLOSURE)),
                 4 => want.push((n - 2, ANNOTATIONS)),
                 _ => {}
             }
