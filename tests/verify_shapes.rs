@@ -1053,3 +1053,61 @@ fn generic_defaults_are_a_tuple() {
     }
     eprintln!("{checked} versions checked");
 }
+
+/// 3.11+ `except*`: the list the handler collects for `PREP_RERAISE_STAR`
+/// (3.12+: `CALL_INTRINSIC_2 INTRINSIC_PREP_RERAISE_STAR`) holds only
+/// exceptions or None, which it reads as exceptions without a check: an
+/// item appended to it that is anything else (here a constant in place of
+/// the exception a `LIST_APPEND` takes) is refused (seed 27182 on 3.12: a
+/// `STORE_NAME` made `BUILD_SLICE` appended a slice, SIGSEGV). Lists built
+/// by comprehensions inside the handler are no such list and stay
+/// accepted (the corpus verifies).
+#[test]
+fn except_star_collects_only_exceptions() {
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(11)) {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let append = code(t, "LIST_APPEND").unwrap();
+        let prep_op = code(t, "PREP_RERAISE_STAR");
+        let prep_intrinsic = t
+            .intrinsic2
+            .iter()
+            .position(|n| *n == "INTRINSIC_PREP_RERAISE_STAR")
+            .map(|i| Arg::Int(i as u32));
+        let call2 = code(t, "CALL_INTRINSIC_2");
+        let mut refused = 0;
+        for (m, f) in functions(v) {
+            let has_prep = f.instrs().any(|x| {
+                Some(x.op) == prep_op || (Some(x.op) == call2 && Some(x.arg) == prep_intrinsic)
+            });
+            if !has_prep || verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            let Some(c) = f
+                .consts
+                .iter()
+                .position(|&c| matches!(m.get(c), Value::Str(_) | Value::Int(_)))
+            else {
+                continue;
+            };
+            for (b, i) in sites(&f, append) {
+                let mut g = f.clone();
+                let seq = [
+                    ins(t, "POP_TOP", Arg::None),
+                    ins(t, "LOAD_CONST", Arg::Const(ConstIdx(c as u32))),
+                ];
+                g.blocks[b].instrs.splice(i..i, seq);
+                if errors(&m, &g, Invariant::StackKind)
+                    .iter()
+                    .any(|e| e.contains("needs a list of exceptions"))
+                {
+                    refused += 1;
+                }
+            }
+        }
+        eprintln!("{v}: {refused} non-exceptions appended to an except* list refused");
+        assert!(refused > 0, "{v}: none refused");
+    }
+}

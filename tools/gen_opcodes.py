@@ -789,7 +789,10 @@ def intrinsic_need(name):
     return {"INTRINSIC_LIST_TO_TUPLE": "Top(Shape::List)",
             "INTRINSIC_SUBSCRIPT_GENERIC": "Top(Shape::Tuple)",
             "INTRINSIC_TYPEALIAS": "Top(Shape::Tuple)",
-            "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::List)",
+            # NB: _PyExc_PrepReraiseStar reads each item of the list as
+            # an exception (or None) without a check (seed 27182 on 3.12:
+            # a slice appended, SIGSEGV).
+            "INTRINSIC_PREP_RERAISE_STAR": "Top(Shape::ExceptionList)",
             # NB: intrinsics.c casts the function to PyFunctionObject *.
             "INTRINSIC_SET_FUNCTION_TYPE_PARAMS": "Deepest(Shape::Function)"}.get(name, "None")
 
@@ -819,7 +822,7 @@ def shapes_rule(minor, name):
     elif name == "SET_FUNCTION_ATTRIBUTE":
         needs = "FunctionAttribute"
     elif name == "PREP_RERAISE_STAR":
-        needs = "Top(Shape::List)"
+        needs = "Top(Shape::ExceptionList)"
     elif name in ("CALL_INTRINSIC_1", "CALL_INTRINSIC_2"):
         needs = "Intrinsic" + name[-1]
     elif name == "MATCH_CLASS":

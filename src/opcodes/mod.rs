@@ -221,6 +221,9 @@ pub enum Shape {
     Tuple,
     /// `list`.
     List,
+    /// A `list` of exceptions (or None): what `except*` collects for
+    /// `PREP_RERAISE_STAR`, which reads each item as an exception.
+    ExceptionList,
     /// `dict`.
     Dict,
     /// A function object (`MAKE_FUNCTION`'s result), which 3.13+

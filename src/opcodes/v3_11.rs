@@ -3199,7 +3199,7 @@ static OPS: [Option<OpInfo>; 256] = [
             block: BlockUse::None,
             shapes: Shapes {
                 makes: None,
-                needs: ShapeNeed::Top(Shape::List),
+                needs: ShapeNeed::Top(Shape::ExceptionList),
             },
             unwind: Unwind::Consumed,
             operand: ConstOperand::None,

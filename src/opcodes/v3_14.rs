@@ -81,7 +81,7 @@ pub static TABLE: OpTable = OpTable {
     ],
     intrinsic2_needs: &[
         ShapeNeed::None,
-        ShapeNeed::Top(Shape::List),
+        ShapeNeed::Top(Shape::ExceptionList),
         ShapeNeed::None,
         ShapeNeed::None,
         ShapeNeed::Deepest(Shape::Function),

@@ -57,6 +57,10 @@ pub(super) const TUPLE: Kind = 256;
 /// is `TUPLE | PAIRS`.
 pub(super) const PAIRS: Kind = 2097152;
 pub(super) const LIST: Kind = 512;
+/// A list all of whose items are exceptions or None (kind `EXN`): an empty
+/// `BUILD_LIST` while only such items are appended to it, what `except*`
+/// collects for `PREP_RERAISE_STAR`. A list of other items is `LIST`.
+pub(super) const ELIST: Kind = 33554432;
 pub(super) const DICT: Kind = 1024;
 /// A cell (`LOAD_CLOSURE`; 3.13+ `LOAD_FAST` of a cell or free slot), and
 /// a tuple made only of cells: a closure.
@@ -127,6 +131,7 @@ fn describe(k: Kind) -> String {
         (TUPLE, "a tuple"),
         (PAIRS, "a tuple of even length"),
         (LIST, "a list"),
+        (ELIST, "a list of exceptions"),
         (DICT, "a dict"),
         (CELL, "a cell"),
         (CLOSURE, "a tuple of cells (a closure)"),
@@ -165,6 +170,17 @@ fn describe(k: Kind) -> String {
         }
     }
     parts.join(" or ")
+}
+
+/// After a copy: a list of exceptions ([`ELIST`]) copied now has two
+/// names on the stack (the slots `at`, original and copy), so it is a plain
+/// list in both: an append through one would not show in the other's kind.
+fn unalias(s: &mut [Kind], at: &[usize]) {
+    for &i in at {
+        if let Some(x) = s.get_mut(i).filter(|x| **x & ELIST != 0) {
+            *x = (*x & !ELIST) | LIST;
+        }
+    }
 }
 
 /// Whether a value of kind `k`, stored in a local, may leave it NULL.
@@ -672,6 +688,18 @@ impl Walk<'_> {
                 ),
             );
         }
+        // NB: a list of exceptions stays one while only exceptions are
+        // appended to it; anything else, or an extend, makes it a plain
+        // list. (It has no other name on the stack: a copy makes both
+        // plain lists, see `unalias`.)
+        let adds_to_list = info.facts.shapes.needs
+            == crate::opcodes::ShapeNeed::Deepest(crate::opcodes::Shape::List);
+        if adds_to_list && s[base] & ELIST != 0 {
+            let item = s.last().copied().unwrap_or(OBJ);
+            if ins.op != Opcode::ListAppend || item == 0 || item & !EXN != 0 {
+                s[base] = (s[base] & !ELIST) | LIST;
+            }
+        }
         self.cell_stores(info.facts.locals, ins.arg, &s[base..], info.name, k, report);
         self.hidden_tuple_stores(
             &kinds.needs,
@@ -929,12 +957,15 @@ impl Walk<'_> {
                 // Makes::Function gave it.
                 // NB: BUILD_TUPLE's length is its argument.
                 let even = ins.op == Opcode::BuildTuple && raw % 2 == 0;
+                let empty_list = ins.op == Opcode::BuildList && raw == 0;
                 *top = if closure {
                     CLOSURE
                 } else if shape == crate::opcodes::Shape::Function {
                     *top & (GEN_FN | COMP_FN | DEF_FN) | FUNCTION
                 } else if even {
                     PAIRS
+                } else if empty_list {
+                    ELIST
                 } else {
                     shapes::bit(shape)
                 };
@@ -1340,6 +1371,7 @@ impl Walk<'_> {
                     report(k,Invariant::StackKind, format!("{name} copies the value {i} deep, which holds {} here (copying NULL increfs it)", describe(v)));
                 }
                 s.push(v);
+                unalias(s, &[n - i, n]);
                 true
             }
             Makes::CopyTwo => {
@@ -1360,6 +1392,7 @@ impl Walk<'_> {
                     }
                 }
                 s.extend_from_within(n - 2..);
+                unalias(s, &[n - 2, n - 1, n, n + 1]);
                 true
             }
             Makes::Swap(c) => {

@@ -9,7 +9,7 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, LIST, PAIRS, TUPLE};
+use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, ELIST, LIST, PAIRS, TUPLE};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// What 3.10+ annotations may be: a tuple of name, value pairs (what the
@@ -22,7 +22,8 @@ const ANNOTATIONS: Kind = PAIRS | DICT;
 pub(super) fn bit(s: Shape) -> Kind {
     match s {
         Shape::Tuple => TUPLE | PAIRS,
-        Shape::List => LIST,
+        Shape::List => LIST | ELIST,
+        Shape::ExceptionList => ELIST,
         Shape::Dict => DICT,
         Shape::Function => ANY_FUNCTION,
         Shape::Code => ANY_CODE,
