@@ -1042,3 +1042,59 @@ fn with_cleanup_finish_leaves_a_finally_state() {
     assert!(refused > 0, "no with statement in the 3.8 corpus");
     eprintln!("{refused} with cleanups refused");
 }
+
+/// 3.12+: an inlined comprehension may put plain objects into a cell slot
+/// while it runs (compile.c saves the cell with `LOAD_FAST_AND_CLEAR` and
+/// puts it back), so a plain store there is no error by itself; a deref op
+/// reading the slot while it may hold such an object is. Each compiled
+/// `STORE_DEREF` with a `STORE_FAST` of a constant into its slot just
+/// before it is refused (seed 27182 on 3.13: a `STORE_FAST_LOAD_FAST`
+/// retargeted to a free slot, then `STORE_DEREF`, SIGSEGV); the cell put
+/// back (`LOAD_FAST_AND_CLEAR` then the `STORE_FAST` of what it saved) is
+/// accepted, as the corpus's inlined comprehensions show.
+#[test]
+fn a_deref_of_a_slot_holding_an_object_is_refused() {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(12))
+    {
+        let t = opcodes::table(v).unwrap();
+        let store_deref = op(t, "STORE_DEREF");
+        let mut refused = 0;
+        for (m, f) in support::corpus_functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, blk) in f.blocks.iter().enumerate() {
+                for (k, x) in blk.instrs.iter().enumerate() {
+                    if x.op != store_deref {
+                        continue;
+                    }
+                    let slot = match x.arg {
+                        Arg::Free(i) => i.0,
+                        Arg::Local(i) => i.0,
+                        _ => continue,
+                    };
+                    let mut g = f.clone();
+                    let seq = [
+                        ins(t, "LOAD_CONST", Arg::Const(ConstIdx(0))),
+                        ins(t, "STORE_FAST", Arg::Local(pyrewrite::ir::LocalIdx(slot))),
+                    ];
+                    g.blocks[b].instrs.splice(k..k, seq);
+                    g.stacksize += 1;
+                    expect_rejected(
+                        v,
+                        "STORE_DEREF after a plain store",
+                        &m,
+                        &f,
+                        &g,
+                        "as a cell",
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "{v}: no STORE_DEREF in the corpus");
+        eprintln!("{v}: {refused} derefs after a plain store refused");
+    }
+}

@@ -738,7 +738,7 @@ def local_use_rule(minor, name):
     # there without a NULL check (PyCell_GET on it).
     if minor >= 11 and name in ("LOAD_DEREF", "STORE_DEREF", "DELETE_DEREF", "LOAD_CLOSURE",
                                 "LOAD_CLASSDEREF", "LOAD_FROM_DICT_OR_DEREF"):
-        return "Read"
+        return "ReadCell"
     return {"LOAD_FAST_CHECK": "ReadChecked", "STORE_FAST": "Store", "STORE_FAST_STORE_FAST": "Store",
             "STORE_FAST_LOAD_FAST": "StoreThenRead", "DELETE_FAST": "Clear", "LOAD_FAST_AND_CLEAR": "Clear",
             "MAKE_CELL": "Bind", "COPY_FREE_VARS": "BindFree"}.get(name, "None")

@@ -320,6 +320,10 @@ pub enum LocalUse {
     /// `LOAD_FAST_LOAD_FAST`, 3.14 `LOAD_FAST_BORROW`): the compiler emits
     /// it only where the local is bound on every path (flowgraph.c).
     Read,
+    /// 3.11+ deref ops: read the slot's cell pointer without a check
+    /// (`PyCell_GET`/`PyCell_SET` on it): the slot must be bound and hold
+    /// a cell, not an object a plain store put there.
+    ReadCell,
     /// Reads the slot and raises `UnboundLocalError` on NULL
     /// (`LOAD_FAST_CHECK`; `LOAD_FAST` before 3.12): bound afterwards.
     ReadChecked,

@@ -32,7 +32,7 @@ use crate::stackdepth;
 pub(super) type Kind = u32;
 const OBJ: Kind = 1;
 const ITER: Kind = 2;
-const NULL: Kind = 4;
+pub(super) const NULL: Kind = 4;
 /// 3.8-3.10 saved exception state (`tb`, `value` may be NULL).
 const EXC: Kind = 8;
 /// A generator's code object, and a function made from one: calling it
@@ -279,6 +279,14 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             unbound: locals::at_entry(f, tracked),
             blocks: Vec::new(),
             upper: Vec::new(),
+            // NB: only versions whose inlined comprehensions put objects
+            // into cell slots (3.12+: LOAD_FAST_AND_CLEAR) need it; 3.11
+            // refuses such stores outright (`cell_stores`).
+            plain: if t.code(crate::opcodes::Opcode::LoadFastAndClear).is_some() {
+                vec![false; f.localsplus.len()]
+            } else {
+                Vec::new()
+            },
         },
     });
     // Blocks whose paths in disagree about the block stack (3.9/3.10).
@@ -357,6 +365,9 @@ struct Frame {
     unbound: Vec<bool>,
     blocks: Vec<u32>,
     upper: Vec<u32>,
+    /// 3.12+: per slot, whether a cell or free slot may hold a plain
+    /// object ([`locals::cell_step`]).
+    plain: Vec<bool>,
 }
 
 /// A state handed to another block, borrowed from the walk instead of
@@ -377,6 +388,7 @@ struct FrameRef<'a> {
     unbound: &'a [bool],
     blocks: &'a [u32],
     upper: &'a [u32],
+    plain: &'a [bool],
 }
 
 impl<'a> FrameRef<'a> {
@@ -385,6 +397,7 @@ impl<'a> FrameRef<'a> {
             unbound: &f.unbound,
             blocks: &f.blocks,
             upper: &f.upper,
+            plain: &f.plain,
         }
     }
 }
@@ -410,6 +423,7 @@ impl Edge<'_> {
                 unbound: self.frame.unbound.to_vec(),
                 blocks: self.frame.blocks.to_vec(),
                 upper: self.frame.upper.to_vec(),
+                plain: self.frame.plain.to_vec(),
             },
         }
     }
@@ -424,6 +438,10 @@ impl State {
             *a |= b;
         }
         for (a, &b) in self.frame.unbound.iter_mut().zip(e.frame.unbound) {
+            changed |= b && !*a;
+            *a |= b;
+        }
+        for (a, &b) in self.frame.plain.iter_mut().zip(e.frame.plain) {
             changed |= b && !*a;
             *a |= b;
         }
@@ -710,6 +728,20 @@ impl Walk<'_> {
             k,
             report,
         );
+        let is_cell = |i: u32| self.cell_slot(crate::ir::LocalIdx(i));
+        if let Some(slot) = locals::cell_step(
+            info.facts.locals,
+            ins.arg,
+            &s[base..],
+            is_cell,
+            &mut frame.plain,
+        ) {
+            report(
+                k,
+                Invariant::StackKind,
+                format!("{} reads slot {slot} as a cell, and a plain store may have put an object there (the deref ops use it as a cell unchecked)", info.name),
+            );
+        }
         if let Some(slot) = locals::step(info.facts.locals, ins.arg, &s[base..], &mut frame.unbound)
         {
             let local = self
@@ -901,7 +933,12 @@ impl Walk<'_> {
                         .get(i.index())
                         .is_some_and(|k| k & CO_FAST_CELL_OR_FREE != 0)
                     {
-                        CELL
+                        // NB: or what a plain store left there (3.12+).
+                        if frame.plain.get(i.index()).copied().unwrap_or(false) {
+                            CELL | LOCAL
+                        } else {
+                            CELL
+                        }
                     } else {
                         LOCAL
                     };

@@ -110,7 +110,7 @@ pub(super) fn step(
             set(unbound, j, false);
             bad
         }
-        LocalUse::Read => {
+        LocalUse::Read | LocalUse::ReadCell => {
             let slots = [Some(a), b];
             let bad = slots
                 .into_iter()
@@ -129,5 +129,73 @@ pub(super) fn step(
             }
             None
         }
+    }
+}
+
+/// 3.12+: whether each cell or free slot may hold a plain object instead of
+/// its cell. An inlined comprehension whose variable is a cell outside
+/// saves the cell (`LOAD_FAST_AND_CLEAR`), stores plain objects into the
+/// slot while it runs and puts the cell back at its end (compile.c); a
+/// deref op reads whatever is there as a cell (seed 27182 on 3.13: a
+/// `STORE_FAST_LOAD_FAST` retargeted to a free slot, then `STORE_DEREF`,
+/// SIGSEGV). Applies one instruction to `plain` (`is_cell`: whether a slot
+/// is a cell or free slot; `popped`: the kinds it pops, top last) and
+/// returns the slot a deref op reads while it may hold an object.
+pub(super) fn cell_step(
+    use_: LocalUse,
+    arg: Arg,
+    popped: &[super::kinds::Kind],
+    is_cell: impl Fn(u32) -> bool,
+    plain: &mut [bool],
+) -> Option<u32> {
+    if plain.is_empty() {
+        return None;
+    }
+    let (a, b) = match arg {
+        Arg::Local(i) => (i.0, None),
+        Arg::LocalPair(i, j) => (i.0, Some(j.0)),
+        Arg::Free(i) => (i.0, None),
+        Arg::Int(i) => (i, None),
+        _ => return None,
+    };
+    let mut set = |i: u32, v: bool| {
+        if let Some(x) = plain.get_mut(i as usize).filter(|_| is_cell(i)) {
+            *x = v;
+        }
+    };
+    // NB: the value stored `d` deep (0 = top) may be something other than
+    // a cell (or NULL, which leaves the slot unbound: the unbound bits'
+    // concern).
+    let object = |d: usize| {
+        popped
+            .len()
+            .checked_sub(d + 1)
+            .is_some_and(|at| popped[at] & !(super::kinds::CELL | super::kinds::NULL) != 0)
+    };
+    match use_ {
+        LocalUse::Store => {
+            set(a, object(0));
+            if let Some(j) = b {
+                set(j, object(1));
+            }
+            None
+        }
+        LocalUse::StoreThenRead => {
+            set(a, object(0));
+            None
+        }
+        LocalUse::Clear | LocalUse::Bind => {
+            set(a, false);
+            None
+        }
+        LocalUse::BindFree => {
+            let n = plain.len();
+            for x in &mut plain[n.saturating_sub(a as usize)..] {
+                *x = false;
+            }
+            None
+        }
+        LocalUse::ReadCell => plain.get(a as usize).copied().unwrap_or(false).then_some(a),
+        LocalUse::None | LocalUse::Read | LocalUse::ReadChecked => None,
     }
 }
