@@ -1098,3 +1098,35 @@ fn a_deref_of_a_slot_holding_an_object_is_refused() {
         eprintln!("{v}: {refused} derefs after a plain store refused");
     }
 }
+
+/// 3.8: `WITH_CLEANUP_START` calls what lies under the `finally` state as
+/// `__exit__`: only the one `SETUP_WITH`/`BEFORE_ASYNC_WITH` pushed (kind
+/// `EXIT`, also on the handler's path). A second one after a `with`'s
+/// cleanup (its `POP_FINALLY 0` made `WITH_CLEANUP_START`: seed 16180,
+/// SIGSEGV) is refused; every compiled `with` verifies.
+#[test]
+fn with_cleanup_start_calls_only_the_exit_function() {
+    let v = PyVersion::new(3, 8);
+    let t = opcodes::table(v).unwrap();
+    let (finish, pop_finally) = (op(t, "WITH_CLEANUP_FINISH"), op(t, "POP_FINALLY"));
+    let mut refused = 0;
+    for (m, f) in support::corpus_functions(v) {
+        if verify::verify_in(&f, &m).is_err() {
+            continue;
+        }
+        for (b, blk) in f.blocks.iter().enumerate() {
+            for (i, w) in blk.instrs.windows(2).enumerate() {
+                if w[0].op != finish || w[1].op != pop_finally {
+                    continue;
+                }
+                let mut g = f.clone();
+                g.blocks[b].instrs[i + 1] = ins(t, "WITH_CLEANUP_START", Arg::None);
+                g.stacksize += 2;
+                expect_rejected(v, "a second WITH_CLEANUP_START", &m, &f, &g, "as __exit__");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "no `return` inside a `with` in the 3.8 corpus");
+    eprintln!("{refused} second cleanups refused");
+}

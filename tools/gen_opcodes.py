@@ -649,6 +649,10 @@ def kinds_rule(minor, name, facts=None):
         # unwinder's exception type, under which it reads the triple; any
         # other object is taken for an exception type.
         needs = "FinallyState"
+    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor == 8:
+        # NB: WITH_CLEANUP_START calls what it finds under the state as
+        # __exit__ (seed 16180: a second one after the first took it).
+        makes = "ExitBelow"
     elif name == "WITH_CLEANUP_FINISH" and minor == 8:
         # NB: ceval.c takes any second value but None for the exception
         # WITH_CLEANUP_START copied there, and on a true result pops an
@@ -699,6 +703,10 @@ def kinds_rule(minor, name, facts=None):
         makes = "FinallyNull"
     elif name == "WITH_CLEANUP_START" and minor == 8:
         makes = "CleanupCopy"
+    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor == 8:
+        # NB: WITH_CLEANUP_START calls what it finds under the state as
+        # __exit__ (seed 16180: a second one after the first took it).
+        makes = "ExitBelow"
     elif name == "WITH_CLEANUP_FINISH" and minor == 8:
         # NB: when __exit__ swallowed the exception, ceval.c unwinds the
         # EXCEPT_HANDLER block and pushes one NULL for END_FINALLY (seed

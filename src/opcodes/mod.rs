@@ -454,6 +454,10 @@ pub enum Makes {
     /// is an object, and none is the exception state a handler saves
     /// (`WITH_CLEANUP_START` tells the two apart by the NULL).
     FinallyNull,
+    /// 3.8 `SETUP_WITH`, `BEFORE_ASYNC_WITH`: the context manager's
+    /// `__exit__` under the second value, the function `WITH_CLEANUP_START`
+    /// finds under the `finally` state and calls.
+    ExitBelow,
     /// 3.8 `WITH_CLEANUP_FINISH`: nothing new, but the six slots it leaves
     /// for `END_FINALLY` are a `finally` state again: one NULL when
     /// `__exit__` swallowed the exception (ceval.c unwinds the handler's

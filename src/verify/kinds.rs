@@ -102,6 +102,10 @@ const FIN: Kind = 262144;
 /// 31415: an `except ... as e` cleanup's DELETE_FAST made ROT_THREE,
 /// SIGSEGV).
 const BEGUN: Kind = 4194304;
+/// 3.8: a context manager's `__exit__` as `SETUP_WITH` or
+/// `BEFORE_ASYNC_WITH` pushed it: the only value `WITH_CLEANUP_START` may
+/// find under a `finally` state (seven deep) and call.
+const EXIT: Kind = 67108864;
 /// 3.8: the copy of a `finally` state's top (None or the exception type)
 /// that WITH_CLEANUP_START pushes under the exit function's result; an
 /// object, and the only value WITH_CLEANUP_FINISH may find there.
@@ -159,6 +163,7 @@ fn describe(k: Kind) -> String {
             "a `finally` body's state (one return address or six values)",
         ),
         (BEGUN, "BEGIN_FINALLY's state (one NULL or six values)"),
+        (EXIT, "a context manager's __exit__"),
         (CLEANUP, "WITH_CLEANUP_START's copy of the `finally` state"),
         (
             PREV_EXC,
@@ -377,6 +382,9 @@ struct Frame {
 struct Edge<'a> {
     prefix: &'a [Kind],
     pad: usize,
+    /// The kind of the padding values (an object; 3.8 `SETUP_WITH`'s
+    /// handler finds its `__exit__` there).
+    pad_kind: Kind,
     tail: &'static [Kind],
     frame: FrameRef<'a>,
 }
@@ -408,7 +416,7 @@ impl Edge<'_> {
     }
 
     fn stack(&self) -> impl Iterator<Item = Kind> + '_ {
-        let pad = std::iter::repeat_n(OBJ, self.pad);
+        let pad = std::iter::repeat_n(self.pad_kind, self.pad);
         self.prefix
             .iter()
             .copied()
@@ -579,6 +587,7 @@ impl Walk<'_> {
                 Edge {
                     prefix: &stack,
                     pad: 0,
+                    pad_kind: OBJ,
                     tail: &[],
                     frame: FrameRef::of(&st.frame),
                 },
@@ -616,6 +625,7 @@ impl Walk<'_> {
                     Edge {
                         prefix: &s[..h.depth as usize],
                         pad: usize::from(h.lasti),
+                        pad_kind: OBJ,
                         tail: &[EXN],
                         frame: FrameRef::of(frame),
                     },
@@ -759,6 +769,26 @@ impl Walk<'_> {
                 ),
             );
         }
+        // 3.8: WITH_CLEANUP_START calls the value under the six state slots
+        // as __exit__ (ceval.c: PEEK(7) on an exception, else under the NULL).
+        if matches!(kinds.needs, Needs::FinallyTop) {
+            let v = (d >= 7).then(|| s[d as usize - 7]).unwrap_or(0);
+            if v == 0 || v & !EXIT != 0 {
+                let held = if v == 0 {
+                    "no known value".to_string()
+                } else {
+                    describe(v)
+                };
+                report(
+                    k,
+                    Invariant::StackKind,
+                    format!(
+                        "{} calls the value 7 deep as __exit__, but it holds {held} here",
+                        info.name
+                    ),
+                );
+            }
+        }
         let keep = kinds.keep.of(raw).min(reads as u32) as usize;
         let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
             .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
@@ -814,6 +844,12 @@ impl Walk<'_> {
                         Edge {
                             prefix: &s[..keep_to],
                             pad: ((jd - fresh_top) as usize).saturating_sub(keep_to),
+                            // NB: what SETUP_WITH pushed under its block.
+                            pad_kind: if matches!(kinds.makes, Makes::ExitBelow) {
+                                EXIT
+                            } else {
+                                OBJ
+                            },
                             tail: if fresh_top > 0 {
                                 &[EXC, EXC, EXC, EXN, EXN, EXN]
                             } else {
@@ -949,6 +985,10 @@ impl Walk<'_> {
             Makes::FinallyNull => new.fill(NULL | BEGUN),
             // NB: `new` is empty; the state is what lies under it (below).
             Makes::FinallyStateLeft => {}
+            Makes::ExitBelow if new.len() >= 2 => {
+                let n = new.len();
+                new[n - 2] = EXIT;
+            }
             Makes::CleanupCopy => {
                 if let [.., copy, _result] = new {
                     *copy = OBJ | CLEANUP;
