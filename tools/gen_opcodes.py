@@ -649,9 +649,10 @@ def kinds_rule(minor, name, facts=None):
         # unwinder's exception type, under which it reads the triple; any
         # other object is taken for an exception type.
         needs = "FinallyState"
-    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor == 8:
-        # NB: WITH_CLEANUP_START calls what it finds under the state as
-        # __exit__ (seed 16180: a second one after the first took it).
+    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor <= 10:
+        # NB: 3.8 WITH_CLEANUP_START and 3.9/3.10 WITH_EXCEPT_START call
+        # what they find under the state as __exit__ (seed 16180: a second
+        # cleanup after the first took it, on 3.8).
         makes = "ExitBelow"
     elif name == "WITH_CLEANUP_FINISH" and minor == 8:
         # NB: ceval.c takes any second value but None for the exception
@@ -703,9 +704,10 @@ def kinds_rule(minor, name, facts=None):
         makes = "FinallyNull"
     elif name == "WITH_CLEANUP_START" and minor == 8:
         makes = "CleanupCopy"
-    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor == 8:
-        # NB: WITH_CLEANUP_START calls what it finds under the state as
-        # __exit__ (seed 16180: a second one after the first took it).
+    elif name in ("SETUP_WITH", "BEFORE_ASYNC_WITH") and minor <= 10:
+        # NB: 3.8 WITH_CLEANUP_START and 3.9/3.10 WITH_EXCEPT_START call
+        # what they find under the state as __exit__ (seed 16180: a second
+        # cleanup after the first took it, on 3.8).
         makes = "ExitBelow"
     elif name == "WITH_CLEANUP_FINISH" and minor == 8:
         # NB: when __exit__ swallowed the exception, ceval.c unwinds the

@@ -454,9 +454,10 @@ pub enum Makes {
     /// is an object, and none is the exception state a handler saves
     /// (`WITH_CLEANUP_START` tells the two apart by the NULL).
     FinallyNull,
-    /// 3.8 `SETUP_WITH`, `BEFORE_ASYNC_WITH`: the context manager's
-    /// `__exit__` under the second value, the function `WITH_CLEANUP_START`
-    /// finds under the `finally` state and calls.
+    /// 3.8-3.10 `SETUP_WITH`, `BEFORE_ASYNC_WITH`: the context manager's
+    /// `__exit__` under the second value, the function 3.8's
+    /// `WITH_CLEANUP_START` and 3.9/3.10's `WITH_EXCEPT_START` find under
+    /// the handler's state and call.
     ExitBelow,
     /// 3.8 `WITH_CLEANUP_FINISH`: nothing new, but the six slots it leaves
     /// for `END_FINALLY` are a `finally` state again: one NULL when

@@ -102,9 +102,9 @@ const FIN: Kind = 262144;
 /// 31415: an `except ... as e` cleanup's DELETE_FAST made ROT_THREE,
 /// SIGSEGV).
 const BEGUN: Kind = 4194304;
-/// 3.8: a context manager's `__exit__` as `SETUP_WITH` or
-/// `BEFORE_ASYNC_WITH` pushed it: the only value `WITH_CLEANUP_START` may
-/// find under a `finally` state (seven deep) and call.
+/// 3.8-3.10: a context manager's `__exit__` as `SETUP_WITH` or
+/// `BEFORE_ASYNC_WITH` pushed it: the only value 3.8's `WITH_CLEANUP_START`
+/// and 3.9/3.10's `WITH_EXCEPT_START` may find seven deep and call.
 const EXIT: Kind = 67108864;
 /// 3.8: the copy of a `finally` state's top (None or the exception type)
 /// that WITH_CLEANUP_START pushes under the exit function's result; an
@@ -1316,8 +1316,8 @@ impl Walk<'_> {
                 // function SETUP_WITH left under the saved state; in an
                 // `except` handler that slot is saved state (seed 9999: a
                 // LOAD_GLOBAL after DUP_TOP made WITH_EXCEPT_START, SIGSEGV).
-                if n >= 7 && !is_object(read[n - 7]) {
-                    bad(n - 7, "an object (the exit function SETUP_WITH pushed)");
+                if n >= 7 && (read[n - 7] == 0 || read[n - 7] & !EXIT != 0) {
+                    bad(n - 7, "the exit function SETUP_WITH pushed");
                 }
                 return;
             }
