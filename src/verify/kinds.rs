@@ -287,7 +287,12 @@ pub(super) fn run(f: &Function, m: &Marshal, sink: &mut Sink) {
             // NB: only versions whose inlined comprehensions put objects
             // into cell slots (3.12+: LOAD_FAST_AND_CLEAR) need it; 3.11
             // refuses such stores outright (`cell_stores`).
-            plain: if t.code(crate::opcodes::Opcode::LoadFastAndClear).is_some() {
+            // (Only functions with a cell or free slot have anything to track.)
+            plain: if t.code(crate::opcodes::Opcode::LoadFastAndClear).is_some()
+                && f.localspluskinds
+                    .iter()
+                    .any(|k| k & CO_FAST_CELL_OR_FREE != 0)
+            {
                 vec![false; f.localsplus.len()]
             } else {
                 Vec::new()
@@ -481,10 +486,10 @@ fn hidden_tuple_slot(f: &Function, m: &Marshal) -> Option<u32> {
     if !f.version.localsplus_layout() {
         return None;
     }
-    let at = f
-        .localsplus
-        .iter()
-        .position(|&n| m.str(n).as_deref() == Some(".type_params"))?;
+    // NB: compared as stored bytes: this runs for every function.
+    let at = f.localsplus.iter().position(
+        |&n| matches!(m.get(n), crate::marshal::Value::Str(b) if &b[..] == b".type_params"),
+    )?;
     Some(at as u32)
 }
 
