@@ -1111,3 +1111,61 @@ fn except_star_collects_only_exceptions() {
         assert!(refused > 0, "{v}: none refused");
     }
 }
+
+/// 3.12+ `type X[T] = ...`: `INTRINSIC_TYPEALIAS` reads items 0-2 of its
+/// tuple (name, type parameters, value function) with only a debug assert
+/// on its size: the compiled `BUILD_TUPLE 3` rebuilt as two nested pairs
+/// (the same stack effect) is refused (seed 16180 on 3.13: a one-item
+/// tuple there, SIGSEGV).
+#[test]
+fn a_type_alias_gets_three_items() {
+    let mut refused = 0;
+    for v in PyVersion::SUPPORTED.into_iter().filter(|v| v.at_least(12)) {
+        if support::corpus_pyc_files(v).is_empty() {
+            continue;
+        }
+        let t = opcodes::table(v).unwrap();
+        let alias = t
+            .intrinsic1
+            .iter()
+            .position(|n| *n == "INTRINSIC_TYPEALIAS")
+            .map(|i| Arg::Int(i as u32))
+            .unwrap();
+        let (call, tuple) = (
+            code(t, "CALL_INTRINSIC_1").unwrap(),
+            code(t, "BUILD_TUPLE").unwrap(),
+        );
+        let mut here = 0;
+        for (m, f) in functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, i) in sites(&f, call) {
+                let blk = &f.blocks[b];
+                if blk.instrs[i].arg != alias || i == 0 {
+                    continue;
+                }
+                let prev = &blk.instrs[i - 1];
+                if prev.op != tuple || prev.arg != Arg::Int(3) {
+                    continue;
+                }
+                let mut g = f.clone();
+                g.blocks[b].instrs[i - 1].arg = Arg::Int(2);
+                g.blocks[b]
+                    .instrs
+                    .insert(i, ins(t, "BUILD_TUPLE", Arg::Int(2)));
+                assert_refused(
+                    &m,
+                    &g,
+                    Invariant::StackKind,
+                    "a tuple of three",
+                    &v.to_string(),
+                );
+                here += 1;
+            }
+        }
+        assert!(here > 0, "{v}: no type alias in the corpus");
+        refused += here;
+    }
+    eprintln!("{refused} type aliases refused");
+}

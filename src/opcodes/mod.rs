@@ -219,6 +219,9 @@ pub enum Unwind {
 pub enum Shape {
     /// `tuple`.
     Tuple,
+    /// A `tuple` of three items (3.12+ `INTRINSIC_TYPEALIAS`: name, type
+    /// parameters, value function).
+    Triple,
     /// `list`.
     List,
     /// A `list` of exceptions (or None): what `except*` collects for

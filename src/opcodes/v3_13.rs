@@ -76,7 +76,7 @@ pub static TABLE: OpTable = OpTable {
         ShapeNeed::None,
         ShapeNeed::None,
         ShapeNeed::Top(Shape::Tuple),
-        ShapeNeed::Top(Shape::Tuple),
+        ShapeNeed::Top(Shape::Triple),
     ],
     intrinsic2_needs: &[
         ShapeNeed::None,

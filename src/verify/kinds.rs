@@ -54,8 +54,25 @@ const EXN: Kind = 128;
 pub(super) const TUPLE: Kind = 256;
 /// A tuple of even length (`BUILD_TUPLE` of an even count, such a
 /// constant): what 3.10+ annotations must be. A tuple of unknown length
-/// is `TUPLE | PAIRS`.
+/// is `TUPLE | PAIRS | TRIPLE` ([`ANY_TUPLE`]).
 pub(super) const PAIRS: Kind = 2097152;
+/// A tuple of three items (`BUILD_TUPLE 3`, such a constant): what 3.12+
+/// `INTRINSIC_TYPEALIAS` reads as name, type parameters and value
+/// function with only a debug assert on the size (seed 16180 on 3.13: a
+/// one-item tuple there, SIGSEGV).
+pub(super) const TRIPLE: Kind = 134217728;
+/// A tuple of any length.
+pub(super) const ANY_TUPLE: Kind = TUPLE | PAIRS | TRIPLE;
+
+/// The kind of a tuple of `len` items (`BUILD_TUPLE`'s length is its
+/// argument).
+fn tuple_of(len: usize) -> Kind {
+    match len {
+        3 => TRIPLE,
+        n if n % 2 == 0 => PAIRS,
+        _ => TUPLE,
+    }
+}
 pub(super) const LIST: Kind = 512;
 /// A list all of whose items are exceptions or None (kind `EXN`): an empty
 /// `BUILD_LIST` while only such items are appended to it, what `except*`
@@ -134,6 +151,7 @@ fn describe(k: Kind) -> String {
         (EXN, "an exception from the unwinder"),
         (TUPLE, "a tuple"),
         (PAIRS, "a tuple of even length"),
+        (TRIPLE, "a tuple of three"),
         (LIST, "a list"),
         (ELIST, "a list of exceptions"),
         (DICT, "a dict"),
@@ -703,7 +721,7 @@ impl Walk<'_> {
             let arg = s.get(base + i + 1).filter(|_| i + 1 < reads as usize);
             if v & DEF_FN != 0
                 && v & !ANY_FUNCTION == 0
-                && !arg.is_some_and(|&a| a != 0 && a & !(TUPLE | PAIRS) == 0)
+                && !arg.is_some_and(|&a| a != 0 && a & !ANY_TUPLE == 0)
             {
                 report(k, Invariant::StackKind, format!("{} takes a generic function's type-parameter function without a tuple of defaults right above it (it stores its `.defaults` argument unchecked)", info.name));
             }
@@ -916,7 +934,7 @@ impl Walk<'_> {
                     } else if comp != 0 {
                         *top = comp;
                     } else if let Some(len) = self.tuple_const(c) {
-                        *top = if len % 2 == 0 { PAIRS } else { TUPLE };
+                        *top = tuple_of(len);
                     } else if self.defaults_code(c) {
                         *top = DEF_CODE;
                     } else if self.code_const(c) {
@@ -967,7 +985,7 @@ impl Walk<'_> {
                     *v = if Some(i.0) == self.iter_local {
                         ITER
                     } else if Some(i.0) == self.defaults_local {
-                        TUPLE | PAIRS
+                        ANY_TUPLE
                     } else if self
                         .f
                         .localspluskinds
@@ -1014,7 +1032,7 @@ impl Walk<'_> {
                 if let (Some(top), true) =
                     (new.last_mut(), slot.is_some() && slot == self.type_params)
                 {
-                    *top = TUPLE | PAIRS;
+                    *top = ANY_TUPLE;
                 }
             }
             _ => {
@@ -1038,14 +1056,13 @@ impl Walk<'_> {
                 // NB: a function keeps the generator/comprehension bits
                 // Makes::Function gave it.
                 // NB: BUILD_TUPLE's length is its argument.
-                let even = ins.op == Opcode::BuildTuple && raw % 2 == 0;
                 let empty_list = ins.op == Opcode::BuildList && raw == 0;
                 *top = if closure {
                     CLOSURE
                 } else if shape == crate::opcodes::Shape::Function {
                     *top & (GEN_FN | COMP_FN | DEF_FN) | FUNCTION
-                } else if even {
-                    PAIRS
+                } else if ins.op == Opcode::BuildTuple {
+                    tuple_of(raw as usize)
                 } else if empty_list {
                     ELIST
                 } else {
@@ -1187,7 +1204,7 @@ impl Walk<'_> {
         let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
             return;
         };
-        if v == 0 || v & !(TUPLE | PAIRS) != 0 {
+        if v == 0 || v & !ANY_TUPLE != 0 {
             report(
                 k,
                 Invariant::StackKind,

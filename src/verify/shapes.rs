@@ -9,7 +9,9 @@
 //! says which operand must be surely one. The rules are the `shapes`
 //! column of the opcode rows ([`crate::opcodes::Shapes`]).
 
-use super::kinds::{Kind, ANY_CODE, ANY_FUNCTION, CLOSURE, DICT, ELIST, LIST, PAIRS, TUPLE};
+use super::kinds::{
+    Kind, ANY_CODE, ANY_FUNCTION, ANY_TUPLE, CLOSURE, DICT, ELIST, LIST, PAIRS, TRIPLE,
+};
 use crate::opcodes::{OpTable, Shape, ShapeNeed};
 
 /// What 3.10+ annotations may be: a tuple of name, value pairs (what the
@@ -21,7 +23,8 @@ const ANNOTATIONS: Kind = PAIRS | DICT;
 /// The kind bit of a shape.
 pub(super) fn bit(s: Shape) -> Kind {
     match s {
-        Shape::Tuple => TUPLE | PAIRS,
+        Shape::Tuple => ANY_TUPLE,
+        Shape::Triple => TRIPLE,
         Shape::List => LIST | ELIST,
         Shape::ExceptionList => ELIST,
         Shape::Dict => DICT,
@@ -79,7 +82,7 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
                 if flag == 8 {
                     want.push((i, CLOSURE));
                 } else if flag == 1 {
-                    want.push((i, TUPLE | PAIRS | CLOSURE));
+                    want.push((i, ANY_TUPLE | CLOSURE));
                 } else if flag == 4 && pair_annotations {
                     want.push((i, ANNOTATIONS));
                 }
@@ -90,7 +93,7 @@ pub(super) fn unmet(t: &OpTable, need: ShapeNeed, raw: u32, read: &[Kind]) -> Ve
             want.push((n - 1, ANY_FUNCTION));
             match raw {
                 8 => want.push((n - 2, CLOSURE)),
-                1 => want.push((n - 2, TUPLE | PAIRS | CLOSURE)),
+                1 => want.push((n - 2, ANY_TUPLE | CLOSURE)),
                 4 => want.push((n - 2, ANNOTATIONS)),
                 _ => {}
             }
