@@ -1130,3 +1130,66 @@ fn with_cleanup_start_calls_only_the_exit_function() {
     assert!(refused > 0, "no `return` inside a `with` in the 3.8 corpus");
     eprintln!("{refused} second cleanups refused");
 }
+
+/// 3.11+: a generator suspended in `yield from`/`await` delegates to the
+/// value under the one it yielded (genobject.c `_PyGen_yf`), which
+/// 3.11/3.12 tell by the `RESUME` after the yield (argument 2 or 3) and
+/// 3.13+ by `YIELD_VALUE 1`. A plain yield marked so is refused unless an
+/// iterator lies under it (a `for` loop's, which is one) (seed 16180 on
+/// 3.12: `RESUME 1` made `RESUME 2`, SIGSEGV), and 3.13+ `YIELD_VALUE 2`
+/// (no suspended frame state) too.
+#[test]
+fn a_plain_yield_is_not_a_yield_from() {
+    for v in support::corpus_versions()
+        .into_iter()
+        .filter(|v| v.at_least(11))
+    {
+        let t = opcodes::table(v).unwrap();
+        let (resume, yield_value) = (op(t, "RESUME"), op(t, "YIELD_VALUE"));
+        let by_yield = v.at_least(13);
+        let mut refused = 0;
+        for (m, f) in support::corpus_functions(v) {
+            if verify::verify_in(&f, &m).is_err() {
+                continue;
+            }
+            for (b, blk) in f.blocks.iter().enumerate() {
+                for (i, x) in blk.instrs.iter().enumerate() {
+                    let Arg::Int(a) = x.arg else { continue };
+                    let plain_yield = if by_yield {
+                        x.op == yield_value && a == 0
+                    } else {
+                        x.op == resume && a & 3 == 1
+                    };
+                    if !plain_yield {
+                        continue;
+                    }
+                    // NB: under a yield in a `for` loop lies the loop's
+                    // iterator, which the generator may delegate to.
+                    let mut g = f.clone();
+                    g.blocks[b].instrs[i].arg = Arg::Int(if by_yield { 1 } else { (a & !3) | 2 });
+                    if !verify::verify_in(&g, &m)
+                        .err()
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|e| e.message.contains("inside `yield from`"))
+                    {
+                        continue;
+                    }
+                    if by_yield {
+                        let mut g = f.clone();
+                        g.blocks[b].instrs[i].arg = Arg::Int(2);
+                        let errs = verify::verify_in(&g, &m).unwrap_err();
+                        assert!(
+                            errs.iter()
+                                .any(|e| e.invariant == verify::Invariant::ArgRange),
+                            "{v}: {errs:?}"
+                        );
+                    }
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "{v}: no plain yield in the corpus");
+        eprintln!("{v}: {refused} plain yields marked yield-from refused");
+    }
+}

@@ -812,6 +812,7 @@ impl Walk<'_> {
                 );
             }
         }
+        self.yield_from_rules(k, ins, raw, &s, info.name, report);
         let keep = kinds.keep.of(raw).min(reads as u32) as usize;
         let setup_depth = (flow::jump_use(t, ins.op) == Some(JumpUse::Setup))
             .then(|| d + t.stack_effect(ins.op, raw, Some(true)).unwrap_or(effect));
@@ -1079,6 +1080,47 @@ impl Walk<'_> {
     /// unwraps it there; anywhere else it escapes as an object whose type is
     /// internal), and `RETURN_GENERATOR` turns the frame into a generator's
     /// once, before `RESUME` (3.11+ compiler prologue).
+    /// A generator suspended in a `yield from`/`await` delegates to the
+    /// value under the one it yielded: `gen.send/throw/close` and
+    /// `gi_yieldfrom` use it as an iterator unchecked (genobject.c
+    /// `_PyGen_yf`). 3.11/3.12 tell that state by the `RESUME` after the
+    /// yield (argument 2 or 3: after `yield from`/`await`), 3.13+ by
+    /// `YIELD_VALUE`'s argument (1; the frame state is `FRAME_SUSPENDED`
+    /// plus it, so more than 1 is no suspended state at all). Only the
+    /// iterator `SEND` works on may lie there (seed 16180 on 3.12: a plain
+    /// yield's `RESUME 1` made `RESUME 2`, SIGSEGV).
+    fn yield_from_rules(
+        &self,
+        k: usize,
+        ins: &Instr,
+        raw: u32,
+        s: &[Kind],
+        name: &str,
+        report: &mut Report<'_>,
+    ) {
+        use crate::opcodes::Opcode as O;
+        // NB: behaviour: where the "in yield from" flag lives moved from
+        // RESUME's argument (3.11/3.12) to YIELD_VALUE's (3.13+).
+        let by_yield = self.f.version.at_least(13);
+        let delegates = match ins.op {
+            O::Resume if !by_yield && self.f.version.at_least(11) => raw & 3 >= 2,
+            O::YieldValue if by_yield => {
+                if raw > 1 {
+                    report(k, Invariant::ArgRange, format!("{name} {raw}: the frame state is FRAME_SUSPENDED plus the argument, and only 0 and 1 are suspended states"));
+                }
+                raw == 1
+            }
+            _ => false,
+        };
+        if !delegates {
+            return;
+        }
+        let under = s.len().checked_sub(2).map_or(0, |i| s[i]);
+        if under != ITER {
+            report(k, Invariant::StackKind, format!("{name} marks a suspension inside `yield from`/`await`, whose iterator lies under the value; it holds {} there (the generator's send/throw/close use it unchecked)", if under == 0 { "no known value".to_string() } else { describe(under) }));
+        }
+    }
+
     fn frame_rules(&self, k: usize, ins: &Instr, raw: u32, name: &str, report: &mut Report<'_>) {
         use crate::opcodes::Opcode as O;
         // NB: an opcode this version lacks is the unknown-opcode check's report.
