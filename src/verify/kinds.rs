@@ -517,17 +517,27 @@ fn hidden_tuple_slot(f: &Function, m: &Marshal) -> Option<u32> {
 /// `SET_FUNCTION_ATTRIBUTE 1`) stores unchecked. Its name cannot be
 /// written in Python.
 fn defaults_parameter(f: &Function, m: &Marshal) -> Option<u32> {
-    let first = *f.localsplus.first()?;
-    (f.argcount >= 1 && m.str(first).as_deref() == Some(".defaults")).then_some(0)
+    first_parameter_is(f.argcount, f.localsplus.first().copied(), m, ".defaults").then_some(0)
+}
+
+/// Whether code with `argcount` parameters, whose first local is `first`,
+/// takes a first parameter called `name` (the compiler's hidden `.0` and
+/// `.defaults`, which Python code cannot name).
+fn first_parameter_is(
+    argcount: i32,
+    first: Option<crate::marshal::ObjId>,
+    m: &Marshal,
+    name: &str,
+) -> bool {
+    argcount >= 1 && first.and_then(|n| m.str(n)).as_deref() == Some(name)
 }
 
 /// The local holding a comprehension's or generator expression's implicit
 /// iterator argument (`.0`, made by `GET_ITER` in the caller, compile.c),
 /// unless its outermost loop is `async for` ([`outer_loop_is_async`]).
 fn implicit_iterator(f: &Function, m: &Marshal) -> Option<u32> {
-    let first = *f.localsplus.first()?;
-    let async_outer = outer_loop_is_async(f.instrs().map(|i| i.op));
-    (f.argcount >= 1 && m.str(first).as_deref() == Some(".0") && !async_outer).then_some(0)
+    let dot0 = first_parameter_is(f.argcount, f.localsplus.first().copied(), m, ".0");
+    (dot0 && !outer_loop_is_async(f.instrs().map(|i| i.op))).then_some(0)
 }
 
 /// Whether a comprehension's outermost loop is `async for`, from its
@@ -1260,24 +1270,9 @@ impl Walk<'_> {
     /// first argument is the implicit `.0`, an iterator it advances
     /// unchecked ([`implicit_iterator`] on the callee's side).
     fn comprehension_code(&self, i: crate::ir::ConstIdx) -> bool {
-        let Some(&id) = self.f.consts.get(i) else {
+        let Some(c) = self.code_taking(i, ".0") else {
             return false;
         };
-        let crate::marshal::Value::Code(c) = self.m.get(id) else {
-            return false;
-        };
-        let dot0 = c.argcount >= 1
-            && self
-                .m
-                .items(c.varnames)
-                .first()
-                .copied()
-                .and_then(|n| self.m.str(n))
-                .as_deref()
-                == Some(".0");
-        if !dot0 {
-            return false;
-        }
         // NB: an async comprehension's `.0` comes from GET_AITER and is
         // advanced by GET_ANEXT, which checks it: not this rule's concern.
         // Code that does not decode is refused where it is verified itself.
@@ -1288,27 +1283,24 @@ impl Walk<'_> {
         }
     }
 
-    /// Whether constant `i` is a code object.
     /// Whether constant `i` is a generic function's type-parameter code
     /// that takes `.defaults` ([`defaults_parameter`] on its side).
     fn defaults_code(&self, i: crate::ir::ConstIdx) -> bool {
-        let Some(&id) = self.f.consts.get(i) else {
-            return false;
-        };
-        let crate::marshal::Value::Code(c) = self.m.get(id) else {
-            return false;
-        };
-        c.argcount >= 1
-            && self
-                .m
-                .items(c.varnames)
-                .first()
-                .copied()
-                .and_then(|n| self.m.str(n))
-                .as_deref()
-                == Some(".defaults")
+        self.code_taking(i, ".defaults").is_some()
     }
 
+    /// Constant `i` when it is a code object whose first parameter is
+    /// `name` ([`first_parameter_is`], as its callee side checks it).
+    fn code_taking(&self, i: crate::ir::ConstIdx, name: &str) -> Option<&crate::marshal::Code> {
+        let &id = self.f.consts.get(i)?;
+        let crate::marshal::Value::Code(c) = self.m.get(id) else {
+            return None;
+        };
+        let first = self.m.items(c.varnames).first().copied();
+        first_parameter_is(c.argcount, first, self.m, name).then_some(&**c)
+    }
+
+    /// Whether constant `i` is a code object.
     fn code_const(&self, i: crate::ir::ConstIdx) -> bool {
         let Some(&id) = self.f.consts.get(i) else {
             return false;
