@@ -53,6 +53,19 @@ pub(super) fn at_entry(f: &Function, tracked: bool) -> Vec<bool> {
     (0..n).map(|i| i >= params || cell(i)).collect()
 }
 
+/// The slot(s) an instruction's argument names: the first, and the second
+/// of a pair. 3.11+ MAKE_CELL names a localsplus slot (a free-variable
+/// argument); COPY_FREE_VARS counts slots (an integer).
+fn slots(arg: Arg) -> Option<(u32, Option<u32>)> {
+    match arg {
+        Arg::Local(i) => Some((i.0, None)),
+        Arg::LocalPair(i, j) => Some((i.0, Some(j.0))),
+        Arg::Free(i) => Some((i.0, None)),
+        Arg::Int(i) => Some((i, None)),
+        _ => None,
+    }
+}
+
 /// Applies one instruction's [`LocalUse`] to `unbound`; `popped` are the
 /// kinds of the values it pops, top last. Returns the slot of an
 /// unchecked read that may be NULL, if any.
@@ -65,14 +78,7 @@ pub(super) fn step(
     if unbound.is_empty() {
         return None;
     }
-    let (a, b) = match arg {
-        Arg::Local(i) => (i.0, None),
-        Arg::LocalPair(i, j) => (i.0, Some(j.0)),
-        // NB: 3.11+ MAKE_CELL names a localsplus slot; COPY_FREE_VARS counts.
-        Arg::Free(i) => (i.0, None),
-        Arg::Int(i) => (i, None),
-        _ => return None,
-    };
+    let (a, b) = slots(arg)?;
     fn set(unbound: &mut [bool], i: u32, v: bool) {
         if let Some(x) = unbound.get_mut(i as usize) {
             *x = v;
@@ -151,13 +157,7 @@ pub(super) fn cell_step(
     if plain.is_empty() {
         return None;
     }
-    let (a, b) = match arg {
-        Arg::Local(i) => (i.0, None),
-        Arg::LocalPair(i, j) => (i.0, Some(j.0)),
-        Arg::Free(i) => (i.0, None),
-        Arg::Int(i) => (i, None),
-        _ => return None,
-    };
+    let (a, b) = slots(arg)?;
     let mut set = |i: u32, v: bool| {
         if let Some(x) = plain.get_mut(i as usize).filter(|_| is_cell(i)) {
             *x = v;
