@@ -206,6 +206,19 @@ fn unalias(s: &mut [Kind], at: &[usize]) {
     }
 }
 
+/// The slots a plain store (`STORE_FAST` and kin) fills, each with the
+/// depth of the value it gets (1 = top; a pair store puts the top in its
+/// first slot, the next in its second).
+fn plain_stores(use_: crate::opcodes::LocalUse, arg: Arg) -> [Option<(u32, usize)>; 2] {
+    use crate::opcodes::LocalUse;
+    match (use_, arg) {
+        (LocalUse::Store | LocalUse::StoreThenRead, Arg::Local(i)) => [Some((i.0, 1)), None],
+        (LocalUse::Store, Arg::LocalPair(a, b)) => [Some((a.0, 1)), Some((b.0, 2))],
+        (LocalUse::StoreThenRead, Arg::LocalPair(a, _)) => [Some((a.0, 1)), None],
+        _ => [None, None],
+    }
+}
+
 /// Whether a value of kind `k`, stored in a local, may leave it NULL.
 pub(super) fn may_be_null(k: Kind) -> bool {
     k & (NULL | EXC | ABSENT) != 0
@@ -1194,18 +1207,11 @@ impl Walk<'_> {
         k: usize,
         report: &mut Report<'_>,
     ) {
-        use crate::opcodes::LocalUse;
         if self.t.code(Opcode::LoadFastAndClear).is_some() {
             return;
         }
-        // (slot, depth of the value it gets: 1 = top)
-        let stores: &[(crate::ir::LocalIdx, usize)] = match (use_, arg) {
-            (LocalUse::Store | LocalUse::StoreThenRead, Arg::Local(i)) => &[(i, 1)],
-            (LocalUse::Store, Arg::LocalPair(a, b)) => &[(a, 1), (b, 2)],
-            (LocalUse::StoreThenRead, Arg::LocalPair(a, _)) => &[(a, 1)],
-            _ => return,
-        };
-        for &(slot, depth) in stores {
+        for (slot, depth) in plain_stores(use_, arg).into_iter().flatten() {
+            let slot = crate::ir::LocalIdx(slot);
             let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
                 continue;
             };
@@ -1233,35 +1239,30 @@ impl Walk<'_> {
         k: usize,
         report: &mut Report<'_>,
     ) {
-        use crate::opcodes::LocalUse;
         let Some(slot) = self.type_params else {
             return;
         };
-        let stored = match (needs, use_, arg) {
-            (Needs::CellStore, _, Arg::Free(i)) => i.0 == slot,
-            (Needs::CellStore, _, Arg::Local(i)) => i.0 == slot,
-            (_, LocalUse::Store | LocalUse::StoreThenRead, Arg::Local(i)) => i.0 == slot,
-            (_, LocalUse::Store, Arg::LocalPair(a, b)) => a.0 == slot || b.0 == slot,
-            (_, LocalUse::StoreThenRead, Arg::LocalPair(a, _)) => a.0 == slot,
-            _ => false,
+        // NB: STORE_DEREF puts the top into the cell its argument names.
+        let into_cell = match (needs, arg) {
+            (Needs::CellStore, Arg::Free(i)) => Some((i.0, 1)),
+            (Needs::CellStore, Arg::Local(i)) => Some((i.0, 1)),
+            _ => None,
         };
-        if !stored {
-            return;
-        }
-        // NB: a pair store puts the top in its first slot, the next in its second.
-        let depth = match (use_, arg) {
-            (LocalUse::Store, Arg::LocalPair(a, _)) if a.0 != slot => 2,
-            _ => 1,
-        };
-        let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
-            return;
-        };
-        if v == 0 || v & !ANY_TUPLE != 0 {
-            report(
-                k,
-                Invariant::StackKind,
-                format!("{name} stores {} into `.type_params`, which INTRINSIC_SUBSCRIPT_GENERIC reads as a tuple unchecked", describe(v)),
-            );
+        let stores = plain_stores(use_, arg)
+            .into_iter()
+            .flatten()
+            .chain(into_cell);
+        for (_, depth) in stores.filter(|&(s, _)| s == slot) {
+            let Some(&v) = read.len().checked_sub(depth).and_then(|i| read.get(i)) else {
+                continue;
+            };
+            if v == 0 || v & !ANY_TUPLE != 0 {
+                report(
+                    k,
+                    Invariant::StackKind,
+                    format!("{name} stores {} into `.type_params`, which INTRINSIC_SUBSCRIPT_GENERIC reads as a tuple unchecked", describe(v)),
+                );
+            }
         }
     }
 
