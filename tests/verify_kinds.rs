@@ -11,7 +11,7 @@ mod support;
 use pyrewrite::ir::{Arg, Block, ConstIdx, Function, Instr, NameIdx};
 use pyrewrite::lift;
 use pyrewrite::marshal::Marshal;
-use pyrewrite::opcodes::{self, OpTable};
+use pyrewrite::opcodes::{self, OpTable, Opcode};
 use pyrewrite::pyc::Pyc;
 use pyrewrite::verify::{self, Invariant};
 use pyrewrite::{stackdepth, PyVersion};
@@ -952,6 +952,30 @@ fn an_object_stored_into_a_cell_slot_is_refused() {
     expect_accepted(v, "a compiled STORE_DEREF", &m, &f, &f);
 }
 
+/// Every verifying corpus function of `v` with `first` right before
+/// `second` in a block, with the (block, index of `first`) of each such pair.
+fn verified_pairs(
+    v: PyVersion,
+    first: Opcode,
+    second: Opcode,
+) -> Vec<(Marshal, Function, Vec<(usize, usize)>)> {
+    let mut out = Vec::new();
+    for (m, f) in support::corpus_functions(v) {
+        let mut at = Vec::new();
+        for (b, blk) in f.blocks.iter().enumerate() {
+            for (i, w) in blk.instrs.windows(2).enumerate() {
+                if w[0].op == first && w[1].op == second {
+                    at.push((b, i));
+                }
+            }
+        }
+        if !at.is_empty() && verify::verify_in(&f, &m).is_ok() {
+            out.push((m, f, at));
+        }
+    }
+    out
+}
+
 /// 3.8: `BEGIN_FINALLY` pushes one NULL where the compiler counts six
 /// slots, so the state it enters a `finally` body with is taken only by
 /// `END_FINALLY`, `POP_FINALLY` and the `WITH_CLEANUP` pair: the
@@ -963,44 +987,36 @@ fn a_begin_finally_state_taken_by_anything_else_is_rejected() {
     let t = opcodes::table(v).unwrap();
     let (delete, end) = (op(t, "DELETE_FAST"), op(t, "END_FINALLY"));
     let mut refused = 0;
-    for (m, f) in support::corpus_functions(v) {
-        if verify::verify_in(&f, &m).is_err() {
-            continue;
-        }
-        for (b, blk) in f.blocks.iter().enumerate() {
-            for (i, w) in blk.instrs.windows(2).enumerate() {
-                // `DELETE_FAST e; END_FINALLY`: the end of an `as e` cleanup.
-                if w[0].op != delete || w[1].op != end {
-                    continue;
-                }
-                let mut g = f.clone();
-                g.blocks[b].instrs[i] = ins(t, "ROT_THREE", Arg::None);
-                expect_rejected(
-                    v,
-                    "ROT_THREE in an except-as cleanup",
-                    &m,
-                    &f,
-                    &g,
-                    "a slot of a `finally` body's state",
-                );
-                refused += 1;
-                // Control: the same shuffle over three fresh values.
-                let mut g = f.clone();
-                let c = Arg::Const(ConstIdx(0));
-                let pop = || ins(t, "POP_TOP", Arg::None);
-                let seq = [
-                    ins(t, "LOAD_CONST", c),
-                    ins(t, "LOAD_CONST", c),
-                    ins(t, "LOAD_CONST", c),
-                    ins(t, "ROT_THREE", Arg::None),
-                    pop(),
-                    pop(),
-                    pop(),
-                ];
-                g.blocks[b].instrs.splice(i..i, seq);
-                g.stacksize += 3;
-                expect_accepted(v, "ROT_THREE over fresh values", &m, &f, &g);
-            }
+    // `DELETE_FAST e; END_FINALLY`: the end of an `as e` cleanup.
+    for (m, f, at) in verified_pairs(v, delete, end) {
+        for (b, i) in at {
+            let mut g = f.clone();
+            g.blocks[b].instrs[i] = ins(t, "ROT_THREE", Arg::None);
+            expect_rejected(
+                v,
+                "ROT_THREE in an except-as cleanup",
+                &m,
+                &f,
+                &g,
+                "a slot of a `finally` body's state",
+            );
+            refused += 1;
+            // Control: the same shuffle over three fresh values.
+            let mut g = f.clone();
+            let c = Arg::Const(ConstIdx(0));
+            let pop = || ins(t, "POP_TOP", Arg::None);
+            let seq = [
+                ins(t, "LOAD_CONST", c),
+                ins(t, "LOAD_CONST", c),
+                ins(t, "LOAD_CONST", c),
+                ins(t, "ROT_THREE", Arg::None),
+                pop(),
+                pop(),
+                pop(),
+            ];
+            g.blocks[b].instrs.splice(i..i, seq);
+            g.stacksize += 3;
+            expect_accepted(v, "ROT_THREE over fresh values", &m, &f, &g);
         }
     }
     assert!(
@@ -1023,20 +1039,12 @@ fn with_cleanup_finish_leaves_a_finally_state() {
     let t = opcodes::table(v).unwrap();
     let (finish, end) = (op(t, "WITH_CLEANUP_FINISH"), op(t, "END_FINALLY"));
     let mut refused = 0;
-    for (m, f) in support::corpus_functions(v) {
-        if verify::verify_in(&f, &m).is_err() {
-            continue;
-        }
-        for (b, blk) in f.blocks.iter().enumerate() {
-            for (i, w) in blk.instrs.windows(2).enumerate() {
-                if w[0].op != finish || w[1].op != end {
-                    continue;
-                }
-                let mut g = f.clone();
-                g.blocks[b].instrs[i + 1] = ins(t, "INPLACE_OR", Arg::None);
-                expect_rejected(v, "INPLACE_OR for END_FINALLY", &m, &f, &g, "state");
-                refused += 1;
-            }
+    for (m, f, at) in verified_pairs(v, finish, end) {
+        for (b, i) in at {
+            let mut g = f.clone();
+            g.blocks[b].instrs[i + 1] = ins(t, "INPLACE_OR", Arg::None);
+            expect_rejected(v, "INPLACE_OR for END_FINALLY", &m, &f, &g, "state");
+            refused += 1;
         }
     }
     assert!(refused > 0, "no with statement in the 3.8 corpus");
@@ -1110,21 +1118,13 @@ fn with_cleanup_start_calls_only_the_exit_function() {
     let t = opcodes::table(v).unwrap();
     let (finish, pop_finally) = (op(t, "WITH_CLEANUP_FINISH"), op(t, "POP_FINALLY"));
     let mut refused = 0;
-    for (m, f) in support::corpus_functions(v) {
-        if verify::verify_in(&f, &m).is_err() {
-            continue;
-        }
-        for (b, blk) in f.blocks.iter().enumerate() {
-            for (i, w) in blk.instrs.windows(2).enumerate() {
-                if w[0].op != finish || w[1].op != pop_finally {
-                    continue;
-                }
-                let mut g = f.clone();
-                g.blocks[b].instrs[i + 1] = ins(t, "WITH_CLEANUP_START", Arg::None);
-                g.stacksize += 2;
-                expect_rejected(v, "a second WITH_CLEANUP_START", &m, &f, &g, "as __exit__");
-                refused += 1;
-            }
+    for (m, f, at) in verified_pairs(v, finish, pop_finally) {
+        for (b, i) in at {
+            let mut g = f.clone();
+            g.blocks[b].instrs[i + 1] = ins(t, "WITH_CLEANUP_START", Arg::None);
+            g.stacksize += 2;
+            expect_rejected(v, "a second WITH_CLEANUP_START", &m, &f, &g, "as __exit__");
+            refused += 1;
         }
     }
     assert!(refused > 0, "no `return` inside a `with` in the 3.8 corpus");
