@@ -9,7 +9,7 @@
 
 mod support;
 
-use support::edit::{assert_refused, code, errors, ins, with_prefix};
+use support::edit::{assert_refused, code, errors, ins, intrinsic, with_prefix};
 
 use pyrewrite::ir::{Arg, ConstIdx, FreeIdx, Function, Instr, LocalIdx};
 use pyrewrite::marshal::{Marshal, Value};
@@ -228,11 +228,7 @@ fn function_attributes_go_on_a_function() {
         let t = opcodes::table(v).unwrap();
         let (m, f, _, none) = with_code_const(v);
         let c = || ins(t, "LOAD_CONST", Arg::Const(none));
-        let type_params = t
-            .intrinsic2
-            .iter()
-            .position(|&n| n == "INTRINSIC_SET_FUNCTION_TYPE_PARAMS")
-            .unwrap() as u32;
+        let type_params = intrinsic(t.intrinsic2, "INTRINSIC_SET_FUNCTION_TYPE_PARAMS").unwrap();
         let mut cases = vec![vec![
             c(),
             c(),

@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::edit::{assert_refused, code, errors, ins, with_prefix};
+use support::edit::{assert_refused, code, errors, ins, intrinsic, with_prefix};
 
 use pyrewrite::ir::{Arg, ConstIdx, Function};
 use pyrewrite::marshal::{Marshal, Value};
@@ -291,11 +291,7 @@ fn intrinsics_get_the_container_they_cast_to() {
         let t = opcodes::table(v).unwrap();
         let (m, f) = plain(v);
         let c = Arg::Const(ConstIdx(0));
-        let idx = |list: &[&str], name: &str| {
-            list.iter()
-                .position(|n| *n == name)
-                .map(|i| Arg::Int(i as u32))
-        };
+        let idx = |list: &[&str], name: &str| intrinsic(list, name).map(Arg::Int);
         // PREP_RERAISE_STAR (3.11 opcode, 3.12+ intrinsic) wants a list of exceptions.
         let prep = if v == PyVersion::new(3, 11) {
             Some(ins(t, "PREP_RERAISE_STAR", Arg::None))
@@ -823,11 +819,8 @@ fn type_params_are_a_tuple() {
             continue;
         }
         let t = opcodes::table(v).unwrap();
-        let Some(Arg::Int(subscript)) = t
-            .intrinsic1
-            .iter()
-            .position(|n| *n == "INTRINSIC_SUBSCRIPT_GENERIC")
-            .map(|i| Arg::Int(i as u32))
+        let Some(Arg::Int(subscript)) =
+            intrinsic(t.intrinsic1, "INTRINSIC_SUBSCRIPT_GENERIC").map(Arg::Int)
         else {
             panic!("{v}: no INTRINSIC_SUBSCRIPT_GENERIC");
         };
@@ -906,11 +899,7 @@ fn type_params_are_a_tuple() {
             }
         }
         // The seed-31415 mutant: a TYPEVAR intrinsic (over the name) made SUBSCRIPT_GENERIC.
-        let typevar = t
-            .intrinsic1
-            .iter()
-            .position(|n| *n == "INTRINSIC_TYPEVAR")
-            .unwrap() as u32;
+        let typevar = intrinsic(t.intrinsic1, "INTRINSIC_TYPEVAR").unwrap();
         for (m, f) in functions(v) {
             if verify::verify_in(&f, &m).is_err() {
                 continue;
@@ -1071,11 +1060,7 @@ fn except_star_collects_only_exceptions() {
         let t = opcodes::table(v).unwrap();
         let append = code(t, "LIST_APPEND").unwrap();
         let prep_op = code(t, "PREP_RERAISE_STAR");
-        let prep_intrinsic = t
-            .intrinsic2
-            .iter()
-            .position(|n| *n == "INTRINSIC_PREP_RERAISE_STAR")
-            .map(|i| Arg::Int(i as u32));
+        let prep_intrinsic = intrinsic(t.intrinsic2, "INTRINSIC_PREP_RERAISE_STAR").map(Arg::Int);
         let call2 = code(t, "CALL_INTRINSIC_2");
         let mut refused = 0;
         for (m, f) in functions(v) {
@@ -1125,11 +1110,8 @@ fn a_type_alias_gets_three_items() {
             continue;
         }
         let t = opcodes::table(v).unwrap();
-        let alias = t
-            .intrinsic1
-            .iter()
-            .position(|n| *n == "INTRINSIC_TYPEALIAS")
-            .map(|i| Arg::Int(i as u32))
+        let alias = intrinsic(t.intrinsic1, "INTRINSIC_TYPEALIAS")
+            .map(Arg::Int)
             .unwrap();
         let (call, tuple) = (
             code(t, "CALL_INTRINSIC_1").unwrap(),

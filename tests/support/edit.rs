@@ -50,3 +50,9 @@ pub fn with_prefix(f: &Function, t: &OpTable, seq: Vec<Instr>) -> Function {
     g.stacksize = pyrewrite::stackdepth::stacksize(&g).unwrap_or(g.stacksize + 8);
     g
 }
+
+/// The argument that picks intrinsic `name` from one of a table's
+/// intrinsic lists (`t.intrinsic1`, `t.intrinsic2`), if the version has it.
+pub fn intrinsic(list: &[&str], name: &str) -> Option<u32> {
+    list.iter().position(|n| *n == name).map(|i| i as u32)
+}
