@@ -133,19 +133,24 @@ fn paths_with_different_block_stacks_are_refused() {
     }
 }
 
+/// A verifying corpus function of `v` that is one block without jumps.
+fn straight_line(v: PyVersion) -> (Marshal, Function) {
+    functions(v)
+        .into_iter()
+        .find(|(m, f)| {
+            verify::verify_in(f, m).is_ok()
+                && f.blocks.len() == 1
+                && f.instrs().all(|i| !matches!(i.arg, Arg::Jump(_)))
+        })
+        .unwrap()
+}
+
 #[test]
 fn more_than_co_maxblocks_is_refused() {
     for v in VERSIONS {
         let t = opcodes::table(v).unwrap();
         // A straight-line function, with a handler block appended that returns.
-        let (m, f) = functions(v)
-            .into_iter()
-            .find(|(m, f)| {
-                verify::verify_in(f, m).is_ok()
-                    && f.blocks.len() == 1
-                    && f.instrs().all(|i| !matches!(i.arg, Arg::Jump(_)))
-            })
-            .unwrap();
+        let (m, f) = straight_line(v);
         for n in [20usize, 21] {
             let mut g = f.clone();
             let handler = g.new_label();
@@ -177,14 +182,7 @@ fn more_than_co_maxblocks_is_refused() {
 fn a_loop_that_opens_a_block_each_turn_is_refused_on_3_8() {
     let v = PyVersion::new(3, 8);
     let t = opcodes::table(v).unwrap();
-    let (m, f) = functions(v)
-        .into_iter()
-        .find(|(m, f)| {
-            verify::verify_in(f, m).is_ok()
-                && f.blocks.len() == 1
-                && f.instrs().all(|i| !matches!(i.arg, Arg::Jump(_)))
-        })
-        .unwrap();
+    let (m, f) = straight_line(v);
     for close in [false, true] {
         let mut g = f.clone();
         let top = g.blocks[0].label;
