@@ -37,8 +37,8 @@ thread_local! {
 /// Keeps the exception a Python pass raised inside an engine pipeline, so
 /// that the caller gets that exception (a `VerifyError` with its problems,
 /// or the pass's own error) rather than its text.
-pub fn stash_pass_error(e: PyErr) {
-    PASS_ERROR.with(|c| *c.borrow_mut() = Some(e));
+pub fn stash_pass_error(e: Option<PyErr>) {
+    PASS_ERROR.with(|c| *c.borrow_mut() = e);
 }
 
 /// The stashed exception, when `e` is the failure of the pass that raised
@@ -47,7 +47,10 @@ pub fn stash_pass_error(e: PyErr) {
 /// other exception (the `PassError` gets it as its `__cause__`).
 fn stashed_for(py: Python<'_>, e: &Error) -> Option<Result<PyErr, PyErr>> {
     let stashed = PASS_ERROR.with(|c| c.borrow_mut().take())?;
-    let site = e.pass_site().filter(|s| !s.is_verifier())?;
+    // NB: only the `python` pass stashes; another pass's failure is its own.
+    let site = e
+        .pass_site()
+        .filter(|s| !s.is_verifier() && s.pass == pyrewrite::passes::python::INFO.name)?;
     let value = stashed.value(py);
     let is_ours = py
         .import("pyrewrite.errors")

@@ -66,6 +66,8 @@ impl ModulePass for PyModulePass {
     }
 
     fn rewrite(&self, code: &[u8], v: PyVersion) -> Result<Option<Vec<u8>>, String> {
+        // NB: no exception of an earlier run may stand for this one's failure.
+        crate::errors::stash_pass_error(None);
         self.check_version(v)?;
         Python::attach(|py| {
             let run = py
@@ -92,7 +94,7 @@ impl ModulePass for PyModulePass {
                     // NB: the engine carries a message; the exception
                     // itself is raised again where the engine's error
                     // reaches Python (errors::to_py).
-                    crate::errors::stash_pass_error(e);
+                    crate::errors::stash_pass_error(Some(e));
                     Err(text)
                 }
             }
